@@ -1,0 +1,52 @@
+// The registry of every error code vmctl answers with, and its HTTP status. docs/errors.md lists
+// the same codes; errors.test.ts fails when the two drift apart.
+
+export const ERROR_CODES = {
+  bad_request: { status: 400, summary: "The request is malformed: a field is missing, mistyped or out of range." },
+  invalid_definition: { status: 400, summary: "A VM definition does not parse or does not validate; details name file, line and field." },
+  path_outside_datastore: { status: 400, summary: "A path leaves its datastore (`..`, an absolute path elsewhere, or a symlink escape)." },
+  vm_not_found: { status: 404, summary: "No VM of that name is defined on this host." },
+  task_not_found: { status: 404, summary: "No task has that id (it may have expired)." },
+  datastore_not_found: { status: 404, summary: "No datastore of that name is configured." },
+  not_found: { status: 404, summary: "No such route." },
+  vm_exists: { status: 409, summary: "A VM of that name already exists." },
+  vm_wrong_state: { status: 409, summary: "The VM's state does not allow the operation; details give the state and the allowed ones." },
+  file_exists: { status: 409, summary: "A file the operation would create already exists." },
+  precondition_failed: { status: 412, summary: "The definition changed since it was read (stale If-Match ETag): read it again and retry." },
+  unsupported_media_type: { status: 415, summary: "The body's Content-Type is not one this route takes." },
+  payload_too_large: { status: 413, summary: "The body exceeds the size limit." },
+  qemu_failed: { status: 500, summary: "QEMU refused to start or failed; details carry its message." },
+  qmp_error: { status: 500, summary: "QEMU answered a QMP command with an error." },
+  timeout: { status: 504, summary: "The operation did not finish in time." },
+  internal: { status: 500, summary: "An unexpected error inside vmctld; the log has the details." },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** An error that knows its code and so its HTTP status; every layer throws these. */
+export class VmctlError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = "VmctlError";
+    this.code = code;
+    this.details = details;
+  }
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { error: { code: this.code, message: this.message } }
+      : { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);
+}

@@ -1,0 +1,5 @@
+// Wire types, the VM definition schema, states and error codes: the vocabulary every package shares.
+export * from "./errors.js";
+export * from "./states.js";
+export * from "./definition-schema.js";
+export * from "./wire.js";

@@ -1,0 +1,92 @@
+// Wire types of the v1 API, shared by vmctld, the client, the CLI and later the Host Client.
+import { Type, type Static } from "@sinclair/typebox";
+import { VM_STATES, POWER_ACTIONS, EXIT_REASONS } from "./states.js";
+import { NAME_PATTERN } from "./definition-schema.js";
+
+const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const VmStateSchema = literalUnion(VM_STATES);
+export const ExitReasonSchema = literalUnion(EXIT_REASONS);
+
+export const VmSummarySchema = Type.Object({
+  name: Type.String(),
+  state: VmStateSchema,
+  cpus: Type.Integer(),
+  memoryBytes: Type.Integer(),
+  datastore: Type.String(),
+  /** Set when the definition on disk does not validate: the VM is listed but cannot start. */
+  definitionError: Type.Optional(Type.String()),
+  pid: Type.Optional(Type.Integer()),
+  startedAt: Type.Optional(Type.String()),
+  lastStateChange: Type.String(),
+  lastExitReason: Type.Optional(ExitReasonSchema),
+  accel: Type.Optional(Type.String()),
+  autostart: Type.Boolean(),
+});
+export type VmSummary = Static<typeof VmSummarySchema>;
+
+export const VmDetailSchema = Type.Intersect([VmSummarySchema, Type.Object({
+  definitionPath: Type.String(),
+  etag: Type.String(),
+  definition: Type.Unknown(),
+  runDir: Type.String(),
+})]);
+export type VmDetail = Static<typeof VmDetailSchema>;
+
+export const TASK_STATES = ["queued", "running", "success", "error", "cancelled"] as const;
+export const TaskSchema = Type.Object({
+  id: Type.String(),
+  op: Type.String(),
+  target: Type.String(),
+  state: literalUnion(TASK_STATES),
+  progress: Type.Number(),
+  eta: Type.Union([Type.String(), Type.Null()]),
+  log: Type.Array(Type.String()),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  user: Type.String(),
+  createdAt: Type.String(),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+  parentId: Type.Union([Type.String(), Type.Null()]),
+});
+export type Task = Static<typeof TaskSchema>;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export const EventSchema = Type.Object({
+  id: Type.Integer(),
+  time: Type.String(),
+  type: Type.String(),
+  vm: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+export type VmctlEvent = Static<typeof EventSchema>;
+
+export const PowerRequestSchema = Type.Object({
+  action: literalUnion(POWER_ACTIONS),
+  timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "seconds to wait for the guest (stop, shutdown, restart)" })),
+  force: Type.Optional(Type.Boolean({ description: "stop: power off at once, without asking the guest" })),
+}, { additionalProperties: false });
+export type PowerRequest = Static<typeof PowerRequestSchema>;
+
+export const VmNameParamsSchema = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }) });
+
+export const HostInfoSchema = Type.Object({
+  hostname: Type.String(),
+  version: Type.String(),
+  qemuVersion: Type.Union([Type.String(), Type.Null()]),
+  nodeVersion: Type.String(),
+  accelerator: Type.Object({ kind: Type.String(), reason: Type.String() }),
+  cpus: Type.Integer(),
+  memoryBytes: Type.Integer(),
+  home: Type.String(),
+  vmsByState: Type.Record(Type.String(), Type.Integer()),
+});
+export type HostInfo = Static<typeof HostInfoSchema>;
+
+export const DatastoreSchema = Type.Object({
+  name: Type.String(),
+  path: Type.String(),
+  capacityBytes: Type.Integer(),
+  freeBytes: Type.Integer(),
+});
+export type Datastore = Static<typeof DatastoreSchema>;

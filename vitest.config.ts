@@ -1,0 +1,29 @@
+// Two projects: unit (pure code beside the sources, no processes) and system (real QEMU, real
+// sockets, the built daemon and CLI). Workspace imports resolve to sources so unit tests need no build.
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+const packages = ["api-types", "definition", "qmp", "qemu", "guest", "client", "daemon", "cli"];
+const alias = Object.fromEntries(packages.map((name) => [`@vmctl/${name}`, fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url))]));
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      { resolve: { alias }, test: { name: "unit", include: ["packages/*/src/**/*.test.ts"], environment: "node" } },
+      {
+        resolve: { alias },
+        test: {
+          name: "system",
+          include: ["test/system/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Guests run under TCG on 2 cores: a few files at once keeps boots near 2 s.
+          maxWorkers: 3,
+          globalSetup: ["test/system/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
