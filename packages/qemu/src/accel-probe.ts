@@ -1,0 +1,106 @@
+// accel = "auto": a /dev/kvm node is not enough (nested hosts often expose one whose guests hang),
+// so the probe boots a real Linux kernel under KVM for a few seconds and only trusts KVM if the
+// kernel got far enough to panic for want of a root filesystem. The answer is cached per host boot.
+import { spawn } from "node:child_process";
+import { access, constants, readFile, writeFile, rename, mkdtemp, rm } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import type { Accel } from "./build-argv.js";
+
+export interface AccelChoice { accel: Accel; reason: string }
+
+export interface ProbeOptions {
+  qemuBinary?: string;
+  /** Kernels to try, first existing wins; the demo guest's kernel is the usual one. */
+  kernels?: string[];
+  timeoutMs?: number;
+  /** A JSON file that caches the answer until the host reboots or QEMU changes. */
+  cacheFile?: string;
+}
+
+// A real-mode boot sector that writes 1 to the isa-debug-exit port: QEMU then exits with status 3.
+// Only a fallback when no kernel is at hand: real mode works even on hosts whose KVM hangs later.
+function bootSector(): Buffer {
+  const sector = Buffer.alloc(512);
+  Buffer.from([0xb0, 0x01, 0xe6, 0xf4, 0xf4, 0xeb, 0xfe]).copy(sector); // mov al,1; out 0xf4,al; hlt; jmp $
+  sector[510] = 0x55;
+  sector[511] = 0xaa;
+  return sector;
+}
+
+function hostKernels(): string[] {
+  try {
+    return readdirSync("/boot").filter((f) => f.startsWith("vmlinuz")).map((f) => join("/boot", f));
+  } catch {
+    return [];
+  }
+}
+
+async function bootId(): Promise<string> {
+  return (await readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "unknown")).trim();
+}
+
+function runQemu(binary: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let timedOut = false;
+    const collect = (chunk: Buffer) => { if (output.length < 65536) output += chunk.toString("latin1"); };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
+    child.on("error", (error) => { clearTimeout(timer); resolve({ code: null, output: String(error), timedOut }); });
+    child.on("close", (code) => { clearTimeout(timer); resolve({ code, output, timedOut }); });
+  });
+}
+
+export async function probeKvm(options: ProbeOptions = {}): Promise<AccelChoice> {
+  const binary = options.qemuBinary ?? "qemu-system-x86_64";
+  const timeoutMs = options.timeoutMs ?? 5000;
+  if (!existsSync("/dev/kvm")) return { accel: "tcg", reason: "no /dev/kvm on this host (no hardware virtualization): using TCG emulation" };
+  try {
+    await access("/dev/kvm", constants.R_OK | constants.W_OK);
+  } catch {
+    return { accel: "tcg", reason: "/dev/kvm is not accessible to vmctld (add the user to the kvm group): using TCG emulation" };
+  }
+  const base = ["-nodefaults", "-no-user-config", "-display", "none", "-accel", "kvm", "-cpu", "host", "-m", "128", "-no-reboot"];
+  const kernel = [...(options.kernels ?? []), ...hostKernels()].find((k) => existsSync(k));
+  if (kernel) {
+    const run = await runQemu(binary, [...base, "-serial", "stdio", "-kernel", kernel, "-append", "console=ttyS0 panic=-1 loglevel=4"], timeoutMs);
+    if (run.timedOut) return { accel: "tcg", reason: `KVM is present but a test kernel made no progress in ${timeoutMs} ms (nested virtualization off?): using TCG emulation` };
+    if (/Kernel panic|Linux version/.test(run.output)) return { accel: "kvm", reason: "KVM booted a test kernel" };
+    return { accel: "tcg", reason: `KVM failed to run a test kernel: ${run.output.trim().split("\n").slice(-1)[0] ?? "no output"}; using TCG emulation` };
+  }
+  const dir = await mkdtemp(join(tmpdir(), "vmctl-probe-"));
+  try {
+    const image = join(dir, "probe.img");
+    await writeFile(image, bootSector());
+    const run = await runQemu(binary, [...base, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", `file=${image},format=raw,if=ide`], timeoutMs);
+    if (run.code === 3) return { accel: "kvm", reason: "KVM ran a real-mode test (no kernel was at hand for a fuller check)" };
+    return { accel: "tcg", reason: run.timedOut ? `KVM hung on a test boot sector: using TCG emulation` : `KVM failed: ${run.output.trim()}; using TCG emulation` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface CacheEntry extends AccelChoice { bootId: string; qemu: string }
+
+/** The probe's answer, from the cache when the host has not rebooted and QEMU is the same. */
+export async function chooseAccelerator(qemuVersion: string, options: ProbeOptions = {}): Promise<AccelChoice & { cached: boolean }> {
+  const id = await bootId();
+  if (options.cacheFile) {
+    try {
+      const cached = JSON.parse(await readFile(options.cacheFile, "utf8")) as CacheEntry;
+      if (cached.bootId === id && cached.qemu === qemuVersion) return { accel: cached.accel, reason: cached.reason, cached: true };
+    } catch { /* no cache yet */ }
+  }
+  const choice = await probeKvm(options);
+  if (options.cacheFile) {
+    const entry: CacheEntry = { ...choice, bootId: id, qemu: qemuVersion };
+    const temp = `${options.cacheFile}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify(entry));
+    await rename(temp, options.cacheFile);
+  }
+  return { ...choice, cached: false };
+}

@@ -1,0 +1,85 @@
+import { describe, it, expect } from "vitest";
+import { validateDefinition } from "@vmctl/definition";
+import { buildQemuArgv, type ArgvContext } from "./build-argv.js";
+
+const ctx: ArgvContext = { runDir: "/run/vm", accel: "tcg", resolvePath: (ds, p) => `/ds/${ds ?? "local"}/${p}`, startPaused: true, daemonize: true };
+
+/** The value that follows each occurrence of a flag. */
+const values = (argv: string[], flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]!] : []));
+
+describe("buildQemuArgv", () => {
+  it("builds a q35 VM with kernel boot, virtio disk, NIC, serial, QMP, VNC and pvpanic", () => {
+    const def = validateDefinition({
+      name: "web01", cpus: 2, memory: "1GiB",
+      boot: { kernel: "images/vmlinuz", initrd: "images/initrd.img", cmdline: "console=ttyS0" },
+      disks: { disk0: { file: "web01/disk0.qcow2", size: "1GiB" } },
+      nics: { net0: { mac: "52:54:00:12:34:56" } },
+    });
+    const argv = buildQemuArgv(def, ctx);
+    expect(values(argv, "-machine")).toEqual(["q35"]);
+    expect(values(argv, "-accel")).toEqual(["tcg"]);
+    expect(values(argv, "-smp")).toEqual(["2"]);
+    expect(values(argv, "-m")).toEqual(["1024M"]);
+    expect(values(argv, "-kernel")).toEqual(["/ds/local/images/vmlinuz"]);
+    expect(values(argv, "-initrd")).toEqual(["/ds/local/images/initrd.img"]);
+    expect(values(argv, "-append")).toEqual(["console=ttyS0"]);
+    expect(values(argv, "-pidfile")).toEqual(["/run/vm/qemu.pid"]);
+    expect(values(argv, "-blockdev")).toEqual([
+      "driver=file,filename=/ds/local/web01/disk0.qcow2,node-name=file-disk0,cache.direct=off",
+      "driver=qcow2,file=file-disk0,node-name=drive-disk0",
+    ]);
+    expect(values(argv, "-device")).toEqual([
+      "pvpanic",
+      "virtio-blk-pci,drive=drive-disk0,id=disk0",
+      "virtio-net-pci,netdev=net-net0,mac=52:54:00:12:34:56,id=net0",
+      "VGA",
+    ]);
+    expect(values(argv, "-chardev")).toEqual([
+      "socket,id=qmp,path=/run/vm/qmp.sock,server=on,wait=off",
+      "socket,id=serial0,path=/run/vm/serial.sock,server=on,wait=off,logfile=/run/vm/serial.log,logappend=on",
+    ]);
+    expect(values(argv, "-vnc")).toEqual(["unix:/run/vm/vnc.sock"]);
+    expect(argv).toContain("-S");
+    expect(argv).toContain("-daemonize");
+    expect(argv).toContain("-nodefaults");
+  });
+
+  it("gives boot indexes in order and puts CD-ROMs on SATA ports", () => {
+    const def = validateDefinition({
+      name: "a", boot: { order: ["cdrom0", "disk0"] },
+      disks: { disk0: { file: "a/d.qcow2" } }, cdroms: { cdrom0: { iso: "iso/x.iso" }, cdrom1: {} },
+    });
+    const devices = values(buildQemuArgv(def, { ...ctx, accel: "kvm" }), "-device");
+    expect(devices).toContain("virtio-blk-pci,drive=drive-disk0,id=disk0,bootindex=2");
+    expect(devices).toContain("ide-cd,bus=ide.0,drive=drive-cdrom0,id=cdrom0,bootindex=1");
+    expect(devices).toContain("ide-cd,bus=ide.1,id=cdrom1");
+  });
+
+  it("uses host CPU under KVM, IDE slots on pc, virtio-mmio on microvm", () => {
+    const pc = validateDefinition({ name: "a", machine: "pc", disks: { a: { file: "a", bus: "ide" }, b: { file: "b", bus: "ide" }, c: { file: "c", bus: "ide" } } });
+    const argv = buildQemuArgv(pc, { ...ctx, accel: "kvm" });
+    expect(values(argv, "-cpu")).toEqual(["host"]);
+    expect(values(argv, "-device").filter((d) => d.startsWith("ide-hd"))).toEqual([
+      "ide-hd,bus=ide.0,unit=0,drive=drive-a,id=a,bootindex=1",
+      "ide-hd,bus=ide.0,unit=1,drive=drive-b,id=b,bootindex=2",
+      "ide-hd,bus=ide.1,unit=0,drive=drive-c,id=c,bootindex=3",
+    ]);
+    const micro = validateDefinition({ name: "m", machine: "microvm", boot: { kernel: "k" }, disks: { d: { file: "d.raw" } }, nics: { n: { mac: "52:54:00:00:00:01" } } });
+    const microArgv = buildQemuArgv(micro, ctx);
+    expect(values(microArgv, "-machine")).toEqual(["microvm,rtc=on"]);
+    expect(values(microArgv, "-device")).toEqual(["virtio-blk-device,drive=drive-d,id=d", "virtio-net-device,netdev=net-n,mac=52:54:00:00:00:01,id=n"]);
+    expect(values(microArgv, "-display")).toEqual(["none"]);
+  });
+
+  it("refuses what the machine cannot do, and an unallocated MAC", () => {
+    const micro = validateDefinition({ name: "m", machine: "microvm", boot: { kernel: "k" }, cdroms: { cd: {} } });
+    expect(() => buildQemuArgv(micro, ctx)).toThrow(/microvm.*no SATA\/IDE bus/);
+    expect(() => buildQemuArgv(validateDefinition({ name: "a", nics: { n: {} } }), ctx)).toThrow(/still "auto"/);
+    expect(() => buildQemuArgv(validateDefinition({ name: "a", firmware: "uefi" }), ctx)).toThrow(/ovmf/);
+  });
+
+  it("doubles commas in paths so QEMU's option parser keeps them", () => {
+    const def = validateDefinition({ name: "a", disks: { d: { file: "we,ird.qcow2" } } });
+    expect(values(buildQemuArgv(def, ctx), "-blockdev")[0]).toContain("filename=/ds/local/we,,ird.qcow2,");
+  });
+});

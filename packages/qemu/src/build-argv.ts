@@ -1,0 +1,132 @@
+// Definition → QEMU argv, as a pure function: everything QEMU is told comes from here, so the
+// tests of this file are the specification of our QEMU command lines.
+import { VmctlError, type VmDefinition } from "@vmctl/api-types";
+import { runPaths } from "./run-paths.js";
+
+export type Accel = "kvm" | "tcg";
+
+export interface ArgvContext {
+  runDir: string;
+  accel: Accel;
+  /** Resolves a datastore-relative path to an absolute one, refusing escapes (the daemon knows the datastores). */
+  resolvePath: (datastore: string | undefined, path: string) => string;
+  /** UEFI firmware: read-only code and this VM's writable variable store. */
+  uefi?: { code: string; vars: string };
+  /** Start with the vCPUs stopped (the daemon connects the console first, then sends "cont"). */
+  startPaused?: boolean;
+  daemonize?: boolean;
+}
+
+const MIB = 1024 * 1024;
+
+/** QEMU's option syntax: commas inside a value are doubled. */
+export function escapeOption(value: string): string {
+  return value.replace(/,/g, ",,");
+}
+
+interface BusAllocator { next(kind: "disk" | "cdrom"): string }
+
+function busAllocator(machine: VmDefinition["machine"]): BusAllocator {
+  let slot = 0;
+  return {
+    next(kind) {
+      if (machine === "microvm") throw new VmctlError("invalid_definition", `machine "microvm" has no SATA/IDE bus for a ${kind}; use bus = "virtio" or machine = "q35"`);
+      const current = slot++;
+      if (machine === "q35") {
+        if (current > 5) throw new VmctlError("invalid_definition", "q35 has 6 SATA ports; too many SATA disks and CD-ROMs");
+        return `bus=ide.${current}`;
+      }
+      if (current > 3) throw new VmctlError("invalid_definition", "pc has 4 IDE slots; too many IDE disks and CD-ROMs");
+      return `bus=ide.${current >> 1},unit=${current & 1}`;
+    },
+  };
+}
+
+export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
+  const paths = runPaths(ctx.runDir);
+  const microvm = def.machine === "microvm";
+  const args: string[] = [
+    "-name", `guest=${escapeOption(def.name)},debug-threads=on`,
+    "-no-user-config", "-nodefaults",
+    "-machine", microvm ? "microvm,rtc=on" : def.machine,
+    "-accel", ctx.accel,
+    "-cpu", ctx.accel === "kvm" ? "host" : "qemu64",
+    "-smp", String(def.cpus),
+    "-m", `${Math.ceil(def.memoryBytes / MIB)}M`,
+    "-rtc", "base=utc",
+    "-msg", "timestamp=on",
+    "-pidfile", paths.pidfile,
+    "-chardev", `socket,id=qmp,path=${escapeOption(paths.qmp)},server=on,wait=off`,
+    "-mon", "chardev=qmp,mode=control",
+    // A panicking guest ends its QEMU so that on_crash decides what happens next.
+    "-action", "panic=shutdown",
+  ];
+  if (!microvm) args.push("-device", "pvpanic");
+  if (def.firmware === "uefi") {
+    if (!ctx.uefi) throw new VmctlError("invalid_definition", 'firmware = "uefi" needs OVMF: install the "ovmf" package, or use firmware = "bios"');
+    args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${escapeOption(ctx.uefi.code)}`);
+    args.push("-drive", `if=pflash,format=raw,unit=1,file=${escapeOption(ctx.uefi.vars)}`);
+  }
+  if (def.boot.kernel) {
+    args.push("-kernel", ctx.resolvePath(def.boot.datastore, def.boot.kernel));
+    if (def.boot.initrd) args.push("-initrd", ctx.resolvePath(def.boot.datastore, def.boot.initrd));
+    if (def.boot.cmdline) args.push("-append", def.boot.cmdline);
+  }
+
+  const bootIndex = (id: string) => {
+    const index = def.boot.order.indexOf(id);
+    return index >= 0 && !def.boot.kernel ? `,bootindex=${index + 1}` : "";
+  };
+  const buses = busAllocator(def.machine);
+  let scsiController = false;
+  for (const [id, disk] of Object.entries(def.disks)) {
+    const file = ctx.resolvePath(disk.datastore, disk.file);
+    const ro = disk.readonly ? ",read-only=on" : "";
+    args.push("-blockdev", `driver=file,filename=${escapeOption(file)},node-name=file-${id},cache.direct=off${ro}`);
+    args.push("-blockdev", `driver=${disk.format},file=file-${id},node-name=drive-${id}${ro}`);
+    switch (disk.bus) {
+      case "virtio":
+        args.push("-device", `${microvm ? "virtio-blk-device" : "virtio-blk-pci"},drive=drive-${id},id=${id}${bootIndex(id)}`);
+        break;
+      case "scsi":
+        if (!scsiController) {
+          args.push("-device", microvm ? "virtio-scsi-device,id=scsi0" : "virtio-scsi-pci,id=scsi0");
+          scsiController = true;
+        }
+        args.push("-device", `scsi-hd,bus=scsi0.0,drive=drive-${id},id=${id}${bootIndex(id)}`);
+        break;
+      case "sata":
+      case "ide":
+        args.push("-device", `ide-hd,${buses.next("disk")},drive=drive-${id},id=${id}${bootIndex(id)}`);
+        break;
+    }
+  }
+  for (const [id, cdrom] of Object.entries(def.cdroms)) {
+    const bus = buses.next("cdrom");
+    if (cdrom.iso) {
+      args.push("-blockdev", `driver=file,filename=${escapeOption(ctx.resolvePath(cdrom.datastore, cdrom.iso))},node-name=file-${id},read-only=on`);
+      args.push("-blockdev", `driver=raw,file=file-${id},node-name=drive-${id},read-only=on`);
+      args.push("-device", `ide-cd,${bus},drive=drive-${id},id=${id}${bootIndex(id)}`);
+    } else {
+      args.push("-device", `ide-cd,${bus},id=${id}${bootIndex(id)}`);
+    }
+  }
+  for (const [id, nic] of Object.entries(def.nics)) {
+    if (nic.mac === "auto") throw new VmctlError("internal", `nics.${id}.mac is still "auto": a MAC must be allocated before start`);
+    const model = microvm ? "virtio-net-device" : nic.model === "virtio" ? "virtio-net-pci" : nic.model;
+    args.push("-netdev", `user,id=net-${id}`);
+    args.push("-device", `${model},netdev=net-${id},mac=${nic.mac},id=${id}`);
+  }
+  if (def.console.serial) {
+    args.push("-chardev", `socket,id=serial0,path=${escapeOption(paths.serial)},server=on,wait=off,logfile=${escapeOption(paths.serialLog)},logappend=on`);
+    args.push("-serial", "chardev:serial0");
+  }
+  if (def.console.vnc && !microvm) {
+    args.push("-device", "VGA", "-vnc", `unix:${paths.vnc}`);
+  } else {
+    args.push("-display", "none");
+  }
+  if (ctx.startPaused) args.push("-S");
+  if (ctx.daemonize) args.push("-daemonize");
+  return args;
+}

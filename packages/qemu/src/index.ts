@@ -1,0 +1,7 @@
+// The qemu driver: definition → argv, launch and re-attach, stop escalation, accelerator probe, qemu-img.
+export * from "./build-argv.js";
+export * from "./run-paths.js";
+export * from "./qemu-process.js";
+export * from "./accel-probe.js";
+export * from "./qemu-img.js";
+export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";

@@ -1,0 +1,156 @@
+// A running QEMU, launched by us or re-attached after a vmctld restart: its QMP connection, how it
+// ended, and the stop escalation (ACPI powerdown → quit → SIGKILL).
+import { spawn } from "node:child_process";
+import { mkdir, readFile, rm, appendFile } from "node:fs/promises";
+import { QmpClient, QmpError, qmpCommands, type QmpEvent, type StatusInfo } from "@vmctl/qmp";
+import { VmctlError, type ExitReason } from "@vmctl/api-types";
+import { runPaths, type RunPaths } from "./run-paths.js";
+import { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
+
+export interface ExitInfo { reason: ExitReason; detail: string }
+
+export interface LaunchOptions { binary?: string; timeoutMs?: number }
+
+const QUIT_GRACE_MS = 5000;
+
+export class QemuProcess {
+  readonly pid: number;
+  readonly paths: RunPaths;
+  readonly qmp: QmpClient;
+  private shutdown: { guest: boolean; reason: string } | undefined;
+  private panicked = false;
+  private killed = false;
+  private readonly exited: Promise<ExitInfo>;
+  private readonly eventListeners = new Set<(event: QmpEvent) => void>();
+
+  private constructor(pid: number, paths: RunPaths, qmp: QmpClient) {
+    this.pid = pid;
+    this.paths = paths;
+    this.qmp = qmp;
+    qmp.on("event", (event) => {
+      if (event.event === "SHUTDOWN") this.shutdown = { guest: event.data.guest === true, reason: String(event.data.reason ?? "") };
+      if (event.event === "GUEST_PANICKED") this.panicked = true;
+      for (const listener of this.eventListeners) listener(event);
+    });
+    this.exited = new Promise((resolve) => {
+      qmp.once("close", () => { void this.settleExit().then(resolve); });
+    });
+  }
+
+  /** Starts QEMU daemonized (own session, pidfile) and connects QMP. The argv must carry -daemonize. */
+  static async launch(args: string[], runDir: string, options: LaunchOptions = {}): Promise<QemuProcess> {
+    const paths = runPaths(runDir);
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    await Promise.all([paths.qmp, paths.serial, paths.vnc, paths.pidfile].map((p) => rm(p, { force: true })));
+    const binary = options.binary ?? "qemu-system-x86_64";
+    await appendFile(paths.log, `${new Date().toISOString()} ${binary} ${args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(" ")}\n`);
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(binary, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+      let text = "";
+      child.stderr.on("data", (chunk: Buffer) => { if (text.length < 65536) text += chunk.toString("utf8"); });
+      child.on("error", (error) => reject(new VmctlError("qemu_failed", `cannot run ${binary}: ${error.message}; install the qemu-system-x86 package`)));
+      // The daemonizing parent exits once QEMU is initialized; its child keeps stderr until it detaches.
+      child.on("exit", (exitCode) => setImmediate(() => { child.stderr.destroy(); resolve({ code: exitCode, stderr: text }); }));
+    });
+    if (stderr) await appendFile(paths.log, stderr);
+    if (code !== 0) {
+      const message = stderr.trim().split("\n").filter((line) => !/warning:/.test(line)).join("; ") || `exit status ${code}`;
+      throw new VmctlError("qemu_failed", `QEMU did not start: ${message}`, { log: paths.log });
+    }
+    const pid = Number((await readFile(paths.pidfile, "utf8")).trim());
+    try {
+      const qmp = await QmpClient.connect(paths.qmp, { timeoutMs: options.timeoutMs ?? 10_000 });
+      return new QemuProcess(pid, paths, qmp);
+    } catch (error) {
+      if (isAlive(pid)) process.kill(pid, "SIGKILL");
+      throw new VmctlError("qemu_failed", `QEMU started but its QMP socket did not answer: ${(error as Error).message}`);
+    }
+  }
+
+  /** Re-attaches to the QEMU whose pidfile is in runDir, or returns null when none is alive. */
+  static async attach(runDir: string): Promise<QemuProcess | null> {
+    const paths = runPaths(runDir);
+    const pid = Number((await readFile(paths.pidfile, "utf8").catch(() => "")).trim());
+    if (!pid || !isAlive(pid) || !isOurQemu(pid, paths.qmp)) return null;
+    try {
+      return new QemuProcess(pid, paths, await QmpClient.connect(paths.qmp, { timeoutMs: 5000 }));
+    } catch {
+      return null;
+    }
+  }
+
+  onEvent(listener: (event: QmpEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Resolves when QEMU has exited, with the reason read from QMP events (or their absence). */
+  wait(): Promise<ExitInfo> {
+    return this.exited;
+  }
+
+  status(): Promise<StatusInfo> { return qmpCommands.queryStatus(this.qmp); }
+  pause(): Promise<unknown> { return qmpCommands.stop(this.qmp); }
+  resume(): Promise<unknown> { return qmpCommands.cont(this.qmp); }
+  reset(): Promise<unknown> { return qmpCommands.systemReset(this.qmp); }
+
+  /** Presses the ACPI power button; the guest decides what to do. */
+  async powerButton(): Promise<void> {
+    await qmpCommands.systemPowerdown(this.qmp);
+  }
+
+  /** Graceful stop with escalation: ACPI powerdown, after timeoutMs "quit", then SIGKILL. */
+  async stop(timeoutMs: number, log: (line: string) => void = () => {}): Promise<ExitInfo> {
+    if (timeoutMs > 0) {
+      log("asking the guest to power off (ACPI power button)");
+      await this.powerButton().catch(ignoreClosed);
+      if (await this.exitsWithin(timeoutMs)) return this.exited;
+      log(`the guest did not power off within ${Math.round(timeoutMs / 1000)} s: quitting QEMU`);
+    }
+    return this.forceStop(log);
+  }
+
+  /** Power off at once: QMP quit, and SIGKILL if QEMU does not go. */
+  async forceStop(log: (line: string) => void = () => {}): Promise<ExitInfo> {
+    await qmpCommands.quit(this.qmp).catch(ignoreClosed);
+    if (await this.exitsWithin(QUIT_GRACE_MS)) return this.exited;
+    log("QEMU ignored quit: sending SIGKILL");
+    this.killed = true;
+    if (isAlive(this.pid)) process.kill(this.pid, "SIGKILL");
+    return this.exited;
+  }
+
+  /** Drops our connection without touching QEMU (vmctld shutting down leaves VMs running). */
+  detach(): void {
+    this.qmp.removeAllListeners("close");
+    this.qmp.close();
+  }
+
+  private async exitsWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+    const done = await Promise.race([this.exited.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  private async settleExit(): Promise<ExitInfo> {
+    // QMP closes a moment before the process is gone; wait so a restart never races the old QEMU.
+    if (!(await waitForExit(this.pid, 10_000)) && isAlive(this.pid)) {
+      this.killed = true;
+      process.kill(this.pid, "SIGKILL");
+      await waitForExit(this.pid, 5000);
+    }
+    await rm(this.paths.pidfile, { force: true });
+    if (this.panicked || this.shutdown?.reason === "guest-panic") return { reason: "guest-panic", detail: "the guest kernel panicked" };
+    if (this.shutdown?.guest) return { reason: "guest-shutdown", detail: "the guest powered off" };
+    if (this.shutdown) return { reason: "host-stop", detail: `QEMU stopped by the host (${this.shutdown.reason})` };
+    if (this.killed) return { reason: "killed", detail: "QEMU was killed after ignoring quit" };
+    return { reason: "crash", detail: "QEMU exited without a shutdown event (killed or crashed)" };
+  }
+}
+
+function ignoreClosed(error: unknown): void {
+  if (error instanceof QmpError && (error.kind === "closed" || error.kind === "timeout")) return;
+  throw error;
+}

@@ -1,0 +1,24 @@
+// Where a running VM's sockets and files live: $VMCTL_HOME/run/<vm>/.
+import { join } from "node:path";
+
+export interface RunPaths {
+  dir: string;
+  qmp: string;
+  serial: string;
+  serialLog: string;
+  vnc: string;
+  pidfile: string;
+  log: string;
+}
+
+export function runPaths(runDir: string): RunPaths {
+  return {
+    dir: runDir,
+    qmp: join(runDir, "qmp.sock"),
+    serial: join(runDir, "serial.sock"),
+    serialLog: join(runDir, "serial.log"),
+    vnc: join(runDir, "vnc.sock"),
+    pidfile: join(runDir, "qemu.pid"),
+    log: join(runDir, "qemu.log"),
+  };
+}
