@@ -1,9 +1,11 @@
 // Wire types of the v1 API, shared by vmctld, the client, the CLI and later the Host Client.
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, type Static, type TUnsafe } from "@sinclair/typebox";
 import { VM_STATES, POWER_ACTIONS, EXIT_REASONS } from "./states.js";
 import { NAME_PATTERN } from "./definition-schema.js";
 
-const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+/** A union of string literals that keeps its literal type (Type.Union over a mapped array widens to string). */
+export const literalUnion = <T extends readonly string[]>(values: T): TUnsafe<T[number]> =>
+  Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
 
 export const VmStateSchema = literalUnion(VM_STATES);
 export const ExitReasonSchema = literalUnion(EXIT_REASONS);

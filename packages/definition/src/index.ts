@@ -5,3 +5,4 @@ export * from "./issues.js";
 export * from "./sizes.js";
 export { suggestKey } from "./suggest.js";
 export { locateField } from "./locate.js";
+export { unknownKeyIssues, describeExpected, schemaAt } from "./schema-walk.js";

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// vmctl: the command line of vmctld. Every command takes --json; errors go to stderr with exit status 1.
+import { Command, CommanderError } from "commander";
+import type { GlobalOptions } from "./context.js";
+import { reportError } from "./output.js";
+import { registerLs } from "./commands/ls.js";
+import { registerShow } from "./commands/show.js";
+import { registerCreate } from "./commands/create.js";
+import { registerPower } from "./commands/power.js";
+import { registerDestroy } from "./commands/destroy.js";
+import { registerEdit } from "./commands/edit.js";
+import { registerConsole } from "./commands/console.js";
+import { registerEvents } from "./commands/events.js";
+import { registerGuest } from "./commands/guest.js";
+
+const program = new Command("vmctl")
+  .description("manage the VMs of a vmctl host")
+  .option("--home <dir>", "vmctld's home: talk to <dir>/vmctld.sock (default $VMCTL_HOME or ~/.local/share/vmctl)")
+  .option("--url <url>", "talk to vmctld at this URL instead of the unix socket")
+  .option("--json", "machine-readable output")
+  .showHelpAfterError()
+  .exitOverride();
+
+const globals = () => program.opts<GlobalOptions>();
+for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest]) {
+  register(program, globals);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  process.exit(reportError(error, globals().json ?? false));
+}

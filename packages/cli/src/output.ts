@@ -1,0 +1,41 @@
+// How vmctl speaks: tables for people, JSON with --json, errors on stderr with a non-zero exit.
+import { ApiError, ConnectionError } from "@vmctl/client";
+
+export interface OutputOptions { json?: boolean }
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printTable(headers: string[], rows: string[][]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  process.stdout.write(`${[line(headers), ...rows.map(line)].join("\n")}\n`);
+}
+
+export function duration(fromIso: string | undefined): string {
+  if (!fromIso) return "-";
+  let seconds = Math.max(0, Math.round((Date.now() - Date.parse(fromIso)) / 1000));
+  const days = Math.floor(seconds / 86400); seconds %= 86400;
+  const hours = Math.floor(seconds / 3600); seconds %= 3600;
+  const minutes = Math.floor(seconds / 60); seconds %= 60;
+  if (days) return `${days}d${hours}h`;
+  if (hours) return `${hours}h${minutes}m`;
+  if (minutes) return `${minutes}m${seconds}s`;
+  return `${seconds}s`;
+}
+
+/** Exit status for failures; a usage error is 2 (commander's own), anything else 1. */
+export class CliError extends Error {
+  constructor(message: string, readonly code = "error", readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+export function reportError(error: unknown, json: boolean): number {
+  const code = error instanceof ApiError || error instanceof CliError ? error.code : error instanceof ConnectionError ? "unreachable" : "error";
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) process.stderr.write(`${JSON.stringify({ error: { code, message, ...(error instanceof ApiError && error.details !== undefined ? { details: error.details } : {}) } })}\n`);
+  else process.stderr.write(`vmctl: ${message}\n`);
+  return error instanceof CliError ? error.exitCode : 1;
+}

@@ -1,0 +1,43 @@
+// HTTP to vmctld over its unix socket (the default) or a URL, with JSON or TOML bodies.
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+
+export interface Endpoint { socketPath?: string; url?: string }
+
+export interface RawResponse { status: number; headers: IncomingHttpHeaders; text: string }
+
+export function sendRequest(endpoint: Endpoint, method: string, path: string, body?: { type: string; text: string }, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const allHeaders: Record<string, string> = { accept: "application/json", ...headers };
+    if (body) {
+      allHeaders["content-type"] = body.type;
+      allHeaders["content-length"] = String(Buffer.byteLength(body.text));
+    }
+    const onResponse = (response: import("node:http").IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") }));
+      response.on("error", reject);
+    };
+    let req;
+    if (endpoint.url) {
+      const url = new URL(path, endpoint.url);
+      req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { method, headers: allHeaders }, onResponse);
+    } else {
+      req = httpRequest({ socketPath: endpoint.socketPath, path, method, headers: allHeaders }, onResponse);
+    }
+    req.on("error", reject);
+    if (body) req.write(body.text);
+    req.end();
+  });
+}
+
+/** The ws library's address for a WebSocket path on this endpoint. */
+export function wsAddress(endpoint: Endpoint, path: string): string {
+  if (endpoint.url) {
+    const url = new URL(path, endpoint.url);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    return url.toString();
+  }
+  return `ws+unix://${endpoint.socketPath}:${path}`;
+}

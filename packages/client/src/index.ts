@@ -1,0 +1,3 @@
+// The typed REST and WebSocket client of vmctld.
+export * from "./vmctl-client.js";
+export type { Endpoint } from "./http-transport.js";

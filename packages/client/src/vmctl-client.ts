@@ -1,0 +1,105 @@
+// The typed client of the v1 API: the CLI uses it, and so will the Host Client and the cluster.
+import WebSocket from "ws";
+import type { ErrorBody, HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore } from "@vmctl/api-types";
+import { sendRequest, wsAddress, type Endpoint, type RawResponse } from "./http-transport.js";
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export class ConnectionError extends Error {
+  constructor(readonly endpoint: Endpoint, cause: Error) {
+    const where = endpoint.url ?? endpoint.socketPath;
+    const hint = (cause as NodeJS.ErrnoException).code === "ENOENT" || (cause as NodeJS.ErrnoException).code === "ECONNREFUSED"
+      ? "; is vmctld running? (`npm start` in the repository, or `vmctld --home DIR`)"
+      : (cause as NodeJS.ErrnoException).code === "EACCES" ? "; the socket is root-only (mode 0600): run as its owner" : "";
+    super(`cannot reach vmctld at ${where}: ${cause.message}${hint}`);
+    this.name = "ConnectionError";
+  }
+}
+
+const encode = encodeURIComponent;
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  return new URLSearchParams(Object.entries(query).flatMap(([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]]))).toString();
+}
+
+export class VmctlClient {
+  constructor(readonly endpoint: Endpoint) {}
+
+  async raw(method: string, path: string, body?: { type: string; text: string }, headers?: Record<string, string>): Promise<RawResponse> {
+    try {
+      return await sendRequest(this.endpoint, method, path, body, headers);
+    } catch (error) {
+      throw new ConnectionError(this.endpoint, error as Error);
+    }
+  }
+
+  async call<T>(method: string, path: string, json?: unknown, headers?: Record<string, string>): Promise<T> {
+    const response = await this.raw(method, path, json === undefined ? undefined : { type: "application/json", text: JSON.stringify(json) }, headers);
+    return parseResponse<T>(response);
+  }
+
+  host(): Promise<HostInfo> { return this.call("GET", "/api/v1/host"); }
+  datastores(): Promise<{ datastores: Datastore[] }> { return this.call("GET", "/api/v1/datastores"); }
+  async listVms(state?: string): Promise<VmSummary[]> {
+    return (await this.call<{ vms: VmSummary[] }>("GET", `/api/v1/vms${state ? `?state=${encode(state)}` : ""}`)).vms;
+  }
+  getVm(name: string): Promise<VmDetail> { return this.call("GET", `/api/v1/vms/${encode(name)}`); }
+  createVm(definition: unknown, datastore?: string): Promise<VmDetail> {
+    return this.call("POST", `/api/v1/vms${datastore ? `?datastore=${encode(datastore)}` : ""}`, definition);
+  }
+  async createVmFromToml(toml: string, datastore?: string): Promise<VmDetail> {
+    return parseResponse(await this.raw("POST", `/api/v1/vms${datastore ? `?datastore=${encode(datastore)}` : ""}`, { type: "application/toml", text: toml }));
+  }
+  destroyVm(name: string, keepDisks = false): Promise<{ removed: string[]; kept: string[] }> {
+    return this.call("DELETE", `/api/v1/vms/${encode(name)}${keepDisks ? "?keepDisks=true" : ""}`);
+  }
+  async getDefinition(name: string): Promise<{ text: string; etag: string }> {
+    const response = await this.raw("GET", `/api/v1/vms/${encode(name)}/definition`);
+    if (response.status >= 400) parseResponse(response);
+    return { text: response.text, etag: String(response.headers.etag ?? "") };
+  }
+  async putDefinition(name: string, text: string, etag?: string): Promise<VmDetail> {
+    return parseResponse(await this.raw("PUT", `/api/v1/vms/${encode(name)}/definition`, { type: "application/toml", text }, etag ? { "if-match": etag } : {}));
+  }
+  power(name: string, request: PowerRequest): Promise<Task> { return this.call("POST", `/api/v1/vms/${encode(name)}/power`, request); }
+  getTask(id: string, waitSeconds = 0): Promise<Task> { return this.call("GET", `/api/v1/tasks/${encode(id)}${waitSeconds ? `?wait=${waitSeconds}` : ""}`); }
+  async listTasks(target?: string): Promise<Task[]> {
+    return (await this.call<{ tasks: Task[] }>("GET", `/api/v1/tasks${target ? `?target=${encode(target)}` : ""}`)).tasks;
+  }
+  /** Waits for a task to end, however long it takes. */
+  async waitTask(id: string): Promise<Task> {
+    for (;;) {
+      const task = await this.getTask(id, 30);
+      if (task.state !== "running" && task.state !== "queued") return task;
+    }
+  }
+  async listEvents(query: { vm?: string; type?: string; since?: number; limit?: number } = {}): Promise<VmctlEvent[]> {
+    const params = queryString(query);
+    return (await this.call<{ events: VmctlEvent[] }>("GET", `/api/v1/events${params ? `?${params}` : ""}`)).events;
+  }
+
+  openConsole(name: string): WebSocket { return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}/console`)); }
+  openEvents(query: { since?: number; vm?: string } = {}): WebSocket {
+    const params = queryString(query);
+    return new WebSocket(wsAddress(this.endpoint, `/ws/events${params ? `?${params}` : ""}`));
+  }
+}
+
+function parseResponse<T>(response: RawResponse): T {
+  let body: unknown;
+  try {
+    body = response.text ? JSON.parse(response.text) : undefined;
+  } catch {
+    throw new ApiError(response.status, "bad_response", `vmctld answered ${response.status} with a body that is not JSON`);
+  }
+  if (response.status >= 400) {
+    const error = (body as ErrorBody | undefined)?.error;
+    throw new ApiError(response.status, error?.code ?? "unknown", error?.message ?? `HTTP ${response.status}`, error?.details);
+  }
+  return body as T;
+}

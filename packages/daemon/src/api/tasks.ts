@@ -1,0 +1,18 @@
+// /api/v1/tasks: follow long work; ?wait=N blocks up to N seconds for the task to end.
+import type { FastifyInstance } from "fastify";
+import { Type } from "@sinclair/typebox";
+import type { Host } from "../host.js";
+
+export function registerTaskRoutes(app: FastifyInstance, host: Host): void {
+  app.get("/api/v1/tasks", {
+    schema: { querystring: Type.Object({ target: Type.Optional(Type.String()), state: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }) },
+  }, async (request) => ({ tasks: host.tasks.list(request.query as { target?: string; state?: string; limit?: number }) }));
+
+  app.get("/api/v1/tasks/:id", {
+    schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), querystring: Type.Object({ wait: Type.Optional(Type.Number({ minimum: 0, maximum: 300 })) }, { additionalProperties: false }) },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const { wait } = request.query as { wait?: number };
+    return host.tasks.wait(id, (wait ?? 0) * 1000);
+  });
+}

@@ -1,0 +1,43 @@
+// /ws/vms/:name/console: the shared serial console. `console` carries output (base64), `console_input`
+// keystrokes; a new viewer first gets the scroll-back; eof when the console ends.
+import type { FastifyInstance } from "fastify";
+import { VmNameParamsSchema } from "@vmctl/api-types";
+import type { Host } from "../host.js";
+import { parseClientMessage, send, sendError } from "./ws-message.js";
+
+export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
+  app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema } }, (socket, request) => {
+    const { name } = request.params as { name: string };
+    if (!host.inventory.has(name)) {
+      sendError(socket, "vm_not_found", `no VM named "${name}"`);
+      socket.close(4404, "vm not found");
+      return;
+    }
+    const rt = host.runtimes.get(name);
+    const serial = rt.console;
+    if (!serial) {
+      sendError(socket, "vm_wrong_state", `VM "${name}" is ${rt.state}: its serial console is not running`);
+      send(socket, "console", { content: "", eof: true });
+      socket.close(1000, "console not running");
+      return;
+    }
+    const detach = serial.attach({
+      output: (chunk) => send(socket, "console", { content: chunk.toString("base64"), eof: false }),
+      end: () => {
+        send(socket, "console", { content: "", eof: true });
+        socket.close(1000, "console ended");
+      },
+    });
+    socket.on("close", detach);
+    socket.on("message", (raw, isBinary) => {
+      const message = parseClientMessage(socket, raw, isBinary);
+      if (!message) return;
+      if (message.type !== "console_input" || typeof message.data.content !== "string") {
+        sendError(socket, "bad_request", 'expected {"type":"console_input","data":{"content":"<base64>"}}');
+        return;
+      }
+      const bytes = Buffer.from(message.data.content, "base64");
+      if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
+    });
+  });
+}

@@ -1,0 +1,53 @@
+// Messages of the WebSocket protocol (shared/WS-PROTOCOL.md): {type, timestamp, data}, timestamps in
+// ISO 8601 with milliseconds and the zone offset.
+import type { WebSocket } from "ws";
+
+export function wsTimestamp(date = new Date()): string {
+  const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
+}
+
+export const MAX_WS_MESSAGE = 64 * 1024;
+/** A viewer this far behind is cut off rather than letting vmctld's memory grow. */
+export const MAX_BUFFERED = 4 * 1024 * 1024;
+
+export function send(socket: WebSocket, type: string, data: unknown): void {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > MAX_BUFFERED) {
+    socket.close(1013, "client too slow");
+    return;
+  }
+  socket.send(JSON.stringify({ type, timestamp: wsTimestamp(), data }));
+}
+
+export function sendError(socket: WebSocket, code: string, message: string): void {
+  send(socket, "error", { code, message });
+}
+
+/** Parses one client message; returns null (after telling the client why) when it is malformed. */
+export function parseClientMessage(socket: WebSocket, raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): { type: string; data: Record<string, unknown> } | null {
+  if (isBinary) {
+    sendError(socket, "bad_request", "binary messages are not accepted on this endpoint; send JSON text");
+    return null;
+  }
+  const text = Buffer.isBuffer(raw) ? raw.toString("utf8") : Array.isArray(raw) ? Buffer.concat(raw).toString("utf8") : Buffer.from(raw).toString("utf8");
+  if (text.length > MAX_WS_MESSAGE) {
+    sendError(socket, "payload_too_large", `message over ${MAX_WS_MESSAGE} bytes`);
+    return null;
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    sendError(socket, "bad_request", "message is not JSON");
+    return null;
+  }
+  const m = message as { type?: unknown; data?: unknown };
+  if (typeof m !== "object" || m === null || typeof m.type !== "string" || typeof m.data !== "object" || m.data === null) {
+    sendError(socket, "bad_request", 'message must be {"type": string, "data": object}');
+    return null;
+  }
+  return { type: m.type, data: m.data as Record<string, unknown> };
+}

@@ -1,0 +1,88 @@
+// vmctld.toml: every key declared once with its type and default, validated at load, then frozen.
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { homedir } from "node:os";
+import { isIP } from "node:net";
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { NAME_PATTERN, VmctlError } from "@vmctl/api-types";
+import { unknownKeyIssues, describeExpected, schemaAt, formatIssue, locateField, type DefinitionIssue } from "@vmctl/definition";
+
+export const HostConfigSchema = Type.Object({
+  listen: Type.Optional(Type.String({ description: "host:port of the TCP API; loopback only until TLS and authentication are configured" })),
+  log_level: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error"].map((l) => Type.Literal(l)))),
+  qemu: Type.Optional(Type.String({ description: "the qemu-system binary" })),
+  task_retention_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365 })),
+  datastores: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
+}, { additionalProperties: false });
+
+export interface HostConfig {
+  home: string;
+  listen: { host: string; port: number };
+  logLevel: string;
+  qemu: string;
+  taskRetentionMs: number;
+  datastores: Record<string, string>;
+  socketPath: string;
+  dbPath: string;
+  runDir: string;
+}
+
+export function defaultHome(): string {
+  return process.env.VMCTL_HOME || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "vmctl");
+}
+
+function parseListen(value: string, file: string): HostConfig["listen"] {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new VmctlError("bad_request", `${file}: listen: "${value}" is not host:port, e.g. "127.0.0.1:8443"`);
+  const host = match[1]!.replace(/^\[|\]$/g, "");
+  const loopback = host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+  if (!loopback) {
+    throw new VmctlError("bad_request", `${file}: listen: "${value}" is beyond loopback; vmctld serves the network only with TLS and authentication, which this version does not have yet: use "127.0.0.1:${port}"`);
+  }
+  return { host, port };
+}
+
+export async function loadHostConfig(home = defaultHome(), overrides: { listen?: string } = {}): Promise<HostConfig> {
+  const file = join(home, "vmctld.toml");
+  let text = "";
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (error) {
+    if (error instanceof TomlError) throw new VmctlError("bad_request", `${file}:${error.line}: invalid TOML: ${error.message.split("\n")[0]}`);
+    throw error;
+  }
+  const issues: DefinitionIssue[] = unknownKeyIssues(raw, HostConfigSchema);
+  if (issues.length === 0) {
+    for (const error of Value.Errors(HostConfigSchema, raw)) {
+      const segments = error.path.split("/").filter(Boolean);
+      issues.push({ field: segments.join("."), message: `is ${JSON.stringify(error.value)}; expected ${describeExpected(schemaAt(HostConfigSchema, segments))}` });
+    }
+  }
+  if (issues.length > 0) {
+    const lines = issues.map((issue) => formatIssue({ ...issue, ...(locateField(text, issue.field.split(".")) ? { line: locateField(text, issue.field.split("."))! } : {}) }, file));
+    throw new VmctlError("bad_request", lines.join("\n"));
+  }
+  const input = raw as Static<typeof HostConfigSchema>;
+  const datastores: Record<string, string> = { local: join(home, "datastores", "local") };
+  for (const [name, ds] of Object.entries(input.datastores ?? {})) datastores[name] = isAbsolute(ds.path) ? ds.path : resolve(home, ds.path);
+  return Object.freeze({
+    home,
+    listen: parseListen(overrides.listen ?? input.listen ?? "127.0.0.1:8443", file),
+    logLevel: input.log_level ?? "info",
+    qemu: input.qemu ?? "qemu-system-x86_64",
+    taskRetentionMs: (input.task_retention_hours ?? 24 * 7) * 3600_000,
+    datastores: Object.freeze(datastores),
+    socketPath: join(home, "vmctld.sock"),
+    dbPath: join(home, "vmctld.db"),
+    runDir: join(home, "run"),
+  });
+}

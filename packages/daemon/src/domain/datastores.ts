@@ -1,0 +1,61 @@
+// Datastores are named directories; every path a definition names is resolved here and may not
+// leave its datastore, by "..", by an absolute path elsewhere, or through a symlink.
+import { realpathSync, statfsSync, mkdirSync, existsSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { VmctlError, type Datastore } from "@vmctl/api-types";
+
+export class Datastores {
+  private readonly roots: Map<string, string>;
+
+  constructor(paths: Record<string, string>) {
+    this.roots = new Map();
+    for (const [name, path] of Object.entries(paths)) {
+      mkdirSync(path, { recursive: true });
+      this.roots.set(name, realpathSync(path));
+    }
+  }
+
+  names(): string[] {
+    return [...this.roots.keys()];
+  }
+
+  root(name: string): string {
+    const root = this.roots.get(name);
+    if (!root) throw new VmctlError("datastore_not_found", `no datastore "${name}"; configured: ${this.names().join(", ")}`);
+    return root;
+  }
+
+  /** The absolute path of `path` in datastore `name` (default "local"), refusing any escape. */
+  resolve(name: string | undefined, path: string): string {
+    if (isAbsolute(path)) {
+      const owner = [...this.roots.values()].find((root) => within(root, path));
+      if (!owner) throw new VmctlError("path_outside_datastore", `"${path}" is outside every datastore; give a path relative to a datastore, e.g. "iso/debian.iso"`);
+      return checkSymlinks(owner, resolve(path));
+    }
+    const root = this.root(name ?? "local");
+    const full = resolve(root, path);
+    if (!within(root, full)) throw new VmctlError("path_outside_datastore", `"${path}" leaves datastore "${name ?? "local"}"`);
+    return checkSymlinks(root, full);
+  }
+
+  describe(): Datastore[] {
+    return [...this.roots.entries()].map(([name, path]) => {
+      const fs = statfsSync(path);
+      return { name, path, capacityBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
+    });
+  }
+}
+
+function within(root: string, path: string): boolean {
+  const rel = relative(root, resolve(path));
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
+/** The deepest existing ancestor, with symlinks resolved, must still be inside the datastore. */
+function checkSymlinks(root: string, full: string): string {
+  let existing = full;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  const real = realpathSync(existing);
+  if (!within(root, real)) throw new VmctlError("path_outside_datastore", `"${full}" resolves through a symlink to "${real}", outside its datastore`);
+  return full;
+}

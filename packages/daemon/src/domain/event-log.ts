@@ -1,0 +1,43 @@
+// Every state change, definition change, task end and error becomes a persisted event, and live
+// listeners (the events WebSocket, per-VM status streams) hear it at once.
+import { EventEmitter } from "node:events";
+import type { VmctlEvent } from "@vmctl/api-types";
+import type { Db } from "../store/database.js";
+
+interface Row { id: number; time: string; type: string; vm: string | null; data: string }
+
+const toEvent = (row: Row): VmctlEvent => ({ id: row.id, time: row.time, type: row.type, vm: row.vm, data: JSON.parse(row.data) as Record<string, unknown> });
+
+export interface EventQuery { vm?: string; type?: string; since?: number; limit?: number }
+
+export class EventLog extends EventEmitter<{ event: [VmctlEvent] }> {
+  private readonly insert;
+  constructor(private readonly db: Db) {
+    super();
+    this.setMaxListeners(0);
+    this.insert = db.prepare("INSERT INTO events (time, type, vm, data) VALUES (?, ?, ?, ?)");
+  }
+
+  record(type: string, vm: string | null, data: Record<string, unknown> = {}): VmctlEvent {
+    const time = new Date().toISOString();
+    const id = Number(this.insert.run(time, type, vm, JSON.stringify(data)).lastInsertRowid);
+    const event: VmctlEvent = { id, time, type, vm, data };
+    this.emit("event", event);
+    return event;
+  }
+
+  list(query: EventQuery = {}): VmctlEvent[] {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (query.vm) { where.push("vm = ?"); params.push(query.vm); }
+    if (query.type) { where.push(query.type.endsWith("*") ? "type LIKE ?" : "type = ?"); params.push(query.type.replace(/\*$/, "%")); }
+    if (query.since !== undefined) { where.push("id > ?"); params.push(query.since); }
+    const limit = Math.min(query.limit ?? 1000, 10_000);
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    // After `since`: the oldest ones, so a reader resuming a stream misses nothing. Otherwise the newest.
+    const sql = query.since !== undefined
+      ? `SELECT * FROM events ${filter} ORDER BY id ASC LIMIT ${limit}`
+      : `SELECT * FROM (SELECT * FROM events ${filter} ORDER BY id DESC LIMIT ${limit}) ORDER BY id ASC`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);
+  }
+}

@@ -1,0 +1,121 @@
+// The inventory is the definition files in the datastores (<ds>/<vm>/<vm>.toml), like ESXi's .vmx
+// files. A file edited by hand is picked up on the next look; an invalid one stays listed with its error.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { VmctlError, type VmDefinition } from "@vmctl/api-types";
+import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
+import type { Datastores } from "./datastores.js";
+import { writeFileAtomic } from "./atomic-write.js";
+
+export interface InventoryEntry {
+  name: string;
+  datastore: string;
+  dir: string;
+  file: string;
+  text: string;
+  etag: string;
+  mtimeMs: number;
+  def: VmDefinition | undefined;
+  error: DefinitionError | undefined;
+}
+
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+export function etagOf(text: string): string {
+  return `"${createHash("sha256").update(text).digest("base64url").slice(0, 22)}"`;
+}
+
+export class Inventory {
+  private readonly entries = new Map<string, InventoryEntry>();
+  private lastScan = 0;
+
+  constructor(private readonly datastores: Datastores, private readonly onProblem: (entry: InventoryEntry) => void = () => {}) {}
+
+  /** Reads every datastore; at most once a second unless forced (GET /vms calls it). */
+  scan(force = true): void {
+    if (!force && Date.now() - this.lastScan < 1000) return;
+    this.lastScan = Date.now();
+    const seen = new Set<string>();
+    for (const ds of this.datastores.names()) {
+      const root = this.datastores.root(ds);
+      for (const dirent of readdirSync(root, { withFileTypes: true })) {
+        if (!dirent.isDirectory() || !NAME.test(dirent.name)) continue;
+        const file = join(root, dirent.name, `${dirent.name}.toml`);
+        if (!existsSync(file)) continue;
+        if (seen.has(dirent.name)) continue; // the same name in two datastores: the first wins
+        seen.add(dirent.name);
+        this.load(dirent.name, ds, file);
+      }
+    }
+    for (const name of [...this.entries.keys()]) if (!seen.has(name)) this.entries.delete(name);
+  }
+
+  list(): InventoryEntry[] {
+    this.scan(false);
+    return [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** The entry, re-read if the file changed on disk since last seen. */
+  get(name: string): InventoryEntry {
+    let entry = this.entries.get(name);
+    if (!entry) {
+      this.scan(true);
+      entry = this.entries.get(name);
+    }
+    if (!entry) throw new VmctlError("vm_not_found", `no VM named "${name}"; \`vmctl ls\` lists them`);
+    try {
+      if (statSync(entry.file).mtimeMs !== entry.mtimeMs) entry = this.load(name, entry.datastore, entry.file);
+    } catch {
+      this.entries.delete(name);
+      throw new VmctlError("vm_not_found", `VM "${name}" was removed from disk`);
+    }
+    return entry;
+  }
+
+  /** The validated definition, or the definition's error as a 400 that names file and line. */
+  definition(name: string): VmDefinition {
+    const entry = this.get(name);
+    if (!entry.def) throw entry.error!;
+    return entry.def;
+  }
+
+  /** Writes a definition (already validated by the caller) atomically and re-reads it. */
+  async write(name: string, datastore: string, text: string): Promise<InventoryEntry> {
+    const dir = join(this.datastores.root(datastore), name);
+    const file = join(dir, `${name}.toml`);
+    await writeFileAtomic(file, text);
+    return this.load(name, datastore, file);
+  }
+
+  forget(name: string): void {
+    this.entries.delete(name);
+  }
+
+  private load(name: string, datastore: string, file: string): InventoryEntry {
+    const text = readFileSync(file, "utf8");
+    const mtimeMs = statSync(file).mtimeMs;
+    const previous = this.entries.get(name);
+    if (previous && previous.mtimeMs === mtimeMs && previous.text === text) return previous;
+    let def: VmDefinition | undefined;
+    let error: DefinitionError | undefined;
+    try {
+      def = parseDefinitionToml(text, { file });
+      if (def.name !== name) {
+        throw new DefinitionError([{ field: "name", message: `is "${def.name}" but the file is ${name}/${name}.toml; the name must match its folder` }], file);
+      }
+    } catch (caught) {
+      if (!(caught instanceof DefinitionError)) throw caught;
+      def = undefined;
+      error = caught;
+    }
+    const entry: InventoryEntry = { name, datastore, dir: join(this.datastores.root(datastore), name), file, text, etag: etagOf(text), mtimeMs, def, error };
+    this.entries.set(name, entry);
+    if (error && previous?.error?.message !== error.message) this.onProblem(entry);
+    return entry;
+  }
+}

@@ -1,0 +1,109 @@
+// vmctld holds the one connection a QEMU serial socket allows and fans it out: every viewer gets the
+// recent scroll-back first, then live output; input from any viewer reaches the guest.
+import { connect, type Socket } from "node:net";
+import { open } from "node:fs/promises";
+
+export const SCROLLBACK_BYTES = 256 * 1024;
+
+export interface ConsoleViewer {
+  output(chunk: Buffer): void;
+  end(): void;
+}
+
+export class SerialConsole {
+  private socket: Socket | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private readonly viewers = new Set<ConsoleViewer>();
+  private ended = false;
+
+  constructor(readonly socketPath: string, readonly logPath: string) {}
+
+  /** Connects to QEMU's serial socket, retrying briefly while QEMU creates it. */
+  async connect(options: { seedFromLog?: boolean } = {}): Promise<void> {
+    if (options.seedFromLog) await this.seedFromLog();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.socket = await new Promise<Socket>((resolve, reject) => {
+          const socket = connect(this.socketPath);
+          socket.once("connect", () => { socket.off("error", reject); resolve(socket); });
+          socket.once("error", reject);
+        });
+        break;
+      } catch (error) {
+        if (attempt >= 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    this.socket.setNoDelay(true);
+    this.socket.on("data", (chunk: Buffer) => this.append(chunk));
+    this.socket.on("error", () => {});
+    this.socket.on("close", () => this.end());
+  }
+
+  /** Subscribes a viewer: it receives the scroll-back at once, then live output. */
+  attach(viewer: ConsoleViewer): () => void {
+    if (this.size > 0) viewer.output(this.scrollback());
+    if (this.ended) {
+      viewer.end();
+      return () => {};
+    }
+    this.viewers.add(viewer);
+    return () => this.viewers.delete(viewer);
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  write(input: Buffer): boolean {
+    if (!this.socket || this.ended) return false;
+    this.socket.write(input);
+    return true;
+  }
+
+  scrollback(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.end();
+  }
+
+  private append(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > SCROLLBACK_BYTES * 1.25) {
+      const all = Buffer.concat(this.chunks);
+      // Copy so the ring does not pin the large concatenation.
+      this.chunks = [Buffer.from(all.subarray(all.length - SCROLLBACK_BYTES))];
+      this.size = SCROLLBACK_BYTES;
+    }
+    for (const viewer of this.viewers) viewer.output(chunk);
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const viewer of this.viewers) viewer.end();
+    this.viewers.clear();
+  }
+
+  /** After a vmctld restart, the scroll-back comes from the tail of the console log. */
+  private async seedFromLog(): Promise<void> {
+    try {
+      const handle = await open(this.logPath, "r");
+      try {
+        const { size } = await handle.stat();
+        const length = Math.min(size, SCROLLBACK_BYTES);
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, size - length);
+        this.append(buffer);
+      } finally {
+        await handle.close();
+      }
+    } catch { /* no log yet */ }
+  }
+}

@@ -1,0 +1,107 @@
+// Long work runs as a task: persisted, with progress, a log and an outcome, so a client can follow it
+// and a vmctld restart can say what was cut off.
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { VmctlError, type Task, type TaskState } from "@vmctl/api-types";
+import type { Db } from "../store/database.js";
+import type { EventLog } from "./event-log.js";
+
+interface Row {
+  id: string; op: string; target: string; state: TaskState; progress: number; eta: string | null; log: string;
+  error: string | null; user: string; created_at: string; started_at: string | null; ended_at: string | null; parent_id: string | null;
+}
+
+const toTask = (row: Row): Task => ({
+  id: row.id, op: row.op, target: row.target, state: row.state, progress: row.progress, eta: row.eta,
+  log: JSON.parse(row.log) as string[], error: row.error ? (JSON.parse(row.error) as Task["error"]) : null, user: row.user,
+  createdAt: row.created_at, startedAt: row.started_at, endedAt: row.ended_at, parentId: row.parent_id,
+});
+
+export interface TaskContext {
+  readonly id: string;
+  log(line: string): void;
+  progress(percent: number): void;
+}
+
+const ENDED: readonly TaskState[] = ["success", "error", "cancelled"];
+
+export class TaskManager {
+  private readonly changes = new EventEmitter<{ [id: string]: [Task] }>();
+  constructor(private readonly db: Db, private readonly events: EventLog) {
+    this.changes.setMaxListeners(0);
+  }
+
+  /** Tasks cut off by a vmctld crash or restart end as errors that say so. */
+  failInterrupted(): number {
+    const now = new Date().toISOString();
+    const error = JSON.stringify({ code: "internal", message: "vmctld restarted while this task ran; check the VM's state and retry" });
+    return this.db.prepare("UPDATE tasks SET state = 'error', error = ?, ended_at = ? WHERE state IN ('queued', 'running')").run(error, now).changes;
+  }
+
+  /** Deletes ended tasks older than the retention. */
+  expire(retentionMs: number): void {
+    this.db.prepare("DELETE FROM tasks WHERE ended_at IS NOT NULL AND ended_at < ?").run(new Date(Date.now() - retentionMs).toISOString());
+  }
+
+  /** Creates the task and starts `work` at once; returns the task as first stored. */
+  run(op: string, target: string, user: string, work: (ctx: TaskContext) => Promise<void>): Task {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    this.db.prepare("INSERT INTO tasks (id, op, target, state, progress, log, user, created_at, started_at) VALUES (?, ?, ?, 'running', 0, '[]', ?, ?, ?)")
+      .run(id, op, target, user, now, now);
+    const log: string[] = [];
+    const ctx: TaskContext = {
+      id,
+      log: (line) => {
+        log.push(`${new Date().toISOString()} ${line}`);
+        this.db.prepare("UPDATE tasks SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
+      },
+      progress: (percent) => {
+        this.db.prepare("UPDATE tasks SET progress = ? WHERE id = ?").run(Math.max(0, Math.min(100, percent)), id);
+      },
+    };
+    const task = this.get(id);
+    void work(ctx).then(
+      () => this.finish(id, "success", null),
+      (error: unknown) => {
+        const coded = error instanceof VmctlError ? { code: error.code, message: error.message } : { code: "internal", message: String((error as Error)?.message ?? error) };
+        this.finish(id, "error", coded);
+      },
+    );
+    return task;
+  }
+
+  get(id: string): Task {
+    const row = this.db.prepare("SELECT * FROM tasks WHERE id = ?").get(id) as Row | undefined;
+    if (!row) throw new VmctlError("task_not_found", `no task "${id}"; tasks are kept for a limited time`);
+    return toTask(row);
+  }
+
+  list(filter: { target?: string; state?: string; limit?: number } = {}): Task[] {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.target) { where.push("target = ?"); params.push(filter.target); }
+    if (filter.state) { where.push("state = ?"); params.push(filter.state); }
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC LIMIT ${Math.min(filter.limit ?? 100, 1000)}`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toTask);
+  }
+
+  /** Resolves with the task once it has ended, or as it is after waitMs. */
+  async wait(id: string, waitMs: number): Promise<Task> {
+    const task = this.get(id);
+    if (ENDED.includes(task.state) || waitMs <= 0) return task;
+    return new Promise((resolve) => {
+      const done = (ended: Task) => { clearTimeout(timer); resolve(ended); };
+      const timer = setTimeout(() => { this.changes.off(id, done); resolve(this.get(id)); }, waitMs);
+      this.changes.once(id, done);
+    });
+  }
+
+  private finish(id: string, state: TaskState, error: { code: string; message: string } | null): void {
+    this.db.prepare("UPDATE tasks SET state = ?, error = ?, progress = CASE WHEN ? = 'success' THEN 100 ELSE progress END, ended_at = ? WHERE id = ?")
+      .run(state, error ? JSON.stringify(error) : null, state, new Date().toISOString(), id);
+    const task = this.get(id);
+    this.events.record("task.finished", task.target.startsWith("vm/") ? task.target.slice(3) : null, { task: id, op: task.op, state, ...(error ? { error } : {}) });
+    this.changes.emit(id, task);
+  }
+}

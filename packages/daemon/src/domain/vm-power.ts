@@ -1,0 +1,249 @@
+// Power operations on VMs: start (QEMU paused, console attached, then run), graceful stop with
+// escalation, pause/resume/reset, what happens when QEMU exits, and re-attaching after a restart.
+import { join } from "node:path";
+import { rename, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import type { Logger } from "pino";
+import { VmctlError, allowedStates, isActionAllowed, hasProcess, type PowerRequest, type VmAction } from "@vmctl/api-types";
+import { buildQemuArgv, QemuProcess, runPaths, type Accel, type ExitInfo } from "@vmctl/qemu";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { Inventory } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { EventLog } from "./event-log.js";
+import type { TaskContext, TaskManager } from "./task-manager.js";
+import { SerialConsole } from "./serial-console.js";
+import type { VmPreparer } from "./vm-prepare.js";
+
+export interface PowerDeps {
+  runtimes: RuntimeTable;
+  inventory: Inventory;
+  datastores: Datastores;
+  events: EventLog;
+  tasks: TaskManager;
+  prepare: VmPreparer;
+  runDir: string;
+  qemuBinary: string;
+  accelerator: () => Promise<{ accel: Accel; reason: string }>;
+  log: Logger;
+}
+
+const CONSOLE_LOG_ROTATE_BYTES = 8 * 1024 * 1024;
+const CRASH_RESTART_LIMIT = 5;
+const CRASH_RESTART_WINDOW_MS = 10 * 60_000;
+
+export class PowerController {
+  constructor(private readonly deps: PowerDeps) {}
+
+  /** Refuses at once (409) what the VM's state does not allow; the task re-checks under the VM's lock. */
+  assertAllowed(name: string, action: VmAction): void {
+    const { state } = this.deps.runtimes.get(name);
+    if (!isActionAllowed(action, state)) {
+      const allowed = allowedStates(action);
+      throw new VmctlError("vm_wrong_state", `cannot ${action} VM "${name}": it is ${state}; ${action} needs it ${allowed.join(" or ")}`, { state, allowed });
+    }
+  }
+
+  request(name: string, request: PowerRequest, user: string) {
+    this.deps.inventory.get(name);
+    this.assertAllowed(name, request.action);
+    return this.deps.tasks.run(`vm.${request.action}`, `vm/${name}`, user, (ctx) =>
+      this.deps.runtimes.withLock(name, async () => {
+        this.assertAllowed(name, request.action);
+        await this.perform(name, request, ctx);
+      }));
+  }
+
+  private async perform(name: string, request: PowerRequest, ctx: TaskContext): Promise<void> {
+    const def = this.deps.inventory.definition(name);
+    const timeoutMs = (request.timeout ?? def.policy.stop_timeout) * 1000;
+    switch (request.action) {
+      case "start": return this.start(name, ctx);
+      case "stop": return this.stop(name, request.force ? 0 : timeoutMs, ctx);
+      case "shutdown": return this.shutdown(name, timeoutMs, ctx);
+      case "restart":
+        await this.stop(name, timeoutMs, ctx);
+        return this.start(name, ctx);
+      case "reset":
+        await this.process(name).reset();
+        ctx.log("hardware reset");
+        this.deps.events.record("vm.reset", name);
+        return;
+      case "pause":
+        await this.process(name).pause();
+        this.deps.runtimes.setState(name, "paused");
+        return;
+      case "resume":
+        await this.process(name).resume();
+        this.deps.runtimes.setState(name, "running");
+        return;
+    }
+  }
+
+  private process(name: string): QemuProcess {
+    const proc = this.deps.runtimes.get(name).process;
+    if (!proc) throw new VmctlError("vm_wrong_state", `VM "${name}" has no running QEMU`);
+    return proc;
+  }
+
+  async start(name: string, ctx: TaskContext): Promise<void> {
+    const { runtimes, inventory, datastores } = this.deps;
+    const entry = inventory.get(name);
+    const def = await this.deps.prepare.forStart(entry, ctx);
+    const choice = def.accel === "auto" ? await this.deps.accelerator() : { accel: def.accel, reason: `accel = "${def.accel}" in the definition` };
+    ctx.log(`accelerator: ${choice.accel} (${choice.reason})`);
+    const runDir = join(this.deps.runDir, name);
+    const argv = buildQemuArgv(def, {
+      runDir, accel: choice.accel, startPaused: true, daemonize: true,
+      resolvePath: (ds, path) => datastores.resolve(ds ?? entry.datastore, path),
+    });
+    await rotateConsoleLog(runPaths(runDir).serialLog);
+    runtimes.setState(name, "starting");
+    const rt = runtimes.get(name);
+    let proc: QemuProcess;
+    try {
+      proc = await QemuProcess.launch(argv, runDir, { binary: this.deps.qemuBinary });
+    } catch (error) {
+      runtimes.setState(name, "stopped", { reason: "start failed", error: (error as Error).message });
+      throw error;
+    }
+    ctx.progress(50);
+    rt.process = proc;
+    rt.pid = proc.pid;
+    rt.accel = choice.accel;
+    rt.stopping = false;
+    // The serial socket serves one client: vmctld takes it before the guest runs, so nothing is missed.
+    if (def.console.serial) {
+      rt.console = new SerialConsole(proc.paths.serial, proc.paths.serialLog);
+      await rt.console.connect();
+    }
+    this.watch(name, proc);
+    await proc.resume();
+    rt.startedAt = new Date().toISOString();
+    runtimes.setState(name, "running", { pid: proc.pid, accel: choice.accel });
+    ctx.log(`QEMU running as pid ${proc.pid}`);
+  }
+
+  async stop(name: string, timeoutMs: number, ctx: TaskContext): Promise<void> {
+    const rt = this.deps.runtimes.get(name);
+    const proc = this.process(name);
+    rt.stopping = true;
+    this.deps.runtimes.setState(name, "stopping");
+    const info = await proc.stop(timeoutMs, (line) => ctx.log(line));
+    await this.settled(name, proc);
+    ctx.log(`stopped: ${info.detail}`);
+  }
+
+  async shutdown(name: string, timeoutMs: number, ctx: TaskContext): Promise<void> {
+    const proc = this.process(name);
+    ctx.log("asking the guest to power off (ACPI power button); it will not be forced");
+    await proc.powerButton();
+    const ended = await Promise.race([proc.wait(), new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref())]);
+    if (!ended) {
+      throw new VmctlError("timeout", `the guest of "${name}" did not power off within ${Math.round(timeoutMs / 1000)} s; it is still running. \`vmctl stop ${name}\` forces it after asking`);
+    }
+    await this.settled(name, proc);
+  }
+
+  /** Watches a QEMU for guest-side pauses and for its exit. */
+  private watch(name: string, proc: QemuProcess): void {
+    const rt = this.deps.runtimes.get(name);
+    proc.onEvent((event) => {
+      if (rt.process !== proc) return;
+      if (event.event === "STOP" && rt.state === "running" && !rt.stopping) this.deps.runtimes.setState(name, "paused", { reason: "QEMU paused the guest" });
+      if (event.event === "RESUME" && rt.state === "paused") this.deps.runtimes.setState(name, "running");
+      if (event.event === "GUEST_PANICKED") this.deps.events.record("vm.guest_panicked", name, { info: event.data });
+    });
+    void proc.wait().then((info) => this.onExit(name, proc, info));
+  }
+
+  /** Resolves once onExit has recorded the new state for this process. */
+  private async settled(name: string, proc: QemuProcess): Promise<void> {
+    await proc.wait();
+    const rt = this.deps.runtimes.get(name);
+    while (rt.process === proc) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private onExit(name: string, proc: QemuProcess, info: ExitInfo): void {
+    const { runtimes, events, log } = this.deps;
+    const rt = runtimes.get(name);
+    if (rt.process !== proc) return;
+    rt.process = undefined;
+    rt.console?.close();
+    rt.lastExitReason = info.reason;
+    const unexpected = !rt.stopping && (info.reason === "crash" || info.reason === "guest-panic");
+    rt.stopping = false;
+    if (!unexpected) {
+      runtimes.setState(name, "stopped", { reason: info.reason, detail: info.detail });
+      return;
+    }
+    log.warn({ vm: name, reason: info.reason }, info.detail);
+    runtimes.setState(name, "crashed", { reason: info.reason, detail: info.detail });
+    events.record("vm.crashed", name, { reason: info.reason, detail: info.detail });
+    this.applyCrashPolicy(name);
+  }
+
+  private applyCrashPolicy(name: string): void {
+    const entry = this.deps.inventory.get(name);
+    if (entry.def?.policy.on_crash !== "restart") return;
+    const rt = this.deps.runtimes.get(name);
+    const now = Date.now();
+    rt.crashRestarts = rt.crashRestarts.filter((t) => now - t < CRASH_RESTART_WINDOW_MS);
+    if (rt.crashRestarts.length >= CRASH_RESTART_LIMIT) {
+      this.deps.events.record("vm.restart_limit", name, { restarts: rt.crashRestarts.length, windowMinutes: CRASH_RESTART_WINDOW_MS / 60_000 });
+      return;
+    }
+    rt.crashRestarts.push(now);
+    this.request(name, { action: "start" }, "system (on_crash = restart)");
+  }
+
+  /**
+   * After a vmctld restart: re-attach every QEMU still running; a VM whose QEMU vanished while it
+   * should have run is marked crashed and its policy applied.
+   */
+  async reconcile(name: string): Promise<void> {
+    const { runtimes, events } = this.deps;
+    const rt = runtimes.get(name);
+    const runDir = join(this.deps.runDir, name);
+    const proc = await QemuProcess.attach(runDir);
+    if (proc) {
+      rt.process = proc;
+      rt.pid = proc.pid;
+      rt.stopping = false;
+      if (existsSync(proc.paths.serial)) {
+        rt.console = new SerialConsole(proc.paths.serial, proc.paths.serialLog);
+        await rt.console.connect({ seedFromLog: true }).catch(() => { rt.console = undefined; });
+      }
+      this.watch(name, proc);
+      const status = await proc.status();
+      const state = status.status === "paused" ? "paused" : "running";
+      rt.startedAt ??= new Date().toISOString();
+      runtimes.setState(name, state, { reason: "re-attached after vmctld restart" });
+      runtimes.persist(name);
+      events.record("vm.reattached", name, { pid: proc.pid, state });
+      return;
+    }
+    if (hasProcess(rt.state)) {
+      rt.lastExitReason = "crash";
+      runtimes.setState(name, "crashed", { reason: "crash", detail: "QEMU vanished while vmctld was down" });
+      events.record("vm.crashed", name, { reason: "crash", detail: "QEMU vanished while vmctld was down" });
+      this.applyCrashPolicy(name);
+    }
+  }
+
+  /** vmctld is going away: drop QMP and console connections, leave every QEMU running. */
+  detachAll(names: string[]): void {
+    for (const name of names) {
+      const rt = this.deps.runtimes.get(name);
+      rt.process?.detach();
+      rt.console?.close();
+      rt.process = undefined;
+      rt.console = undefined;
+    }
+  }
+}
+
+async function rotateConsoleLog(path: string): Promise<void> {
+  try {
+    if ((await stat(path)).size > CONSOLE_LOG_ROTATE_BYTES) await rename(path, `${path}.1`);
+  } catch { /* no log yet */ }
+}

@@ -1,0 +1,78 @@
+// Before a VM is defined or started: MACs allocated and written back, missing disks created with
+// qemu-img at their declared size, every referenced file checked, all inside their datastores.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { VmctlError, type VmDefinition } from "@vmctl/api-types";
+import { setTomlValue, parseDefinitionToml } from "@vmctl/definition";
+import { createImage } from "@vmctl/qemu";
+import type { Inventory, InventoryEntry } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { Reverter } from "./reverter.js";
+import type { TaskContext } from "./task-manager.js";
+
+export function randomMac(): string {
+  const bytes = randomBytes(3);
+  return `52:54:00:${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
+}
+
+export class VmPreparer {
+  constructor(private readonly inventory: Inventory, private readonly datastores: Datastores) {}
+
+  /** Replaces every mac = "auto" with a fresh address unique on this host, editing the TOML in place. */
+  allocateMacs(text: string, def: VmDefinition): string {
+    const taken = new Set(this.inventory.list().flatMap((e) => Object.values(e.def?.nics ?? {}).map((n) => n.mac)));
+    let out = text;
+    for (const [id, nic] of Object.entries(def.nics)) {
+      if (nic.mac !== "auto") continue;
+      let mac = randomMac();
+      while (taken.has(mac)) mac = randomMac();
+      taken.add(mac);
+      const edited = setTomlValue(out, ["nics", id], "mac", mac);
+      if (edited === null) throw new VmctlError("invalid_definition", `nics.${id}: cannot write the allocated MAC back; declare the NIC as a [nics.${id}] table`);
+      out = edited;
+    }
+    return out;
+  }
+
+  /** Creates missing disks that declare a size; refuses missing files that cannot be made. */
+  async ensureFiles(def: VmDefinition, datastore: string, reverter?: Reverter, log: (line: string) => void = () => {}): Promise<void> {
+    const resolve = (ds: string | undefined, path: string) => this.datastores.resolve(ds ?? datastore, path);
+    for (const [id, disk] of Object.entries(def.disks)) {
+      const path = resolve(disk.datastore, disk.file);
+      if (existsSync(path)) continue;
+      if (disk.sizeBytes === undefined) {
+        throw new VmctlError("invalid_definition", `disks.${id}.file: "${disk.file}" does not exist; add size = "10GiB" to create it, or point file at an existing image`, { field: `disks.${id}.file` });
+      }
+      await mkdir(dirname(path), { recursive: true });
+      await createImage(path, disk.format, disk.sizeBytes);
+      reverter?.add(() => rm(path, { force: true }));
+      log(`created ${disk.format} disk ${disk.file} (${disk.size})`);
+    }
+    const mustExist: Array<[string, string | undefined, string | undefined]> = [
+      ["boot.kernel", def.boot.datastore, def.boot.kernel],
+      ["boot.initrd", def.boot.datastore, def.boot.initrd],
+      ...Object.entries(def.cdroms).map(([id, c]): [string, string | undefined, string | undefined] => [`cdroms.${id}.iso`, c.datastore, c.iso]),
+    ];
+    for (const [field, ds, path] of mustExist) {
+      if (path !== undefined && !existsSync(resolve(ds, path))) {
+        throw new VmctlError("invalid_definition", `${field}: "${path}" does not exist in datastore "${ds ?? datastore}"`, { field });
+      }
+    }
+  }
+
+  /** The definition a start will use: MACs allocated (and saved), disks present. */
+  async forStart(entry: InventoryEntry, ctx: TaskContext): Promise<VmDefinition> {
+    if (!entry.def) throw entry.error!;
+    let def = entry.def;
+    const text = this.allocateMacs(entry.text, def);
+    if (text !== entry.text) {
+      def = parseDefinitionToml(text, { file: entry.file });
+      await this.inventory.write(entry.name, entry.datastore, text);
+      ctx.log("allocated MAC addresses and wrote them to the definition");
+    }
+    await this.ensureFiles(def, entry.datastore, undefined, (line) => ctx.log(line));
+    return def;
+  }
+}

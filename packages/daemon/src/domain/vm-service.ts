@@ -1,0 +1,136 @@
+// Defining, changing and destroying VMs, and describing them to the API.
+import { rm, mkdir, readdir, rmdir } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { VmctlError, isActionAllowed, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
+import { parseDefinitionToml, definitionToToml, validateDefinition, DefinitionError } from "@vmctl/definition";
+import type { Inventory, InventoryEntry } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { EventLog } from "./event-log.js";
+import type { VmPreparer } from "./vm-prepare.js";
+import { Reverter } from "./reverter.js";
+
+export interface CreateRequest { toml?: string; json?: unknown; datastore?: string }
+
+/** The parts of a definition that QEMU was started with; the rest may change while it runs. */
+function hardwareOf(def: VmDefinition): string {
+  const { policy: _policy, description: _description, ...hardware } = def;
+  return JSON.stringify(hardware);
+}
+
+export class VmService {
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly datastores: Datastores,
+    private readonly runtimes: RuntimeTable,
+    private readonly events: EventLog,
+    private readonly prepare: VmPreparer,
+    private readonly runDir: string,
+  ) {}
+
+  summary(entry: InventoryEntry): VmSummary {
+    const rt = this.runtimes.get(entry.name);
+    const summary: VmSummary = {
+      name: entry.name, state: rt.state, cpus: entry.def?.cpus ?? 0, memoryBytes: entry.def?.memoryBytes ?? 0,
+      datastore: entry.datastore, lastStateChange: rt.lastChange, autostart: entry.def?.policy.autostart ?? false,
+    };
+    if (entry.error) summary.definitionError = entry.error.message;
+    if (rt.pid !== undefined) summary.pid = rt.pid;
+    if (rt.startedAt) summary.startedAt = rt.startedAt;
+    if (rt.lastExitReason) summary.lastExitReason = rt.lastExitReason;
+    if (rt.accel && rt.pid !== undefined) summary.accel = rt.accel;
+    return summary;
+  }
+
+  list(): VmSummary[] {
+    return this.inventory.list().map((entry) => this.summary(entry));
+  }
+
+  detail(name: string): VmDetail {
+    const entry = this.inventory.get(name);
+    return { ...this.summary(entry), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
+  }
+
+  async create(request: CreateRequest): Promise<VmDetail> {
+    const datastore = request.datastore ?? "local";
+    this.datastores.root(datastore);
+    let text: string;
+    let def: VmDefinition;
+    if (request.toml !== undefined) {
+      def = parseDefinitionToml(request.toml, { file: "<request body>" });
+      text = request.toml;
+    } else {
+      def = validateDefinition(request.json);
+      text = definitionToToml(request.json as Parameters<typeof definitionToToml>[0]);
+    }
+    if (this.inventory.has(def.name) || this.inventory.list().some((e) => e.name === def.name)) {
+      throw new VmctlError("vm_exists", `a VM named "${def.name}" already exists; choose another name or \`vmctl destroy ${def.name}\` first`);
+    }
+    const dir = join(this.datastores.root(datastore), def.name);
+    const reverter = new Reverter();
+    try {
+      await mkdir(dir, { recursive: false }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${dir}" already exists; move it away or pick another name`);
+        throw error;
+      });
+      reverter.add(() => rm(dir, { recursive: true, force: true }));
+      text = this.prepare.allocateMacs(text, def);
+      def = parseDefinitionToml(text);
+      await this.prepare.ensureFiles(def, datastore, reverter);
+      await this.inventory.write(def.name, datastore, text);
+      reverter.success();
+    } catch (error) {
+      await reverter.revert();
+      this.inventory.forget(def.name);
+      throw error;
+    }
+    this.runtimes.setState(def.name, "stopped");
+    this.events.record("vm.created", def.name, { datastore });
+    return this.detail(def.name);
+  }
+
+  /** Replaces the definition text; hardware may only change while QEMU is not running. */
+  async updateDefinition(name: string, text: string, ifMatch?: string): Promise<VmDetail> {
+    const entry = this.inventory.get(name);
+    if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== entry.etag) {
+      throw new VmctlError("precondition_failed", `the definition of "${name}" changed since you read it (ETag ${entry.etag}, yours ${ifMatch}); read it again and reapply your change`);
+    }
+    const def = parseDefinitionToml(text, { file: entry.file });
+    if (def.name !== name) throw new DefinitionError([{ field: "name", message: `is "${def.name}"; renaming is not supported, keep name = "${name}"` }], entry.file);
+    const state = this.runtimes.get(name).state;
+    if (entry.def && hardwareOf(entry.def) !== hardwareOf(def) && !isActionAllowed("edit-hardware", state)) {
+      throw new VmctlError("vm_wrong_state", `VM "${name}" is ${state}: only [policy] and description can change while it runs; stop it to change hardware`, { state });
+    }
+    const prepared = this.prepare.allocateMacs(text, def);
+    await this.prepare.ensureFiles(parseDefinitionToml(prepared, { file: entry.file }), entry.datastore);
+    await this.inventory.write(name, entry.datastore, prepared);
+    this.events.record("vm.definition_changed", name, {});
+    return this.detail(name);
+  }
+
+  /** Removes the VM: its folder, or with keepDisks everything but the disk images. */
+  async destroy(name: string, keepDisks: boolean): Promise<{ removed: string[]; kept: string[] }> {
+    const entry = this.inventory.get(name);
+    const state = this.runtimes.get(name).state;
+    if (!isActionAllowed("destroy", state)) {
+      throw new VmctlError("vm_wrong_state", `cannot destroy VM "${name}": it is ${state}; stop it first (\`vmctl stop ${name}\`)`, { state });
+    }
+    const diskPaths = new Set(Object.values(entry.def?.disks ?? {}).map((d) => this.datastores.resolve(d.datastore ?? entry.datastore, d.file)));
+    const removed: string[] = [];
+    const kept: string[] = [];
+    for (const file of await readdir(entry.dir)) {
+      const path = join(entry.dir, file);
+      if (keepDisks && diskPaths.has(path)) { kept.push(path); continue; }
+      await rm(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+    // Disks outside the VM's folder (shared images) are never deleted.
+    for (const disk of diskPaths) if (relative(entry.dir, disk).split(sep)[0] === "..") kept.push(disk);
+    if (!keepDisks) await rmdir(entry.dir).catch(() => {});
+    await rm(join(this.runDir, name), { recursive: true, force: true });
+    this.inventory.forget(name);
+    this.runtimes.forget(name);
+    this.events.record("vm.destroyed", name, { keepDisks, kept });
+    return { removed, kept };
+  }
+}

@@ -1,0 +1,108 @@
+// The composition root of vmctld: opens the store, the datastores and the inventory, wires the
+// services, reconciles running QEMUs, and applies autostart once per host boot.
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import type { Logger } from "pino";
+import { chooseAccelerator, qemuVersion, type AccelChoice } from "@vmctl/qemu";
+import { defaultGuestDir } from "@vmctl/guest";
+import type { HostConfig } from "./config/host-config.js";
+import { openDatabase, getMeta, setMeta, type Db } from "./store/database.js";
+import { EventLog } from "./domain/event-log.js";
+import { TaskManager } from "./domain/task-manager.js";
+import { Datastores } from "./domain/datastores.js";
+import { Inventory } from "./domain/inventory.js";
+import { RuntimeTable } from "./domain/vm-runtime.js";
+import { VmPreparer } from "./domain/vm-prepare.js";
+import { PowerController } from "./domain/vm-power.js";
+import { VmService } from "./domain/vm-service.js";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+export class Host {
+  readonly version = VERSION;
+  readonly db: Db;
+  readonly events: EventLog;
+  readonly tasks: TaskManager;
+  readonly datastores: Datastores;
+  readonly inventory: Inventory;
+  readonly runtimes: RuntimeTable;
+  readonly power: PowerController;
+  readonly vms: VmService;
+  qemuVersion: string | null = null;
+  private accelChoice: Promise<AccelChoice> | undefined;
+  private expiry: NodeJS.Timeout | undefined;
+
+  constructor(readonly config: HostConfig, readonly log: Logger) {
+    this.db = openDatabase(config.dbPath);
+    this.events = new EventLog(this.db);
+    this.tasks = new TaskManager(this.db, this.events);
+    this.datastores = new Datastores(config.datastores);
+    this.inventory = new Inventory(this.datastores, (entry) => {
+      log.warn({ vm: entry.name }, entry.error?.message ?? "invalid definition");
+      this.events.record("vm.definition_invalid", entry.name, { file: entry.file, message: entry.error?.message });
+    });
+    this.runtimes = new RuntimeTable(this.db, this.events);
+    const prepare = new VmPreparer(this.inventory, this.datastores);
+    this.power = new PowerController({
+      runtimes: this.runtimes, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
+      prepare, runDir: config.runDir, qemuBinary: config.qemu, accelerator: () => this.accelerator(), log,
+    });
+    this.vms = new VmService(this.inventory, this.datastores, this.runtimes, this.events, prepare, config.runDir);
+  }
+
+  /** The accelerator for accel = "auto": probed once (in the background from startup), cached per host boot. */
+  accelerator(): Promise<AccelChoice> {
+    this.accelChoice ??= chooseAccelerator(this.qemuVersion ?? "unknown", {
+      qemuBinary: this.config.qemu,
+      cacheFile: join(this.config.home, "accel.json"),
+      kernels: [join(defaultGuestDir(), "vmlinuz"), join(this.config.datastores.local!, "images", "vmctl-guest", "vmlinuz")],
+    }).then((choice) => {
+      this.log.info({ accel: choice.accel, cached: choice.cached }, choice.reason);
+      return choice;
+    });
+    return this.accelChoice;
+  }
+
+  withVmLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    this.inventory.get(name);
+    return this.runtimes.withLock(name, work);
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.config.runDir, { recursive: true, mode: 0o700 });
+    this.qemuVersion = await qemuVersion(this.config.qemu);
+    if (!this.qemuVersion) this.log.error(`${this.config.qemu} not found: install the qemu-system-x86 package`);
+    const interrupted = this.tasks.failInterrupted();
+    if (interrupted) this.log.warn({ tasks: interrupted }, "tasks cut off by the last vmctld exit marked as errors");
+    this.tasks.expire(this.config.taskRetentionMs);
+    this.expiry = setInterval(() => this.tasks.expire(this.config.taskRetentionMs), 3600_000).unref();
+    void this.accelerator();
+    this.inventory.scan();
+    const names = this.inventory.list().map((entry) => entry.name);
+    await Promise.all(names.map((name) => this.runtimes.withLock(name, () => this.power.reconcile(name)).catch((error: unknown) => {
+      this.log.error({ vm: name, err: error }, "could not reconcile VM");
+    })));
+    await this.autostart(names);
+    this.events.record("host.started", null, { version: this.version, vms: names.length });
+  }
+
+  /** Autostart belongs to host boot, not to every vmctld restart: a VM someone stopped stays stopped. */
+  private async autostart(names: string[]): Promise<void> {
+    const bootId = (await readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
+    if (getMeta(this.db, "autostart_boot_id") === bootId) return;
+    setMeta(this.db, "autostart_boot_id", bootId);
+    for (const name of names) {
+      const entry = this.inventory.get(name);
+      if (!entry.def?.policy.autostart || this.runtimes.get(name).state !== "stopped") continue;
+      this.log.info({ vm: name }, "autostart");
+      this.power.request(name, { action: "start" }, "system (autostart)");
+    }
+  }
+
+  close(): void {
+    clearInterval(this.expiry);
+    this.power.detachAll(this.inventory.list().map((entry) => entry.name));
+    this.db.close();
+  }
+}

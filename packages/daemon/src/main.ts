@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// vmctld: the host daemon. `vmctld [--home DIR] [--listen HOST:PORT]`; data under $VMCTL_HOME.
+import { mkdir, writeFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { loadHostConfig, defaultHome } from "./config/host-config.js";
+import { Host } from "./host.js";
+import { buildApp, listen } from "./server.js";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { home: { type: "string" }, listen: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    process.stdout.write("usage: vmctld [--home DIR] [--listen 127.0.0.1:8443]\n  data and settings live in --home, $VMCTL_HOME or ~/.local/share/vmctl\n");
+    return;
+  }
+  const home = values.home ?? defaultHome();
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const config = await loadHostConfig(home, values.listen ? { listen: values.listen } : {});
+  const logger = pino({ level: config.logLevel, base: { pid: process.pid } });
+  const host = new Host(config, logger);
+  await host.start();
+  const app = await buildApp(host, logger);
+  const listening = await listen(app, config.socketPath, config.listen);
+  const pidfile = join(home, "vmctld.pid");
+  await writeFile(pidfile, `${process.pid}\n`);
+  await writeFile(join(home, "vmctld.port"), `${listening.port}\n`);
+  logger.info({ socket: config.socketPath, listen: `${config.listen.host}:${listening.port}`, home }, "vmctld ready");
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, "vmctld stopping; VMs keep running and are re-attached at the next start");
+    await listening.close().catch(() => {});
+    host.close();
+    await rm(pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`vmctld: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+// vmctld's HTTP side: one Fastify app served on the unix socket (mode 0600, the root-only way in) and
+// on loopback TCP; the TCP server hands its requests and upgrades to the same app.
+import { createServer, type Server } from "node:http";
+import { chmod, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import websocket from "@fastify/websocket";
+import type { Logger } from "pino";
+import type { Host } from "./host.js";
+import { registerErrorHandling } from "./api/errors.js";
+import { registerVmRoutes } from "./api/vms.js";
+import { registerPowerRoutes } from "./api/vm-power.js";
+import { registerTaskRoutes } from "./api/tasks.js";
+import { registerEventRoutes } from "./api/events.js";
+import { registerConsoleRoutes } from "./api/vm-console.js";
+import { registerHostRoutes } from "./api/host-info.js";
+import { MAX_WS_MESSAGE } from "./api/ws-message.js";
+
+export async function buildApp(host: Host, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, disableRequestLogging: true, return503OnClosing: true }) as unknown as FastifyInstance;
+  app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
+  registerErrorHandling(app);
+  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE * 2 } });
+  // Idle consoles must never drop: ping every viewer, and end peers that stop answering.
+  app.addHook("onReady", async () => {
+    const timer = setInterval(() => {
+      for (const client of app.websocketServer.clients) {
+        const alive = client as typeof client & { vmctlAlive?: boolean };
+        if (alive.vmctlAlive === false) { client.terminate(); continue; }
+        alive.vmctlAlive = false;
+        client.ping();
+      }
+    }, 30_000);
+    timer.unref();
+    app.websocketServer.on("connection", (client) => {
+      const alive = client as typeof client & { vmctlAlive?: boolean };
+      alive.vmctlAlive = true;
+      client.on("pong", () => { alive.vmctlAlive = true; });
+    });
+    app.addHook("onClose", async () => clearInterval(timer));
+  });
+  registerHostRoutes(app, host);
+  registerVmRoutes(app, host);
+  registerPowerRoutes(app, host);
+  registerTaskRoutes(app, host);
+  registerEventRoutes(app, host);
+  registerConsoleRoutes(app, host);
+  return app;
+}
+
+async function socketInUse(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once("connect", () => { probe.destroy(); resolve(true); });
+    probe.once("error", () => resolve(false));
+  });
+}
+
+export interface Listening { app: FastifyInstance; tcp: Server; port: number; close(): Promise<void> }
+
+export async function listen(app: FastifyInstance, socketPath: string, tcp: { host: string; port: number }): Promise<Listening> {
+  if (await socketInUse(socketPath)) throw new Error(`another vmctld is already listening on ${socketPath}`);
+  await rm(socketPath, { force: true });
+  const previous = process.umask(0o177);
+  try {
+    await app.listen({ path: socketPath });
+  } finally {
+    process.umask(previous);
+  }
+  await chmod(socketPath, 0o600);
+  const server = createServer((request, response) => app.server.emit("request", request, response));
+  server.on("upgrade", (request, socket, head) => app.server.emit("upgrade", request, socket, head));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(tcp.port, tcp.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : tcp.port;
+  return {
+    app, tcp: server, port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// SQLite (WAL) with numbered migrations: tasks, events and VM runtime state survive a vmctld crash.
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE vm_runtime (
+     name TEXT PRIMARY KEY,
+     state TEXT NOT NULL,
+     pid INTEGER,
+     started_at TEXT,
+     last_change TEXT NOT NULL,
+     last_exit_reason TEXT,
+     accel TEXT
+   );
+   CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     op TEXT NOT NULL,
+     target TEXT NOT NULL,
+     state TEXT NOT NULL,
+     progress REAL NOT NULL DEFAULT 0,
+     eta TEXT,
+     log TEXT NOT NULL DEFAULT '[]',
+     error TEXT,
+     user TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     ended_at TEXT,
+     parent_id TEXT
+   );
+   CREATE INDEX tasks_created ON tasks(created_at);
+   CREATE TABLE events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     time TEXT NOT NULL,
+     type TEXT NOT NULL,
+     vm TEXT,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX events_vm ON events(vm, id);
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  const version = db.pragma("user_version", { simple: true }) as number;
+  for (let i = version; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+  return db;
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  return (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+}
