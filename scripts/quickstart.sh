@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# npm start: set everything up, start vmctld on the defaults and define the `demo` VM.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+bash scripts/setup.sh
+
+home=${VMCTL_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/vmctl}
+export VMCTL_HOME=$home
+vmctl() { node "$repo/packages/cli/dist/main.js" "$@"; }
+mkdir -p "$home" && chmod 700 "$home"
+
+# The demo guest goes into the local datastore, where definitions may reference it.
+images="$home/datastores/local/images/vmctl-guest"
+guest=$(node packages/cli/dist/main.js guest build --json)
+mkdir -p "$images"
+for file in kernel initrd; do
+  source=$(node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$guest" "$file")
+  target="$images/$([[ $file == kernel ]] && echo vmlinuz || echo initrd.img)"
+  cmp -s "$source" "$target" 2>/dev/null || cp "$source" "$target"
+done
+
+pidfile="$home/vmctld.pid"
+if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  echo "vmctld is already running (pid $(cat "$pidfile"))"
+else
+  nohup node packages/daemon/dist/main.js --home "$home" >>"$home/vmctld.log" 2>&1 &
+  for _ in $(seq 100); do
+    [[ -S $home/vmctld.sock ]] && vmctl ls >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  vmctl ls >/dev/null || { echo "vmctld did not start; see $home/vmctld.log" >&2; tail -5 "$home/vmctld.log" >&2; exit 1; }
+  echo "vmctld started (pid $(cat "$pidfile")), log in $home/vmctld.log"
+fi
+
+vmctl show demo >/dev/null 2>&1 || vmctl create -f scripts/demo.toml >/dev/null
+
+if [[ $(id -u) -eq 0 && -w /usr/local/bin ]]; then
+  ln -sf "$repo/bin/vmctl" /usr/local/bin/vmctl
+  ln -sf "$repo/bin/vmctld" /usr/local/bin/vmctld
+  how="vmctl"
+else
+  how="$repo/bin/vmctl"
+  echo "add vmctl to your PATH: export PATH=\"$repo/bin:\$PATH\""
+fi
+
+cat <<MSG
+
+vmctld is listening on $home/vmctld.sock and http://$(node -e 'process.stdout.write("127.0.0.1:"+require("fs").readFileSync(process.argv[1],"utf8").trim())' "$home/vmctld.port")
+The VM "demo" is defined. Try:
+
+  $how start demo && $how console demo     # Ctrl-] leaves the console
+  $how ls
+  $how stop demo                           # graceful: ACPI power button
+  $how events --follow
+
+MSG

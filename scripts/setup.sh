@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything vmctl needs: Debian packages (as root), npm packages, the build and the demo
+# guest. Idempotent, and quick when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio)
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+# The demo guest's kernel comes from apt-get download, which needs the package lists.
+kernel_known() { apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1; }
+if ((${#missing[@]})) || ! kernel_known; then
+  if [[ $(id -u) -ne 0 ]]; then
+    say "missing Debian packages; run this as root, then run the command again:"
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]:-}" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${missing[*]:-(package lists only)}"
+  apt-get update -qq
+  ((${#missing[@]})) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.vmctl-lock-hash
+if [[ ! -f $stamp || $(cat "$stamp") != "$lock_hash" ]]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" >"$stamp"
+fi
+
+say "building (tsc -b, incremental)"
+npx tsc -b
+chmod +x packages/daemon/dist/main.js packages/cli/dist/main.js
+
+say "building the demo guest (cached)"
+node packages/cli/dist/main.js guest build >&2
