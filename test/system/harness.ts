@@ -105,10 +105,12 @@ export class TestHost {
 export class ConsoleReader {
   text = "";
   ended = false;
+  readonly errors: string[] = [];
   private waiters: Array<() => void> = [];
   private constructor(private readonly socket: WebSocket) {
     socket.on("message", (raw) => {
-      const message = JSON.parse(raw.toString()) as { type: string; data: { content?: string; eof?: boolean } };
+      const message = JSON.parse(raw.toString()) as { type: string; data: { content?: string; eof?: boolean; message?: string } };
+      if (message.type === "error") this.errors.push(message.data.message ?? "error");
       if (message.type === "console" && message.data.content) this.text += Buffer.from(message.data.content, "base64").toString("latin1");
       if (message.type === "console" && message.data.eof) this.ended = true;
       this.waiters.forEach((w) => w());
@@ -118,8 +120,10 @@ export class ConsoleReader {
 
   static async open(client: VmctlClient, name: string): Promise<ConsoleReader> {
     const socket = client.openConsole(name);
+    // Listen before "open": the scroll-back can arrive in the same read as the upgrade answer.
+    const reader = new ConsoleReader(socket);
     await new Promise<void>((resolve, reject) => { socket.once("open", () => resolve()); socket.once("error", reject); });
-    return new ConsoleReader(socket);
+    return reader;
   }
 
   /** Resolves once the console output (after `from`) matches; fails with what was seen after timeoutMs. */
@@ -131,7 +135,7 @@ export class ConsoleReader {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== check);
-        reject(new Error(`console never showed ${String(pattern)} within ${timeoutMs} ms; it showed:\n${this.text.slice(-2000)}`));
+        reject(new Error(`console never showed ${String(pattern)} within ${timeoutMs} ms; it showed:\n${this.text.slice(-2000)}${this.errors.length ? `\nerrors: ${this.errors.join("; ")}` : ""}`));
       }, timeoutMs);
       this.waiters.push(check);
       check();
