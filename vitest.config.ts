@@ -10,11 +10,12 @@ export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
-      { resolve: { alias }, test: { name: "unit", include: ["packages/*/src/**/*.test.ts"], environment: "node" } },
+      { resolve: { alias }, test: { name: "unit", include: ["packages/*/src/**/*.test.ts"], environment: "node", sequence: { groupOrder: 0 } } },
       {
         resolve: { alias },
         test: {
           name: "system",
+          sequence: { groupOrder: 1 },
           include: ["test/system/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
