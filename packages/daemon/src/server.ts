@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import { chmod, rm } from "node:fs/promises";
 import { connect } from "node:net";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
 import type { Host } from "./host.js";
@@ -17,7 +17,7 @@ import { registerHostRoutes } from "./api/host-info.js";
 import { MAX_WS_MESSAGE } from "./api/ws-message.js";
 
 export async function buildApp(host: Host, logger: Logger): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, disableRequestLogging: true, return503OnClosing: true }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true }) as unknown as FastifyInstance;
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerErrorHandling(app);
   await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE * 2 } });

@@ -1,0 +1,34 @@
+import { describe, it, expect, afterEach } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadHostConfig } from "./host-config.js";
+
+const homes: string[] = [];
+function home(toml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "cfg-test-"));
+  homes.push(dir);
+  if (toml !== undefined) writeFileSync(join(dir, "vmctld.toml"), toml);
+  return dir;
+}
+afterEach(() => { for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+
+describe("vmctld.toml", () => {
+  it("has safe defaults without a file: loopback 8443 and the local datastore", async () => {
+    const dir = home();
+    const config = await loadHostConfig(dir);
+    expect(config.listen).toEqual({ host: "127.0.0.1", port: 8443 });
+    expect(config.datastores).toEqual({ local: join(dir, "datastores/local") });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("refuses to listen beyond loopback until TLS and authentication exist", async () => {
+    await expect(loadHostConfig(home('listen = "0.0.0.0:8443"\n'))).rejects.toThrow(/beyond loopback.*use "127.0.0.1:8443"/);
+    await expect(loadHostConfig(home(), { listen: "[::1]:9000" })).resolves.toMatchObject({ listen: { host: "::1", port: 9000 } });
+  });
+
+  it("names the line of an unknown key and suggests the right one", async () => {
+    await expect(loadHostConfig(home('log_level = "info"\nlisen = "127.0.0.1:1"\n'))).rejects.toThrow(/vmctld\.toml:2: lisen: unknown key.*did you mean "listen"/);
+    await expect(loadHostConfig(home('log_level = "loud"\n'))).rejects.toThrow(/log_level: is "loud"; expected one of "trace"/);
+  });
+});
