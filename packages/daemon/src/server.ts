@@ -14,6 +14,7 @@ import { registerTaskRoutes } from "./api/tasks.js";
 import { registerEventRoutes } from "./api/events.js";
 import { registerConsoleRoutes } from "./api/vm-console.js";
 import { registerHostRoutes } from "./api/host-info.js";
+import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { MAX_WS_MESSAGE } from "./api/ws-message.js";
 
 export async function buildApp(host: Host, logger: Logger): Promise<FastifyInstance> {
@@ -45,6 +46,7 @@ export async function buildApp(host: Host, logger: Logger): Promise<FastifyInsta
   registerTaskRoutes(app, host);
   registerEventRoutes(app, host);
   registerConsoleRoutes(app, host);
+  registerMonitorRoutes(app, host);
   return app;
 }
 

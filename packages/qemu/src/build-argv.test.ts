@@ -30,6 +30,7 @@ describe("buildQemuArgv", () => {
     ]);
     expect(values(argv, "-device")).toEqual([
       "pvpanic",
+      "virtio-balloon-pci,id=balloon0",
       "virtio-blk-pci,drive=drive-disk0,id=disk0",
       "virtio-net-pci,netdev=net-net0,mac=52:54:00:12:34:56,id=net0",
       "VGA",
@@ -67,7 +68,7 @@ describe("buildQemuArgv", () => {
     const micro = validateDefinition({ name: "m", machine: "microvm", boot: { kernel: "k" }, disks: { d: { file: "d.raw" } }, nics: { n: { mac: "52:54:00:00:00:01" } } });
     const microArgv = buildQemuArgv(micro, ctx);
     expect(values(microArgv, "-machine")).toEqual(["microvm,rtc=on"]);
-    expect(values(microArgv, "-device")).toEqual(["virtio-blk-device,drive=drive-d,id=d", "virtio-net-device,netdev=net-n,mac=52:54:00:00:00:01,id=n"]);
+    expect(values(microArgv, "-device")).toEqual(["virtio-balloon-device,id=balloon0", "virtio-blk-device,drive=drive-d,id=d", "virtio-net-device,netdev=net-n,mac=52:54:00:00:00:01,id=n"]);
     expect(values(microArgv, "-display")).toEqual(["none"]);
   });
 

@@ -62,6 +62,8 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     "-action", "panic=shutdown",
   ];
   if (!microvm) args.push("-device", "pvpanic");
+  // The balloon is there for its statistics: the guest's own view of its memory.
+  args.push("-device", microvm ? "virtio-balloon-device,id=balloon0" : "virtio-balloon-pci,id=balloon0");
   if (def.firmware === "uefi") {
     if (!ctx.uefi) throw new VmctlError("invalid_definition", 'firmware = "uefi" needs OVMF: install the "ovmf" package, or use firmware = "bios"');
     args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${escapeOption(ctx.uefi.code)}`);

@@ -1,0 +1,87 @@
+// /ws/vms/:name: `status` on connect and on every change, `metrics` every few seconds while QEMU
+// runs, and `command` messages (start|stop|restart|suspend|resume) answered by a `response` that
+// carries the command's requestId once the work has ended.
+import type { FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
+import { VmNameParamsSchema, VmctlError, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
+import type { Host } from "../host.js";
+import { MetricsSampler } from "../domain/vm-metrics.js";
+import { parseClientMessage, send, sendError, wsTimestamp } from "./ws-message.js";
+import { userOf } from "./request-user.js";
+
+export const METRICS_INTERVAL_MS = 2000;
+
+const WS_COMMANDS: Record<string, PowerAction> = { start: "start", stop: "stop", restart: "restart", suspend: "pause", resume: "resume" };
+
+/** vmctl's states on the protocol's coarser ones; the exact one travels as `state`. */
+export function protocolStatus(state: VmState): "running" | "stopped" | "paused" | "shutdown" | "crashed" | "unknown" {
+  switch (state) {
+    case "running": case "starting": case "snapshotting": case "migrating": case "cloning": return "running";
+    case "paused": case "suspended": return "paused";
+    case "stopping": return "shutdown";
+    case "stopped": return "stopped";
+    case "crashed": return "crashed";
+  }
+}
+
+export function registerMonitorRoutes(app: FastifyInstance, host: Host): void {
+  app.get("/ws/vms/:name", { websocket: true, schema: { params: VmNameParamsSchema } }, (socket, request) => {
+    const { name } = request.params as { name: string };
+    if (!host.inventory.has(name)) {
+      sendError(socket, "vm_not_found", `no VM named "${name}"`);
+      socket.close(4404, "vm not found");
+      return;
+    }
+    const user = userOf(request);
+    const sendStatus = () => {
+      const rt = host.runtimes.get(name);
+      const uptime = rt.startedAt && (rt.state === "running" || rt.state === "paused") ? Math.floor((Date.now() - Date.parse(rt.startedAt)) / 1000) : 0;
+      send(socket, "status", { status: protocolStatus(rt.state), state: rt.state, lastStateChange: wsTimestamp(new Date(rt.lastChange)), uptime });
+    };
+    const onEvent = (event: VmctlEvent) => {
+      if (event.vm === name && event.type === "vm.state") sendStatus();
+    };
+    host.events.on("event", onEvent);
+    sendStatus();
+
+    let sampler: { proc: unknown; sampler: MetricsSampler } | undefined;
+    const timer = setInterval(() => {
+      const rt = host.runtimes.get(name);
+      const def = host.inventory.get(name).def;
+      if (!rt.process || !def) { sampler = undefined; return; }
+      if (sampler?.proc !== rt.process) sampler = { proc: rt.process, sampler: new MetricsSampler(rt.process, def.cpus, def.memoryBytes) };
+      void sampler.sampler.sample().then((metrics) => send(socket, "metrics", metrics));
+    }, METRICS_INTERVAL_MS);
+
+    socket.on("close", () => {
+      clearInterval(timer);
+      host.events.off("event", onEvent);
+    });
+    socket.on("message", (raw, isBinary) => {
+      const message = parseClientMessage(socket, raw, isBinary);
+      if (message) void handleCommand(host, socket, name, user, message);
+    });
+  });
+}
+
+async function handleCommand(host: Host, socket: WebSocket, name: string, user: string, message: { type: string; data: Record<string, unknown> }): Promise<void> {
+  const { action, requestId } = message.data;
+  if (message.type !== "command" || typeof requestId !== "string" || requestId.length > 128 || typeof action !== "string") {
+    sendError(socket, "bad_request", 'expected {"type":"command","data":{"action":"start|stop|restart|suspend|resume","requestId":"<id>"}}');
+    return;
+  }
+  const respond = (success: boolean, text: string) => send(socket, "response", { requestId, success, message: text });
+  const power = WS_COMMANDS[action];
+  if (!power) {
+    respond(false, `unknown action "${action}"; one of ${Object.keys(WS_COMMANDS).join(", ")}`);
+    return;
+  }
+  try {
+    const task = host.power.request(name, { action: power }, user);
+    const ended = await host.tasks.wait(task.id, 3600_000);
+    if (ended.state === "success") respond(true, `${action} done (task ${task.id})`);
+    else respond(false, ended.error?.message ?? `${action} ${ended.state}`);
+  } catch (error) {
+    respond(false, error instanceof VmctlError ? error.message : "internal error");
+  }
+}
