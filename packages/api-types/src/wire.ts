@@ -92,3 +92,11 @@ export const DatastoreSchema = Type.Object({
   freeBytes: Type.Integer(),
 });
 export type Datastore = Static<typeof DatastoreSchema>;
+
+export const BatchRequestSchema = Type.Object({
+  action: literalUnion(POWER_ACTIONS),
+  names: Type.Optional(Type.Array(Type.String({ pattern: NAME_PATTERN }), { minItems: 1, maxItems: 10000 })),
+  pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'VM names matching this shell pattern, e.g. "web-*"' })),
+  timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  force: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });

@@ -67,9 +67,13 @@ export class VmctlClient {
     return parseResponse(await this.raw("PUT", `/api/v1/vms/${encode(name)}/definition`, { type: "application/toml", text }, etag ? { "if-match": etag } : {}));
   }
   power(name: string, request: PowerRequest): Promise<Task> { return this.call("POST", `/api/v1/vms/${encode(name)}/power`, request); }
+  batch(request: PowerRequest & { names?: string[]; pattern?: string }): Promise<Task> { return this.call("POST", "/api/v1/vms:batch", request); }
+  patchVm(name: string, patch: unknown, etag?: string): Promise<VmDetail> { return this.call("PATCH", `/api/v1/vms/${encode(name)}`, patch, etag ? { "if-match": etag } : {}); }
+  cancelTask(id: string): Promise<Task> { return this.call("DELETE", `/api/v1/tasks/${encode(id)}`); }
   getTask(id: string, waitSeconds = 0): Promise<Task> { return this.call("GET", `/api/v1/tasks/${encode(id)}${waitSeconds ? `?wait=${waitSeconds}` : ""}`); }
-  async listTasks(target?: string): Promise<Task[]> {
-    return (await this.call<{ tasks: Task[] }>("GET", `/api/v1/tasks${target ? `?target=${encode(target)}` : ""}`)).tasks;
+  async listTasks(query: { target?: string; state?: string; parent?: string; limit?: number } = {}): Promise<Task[]> {
+    const params = queryString(query);
+    return (await this.call<{ tasks: Task[] }>("GET", `/api/v1/tasks${params ? `?${params}` : ""}`)).tasks;
   }
   /** Waits for a task to end, however long it takes. */
   async waitTask(id: string): Promise<Task> {

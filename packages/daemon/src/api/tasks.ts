@@ -5,8 +5,13 @@ import type { Host } from "../host.js";
 
 export function registerTaskRoutes(app: FastifyInstance, host: Host): void {
   app.get("/api/v1/tasks", {
-    schema: { querystring: Type.Object({ target: Type.Optional(Type.String()), state: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }) },
-  }, async (request) => ({ tasks: host.tasks.list(request.query as { target?: string; state?: string; limit?: number }) }));
+    schema: {
+      querystring: Type.Object({
+        target: Type.Optional(Type.String()), state: Type.Optional(Type.String()), parent: Type.Optional(Type.String({ description: "children of this task" })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      }, { additionalProperties: false }),
+    },
+  }, async (request) => ({ tasks: host.tasks.list(request.query as { target?: string; state?: string; parent?: string; limit?: number }) }));
 
   app.get("/api/v1/tasks/:id", {
     schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), querystring: Type.Object({ wait: Type.Optional(Type.Number({ minimum: 0, maximum: 300 })) }, { additionalProperties: false }) },
@@ -14,5 +19,9 @@ export function registerTaskRoutes(app: FastifyInstance, host: Host): void {
     const { id } = request.params as { id: string };
     const { wait } = request.query as { wait?: number };
     return host.tasks.wait(id, (wait ?? 0) * 1000);
+  });
+
+  app.delete("/api/v1/tasks/:id", { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
+    return host.tasks.cancel((request.params as { id: string }).id);
   });
 }

@@ -1,17 +1,82 @@
 // /api/v1/vms: list, create (JSON or TOML), show, destroy, and the definition as written.
 import type { FastifyInstance } from "fastify";
 import { Type } from "@sinclair/typebox";
-import { VmNameParamsSchema, VmctlError, VM_STATES } from "@vmctl/api-types";
+import { parse as parseToml } from "smol-toml";
+import { VmNameParamsSchema, VmctlError, VM_STATES, literalUnion, BatchRequestSchema, type VmDefinitionInput, type VmSummary } from "@vmctl/api-types";
+import { definitionToToml } from "@vmctl/definition";
 import type { Host } from "../host.js";
+import { startBatch, globToRegExp, type BatchRequest } from "../domain/vm-batch.js";
+import { userOf } from "./request-user.js";
+
+const SORT_KEYS = ["name", "-name", "state", "-state", "cpus", "-cpus", "memory", "-memory", "lastStateChange", "-lastStateChange"] as const;
+type SortKey = (typeof SORT_KEYS)[number];
+
+function sortVms(vms: VmSummary[], key: SortKey): VmSummary[] {
+  const descending = key.startsWith("-");
+  const field = key.replace(/^-/, "");
+  const value = (vm: VmSummary): string | number => (field === "memory" ? vm.memoryBytes : (vm[field as keyof VmSummary] as string | number));
+  const sorted = [...vms].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) || a.name.localeCompare(b.name);
+  });
+  return descending ? sorted.reverse() : sorted;
+}
+
+/** RFC 7386 JSON merge patch: objects merge, null deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const result: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
 
 export function registerVmRoutes(app: FastifyInstance, host: Host): void {
   app.get("/api/v1/vms", {
-    schema: { querystring: Type.Object({ state: Type.Optional(Type.Union(VM_STATES.map((s) => Type.Literal(s)))), sort: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+    schema: {
+      querystring: Type.Object({
+        state: Type.Optional(literalUnion(VM_STATES)),
+        name: Type.Optional(Type.String({ maxLength: 64, description: 'a name pattern, e.g. "web-*"' })),
+        sort: Type.Optional(literalUnion(SORT_KEYS)),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+        offset: Type.Optional(Type.Integer({ minimum: 0 })),
+      }, { additionalProperties: false }),
+    },
   }, async (request) => {
-    const query = request.query as { state?: string };
-    const vms = host.vms.list();
-    return { vms: query.state ? vms.filter((vm) => vm.state === query.state) : vms };
+    const query = request.query as { state?: string; name?: string; sort?: SortKey; limit?: number; offset?: number };
+    let vms = host.vms.list();
+    if (query.state) vms = vms.filter((vm) => vm.state === query.state);
+    if (query.name) { const pattern = globToRegExp(query.name); vms = vms.filter((vm) => pattern.test(vm.name)); }
+    if (query.sort) vms = sortVms(vms, query.sort);
+    const offset = query.offset ?? 0;
+    return { vms: vms.slice(offset, query.limit === undefined ? undefined : offset + query.limit), total: vms.length };
   });
+
+  app.post("/api/v1/vms::batch", { schema: { body: BatchRequestSchema } }, async (request, reply) => {
+    const task = startBatch(host.power, host.tasks, host.inventory, request.body as BatchRequest, userOf(request));
+    return reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);
+  });
+
+  // The whole definition as JSON (PUT) or a JSON merge patch of it (PATCH), guarded by If-Match.
+  // Written back as TOML: comments of a hand-written file are kept only by the TOML route.
+  for (const method of ["PUT", "PATCH"] as const) {
+    app.route({
+      method, url: "/api/v1/vms/:name", schema: { params: VmNameParamsSchema, body: Type.Object({}, { additionalProperties: true }) },
+      handler: async (request, reply) => {
+        const { name } = request.params as { name: string };
+        const vm = await host.withVmLock(name, async () => {
+          const entry = host.inventory.get(name);
+          const current = parseToml(entry.text) as Record<string, unknown>;
+          const next = method === "PUT" ? (request.body as Record<string, unknown>) : mergePatch(current, request.body);
+          return host.vms.updateDefinition(name, definitionToToml(next as VmDefinitionInput), request.headers["if-match"]);
+        });
+        return reply.header("ETag", vm.etag).send(vm);
+      },
+    });
+  }
 
   app.post("/api/v1/vms", {
     schema: { querystring: Type.Object({ datastore: Type.Optional(Type.String()) }, { additionalProperties: false }) },

@@ -19,14 +19,30 @@ const toTask = (row: Row): Task => ({
 
 export interface TaskContext {
   readonly id: string;
+  /** Aborted by DELETE /tasks/{id}; work that can stop checks it. */
+  readonly signal: AbortSignal;
+  /** Moves a queued task to running (power tasks wait for their VM's lock first). */
+  begin(): void;
   log(line: string): void;
   progress(percent: number): void;
+}
+
+export interface RunOptions {
+  parentId?: string;
+  /** Start as queued: the work calls ctx.begin() when it really starts. */
+  queued?: boolean;
+}
+
+/** Thrown by work that stopped because its task was cancelled. */
+export class TaskCancelled extends Error {
+  constructor() { super("cancelled"); }
 }
 
 const ENDED: readonly TaskState[] = ["success", "error", "cancelled"];
 
 export class TaskManager {
   private readonly changes = new EventEmitter<{ [id: string]: [Task] }>();
+  private readonly controllers = new Map<string, { abort: AbortController; running: () => boolean; cancellableWhileRunning: boolean }>();
   constructor(private readonly db: Db, private readonly events: EventLog) {
     this.changes.setMaxListeners(0);
   }
@@ -44,14 +60,25 @@ export class TaskManager {
   }
 
   /** Creates the task and starts `work` at once; returns the task as first stored. */
-  run(op: string, target: string, user: string, work: (ctx: TaskContext) => Promise<void>): Task {
+  run(op: string, target: string, user: string, work: (ctx: TaskContext) => Promise<void>, options: RunOptions = {}): Task {
     const id = randomUUID();
     const now = new Date().toISOString();
-    this.db.prepare("INSERT INTO tasks (id, op, target, state, progress, log, user, created_at, started_at) VALUES (?, ?, ?, 'running', 0, '[]', ?, ?, ?)")
-      .run(id, op, target, user, now, now);
+    const initial = options.queued ? "queued" : "running";
+    this.db.prepare("INSERT INTO tasks (id, op, target, state, progress, log, user, created_at, started_at, parent_id) VALUES (?, ?, ?, ?, 0, '[]', ?, ?, ?, ?)")
+      .run(id, op, target, initial, user, now, options.queued ? null : now, options.parentId ?? null);
     const log: string[] = [];
+    const abort = new AbortController();
+    let running = !options.queued;
+    this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: op === "vms.batch" });
     const ctx: TaskContext = {
       id,
+      signal: abort.signal,
+      begin: () => {
+        if (abort.signal.aborted) throw new TaskCancelled();
+        if (running) return;
+        running = true;
+        this.db.prepare("UPDATE tasks SET state = 'running', started_at = ? WHERE id = ?").run(new Date().toISOString(), id);
+      },
       log: (line) => {
         log.push(`${new Date().toISOString()} ${line}`);
         this.db.prepare("UPDATE tasks SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
@@ -64,6 +91,7 @@ export class TaskManager {
     void work(ctx).then(
       () => this.finish(id, "success", null),
       (error: unknown) => {
+        if (error instanceof TaskCancelled) return this.finish(id, "cancelled", null);
         const coded = error instanceof VmctlError ? { code: error.code, message: error.message } : { code: "internal", message: String((error as Error)?.message ?? error) };
         this.finish(id, "error", coded);
       },
@@ -77,9 +105,10 @@ export class TaskManager {
     return toTask(row);
   }
 
-  list(filter: { target?: string; state?: string; limit?: number } = {}): Task[] {
+  list(filter: { target?: string; state?: string; parent?: string; limit?: number } = {}): Task[] {
     const where: string[] = [];
     const params: string[] = [];
+    if (filter.parent) { where.push("parent_id = ?"); params.push(filter.parent); }
     if (filter.target) { where.push("target = ?"); params.push(filter.target); }
     if (filter.state) { where.push("state = ?"); params.push(filter.state); }
     const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC LIMIT ${Math.min(filter.limit ?? 100, 1000)}`;
@@ -97,7 +126,23 @@ export class TaskManager {
     });
   }
 
+  /** Cancels a queued task, or a running one whose work can stop (a batch stops its queued children). */
+  cancel(id: string): Task {
+    const task = this.get(id);
+    const control = this.controllers.get(id);
+    if (ENDED.includes(task.state) || !control) throw new VmctlError("task_not_cancellable", `task ${id} has already ended (${task.state})`);
+    if (control.running() && !control.cancellableWhileRunning) {
+      throw new VmctlError("task_not_cancellable", `task ${id} (${task.op}) is already running and cannot stop halfway; only queued tasks and batches can be cancelled`);
+    }
+    control.abort.abort();
+    // A queued task ends at once; its work sees the abort when it would have begun.
+    if (!control.running()) this.finish(id, "cancelled", null);
+    return this.get(id);
+  }
+
   private finish(id: string, state: TaskState, error: { code: string; message: string } | null): void {
+    if (ENDED.includes(this.get(id).state)) return;
+    this.controllers.delete(id);
     this.db.prepare("UPDATE tasks SET state = ?, error = ?, progress = CASE WHEN ? = 'success' THEN 100 ELSE progress END, ended_at = ? WHERE id = ?")
       .run(state, error ? JSON.stringify(error) : null, state, new Date().toISOString(), id);
     const task = this.get(id);

@@ -43,14 +43,15 @@ export class PowerController {
     }
   }
 
-  request(name: string, request: PowerRequest, user: string) {
+  request(name: string, request: PowerRequest, user: string, parentId?: string) {
     this.deps.inventory.get(name);
     this.assertAllowed(name, request.action);
     return this.deps.tasks.run(`vm.${request.action}`, `vm/${name}`, user, (ctx) =>
       this.deps.runtimes.withLock(name, async () => {
+        ctx.begin();
         this.assertAllowed(name, request.action);
         await this.perform(name, request, ctx);
-      }));
+      }), { queued: true, ...(parentId ? { parentId } : {}) });
   }
 
   private async perform(name: string, request: PowerRequest, ctx: TaskContext): Promise<void> {
