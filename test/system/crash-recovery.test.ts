@@ -44,4 +44,17 @@ describe("QEMU crash", () => {
     expect((await host.client.getVm("fallen")).state).toBe("running");
     expect((await host.cli(["stop", "--force", "fallen"])).code).toBe(0);
   });
+
+  it("a guest kernel panic is reported through pvpanic: crashed, reason guest-panic", async () => {
+    await host.client.createVm(guestDefinition("panicky"));
+    expect((await host.cli(["start", "panicky"])).code).toBe(0);
+    const console = await ConsoleReader.open(host.client, "panicky");
+    await console.waitFor(GUEST_READY_LINE);
+    console.type("echo c > /proc/sysrq-trigger\n");
+    await waitForState(host.client, "panicky", "crashed", 30_000);
+    console.close();
+    expect((await host.client.getVm("panicky")).lastExitReason).toBe("guest-panic");
+    expect(await host.client.listEvents({ vm: "panicky", type: "vm.guest_panicked" })).toHaveLength(1);
+    expect(await host.client.listEvents({ vm: "panicky", type: "vm.crashed" })).toEqual([expect.objectContaining({ data: expect.objectContaining({ reason: "guest-panic" }) })]);
+  });
 });

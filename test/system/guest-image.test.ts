@@ -107,7 +107,8 @@ async function bootToShell(image: GuestImage) {
   const vm = await bootGuest(image);
   const serialSock = await connectSocket(vm, join(vm.dir, "serial.sock"));
   const serial = transcript(serialSock);
-  await serial.waitFor(new RegExp(`^${escapeRe(GUEST_READY_LINE)}\\r?$`, "m"), 60_000);
+  const died = vm.exited.then((r) => { throw new Error(`QEMU exited early (${JSON.stringify(r)}): ${vm.stderr()}\n${serial.text()}`); });
+  await Promise.race([serial.waitFor(new RegExp(`^${escapeRe(GUEST_READY_LINE)}\\r?$`, "m"), 60_000), died]);
   const bootMs = Date.now() - started;
   console.log(`guest boot to ready line: ${bootMs} ms`);
   // Typed right after the ready line, with no wait for the prompt: the line promises input is safe.
@@ -164,7 +165,8 @@ describe("demo guest image", () => {
     const again = await buildGuest({ outDir: defaultGuestDir() });
     const ms = performance.now() - started;
     expect(again).toEqual({ ...image, cached: true });
-    expect(ms).toBeLessThan(250);
+    // Generous bound: the point is "no rebuild", not a benchmark on a loaded machine.
+    expect(ms).toBeLessThan(500);
   }, 300_000);
 
   it("boots to a serial shell and powers off on the ACPI power button", async () => {
