@@ -100,3 +100,13 @@ export const BatchRequestSchema = Type.Object({
   timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
   force: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
+
+export const ErrorBodySchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+}, { $id: "ErrorBody", description: "every error: a code from docs/errors.md, a message that says what to do, and details" });
+
+export const VmListSchema = Type.Object({ vms: Type.Array(VmSummarySchema), total: Type.Integer() });
+export const TaskListSchema = Type.Object({ tasks: Type.Array(TaskSchema) });
+export const EventListSchema = Type.Object({ events: Type.Array(EventSchema) });
+export const DatastoreListSchema = Type.Object({ datastores: Type.Array(DatastoreSchema) });
+export const DestroyResultSchema = Type.Object({ removed: Type.Array(Type.String()), kept: Type.Array(Type.String()) });

@@ -16,11 +16,13 @@ import { registerConsoleRoutes } from "./api/vm-console.js";
 import { registerHostRoutes } from "./api/host-info.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { MAX_WS_MESSAGE } from "./api/ws-message.js";
+import { registerOpenApi } from "./api/openapi.js";
 
 export async function buildApp(host: Host, logger: Logger): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true }) as unknown as FastifyInstance;
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerErrorHandling(app);
+  await registerOpenApi(app, host.version);
   await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE * 2 } });
   // Idle consoles must never drop: ping every viewer, and end peers that stop answering.
   app.addHook("onReady", async () => {

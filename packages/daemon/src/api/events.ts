@@ -2,7 +2,8 @@
 // reconnect from the last id seen, with nothing missed.
 import type { FastifyInstance } from "fastify";
 import { Type } from "@sinclair/typebox";
-import type { VmctlEvent } from "@vmctl/api-types";
+import { EventListSchema, type VmctlEvent } from "@vmctl/api-types";
+import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { send } from "./ws-message.js";
 
@@ -14,9 +15,9 @@ const EventQuery = Type.Object({
 }, { additionalProperties: false });
 
 export function registerEventRoutes(app: FastifyInstance, host: Host): void {
-  app.get("/api/v1/events", { schema: { querystring: EventQuery } }, async (request) => ({ events: host.events.list(request.query as object) }));
+  app.get("/api/v1/events", { schema: { querystring: EventQuery, response: responses({ 200: EventListSchema }), summary: "Events, oldest first; ?since=ID for those after an id" } }, async (request) => ({ events: host.events.list(request.query as object) }));
 
-  app.get("/ws/events", { websocket: true, schema: { querystring: EventQuery } }, (socket, request) => {
+  app.get("/ws/events", { websocket: true, schema: { querystring: EventQuery, hide: true } }, (socket, request) => {
     const query = request.query as { vm?: string; type?: string; since?: number };
     const matches = (event: VmctlEvent) => (!query.vm || event.vm === query.vm) && (!query.type || event.type === query.type || (query.type.endsWith("*") && event.type.startsWith(query.type.slice(0, -1))));
     let lastSent = query.since ?? Number.MAX_SAFE_INTEGER;

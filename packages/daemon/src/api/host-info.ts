@@ -1,13 +1,15 @@
 // /api/v1/host and /api/v1/datastores: what this host is and what it has.
 import type { FastifyInstance } from "fastify";
 import { hostname, cpus, totalmem } from "node:os";
-import type { HostInfo } from "@vmctl/api-types";
+import { HostInfoSchema, DatastoreListSchema, type HostInfo } from "@vmctl/api-types";
+import { Type } from "@sinclair/typebox";
+import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 
 export function registerHostRoutes(app: FastifyInstance, host: Host): void {
-  app.get("/healthz", async () => ({ ok: true }));
+  app.get("/healthz", { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) }, summary: "Liveness" } }, async () => ({ ok: true }));
 
-  app.get("/api/v1/host", async (): Promise<HostInfo> => {
+  app.get("/api/v1/host", { schema: { response: responses({ 200: HostInfoSchema }), summary: "This host: versions, accelerator and why, CPUs, memory, VMs by state" } }, async (): Promise<HostInfo> => {
     const vmsByState: Record<string, number> = {};
     for (const vm of host.vms.list()) vmsByState[vm.state] = (vmsByState[vm.state] ?? 0) + 1;
     const accel = await host.accelerator();
@@ -18,5 +20,5 @@ export function registerHostRoutes(app: FastifyInstance, host: Host): void {
     };
   });
 
-  app.get("/api/v1/datastores", async () => ({ datastores: host.datastores.describe() }));
+  app.get("/api/v1/datastores", { schema: { response: responses({ 200: DatastoreListSchema }), summary: "Datastores with capacity and free space" } }, async () => ({ datastores: host.datastores.describe() }));
 }

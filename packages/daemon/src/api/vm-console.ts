@@ -6,7 +6,7 @@ import type { Host } from "../host.js";
 import { parseClientMessage, send, sendError } from "./ws-message.js";
 
 export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
-  app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema } }, (socket, request) => {
+  app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
     const { name } = request.params as { name: string };
     if (!host.inventory.has(name)) {
       sendError(socket, "vm_not_found", `no VM named "${name}"`);

@@ -25,7 +25,7 @@ export function protocolStatus(state: VmState): "running" | "stopped" | "paused"
 }
 
 export function registerMonitorRoutes(app: FastifyInstance, host: Host): void {
-  app.get("/ws/vms/:name", { websocket: true, schema: { params: VmNameParamsSchema } }, (socket, request) => {
+  app.get("/ws/vms/:name", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
     const { name } = request.params as { name: string };
     if (!host.inventory.has(name)) {
       sendError(socket, "vm_not_found", `no VM named "${name}"`);

@@ -2,7 +2,9 @@
 import type { FastifyInstance } from "fastify";
 import { Type } from "@sinclair/typebox";
 import { parse as parseToml } from "smol-toml";
-import { VmNameParamsSchema, VmctlError, VM_STATES, literalUnion, BatchRequestSchema, type VmDefinitionInput, type VmSummary } from "@vmctl/api-types";
+import { Type as T } from "@sinclair/typebox";
+import { VmNameParamsSchema, VmctlError, VM_STATES, literalUnion, BatchRequestSchema, VmListSchema, VmDetailSchema, TaskSchema, DestroyResultSchema, type VmDefinitionInput, type VmSummary } from "@vmctl/api-types";
+import { responses } from "./openapi.js";
 import { definitionToToml } from "@vmctl/definition";
 import type { Host } from "../host.js";
 import { startBatch, globToRegExp, type BatchRequest } from "../domain/vm-batch.js";
@@ -44,6 +46,8 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
         offset: Type.Optional(Type.Integer({ minimum: 0 })),
       }, { additionalProperties: false }),
+      response: responses({ 200: VmListSchema }),
+      summary: "List VMs, filtered by state and name pattern, sorted and paged",
     },
   }, async (request) => {
     const query = request.query as { state?: string; name?: string; sort?: SortKey; limit?: number; offset?: number };
@@ -55,7 +59,7 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
     return { vms: vms.slice(offset, query.limit === undefined ? undefined : offset + query.limit), total: vms.length };
   });
 
-  app.post("/api/v1/vms::batch", { schema: { body: BatchRequestSchema } }, async (request, reply) => {
+  app.post("/api/v1/vms::batch", { schema: { body: BatchRequestSchema, response: responses({ 202: TaskSchema }, 404), summary: "One power action on many VMs: a parent task with a child task per VM" } }, async (request, reply) => {
     const task = startBatch(host.power, host.tasks, host.inventory, request.body as BatchRequest, userOf(request));
     return reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);
   });
@@ -64,7 +68,11 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
   // Written back as TOML: comments of a hand-written file are kept only by the TOML route.
   for (const method of ["PUT", "PATCH"] as const) {
     app.route({
-      method, url: "/api/v1/vms/:name", schema: { params: VmNameParamsSchema, body: Type.Object({}, { additionalProperties: true }) },
+      method, url: "/api/v1/vms/:name",
+      schema: {
+        params: VmNameParamsSchema, body: Type.Object({}, { additionalProperties: true }), response: responses({ 200: VmDetailSchema }, 404, 409, 412),
+        summary: method === "PUT" ? "Replace the definition (JSON), guarded by If-Match" : "Change the definition with a JSON merge patch, guarded by If-Match",
+      },
       handler: async (request, reply) => {
         const { name } = request.params as { name: string };
         const vm = await host.withVmLock(name, async () => {
@@ -79,7 +87,11 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
   }
 
   app.post("/api/v1/vms", {
-    schema: { querystring: Type.Object({ datastore: Type.Optional(Type.String()) }, { additionalProperties: false }) },
+    schema: {
+      querystring: Type.Object({ datastore: Type.Optional(Type.String()) }, { additionalProperties: false }),
+      response: responses({ 201: VmDetailSchema }, 404, 409, 413, 415),
+      summary: "Define a VM from a JSON definition, or TOML with Content-Type: application/toml",
+    },
   }, async (request, reply) => {
     const { datastore } = request.query as { datastore?: string };
     const body = request.body;
@@ -89,25 +101,28 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
     return reply.status(201).header("Location", `/api/v1/vms/${vm.name}`).header("ETag", vm.etag).send(vm);
   });
 
-  app.get("/api/v1/vms/:name", { schema: { params: VmNameParamsSchema } }, async (request, reply) => {
+  app.get("/api/v1/vms/:name", { schema: { params: VmNameParamsSchema, response: responses({ 200: VmDetailSchema }, 404), summary: "A VM: state, process and definition" } }, async (request, reply) => {
     const vm = host.vms.detail((request.params as { name: string }).name);
     return reply.header("ETag", vm.etag).send(vm);
   });
 
   app.delete("/api/v1/vms/:name", {
-    schema: { params: VmNameParamsSchema, querystring: Type.Object({ keepDisks: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) },
+    schema: {
+      params: VmNameParamsSchema, querystring: Type.Object({ keepDisks: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      response: responses({ 200: DestroyResultSchema }, 404, 409), summary: "Destroy a stopped VM and its files (keepDisks keeps disk images)",
+    },
   }, async (request) => {
     const { name } = request.params as { name: string };
     const { keepDisks } = request.query as { keepDisks?: boolean };
     return host.withVmLock(name, () => host.vms.destroy(name, keepDisks ?? false));
   });
 
-  app.get("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema } }, async (request, reply) => {
+  app.get("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema, response: responses({ 200: T.String({ description: "the TOML as written" }) }, 404), produces: ["application/toml"], summary: "The definition as written (TOML), with its ETag" } }, async (request, reply) => {
     const entry = host.inventory.get((request.params as { name: string }).name);
     return reply.header("Content-Type", "application/toml; charset=utf-8").header("ETag", entry.etag).send(entry.text);
   });
 
-  app.put("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema } }, async (request, reply) => {
+  app.put("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema, consumes: ["application/toml"], response: responses({ 200: VmDetailSchema }, 404, 409, 412, 415), summary: "Replace the definition with TOML, guarded by If-Match" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
     if (typeof request.body !== "string") throw new VmctlError("unsupported_media_type", "send the definition as TOML with Content-Type: application/toml");
     const ifMatch = request.headers["if-match"];
