@@ -13,7 +13,9 @@ export function sendRequest(endpoint: Endpoint, method: string, path: string, bo
       allHeaders["content-type"] = body.type;
       allHeaders["content-length"] = String(Buffer.byteLength(body.text));
     }
+    let responded = false;
     const onResponse = (response: import("node:http").IncomingMessage) => {
+      responded = true;
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") }));
@@ -26,7 +28,11 @@ export function sendRequest(endpoint: Endpoint, method: string, path: string, bo
     } else {
       req = httpRequest({ socketPath: endpoint.socketPath, path, method, headers: allHeaders }, onResponse);
     }
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // vmctld may answer (413, say) and close before the whole body is written: wait for that answer.
+      if (error.code === "EPIPE" || error.code === "ECONNRESET") setTimeout(() => { if (!responded) reject(error); }, 1000);
+      else reject(error);
+    });
     if (body) req.write(body.text);
     req.end();
   });

@@ -117,7 +117,7 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
     return host.withVmLock(name, () => host.vms.destroy(name, keepDisks ?? false));
   });
 
-  app.get("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema, response: responses({ 200: T.String({ description: "the TOML as written" }) }, 404), produces: ["application/toml"], summary: "The definition as written (TOML), with its ETag" } }, async (request, reply) => {
+  app.get("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema, response: responses({ 200: { description: "the TOML as written", content: { "application/toml": { schema: T.String() } } } }, 404), summary: "The definition as written (TOML), with its ETag" } }, async (request, reply) => {
     const entry = host.inventory.get((request.params as { name: string }).name);
     return reply.header("Content-Type", "application/toml; charset=utf-8").header("ETag", entry.etag).send(entry.text);
   });

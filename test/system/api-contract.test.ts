@@ -1,0 +1,97 @@
+// Every route of the OpenAPI document is exercised, success and error cases, and each answer must
+// match the schema the document gives for its status: the document cannot drift from the API.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import Ajv from "ajv";
+import { TestHost, guestDefinition } from "./harness.js";
+
+let host: TestHost;
+beforeAll(async () => { host = await TestHost.start(); });
+afterAll(async () => { await host?.close(); });
+
+interface Operation { responses: Record<string, { content?: Record<string, { schema: object }> }> }
+interface Case { method: string; path: string; route: string; status: number; body?: { type: string; text: string }; headers?: Record<string, string> }
+
+const json = (value: unknown) => ({ type: "application/json", text: JSON.stringify(value) });
+
+describe("OpenAPI contract", () => {
+  it("every documented route answers as documented, errors included", async () => {
+    const doc = JSON.parse((await host.client.raw("GET", "/api/v1/openapi.json")).text) as { openapi: string; paths: Record<string, Record<string, Operation>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    const docs = await host.client.raw("GET", "/api/docs/");
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain("swagger");
+
+    await host.client.createVm(guestDefinition("c1"));
+    await host.client.createVm(guestDefinition("c2"));
+    const etag = (await host.client.getVm("c1")).etag;
+    const c2 = await host.client.getDefinition("c2");
+    const done = await host.client.waitTask((await host.client.power("c2", { action: "start" })).id);
+    await host.client.waitTask((await host.client.power("c2", { action: "stop", force: true })).id);
+
+    const cases: Case[] = [
+      { method: "GET", path: "/healthz", route: "/healthz", status: 200 },
+      { method: "GET", path: "/api/v1/host", route: "/api/v1/host", status: 200 },
+      { method: "GET", path: "/api/v1/datastores", route: "/api/v1/datastores", status: 200 },
+      { method: "GET", path: "/api/v1/vms?sort=-name&limit=1", route: "/api/v1/vms", status: 200 },
+      { method: "GET", path: "/api/v1/vms?state=sleepy", route: "/api/v1/vms", status: 400 },
+      { method: "POST", path: "/api/v1/vms", route: "/api/v1/vms", status: 201, body: json(guestDefinition("c3")) },
+      { method: "POST", path: "/api/v1/vms", route: "/api/v1/vms", status: 201, body: { type: "application/toml", text: 'name = "c4"\nmemory = "64MiB"\n' } },
+      { method: "POST", path: "/api/v1/vms", route: "/api/v1/vms", status: 400, body: json({ name: "c5", memory: -1 }) },
+      { method: "POST", path: "/api/v1/vms", route: "/api/v1/vms", status: 409, body: json(guestDefinition("c1")) },
+      { method: "POST", path: "/api/v1/vms", route: "/api/v1/vms", status: 415, body: { type: "application/xml", text: "<vm/>" } },
+      { method: "POST", path: "/api/v1/vms", route: "/api/v1/vms", status: 413, body: json({ name: "big", description: "x".repeat(2 * 1024 * 1024) }) },
+      { method: "POST", path: "/api/v1/vms?datastore=nope", route: "/api/v1/vms", status: 404, body: json({ name: "c6" }) },
+      { method: "GET", path: "/api/v1/vms/c1", route: "/api/v1/vms/{name}", status: 200 },
+      { method: "GET", path: "/api/v1/vms/ghost", route: "/api/v1/vms/{name}", status: 404 },
+      { method: "GET", path: "/api/v1/vms/..%2Fetc", route: "/api/v1/vms/{name}", status: 400 },
+      { method: "PATCH", path: "/api/v1/vms/c1", route: "/api/v1/vms/{name}", status: 200, body: json({ cpus: 2 }), headers: { "if-match": etag } },
+      { method: "PATCH", path: "/api/v1/vms/c1", route: "/api/v1/vms/{name}", status: 412, body: json({ cpus: 3 }), headers: { "if-match": etag } },
+      { method: "PATCH", path: "/api/v1/vms/ghost", route: "/api/v1/vms/{name}", status: 404, body: json({ cpus: 3 }) },
+      { method: "PUT", path: "/api/v1/vms/c3", route: "/api/v1/vms/{name}", status: 200, body: json(guestDefinition("c3", { cpus: 2 })) },
+      { method: "PUT", path: "/api/v1/vms/c3", route: "/api/v1/vms/{name}", status: 400, body: json({ name: "c3", cpus: "many" }) },
+      { method: "GET", path: "/api/v1/vms/c2/definition", route: "/api/v1/vms/{name}/definition", status: 200 },
+      { method: "GET", path: "/api/v1/vms/ghost/definition", route: "/api/v1/vms/{name}/definition", status: 404 },
+      { method: "PUT", path: "/api/v1/vms/c2/definition", route: "/api/v1/vms/{name}/definition", status: 200, body: { type: "application/toml", text: c2.text }, headers: { "if-match": c2.etag } },
+      { method: "PUT", path: "/api/v1/vms/c2/definition", route: "/api/v1/vms/{name}/definition", status: 415, body: json({ name: "c2" }) },
+      { method: "PUT", path: "/api/v1/vms/c2/definition", route: "/api/v1/vms/{name}/definition", status: 400, body: { type: "application/toml", text: "name = " } },
+      { method: "POST", path: "/api/v1/vms/c4/power", route: "/api/v1/vms/{name}/power", status: 409, body: json({ action: "pause" }) },
+      { method: "POST", path: "/api/v1/vms/c4/power", route: "/api/v1/vms/{name}/power", status: 400, body: json({ action: "explode" }) },
+      { method: "POST", path: "/api/v1/vms/ghost/power", route: "/api/v1/vms/{name}/power", status: 404, body: json({ action: "start" }) },
+      { method: "POST", path: "/api/v1/vms:batch", route: "/api/v1/vms:batch", status: 404, body: json({ action: "start", pattern: "zz-*" }) },
+      { method: "POST", path: "/api/v1/vms:batch", route: "/api/v1/vms:batch", status: 400, body: json({ action: "start" }) },
+      { method: "POST", path: "/api/v1/vms:batch", route: "/api/v1/vms:batch", status: 202, body: json({ action: "stop", pattern: "c*" }) },
+      { method: "GET", path: "/api/v1/tasks?limit=5", route: "/api/v1/tasks", status: 200 },
+      { method: "GET", path: `/api/v1/tasks/${done.id}?wait=1`, route: "/api/v1/tasks/{id}", status: 200 },
+      { method: "GET", path: "/api/v1/tasks/nope", route: "/api/v1/tasks/{id}", status: 404 },
+      { method: "DELETE", path: `/api/v1/tasks/${done.id}`, route: "/api/v1/tasks/{id}", status: 409 },
+      { method: "DELETE", path: "/api/v1/tasks/nope", route: "/api/v1/tasks/{id}", status: 404 },
+      { method: "GET", path: "/api/v1/events?since=0&limit=10", route: "/api/v1/events", status: 200 },
+      { method: "GET", path: "/api/v1/events?since=-1", route: "/api/v1/events", status: 400 },
+      { method: "DELETE", path: "/api/v1/vms/c4?keepDisks=true", route: "/api/v1/vms/{name}", status: 200 },
+      { method: "DELETE", path: "/api/v1/vms/ghost", route: "/api/v1/vms/{name}", status: 404 },
+    ];
+
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const problems: string[] = [];
+    let validated = 0;
+    for (const c of cases) {
+      const operation = doc.paths[c.route]?.[c.method.toLowerCase()];
+      if (!operation) { problems.push(`${c.method} ${c.route} is not in the document`); continue; }
+      const response = await host.client.raw(c.method, c.path, c.body, c.headers);
+      if (response.status !== c.status) { problems.push(`${c.method} ${c.path}: status ${response.status}, expected ${c.status}: ${response.text.slice(0, 200)}`); continue; }
+      const documented = operation.responses[String(c.status)];
+      if (!documented) { problems.push(`${c.method} ${c.route}: status ${c.status} is not documented`); continue; }
+      const media = documented.content?.["application/json"];
+      if (!media) continue; // the TOML definition is text
+      const validate = ajv.compile(media.schema);
+      validated++;
+      if (!validate(JSON.parse(response.text))) problems.push(`${c.method} ${c.path} ${c.status}: ${ajv.errorsText(validate.errors)}`);
+    }
+    const covered = new Set(cases.map((c) => `${c.method} ${c.route}`));
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(methods)) if (!covered.has(`${method.toUpperCase()} ${path}`)) problems.push(`${method.toUpperCase()} ${path} has no contract case`);
+    }
+    expect(problems).toEqual([]);
+    expect(validated).toBe(cases.length - 1); // all but the TOML text answer were checked against a schema
+  });
+});
