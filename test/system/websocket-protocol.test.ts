@@ -106,6 +106,28 @@ describe("the shared serial console", () => {
     expect((await host.cli(["stop", "--force", "shared"])).code).toBe(0);
   });
 
+  it("the binary subprotocol carries raw console bytes both ways", async () => {
+    await host.client.createVm(guestDefinition("binary"));
+    expect((await host.cli(["start", "binary"])).code).toBe(0);
+    const socket = new WebSocket(`ws+unix://${host.home}/vmctld.sock:/ws/vms/binary/console`, ["vmctl.console.binary.v1"]);
+    let text = "";
+    const frames: boolean[] = [];
+    socket.on("message", (raw, isBinary) => { frames.push(isBinary); if (isBinary) text += Buffer.from(raw as Buffer).toString("latin1"); });
+    await new Promise((r) => socket.once("open", r));
+    expect(socket.protocol).toBe("vmctl.console.binary.v1");
+    const waitFor = async (needle: string) => {
+      for (let i = 0; i < 600 && !text.includes(needle); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(text).toContain(needle);
+    };
+    await waitFor(GUEST_READY_LINE);
+    socket.send(Buffer.from("echo bin-$((6*7))\n"), { binary: true });
+    await waitFor("bin-42");
+    expect(frames.every(Boolean)).toBe(true);
+    const closed = new Promise<number>((r) => socket.once("close", (code) => r(code)));
+    expect((await host.cli(["stop", "--force", "binary"])).code).toBe(0);
+    expect(await closed).toBe(1000);
+  });
+
   it("a console left idle for two minutes still works", async () => {
     await host.client.createVm(guestDefinition("idle"));
     expect((await host.cli(["start", "idle"])).code).toBe(0);
@@ -117,4 +139,31 @@ describe("the shared serial console", () => {
     console.close();
     expect((await host.cli(["stop", "--force", "idle"])).code).toBe(0);
   }, 200_000);
+});
+
+describe("/ws/events", () => {
+  it("resumed after a disconnect from the last id seen, misses no event and repeats none", async () => {
+    const open = (since?: number) => {
+      const socket = host.client.openEvents(since === undefined ? {} : { since });
+      const ids: number[] = [];
+      socket.on("message", (raw) => { const m = JSON.parse(raw.toString()); if (m.type === "event") ids.push(m.data.id); });
+      return { socket, ids, opened: new Promise((r) => socket.once("open", r)) };
+    };
+    const first = open();
+    await first.opened;
+    await host.client.createVm(guestDefinition("ev-1"));
+    for (let i = 0; i < 50 && first.ids.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    first.socket.close();
+    const lastSeen = first.ids.at(-1)!;
+    // Events happen while nobody listens.
+    for (const name of ["ev-2", "ev-3", "ev-4"]) await host.client.createVm(guestDefinition(name));
+    const second = open(lastSeen);
+    await second.opened;
+    await host.client.createVm(guestDefinition("ev-5"));
+    const expected = (await host.client.listEvents({ since: lastSeen })).map((e) => e.id);
+    for (let i = 0; i < 50 && second.ids.length < expected.length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(expected.length).toBeGreaterThanOrEqual(4);
+    expect(second.ids).toEqual(expected);
+    second.socket.close();
+  });
 });

@@ -22,6 +22,7 @@ export class ConnectionError extends Error {
 }
 
 const encode = encodeURIComponent;
+export const BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
 
 function queryString(query: Record<string, string | number | undefined>): string {
   return new URLSearchParams(Object.entries(query).flatMap(([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]]))).toString();
@@ -87,7 +88,11 @@ export class VmctlClient {
     return (await this.call<{ events: VmctlEvent[] }>("GET", `/api/v1/events${params ? `?${params}` : ""}`)).events;
   }
 
-  openConsole(name: string): WebSocket { return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}/console`)); }
+  /** The serial console: JSON messages, or with binary raw bytes both ways (the fast path). */
+  openConsole(name: string, options: { binary?: boolean } = {}): WebSocket {
+    return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}/console`), options.binary ? [BINARY_CONSOLE_PROTOCOL] : []);
+  }
+  openMonitor(name: string): WebSocket { return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}`)); }
   openEvents(query: { since?: number; vm?: string } = {}): WebSocket {
     const params = queryString(query);
     return new WebSocket(wsAddress(this.endpoint, `/ws/events${params ? `?${params}` : ""}`));

@@ -15,7 +15,7 @@ import { registerEventRoutes } from "./api/events.js";
 import { registerConsoleRoutes } from "./api/vm-console.js";
 import { registerHostRoutes } from "./api/host-info.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
-import { MAX_WS_MESSAGE } from "./api/ws-message.js";
+import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 
 export async function buildApp(host: Host, logger: Logger): Promise<FastifyInstance> {
@@ -23,7 +23,13 @@ export async function buildApp(host: Host, logger: Logger): Promise<FastifyInsta
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerErrorHandling(app);
   await registerOpenApi(app, host.version);
-  await app.register(websocket, { options: { maxPayload: MAX_WS_MESSAGE * 2 } });
+  await app.register(websocket, {
+    options: {
+      maxPayload: MAX_WS_MESSAGE * 2,
+      // The console's binary fast path is chosen by subprotocol; without one, JSON messages.
+      handleProtocols: (offered) => (offered.has(BINARY_CONSOLE_PROTOCOL) ? BINARY_CONSOLE_PROTOCOL : offered.has(JSON_PROTOCOL) ? JSON_PROTOCOL : false),
+    },
+  });
   // Idle consoles must never drop: ping every viewer, and end peers that stop answering.
   app.addHook("onReady", async () => {
     const timer = setInterval(() => {

@@ -8,7 +8,7 @@ const DETACH = 0x1d; // Ctrl-]
 export function registerConsole(program: Command, globals: () => GlobalOptions): void {
   program.command("console").description("attach to a VM's serial console (Ctrl-] detaches; piped input is typed, then the console is left)").argument("<name>")
     .action(async (name: string) => {
-      const socket = clientFor(globals()).openConsole(name);
+      const socket = clientFor(globals()).openConsole(name, { binary: true });
       const interactive = process.stdin.isTTY;
       await new Promise<void>((resolve, reject) => {
         let failure: Error | undefined;
@@ -24,16 +24,21 @@ export function registerConsole(program: Command, globals: () => GlobalOptions):
           process.stdin.on("data", (chunk: Buffer) => {
             const detachAt = interactive ? chunk.indexOf(DETACH) : -1;
             const input = detachAt >= 0 ? chunk.subarray(0, detachAt) : chunk;
-            if (input.length) socket.send(JSON.stringify({ type: "console_input", data: { content: input.toString("base64") } }));
+            if (input.length) socket.send(input, { binary: true });
             if (detachAt >= 0) socket.close(1000, "detached");
           });
           // Piped input: once it is all typed, give the guest a moment to answer, then leave.
           process.stdin.on("end", () => setTimeout(() => socket.close(1000, "input ended"), 1500));
           process.stdin.resume();
         });
-        socket.on("message", (raw) => {
-          const message = JSON.parse(raw.toString()) as { type: string; data: { content?: string; eof?: boolean; message?: string; code?: string } };
-          if (message.type === "console" && message.data.content) process.stdout.write(Buffer.from(message.data.content, "base64"));
+        // Binary frames are the guest's output; text frames are JSON errors from vmctld.
+        socket.on("message", (raw, isBinary) => {
+          const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+          if (isBinary) {
+            process.stdout.write(bytes);
+            return;
+          }
+          const message = JSON.parse(bytes.toString()) as { type: string; data: { message?: string; code?: string } };
           if (message.type === "error") failure = new CliError(message.data.message ?? "console error", message.data.code ?? "error");
         });
         socket.on("error", (error) => { restore(); reject(error); });

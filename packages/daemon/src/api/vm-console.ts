@@ -1,9 +1,11 @@
 // /ws/vms/:name/console: the shared serial console. `console` carries output (base64), `console_input`
-// keystrokes; a new viewer first gets the scroll-back; eof when the console ends.
+// keystrokes; a new viewer first gets the scroll-back; eof when the console ends. With the subprotocol
+// vmctl.console.binary.v1, output and input are raw bytes in binary frames (text frames carry JSON
+// errors) and the end of the console is a close with code 1000.
 import type { FastifyInstance } from "fastify";
 import { VmNameParamsSchema } from "@vmctl/api-types";
 import type { Host } from "../host.js";
-import { parseClientMessage, send, sendError } from "./ws-message.js";
+import { parseClientMessage, send, sendError, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
 
 export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
   app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
@@ -19,6 +21,23 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
       sendError(socket, "vm_wrong_state", `VM "${name}" is ${rt.state}: its serial console is not running`);
       send(socket, "console", { content: "", eof: true });
       socket.close(1000, "console not running");
+      return;
+    }
+    if (socket.protocol === BINARY_CONSOLE_PROTOCOL) {
+      const detachBinary = serial.attach({
+        output: (chunk) => {
+          if (socket.bufferedAmount > MAX_BUFFERED) socket.close(1013, "client too slow");
+          else if (socket.readyState === socket.OPEN) socket.send(chunk, { binary: true });
+        },
+        end: () => socket.close(1000, "console ended"),
+      });
+      socket.on("close", detachBinary);
+      socket.on("message", (raw, isBinary) => {
+        const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+        if (!isBinary) sendError(socket, "bad_request", "send keystrokes as binary frames on this subprotocol");
+        else if (bytes.length > MAX_WS_MESSAGE) sendError(socket, "payload_too_large", `input over ${MAX_WS_MESSAGE} bytes`);
+        else if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
+      });
       return;
     }
     const detach = serial.attach({

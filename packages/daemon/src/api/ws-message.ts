@@ -10,6 +10,9 @@ export function wsTimestamp(date = new Date()): string {
 }
 
 export const MAX_WS_MESSAGE = 64 * 1024;
+/** Subprotocols: JSON messages (the default), and the console's binary fast path (raw bytes both ways). */
+export const JSON_PROTOCOL = "vmctl.json.v1";
+export const BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
 /** A viewer this far behind is cut off rather than letting vmctld's memory grow. */
 export const MAX_BUFFERED = 4 * 1024 * 1024;
 
