@@ -90,4 +90,35 @@ describe("VM lifecycle", () => {
     expect((await host.cli(["stop", "--force", "states"])).code).toBe(0);
     expect((await host.client.getVm("states")).lastExitReason).toBe("host-stop");
   });
+
+  it("suspend saves the guest to disk and resume continues it where it was, shell state included", async () => {
+    await host.client.createVm(guestDefinition("sleeper"));
+    expect((await host.cli(["start", "sleeper"])).code).toBe(0);
+    let console = await ConsoleReader.open(host.client, "sleeper");
+    await console.waitFor(GUEST_READY_LINE);
+    await console.run("SECRET=kept-$((20+22)); cat /proc/uptime > /tmp/before");
+    console.close();
+    const pid = host.qemuPid("sleeper")!;
+    expect((await host.cli(["suspend", "sleeper"])).stdout).toBe("sleeper: suspended\n");
+    const vm = await host.client.getVm("sleeper");
+    expect(vm).toMatchObject({ state: "suspended" });
+    expect(vm.pid).toBeUndefined();
+    expect(existsSync(join(host.home, "datastores/local/sleeper/sleeper.vmstate"))).toBe(true);
+    expect((await host.cli(["edit", "sleeper"], { EDITOR: "sed -i s/256MiB/300MiB/" })).stderr).toContain("stop it to change hardware");
+
+    expect((await host.cli(["resume", "sleeper"])).stdout).toBe("sleeper: resumed\n");
+    expect(host.qemuPid("sleeper")).not.toBe(pid);
+    expect(existsSync(join(host.home, "datastores/local/sleeper/sleeper.vmstate"))).toBe(false);
+    console = await ConsoleReader.open(host.client, "sleeper");
+    // The same shell, with its variable, and no boot in between: the ready line is not printed again.
+    await console.waitFor(GUEST_READY_LINE, 5_000); // the scroll-back, from the console log
+    const from = console.text.length;
+    expect(await console.run("echo $SECRET")).toContain("kept-42");
+    expect(console.text.slice(from)).not.toContain(GUEST_READY_LINE);
+    console.close();
+
+    expect((await host.cli(["suspend", "sleeper"])).code).toBe(0);
+    expect((await host.cli(["stop", "sleeper"])).stdout).toBe("sleeper: stopped\n");
+    expect(existsSync(join(host.home, "datastores/local/sleeper/sleeper.vmstate"))).toBe(false);
+  });
 });

@@ -3,9 +3,10 @@ import { isActionAllowed, VM_STATES, POWER_ACTIONS } from "./states.js";
 
 describe("state machine", () => {
   it("allows starting only what is not running, and stopping only what is", () => {
-    expect(VM_STATES.filter((s) => isActionAllowed("start", s))).toEqual(["stopped", "crashed"]);
+    expect(VM_STATES.filter((s) => isActionAllowed("start", s))).toEqual(["stopped", "crashed", "suspended"]);
     expect(VM_STATES.filter((s) => isActionAllowed("pause", s))).toEqual(["running"]);
-    expect(VM_STATES.filter((s) => isActionAllowed("resume", s))).toEqual(["paused"]);
+    expect(VM_STATES.filter((s) => isActionAllowed("resume", s))).toEqual(["paused", "suspended"]);
+    expect(VM_STATES.filter((s) => isActionAllowed("suspend", s))).toEqual(["running", "paused"]);
     expect(VM_STATES.filter((s) => isActionAllowed("destroy", s))).toEqual(["stopped", "crashed"]);
     expect(VM_STATES.filter((s) => isActionAllowed("edit-hardware", s))).toEqual(["stopped", "crashed"]);
   });

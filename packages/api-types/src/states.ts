@@ -7,19 +7,21 @@ export const VM_STATES = [
 ] as const;
 export type VmState = (typeof VM_STATES)[number];
 
-export const POWER_ACTIONS = ["start", "stop", "shutdown", "restart", "reset", "pause", "resume"] as const;
+export const POWER_ACTIONS = ["start", "stop", "shutdown", "restart", "reset", "pause", "resume", "suspend"] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
 export type VmAction = PowerAction | "edit" | "edit-hardware" | "destroy";
 
 const ALLOWED: Record<VmAction, readonly VmState[]> = {
-  start: ["stopped", "crashed"],
-  stop: ["running", "paused", "stopping", "starting"],
+  // A suspended VM starts by resuming from its saved state; stopping it discards that state.
+  start: ["stopped", "crashed", "suspended"],
+  stop: ["running", "paused", "stopping", "starting", "suspended"],
   shutdown: ["running"],
   restart: ["running"],
   reset: ["running", "paused"],
   pause: ["running"],
-  resume: ["paused"],
+  resume: ["paused", "suspended"],
+  suspend: ["running", "paused"],
   // Policy and description may change at any time; hardware only while QEMU is not running.
   edit: VM_STATES,
   "edit-hardware": ["stopped", "crashed"],

@@ -15,6 +15,8 @@ export interface ArgvContext {
   /** Start with the vCPUs stopped (the daemon connects the console first, then sends "cont"). */
   startPaused?: boolean;
   daemonize?: boolean;
+  /** Wait for a saved state (QMP migrate-incoming) instead of booting. */
+  incoming?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -129,6 +131,7 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     args.push("-display", "none");
   }
   if (ctx.startPaused) args.push("-S");
+  if (ctx.incoming) args.push("-incoming", "defer");
   if (ctx.daemonize) args.push("-daemonize");
   return args;
 }

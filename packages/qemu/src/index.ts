@@ -5,3 +5,4 @@ export * from "./qemu-process.js";
 export * from "./accel-probe.js";
 export * from "./qemu-img.js";
 export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
+export * from "./qemu-state.js";

@@ -6,16 +6,17 @@ import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson } from "../output.js";
 
 const DESCRIPTIONS: Record<PowerAction, string> = {
-  start: "start VMs",
-  stop: "stop VMs gracefully: ACPI power button, then after --timeout QEMU quits, then it is killed (--force: at once)",
+  start: "start VMs (a suspended VM resumes from its saved state)",
+  stop: "stop VMs gracefully: ACPI power button, then after --timeout QEMU quits, then it is killed (--force: at once); a suspended VM's saved state is discarded",
   shutdown: "ask the guests to power off (ACPI) and wait; never forced",
   restart: "stop gracefully (as stop), then start: a new QEMU picks up definition changes",
   reset: "hardware reset, like the reset button",
   pause: "pause the virtual CPUs",
-  resume: "resume paused VMs",
+  resume: "resume paused VMs, or suspended ones from their saved state",
+  suspend: "save the VMs' memory and devices to disk and end QEMU; start or resume continues where they were",
 };
 
-const PAST: Record<PowerAction, string> = { start: "started", stop: "stopped", shutdown: "shut down", restart: "restarted", reset: "reset", pause: "paused", resume: "resumed" };
+const PAST: Record<PowerAction, string> = { start: "started", stop: "stopped", shutdown: "shut down", restart: "restarted", reset: "reset", pause: "paused", resume: "resumed", suspend: "suspended" };
 
 export async function waitAndReport(client: VmctlClient, names: string[], request: PowerRequest, json: boolean, wait = true): Promise<void> {
   const submitted = await Promise.allSettled(names.map((name) => client.power(name, request)));

@@ -11,7 +11,7 @@ import { userOf } from "./request-user.js";
 
 export const METRICS_INTERVAL_MS = 2000;
 
-const WS_COMMANDS: Record<string, PowerAction> = { start: "start", stop: "stop", restart: "restart", suspend: "pause", resume: "resume" };
+const WS_COMMANDS: Record<string, PowerAction> = { start: "start", stop: "stop", restart: "restart", suspend: "suspend", resume: "resume" };
 
 /** vmctl's states on the protocol's coarser ones; the exact one travels as `state`. */
 export function protocolStatus(state: VmState): "running" | "stopped" | "paused" | "shutdown" | "crashed" | "unknown" {

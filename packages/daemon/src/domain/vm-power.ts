@@ -5,7 +5,8 @@ import { rename, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import { VmctlError, allowedStates, isActionAllowed, hasProcess, type PowerRequest, type VmAction } from "@vmctl/api-types";
-import { buildQemuArgv, QemuProcess, runPaths, type Accel, type ExitInfo } from "@vmctl/qemu";
+import { buildQemuArgv, QemuProcess, runPaths, saveState, loadState, type Accel, type ExitInfo } from "@vmctl/qemu";
+import { rm } from "node:fs/promises";
 import type { RuntimeTable } from "./vm-runtime.js";
 import type { Inventory } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
@@ -57,9 +58,13 @@ export class PowerController {
   private async perform(name: string, request: PowerRequest, ctx: TaskContext): Promise<void> {
     const def = this.deps.inventory.definition(name);
     const timeoutMs = (request.timeout ?? def.policy.stop_timeout) * 1000;
+    const suspended = this.deps.runtimes.get(name).state === "suspended";
     switch (request.action) {
       case "start": return this.start(name, ctx);
-      case "stop": return this.stop(name, request.force ? 0 : timeoutMs, ctx);
+      case "suspend": return this.suspend(name, ctx);
+      case "stop":
+        if (suspended) return this.discardSuspended(name, ctx);
+        return this.stop(name, request.force ? 0 : timeoutMs, ctx);
       case "shutdown": return this.shutdown(name, timeoutMs, ctx);
       case "restart":
         await this.stop(name, timeoutMs, ctx);
@@ -74,6 +79,7 @@ export class PowerController {
         this.deps.runtimes.setState(name, "paused");
         return;
       case "resume":
+        if (suspended) return this.start(name, ctx);
         await this.process(name).resume();
         this.deps.runtimes.setState(name, "running");
         return;
@@ -86,25 +92,31 @@ export class PowerController {
     return proc;
   }
 
+  /** Where a suspended VM's state is kept: beside its definition, like ESXi's .vmss. */
+  statePath(name: string): string {
+    return join(this.deps.inventory.get(name).dir, `${name}.vmstate`);
+  }
+
   async start(name: string, ctx: TaskContext): Promise<void> {
     const { runtimes, inventory, datastores } = this.deps;
     const entry = inventory.get(name);
+    const restoring = runtimes.get(name).state === "suspended";
     const def = await this.deps.prepare.forStart(entry, ctx);
     const choice = def.accel === "auto" ? await this.deps.accelerator() : { accel: def.accel, reason: `accel = "${def.accel}" in the definition` };
     ctx.log(`accelerator: ${choice.accel} (${choice.reason})`);
     const runDir = join(this.deps.runDir, name);
     const argv = buildQemuArgv(def, {
-      runDir, accel: choice.accel, startPaused: true, daemonize: true,
+      runDir, accel: choice.accel, startPaused: true, daemonize: true, incoming: restoring,
       resolvePath: (ds, path) => datastores.resolve(ds ?? entry.datastore, path),
     });
-    await rotateConsoleLog(runPaths(runDir).serialLog);
-    runtimes.setState(name, "starting");
+    if (!restoring) await rotateConsoleLog(runPaths(runDir).serialLog);
+    runtimes.setState(name, "starting", restoring ? { reason: "resuming from saved state" } : {});
     const rt = runtimes.get(name);
     let proc: QemuProcess;
     try {
       proc = await QemuProcess.launch(argv, runDir, { binary: this.deps.qemuBinary });
     } catch (error) {
-      runtimes.setState(name, "stopped", { reason: "start failed", error: (error as Error).message });
+      runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
     ctx.progress(50);
@@ -115,9 +127,21 @@ export class PowerController {
     // The serial socket serves one client: vmctld takes it before the guest runs, so nothing is missed.
     if (def.console.serial) {
       rt.console = new SerialConsole(proc.paths.serial, proc.paths.serialLog);
-      await rt.console.connect();
+      await rt.console.connect({ seedFromLog: restoring });
     }
     this.watch(name, proc);
+    if (restoring) {
+      ctx.log("loading the saved state");
+      try {
+        await loadState(proc, this.statePath(name), (percent) => ctx.progress(50 + percent / 2));
+      } catch (error) {
+        rt.exitState = "suspended";
+        await proc.forceStop();
+        await this.settled(name, proc);
+        throw error;
+      }
+      await rm(this.statePath(name), { force: true });
+    }
     await proc.resume();
     rt.startedAt = new Date().toISOString();
     runtimes.setState(name, "running", { pid: proc.pid, accel: choice.accel });
@@ -132,6 +156,31 @@ export class PowerController {
     const info = await proc.stop(timeoutMs, (line) => ctx.log(line));
     await this.settled(name, proc);
     ctx.log(`stopped: ${info.detail}`);
+  }
+
+  /** Saves the VM's memory and devices to disk and ends QEMU; start or resume continues from there. */
+  async suspend(name: string, ctx: TaskContext): Promise<void> {
+    const rt = this.deps.runtimes.get(name);
+    const proc = this.process(name);
+    const path = this.statePath(name);
+    ctx.log(`saving the VM's state to ${path}`);
+    try {
+      await saveState(proc, path, (percent) => ctx.progress(percent));
+    } catch (error) {
+      await rm(path, { force: true });
+      await proc.resume().catch(() => {});
+      throw error;
+    }
+    rt.stopping = true;
+    rt.exitState = "suspended";
+    await proc.forceStop();
+    await this.settled(name, proc);
+  }
+
+  private async discardSuspended(name: string, ctx: TaskContext): Promise<void> {
+    await rm(this.statePath(name), { force: true });
+    ctx.log("discarded the saved state");
+    this.deps.runtimes.setState(name, "stopped", { reason: "saved state discarded" });
   }
 
   async shutdown(name: string, timeoutMs: number, ctx: TaskContext): Promise<void> {
@@ -172,9 +221,11 @@ export class PowerController {
     rt.console?.close();
     rt.lastExitReason = info.reason;
     const unexpected = !rt.stopping && (info.reason === "crash" || info.reason === "guest-panic");
+    const exitState = rt.exitState ?? "stopped";
     rt.stopping = false;
+    rt.exitState = undefined;
     if (!unexpected) {
-      runtimes.setState(name, "stopped", { reason: info.reason, detail: info.detail });
+      runtimes.setState(name, exitState, { reason: exitState === "suspended" ? "state saved to disk" : info.reason, detail: info.detail });
       return;
     }
     log.warn({ vm: name, reason: info.reason }, info.detail);

@@ -17,6 +17,8 @@ export interface Runtime {
   console: SerialConsole | undefined;
   /** Set while vmctld itself is stopping the VM, so the exit is not taken for a crash. */
   stopping: boolean;
+  /** The state an expected exit leads to (suspended after a save), stopped by default. */
+  exitState: VmState | undefined;
   crashRestarts: number[];
   lock: Promise<unknown>;
 }
@@ -34,7 +36,7 @@ export class RuntimeTable {
       rt = {
         state: row?.state ?? "stopped", lastChange: row?.last_change ?? new Date().toISOString(), pid: row?.pid ?? undefined,
         startedAt: row?.started_at ?? undefined, lastExitReason: row?.last_exit_reason ?? undefined, accel: row?.accel ?? undefined,
-        process: undefined, console: undefined, stopping: false, crashRestarts: [], lock: Promise.resolve(),
+        process: undefined, console: undefined, stopping: false, exitState: undefined, crashRestarts: [], lock: Promise.resolve(),
       };
       this.runtimes.set(name, rt);
     }
@@ -47,7 +49,7 @@ export class RuntimeTable {
     const from = rt.state;
     rt.state = state;
     rt.lastChange = new Date().toISOString();
-    if (state === "stopped" || state === "crashed") { rt.pid = undefined; rt.startedAt = undefined; }
+    if (state === "stopped" || state === "crashed" || state === "suspended") { rt.pid = undefined; rt.startedAt = undefined; }
     this.persist(name);
     if (from !== state) this.events.record("vm.state", name, { from, to: state, ...data });
   }
