@@ -1,7 +1,8 @@
 // The WebSocket contract of shared/WS-PROTOCOL.md, against a real guest.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import WebSocket from "ws";
-import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { request } from "node:http";
+import { TestHost, ConsoleReader, guestDefinition, waitForState, GUEST_READY_LINE } from "./harness.js";
 
 let host: TestHost;
 beforeAll(async () => { host = await TestHost.start(); });
@@ -165,5 +166,36 @@ describe("/ws/events", () => {
     expect(expected.length).toBeGreaterThanOrEqual(4);
     expect(second.ids).toEqual(expected);
     second.socket.close();
+  });
+});
+
+describe("screen and keyboard", () => {
+  it("a screenshot is a PNG of the VM's display, and Ctrl-Alt-Del sent as keys powers the guest off", async () => {
+    await host.client.createVm(guestDefinition("screen"));
+    const stopped = await host.client.raw("GET", "/api/v1/vms/screen/screenshot");
+    expect(stopped.status).toBe(409);
+    expect((await host.cli(["start", "screen"])).code).toBe(0);
+    const console = await ConsoleReader.open(host.client, "screen");
+    await console.waitFor(GUEST_READY_LINE);
+    const png = await new Promise<Buffer>((resolve, reject) => {
+      const req = request({ socketPath: `${host.home}/vmctld.sock`, path: "/api/v1/vms/screen/screenshot" }, (res) => {
+        expect(res.headers["content-type"]).toBe("image/png");
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks)));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(640); // width from IHDR
+    expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(200); // height
+
+    const bad = await host.client.call("POST", "/api/v1/vms/screen/sendkey", { text: "naïve" }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, message: expect.stringContaining('cannot type "ï"') });
+    expect(await host.client.call("POST", "/api/v1/vms/screen/sendkey", { keys: ["ctrl", "alt", "delete"] })).toEqual({ sent: 1 });
+    await waitForState(host.client, "screen", "stopped", 30_000);
+    expect((await host.client.getVm("screen")).lastExitReason).toBe("guest-shutdown");
+    console.close();
   });
 });

@@ -15,6 +15,7 @@ import { registerEventRoutes } from "./api/events.js";
 import { registerConsoleRoutes } from "./api/vm-console.js";
 import { registerHostRoutes } from "./api/host-info.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
+import { registerDisplayRoutes } from "./api/vm-display.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 
@@ -55,6 +56,7 @@ export async function buildApp(host: Host, logger: Logger): Promise<FastifyInsta
   registerEventRoutes(app, host);
   registerConsoleRoutes(app, host);
   registerMonitorRoutes(app, host);
+  registerDisplayRoutes(app, host);
   return app;
 }
 
