@@ -40,6 +40,13 @@ export class TaskCancelled extends Error {
 
 const ENDED: readonly TaskState[] = ["success", "error", "cancelled"];
 
+/** When the task should end if it goes on at the pace it has kept so far; null until there is a pace. */
+export function estimateEta(startedAt: number, percent: number, now = Date.now()): string | null {
+  if (percent <= 0 || percent >= 100) return null;
+  const elapsed = now - startedAt;
+  return new Date(now + (elapsed * (100 - percent)) / percent).toISOString();
+}
+
 export class TaskManager {
   private readonly changes = new EventEmitter<{ [id: string]: [Task] }>();
   private readonly controllers = new Map<string, { abort: AbortController; running: () => boolean; cancellableWhileRunning: boolean }>();
@@ -67,6 +74,7 @@ export class TaskManager {
     this.db.prepare("INSERT INTO tasks (id, op, target, state, progress, log, user, created_at, started_at, parent_id) VALUES (?, ?, ?, ?, 0, '[]', ?, ?, ?, ?)")
       .run(id, op, target, initial, user, now, options.queued ? null : now, options.parentId ?? null);
     const log: string[] = [];
+    const startedAt = Date.now();
     const abort = new AbortController();
     let running = !options.queued;
     this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: op === "vms.batch" });
@@ -84,7 +92,8 @@ export class TaskManager {
         this.db.prepare("UPDATE tasks SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
       },
       progress: (percent) => {
-        this.db.prepare("UPDATE tasks SET progress = ? WHERE id = ?").run(Math.max(0, Math.min(100, percent)), id);
+        const clamped = Math.max(0, Math.min(100, percent));
+        this.db.prepare("UPDATE tasks SET progress = ?, eta = ? WHERE id = ?").run(clamped, estimateEta(startedAt, clamped), id);
       },
     };
     const task = this.get(id);
@@ -143,7 +152,7 @@ export class TaskManager {
   private finish(id: string, state: TaskState, error: { code: string; message: string } | null): void {
     if (ENDED.includes(this.get(id).state)) return;
     this.controllers.delete(id);
-    this.db.prepare("UPDATE tasks SET state = ?, error = ?, progress = CASE WHEN ? = 'success' THEN 100 ELSE progress END, ended_at = ? WHERE id = ?")
+    this.db.prepare("UPDATE tasks SET state = ?, error = ?, progress = CASE WHEN ? = 'success' THEN 100 ELSE progress END, eta = NULL, ended_at = ? WHERE id = ?")
       .run(state, error ? JSON.stringify(error) : null, state, new Date().toISOString(), id);
     const task = this.get(id);
     this.events.record("task.finished", task.target.startsWith("vm/") ? task.target.slice(3) : null, { task: id, op: task.op, state, ...(error ? { error } : {}) });
