@@ -37,6 +37,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 export function registerVmRoutes(app: FastifyInstance, host: Host): void {
+  const listCache = { version: "", answers: new Map<string, Buffer>() };
   app.get("/api/v1/vms", {
     schema: {
       querystring: Type.Object({
@@ -49,15 +50,29 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
       response: responses({ 200: VmListSchema }),
       summary: "List VMs, filtered by state and name pattern, sorted and paged",
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const query = request.query as { state?: string; name?: string; sort?: SortKey; limit?: number; offset?: number };
-    let vms = host.vms.list();
+    // Listing is the hottest read: the answer is kept, serialized, until an event or a definition changes it.
+    host.inventory.scan(false);
+    const version = `${host.events.lastId}/${host.inventory.generation}`;
+    const key = request.url;
+    if (listCache.version !== version) { listCache.version = version; listCache.answers.clear(); }
+    let body = listCache.answers.get(key);
+    if (body === undefined) {
+      body = Buffer.from(JSON.stringify(listVms(host.vms.list(), query)));
+      if (listCache.answers.size < 64) listCache.answers.set(key, body);
+    }
+    return reply.type("application/json; charset=utf-8").send(body);
+  });
+
+  function listVms(all: VmSummary[], query: { state?: string; name?: string; sort?: SortKey; limit?: number; offset?: number }) {
+    let vms = all;
     if (query.state) vms = vms.filter((vm) => vm.state === query.state);
     if (query.name) { const pattern = globToRegExp(query.name); vms = vms.filter((vm) => pattern.test(vm.name)); }
     if (query.sort) vms = sortVms(vms, query.sort);
     const offset = query.offset ?? 0;
     return { vms: vms.slice(offset, query.limit === undefined ? undefined : offset + query.limit), total: vms.length };
-  });
+  }
 
   app.post("/api/v1/vms::batch", { schema: { body: BatchRequestSchema, response: responses({ 202: TaskSchema }, 404), summary: "One power action on many VMs: a parent task with a child task per VM" } }, async (request, reply) => {
     const task = startBatch(host.power, host.tasks, host.inventory, request.body as BatchRequest, userOf(request));

@@ -12,6 +12,8 @@ export interface EventQuery { vm?: string; type?: string; since?: number; limit?
 
 export class EventLog extends EventEmitter<{ event: [VmctlEvent] }> {
   private readonly insert;
+  /** The id of the newest event: anything derived from VM state is stale once it grows. */
+  lastId = 0;
   constructor(private readonly db: Db) {
     super();
     this.setMaxListeners(0);
@@ -22,6 +24,7 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent] }> {
     const time = new Date().toISOString();
     const id = Number(this.insert.run(time, type, vm, JSON.stringify(data)).lastInsertRowid);
     const event: VmctlEvent = { id, time, type, vm, data };
+    this.lastId = id;
     this.emit("event", event);
     return event;
   }

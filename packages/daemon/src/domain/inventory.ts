@@ -29,6 +29,8 @@ export function etagOf(text: string): string {
 export class Inventory {
   private readonly entries = new Map<string, InventoryEntry>();
   private lastScan = 0;
+  /** Grows whenever an entry is added, re-read or dropped: listings cached under it stay valid until then. */
+  generation = 0;
 
   constructor(private readonly datastores: Datastores, private readonly onProblem: (entry: InventoryEntry) => void = () => {}) {}
 
@@ -48,7 +50,7 @@ export class Inventory {
         this.load(dirent.name, ds, file);
       }
     }
-    for (const name of [...this.entries.keys()]) if (!seen.has(name)) this.entries.delete(name);
+    for (const name of [...this.entries.keys()]) if (!seen.has(name)) { this.entries.delete(name); this.generation++; }
   }
 
   list(): InventoryEntry[] {
@@ -71,7 +73,7 @@ export class Inventory {
     try {
       if (statSync(entry.file).mtimeMs !== entry.mtimeMs) entry = this.load(name, entry.datastore, entry.file);
     } catch {
-      this.entries.delete(name);
+      this.forget(name);
       throw new VmctlError("vm_not_found", `VM "${name}" was removed from disk`);
     }
     return entry;
@@ -94,13 +96,14 @@ export class Inventory {
 
   forget(name: string): void {
     this.entries.delete(name);
+    this.generation++;
   }
 
   private load(name: string, datastore: string, file: string): InventoryEntry {
-    const text = readFileSync(file, "utf8");
-    const mtimeMs = statSync(file).mtimeMs;
     const previous = this.entries.get(name);
-    if (previous && previous.mtimeMs === mtimeMs && previous.text === text) return previous;
+    const mtimeMs = statSync(file).mtimeMs;
+    if (previous && previous.mtimeMs === mtimeMs && previous.datastore === datastore) return previous;
+    const text = readFileSync(file, "utf8");
     let def: VmDefinition | undefined;
     let error: DefinitionError | undefined;
     try {
@@ -115,6 +118,7 @@ export class Inventory {
     }
     const entry: InventoryEntry = { name, datastore, dir: join(this.datastores.root(datastore), name), file, text, etag: etagOf(text), mtimeMs, def, error };
     this.entries.set(name, entry);
+    this.generation++;
     if (error && previous?.error?.message !== error.message) this.onProblem(entry);
     return entry;
   }
