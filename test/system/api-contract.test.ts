@@ -2,7 +2,7 @@
 // match the schema the document gives for its status: the document cannot drift from the API.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import Ajv from "ajv";
-import { TestHost, guestDefinition } from "./harness.js";
+import { TestHost, guestDefinition, ADMIN_PASSWORD } from "./harness.js";
 
 let host: TestHost;
 beforeAll(async () => { host = await TestHost.start(); });
@@ -72,6 +72,30 @@ describe("OpenAPI contract", () => {
       { method: "DELETE", path: "/api/v1/tasks/nope", route: "/api/v1/tasks/{id}", status: 404 },
       { method: "GET", path: "/api/v1/events?since=0&limit=10", route: "/api/v1/events", status: 200 },
       { method: "GET", path: "/api/v1/events?since=-1", route: "/api/v1/events", status: 400 },
+      { method: "POST", path: "/api/v1/login", route: "/api/v1/login", status: 200, body: json({ username: "admin", password: ADMIN_PASSWORD }) },
+      { method: "POST", path: "/api/v1/login", route: "/api/v1/login", status: 401, body: json({ username: "admin", password: "wrong-password" }) },
+      { method: "POST", path: "/api/v1/login", route: "/api/v1/login", status: 400, body: json({ username: "admin" }) },
+      { method: "POST", path: "/api/v1/logout", route: "/api/v1/logout", status: 200 },
+      { method: "GET", path: "/api/v1/me", route: "/api/v1/me", status: 200 },
+      { method: "POST", path: "/api/v1/users", route: "/api/v1/users", status: 201, body: json({ username: "carol", password: "carol-password", role: "Operator" }) },
+      { method: "POST", path: "/api/v1/users", route: "/api/v1/users", status: 409, body: json({ username: "carol", password: "carol-password", role: "Operator" }) },
+      { method: "POST", path: "/api/v1/users", route: "/api/v1/users", status: 400, body: json({ username: "dave", password: "short", role: "Operator" }) },
+      { method: "GET", path: "/api/v1/users", route: "/api/v1/users", status: 200 },
+      { method: "PATCH", path: "/api/v1/users/carol", route: "/api/v1/users/{user}", status: 200, body: json({ role: "ReadOnly" }) },
+      { method: "PATCH", path: "/api/v1/users/ghost", route: "/api/v1/users/{user}", status: 404, body: json({ disabled: true }) },
+      { method: "PUT", path: "/api/v1/users/carol/grants/c1", route: "/api/v1/users/{user}/grants/{vm}", status: 200, body: json({ role: "Operator" }) },
+      { method: "PUT", path: "/api/v1/users/carol/grants/c1", route: "/api/v1/users/{user}/grants/{vm}", status: 400, body: json({ role: "Emperor" }) },
+      { method: "DELETE", path: "/api/v1/users/carol/grants/c1", route: "/api/v1/users/{user}/grants/{vm}", status: 200 },
+      { method: "GET", path: "/api/v1/roles", route: "/api/v1/roles", status: 200 },
+      { method: "POST", path: "/api/v1/roles", route: "/api/v1/roles", status: 200, body: json({ name: "Watcher", privileges: ["vm.read", "vm.console.view"] }) },
+      { method: "POST", path: "/api/v1/roles", route: "/api/v1/roles", status: 400, body: json({ name: "Bad", privileges: ["vm.everything"] }) },
+      { method: "POST", path: "/api/v1/tokens", route: "/api/v1/tokens", status: 201, body: json({ name: "ci", role: "Operator", expires: null, user: "carol" }) },
+      { method: "POST", path: "/api/v1/tokens", route: "/api/v1/tokens", status: 400, body: json({ name: "old", role: "Operator", expires: "2001-01-01T00:00:00Z" }) },
+      { method: "GET", path: "/api/v1/tokens", route: "/api/v1/tokens", status: 200 },
+      { method: "DELETE", path: "/api/v1/tokens/ffffffff", route: "/api/v1/tokens/{id}", status: 404 },
+      { method: "POST", path: "/api/v1/vms/c1/console", route: "/api/v1/vms/{name}/console", status: 400, body: json({}) },
+      { method: "POST", path: "/api/v1/vms/ghost/console", route: "/api/v1/vms/{name}/console", status: 404, body: json({}) },
+      { method: "GET", path: "/api/v1/audit?limit=5", route: "/api/v1/audit", status: 200 },
       { method: "DELETE", path: "/api/v1/vms/c4?keepDisks=true", route: "/api/v1/vms/{name}", status: 200 },
       { method: "DELETE", path: "/api/v1/vms/ghost", route: "/api/v1/vms/{name}", status: 404 },
     ];

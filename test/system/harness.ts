@@ -18,6 +18,7 @@ const CLI = join(ROOT, "packages/cli/dist/main.js");
 const run = promisify(execFile);
 
 export { GUEST_READY_LINE };
+export const ADMIN_PASSWORD = "test-admin-password";
 
 export function guestDefinition(name: string, extra: Partial<VmDefinitionInput> = {}): VmDefinitionInput {
   const guest = inject("guest");
@@ -43,12 +44,17 @@ export class TestHost {
     return host;
   }
 
+  /** The HTTPS port vmctld listens on (loopback). */
+  get port(): number {
+    return Number(readFileSync(join(this.home, "vmctld.port"), "utf8").trim());
+  }
+
   get pid(): number {
     return this.daemon!.pid!;
   }
 
   async startDaemon(): Promise<void> {
-    const daemon = spawn(process.execPath, [DAEMON, "--home", this.home], { stdio: ["ignore", "ignore", "pipe"] });
+    const daemon = spawn(process.execPath, [DAEMON, "--home", this.home], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VMCTL_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     let stderr = "";
     daemon.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
     this.daemon = daemon;

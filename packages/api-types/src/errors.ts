@@ -2,13 +2,20 @@
 // the same codes; errors.test.ts fails when the two drift apart.
 
 export const ERROR_CODES = {
+  unauthenticated: { status: 401, summary: "No valid credentials: log in, or send a bearer token (Authorization: Bearer vmctl_…)." },
+  forbidden: { status: 403, summary: "Authenticated, but the role lacks the privilege the operation needs; details name it." },
+  csrf_failed: { status: 403, summary: "A cookie-authenticated request that changes something lacks the X-CSRF-Token header from login." },
+  login_locked: { status: 429, summary: "Too many failed logins for this user from this address; wait the time given and retry." },
   bad_request: { status: 400, summary: "The request is malformed: a field is missing, mistyped or out of range." },
   invalid_definition: { status: 400, summary: "A VM definition does not parse or does not validate; details name file, line and field." },
   path_outside_datastore: { status: 400, summary: "A path leaves its datastore (`..`, an absolute path elsewhere, or a symlink escape)." },
   vm_not_found: { status: 404, summary: "No VM of that name is defined on this host." },
+  user_not_found: { status: 404, summary: "No user of that name." },
+  token_not_found: { status: 404, summary: "No API token with that id." },
   task_not_found: { status: 404, summary: "No task has that id (it may have expired)." },
   datastore_not_found: { status: 404, summary: "No datastore of that name is configured." },
   not_found: { status: 404, summary: "No such route." },
+  user_exists: { status: 409, summary: "A user of that name already exists." },
   vm_exists: { status: 409, summary: "A VM of that name already exists." },
   vm_wrong_state: { status: 409, summary: "The VM's state does not allow the operation; details give the state and the allowed ones." },
   file_exists: { status: 409, summary: "A file the operation would create already exists." },

@@ -16,6 +16,11 @@ import { RuntimeTable } from "./domain/vm-runtime.js";
 import { VmPreparer } from "./domain/vm-prepare.js";
 import { PowerController } from "./domain/vm-power.js";
 import { VmService } from "./domain/vm-service.js";
+import { AuthStore } from "./security/auth-store.js";
+import { AuditLog } from "./security/audit-log.js";
+import { LoginGuard } from "./security/login-guard.js";
+import { ConsoleTickets } from "./security/console-tickets.js";
+import { randomSecret } from "./security/passwords.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -29,6 +34,10 @@ export class Host {
   readonly runtimes: RuntimeTable;
   readonly power: PowerController;
   readonly vms: VmService;
+  readonly auth: AuthStore;
+  readonly audit: AuditLog;
+  readonly loginGuard: LoginGuard;
+  readonly tickets = new ConsoleTickets();
   qemuVersion: string | null = null;
   private accelChoice: Promise<AccelChoice> | undefined;
   private expiry: NodeJS.Timeout | undefined;
@@ -49,6 +58,9 @@ export class Host {
       prepare, runDir: config.runDir, qemuBinary: config.qemu, accelerator: () => this.accelerator(), log,
     });
     this.vms = new VmService(this.inventory, this.datastores, this.runtimes, this.events, prepare, config.runDir);
+    this.auth = new AuthStore(this.db);
+    this.audit = new AuditLog(this.db);
+    this.loginGuard = new LoginGuard(this.db);
   }
 
   /** The accelerator for accel = "auto": probed once (in the background from startup), cached per host boot. */
@@ -73,6 +85,7 @@ export class Host {
     await mkdir(this.config.runDir, { recursive: true, mode: 0o700 });
     this.qemuVersion = await qemuVersion(this.config.qemu);
     if (!this.qemuVersion) this.log.error(`${this.config.qemu} not found: install the qemu-system-x86 package`);
+    await this.ensureFirstAdmin();
     const interrupted = this.tasks.failInterrupted();
     if (interrupted) this.log.warn({ tasks: interrupted }, "tasks cut off by the last vmctld exit marked as errors");
     this.tasks.expire(this.config.taskRetentionMs);
@@ -85,6 +98,20 @@ export class Host {
     })));
     await this.autostart(names);
     this.events.record("host.started", null, { version: this.version, vms: names.length });
+  }
+
+  /**
+   * The first admin is made at first start: its password from VMCTL_ADMIN_PASSWORD, otherwise a
+   * one-time password written once to stderr and stored nowhere in clear.
+   */
+  private async ensureFirstAdmin(): Promise<void> {
+    if (this.auth.countUsers() > 0) return;
+    const given = process.env.VMCTL_ADMIN_PASSWORD;
+    const password = given || randomSecret(12);
+    await this.auth.createUser("admin", password, "Admin");
+    this.audit.record({ user: "vmctld", source: "startup", action: "create first admin", target: "admin", result: "ok", status: 201 });
+    if (given) this.log.info("created user admin with the password from VMCTL_ADMIN_PASSWORD");
+    else process.stderr.write(`vmctld: created user "admin" with the one-time password ${password}\nvmctld: change it with \`vmctl user passwd admin\`; it is not stored in clear anywhere\n`);
   }
 
   /** Autostart belongs to host boot, not to every vmctld restart: a VM someone stopped stays stopped. */

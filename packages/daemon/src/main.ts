@@ -7,6 +7,7 @@ import pino from "pino";
 import { loadHostConfig, defaultHome } from "./config/host-config.js";
 import { Host } from "./host.js";
 import { buildApp, listen } from "./server.js";
+import { loadOrCreateTls } from "./security/tls.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { home: { type: "string" }, listen: { type: "string" }, help: { type: "boolean", short: "h" } } });
@@ -21,11 +22,14 @@ async function main(): Promise<void> {
   const host = new Host(config, logger);
   await host.start();
   const app = await buildApp(host, logger);
-  const listening = await listen(app, config.socketPath, config.listen);
+  const tls = await loadOrCreateTls(home, config.tls);
+  if (tls.generated) logger.info({ fingerprint: tls.fingerprint }, "generated a self-signed certificate in tls/");
+  const listening = await listen(app, config.socketPath, config.listen, tls);
+  await writeFile(join(home, "tls-fingerprint"), `${tls.fingerprint}\n`);
   const pidfile = join(home, "vmctld.pid");
   await writeFile(pidfile, `${process.pid}\n`);
   await writeFile(join(home, "vmctld.port"), `${listening.port}\n`);
-  logger.info({ socket: config.socketPath, listen: `${config.listen.host}:${listening.port}`, home }, "vmctld ready");
+  logger.info({ socket: config.socketPath, listen: `https://${config.listen.host}:${listening.port}`, fingerprint: tls.fingerprint, home }, "vmctld ready");
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

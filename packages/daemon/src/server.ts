@@ -1,6 +1,6 @@
 // vmctld's HTTP side: one Fastify app served on the unix socket (mode 0600, the root-only way in) and
 // on loopback TCP; the TCP server hands its requests and upgrades to the same app.
-import { createServer, type Server } from "node:http";
+import { createServer, type Server } from "node:https";
 import { chmod, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
@@ -18,11 +18,16 @@ import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { registerDisplayRoutes } from "./api/vm-display.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
+import { registerAuth } from "./api/auth-hooks.js";
+import { registerAuthRoutes } from "./api/auth-routes.js";
+import type { TlsMaterial } from "./security/tls.js";
 
-export async function buildApp(host: Host, logger: Logger): Promise<FastifyInstance> {
+export async function buildApp(host: Host, logger: Logger, onRoute?: (method: string, url: string) => void): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true }) as unknown as FastifyInstance;
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerErrorHandling(app);
+  if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url); });
+  registerAuth(app, host);
   await registerOpenApi(app, host.version);
   await app.register(websocket, {
     options: {
@@ -50,6 +55,7 @@ export async function buildApp(host: Host, logger: Logger): Promise<FastifyInsta
     app.addHook("onClose", async () => clearInterval(timer));
   });
   registerHostRoutes(app, host);
+  registerAuthRoutes(app, host);
   registerVmRoutes(app, host);
   registerPowerRoutes(app, host);
   registerTaskRoutes(app, host);
@@ -70,7 +76,7 @@ async function socketInUse(path: string): Promise<boolean> {
 
 export interface Listening { app: FastifyInstance; tcp: Server; port: number; close(): Promise<void> }
 
-export async function listen(app: FastifyInstance, socketPath: string, tcp: { host: string; port: number }): Promise<Listening> {
+export async function listen(app: FastifyInstance, socketPath: string, tcp: { host: string; port: number }, tls: TlsMaterial): Promise<Listening> {
   if (await socketInUse(socketPath)) throw new Error(`another vmctld is already listening on ${socketPath}`);
   await rm(socketPath, { force: true });
   const previous = process.umask(0o177);
@@ -80,7 +86,10 @@ export async function listen(app: FastifyInstance, socketPath: string, tcp: { ho
     process.umask(previous);
   }
   await chmod(socketPath, 0o600);
-  const server = createServer((request, response) => app.server.emit("request", request, response));
+  // TCP is HTTPS only: the same app behind TLS, with authentication on every route but login and health.
+  const server = createServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, (request, response) => app.server.emit("request", request, response));
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
   server.on("upgrade", (request, socket, head) => app.server.emit("upgrade", request, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

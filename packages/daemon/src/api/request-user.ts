@@ -1,7 +1,6 @@
-// Who made a request. Until users and tokens exist, the root-only unix socket and loopback TCP are the
-// only ways in, and they are named as such in tasks and events.
+// Who made a request, as tasks and events name them: the authenticated principal.
 import type { FastifyRequest } from "fastify";
 
 export function userOf(request: FastifyRequest): string {
-  return request.raw.socket.remoteAddress ? `local@${request.raw.socket.remoteAddress}` : "root@unix-socket";
+  return request.principal?.name ?? "anonymous";
 }

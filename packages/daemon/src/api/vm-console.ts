@@ -5,6 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { VmNameParamsSchema } from "@vmctl/api-types";
 import type { Host } from "../host.js";
+import { can } from "../security/principal.js";
 import { parseClientMessage, send, sendError, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
 
 export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
@@ -23,6 +24,9 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
       socket.close(1000, "console not running");
       return;
     }
+    // Viewing needs vm.console.view (checked before the upgrade); typing needs vm.console.input.
+    const mayType = request.principal !== null && can(request.principal, "vm.console.input", name);
+    const refuseInput = () => sendError(socket, "forbidden", `${request.principal?.name ?? "you"} may watch this console but not type into it (needs "vm.console.input")`);
     if (socket.protocol === BINARY_CONSOLE_PROTOCOL) {
       const detachBinary = serial.attach({
         output: (chunk) => {
@@ -34,7 +38,8 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
       socket.on("close", detachBinary);
       socket.on("message", (raw, isBinary) => {
         const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
-        if (!isBinary) sendError(socket, "bad_request", "send keystrokes as binary frames on this subprotocol");
+        if (!mayType) refuseInput();
+        else if (!isBinary) sendError(socket, "bad_request", "send keystrokes as binary frames on this subprotocol");
         else if (bytes.length > MAX_WS_MESSAGE) sendError(socket, "payload_too_large", `input over ${MAX_WS_MESSAGE} bytes`);
         else if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
       });
@@ -55,6 +60,7 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
         sendError(socket, "bad_request", 'expected {"type":"console_input","data":{"content":"<base64>"}}');
         return;
       }
+      if (!mayType) return refuseInput();
       const bytes = Buffer.from(message.data.content, "base64");
       if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
     });

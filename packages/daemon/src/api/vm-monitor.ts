@@ -8,6 +8,7 @@ import type { Host } from "../host.js";
 import { MetricsSampler } from "../domain/vm-metrics.js";
 import { parseClientMessage, send, sendError, wsTimestamp } from "./ws-message.js";
 import { userOf } from "./request-user.js";
+import { can, type Principal } from "../security/principal.js";
 
 export const METRICS_INTERVAL_MS = 2000;
 
@@ -59,18 +60,22 @@ export function registerMonitorRoutes(app: FastifyInstance, host: Host): void {
     });
     socket.on("message", (raw, isBinary) => {
       const message = parseClientMessage(socket, raw, isBinary);
-      if (message) void handleCommand(host, socket, name, user, message);
+      if (message) void handleCommand(host, socket, name, user, request.principal, message);
     });
   });
 }
 
-async function handleCommand(host: Host, socket: WebSocket, name: string, user: string, message: { type: string; data: Record<string, unknown> }): Promise<void> {
+async function handleCommand(host: Host, socket: WebSocket, name: string, user: string, principal: Principal | null, message: { type: string; data: Record<string, unknown> }): Promise<void> {
   const { action, requestId } = message.data;
   if (message.type !== "command" || typeof requestId !== "string" || requestId.length > 128 || typeof action !== "string") {
     sendError(socket, "bad_request", 'expected {"type":"command","data":{"action":"start|stop|restart|suspend|resume","requestId":"<id>"}}');
     return;
   }
   const respond = (success: boolean, text: string) => send(socket, "response", { requestId, success, message: text });
+  if (!principal || !can(principal, "vm.power", name)) {
+    respond(false, `${user} may watch this VM but not change its power state (needs "vm.power")`);
+    return;
+  }
   const power = WS_COMMANDS[action];
   if (!power) {
     respond(false, `unknown action "${action}"; one of ${Object.keys(WS_COMMANDS).join(", ")}`);

@@ -22,9 +22,10 @@ describe("vmctld.toml", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it("refuses to listen beyond loopback until TLS and authentication exist", async () => {
-    await expect(loadHostConfig(home('listen = "0.0.0.0:8443"\n'))).rejects.toThrow(/beyond loopback.*use "127.0.0.1:8443"/);
+  it("takes an address to serve (always HTTPS with authentication), and refuses a host name", async () => {
+    await expect(loadHostConfig(home('listen = "0.0.0.0:8443"\n'))).resolves.toMatchObject({ listen: { host: "0.0.0.0", port: 8443 } });
     await expect(loadHostConfig(home(), { listen: "[::1]:9000" })).resolves.toMatchObject({ listen: { host: "::1", port: 9000 } });
+    await expect(loadHostConfig(home('listen = "example.com:8443"\n'))).rejects.toThrow(/"example.com" is not an IP address/);
   });
 
   it("names the line of an unknown key and suggests the right one", async () => {

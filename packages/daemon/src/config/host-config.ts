@@ -10,10 +10,11 @@ import { NAME_PATTERN, VmctlError } from "@vmctl/api-types";
 import { unknownKeyIssues, describeExpected, schemaAt, formatIssue, locateField, type DefinitionIssue } from "@vmctl/definition";
 
 export const HostConfigSchema = Type.Object({
-  listen: Type.Optional(Type.String({ description: "host:port of the TCP API; loopback only until TLS and authentication are configured" })),
+  listen: Type.Optional(Type.String({ description: "host:port of the HTTPS API, e.g. 127.0.0.1:8443 or 0.0.0.0:8443" })),
   log_level: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error"].map((l) => Type.Literal(l)))),
   qemu: Type.Optional(Type.String({ description: "the qemu-system binary" })),
   task_retention_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365 })),
+  tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: "a CA-signed certificate and its key (PEM); without it vmctld makes a self-signed one" })),
   datastores: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
 }, { additionalProperties: false });
 
@@ -24,6 +25,7 @@ export interface HostConfig {
   qemu: string;
   taskRetentionMs: number;
   datastores: Record<string, string>;
+  tls: { cert: string; key: string } | undefined;
   socketPath: string;
   dbPath: string;
   runDir: string;
@@ -38,10 +40,8 @@ function parseListen(value: string, file: string): HostConfig["listen"] {
   const port = Number(match?.[2]);
   if (!match || port > 65535) throw new VmctlError("bad_request", `${file}: listen: "${value}" is not host:port, e.g. "127.0.0.1:8443"`);
   const host = match[1]!.replace(/^\[|\]$/g, "");
-  const loopback = host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
-  if (!loopback) {
-    throw new VmctlError("bad_request", `${file}: listen: "${value}" is beyond loopback; vmctld serves the network only with TLS and authentication, which this version does not have yet: use "127.0.0.1:${port}"`);
-  }
+  if (host !== "localhost" && isIP(host) === 0) throw new VmctlError("bad_request", `${file}: listen: "${host}" is not an IP address; use e.g. "0.0.0.0:${port}" or "127.0.0.1:${port}"`);
+  // Beyond loopback is allowed: TCP is always HTTPS with authentication.
   return { host, port };
 }
 
@@ -81,6 +81,7 @@ export async function loadHostConfig(home = defaultHome(), overrides: { listen?:
     qemu: input.qemu ?? "qemu-system-x86_64",
     taskRetentionMs: (input.task_retention_hours ?? 24 * 7) * 3600_000,
     datastores: Object.freeze(datastores),
+    tls: input.tls ? { cert: resolve(home, input.tls.cert), key: resolve(home, input.tls.key) } : undefined,
     socketPath: join(home, "vmctld.sock"),
     dbPath: join(home, "vmctld.db"),
     runDir: join(home, "run"),

@@ -38,6 +38,49 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX events_vm ON events(vm, id);
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     role TEXT NOT NULL,
+     disabled INTEGER NOT NULL DEFAULT 0,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+     csrf TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   CREATE TABLE tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+     role TEXT NOT NULL,
+     secret_hash TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT,
+     last_used_at TEXT,
+     revoked_at TEXT
+   );
+   CREATE TABLE roles (name TEXT PRIMARY KEY, privileges TEXT NOT NULL);
+   CREATE TABLE grants (
+     user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+     vm TEXT NOT NULL,
+     role TEXT NOT NULL,
+     PRIMARY KEY (user, vm)
+   );
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     time TEXT NOT NULL,
+     user TEXT NOT NULL,
+     source TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     result TEXT NOT NULL,
+     status INTEGER NOT NULL
+   );
+   CREATE TABLE login_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, locked_until TEXT);`,
 ];
 
 export function openDatabase(path: string): Db {

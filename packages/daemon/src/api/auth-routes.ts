@@ -1,0 +1,140 @@
+// Login and logout, who am I, users, roles, per-VM grants, API tokens, console tickets and the audit log.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "@sinclair/typebox";
+import { VmctlError, VmNameParamsSchema, NAME_PATTERN } from "@vmctl/api-types";
+import type { Host } from "../host.js";
+import { SESSION_TTL_MS } from "../security/auth-store.js";
+import { listPrivileges, can, type Principal } from "../security/principal.js";
+import { SESSION_COOKIE, cookie, sourceOf } from "./auth-hooks.js";
+import { responses } from "./openapi.js";
+
+const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+const UserParams = Type.Object({ user: Type.String({ maxLength: 64 }) });
+const Me = Type.Object({ user: Type.String(), name: Type.String(), kind: Type.String(), role: Type.String(), privileges: Type.Object({ host: Type.Array(Type.String()), vms: Type.Record(Type.String(), Type.Array(Type.String())) }) });
+
+function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new VmctlError("unauthenticated", "log in first");
+  return request.principal;
+}
+
+function describe(principal: Principal) {
+  return { user: principal.user, name: principal.name, kind: principal.kind, role: principal.role, privileges: listPrivileges(principal) };
+}
+
+export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
+  app.post("/api/v1/login", { schema: { body: Credentials, summary: "Log in: a session cookie (HttpOnly, Secure, SameSite=Strict) and the CSRF token for changes", response: responses({ 200: Type.Intersect([Me, Type.Object({ csrfToken: Type.String(), expiresAt: Type.String() })]) }, 401, 429) } }, async (request, reply) => {
+    const { username, password } = request.body as { username: string; password: string };
+    const source = sourceOf(request);
+    request.auditUser = username;
+    host.loginGuard.check(username, source);
+    const user = await host.auth.checkLogin(username, password);
+    if (!user) {
+      const lockMs = host.loginGuard.failed(username, source);
+      host.log.warn({ user: username, source, lockedForMs: lockMs }, "failed login");
+      throw new VmctlError("unauthenticated", "wrong user name or password, or the account is disabled");
+    }
+    host.loginGuard.succeeded(username, source);
+    const session = host.auth.createSession(user.name);
+    const principal = host.auth.principalFor(user.name, "session")!;
+    void reply.header("Set-Cookie", `${SESSION_COOKIE}=${session.id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`);
+    return { ...describe(principal), csrfToken: session.csrf, expiresAt: session.expiresAt };
+  });
+
+  app.post("/api/v1/logout", { schema: { summary: "End this session", response: responses({ 200: Type.Object({ ok: Type.Boolean() }) }, 401) } }, async (request, reply: FastifyReply) => {
+    const id = cookie(request, SESSION_COOKIE);
+    if (id) host.auth.endSession(id);
+    void reply.header("Set-Cookie", `${SESSION_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0`);
+    return { ok: true };
+  });
+
+  app.get("/api/v1/me", { schema: { summary: "Who is logged in and which privileges they hold, so a UI can hide what they may not do", response: responses({ 200: Me }, 401) } }, async (request) => describe(principalOf(request)));
+
+  app.get("/api/v1/users", { schema: { summary: "Users with their role and per-VM grants", response: responses({ 200: Type.Object({ users: Type.Array(Type.Unknown()) }) }, 401, 403) } }, async () => ({ users: host.auth.users() }));
+
+  app.post("/api/v1/users", {
+    schema: { summary: "Create a user", body: Type.Object({ username: Type.String(), password: Type.String(), role: Type.String() }, { additionalProperties: false }), response: responses({ 201: Type.Unknown() }, 401, 403, 409) },
+  }, async (request, reply) => {
+    const { username, password, role } = request.body as { username: string; password: string; role: string };
+    return reply.status(201).send(await host.auth.createUser(username, password, role));
+  });
+
+  app.patch("/api/v1/users/:user", {
+    schema: { summary: "Change a password (your own, or any as an admin), a role, or disable a user", params: UserParams, body: Type.Object({ password: Type.Optional(Type.String()), role: Type.Optional(Type.String()), disabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: responses({ 200: Type.Unknown() }, 401, 403, 404) },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const { user } = request.params as { user: string };
+    const change = request.body as { password?: string; role?: string; disabled?: boolean };
+    const self = principal.user === user && principal.kind !== "token";
+    if (!can(principal, "user.admin") && !(self && change.role === undefined && change.disabled === undefined)) {
+      throw new VmctlError("forbidden", `changing ${self ? "your own role or status" : `user "${user}"`} needs the privilege "user.admin"`, { privilege: "user.admin" });
+    }
+    return host.auth.updateUser(user, change);
+  });
+
+  for (const method of ["PUT", "DELETE"] as const) {
+    app.route({
+      method, url: "/api/v1/users/:user/grants/:vm",
+      schema: {
+        summary: method === "PUT" ? "Grant a role on one VM" : "Remove a grant", params: Type.Object({ user: Type.String(), vm: Type.String({ pattern: NAME_PATTERN }) }),
+        ...(method === "PUT" ? { body: Type.Object({ role: Type.String() }, { additionalProperties: false }) } : {}), response: responses({ 200: Type.Unknown() }, 401, 403, 404),
+      },
+      handler: async (request) => {
+        const { user, vm } = request.params as { user: string; vm: string };
+        return host.auth.grant(user, vm, method === "PUT" ? (request.body as { role: string }).role : null);
+      },
+    });
+  }
+
+  app.get("/api/v1/roles", { schema: { summary: "Built-in and custom roles with their privileges", response: responses({ 200: Type.Object({ roles: Type.Array(Type.Unknown()) }) }, 401) } }, async () => ({ roles: host.auth.roles() }));
+  app.post("/api/v1/roles", {
+    schema: { summary: "Define or change a custom role", body: Type.Object({ name: Type.String(), privileges: Type.Array(Type.String()) }, { additionalProperties: false }), response: responses({ 200: Type.Object({ roles: Type.Array(Type.Unknown()) }) }, 401, 403) },
+  }, async (request) => {
+    const { name, privileges } = request.body as { name: string; privileges: string[] };
+    host.auth.defineRole(name, privileges);
+    return { roles: host.auth.roles() };
+  });
+
+  app.get("/api/v1/tokens", { schema: { summary: "API tokens: yours, or everyone's for an admin", response: responses({ 200: Type.Object({ tokens: Type.Array(Type.Unknown()) }) }, 401, 403) } }, async (request) => {
+    const principal = principalOf(request);
+    return { tokens: host.auth.tokens(can(principal, "user.admin") ? undefined : principal.user) };
+  });
+
+  app.post("/api/v1/tokens", {
+    schema: {
+      summary: "Create an API token; the secret is answered once, as token, and stored only hashed",
+      body: Type.Object({ name: Type.String(), role: Type.String(), expires: Type.Union([Type.Null(), Type.String({ format: "date-time" })], { description: "ISO 8601 expiry, or null for none" }), user: Type.Optional(Type.String()) }, { additionalProperties: false }),
+      response: responses({ 201: Type.Object({ token: Type.String(), id: Type.String(), name: Type.String(), user: Type.String(), role: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) }) }, 401, 403),
+    },
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    const body = request.body as { name: string; role: string; expires: string | null; user?: string };
+    const owner = body.user ?? (principal.kind === "root" ? "admin" : principal.user);
+    if (owner !== principal.user && !can(principal, "user.admin")) throw new VmctlError("forbidden", "a token for another user needs the privilege \"user.admin\"", { privilege: "user.admin" });
+    host.auth.user(owner);
+    const { token, info } = host.auth.createToken(owner, body.name, body.role, body.expires);
+    return reply.status(201).send({ token, ...info });
+  });
+
+  app.delete("/api/v1/tokens/:id", { schema: { summary: "Revoke a token: it stops working at once", params: Type.Object({ id: Type.String({ maxLength: 16 }) }), response: responses({ 200: Type.Unknown() }, 401, 403, 404) } }, async (request) => {
+    const principal = principalOf(request);
+    const { id } = request.params as { id: string };
+    if (host.auth.token(id).user !== principal.user && !can(principal, "user.admin")) throw new VmctlError("forbidden", "revoking another user's token needs the privilege \"user.admin\"", { privilege: "user.admin" });
+    return host.auth.revokeToken(id);
+  });
+
+  app.post("/api/v1/vms/:name/console", {
+    schema: { summary: "A single-use ticket (30 s) for this VM's console or monitor WebSocket: ?ticket=…", params: VmNameParamsSchema, body: Type.Optional(Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal("console"), Type.Literal("monitor")])) }, { additionalProperties: false })), response: responses({ 200: Type.Object({ ticket: Type.String(), expiresAt: Type.String(), url: Type.String() }) }, 401, 403, 404) },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const { name } = request.params as { name: string };
+    host.inventory.get(name);
+    if (principal.kind === "root") throw new VmctlError("bad_request", "the unix socket needs no ticket: connect to the WebSocket directly");
+    const purpose = (request.body as { purpose?: "console" | "monitor" } | undefined)?.purpose ?? "console";
+    const { ticket, expiresAt } = host.tickets.issue(principal.user, name, purpose);
+    return { ticket, expiresAt, url: `/ws/vms/${name}${purpose === "console" ? "/console" : ""}?ticket=${ticket}` };
+  });
+
+  app.get("/api/v1/audit", {
+    schema: { summary: "The audit log, newest first", querystring: Type.Object({ user: Type.Optional(Type.String()), target: Type.Optional(Type.String()), since: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) }, { additionalProperties: false }), response: responses({ 200: Type.Object({ entries: Type.Array(Type.Unknown()) }) }, 401, 403) },
+  }, async (request) => ({ entries: host.audit.list(request.query as object) }));
+}

@@ -1,0 +1,189 @@
+// Users, roles, per-VM grants, sessions and API tokens in SQLite. Passwords are scrypt hashes;
+// session ids and token secrets are stored only as SHA-256 hashes, so the database holds no secret.
+import { randomUUID } from "node:crypto";
+import { VmctlError } from "@vmctl/api-types";
+import type { Db } from "../store/database.js";
+import { BUILTIN_ROLES, VM_SCOPED, isPrivilege, type Privilege } from "./privileges.js";
+import { hashPassword, verifyPassword, randomSecret, sha256, sameSecret } from "./passwords.js";
+import type { Principal } from "./principal.js";
+
+export const SESSION_TTL_MS = 8 * 3600_000;
+const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
+export interface UserInfo { name: string; role: string; disabled: boolean; createdAt: string; grants: Record<string, string> }
+export interface TokenInfo { id: string; name: string; user: string; role: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revoked: boolean }
+
+interface UserRow { name: string; password_hash: string; role: string; disabled: number; created_at: string }
+interface TokenRow { id: string; name: string; user: string; role: string; secret_hash: string; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null }
+
+export class AuthStore {
+  constructor(private readonly db: Db) {}
+
+  // Roles
+
+  privilegesOf(role: string): ReadonlySet<Privilege> {
+    const builtin = BUILTIN_ROLES[role];
+    if (builtin) return new Set(builtin);
+    const row = this.db.prepare("SELECT privileges FROM roles WHERE name = ?").get(role) as { privileges: string } | undefined;
+    if (!row) throw new VmctlError("bad_request", `no role "${role}"; built in: ${Object.keys(BUILTIN_ROLES).join(", ")}`);
+    return new Set(JSON.parse(row.privileges) as Privilege[]);
+  }
+
+  roles(): Array<{ name: string; builtin: boolean; privileges: Privilege[] }> {
+    const custom = this.db.prepare("SELECT name, privileges FROM roles ORDER BY name").all() as Array<{ name: string; privileges: string }>;
+    return [
+      ...Object.entries(BUILTIN_ROLES).map(([name, privileges]) => ({ name, builtin: true, privileges: [...privileges] })),
+      ...custom.map((r) => ({ name: r.name, builtin: false, privileges: JSON.parse(r.privileges) as Privilege[] })),
+    ];
+  }
+
+  defineRole(name: string, privileges: string[]): void {
+    if (BUILTIN_ROLES[name]) throw new VmctlError("bad_request", `"${name}" is a built-in role and cannot change`);
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(name)) throw new VmctlError("bad_request", `role name "${name}": letters, digits, _ and -, starting with a letter`);
+    const unknown = privileges.filter((p) => !isPrivilege(p));
+    if (unknown.length) throw new VmctlError("bad_request", `unknown privileges ${unknown.map((p) => `"${p}"`).join(", ")}`);
+    this.db.prepare("INSERT INTO roles (name, privileges) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET privileges = excluded.privileges").run(name, JSON.stringify(privileges));
+  }
+
+  // Users
+
+  countUsers(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM users").get() as { n: number }).n;
+  }
+
+  async createUser(name: string, password: string, role: string): Promise<UserInfo> {
+    if (!USER_NAME.test(name)) throw new VmctlError("bad_request", `user name "${name}": lower case letters, digits, _ . -, at most 32`);
+    checkPassword(password);
+    this.privilegesOf(role);
+    if (this.db.prepare("SELECT 1 FROM users WHERE name = ?").get(name)) throw new VmctlError("user_exists", `a user named "${name}" already exists`);
+    this.db.prepare("INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)").run(name, await hashPassword(password), role, new Date().toISOString());
+    return this.user(name);
+  }
+
+  user(name: string): UserInfo {
+    const row = this.db.prepare("SELECT * FROM users WHERE name = ?").get(name) as UserRow | undefined;
+    if (!row) throw new VmctlError("user_not_found", `no user named "${name}"`);
+    const grants = this.db.prepare("SELECT vm, role FROM grants WHERE user = ?").all(name) as Array<{ vm: string; role: string }>;
+    return { name: row.name, role: row.role, disabled: row.disabled === 1, createdAt: row.created_at, grants: Object.fromEntries(grants.map((g) => [g.vm, g.role])) };
+  }
+
+  users(): UserInfo[] {
+    return (this.db.prepare("SELECT name FROM users ORDER BY name").all() as Array<{ name: string }>).map((r) => this.user(r.name));
+  }
+
+  async updateUser(name: string, change: { password?: string; role?: string; disabled?: boolean }): Promise<UserInfo> {
+    this.user(name);
+    if (change.password !== undefined) {
+      checkPassword(change.password);
+      this.db.prepare("UPDATE users SET password_hash = ? WHERE name = ?").run(await hashPassword(change.password), name);
+      this.db.prepare("DELETE FROM sessions WHERE user = ?").run(name); // a new password ends every session
+    }
+    if (change.role !== undefined) {
+      this.privilegesOf(change.role);
+      this.db.prepare("UPDATE users SET role = ? WHERE name = ?").run(change.role, name);
+    }
+    if (change.disabled !== undefined) {
+      this.db.prepare("UPDATE users SET disabled = ? WHERE name = ?").run(change.disabled ? 1 : 0, name);
+      if (change.disabled) this.db.prepare("DELETE FROM sessions WHERE user = ?").run(name);
+    }
+    return this.user(name);
+  }
+
+  grant(user: string, vm: string, role: string | null): UserInfo {
+    this.user(user);
+    if (role === null) this.db.prepare("DELETE FROM grants WHERE user = ? AND vm = ?").run(user, vm);
+    else {
+      this.privilegesOf(role);
+      this.db.prepare("INSERT INTO grants (user, vm, role) VALUES (?, ?, ?) ON CONFLICT(user, vm) DO UPDATE SET role = excluded.role").run(user, vm, role);
+    }
+    return this.user(user);
+  }
+
+  /** The user if name and password match and the account is enabled; null otherwise (no hint which). */
+  async checkLogin(name: string, password: string): Promise<UserInfo | null> {
+    const row = this.db.prepare("SELECT * FROM users WHERE name = ?").get(name) as UserRow | undefined;
+    // Hash even for unknown users so timing does not tell which names exist.
+    const ok = await verifyPassword(password, row?.password_hash ?? "scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    return ok && row && row.disabled === 0 ? this.user(name) : null;
+  }
+
+  principalFor(user: string, kind: Principal["kind"], role?: string, label?: string): Principal | null {
+    const row = this.db.prepare("SELECT * FROM users WHERE name = ?").get(user) as UserRow | undefined;
+    if (!row || row.disabled) return null;
+    const userPrivileges = this.privilegesOf(row.role);
+    // A token never holds more than its user: its role's privileges are cut to the user's.
+    const host = role ? new Set([...this.privilegesOf(role)].filter((p) => userPrivileges.has(p))) : userPrivileges;
+    const tokenLimit = role ? this.privilegesOf(role) : undefined;
+    const vms = new Map<string, Set<Privilege>>();
+    for (const g of this.db.prepare("SELECT vm, role FROM grants WHERE user = ?").all(user) as Array<{ vm: string; role: string }>) {
+      vms.set(g.vm, new Set([...this.privilegesOf(g.role)].filter((p) => VM_SCOPED.has(p) && (tokenLimit?.has(p) ?? true))));
+    }
+    return { name: label ?? user, user, kind, role: role ?? row.role, host, vms };
+  }
+
+  // Sessions
+
+  createSession(user: string): { id: string; csrf: string; expiresAt: string } {
+    const id = randomSecret();
+    const csrf = randomSecret(24);
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS).toISOString();
+    this.db.prepare("INSERT INTO sessions (id_hash, user, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").run(sha256(id), user, csrf, new Date().toISOString(), expiresAt);
+    return { id, csrf, expiresAt };
+  }
+
+  session(id: string): { user: string; csrf: string } | null {
+    const row = this.db.prepare("SELECT user, csrf, expires_at FROM sessions WHERE id_hash = ?").get(sha256(id)) as { user: string; csrf: string; expires_at: string } | undefined;
+    if (!row || row.expires_at < new Date().toISOString()) return null;
+    return { user: row.user, csrf: row.csrf };
+  }
+
+  endSession(id: string): void {
+    this.db.prepare("DELETE FROM sessions WHERE id_hash = ?").run(sha256(id));
+  }
+
+  // Tokens
+
+  createToken(user: string, name: string, role: string, expiresAt: string | null): { token: string; info: TokenInfo } {
+    this.privilegesOf(role);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new VmctlError("bad_request", `token name "${name}": letters, digits, _ . -, at most 64`);
+    if (expiresAt !== null && !(Date.parse(expiresAt) > Date.now())) throw new VmctlError("bad_request", `expires "${expiresAt}" is not a future ISO 8601 time`);
+    const id = randomUUID().slice(0, 8);
+    const secret = randomSecret();
+    this.db.prepare("INSERT INTO tokens (id, name, user, role, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(id, name, user, role, sha256(secret), new Date().toISOString(), expiresAt);
+    return { token: `vmctl_${id}_${secret}`, info: this.token(id) };
+  }
+
+  token(id: string): TokenInfo {
+    const row = this.db.prepare("SELECT * FROM tokens WHERE id = ?").get(id) as TokenRow | undefined;
+    if (!row) throw new VmctlError("token_not_found", `no token with id "${id}"`);
+    return { id: row.id, name: row.name, user: row.user, role: row.role, createdAt: row.created_at, expiresAt: row.expires_at, lastUsedAt: row.last_used_at, revoked: row.revoked_at !== null };
+  }
+
+  tokens(user?: string): TokenInfo[] {
+    const rows = (user ? this.db.prepare("SELECT id FROM tokens WHERE user = ? ORDER BY created_at").all(user) : this.db.prepare("SELECT id FROM tokens ORDER BY created_at").all()) as Array<{ id: string }>;
+    return rows.map((r) => this.token(r.id));
+  }
+
+  revokeToken(id: string): TokenInfo {
+    this.token(id);
+    this.db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), id);
+    return this.token(id);
+  }
+
+  /** The principal of a presented bearer token, or null if it is unknown, wrong, expired or revoked. */
+  principalForToken(presented: string): Principal | null {
+    const match = /^vmctl_([0-9a-f]{8})_([A-Za-z0-9_-]{20,})$/.exec(presented);
+    if (!match) return null;
+    const row = this.db.prepare("SELECT * FROM tokens WHERE id = ?").get(match[1]) as TokenRow | undefined;
+    if (!row || row.revoked_at || (row.expires_at && row.expires_at < new Date().toISOString())) return null;
+    if (!sameSecret(sha256(match[2]!), row.secret_hash)) return null;
+    this.db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(new Date().toISOString(), row.id);
+    return this.principalFor(row.user, "token", row.role, `${row.user} (token ${row.name})`);
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < 8) throw new VmctlError("bad_request", "password: at least 8 characters");
+  if (password.length > 1024) throw new VmctlError("bad_request", "password: at most 1024 characters");
+}

@@ -1,0 +1,56 @@
+// The one place where every route names what it needs. vmctld refuses to start with a route that is
+// missing here (route-privileges.test.ts and the startup check both hold it to that).
+import type { Privilege } from "./privileges.js";
+
+/** "public": no credentials; "authenticated": any logged-in principal; else a privilege. */
+export type RouteNeed = Privilege | "public" | "authenticated";
+
+export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
+  "GET /healthz": "public",
+  "POST /api/v1/login": "public",
+  "POST /api/v1/logout": "authenticated",
+  "GET /api/v1/me": "authenticated",
+  "GET /api/v1/host": "host.read",
+  "GET /api/v1/datastores": "host.read",
+  "GET /api/v1/openapi.json": "host.read",
+  "GET /api/v1/vms": "vm.read",
+  "POST /api/v1/vms": "vm.create",
+  "POST /api/v1/vms::batch": "vm.power",
+  "GET /api/v1/vms/:name": "vm.read",
+  "PUT /api/v1/vms/:name": "vm.edit",
+  "PATCH /api/v1/vms/:name": "vm.edit",
+  "DELETE /api/v1/vms/:name": "vm.delete",
+  "GET /api/v1/vms/:name/definition": "vm.read",
+  "PUT /api/v1/vms/:name/definition": "vm.edit",
+  "POST /api/v1/vms/:name/power": "vm.power",
+  "GET /api/v1/vms/:name/screenshot": "vm.console.view",
+  "POST /api/v1/vms/:name/sendkey": "vm.console.input",
+  "POST /api/v1/vms/:name/console": "vm.console.view",
+  "GET /api/v1/tasks": "task.read",
+  "GET /api/v1/tasks/:id": "task.read",
+  "DELETE /api/v1/tasks/:id": "task.cancel",
+  "GET /api/v1/events": "event.read",
+  "GET /ws/events": "event.read",
+  "GET /ws/vms/:name": "vm.read",
+  "GET /ws/vms/:name/console": "vm.console.view",
+  "GET /api/v1/users": "user.admin",
+  "POST /api/v1/users": "user.admin",
+  // Changing one's own password needs no more than being logged in; the handler checks who.
+  "PATCH /api/v1/users/:user": "authenticated",
+  "PUT /api/v1/users/:user/grants/:vm": "user.admin",
+  "DELETE /api/v1/users/:user/grants/:vm": "user.admin",
+  "GET /api/v1/roles": "authenticated",
+  "POST /api/v1/roles": "user.admin",
+  "GET /api/v1/tokens": "token.own",
+  "POST /api/v1/tokens": "token.own",
+  "DELETE /api/v1/tokens/:id": "token.own",
+  "GET /api/v1/audit": "audit.read",
+};
+
+/** Routes added by plugins (the API reference page) are read-only documentation. */
+export function needOf(method: string, url: string): RouteNeed | undefined {
+  const key = `${method === "HEAD" ? "GET" : method} ${url}`;
+  if (ROUTE_PRIVILEGES[key]) return ROUTE_PRIVILEGES[key];
+  if (url === "/api/docs" || url.startsWith("/api/docs/")) return "host.read";
+  return undefined;
+}
