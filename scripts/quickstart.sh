@@ -24,7 +24,12 @@ pidfile="$home/vmctld.pid"
 if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   echo "vmctld is already running (pid $(cat "$pidfile"))"
 else
-  nohup node packages/daemon/dist/main.js --home "$home" >>"$home/vmctld.log" 2>&1 &
+  # At the very first start vmctld makes the user "admin"; its password is shown here once.
+  first_password=""
+  if [[ ! -f $home/vmctld.db ]]; then
+    first_password=$(openssl rand -base64 15 | tr -d '/+=' | cut -c1-16)
+  fi
+  VMCTL_ADMIN_PASSWORD=$first_password nohup node packages/daemon/dist/main.js --home "$home" >>"$home/vmctld.log" 2>&1 &
   for _ in $(seq 100); do
     [[ -S $home/vmctld.sock ]] && vmctl ls >/dev/null 2>&1 && break
     sleep 0.1
@@ -44,9 +49,18 @@ else
   echo "add vmctl to your PATH: export PATH=\"$repo/bin:\$PATH\""
 fi
 
+if [[ -n ${first_password:-} ]]; then
+  cat <<MSG
+
+The first user is "admin" with the password  $first_password
+It is shown only now and stored only as a hash; change it with \`vmctl user passwd admin\`.
+MSG
+fi
+
 cat <<MSG
 
-vmctld is listening on $home/vmctld.sock and http://$(node -e 'process.stdout.write("127.0.0.1:"+require("fs").readFileSync(process.argv[1],"utf8").trim())' "$home/vmctld.port")
+vmctld is listening on $home/vmctld.sock (root, no login) and https://127.0.0.1:$(cat "$home/vmctld.port")
+  (self-signed certificate, SHA-256 fingerprint $(cat "$home/tls-fingerprint"))
 The VM "demo" is defined. Try:
 
   $how start demo && $how console demo     # Ctrl-] leaves the console

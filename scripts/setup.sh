@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio)
+APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl)
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()

@@ -12,6 +12,8 @@ import { registerEdit } from "./commands/edit.js";
 import { registerConsole } from "./commands/console.js";
 import { registerEvents } from "./commands/events.js";
 import { registerGuest } from "./commands/guest.js";
+import { registerLogin } from "./commands/login.js";
+import { registerAdmin } from "./commands/admin.js";
 
 const program = new Command("vmctl")
   .description("manage the VMs of a vmctl host")
@@ -22,7 +24,7 @@ const program = new Command("vmctl")
   .exitOverride();
 
 const globals = () => program.opts<GlobalOptions>();
-for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest]) {
+for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest, registerLogin, registerAdmin]) {
   register(program, globals);
 }
 

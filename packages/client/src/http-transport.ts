@@ -2,13 +2,26 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 
-export interface Endpoint { socketPath?: string; url?: string }
+export interface Endpoint {
+  socketPath?: string;
+  url?: string;
+  /** Bearer token for HTTPS (the unix socket needs none). */
+  token?: string;
+  /** The server certificate (PEM) pinned at `vmctl login`: trusted alone, as its own CA. */
+  pinnedCert?: string;
+}
+
+/** TLS options that trust exactly the pinned certificate, whatever name it carries. */
+export function tlsOptions(endpoint: Endpoint): { ca?: string; checkServerIdentity?: () => undefined } {
+  return endpoint.pinnedCert ? { ca: endpoint.pinnedCert, checkServerIdentity: () => undefined } : {};
+}
 
 export interface RawResponse { status: number; headers: IncomingHttpHeaders; text: string }
 
 export function sendRequest(endpoint: Endpoint, method: string, path: string, body?: { type: string; text: string }, headers: Record<string, string> = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const allHeaders: Record<string, string> = { accept: "application/json", ...headers };
+    if (endpoint.token) allHeaders.authorization = `Bearer ${endpoint.token}`;
     if (body) {
       allHeaders["content-type"] = body.type;
       allHeaders["content-length"] = String(Buffer.byteLength(body.text));
@@ -24,7 +37,9 @@ export function sendRequest(endpoint: Endpoint, method: string, path: string, bo
     let req;
     if (endpoint.url) {
       const url = new URL(path, endpoint.url);
-      req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { method, headers: allHeaders }, onResponse);
+      req = url.protocol === "https:"
+        ? httpsRequest(url, { method, headers: allHeaders, ...tlsOptions(endpoint) }, onResponse)
+        : httpRequest(url, { method, headers: allHeaders }, onResponse);
     } else {
       req = httpRequest({ socketPath: endpoint.socketPath, path, method, headers: allHeaders }, onResponse);
     }

@@ -1,7 +1,7 @@
 // The typed client of the v1 API: the CLI uses it, and so will the Host Client and the cluster.
 import WebSocket from "ws";
 import type { ErrorBody, HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore } from "@vmctl/api-types";
-import { sendRequest, wsAddress, type Endpoint, type RawResponse } from "./http-transport.js";
+import { sendRequest, wsAddress, tlsOptions, type Endpoint, type RawResponse } from "./http-transport.js";
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
@@ -90,12 +90,21 @@ export class VmctlClient {
 
   /** The serial console: JSON messages, or with binary raw bytes both ways (the fast path). */
   openConsole(name: string, options: { binary?: boolean } = {}): WebSocket {
-    return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}/console`), options.binary ? [BINARY_CONSOLE_PROTOCOL] : []);
+    return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}/console`), options.binary ? [BINARY_CONSOLE_PROTOCOL] : [], this.wsOptions());
   }
-  openMonitor(name: string): WebSocket { return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}`)); }
+  openMonitor(name: string): WebSocket { return new WebSocket(wsAddress(this.endpoint, `/ws/vms/${encode(name)}`), this.wsOptions()); }
+
+  private wsOptions(): WebSocket.ClientOptions {
+    const { ca } = tlsOptions(this.endpoint);
+    return {
+      // Node's TLS takes "no error" (undefined) as a match; ws's typings say boolean.
+      ...(ca ? { ca, checkServerIdentity: (() => undefined) as unknown as () => boolean } : {}),
+      ...(this.endpoint.token ? { headers: { authorization: `Bearer ${this.endpoint.token}` } } : {}),
+    };
+  }
   openEvents(query: { since?: number; vm?: string } = {}): WebSocket {
     const params = queryString(query);
-    return new WebSocket(wsAddress(this.endpoint, `/ws/events${params ? `?${params}` : ""}`));
+    return new WebSocket(wsAddress(this.endpoint, `/ws/events${params ? `?${params}` : ""}`), this.wsOptions());
   }
 }
 

@@ -1,0 +1,74 @@
+// vmctl login https://host:8443: pins the server's certificate on first use (warning loudly if it
+// ever changes, like ssh), logs in, and keeps an API token for later commands.
+import type { Command } from "commander";
+import { connect } from "node:tls";
+import { hostname } from "node:os";
+import { createInterface } from "node:readline/promises";
+import { X509Certificate } from "node:crypto";
+import { VmctlClient } from "@vmctl/client";
+import type { GlobalOptions } from "../context.js";
+import { CliError, printJson } from "../output.js";
+import { readCredentials, writeCredentials, normalizeUrl, credentialsPath } from "../credentials.js";
+
+function serverCertificate(url: URL): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port || 443), servername: /^[\d.:]+$/.test(url.hostname) ? "" : url.hostname, rejectUnauthorized: false }, () => {
+      const raw = socket.getPeerCertificate().raw;
+      socket.end();
+      resolve(`-----BEGIN CERTIFICATE-----\n${raw.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`);
+    });
+    socket.on("error", (error) => reject(new CliError(`cannot reach ${url.host}: ${error.message}`, "unreachable")));
+  });
+}
+
+async function readSecret(prompt: string, fromStdin: boolean): Promise<string> {
+  if (fromStdin || !process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
+  muted._writeToOutput = (s: string) => { if (s.includes(prompt)) process.stderr.write(prompt); };
+  const answer = await rl.question(prompt);
+  rl.close();
+  process.stderr.write("\n");
+  return answer;
+}
+
+export function registerLogin(program: Command, globals: () => GlobalOptions): void {
+  program.command("login").description("log in to a vmctld over HTTPS and keep a token (~/.config/vmctl, mode 0600)").argument("<url>", "e.g. https://host:8443")
+    .option("-u, --user <name>", "user name", "admin")
+    .option("--password-stdin", "read the password from standard input")
+    .option("--accept-new-certificate", "trust a server certificate that differs from the one pinned before")
+    .action(async (rawUrl: string, options: { user: string; passwordStdin?: boolean; acceptNewCertificate?: boolean }) => {
+      const url = normalizeUrl(rawUrl);
+      if (!url.startsWith("https://")) throw new CliError("vmctld serves the network only over HTTPS: give an https:// URL", "bad_request", 2);
+      const cert = await serverCertificate(new URL(url));
+      const fingerprint = new X509Certificate(cert).fingerprint256;
+      const saved = readCredentials();
+      const previous = saved.logins[url];
+      if (previous && previous.fingerprint !== fingerprint) {
+        process.stderr.write(`@@@ WARNING: THE CERTIFICATE OF ${url} HAS CHANGED @@@\n  pinned:  ${previous.fingerprint}\n  offered: ${fingerprint}\nSomeone may be intercepting the connection, or the server's certificate was replaced.\n`);
+        if (!options.acceptNewCertificate) throw new CliError("refusing to log in; check the fingerprint on the server (its tls-fingerprint file), then rerun with --accept-new-certificate", "certificate_changed");
+      } else if (!previous) {
+        process.stderr.write(`pinning the certificate of ${url}\n  SHA-256 ${fingerprint}\n`);
+      }
+      const password = await readSecret(`password for ${options.user}@${new URL(url).host}: `, options.passwordStdin ?? false);
+      const anonymous = new VmctlClient({ url, pinnedCert: cert });
+      const login = await anonymous.raw("POST", "/api/v1/login", { type: "application/json", text: JSON.stringify({ username: options.user, password }) });
+      const body = JSON.parse(login.text) as { csrfToken?: string; role?: string; error?: { message: string; code: string } };
+      if (login.status !== 200 || !body.csrfToken) throw new CliError(body.error?.message ?? `login failed (HTTP ${login.status})`, body.error?.code ?? "unauthenticated");
+      const cookie = String(login.headers["set-cookie"] ?? "").split(";")[0]!;
+      const expires = new Date(Date.now() + 90 * 86400_000).toISOString();
+      const created = await anonymous.raw("POST", "/api/v1/tokens", { type: "application/json", text: JSON.stringify({ name: `vmctl-cli-${hostname()}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 64), role: body.role, expires }) }, { cookie, "x-csrf-token": body.csrfToken });
+      const token = JSON.parse(created.text) as { token?: string; id?: string; error?: { message: string } };
+      if (created.status !== 201 || !token.token || !token.id) throw new CliError(token.error?.message ?? `could not create a token (HTTP ${created.status})`);
+      await anonymous.raw("POST", "/api/v1/logout", { type: "application/json", text: "{}" }, { cookie, "x-csrf-token": body.csrfToken });
+      saved.logins[url] = { url, user: options.user, token: token.token, tokenId: token.id, cert, fingerprint };
+      saved.current = url;
+      writeCredentials(saved);
+      if (globals().json) return printJson({ url, user: options.user, role: body.role, fingerprint, tokenExpires: expires, credentials: credentialsPath() });
+      process.stdout.write(`logged in to ${url} as ${options.user} (${body.role}); token valid until ${expires.slice(0, 10)}\n`);
+    });
+}
