@@ -4,14 +4,14 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { request } from "node:https";
 import { connect as tlsConnect } from "node:tls";
 import WebSocket from "ws";
-import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
+import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
 import { ROUTE_PRIVILEGES } from "../../packages/daemon/src/security/route-privileges.js";
 import { BUILTIN_ROLES } from "../../packages/daemon/src/security/privileges.js";
 
 let host: TestHost;
 const tokens: Record<string, string> = {};
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string; json: () => any }
+interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- test answers are checked field by field
 
 function https(method: string, path: string, options: { token?: string; cookie?: string; csrf?: string; body?: unknown } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
