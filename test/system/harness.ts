@@ -107,6 +107,27 @@ export class TestHost {
   }
 }
 
+/**
+ * Sends a request whose Content-Length announces `declaredBytes` but writes only a little of the
+ * body, and reads the answer: how to see an oversized upload refused without racing the server's
+ * close against the client's writes (a real client may get EPIPE instead of the 413).
+ */
+export function announceOversizedBody(socket: import("node:net").Socket, path: string, declaredBytes: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    socket.on("data", (chunk: Buffer) => { text += chunk.toString("latin1"); });
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, body: text.slice(text.indexOf("\r\n\r\n") + 4) });
+    });
+    const head = Object.entries({ host: "localhost", "content-type": "application/json", "content-length": String(declaredBytes), connection: "close", ...headers })
+      .map(([k, v]) => `${k}: ${v}`).join("\r\n");
+    socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\n\r\n{"name":"big","description":"`);
+    setTimeout(() => socket.end(), 2000).unref();
+  });
+}
+
 /** A viewer of a VM's shared serial console through vmctld's WebSocket. */
 export class ConsoleReader {
   text = "";

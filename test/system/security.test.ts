@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { request } from "node:https";
 import { connect as tlsConnect } from "node:tls";
 import WebSocket from "ws";
-import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { TestHost, ConsoleReader, guestDefinition, announceOversizedBody, GUEST_READY_LINE } from "./harness.js";
 import { ROUTE_PRIVILEGES } from "../../packages/daemon/src/security/route-privileges.js";
 import { BUILTIN_ROLES } from "../../packages/daemon/src/security/privileges.js";
 
@@ -164,7 +164,7 @@ describe("hardening", () => {
   it("path traversal and oversized bodies are refused without side effects, and every change is audited", async () => {
     const before = (await host.client.listVms()).length;
     expect((await https("GET", "/api/v1/vms/..%2F..%2Fetc", { token: tokens.Admin! })).status).toBe(400);
-    const big = await https("POST", "/api/v1/vms", { token: tokens.Admin!, body: { name: "huge", description: "x".repeat(2 * 1024 * 1024) } });
+    const big = await announceOversizedBody(tlsConnect({ host: "127.0.0.1", port: host.port, rejectUnauthorized: false }), "/api/v1/vms", 2 * 1024 * 1024, { authorization: `Bearer ${tokens.Admin}` });
     expect(big.status).toBe(413);
     expect((await host.client.listVms()).length).toBe(before);
     const made = await https("POST", "/api/v1/vms", { token: tokens.Admin!, body: guestDefinition("audited") });

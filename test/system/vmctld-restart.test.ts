@@ -16,8 +16,10 @@ describe("vmctld restart", () => {
     const reader = await ConsoleReader.open(host.client, "keep-a");
     await reader.waitFor(GUEST_READY_LINE);
     reader.close();
-    // A task in flight when vmctld dies must not stay "running" forever.
-    const inFlight = await host.client.power("keep-b", { action: "shutdown", timeout: 600 });
+    // A task in flight when vmctld dies must not stay "running" forever: a paused guest cannot
+    // answer the power button, so this stop is still waiting when vmctld is killed.
+    await host.client.waitTask((await host.client.power("keep-b", { action: "pause" })).id);
+    const inFlight = await host.client.power("keep-b", { action: "stop", timeout: 600 });
     const eventsBefore = (await host.client.listEvents({ limit: 1 })).at(-1)!.id;
 
     await host.killDaemon();
@@ -25,7 +27,7 @@ describe("vmctld restart", () => {
     await host.startDaemon();
 
     const vms = await host.client.listVms();
-    expect(vms.map((vm) => [vm.name, vm.state, vm.pid])).toEqual(names.map((name) => [name, "running", before.get(name)]));
+    expect(vms.map((vm) => [vm.name, vm.state, vm.pid])).toEqual(names.map((name) => [name, name === "keep-b" ? "paused" : "running", before.get(name)]));
     const reattached = await host.client.listEvents({ type: "vm.reattached", since: eventsBefore });
     expect(reattached.map((e) => e.vm).sort()).toEqual(names);
     const cutOff = await host.client.getTask(inFlight.id);
@@ -37,6 +39,7 @@ describe("vmctld restart", () => {
     expect(await console.run("echo after-restart-$((2*21))")).toContain("after-restart-42");
     console.close();
 
+    expect((await host.cli(["resume", "keep-b"])).code).toBe(0);
     expect((await host.cli(["stop", ...names])).code).toBe(0);
     for (const name of names) {
       expect((await host.client.getVm(name)).state).toBe("stopped");

@@ -5,7 +5,7 @@ import { parse as parseToml } from "smol-toml";
 import { Type as T } from "@sinclair/typebox";
 import { VmNameParamsSchema, VmctlError, VM_STATES, literalUnion, BatchRequestSchema, VmListSchema, VmDetailSchema, TaskSchema, DestroyResultSchema, type VmDefinitionInput, type VmSummary } from "@vmctl/api-types";
 import { responses } from "./openapi.js";
-import { definitionToToml } from "@vmctl/definition";
+import { definitionToToml, validateDefinition } from "@vmctl/definition";
 import type { Host } from "../host.js";
 import { startBatch, globToRegExp, type BatchRequest } from "../domain/vm-batch.js";
 import { userOf } from "./request-user.js";
@@ -94,6 +94,8 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
           const entry = host.inventory.get(name);
           const current = parseToml(entry.text) as Record<string, unknown>;
           const next = method === "PUT" ? (request.body as Record<string, unknown>) : mergePatch(current, request.body);
+          // Validate before writing TOML: TOML has no null and no mixed arrays, so junk must stop here.
+          validateDefinition(next, { file: entry.file });
           return host.vms.updateDefinition(name, definitionToToml(next as VmDefinitionInput), request.headers["if-match"]);
         });
         return reply.header("ETag", vm.etag).send(vm);
