@@ -101,6 +101,11 @@ describe("the shared serial console", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(errors).toEqual(["bad_request", "bad_request", "payload_too_large"]);
     expect(await late.run("echo still-$((3+3))")).toContain("still-6");
+    // A flood is refused with rate_limited, and the console goes on for everyone.
+    for (let i = 0; i < 600; i++) socket.send(JSON.stringify({ type: "console_input", data: { content: "" } }));
+    for (let i = 0; i < 50 && !errors.includes("rate_limited"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toContain("rate_limited");
+    expect(await late.run("echo after-flood-$((4+4))")).toContain("after-flood-8");
     socket.close();
     early.close();
     late.close();

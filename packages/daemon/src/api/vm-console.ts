@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { VmNameParamsSchema } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import { can } from "../security/principal.js";
-import { parseClientMessage, send, sendError, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
+import { parseClientMessage, send, sendError, overRateLimit, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
 
 export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
   app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
@@ -37,6 +37,7 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
       });
       socket.on("close", detachBinary);
       socket.on("message", (raw, isBinary) => {
+        if (overRateLimit(socket)) return;
         const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
         if (!mayType) refuseInput();
         else if (!isBinary) sendError(socket, "bad_request", "send keystrokes as binary frames on this subprotocol");

@@ -29,8 +29,33 @@ export function sendError(socket: WebSocket, code: string, message: string): voi
   send(socket, "error", { code, message });
 }
 
+const RATE_PER_SECOND = 200;
+const BURST = 400;
+const buckets = new WeakMap<WebSocket, { tokens: number; at: number; dropped: number }>();
+
+/**
+ * A token bucket per connection: a client may send 200 messages a second (bursts of 400; a paste
+ * into a console is one message). Beyond that messages are refused with an error, and a client that
+ * keeps flooding is disconnected; the VM and other viewers are untouched.
+ */
+export function overRateLimit(socket: WebSocket): boolean {
+  const now = performance.now();
+  const bucket = buckets.get(socket) ?? { tokens: BURST, at: now, dropped: 0 };
+  bucket.tokens = Math.min(BURST, bucket.tokens + ((now - bucket.at) / 1000) * RATE_PER_SECOND);
+  bucket.at = now;
+  buckets.set(socket, bucket);
+  if (bucket.tokens >= 1) {
+    bucket.tokens -= 1;
+    return false;
+  }
+  if (++bucket.dropped === 1 || bucket.dropped % 100 === 0) sendError(socket, "rate_limited", `more than ${RATE_PER_SECOND} messages a second; slow down`);
+  if (bucket.dropped > 2000) socket.close(1008, "message flood");
+  return true;
+}
+
 /** Parses one client message; returns null (after telling the client why) when it is malformed. */
 export function parseClientMessage(socket: WebSocket, raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): { type: string; data: Record<string, unknown> } | null {
+  if (overRateLimit(socket)) return null;
   if (isBinary) {
     sendError(socket, "bad_request", "binary messages are not accepted on this endpoint; send JSON text");
     return null;
