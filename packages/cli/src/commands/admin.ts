@@ -1,24 +1,13 @@
 // vmctl user|token|role|audit: the security objects of a host, for admins.
 import type { Command } from "commander";
-import { createInterface } from "node:readline/promises";
+import { readSecret } from "../secret-input.js";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson, printTable } from "../output.js";
 
 async function newPassword(fromStdin: boolean): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
-  muted._writeToOutput = (s: string) => { if (s.startsWith("new password") || s.startsWith("again")) process.stderr.write(s); };
-  const first = await rl.question("new password: ");
-  process.stderr.write("\n");
-  const second = await rl.question("again: ");
-  process.stderr.write("\n");
-  rl.close();
-  if (first !== second) throw new CliError("the passwords differ; nothing changed", "bad_request");
+  const first = await readSecret("new password: ", fromStdin);
+  if (fromStdin || !process.stdin.isTTY) return first;
+  if (first !== (await readSecret("again: ", false))) throw new CliError("the passwords differ; nothing changed", "bad_request");
   return first;
 }
 

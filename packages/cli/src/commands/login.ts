@@ -3,12 +3,12 @@
 import type { Command } from "commander";
 import { connect } from "node:tls";
 import { hostname } from "node:os";
-import { createInterface } from "node:readline/promises";
 import { X509Certificate } from "node:crypto";
 import { VmctlClient } from "@vmctl/client";
 import type { GlobalOptions } from "../context.js";
 import { CliError, printJson } from "../output.js";
 import { readCredentials, writeCredentials, normalizeUrl, credentialsPath } from "../credentials.js";
+import { readSecret } from "../secret-input.js";
 
 function serverCertificate(url: URL): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -19,21 +19,6 @@ function serverCertificate(url: URL): Promise<string> {
     });
     socket.on("error", (error) => reject(new CliError(`cannot reach ${url.host}: ${error.message}`, "unreachable")));
   });
-}
-
-async function readSecret(prompt: string, fromStdin: boolean): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
-  muted._writeToOutput = (s: string) => { if (s.includes(prompt)) process.stderr.write(prompt); };
-  const answer = await rl.question(prompt);
-  rl.close();
-  process.stderr.write("\n");
-  return answer;
 }
 
 export function registerLogin(program: Command, globals: () => GlobalOptions): void {
