@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl)
+# The browser tests drive Debian's Chromium (npm test sets VMCTL_SETUP_TESTS=1).
+[[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium)
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
@@ -35,6 +37,14 @@ fi
 say "building (tsc -b, incremental)"
 npx tsc -b
 chmod +x packages/daemon/dist/main.js packages/cli/dist/main.js
+
+web_hash=$( (cat package-lock.json; find packages/web/src packages/web/index.html packages/web/vite.config.ts -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -d' ' -f1)
+web_stamp=packages/web/dist/.vmctl-build-hash
+if [[ ! -f $web_stamp || $(cat "$web_stamp") != "$web_hash" ]]; then
+  say "building the Host Client (vite)"
+  (cd packages/web && npx vite build --logLevel warn)
+  echo "$web_hash" >"$web_stamp"
+fi
 
 say "building the demo guest (cached)"
 node packages/cli/dist/main.js guest build >&2

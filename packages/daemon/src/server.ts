@@ -14,6 +14,7 @@ import { registerTaskRoutes } from "./api/tasks.js";
 import { registerEventRoutes } from "./api/events.js";
 import { registerConsoleRoutes } from "./api/vm-console.js";
 import { registerHostRoutes } from "./api/host-info.js";
+import { registerHostClient } from "./api/host-client.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { registerDisplayRoutes } from "./api/vm-display.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
@@ -55,6 +56,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
     app.addHook("onClose", async () => clearInterval(timer));
   });
   registerHostRoutes(app, host);
+  await registerHostClient(app);
   registerAuthRoutes(app, host);
   registerVmRoutes(app, host);
   registerPowerRoutes(app, host);

@@ -7,6 +7,10 @@ export type RouteNeed = Privilege | "public" | "authenticated";
 
 export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "GET /healthz": "public",
+  // The Host Client's files: the login page and its assets; the data behind them needs a login.
+  "GET /": "public",
+  "GET /ui/*": "public",
+  "GET /ui/vms/*": "public",
   "POST /api/v1/login": "public",
   "POST /api/v1/logout": "authenticated",
   "GET /api/v1/me": "authenticated",

@@ -1,0 +1,49 @@
+// useVMConsole: the VM's shared serial console over a WebSocket opened with a single-use ticket,
+// raw bytes both ways (binary subprotocol), reconnecting on its own when the connection drops.
+import { useEffect, useRef } from "react";
+import { api, wsUrl } from "./http";
+
+export interface ConsoleHandlers { output: (bytes: Uint8Array) => void; status: (text: string) => void }
+
+export function useVMConsole(name: string, handlers: ConsoleHandlers): { send: (data: string) => void } {
+  const socket = useRef<WebSocket | null>(null);
+  const current = useRef(handlers);
+  current.current = handlers;
+  useEffect(() => {
+    let stopped = false;
+    let delay = 500;
+    let timer: number | undefined;
+    const open = async () => {
+      try {
+        const { url } = await api<{ url: string }>("POST", `/api/v1/vms/${encodeURIComponent(name)}/console`, { purpose: "console" });
+        if (stopped) return;
+        const ws = new WebSocket(wsUrl(url), ["vmctl.console.binary.v1"]);
+        ws.binaryType = "arraybuffer";
+        socket.current = ws;
+        ws.onopen = () => { delay = 500; current.current.status("connected"); };
+        ws.onmessage = (message) => {
+          if (message.data instanceof ArrayBuffer) current.current.output(new Uint8Array(message.data));
+          else {
+            const parsed = JSON.parse(String(message.data)) as { type: string; data: { message?: string } };
+            if (parsed.type === "error") current.current.status(parsed.data.message ?? "error");
+          }
+        };
+        ws.onclose = (event) => {
+          socket.current = null;
+          if (stopped) return;
+          current.current.status(event.code === 1000 ? "the console ended (VM stopped)" : "disconnected; reconnecting…");
+          if (event.code !== 1000) { timer = window.setTimeout(() => void open(), delay); delay = Math.min(delay * 2, 10_000); }
+        };
+      } catch (error) {
+        current.current.status(`cannot open the console: ${(error as Error).message}`);
+        timer = window.setTimeout(() => void open(), delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    };
+    void open();
+    return () => { stopped = true; window.clearTimeout(timer); socket.current?.close(); };
+  }, [name]);
+  return {
+    send: (data: string) => { if (socket.current?.readyState === WebSocket.OPEN) socket.current.send(new TextEncoder().encode(data)); },
+  };
+}

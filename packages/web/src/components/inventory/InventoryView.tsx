@@ -1,0 +1,68 @@
+// The inventory: every VM with its state, size and uptime, filter by name and state, power actions.
+import { useMemo, useState } from "react";
+import { Button, EmptyState, EmptyStateBody, Label, PageSection, SearchInput, Spinner, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
+import { useHostData } from "../../state/host-data";
+import { useSession } from "../../state/session";
+import { useNotify } from "../../state/notify";
+import { navigate } from "../../state/router";
+import { ACTIONS, STATE_COLOR, power } from "../vm/power";
+
+function size(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 ? 1 : 0)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+function uptime(startedAt: string | undefined): string {
+  if (!startedAt) return "-";
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(startedAt)) / 1000));
+  return s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min` : `${s} s`;
+}
+
+export function InventoryView() {
+  const { vms, error } = useHostData();
+  const { can } = useSession();
+  const notify = useNotify();
+  const [filter, setFilter] = useState("");
+  const [stateFilter, setStateFilter] = useState<"all" | "running" | "stopped">("all");
+  const shown = useMemo(() => (vms ?? []).filter((vm) => vm.name.includes(filter) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running"))), [vms, filter, stateFilter]);
+  const act = (name: string, action: string) => power(name, action).catch((e: Error) => notify(`Could not ${action} ${name}`, e.message));
+  return (
+    <PageSection>
+      <Title headingLevel="h1">Virtual machines</Title>
+      <Toolbar>
+        <ToolbarContent>
+          <ToolbarItem><SearchInput aria-label="Filter by name" placeholder="Filter by name" value={filter} onChange={(_e, v) => setFilter(v)} onClear={() => setFilter("")} /></ToolbarItem>
+          <ToolbarItem>
+            <ToggleGroup aria-label="Filter by state">
+              {(["all", "running", "stopped"] as const).map((s) => <ToggleGroupItem key={s} text={s === "stopped" ? "not running" : s} isSelected={stateFilter === s} onChange={() => setStateFilter(s)} />)}
+            </ToggleGroup>
+          </ToolbarItem>
+        </ToolbarContent>
+      </Toolbar>
+      {error && !vms ? <EmptyState titleText="vmctld is unreachable" headingLevel="h2"><EmptyStateBody>{error}. Retrying as soon as it answers.</EmptyStateBody></EmptyState>
+        : !vms ? <Spinner aria-label="Loading VMs" />
+        : shown.length === 0 ? <EmptyState titleText={vms.length ? "No VM matches" : "No VMs yet"} headingLevel="h2"><EmptyStateBody>{vms.length ? "Change the filter." : "Create one with `vmctl create` or the API."}</EmptyStateBody></EmptyState>
+        : (
+          <Table aria-label="Virtual machines" data-testid="inventory">
+            <Thead><Tr><Th>Name</Th><Th>State</Th><Th>CPUs</Th><Th>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" /></Tr></Thead>
+            <Tbody>
+              {shown.map((vm) => (
+                <Tr key={vm.name} data-vm={vm.name}>
+                  <Td dataLabel="Name"><Button variant="link" isInline onClick={() => navigate(`/ui/vms/${encodeURIComponent(vm.name)}`)}>{vm.name}</Button>{vm.definitionError ? <Label color="red" isCompact> invalid definition</Label> : null}</Td>
+                  <Td dataLabel="State"><Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label></Td>
+                  <Td dataLabel="CPUs">{vm.cpus}</Td>
+                  <Td dataLabel="Memory">{size(vm.memoryBytes)}</Td>
+                  <Td dataLabel="Uptime">{vm.state === "running" || vm.state === "paused" ? uptime(vm.startedAt) : "-"}</Td>
+                  <Td dataLabel="Actions" isActionCell>
+                    {can("vm.power", vm.name) ? ACTIONS.filter((a) => a.from.includes(vm.state) && ["start", "stop", "shutdown"].includes(a.action)).map((a) => (
+                      <Button key={a.action} variant={a.action === "start" ? "primary" : "secondary"} size="sm" style={{ marginRight: 8 }} onClick={() => void act(vm.name, a.action)} aria-label={`${a.label} ${vm.name}`}>{a.label}</Button>
+                    )) : null}
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+    </PageSection>
+  );
+}

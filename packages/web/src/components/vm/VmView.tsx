@@ -1,0 +1,58 @@
+// A VM's page: state and power buttons as the state machine and the user's privileges allow,
+// its definition, and the serial console (loaded only when its tab opens).
+import { lazy, Suspense, useEffect, useState } from "react";
+import { Breadcrumb, BreadcrumbItem, Button, CodeBlock, CodeBlockCode, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Label, PageSection, Spinner, Tab, Tabs, Title } from "@patternfly/react-core";
+import { useHostData } from "../../state/host-data";
+import { useSession } from "../../state/session";
+import { useNotify } from "../../state/notify";
+import { navigate } from "../../state/router";
+import { ACTIONS, STATE_COLOR, power } from "./power";
+
+const SerialConsole = lazy(() => import("../console/SerialConsole"));
+
+export function VmView({ name, tab }: { name: string; tab: string }) {
+  const { vms } = useHostData();
+  const { can } = useSession();
+  const notify = useNotify();
+  const vm = vms?.find((v) => v.name === name);
+  const [definition, setDefinition] = useState<string | null>(null);
+  useEffect(() => {
+    fetch(`/api/v1/vms/${encodeURIComponent(name)}/definition`, { credentials: "same-origin" }).then((r) => (r.ok ? r.text() : null)).then(setDefinition, () => setDefinition(null));
+  }, [name, vm?.lastStateChange]);
+  if (!vms) return <PageSection><Spinner aria-label="Loading" /></PageSection>;
+  if (!vm) return <PageSection><Title headingLevel="h1">No VM named {name}</Title></PageSection>;
+  const select = (key: string | number) => navigate(`/ui/vms/${encodeURIComponent(name)}${key === "summary" ? "" : `/${key}`}`);
+  return (
+    <PageSection>
+      <Breadcrumb><BreadcrumbItem to="/ui/" onClick={(e) => { e.preventDefault(); navigate("/ui/"); }}>Virtual machines</BreadcrumbItem><BreadcrumbItem isActive>{name}</BreadcrumbItem></Breadcrumb>
+      <Title headingLevel="h1" style={{ margin: "12px 0" }}>{name} <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="vm-state">{vm.state}</Label></Title>
+      {can("vm.power", name) ? (
+        <div style={{ marginBottom: 16 }}>
+          {ACTIONS.map((a) => (
+            <Button key={a.action} variant={a.action === "start" ? "primary" : "secondary"} isDisabled={!a.from.includes(vm.state)} style={{ marginRight: 8 }}
+              onClick={() => void power(name, a.action).catch((e: Error) => notify(`Could not ${a.action} ${name}`, e.message))}>{a.label}</Button>
+          ))}
+        </div>
+      ) : null}
+      <Tabs activeKey={tab} onSelect={(_e, key) => select(key)} aria-label="VM sections">
+        <Tab eventKey="summary" title="Summary">
+          <DescriptionList isHorizontal style={{ marginTop: 16 }}>
+            <DescriptionListGroup><DescriptionListTerm>CPUs</DescriptionListTerm><DescriptionListDescription>{vm.cpus}</DescriptionListDescription></DescriptionListGroup>
+            <DescriptionListGroup><DescriptionListTerm>Memory</DescriptionListTerm><DescriptionListDescription>{Math.round(vm.memoryBytes / 1024 ** 2)} MiB</DescriptionListDescription></DescriptionListGroup>
+            <DescriptionListGroup><DescriptionListTerm>QEMU</DescriptionListTerm><DescriptionListDescription>{vm.pid ? `pid ${vm.pid}, ${vm.accel ?? ""}` : "not running"}</DescriptionListDescription></DescriptionListGroup>
+            <DescriptionListGroup><DescriptionListTerm>Last exit</DescriptionListTerm><DescriptionListDescription>{vm.lastExitReason ?? "-"}</DescriptionListDescription></DescriptionListGroup>
+          </DescriptionList>
+          <Title headingLevel="h2" size="md" style={{ marginTop: 16 }}>Definition</Title>
+          <CodeBlock><CodeBlockCode>{definition ?? "…"}</CodeBlockCode></CodeBlock>
+        </Tab>
+        <Tab eventKey="console" title="Console">
+          {tab === "console" ? (
+            vm.state === "running" || vm.state === "paused"
+              ? <Suspense fallback={<Spinner aria-label="Loading the console" />}><SerialConsole name={name} canType={can("vm.console.input", name)} /></Suspense>
+              : <p style={{ marginTop: 16 }}>The console is available while the VM runs.</p>
+          ) : null}
+        </Tab>
+      </Tabs>
+    </PageSection>
+  );
+}

@@ -1,0 +1,43 @@
+// Who is logged in and what they may do (GET /api/v1/me): every view and button follows this.
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
+import { api, setCsrf, whenUnauthenticated } from "../api/http";
+
+export interface Me { user: string; name: string; role: string; privileges: { host: string[]; vms: Record<string, string[]> } }
+
+interface Session {
+  me: Me | null | undefined; // undefined while loading
+  can: (privilege: string, vm?: string) => boolean;
+  login: (username: string, password: string) => Promise<void>;
+  logout: () => Promise<void>;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  useEffect(() => {
+    whenUnauthenticated(() => setMe(null));
+    api<Me>("GET", "/api/v1/me").then(setMe, () => setMe(null));
+  }, []);
+  const login = useCallback(async (username: string, password: string) => {
+    const answer = await api<Me & { csrfToken: string }>("POST", "/api/v1/login", { username, password });
+    setCsrf(answer.csrfToken);
+    setMe(answer);
+  }, []);
+  const logout = useCallback(async () => {
+    await api("POST", "/api/v1/logout", {}).catch(() => {});
+    setCsrf(null);
+    setMe(null);
+  }, []);
+  const can = useCallback((privilege: string, vm?: string) => {
+    if (!me) return false;
+    return me.privileges.host.includes(privilege) || (vm !== undefined && (me.privileges.vms[vm] ?? []).includes(privilege));
+  }, [me]);
+  return <SessionContext.Provider value={{ me, can, login, logout }}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside SessionProvider");
+  return session;
+}

@@ -1,0 +1,88 @@
+// The Host Client in Debian's Chromium (playwright-core) against a real vmctld and the demo guest.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { mkdirSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { TestHost, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
+
+const ARTIFACTS = "test-artifacts/screenshots";
+let host: TestHost;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  host = await TestHost.start();
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+});
+
+async function logIn(user: string, password: string): Promise<Page> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`https://127.0.0.1:${host.port}/`);
+  await page.getByLabel("User name").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
+  return page;
+}
+
+const stateOf = (page: Page, vm: string) => page.locator(`tr[data-vm="${vm}"] [data-testid="state"]`);
+
+describe("Host Client", () => {
+  it("log in, start a VM from the inventory, use its serial console, stop it and see every change live", async () => {
+    await host.client.createVm(guestDefinition("ui-demo", { cpus: 1 }));
+    const page = await logIn("admin", ADMIN_PASSWORD);
+    const started = Date.now();
+    await expect(stateOf(page, "ui-demo").textContent()).resolves.toBe("stopped");
+    await page.screenshot({ path: `${ARTIFACTS}/inventory.png` });
+
+    await page.getByRole("button", { name: "Start ui-demo" }).click();
+    await page.waitForFunction(() => document.querySelector('tr[data-vm="ui-demo"] [data-testid="state"]')?.textContent === "running", undefined, { timeout: 30_000 });
+
+    await page.getByRole("button", { name: "ui-demo", exact: true }).click();
+    await page.getByRole("tab", { name: "Console" }).click();
+    const terminal = page.getByTestId("serial-console");
+    await expect.poll(async () => terminal.innerText(), { timeout: 60_000 }).toContain(GUEST_READY_LINE);
+    await terminal.click();
+    await page.keyboard.type("echo hello-from-$((6*7))-browser\n");
+    await expect.poll(async () => terminal.innerText(), { timeout: 20_000 }).toContain("hello-from-42-browser");
+    await page.screenshot({ path: `${ARTIFACTS}/serial-console.png` });
+
+    await page.getByRole("link", { name: "Virtual machines" }).click();
+    await page.getByRole("button", { name: "Stop ui-demo" }).click();
+    await page.waitForFunction(() => document.querySelector('tr[data-vm="ui-demo"] [data-testid="state"]')?.textContent === "stopped", undefined, { timeout: 90_000 });
+    const tasks = page.getByTestId("tasks");
+    await expect.poll(async () => tasks.innerText(), { timeout: 10_000 }).toMatch(/vm\.stop[\s\S]*vm\.start/);
+    await page.screenshot({ path: `${ARTIFACTS}/inventory-after-stop.png`, fullPage: true });
+    expect(Date.now() - started).toBeGreaterThan(0);
+    await page.context().close();
+  });
+
+  it("a ReadOnly user sees the inventory and the console's output but no power controls, and cannot type", async () => {
+    await host.client.call("POST", "/api/v1/users", { username: "viewer", password: "viewer-password", role: "ReadOnly" });
+    await host.client.createVm(guestDefinition("ui-ro"));
+    expect((await host.cli(["start", "ui-ro"])).code).toBe(0);
+    const page = await logIn("viewer", "viewer-password");
+    await page.waitForFunction(() => document.querySelector('tr[data-vm="ui-ro"] [data-testid="state"]')?.textContent === "running");
+    expect(await page.getByRole("button", { name: /^(Start|Stop|Shut down) / }).count()).toBe(0);
+    await page.getByRole("button", { name: "ui-ro", exact: true }).click();
+    expect(await page.getByRole("button", { name: "Start" }).count()).toBe(0);
+    await page.getByRole("tab", { name: "Console" }).click();
+    const terminal = page.getByTestId("serial-console");
+    await expect.poll(async () => terminal.innerText(), { timeout: 60_000 }).toContain(GUEST_READY_LINE);
+    await expect(page.getByText("read only").count()).resolves.toBe(1);
+    await terminal.click();
+    await page.keyboard.type("echo typed-by-viewer\n");
+    await page.waitForTimeout(1500);
+    expect(await terminal.innerText()).not.toContain("typed-by-viewer");
+    await page.screenshot({ path: `${ARTIFACTS}/readonly-console.png` });
+    await page.context().close();
+    expect((await host.cli(["stop", "--force", "ui-ro"])).code).toBe(0);
+  });
+});
