@@ -46,13 +46,26 @@ describe("Host Client", () => {
     await page.waitForFunction(() => document.querySelector('tr[data-vm="ui-demo"] [data-testid="state"]')?.textContent === "running", undefined, { timeout: 30_000 });
 
     await page.getByRole("button", { name: "ui-demo", exact: true }).click();
-    await page.getByRole("tab", { name: "Console" }).click();
+    await page.getByRole("tab", { name: "Console", exact: true }).click();
     const terminal = page.getByTestId("serial-console");
     await expect.poll(async () => terminal.innerText(), { timeout: 60_000 }).toContain(GUEST_READY_LINE);
     await terminal.click();
     await page.keyboard.type("echo hello-from-$((6*7))-browser\n");
     await expect.poll(async () => terminal.innerText(), { timeout: 20_000 }).toContain("hello-from-42-browser");
     await page.screenshot({ path: `${ARTIFACTS}/serial-console.png` });
+
+    await page.getByRole("tab", { name: "Graphical console" }).click();
+    await expect.poll(async () => page.getByTestId("vnc-status").innerText(), { timeout: 20_000 }).toBe("connected");
+    // Drawn, not blank: the canvas holds more than one colour once the first frame arrived.
+    await expect.poll(async () => page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="vnc-screen"] canvas');
+      if (!canvas || canvas.width === 0) return 0;
+      const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const colours = new Set<number>();
+      for (let i = 0; i < pixels.length && colours.size < 3; i += 4 * 97) colours.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
+      return colours.size;
+    }), { timeout: 20_000 }).toBeGreaterThan(1);
+    await page.screenshot({ path: `${ARTIFACTS}/graphical-console.png` });
 
     await page.getByRole("link", { name: "Virtual machines" }).click();
     await page.getByRole("button", { name: "Stop ui-demo" }).click();
@@ -73,7 +86,7 @@ describe("Host Client", () => {
     expect(await page.getByRole("button", { name: /^(Start|Stop|Shut down) / }).count()).toBe(0);
     await page.getByRole("button", { name: "ui-ro", exact: true }).click();
     expect(await page.getByRole("button", { name: "Start" }).count()).toBe(0);
-    await page.getByRole("tab", { name: "Console" }).click();
+    await page.getByRole("tab", { name: "Console", exact: true }).click();
     const terminal = page.getByTestId("serial-console");
     await expect.poll(async () => terminal.innerText(), { timeout: 60_000 }).toContain(GUEST_READY_LINE);
     await expect(page.getByText("read only").count()).resolves.toBe(1);

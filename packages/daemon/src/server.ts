@@ -17,6 +17,7 @@ import { registerHostRoutes } from "./api/host-info.js";
 import { registerHostClient } from "./api/host-client.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { registerDisplayRoutes } from "./api/vm-display.js";
+import { registerVncRoutes } from "./api/vm-vnc.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerAuth } from "./api/auth-hooks.js";
@@ -34,7 +35,8 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
     options: {
       maxPayload: MAX_WS_MESSAGE * 2,
       // The console's binary fast path is chosen by subprotocol; without one, JSON messages.
-      handleProtocols: (offered) => (offered.has(BINARY_CONSOLE_PROTOCOL) ? BINARY_CONSOLE_PROTOCOL : offered.has(JSON_PROTOCOL) ? JSON_PROTOCOL : false),
+      // noVNC asks for "binary" on the graphical console.
+      handleProtocols: (offered) => (offered.has(BINARY_CONSOLE_PROTOCOL) ? BINARY_CONSOLE_PROTOCOL : offered.has(JSON_PROTOCOL) ? JSON_PROTOCOL : offered.has("binary") ? "binary" : false),
     },
   });
   // Idle consoles must never drop: ping every viewer, and end peers that stop answering.
@@ -65,6 +67,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerConsoleRoutes(app, host);
   registerMonitorRoutes(app, host);
   registerDisplayRoutes(app, host);
+  registerVncRoutes(app, host);
   return app;
 }
 

@@ -47,7 +47,8 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
   }
   if (isWebSocket && typeof query?.ticket === "string") {
     const vm = (request.params as { name?: string }).name ?? "";
-    const purpose = request.routeOptions.url?.endsWith("/console") ? "console" : "monitor";
+    const url = request.routeOptions.url ?? "";
+    const purpose = url.endsWith("/console") ? "console" : url.endsWith("/vnc") ? "vnc" : "monitor";
     const user = host.tickets.redeem(query.ticket, vm, purpose);
     const principal = user ? host.auth.principalFor(user, "ticket") : null;
     if (!principal) throw new VmctlError("unauthenticated", "the console ticket is unknown, expired, already used, or for another VM");

@@ -123,15 +123,15 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
   });
 
   app.post("/api/v1/vms/:name/console", {
-    schema: { summary: "A single-use ticket (30 s) for this VM's console or monitor WebSocket: ?ticket=…", params: VmNameParamsSchema, body: Type.Optional(Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal("console"), Type.Literal("monitor")])) }, { additionalProperties: false })), response: responses({ 200: Type.Object({ ticket: Type.String(), expiresAt: Type.String(), url: Type.String() }) }, 401, 403, 404) },
+    schema: { summary: "A single-use ticket (30 s) for this VM's console or monitor WebSocket: ?ticket=…", params: VmNameParamsSchema, body: Type.Optional(Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal("console"), Type.Literal("vnc"), Type.Literal("monitor")])) }, { additionalProperties: false })), response: responses({ 200: Type.Object({ ticket: Type.String(), expiresAt: Type.String(), url: Type.String() }) }, 401, 403, 404) },
   }, async (request) => {
     const principal = principalOf(request);
     const { name } = request.params as { name: string };
     host.inventory.get(name);
     if (principal.kind === "root") throw new VmctlError("bad_request", "the unix socket needs no ticket: connect to the WebSocket directly");
-    const purpose = (request.body as { purpose?: "console" | "monitor" } | undefined)?.purpose ?? "console";
+    const purpose = (request.body as { purpose?: "console" | "vnc" | "monitor" } | undefined)?.purpose ?? "console";
     const { ticket, expiresAt } = host.tickets.issue(principal.user, name, purpose);
-    return { ticket, expiresAt, url: `/ws/vms/${name}${purpose === "console" ? "/console" : ""}?ticket=${ticket}` };
+    return { ticket, expiresAt, url: `/ws/vms/${name}${purpose === "monitor" ? "" : `/${purpose}`}?ticket=${ticket}` };
   });
 
   app.get("/api/v1/audit", {

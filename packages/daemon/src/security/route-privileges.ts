@@ -37,6 +37,7 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "GET /ws/events": "event.read",
   "GET /ws/vms/:name": "vm.read",
   "GET /ws/vms/:name/console": "vm.console.view",
+  "GET /ws/vms/:name/vnc": "vm.console.view",
   "GET /api/v1/users": "user.admin",
   "POST /api/v1/users": "user.admin",
   // Changing one's own password needs no more than being logged in; the handler checks who.

@@ -9,6 +9,7 @@ import { navigate } from "../../state/router";
 import { ACTIONS, STATE_COLOR, power } from "./power";
 
 const SerialConsole = lazy(() => import("../console/SerialConsole"));
+const GraphicalConsole = lazy(() => import("../console/GraphicalConsole"));
 
 export function VmView({ name, tab }: { name: string; tab: string }) {
   const { vms } = useHostData();
@@ -50,6 +51,13 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
             vm.state === "running" || vm.state === "paused"
               ? <Suspense fallback={<Spinner aria-label="Loading the console" />}><SerialConsole name={name} canType={can("vm.console.input", name)} /></Suspense>
               : <p style={{ marginTop: 16 }}>The console is available while the VM runs.</p>
+          ) : null}
+        </Tab>
+        <Tab eventKey="display" title="Graphical console">
+          {tab === "display" ? (
+            vm.state === "running" || vm.state === "paused"
+              ? <Suspense fallback={<Spinner aria-label="Loading the graphical console" />}><GraphicalConsole name={name} canType={can("vm.console.input", name)} /></Suspense>
+              : <p style={{ marginTop: 16 }}>The display is available while the VM runs.</p>
           ) : null}
         </Tab>
       </Tabs>
