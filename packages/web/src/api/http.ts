@@ -5,7 +5,7 @@ import type { ErrorBody } from "@vmctl/api-types";
 const CSRF_KEY = "vmctl.csrf";
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
     super(message);
   }
 }
@@ -36,7 +36,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!response.ok) {
     const error = (parsed as ErrorBody | undefined)?.error;
     if (response.status === 401 && path !== "/api/v1/login") onUnauthenticated();
-    throw new ApiError(response.status, error?.code ?? "error", error?.message ?? `HTTP ${response.status}`);
+    throw new ApiError(response.status, error?.code ?? "error", error?.message ?? `HTTP ${response.status}`, error?.details);
   }
   return parsed as T;
 }

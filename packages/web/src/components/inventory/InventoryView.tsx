@@ -7,6 +7,7 @@ import { useSession } from "../../state/session";
 import { useNotify } from "../../state/notify";
 import { navigate } from "../../state/router";
 import { ACTIONS, STATE_COLOR, power } from "../vm/power";
+import { CreateVmWizard } from "../create/CreateVmWizard";
 
 function size(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 ? 1 : 0)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
@@ -24,6 +25,7 @@ export function InventoryView() {
   const notify = useNotify();
   const [filter, setFilter] = useState("");
   const [stateFilter, setStateFilter] = useState<"all" | "running" | "stopped">("all");
+  const [creating, setCreating] = useState(false);
   const shown = useMemo(() => (vms ?? []).filter((vm) => vm.name.includes(filter) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running"))), [vms, filter, stateFilter]);
   const act = (name: string, action: string) => power(name, action).catch((e: Error) => notify(`Could not ${action} ${name}`, e.message));
   return (
@@ -37,8 +39,10 @@ export function InventoryView() {
               {(["all", "running", "stopped"] as const).map((s) => <ToggleGroupItem key={s} text={s === "stopped" ? "not running" : s} isSelected={stateFilter === s} onChange={() => setStateFilter(s)} />)}
             </ToggleGroup>
           </ToolbarItem>
+          {can("vm.create") ? <ToolbarItem align={{ default: "alignEnd" }}><Button variant="primary" onClick={() => setCreating(true)}>Create VM</Button></ToolbarItem> : null}
         </ToolbarContent>
       </Toolbar>
+      {creating ? <CreateVmWizard onClose={() => setCreating(false)} /> : null}
       {error && !vms ? <EmptyState titleText="vmctld is unreachable" headingLevel="h2"><EmptyStateBody>{error}. Retrying as soon as it answers.</EmptyStateBody></EmptyState>
         : !vms ? <Spinner aria-label="Loading VMs" />
         : shown.length === 0 ? <EmptyState titleText={vms.length ? "No VM matches" : "No VMs yet"} headingLevel="h2"><EmptyStateBody>{vms.length ? "Change the filter." : "Create one with `vmctl create` or the API."}</EmptyStateBody></EmptyState>
