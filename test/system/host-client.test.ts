@@ -84,13 +84,46 @@ describe("Host Client", () => {
     }), { timeout: 20_000 }).toBeGreaterThan(1);
     await page.screenshot({ path: `${ARTIFACTS}/graphical-console.png` });
 
-    await page.getByRole("link", { name: "Virtual machines" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Virtual machines" }).click();
     await page.getByRole("button", { name: "Stop ui-demo" }).click();
     await page.waitForFunction(() => document.querySelector('tr[data-vm="ui-demo"] [data-testid="state"]')?.textContent === "stopped", undefined, { timeout: 90_000 });
     const tasks = page.getByTestId("tasks");
     await expect.poll(async () => tasks.innerText(), { timeout: 10_000 }).toMatch(/vm\.stop[\s\S]*vm\.start/);
     await page.screenshot({ path: `${ARTIFACTS}/inventory-after-stop.png`, fullPage: true });
     await page.context().close();
+  });
+
+  it("host, events and administration pages; the first load stays small and quick", async () => {
+    const page = await logIn("admin", ADMIN_PASSWORD);
+    await page.getByRole("link", { name: "Host" }).click();
+    await page.getByText("Accelerator").waitFor();
+    expect(await page.getByRole("main").innerText()).toMatch(/(TCG|KVM)/);
+    await page.screenshot({ path: `${ARTIFACTS}/host.png` });
+    await page.getByRole("link", { name: "Events" }).click();
+    await expect.poll(async () => page.getByTestId("events").innerText()).toContain("vm.created");
+    await page.getByRole("link", { name: "Administration" }).click();
+    await page.getByRole("tab", { name: "Audit log" }).click();
+    await expect.poll(async () => page.getByTestId("audit").innerText()).toContain("POST /api/v1/login");
+    await page.screenshot({ path: `${ARTIFACTS}/admin-audit.png` });
+    await page.context().close();
+
+    // First load: the login page of a fresh browser, its bytes (gzip) and when it answers input.
+    const fresh = await browser.newContext({ ignoreHTTPSErrors: true });
+    const first = await fresh.newPage();
+    const transferred: string[] = [];
+    first.on("response", (r) => { if (r.url().includes("/ui/")) transferred.push(new URL(r.url()).pathname); });
+    const t0 = Date.now();
+    await first.goto(`https://127.0.0.1:${host.port}/ui/`);
+    await first.getByLabel("User name").waitFor();
+    const interactiveMs = Date.now() - t0;
+    const { gzipSync } = await import("node:zlib");
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const dist = `${import.meta.dirname}/../../packages/web/dist`;
+    const gzipBytes = transferred.filter((p) => /\.(js|css|html)$/.test(p) || p.endsWith("/ui/")).reduce((sum, p) => sum + gzipSync(readFileSync(p.endsWith("/ui/") ? `${dist}/index.html` : `${dist}${p.slice(3)}`)).length, 0);
+    expect(transferred.some((p) => /SerialConsole|GraphicalConsole/.test(p))).toBe(false); // consoles load only when opened
+    writeFileSync(`${ARTIFACTS}/../ui-first-load.json`, JSON.stringify({ files: transferred, gzipBytes, interactiveMs }, null, 2));
+    process.stdout.write(`Host Client first load: ${(gzipBytes / 1024).toFixed(0)} KiB gzip, login form usable after ${interactiveMs} ms\n`);
+    await fresh.close();
   });
 
   it("a ReadOnly user sees the inventory and the console's output but no power controls, and cannot type", async () => {

@@ -11,6 +11,9 @@ import { LoginView } from "./components/login/LoginView";
 import { AppShell } from "./components/shell/AppShell";
 import { InventoryView } from "./components/inventory/InventoryView";
 import { VmView } from "./components/vm/VmView";
+import { HostView } from "./components/host/HostView";
+import { EventsView } from "./components/events/EventsView";
+import { AdminView } from "./components/admin/AdminView";
 
 function App() {
   const { me } = useSession();
@@ -19,7 +22,13 @@ function App() {
   if (me === null) return <LoginView />;
   return (
     <HostDataProvider>
-      <AppShell>{route.page === "vm" ? <VmView name={route.name} tab={route.tab} /> : <InventoryView />}</AppShell>
+      <AppShell>
+        {route.page === "vm" ? <VmView name={route.name} tab={route.tab} />
+          : route.page === "host" ? <HostView />
+          : route.page === "events" ? <EventsView />
+          : route.page === "admin" ? <AdminView />
+          : <InventoryView />}
+      </AppShell>
     </HostDataProvider>
   );
 }

@@ -5,16 +5,20 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 
+/** The single-page app's own pages: a reload or a shared link on any of them serves the app. */
+export const UI_PAGES = ["/ui/vms/*", "/ui/host", "/ui/events", "/ui/admin"];
+
 export const UI_DIR = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
 export async function registerHostClient(app: FastifyInstance): Promise<void> {
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/ui/"));
   if (!existsSync(UI_DIR)) {
-    app.get("/ui/*", { schema: { hide: true } }, async (_request, reply) => reply.status(503).type("text/plain").send("The Host Client is not built: run `npm run build` (npm start does it).\n"));
-    app.get("/ui/vms/*", { schema: { hide: true } }, async (_request, reply) => reply.status(503).type("text/plain").send("The Host Client is not built.\n"));
+    for (const url of ["/ui/*", ...UI_PAGES]) {
+      app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.status(503).type("text/plain").send("The Host Client is not built: run `npm run build` (npm start does it).\n"));
+    }
     return;
   }
   await app.register(fastifyStatic, { root: UI_DIR, prefix: "/ui/", index: "index.html", schemaHide: true, cacheControl: true, maxAge: "1h" });
-  // Deep links (/ui/vms/web01/console) are pages of the single-page app.
-  app.get("/ui/vms/*", { schema: { hide: true } }, async (_request, reply) => reply.sendFile("index.html"));
+  // Deep links (/ui/vms/web01/console, /ui/host) are pages of the single-page app.
+  for (const url of UI_PAGES) app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.sendFile("index.html"));
 }

@@ -1,13 +1,31 @@
 // The frame: masthead with the host's name, the user and logout; the page; the tasks panel below.
 import type { ReactNode } from "react";
-import { Button, Label, Masthead, MastheadBrand, MastheadContent, MastheadMain, Page, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
+import { Button, Label, Masthead, MastheadBrand, MastheadContent, MastheadMain, Nav, NavItem, NavList, Page, PageSidebar, PageSidebarBody, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import { useSession } from "../../state/session";
 import { useHostData } from "../../state/host-data";
-import { navigate } from "../../state/router";
+import { navigate, useRoute } from "../../state/router";
 import { TasksPanel } from "../tasks/TasksPanel";
 
 export function AppShell({ children }: { children: ReactNode }) {
-  const { me, logout } = useSession();
+  const { me, logout, can } = useSession();
+  const route = useRoute();
+  const link = (path: string, label: string, active: boolean) => (
+    <NavItem isActive={active} to={path} onClick={(e) => { e.preventDefault(); navigate(path); }}>{label}</NavItem>
+  );
+  const sidebar = (
+    <PageSidebar>
+      <PageSidebarBody>
+        <Nav aria-label="Sections">
+          <NavList>
+            {link("/ui/", "Virtual machines", route.page === "inventory" || route.page === "vm")}
+            {link("/ui/host", "Host", route.page === "host")}
+            {link("/ui/events", "Events", route.page === "events")}
+            {can("user.admin") || can("audit.read") || can("token.own") ? link("/ui/admin", "Administration", route.page === "admin") : null}
+          </NavList>
+        </Nav>
+      </PageSidebarBody>
+    </PageSidebar>
+  );
   const { connected } = useHostData();
   const masthead = (
     <Masthead>
@@ -28,7 +46,7 @@ export function AppShell({ children }: { children: ReactNode }) {
     </Masthead>
   );
   return (
-    <Page masthead={masthead}>
+    <Page masthead={masthead} sidebar={sidebar}>
       <div style={{ display: "flex", flexDirection: "column", minHeight: "calc(100vh - 80px)" }}>
         <div style={{ flex: 1 }}>{children}</div>
         <TasksPanel />
