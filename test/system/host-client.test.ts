@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from "vitest";
 import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { TestHost, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
+import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
 
 const ARTIFACTS = "test-artifacts/screenshots";
 let host: TestHost;
@@ -63,6 +63,10 @@ describe("Host Client", () => {
     await page.getByRole("heading", { name: /^ui-demo/ }).waitFor();
     await expect.poll(async () => page.getByTestId("vm-state").innerText(), { timeout: 30_000 }).toBe("running");
 
+    // Live, measured figures on the summary.
+    await expect.poll(async () => page.getByTestId("metrics").innerText(), { timeout: 20_000 }).toMatch(/Memory[\s\S]*MiB of 256 MiB/);
+    await page.screenshot({ path: `${ARTIFACTS}/vm-page.png` });
+
     await page.getByRole("tab", { name: "Console", exact: true }).click();
     const terminal = page.getByTestId("serial-console");
     await expect.poll(async () => terminal.innerText(), { timeout: 60_000 }).toContain(GUEST_READY_LINE);
@@ -90,6 +94,33 @@ describe("Host Client", () => {
     const tasks = page.getByTestId("tasks");
     await expect.poll(async () => tasks.innerText(), { timeout: 10_000 }).toMatch(/vm\.stop[\s\S]*vm\.start/);
     await page.screenshot({ path: `${ARTIFACTS}/inventory-after-stop.png`, fullPage: true });
+
+    // Bulk actions on a selection go through the batch endpoint.
+    await page.locator('tr[data-vm="ui-demo"] input[type=checkbox]').check();
+    await page.locator('tr[data-vm="ui-other"] input[type=checkbox]').check();
+    await page.getByRole("button", { name: "Start 2 selected" }).click();
+    await page.waitForFunction(() => ["ui-demo", "ui-other"].every((vm) => document.querySelector(`tr[data-vm="${vm}"] [data-testid="state"]`)?.textContent === "running"), undefined, { timeout: 30_000 });
+    await expect.poll(async () => tasks.innerText(), { timeout: 10_000 }).toContain("vms.batch");
+    // A graceful stop needs a guest that listens for the power button: wait until both have booted.
+    for (const vm of ["ui-demo", "ui-other"]) {
+      const reader = await ConsoleReader.open(host.client, vm);
+      await reader.waitFor(GUEST_READY_LINE);
+      reader.close();
+    }
+    await page.locator('tr[data-vm="ui-demo"] input[type=checkbox]').check();
+    await page.locator('tr[data-vm="ui-other"] input[type=checkbox]').check();
+    await page.getByRole("button", { name: "Stop 2 selected" }).click();
+    await page.waitForFunction(() => ["ui-demo", "ui-other"].every((vm) => document.querySelector(`tr[data-vm="${vm}"] [data-testid="state"]`)?.textContent === "stopped"), undefined, { timeout: 90_000 });
+
+    // The definition editor saves with If-Match and the inventory shows the change.
+    await page.getByRole("button", { name: "ui-other", exact: true }).click();
+    await page.getByRole("tab", { name: "Edit definition" }).click();
+    const editor = page.getByLabel("Definition (TOML)");
+    await editor.fill((await editor.inputValue()).replace('memory = "256MiB"', 'memory = "320MiB"'));
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved.").waitFor();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Virtual machines" }).click();
+    await expect.poll(async () => page.locator('tr[data-vm="ui-other"]').innerText()).toContain("320 MiB");
     await page.context().close();
   });
 

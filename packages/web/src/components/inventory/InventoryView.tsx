@@ -1,8 +1,9 @@
 // The inventory: every VM with its state, size and uptime, filter by name and state, power actions.
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Button, EmptyState, EmptyStateBody, Label, PageSection, SearchInput, Spinner, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { useHostData } from "../../state/host-data";
+import { api } from "../../api/http";
 import { useSession } from "../../state/session";
 import { useNotify } from "../../state/notify";
 import { navigate } from "../../state/router";
@@ -26,6 +27,15 @@ export function InventoryView() {
   const [filter, setFilter] = useState("");
   const [stateFilter, setStateFilter] = useState<"all" | "running" | "stopped">("all");
   const [creating, setCreating] = useState(false);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [tick, setTick] = useState(0);
+  // Thumbnails of running screens refresh every ten seconds.
+  useEffect(() => { const timer = window.setInterval(() => setTick((t) => t + 1), 10_000); return () => window.clearInterval(timer); }, []);
+  const toggle = (name: string, on: boolean) => setSelected((s) => { const next = new Set(s); if (on) next.add(name); else next.delete(name); return next; });
+  const bulk = (action: string) => {
+    const names = [...selected];
+    api("POST", "/api/v1/vms:batch", { action, names }).then(() => setSelected(new Set()), (e: Error) => notify(`Could not ${action} ${names.length} VMs`, e.message));
+  };
   const shown = useMemo(() => (vms ?? []).filter((vm) => vm.name.includes(filter) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running"))), [vms, filter, stateFilter]);
   const act = (name: string, action: string) => power(name, action).catch((e: Error) => notify(`Could not ${action} ${name}`, e.message));
   return (
@@ -39,6 +49,12 @@ export function InventoryView() {
               {(["all", "running", "stopped"] as const).map((s) => <ToggleGroupItem key={s} text={s === "stopped" ? "not running" : s} isSelected={stateFilter === s} onChange={() => setStateFilter(s)} />)}
             </ToggleGroup>
           </ToolbarItem>
+          {can("vm.power") && selected.size > 0 ? (
+            <ToolbarItem>
+              <Button variant="secondary" onClick={() => bulk("start")} style={{ marginRight: 8 }}>Start {selected.size} selected</Button>
+              <Button variant="secondary" onClick={() => bulk("stop")}>Stop {selected.size} selected</Button>
+            </ToolbarItem>
+          ) : null}
           {can("vm.create") ? <ToolbarItem align={{ default: "alignEnd" }}><Button variant="primary" onClick={() => setCreating(true)}>Create VM</Button></ToolbarItem> : null}
         </ToolbarContent>
       </Toolbar>
@@ -48,10 +64,14 @@ export function InventoryView() {
         : shown.length === 0 ? <EmptyState titleText={vms.length ? "No VM matches" : "No VMs yet"} headingLevel="h2"><EmptyStateBody>{vms.length ? "Change the filter." : "Create one with `vmctl create` or the API."}</EmptyStateBody></EmptyState>
         : (
           <Table aria-label="Virtual machines" data-testid="inventory">
-            <Thead><Tr><Th>Name</Th><Th>State</Th><Th>CPUs</Th><Th>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" /></Tr></Thead>
+            <Thead><Tr>{can("vm.power") ? <Th screenReaderText="Select" /> : null}<Th screenReaderText="Screen" /><Th>Name</Th><Th>State</Th><Th>CPUs</Th><Th>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" /></Tr></Thead>
             <Tbody>
-              {shown.map((vm) => (
+              {shown.map((vm, rowIndex) => (
                 <Tr key={vm.name} data-vm={vm.name}>
+                  {can("vm.power") ? <Td select={{ rowIndex, onSelect: (_e, on) => toggle(vm.name, on), isSelected: selected.has(vm.name) }} /> : null}
+                  <Td dataLabel="Screen" style={{ width: 96 }}>
+                    {vm.state === "running" ? <img src={`/api/v1/vms/${encodeURIComponent(vm.name)}/screenshot?t=${tick}`} alt={`${vm.name} screen`} width={80} height={50} style={{ background: "#151515", objectFit: "contain" }} onError={(e) => { (e.target as HTMLImageElement).style.visibility = "hidden"; }} /> : <div style={{ width: 80, height: 50, background: "#e0e0e0" }} />}
+                  </Td>
                   <Td dataLabel="Name"><Button variant="link" isInline onClick={() => navigate(`/ui/vms/${encodeURIComponent(vm.name)}`)}>{vm.name}</Button>{vm.definitionError ? <Label color="red" isCompact> invalid definition</Label> : null}</Td>
                   <Td dataLabel="State"><Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label></Td>
                   <Td dataLabel="CPUs">{vm.cpus}</Td>

@@ -7,6 +7,8 @@ import { useSession } from "../../state/session";
 import { useNotify } from "../../state/notify";
 import { navigate } from "../../state/router";
 import { ACTIONS, STATE_COLOR, power } from "./power";
+import { VmMetricsPanel } from "./VmMetricsPanel";
+import { DefinitionEditor } from "./DefinitionEditor";
 
 const SerialConsole = lazy(() => import("../console/SerialConsole"));
 const GraphicalConsole = lazy(() => import("../console/GraphicalConsole"));
@@ -43,8 +45,12 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
             <DescriptionListGroup><DescriptionListTerm>QEMU</DescriptionListTerm><DescriptionListDescription>{vm.pid ? `pid ${vm.pid}, ${vm.accel ?? ""}` : "not running"}</DescriptionListDescription></DescriptionListGroup>
             <DescriptionListGroup><DescriptionListTerm>Last exit</DescriptionListTerm><DescriptionListDescription>{vm.lastExitReason ?? "-"}</DescriptionListDescription></DescriptionListGroup>
           </DescriptionList>
+          <VmMetricsPanel name={name} running={vm.state === "running" || vm.state === "paused"} />
           <Title headingLevel="h2" size="md" style={{ marginTop: 16 }}>Definition</Title>
           <CodeBlock><CodeBlockCode>{definition ?? "…"}</CodeBlockCode></CodeBlock>
+        </Tab>
+        <Tab eventKey="definition" title="Edit definition">
+          {tab === "definition" ? <DefinitionEditor name={name} canEdit={can("vm.edit", name)} /> : null}
         </Tab>
         <Tab eventKey="console" title="Console">
           {tab === "console" ? (

@@ -1,0 +1,33 @@
+// useVMWebSocket: a VM's status and live metrics from /ws/vms/:name (a single-use ticket opens it).
+import { useEffect, useState } from "react";
+import { api, wsUrl } from "./http";
+
+export interface VmMetrics {
+  cpu?: { utilization: number };
+  memory?: { used: number; total: number; source: string };
+  network?: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+  disk?: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
+}
+
+export function useVMWebSocket(name: string, running: boolean): { metrics: VmMetrics | null; history: number[] } {
+  const [metrics, setMetrics] = useState<VmMetrics | null>(null);
+  const [history, setHistory] = useState<number[]>([]);
+  useEffect(() => {
+    if (!running) { setMetrics(null); return; }
+    let socket: WebSocket | undefined;
+    let stopped = false;
+    void api<{ url: string }>("POST", `/api/v1/vms/${encodeURIComponent(name)}/console`, { purpose: "monitor" }).then(({ url }) => {
+      if (stopped) return;
+      socket = new WebSocket(wsUrl(url));
+      socket.onmessage = (message) => {
+        const parsed = JSON.parse(String(message.data)) as { type: string; data: VmMetrics };
+        if (parsed.type !== "metrics") return;
+        setMetrics(parsed.data);
+        const cpu = parsed.data.cpu?.utilization;
+        if (cpu !== undefined) setHistory((h) => [...h.slice(-59), cpu]);
+      };
+    }, () => {});
+    return () => { stopped = true; socket?.close(); };
+  }, [name, running]);
+  return { metrics, history };
+}
