@@ -175,6 +175,9 @@ describe("Host Client", () => {
     await page.waitForTimeout(1500);
     expect(await terminal.innerText()).not.toContain("typed-by-viewer");
     await page.screenshot({ path: `${ARTIFACTS}/readonly-console.png` });
+    // The console in its own window shows the same shared console.
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByRole("button", { name: "Open in its own window" }).click()]);
+    await expect.poll(async () => popup.getByTestId("serial-console").innerText(), { timeout: 30_000 }).toContain(GUEST_READY_LINE);
     await page.context().close();
     expect((await host.cli(["stop", "--force", "ui-ro"])).code).toBe(0);
   });

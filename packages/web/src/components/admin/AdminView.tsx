@@ -20,6 +20,7 @@ export function AdminView() {
   const [audit, setAudit] = useState<AuditEntry[]>([]);
   const [auditUser, setAuditUser] = useState("");
   const [draft, setDraft] = useState({ username: "", password: "", role: "ReadOnly" });
+  const [grant, setGrant] = useState({ user: "", vm: "", role: "Operator" });
   const load = () => {
     if (can("user.admin")) api<{ users: User[] }>("GET", "/api/v1/users").then((a) => setUsers(a.users), () => {});
     api<{ roles: Array<{ name: string }> }>("GET", "/api/v1/roles").then((a) => setRoles(a.roles.map((r) => r.name)), () => {});
@@ -52,6 +53,15 @@ export function AdminView() {
                 ))}
               </Tbody>
             </Table>
+            <Title headingLevel="h2" size="md" style={{ marginTop: 16 }}>Grant a role on one VM</Title>
+            <Form isHorizontal style={{ maxWidth: 560 }} onSubmit={(e) => { e.preventDefault(); void act("grant the role", api("PUT", `/api/v1/users/${encodeURIComponent(grant.user)}/grants/${encodeURIComponent(grant.vm)}`, { role: grant.role })); }}>
+              <FormGroup label="User" fieldId="grant-user"><TextInput id="grant-user" value={grant.user} onChange={(_e, v) => setGrant({ ...grant, user: v })} /></FormGroup>
+              <FormGroup label="VM" fieldId="grant-vm"><TextInput id="grant-vm" value={grant.vm} onChange={(_e, v) => setGrant({ ...grant, vm: v })} /></FormGroup>
+              <FormGroup label="Role" fieldId="grant-role">
+                <FormSelect id="grant-role" value={grant.role} onChange={(_e, v) => setGrant({ ...grant, role: v })}>{roles.map((r) => <FormSelectOption key={r} value={r} label={r} />)}</FormSelect>
+              </FormGroup>
+              <Button type="submit" isDisabled={!grant.user || !grant.vm}>Grant</Button>
+            </Form>
             <Title headingLevel="h2" size="md" style={{ marginTop: 16 }}>New user</Title>
             <Form isHorizontal style={{ maxWidth: 560 }} onSubmit={(e) => { e.preventDefault(); void act("create the user", api("POST", "/api/v1/users", draft).then(() => setDraft({ username: "", password: "", role: "ReadOnly" }))); }}>
               <FormGroup label="User name" fieldId="new-user"><TextInput id="new-user" value={draft.username} onChange={(_e, v) => setDraft({ ...draft, username: v })} /></FormGroup>

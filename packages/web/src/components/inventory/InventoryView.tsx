@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { Button, EmptyState, EmptyStateBody, Label, PageSection, SearchInput, Spinner, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
+import type { VmSummary } from "@vmctl/api-types";
 import { useHostData } from "../../state/host-data";
 import { api } from "../../api/http";
 import { useSession } from "../../state/session";
@@ -36,7 +37,15 @@ export function InventoryView() {
     const names = [...selected];
     api("POST", "/api/v1/vms:batch", { action, names }).then(() => setSelected(new Set()), (e: Error) => notify(`Could not ${action} ${names.length} VMs`, e.message));
   };
-  const shown = useMemo(() => (vms ?? []).filter((vm) => vm.name.includes(filter) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running"))), [vms, filter, stateFilter]);
+  const [sort, setSort] = useState<{ index: number; direction: "asc" | "desc" }>({ index: 0, direction: "asc" });
+  const sortKeys = [(vm: VmSummary) => vm.name, (vm: VmSummary) => vm.state, (vm: VmSummary) => vm.cpus, (vm: VmSummary) => vm.memoryBytes];
+  const shown = useMemo(() => {
+    const key = sortKeys[sort.index]!;
+    const list = (vms ?? []).filter((vm) => vm.name.includes(filter) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running")));
+    list.sort((a, b) => { const x = key(a); const y = key(b); return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * (sort.direction === "asc" ? 1 : -1); });
+    return list;
+  }, [vms, filter, stateFilter, sort]);
+  const sortBy = (index: number) => ({ sortBy: { index: sort.index, direction: sort.direction }, onSort: (_e: unknown, i: number, direction: "asc" | "desc") => setSort({ index: i, direction }), columnIndex: index });
   const act = (name: string, action: string) => power(name, action).catch((e: Error) => notify(`Could not ${action} ${name}`, e.message));
   return (
     <PageSection>
@@ -64,7 +73,7 @@ export function InventoryView() {
         : shown.length === 0 ? <EmptyState titleText={vms.length ? "No VM matches" : "No VMs yet"} headingLevel="h2"><EmptyStateBody>{vms.length ? "Change the filter." : "Create one with `vmctl create` or the API."}</EmptyStateBody></EmptyState>
         : (
           <Table aria-label="Virtual machines" data-testid="inventory">
-            <Thead><Tr>{can("vm.power") ? <Th screenReaderText="Select" /> : null}<Th screenReaderText="Screen" /><Th>Name</Th><Th>State</Th><Th>CPUs</Th><Th>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" /></Tr></Thead>
+            <Thead><Tr>{can("vm.power") ? <Th screenReaderText="Select" /> : null}<Th screenReaderText="Screen" /><Th sort={sortBy(0)}>Name</Th><Th sort={sortBy(1)}>State</Th><Th sort={sortBy(2)}>CPUs</Th><Th sort={sortBy(3)}>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" /></Tr></Thead>
             <Tbody>
               {shown.map((vm, rowIndex) => (
                 <Tr key={vm.name} data-vm={vm.name}>

@@ -53,6 +53,7 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
           {tab === "definition" ? <DefinitionEditor name={name} canEdit={can("vm.edit", name)} /> : null}
         </Tab>
         <Tab eventKey="console" title="Console">
+          {tab === "console" ? <Button variant="link" isInline style={{ marginTop: 12 }} onClick={() => window.open(`/ui/vms/${encodeURIComponent(name)}/console?window=1`, `console-${name}`, "width=900,height=560")}>Open in its own window</Button> : null}
           {tab === "console" ? (
             vm.state === "running" || vm.state === "paused"
               ? <Suspense fallback={<Spinner aria-label="Loading the console" />}><SerialConsole name={name} canType={can("vm.console.input", name)} /></Suspense>
