@@ -57,7 +57,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <Modal variant={ModalVariant.large} isOpen onClose={onClose} aria-label="Create a virtual machine">
+    <Modal variant={ModalVariant.large} isOpen aria-label="Create a virtual machine" onEscapePress={onClose}>
       <Wizard title="Create a virtual machine" onClose={onClose} height={560}>
         <WizardStep name="Name and size" id="general">
           <Form>
