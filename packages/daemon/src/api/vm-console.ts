@@ -6,16 +6,12 @@ import type { FastifyInstance } from "fastify";
 import { VmNameParamsSchema } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import { can } from "../security/principal.js";
-import { parseClientMessage, send, sendError, overRateLimit, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
+import { parseClientMessage, send, sendError, overRateLimit, closedForUnknownVm, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
 
 export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
   app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
     const { name } = request.params as { name: string };
-    if (!host.inventory.has(name)) {
-      sendError(socket, "vm_not_found", `no VM named "${name}"`);
-      socket.close(4404, "vm not found");
-      return;
-    }
+    if (closedForUnknownVm(socket, host.inventory.has(name), name)) return;
     const rt = host.runtimes.get(name);
     const serial = rt.console;
     if (!serial) {

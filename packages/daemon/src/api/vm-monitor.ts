@@ -6,7 +6,7 @@ import type { WebSocket } from "ws";
 import { VmNameParamsSchema, VmctlError, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import { MetricsSampler } from "../domain/vm-metrics.js";
-import { parseClientMessage, send, sendError, wsTimestamp } from "./ws-message.js";
+import { parseClientMessage, send, sendError, wsTimestamp, closedForUnknownVm } from "./ws-message.js";
 import { userOf } from "./request-user.js";
 import { can, type Principal } from "../security/principal.js";
 
@@ -28,11 +28,7 @@ export function protocolStatus(state: VmState): "running" | "stopped" | "paused"
 export function registerMonitorRoutes(app: FastifyInstance, host: Host): void {
   app.get("/ws/vms/:name", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
     const { name } = request.params as { name: string };
-    if (!host.inventory.has(name)) {
-      sendError(socket, "vm_not_found", `no VM named "${name}"`);
-      socket.close(4404, "vm not found");
-      return;
-    }
+    if (closedForUnknownVm(socket, host.inventory.has(name), name)) return;
     const user = userOf(request);
     const sendStatus = () => {
       const rt = host.runtimes.get(name);

@@ -79,3 +79,11 @@ export function parseClientMessage(socket: WebSocket, raw: Buffer | ArrayBuffer 
   }
   return { type: m.type, data: m.data as Record<string, unknown> };
 }
+
+/** Ends a VM WebSocket for a VM that does not exist (close code 4404); true when it did so. */
+export function closedForUnknownVm(socket: WebSocket, known: boolean, name: string): boolean {
+  if (known) return false;
+  sendError(socket, "vm_not_found", `no VM named "${name}"`);
+  socket.close(4404, "vm not found");
+  return true;
+}
