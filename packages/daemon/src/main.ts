@@ -40,6 +40,11 @@ async function main(): Promise<void> {
     await rm(pidfile, { force: true });
     process.exit(0);
   };
+  // Diagnostics: SIGUSR2 writes vmctld's memory use (after a full GC when run with --expose-gc).
+  process.on("SIGUSR2", () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    void writeFile(join(home, "vmctld-memory.json"), `${JSON.stringify({ time: new Date().toISOString(), ...process.memoryUsage() })}\n`);
+  });
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
