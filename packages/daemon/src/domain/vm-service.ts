@@ -63,7 +63,8 @@ export class VmService {
       def = validateDefinition(request.json);
       text = definitionToToml(request.json as Parameters<typeof definitionToToml>[0]);
     }
-    if (this.inventory.has(def.name) || this.inventory.list().some((e) => e.name === def.name)) {
+    this.inventory.scan(true); // a VM folder made by hand since the last look counts too
+    if (this.inventory.has(def.name)) {
       throw new VmctlError("vm_exists", `a VM named "${def.name}" already exists; choose another name or \`vmctl destroy ${def.name}\` first`);
     }
     const dir = join(this.datastores.root(datastore), def.name);

@@ -1,6 +1,6 @@
 // A VM's page: state and power buttons as the state machine and the user's privileges allow,
 // its definition, and the serial console (loaded only when its tab opens).
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { Breadcrumb, BreadcrumbItem, Button, CodeBlock, CodeBlockCode, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Label, PageSection, Spinner, Tab, Tabs, Title } from "@patternfly/react-core";
 import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
@@ -13,6 +13,12 @@ import { DefinitionEditor } from "./DefinitionEditor";
 const SerialConsole = lazy(() => import("../console/SerialConsole"));
 const GraphicalConsole = lazy(() => import("../console/GraphicalConsole"));
 
+/** A console exists only while QEMU runs; its code loads when first shown. */
+function WhileRunning({ running, what, label, children }: { running: boolean; what: string; label: string; children: ReactNode }) {
+  if (!running) return <p style={{ marginTop: 16 }}>{what} is available while the VM runs.</p>;
+  return <Suspense fallback={<Spinner aria-label={label} />}>{children}</Suspense>;
+}
+
 export function VmView({ name, tab }: { name: string; tab: string }) {
   const { vms } = useHostData();
   const { can } = useSession();
@@ -24,6 +30,7 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
   }, [name, vm?.lastStateChange]);
   if (!vms) return <PageSection><Spinner aria-label="Loading" /></PageSection>;
   if (!vm) return <PageSection><Title headingLevel="h1">No VM named {name}</Title></PageSection>;
+  const hasQemu = vm.state === "running" || vm.state === "paused";
   const select = (key: string | number) => navigate(`/ui/vms/${encodeURIComponent(name)}${key === "summary" ? "" : `/${key}`}`);
   return (
     <PageSection>
@@ -45,7 +52,7 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
             <DescriptionListGroup><DescriptionListTerm>QEMU</DescriptionListTerm><DescriptionListDescription>{vm.pid ? `pid ${vm.pid}, ${vm.accel ?? ""}` : "not running"}</DescriptionListDescription></DescriptionListGroup>
             <DescriptionListGroup><DescriptionListTerm>Last exit</DescriptionListTerm><DescriptionListDescription>{vm.lastExitReason ?? "-"}</DescriptionListDescription></DescriptionListGroup>
           </DescriptionList>
-          <VmMetricsPanel name={name} running={vm.state === "running" || vm.state === "paused"} />
+          <VmMetricsPanel name={name} running={hasQemu} />
           <Title headingLevel="h2" size="md" style={{ marginTop: 16 }}>Definition</Title>
           <CodeBlock><CodeBlockCode>{definition ?? "…"}</CodeBlockCode></CodeBlock>
         </Tab>
@@ -54,18 +61,10 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
         </Tab>
         <Tab eventKey="console" title="Console">
           {tab === "console" ? <Button variant="link" isInline style={{ marginTop: 12 }} onClick={() => window.open(`/ui/vms/${encodeURIComponent(name)}/console?window=1`, `console-${name}`, "width=900,height=560")}>Open in its own window</Button> : null}
-          {tab === "console" ? (
-            vm.state === "running" || vm.state === "paused"
-              ? <Suspense fallback={<Spinner aria-label="Loading the console" />}><SerialConsole name={name} canType={can("vm.console.input", name)} /></Suspense>
-              : <p style={{ marginTop: 16 }}>The console is available while the VM runs.</p>
-          ) : null}
+          {tab === "console" ? <WhileRunning running={hasQemu} what="The console" label="Loading the console"><SerialConsole name={name} canType={can("vm.console.input", name)} /></WhileRunning> : null}
         </Tab>
         <Tab eventKey="display" title="Graphical console">
-          {tab === "display" ? (
-            vm.state === "running" || vm.state === "paused"
-              ? <Suspense fallback={<Spinner aria-label="Loading the graphical console" />}><GraphicalConsole name={name} canType={can("vm.console.input", name)} /></Suspense>
-              : <p style={{ marginTop: 16 }}>The display is available while the VM runs.</p>
-          ) : null}
+          {tab === "display" ? <WhileRunning running={hasQemu} what="The display" label="Loading the graphical console"><GraphicalConsole name={name} canType={can("vm.console.input", name)} /></WhileRunning> : null}
         </Tab>
       </Tabs>
     </PageSection>
