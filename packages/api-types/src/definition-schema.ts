@@ -29,6 +29,7 @@ export const DiskSchema = Type.Object({
 export const CdromSchema = Type.Object({
   iso: Type.Optional(DatastorePath("ISO image, relative to the datastore; absent means an empty drive")),
   datastore: Type.Optional(Name("datastore holding the ISO (default: the VM's)")),
+  bus: Type.Optional(Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")], { description: "sata (q35 default), ide (pc default) or scsi (virtio-scsi, for guests without AHCI)" })),
 }, { additionalProperties: false });
 
 export const NicSchema = Type.Object({
@@ -51,6 +52,7 @@ export const PolicySchema = Type.Object({
 export const VmDefinitionSchema = Type.Object({
   name: Name("VM name: lower case letters, digits, '-', '_' and '.'"),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
+  template: Type.Optional(Type.Boolean({ description: "a template never starts or changes; clone or deploy VMs from it" })),
   cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
   memory: Type.Optional(Size("guest memory")),
   machine: Type.Optional(Type.Union([Type.Literal("q35"), Type.Literal("pc"), Type.Literal("microvm")])),
@@ -70,6 +72,7 @@ export type VmDefinitionInput = Static<typeof VmDefinitionSchema>;
 export interface VmDefinition {
   name: string;
   description: string;
+  template: boolean;
   cpus: number;
   memoryBytes: number;
   memory: string;
@@ -78,7 +81,7 @@ export interface VmDefinition {
   accel: "auto" | "kvm" | "tcg";
   boot: { order: string[]; kernel?: string; initrd?: string; cmdline?: string; datastore?: string };
   disks: Record<string, { file: string; datastore?: string; size?: string; sizeBytes?: number; bus: "virtio" | "sata" | "scsi" | "ide"; format: "qcow2" | "raw"; readonly: boolean }>;
-  cdroms: Record<string, { iso?: string; datastore?: string }>;
+  cdroms: Record<string, { iso?: string; datastore?: string; bus: "sata" | "ide" | "scsi" }>;
   nics: Record<string, { network: "nat"; model: "virtio" | "e1000" | "rtl8139"; mac: string }>;
   console: { serial: boolean; vnc: boolean };
   policy: { autostart: boolean; on_crash: "restart" | "stop"; stop_timeout: number };

@@ -121,7 +121,8 @@ function normalize(input: VmDefinitionInput): VmDefinition {
   }
   const cdroms: VmDefinition["cdroms"] = {};
   for (const [id, c] of Object.entries(input.cdroms ?? {})) {
-    cdroms[id] = { ...(c.iso ? { iso: c.iso } : {}), ...(c.datastore ? { datastore: c.datastore } : {}) };
+    const bus = c.bus ?? (input.machine === "pc" ? "ide" : "sata");
+    cdroms[id] = { ...(c.iso ? { iso: c.iso } : {}), ...(c.datastore ? { datastore: c.datastore } : {}), bus };
   }
   const nics: VmDefinition["nics"] = {};
   for (const [id, n] of Object.entries(input.nics ?? {})) {
@@ -135,6 +136,7 @@ function normalize(input: VmDefinitionInput): VmDefinition {
   return {
     name: input.name,
     description: input.description ?? "",
+    template: input.template ?? false,
     cpus: input.cpus ?? 1,
     memory,
     memoryBytes: parseSize(memory)!,

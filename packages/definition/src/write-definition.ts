@@ -3,7 +3,7 @@
 import { stringify } from "smol-toml";
 import type { VmDefinitionInput } from "@vmctl/api-types";
 
-const TOP_ORDER = ["name", "description", "cpus", "memory", "machine", "firmware", "accel", "boot", "disks", "cdroms", "nics", "console", "policy"];
+const TOP_ORDER = ["name", "description", "template", "cpus", "memory", "machine", "firmware", "accel", "boot", "disks", "cdroms", "nics", "console", "policy"];
 
 export function definitionToToml(input: VmDefinitionInput): string {
   const ordered: Record<string, unknown> = {};

@@ -31,7 +31,13 @@ describe("buildQemuArgv", () => {
     expect(values(argv, "-device")).toEqual([
       "pvpanic",
       "virtio-balloon-pci,id=balloon0",
-      "virtio-blk-pci,drive=drive-disk0,id=disk0",
+      // Each virtio disk on a root port of its own (so it can be unplugged), then spare ports for hot-plug.
+      "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x10",
+      "virtio-blk-pci,bus=rp0,drive=drive-disk0,id=disk0",
+      "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x11",
+      "pcie-root-port,id=rp2,bus=pcie.0,chassis=3,addr=0x12",
+      "pcie-root-port,id=rp3,bus=pcie.0,chassis=4,addr=0x13",
+      "pcie-root-port,id=rp4,bus=pcie.0,chassis=5,addr=0x14",
       "virtio-net-pci,netdev=net-net0,mac=52:54:00:12:34:56,id=net0",
       "VGA",
     ]);
@@ -51,9 +57,26 @@ describe("buildQemuArgv", () => {
       disks: { disk0: { file: "a/d.qcow2" } }, cdroms: { cdrom0: { iso: "iso/x.iso" }, cdrom1: {} },
     });
     const devices = values(buildQemuArgv(def, { ...ctx, accel: "kvm" }), "-device");
-    expect(devices).toContain("virtio-blk-pci,drive=drive-disk0,id=disk0,bootindex=2");
+    expect(devices).toContain("virtio-blk-pci,bus=rp0,drive=drive-disk0,id=disk0,bootindex=2");
     expect(devices).toContain("ide-cd,bus=ide.0,drive=drive-cdrom0,id=cdrom0,bootindex=1");
     expect(devices).toContain("ide-cd,bus=ide.1,id=cdrom1");
+  });
+
+  it("puts a scsi CD-ROM on a virtio-scsi controller shared with scsi disks, and starts from a snapshot", () => {
+    const def = validateDefinition({
+      name: "a", disks: { d: { file: "d.qcow2", bus: "scsi" } }, cdroms: { cd: { bus: "scsi", iso: "iso/x.iso" }, cd1: { bus: "scsi" } },
+    });
+    const argv = buildQemuArgv(def, { ...ctx, loadSnapshot: "before-upgrade" });
+    const devices = values(argv, "-device");
+    expect(devices.filter((d) => d.startsWith("virtio-scsi-pci"))).toEqual(["virtio-scsi-pci,id=scsi0"]);
+    expect(devices).toContain("scsi-cd,bus=scsi0.0,drive=drive-cd,id=cd,bootindex=2");
+    expect(devices).toContain("scsi-cd,bus=scsi0.0,id=cd1,bootindex=3");
+    expect(values(argv, "-loadvm")).toEqual(["before-upgrade"]);
+  });
+
+  it("refuses more virtio disks than q35 has root ports for", () => {
+    const disks = Object.fromEntries(Array.from({ length: 13 }, (_, i) => [`d${i}`, { file: `d${i}.qcow2` }]));
+    expect(() => buildQemuArgv(validateDefinition({ name: "a", disks }), ctx)).toThrow(/room for 12 virtio disks/);
   });
 
   it("uses host CPU under KVM, IDE slots on pc, virtio-mmio on microvm", () => {

@@ -17,6 +17,18 @@ export interface ArgvContext {
   daemonize?: boolean;
   /** Wait for a saved state (QMP migrate-incoming) instead of booting. */
   incoming?: boolean;
+  /** Start from this internal snapshot (memory and disks), as -loadvm does. */
+  loadSnapshot?: string;
+}
+
+/** Empty PCIe root ports a q35 VM gets for disks hot-plugged while it runs. */
+export const HOTPLUG_PORTS = 4;
+/** q35 puts each virtio disk on its own root port (so it can be unplugged); slots 0x10.. hold them. */
+const MAX_Q35_PORTS = 16;
+
+/** The root port of the n-th port of a q35 VM (virtio disks first, then the spare ones). */
+export function rootPortId(index: number): string {
+  return `rp${index}`;
 }
 
 const MIB = 1024 * 1024;
@@ -42,6 +54,10 @@ function busAllocator(machine: VmDefinition["machine"]): BusAllocator {
       return `bus=ide.${current >> 1},unit=${current & 1}`;
     },
   };
+}
+
+function pcieRootPort(index: number): string {
+  return `pcie-root-port,id=${rootPortId(index)},bus=pcie.0,chassis=${index + 1},addr=0x${(0x10 + index).toString(16)}`;
 }
 
 export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
@@ -83,6 +99,23 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
   };
   const buses = busAllocator(def.machine);
   let scsiController = false;
+  const scsiBus = () => {
+    if (!scsiController) {
+      args.push("-device", microvm ? "virtio-scsi-device,id=scsi0" : "virtio-scsi-pci,id=scsi0");
+      scsiController = true;
+    }
+    return "bus=scsi0.0";
+  };
+  // On q35 a device on the root complex cannot be unplugged: every virtio disk gets a root port of
+  // its own, and a few spare ones wait for disks hot-plugged later.
+  let ports = 0;
+  const rootPort = () => {
+    if (def.machine !== "q35") return "";
+    if (ports >= MAX_Q35_PORTS - HOTPLUG_PORTS) throw new VmctlError("invalid_definition", `q35 has room for ${MAX_Q35_PORTS - HOTPLUG_PORTS} virtio disks; put more on bus = "scsi"`);
+    const index = ports++;
+    args.push("-device", pcieRootPort(index));
+    return `,bus=${rootPortId(index)}`;
+  };
   for (const [id, disk] of Object.entries(def.disks)) {
     const file = ctx.resolvePath(disk.datastore, disk.file);
     const ro = disk.readonly ? ",read-only=on" : "";
@@ -90,14 +123,10 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     args.push("-blockdev", `driver=${disk.format},file=file-${id},node-name=drive-${id}${ro}`);
     switch (disk.bus) {
       case "virtio":
-        args.push("-device", `${microvm ? "virtio-blk-device" : "virtio-blk-pci"},drive=drive-${id},id=${id}${bootIndex(id)}`);
+        args.push("-device", `${microvm ? "virtio-blk-device" : "virtio-blk-pci"}${rootPort()},drive=drive-${id},id=${id}${bootIndex(id)}`);
         break;
       case "scsi":
-        if (!scsiController) {
-          args.push("-device", microvm ? "virtio-scsi-device,id=scsi0" : "virtio-scsi-pci,id=scsi0");
-          scsiController = true;
-        }
-        args.push("-device", `scsi-hd,bus=scsi0.0,drive=drive-${id},id=${id}${bootIndex(id)}`);
+        args.push("-device", `scsi-hd,${scsiBus()},drive=drive-${id},id=${id}${bootIndex(id)}`);
         break;
       case "sata":
       case "ide":
@@ -105,14 +134,18 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
         break;
     }
   }
+  if (def.machine === "q35") {
+    const spare = ports + HOTPLUG_PORTS;
+    while (ports < spare) args.push("-device", pcieRootPort(ports++));
+  }
   for (const [id, cdrom] of Object.entries(def.cdroms)) {
-    const bus = buses.next("cdrom");
+    const device = cdrom.bus === "scsi" ? `scsi-cd,${scsiBus()}` : `ide-cd,${buses.next("cdrom")}`;
     if (cdrom.iso) {
       args.push("-blockdev", `driver=file,filename=${escapeOption(ctx.resolvePath(cdrom.datastore, cdrom.iso))},node-name=file-${id},read-only=on`);
       args.push("-blockdev", `driver=raw,file=file-${id},node-name=drive-${id},read-only=on`);
-      args.push("-device", `ide-cd,${bus},drive=drive-${id},id=${id}${bootIndex(id)}`);
+      args.push("-device", `${device},drive=drive-${id},id=${id}${bootIndex(id)}`);
     } else {
-      args.push("-device", `ide-cd,${bus},id=${id}${bootIndex(id)}`);
+      args.push("-device", `${device},id=${id}${bootIndex(id)}`);
     }
   }
   for (const [id, nic] of Object.entries(def.nics)) {
@@ -131,6 +164,7 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     args.push("-display", "none");
   }
   if (ctx.startPaused) args.push("-S");
+  if (ctx.loadSnapshot) args.push("-loadvm", ctx.loadSnapshot);
   if (ctx.incoming) args.push("-incoming", "defer");
   if (ctx.daemonize) args.push("-daemonize");
   return args;

@@ -6,3 +6,4 @@ export * from "./accel-probe.js";
 export * from "./qemu-img.js";
 export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
 export * from "./qemu-state.js";
+export * from "./block-live.js";

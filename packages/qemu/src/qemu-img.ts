@@ -1,25 +1,95 @@
-// qemu-img: create and inspect disk images.
-import { execFile } from "node:child_process";
+// qemu-img: create, inspect, convert and snapshot disk images of stopped VMs.
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { VmctlError } from "@vmctl/api-types";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
 
-export async function createImage(path: string, format: "qcow2" | "raw", sizeBytes: number): Promise<void> {
+/** Runs qemu-img; a failure becomes a qemu_failed error carrying qemu-img's own message. */
+async function run(command: string, args: string[]): Promise<{ stdout: string }> {
   try {
-    await run("qemu-img", ["create", "-q", "-f", format, ...(format === "qcow2" ? ["-o", "lazy_refcounts=on"] : []), path, String(sizeBytes)]);
+    return await execFileAsync(command, args, { maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new VmctlError("qemu_failed", `qemu-img could not create "${path}": ${stderr || (error as Error).message}`);
+    throw new VmctlError("qemu_failed", `${command} ${args[0]} failed: ${stderr || (error as Error).message}`);
   }
 }
 
-export interface ImageInfo { format: string; virtualSize: number; actualSize: number }
+export async function createImage(path: string, format: "qcow2" | "raw", sizeBytes: number): Promise<void> {
+  await run("qemu-img", ["create", "-q", "-f", format, ...(format === "qcow2" ? ["-o", "lazy_refcounts=on"] : []), path, String(sizeBytes)]);
+}
+
+/** A qcow2 overlay whose reads fall through to `backing` (stored as given, so relative paths stay relative). */
+export async function createOverlay(path: string, backing: string, backingFormat: "qcow2" | "raw"): Promise<void> {
+  await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "-b", backing, "-F", backingFormat, path]);
+}
+
+export interface ImageInfo { format: string; virtualSize: number; actualSize: number; backingFile?: string }
 
 export async function imageInfo(path: string): Promise<ImageInfo> {
   const { stdout } = await run("qemu-img", ["info", "--output=json", "-U", path]);
-  const info = JSON.parse(stdout) as { format: string; "virtual-size": number; "actual-size": number };
-  return { format: info.format, virtualSize: info["virtual-size"], actualSize: info["actual-size"] };
+  const info = JSON.parse(stdout) as { format: string; "virtual-size": number; "actual-size": number; "backing-filename"?: string };
+  return { format: info.format, virtualSize: info["virtual-size"], actualSize: info["actual-size"], ...(info["backing-filename"] ? { backingFile: info["backing-filename"] } : {}) };
+}
+
+/** Grows an image of a stopped VM. */
+export async function resizeImage(path: string, format: "qcow2" | "raw", sizeBytes: number): Promise<void> {
+  await run("qemu-img", ["resize", "-q", "-f", format, path, String(sizeBytes)]);
+}
+
+export interface ImageSnapshot { id: string; name: string; vmStateBytes: number; date: string; vmClockNs: number }
+
+export async function listImageSnapshots(path: string): Promise<ImageSnapshot[]> {
+  const { stdout } = await run("qemu-img", ["info", "--output=json", "-U", path]);
+  const info = JSON.parse(stdout) as { snapshots?: Array<{ id: string; name: string; "vm-state-size": number; "date-sec": number; "vm-clock-sec": number; "vm-clock-nsec": number }> };
+  return (info.snapshots ?? []).map((s) => ({
+    id: s.id, name: s.name, vmStateBytes: s["vm-state-size"], date: new Date(s["date-sec"] * 1000).toISOString(),
+    vmClockNs: s["vm-clock-sec"] * 1e9 + s["vm-clock-nsec"],
+  }));
+}
+
+/** Internal qcow2 snapshots of a stopped VM's image: create (-c), revert (-a) or delete (-d). */
+export async function imageSnapshot(path: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
+  const flag = { create: "-c", apply: "-a", delete: "-d" }[op];
+  await run("qemu-img", ["snapshot", "-q", flag, tag, path]);
+}
+
+export interface ConvertOptions {
+  source: string;
+  sourceFormat?: string;
+  target: string;
+  targetFormat: "qcow2" | "raw" | "vmdk";
+  /** Read the image as it was at this internal snapshot. */
+  snapshot?: string;
+  /** Extra -o options, e.g. "subformat=streamOptimized". */
+  options?: string;
+  onProgress?: (percent: number) => void;
+  signal?: AbortSignal;
+}
+
+/** qemu-img convert, with its progress ("(42.00/100%)") reported as it goes; cancelled by the signal. */
+export function convertImage(options: ConvertOptions): Promise<void> {
+  const args = ["convert", "-p", "-W", "-m", "8"];
+  if (options.sourceFormat) args.push("-f", options.sourceFormat);
+  if (options.snapshot) args.push("-l", `snapshot.name=${options.snapshot}`);
+  args.push("-O", options.targetFormat);
+  if (options.options) args.push("-o", options.options);
+  args.push(options.source, options.target);
+  return new Promise((resolve, reject) => {
+    const child = spawn("qemu-img", args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      const matches = [...chunk.matchAll(/\(([\d.]+)\/100%\)/g)];
+      const last = matches.at(-1);
+      if (last) options.onProgress?.(Number(last[1]));
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
+    child.on("error", (error) => reject(error.name === "AbortError" ? new VmctlError("qemu_failed", "qemu-img convert was cancelled") : error));
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else if (!options.signal?.aborted) reject(new VmctlError("qemu_failed", `qemu-img convert failed: ${stderr.trim() || `exit ${code}`}`));
+    });
+  });
 }
 
 export async function qemuVersion(binary = "qemu-system-x86_64"): Promise<string | null> {
