@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl)
+APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools)
 # The browser tests drive Debian's Chromium (npm test sets VMCTL_SETUP_TESTS=1).
 [[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium)
 say() { printf 'setup: %s\n' "$*" >&2; }

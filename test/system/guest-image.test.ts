@@ -1,13 +1,16 @@
-// System test: builds the demo guest, boots it under TCG, talks to its serial shell and powers it off via QMP.
+// System test: builds the demo guest, boots it under TCG, talks to its serial shell and powers it off via QMP;
+// and boots its disk.img through vmctld, as a VM with no kernel.
 import { describe, it, expect, afterEach } from "vitest";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { buildGuest, defaultGuestDir, GUEST_READY_LINE, type GuestImage } from "../../packages/guest/src/index.js";
+import { ConsoleReader, TestHost } from "./harness.js";
 
 const execFileP = promisify(execFile);
 
@@ -165,6 +168,7 @@ describe("demo guest image", () => {
     const again = await buildGuest({ outDir: defaultGuestDir() });
     const ms = performance.now() - started;
     expect(again).toEqual({ ...image, cached: true });
+    expect(statSync(image.disk).size).toBe(64 << 20);
     // Generous bound: the point is "no rebuild", not a benchmark on a loaded machine.
     expect(ms).toBeLessThan(500);
   }, 300_000);
@@ -190,4 +194,24 @@ describe("demo guest image", () => {
     serialSock.destroy();
     qmp.sock.destroy();
   }, 120_000);
+
+  it("boots disk.img through vmctld as a VM with no kernel, to the ready line on the serial console", async () => {
+    image ??= await buildGuest();
+    const host = await TestHost.start();
+    try {
+      // A copy: the VM may write to its disk, and the cached image is shared by every test.
+      await copyFile(image.disk, join(host.home, "datastores/local/diskboot.img"));
+      await host.client.createVm({ name: "diskboot", memory: "256MiB", disks: { disk0: { file: "diskboot.img", format: "raw", bus: "virtio" } } });
+      const started = Date.now();
+      expect(await host.cli(["start", "diskboot"])).toMatchObject({ code: 0 });
+      const serial = await ConsoleReader.open(host.client, "diskboot");
+      await serial.waitFor(GUEST_READY_LINE, 90_000);
+      console.log(`disk.img boot to ready line (vmctl start included): ${Date.now() - started} ms`);
+      // SYSLINUX, not QEMU's -kernel, passed the command line: it adds BOOT_IMAGE and initrd=.
+      expect(await serial.run("cat /proc/cmdline")).toMatch(/BOOT_IMAGE=\/vmlinuz .*initrd=\/initrd\.img/);
+      serial.close();
+    } finally {
+      await host.close();
+    }
+  }, 180_000);
 });

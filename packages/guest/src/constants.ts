@@ -13,3 +13,6 @@ export const GUEST_PROMPT = "vmctl-guest# ";
  * rcupdate.rcu_expedited=1, 8250.nr_uarts=1, audit=0) made no difference beyond the noise.
  */
 export const GUEST_CMDLINE = "console=ttyS0 quiet cryptomgr.notests";
+
+/** The BIOS-bootable raw disk of the same guest, beside vmlinuz and initrd.img in the guest dir. */
+export const GUEST_DISK_FILE = "disk.img";

@@ -1,3 +1,3 @@
 // Public API of @vmctl/guest: the demo/test guest (Debian cloud kernel + busybox initramfs).
-export { GUEST_CMDLINE, GUEST_PROMPT, GUEST_READY_LINE } from "./constants.js";
+export { GUEST_CMDLINE, GUEST_DISK_FILE, GUEST_PROMPT, GUEST_READY_LINE } from "./constants.js";
 export { buildGuest, defaultGuestDir, type BuildGuestOptions, type GuestImage } from "./build.js";

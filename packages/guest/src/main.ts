@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(image, null, 2)}\n`);
   } else {
     process.stdout.write(
-      `kernel  ${image.kernel}\ninitrd  ${image.initrd}\ncmdline ${image.cmdline}\nversion ${image.kernelVersion}${image.cached ? " (cached)" : ""}\n`,
+      `kernel  ${image.kernel}\ninitrd  ${image.initrd}\ndisk    ${image.disk}\ncmdline ${image.cmdline}\nversion ${image.kernelVersion}${image.cached ? " (cached)" : ""}\n`,
     );
   }
   return 0;
