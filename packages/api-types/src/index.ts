@@ -3,3 +3,5 @@ export * from "./errors.js";
 export * from "./states.js";
 export * from "./definition-schema.js";
 export * from "./wire.js";
+export * from "./datastore-wire.js";
+export * from "./storage-wire.js";

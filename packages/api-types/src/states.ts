@@ -10,7 +10,7 @@ export type VmState = (typeof VM_STATES)[number];
 export const POWER_ACTIONS = ["start", "stop", "shutdown", "restart", "reset", "pause", "resume", "suspend"] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
-export type VmAction = PowerAction | "edit" | "edit-hardware" | "destroy";
+export type VmAction = PowerAction | "edit" | "edit-hardware" | "destroy" | "snapshot" | "revert" | "clone" | "template" | "storage";
 
 const ALLOWED: Record<VmAction, readonly VmState[]> = {
   // A suspended VM starts by resuming from its saved state; stopping it discards that state.
@@ -26,6 +26,14 @@ const ALLOWED: Record<VmAction, readonly VmState[]> = {
   edit: VM_STATES,
   "edit-hardware": ["stopped", "crashed"],
   destroy: ["stopped", "crashed"],
+  // Snapshots: with memory while QEMU runs, of the disks alone otherwise.
+  snapshot: ["running", "paused", "stopped", "crashed"],
+  // A revert to a snapshot without memory powers the VM off first, as ESXi does.
+  revert: ["running", "paused", "stopped", "crashed", "suspended"],
+  clone: ["stopped", "crashed"],
+  template: ["stopped", "crashed"],
+  // Disks and CD-ROM media: hot-plugged while running, written to the definition otherwise.
+  storage: ["running", "paused", "stopped", "crashed"],
 };
 
 export function allowedStates(action: VmAction): readonly VmState[] {

@@ -2,6 +2,7 @@
 import { Type, type Static, type TUnsafe } from "@sinclair/typebox";
 import { VM_STATES, POWER_ACTIONS, EXIT_REASONS } from "./states.js";
 import { NAME_PATTERN } from "./definition-schema.js";
+import { DATASTORE_ORIGINS, type DatastoreOrigin } from "./datastore-wire.js";
 
 /** A union of string literals that keeps its literal type (Type.Union over a mapped array widens to string). */
 export const literalUnion = <T extends readonly string[]>(values: T): TUnsafe<T[number]> =>
@@ -24,6 +25,8 @@ export const VmSummarySchema = Type.Object({
   lastExitReason: Type.Optional(ExitReasonSchema),
   accel: Type.Optional(Type.String()),
   autostart: Type.Boolean(),
+  /** A template never starts; clone or deploy VMs from it. */
+  template: Type.Optional(Type.Boolean()),
 });
 export type VmSummary = Static<typeof VmSummarySchema>;
 
@@ -90,6 +93,7 @@ export const DatastoreSchema = Type.Object({
   path: Type.String(),
   capacityBytes: Type.Integer(),
   freeBytes: Type.Integer(),
+  origin: Type.Unsafe<DatastoreOrigin>(Type.Union(DATASTORE_ORIGINS.map((o) => Type.Literal(o)), { description: "default: local; config: declared in vmctld.toml; added: through the API (only these can be removed)" })),
 });
 export type Datastore = Static<typeof DatastoreSchema>;
 

@@ -16,6 +16,9 @@ import { RuntimeTable } from "./domain/vm-runtime.js";
 import { VmPreparer } from "./domain/vm-prepare.js";
 import { PowerController } from "./domain/vm-power.js";
 import { VmService } from "./domain/vm-service.js";
+import { DiskService } from "./domain/vm-disks.js";
+import { SnapshotService } from "./domain/vm-snapshots.js";
+import { CloneService } from "./domain/vm-clone.js";
 import { AuthStore } from "./security/auth-store.js";
 import { AuditLog } from "./security/audit-log.js";
 import { LoginGuard } from "./security/login-guard.js";
@@ -34,6 +37,9 @@ export class Host {
   readonly runtimes: RuntimeTable;
   readonly power: PowerController;
   readonly vms: VmService;
+  readonly disks: DiskService;
+  readonly snapshots: SnapshotService;
+  readonly clones: CloneService;
   readonly auth: AuthStore;
   readonly audit: AuditLog;
   readonly loginGuard: LoginGuard;
@@ -58,6 +64,11 @@ export class Host {
       prepare, runDir: config.runDir, qemuBinary: config.qemu, accelerator: () => this.accelerator(), log,
     });
     this.vms = new VmService(this.inventory, this.datastores, this.runtimes, this.events, prepare, config.runDir);
+    this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events);
+    const storage = { inventory: this.inventory, datastores: this.datastores, runtimes: this.runtimes, events: this.events, tasks: this.tasks, power: this.power };
+    this.snapshots = new SnapshotService(storage);
+    this.clones = new CloneService({ ...storage, prepare, snapshots: this.snapshots });
+    this.vms.linkedClones = (name) => this.clones.linkedClones(name);
     this.auth = new AuthStore(this.db);
     this.audit = new AuditLog(this.db);
     this.loginGuard = new LoginGuard(this.db);

@@ -18,6 +18,8 @@ import { registerHostClient } from "./api/host-client.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { registerDisplayRoutes } from "./api/vm-display.js";
 import { registerVncRoutes } from "./api/vm-vnc.js";
+import { registerStorageRoutes } from "./api/vm-storage.js";
+import { registerSnapshotRoutes } from "./api/vm-snapshots.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerAuth } from "./api/auth-hooks.js";
@@ -68,6 +70,8 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerMonitorRoutes(app, host);
   registerDisplayRoutes(app, host);
   registerVncRoutes(app, host);
+  registerStorageRoutes(app, host);
+  registerSnapshotRoutes(app, host);
   return app;
 }
 

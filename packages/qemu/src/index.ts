@@ -7,3 +7,4 @@ export * from "./qemu-img.js";
 export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
 export * from "./qemu-state.js";
 export * from "./block-live.js";
+export * from "./qcow2-header.js";

@@ -45,7 +45,10 @@ export class PowerController {
   }
 
   request(name: string, request: PowerRequest, user: string, parentId?: string) {
-    this.deps.inventory.get(name);
+    const entry = this.deps.inventory.get(name);
+    if (entry.def?.template && request.action === "start") {
+      throw new VmctlError("vm_is_template", `"${name}" is a template and never starts; deploy a VM from it with \`vmctl clone ${name} <new-name> --linked\`, or make it a VM again with \`vmctl template ${name} --undo\``);
+    }
     this.assertAllowed(name, request.action);
     return this.deps.tasks.run(`vm.${request.action}`, `vm/${name}`, user, (ctx) =>
       this.deps.runtimes.withLock(name, async () => {
@@ -97,7 +100,8 @@ export class PowerController {
     return join(this.deps.inventory.get(name).dir, `${name}.vmstate`);
   }
 
-  async start(name: string, ctx: TaskContext): Promise<void> {
+  /** Starts QEMU; with loadSnapshot it starts from that internal snapshot (memory and disks), paused unless resume. */
+  async start(name: string, ctx: TaskContext, from: { loadSnapshot?: string; resume?: boolean } = {}): Promise<void> {
     const { runtimes, inventory, datastores } = this.deps;
     const entry = inventory.get(name);
     const restoring = runtimes.get(name).state === "suspended";
@@ -107,6 +111,7 @@ export class PowerController {
     const runDir = join(this.deps.runDir, name);
     const argv = buildQemuArgv(def, {
       runDir, accel: choice.accel, startPaused: true, daemonize: true, incoming: restoring,
+      ...(from.loadSnapshot ? { loadSnapshot: from.loadSnapshot } : {}),
       resolvePath: (ds, path) => datastores.resolve(ds ?? entry.datastore, path),
     });
     if (!restoring) await rotateConsoleLog(runPaths(runDir).serialLog);
@@ -142,8 +147,13 @@ export class PowerController {
       }
       await rm(this.statePath(name), { force: true });
     }
-    await proc.resume();
     rt.startedAt = new Date().toISOString();
+    if (from.loadSnapshot && from.resume === false) {
+      runtimes.setState(name, "paused", { pid: proc.pid, accel: choice.accel, reason: `reverted to snapshot "${from.loadSnapshot}", paused as it was taken` });
+      ctx.log(`QEMU running as pid ${proc.pid}, guest paused`);
+      return;
+    }
+    await proc.resume();
     runtimes.setState(name, "running", { pid: proc.pid, accel: choice.accel });
     ctx.log(`QEMU running as pid ${proc.pid}`);
   }
@@ -177,7 +187,7 @@ export class PowerController {
     await this.settled(name, proc);
   }
 
-  private async discardSuspended(name: string, ctx: TaskContext): Promise<void> {
+  async discardSuspended(name: string, ctx: TaskContext): Promise<void> {
     await rm(this.statePath(name), { force: true });
     ctx.log("discarded the saved state");
     this.deps.runtimes.setState(name, "stopped", { reason: "saved state discarded" });
@@ -272,6 +282,10 @@ export class PowerController {
       runtimes.setState(name, state, { reason: "re-attached after vmctld restart" });
       runtimes.persist(name);
       events.record("vm.reattached", name, { pid: proc.pid, state });
+      return;
+    }
+    if (rt.state === "cloning") {
+      runtimes.setState(name, "stopped", { reason: "vmctld restarted while a clone of this VM was made; the clone task failed" });
       return;
     }
     if (hasProcess(rt.state)) {

@@ -19,6 +19,9 @@ function hardwareOf(def: VmDefinition): string {
 }
 
 export class VmService {
+  /** Which VMs read through to this one's disks (linked clones of a template); set by the host. */
+  linkedClones: (name: string) => Promise<string[]> = async () => [];
+
   constructor(
     private readonly inventory: Inventory,
     private readonly datastores: Datastores,
@@ -35,6 +38,7 @@ export class VmService {
       datastore: entry.datastore, lastStateChange: rt.lastChange, autostart: entry.def?.policy.autostart ?? false,
     };
     if (entry.error) summary.definitionError = entry.error.message;
+    if (entry.def?.template) summary.template = true;
     if (rt.pid !== undefined) summary.pid = rt.pid;
     if (rt.startedAt) summary.startedAt = rt.startedAt;
     if (rt.lastExitReason) summary.lastExitReason = rt.lastExitReason;
@@ -97,6 +101,13 @@ export class VmService {
       throw new VmctlError("precondition_failed", `the definition of "${name}" changed since you read it (ETag ${entry.etag}, yours ${ifMatch}); read it again and reapply your change`);
     }
     const def = parseDefinitionToml(text, { file: entry.file });
+    if (entry.def?.template && def.template) {
+      throw new VmctlError("vm_is_template", `"${name}" is a template and does not change; make it a VM again with \`vmctl template ${name} --undo\` (or set template = false in this edit)`);
+    }
+    if (entry.def?.template && !def.template) {
+      const clones = await this.linkedClones(name);
+      if (clones.length > 0) throw new VmctlError("in_use", `template "${name}" has linked clones (${clones.join(", ")}) reading its disks; it stays a template until they are gone`, { vms: clones });
+    }
     if (def.name !== name) throw new DefinitionError([{ field: "name", message: `is "${def.name}"; renaming is not supported, keep name = "${name}"` }], entry.file);
     const state = this.runtimes.get(name).state;
     if (entry.def && hardwareOf(entry.def) !== hardwareOf(def) && !isActionAllowed("edit-hardware", state)) {
@@ -115,6 +126,10 @@ export class VmService {
     const state = this.runtimes.get(name).state;
     if (!isActionAllowed("destroy", state)) {
       throw new VmctlError("vm_wrong_state", `cannot destroy VM "${name}": it is ${state}; stop it first (\`vmctl stop ${name}\`)`, { state });
+    }
+    if (entry.def?.template) {
+      const clones = await this.linkedClones(name);
+      if (clones.length > 0) throw new VmctlError("in_use", `template "${name}" has linked clones (${clones.join(", ")}) that read its disks; destroy them first`, { vms: clones });
     }
     const diskPaths = new Set(Object.values(entry.def?.disks ?? {}).map((d) => this.datastores.resolve(d.datastore ?? entry.datastore, d.file)));
     const removed: string[] = [];

@@ -2,18 +2,18 @@
 
 export const PRIVILEGES = [
   "host.read", "vm.read", "vm.create", "vm.edit", "vm.delete", "vm.power", "vm.console.view", "vm.console.input",
-  "task.read", "task.cancel", "event.read", "user.admin", "audit.read", "token.own",
+  "vm.snapshot", "task.read", "task.cancel", "event.read", "user.admin", "audit.read", "token.own",
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
 export const BUILTIN_ROLES: Record<string, readonly Privilege[]> = {
   Admin: PRIVILEGES,
-  Operator: ["host.read", "vm.read", "vm.power", "vm.console.view", "vm.console.input", "task.read", "task.cancel", "event.read", "token.own"],
+  Operator: ["host.read", "vm.read", "vm.power", "vm.snapshot", "vm.console.view", "vm.console.input", "task.read", "task.cancel", "event.read", "token.own"],
   ReadOnly: ["host.read", "vm.read", "vm.console.view", "task.read", "event.read", "token.own"],
 };
 
 /** Privileges that make sense on one VM (a grant on a VM gives only these). */
-export const VM_SCOPED: ReadonlySet<Privilege> = new Set(["vm.read", "vm.edit", "vm.delete", "vm.power", "vm.console.view", "vm.console.input"]);
+export const VM_SCOPED: ReadonlySet<Privilege> = new Set(["vm.read", "vm.edit", "vm.delete", "vm.power", "vm.snapshot", "vm.console.view", "vm.console.input"]);
 
 export function isPrivilege(value: string): value is Privilege {
   return (PRIVILEGES as readonly string[]).includes(value);

@@ -1,0 +1,55 @@
+// A VM's disks and CD-ROM media: /api/v1/vms/{name}/disks and /cdroms. Quick changes answer at
+// once; a hot-unplug waits for the guest to let the disk go (up to 30 s).
+import type { FastifyInstance } from "fastify";
+import { Type } from "@sinclair/typebox";
+import {
+  VmNameParamsSchema, DiskIdParamsSchema, DiskAddRequestSchema, DiskResizeRequestSchema, DiskDetachQuerySchema, MediaRequestSchema,
+  DiskInfoSchema, DiskListSchema, type DiskAddRequest,
+} from "@vmctl/api-types";
+import { NAME_PATTERN } from "@vmctl/api-types";
+import { responses } from "./openapi.js";
+import type { Host } from "../host.js";
+
+const CdromAddSchema = Type.Object({
+  id: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
+  bus: Type.Optional(Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")])),
+  iso: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  datastore: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
+}, { additionalProperties: false });
+
+export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
+  app.get("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, response: responses({ 200: DiskListSchema }, 404), summary: "The VM's disks and CD-ROM drives, with sizes from the images" } }, async (request) => {
+    const { name } = request.params as { name: string };
+    return { disks: await host.disks.list(name) };
+  });
+
+  app.post("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, body: DiskAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a disk: a new image (size) or an existing file; hot-plugged into a running VM (virtio)" } }, async (request, reply) => {
+    const { name } = request.params as { name: string };
+    const disk = await host.withVmLock(name, () => host.disks.add(name, request.body as DiskAddRequest));
+    return reply.status(201).send(disk);
+  });
+
+  app.delete("/api/v1/vms/:name/disks/:id", { schema: { params: DiskIdParamsSchema, querystring: DiskDetachQuerySchema, response: responses({ 200: Type.Object({ deleted: Type.Union([Type.String(), Type.Null()]) }) }, 404, 409, 504), summary: "Detach a disk (hot-unplug when running); ?delete=true also deletes its image" } }, async (request) => {
+    const { name, id } = request.params as { name: string; id: string };
+    const { delete: deleteFile } = request.query as { delete?: boolean };
+    return host.withVmLock(name, () => host.disks.detach(name, id, deleteFile ?? false));
+  });
+
+  app.post("/api/v1/vms/:name/disks/:id/resize", { schema: { params: DiskIdParamsSchema, body: DiskResizeRequestSchema, response: responses({ 200: DiskInfoSchema }, 404, 409), summary: "Grow a disk (live through block_resize when running)" } }, async (request) => {
+    const { name, id } = request.params as { name: string; id: string };
+    const { size } = request.body as { size: string };
+    return host.withVmLock(name, () => host.disks.resize(name, id, size));
+  });
+
+  app.post("/api/v1/vms/:name/cdroms", { schema: { params: VmNameParamsSchema, body: CdromAddSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a CD-ROM drive to a stopped VM" } }, async (request, reply) => {
+    const { name } = request.params as { name: string };
+    const drive = await host.withVmLock(name, () => host.disks.addCdrom(name, request.body as never));
+    return reply.status(201).send(drive);
+  });
+
+  app.put("/api/v1/vms/:name/cdroms/:id/media", { schema: { params: DiskIdParamsSchema, body: MediaRequestSchema, response: responses({ 200: DiskInfoSchema }, 404, 409), summary: "Insert an ISO into a CD-ROM drive, or eject it (iso null); live while running" } }, async (request) => {
+    const { name, id } = request.params as { name: string; id: string };
+    const { iso, datastore } = request.body as { iso: string | null; datastore?: string };
+    return host.withVmLock(name, () => host.disks.setMedium(name, id, iso, datastore));
+  });
+}

@@ -1,0 +1,177 @@
+// Clones and templates. A full clone copies every disk with qemu-img convert (a task with
+// progress; from the present disks of a stopped VM or from a snapshot). A linked clone is a qcow2
+// overlay on a template's disk: made in constant time whatever the disk's size, and the template
+// then may not change or go while a clone reads through to it.
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { VmctlError, isActionAllowed, type CloneRequest, type Task, type VmDefinition } from "@vmctl/api-types";
+import { convertImage, createOverlay, imageInfo, readQcow2Backing } from "@vmctl/qemu";
+import type { Inventory, InventoryEntry } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { EventLog } from "./event-log.js";
+import type { TaskContext, TaskManager } from "./task-manager.js";
+import type { VmPreparer } from "./vm-prepare.js";
+import type { PowerController } from "./vm-power.js";
+import type { SnapshotService } from "./vm-snapshots.js";
+import { editDefinitionText } from "./definition-edit.js";
+import { Reverter } from "./reverter.js";
+
+export interface CloneDeps {
+  inventory: Inventory;
+  datastores: Datastores;
+  runtimes: RuntimeTable;
+  events: EventLog;
+  tasks: TaskManager;
+  prepare: VmPreparer;
+  power: PowerController;
+  snapshots: SnapshotService;
+}
+
+const inside = (dir: string, path: string) => relative(dir, path).split(sep)[0] !== "..";
+
+export class CloneService {
+  constructor(private readonly deps: CloneDeps) {}
+
+  private diskPath(entry: InventoryEntry, disk: VmDefinition["disks"][string]): string {
+    return this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
+  }
+
+  /** VMs whose disks are overlays on one of `name`'s disks (its linked clones). */
+  async linkedClones(name: string): Promise<string[]> {
+    const entry = this.deps.inventory.get(name);
+    const bases = new Set(Object.values(entry.def?.disks ?? {}).map((d) => this.diskPath(entry, d)));
+    const clones: string[] = [];
+    for (const other of this.deps.inventory.list()) {
+      if (other.name === name || !other.def) continue;
+      for (const disk of Object.values(other.def.disks)) {
+        if (disk.format !== "qcow2") continue;
+        let path: string;
+        try { path = this.diskPath(other, disk); } catch { continue; }
+        const backing = await readQcow2Backing(path);
+        if (backing && bases.has(resolve(dirname(path), backing))) { clones.push(other.name); break; }
+      }
+    }
+    return clones;
+  }
+
+  async setTemplate(name: string, template: boolean): Promise<void> {
+    const entry = this.deps.inventory.get(name);
+    const def = this.deps.inventory.definition(name);
+    if (def.template === template) return;
+    if (template) {
+      const { state } = this.deps.runtimes.get(name);
+      if (!isActionAllowed("template", state)) throw new VmctlError("vm_wrong_state", `"${name}" is ${state}; stop it before making it a template`, { state });
+    } else {
+      const clones = await this.linkedClones(name);
+      if (clones.length > 0) throw new VmctlError("in_use", `"${name}" has linked clones (${clones.join(", ")}) reading its disks; it must stay a template until they are destroyed or fully cloned`, { vms: clones });
+    }
+    const { text } = editDefinitionText(entry.text, (doc) => {
+      if (template) doc.template = true;
+      else delete doc.template;
+    });
+    await this.deps.inventory.write(name, entry.datastore, text);
+    this.deps.events.record(template ? "vm.template_marked" : "vm.template_unmarked", name, {});
+  }
+
+  async clone(source: string, request: CloneRequest, user: string): Promise<Task> {
+    const entry = this.deps.inventory.get(source);
+    const def = this.deps.inventory.definition(source);
+    this.deps.inventory.scan(true);
+    if (this.deps.inventory.has(request.name)) throw new VmctlError("vm_exists", `a VM named "${request.name}" already exists; choose another name`, { field: "name" });
+    const datastore = request.datastore ?? entry.datastore;
+    this.deps.datastores.root(datastore);
+    if (request.linked) {
+      if (request.snapshot) throw new VmctlError("bad_request", "a linked clone reads a template's present disks; leave out snapshot, or make a full clone of the snapshot", { field: "snapshot" });
+      if (!def.template) throw new VmctlError("vm_wrong_state", `linked clones need a template, whose disks never change: \`vmctl template ${source}\` first, or leave out --linked for a full copy`);
+    } else if (request.snapshot) {
+      const { snapshots } = await this.deps.snapshots.read(source);
+      if (!snapshots.some((s) => s.name === request.snapshot)) throw new VmctlError("snapshot_not_found", `VM "${source}" has no snapshot "${request.snapshot}"`, { field: "snapshot" });
+    } else {
+      const { state } = this.deps.runtimes.get(source);
+      if (!isActionAllowed("clone", state)) throw new VmctlError("vm_wrong_state", `"${source}" is ${state}: a full clone copies the disks of a stopped VM. Stop it, or clone from a snapshot (--snapshot)`, { state });
+    }
+    const op = request.linked ? "vm.clone_linked" : "vm.clone";
+    return this.deps.tasks.run(op, `vm/${source}`, user, async (ctx) => {
+      ctx.begin();
+      await this.make(source, request, datastore, ctx);
+      if (request.start) {
+        const task = this.deps.power.request(request.name, { action: "start" }, user, ctx.id);
+        ctx.log(`starting "${request.name}" (task ${task.id})`);
+      }
+    });
+  }
+
+  private async make(source: string, request: CloneRequest, datastore: string, ctx: TaskContext): Promise<void> {
+    const entry = this.deps.inventory.get(source);
+    let text = entry.text;
+    if (request.snapshot) {
+      const { snapshots } = await this.deps.snapshots.read(source);
+      text = snapshots.find((s) => s.name === request.snapshot)?.definition ?? text;
+    }
+    const { def } = editDefinitionText(text, () => {});
+    const targetDir = join(this.deps.datastores.root(datastore), request.name);
+    const reverter = new Reverter();
+    const holdSource = !request.linked && !request.snapshot;
+    if (holdSource) this.deps.runtimes.setState(source, "cloning", { clone: request.name });
+    try {
+      await mkdir(targetDir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${targetDir}" already exists; move it away or choose another name`);
+        throw error;
+      });
+      reverter.add(() => rm(targetDir, { recursive: true, force: true }));
+      const files: Record<string, { file: string; format: "qcow2" | "raw" }> = {};
+      const work = Object.entries(def.disks).filter(([, d]) => !d.readonly);
+      const sizes = await Promise.all(work.map(async ([, d]) => (await imageInfo(this.diskPath(entry, d))).actualSize || 1));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      let done = 0;
+      for (const [index, [id, disk]] of work.entries()) {
+        const sourcePath = this.diskPath(entry, disk);
+        const name = inside(entry.dir, sourcePath) ? basename(sourcePath) : `${id}.${disk.format === "raw" && !request.linked ? "img" : "qcow2"}`;
+        const targetPath = join(targetDir, name);
+        if (request.linked) {
+          // Relative inside one datastore, so the datastore can move as a whole.
+          const backing = datastore === entry.datastore ? relative(targetDir, sourcePath) : sourcePath;
+          await createOverlay(targetPath, backing, disk.format);
+          files[id] = { file: `${request.name}/${name}`, format: "qcow2" };
+          ctx.log(`disk ${id}: overlay on ${backing}`);
+        } else {
+          ctx.log(`disk ${id}: copying ${sourcePath}${request.snapshot ? ` as of snapshot "${request.snapshot}"` : ""}`);
+          await convertImage({
+            source: sourcePath, sourceFormat: disk.format, target: targetPath, targetFormat: disk.format,
+            ...(request.snapshot ? { snapshot: request.snapshot } : {}),
+            signal: ctx.signal,
+            onProgress: (p) => ctx.progress(Math.min(99, ((done + (sizes[index]! * p) / 100) / total) * 100)),
+          });
+          files[id] = { file: `${request.name}/${name}`, format: disk.format };
+        }
+        done += sizes[index]!;
+      }
+      const edited = editDefinitionText(text, (doc) => {
+        doc.name = request.name;
+        delete doc.template;
+        doc.description = `${request.linked ? "linked clone" : "clone"} of ${source}${request.snapshot ? ` at snapshot ${request.snapshot}` : ""}${doc.description ? `; ${doc.description}` : ""}`.slice(0, 1024);
+        for (const [id, f] of Object.entries(files)) {
+          const disk = { ...doc.disks![id]!, file: f.file, format: f.format };
+          delete disk.datastore; // the copy lives in the clone's own folder, in the clone's datastore
+          doc.disks![id] = disk;
+        }
+        for (const nic of Object.values(doc.nics ?? {})) nic.mac = "auto";
+      });
+      const withMacs = this.deps.prepare.allocateMacs(edited.text, edited.def);
+      await this.deps.inventory.write(request.name, datastore, withMacs);
+      reverter.add(() => this.deps.inventory.forget(request.name));
+      reverter.success();
+    } catch (error) {
+      await reverter.revert();
+      throw error;
+    } finally {
+      if (holdSource) this.deps.runtimes.setState(source, "stopped", { reason: "clone ended" });
+    }
+    this.deps.runtimes.setState(request.name, "stopped");
+    this.deps.events.record("vm.cloned", request.name, { source, linked: request.linked ?? false, snapshot: request.snapshot ?? null });
+    ctx.progress(100);
+    if (existsSync(join(targetDir, "snapshots.json"))) await rm(join(targetDir, "snapshots.json"), { force: true });
+  }
+}

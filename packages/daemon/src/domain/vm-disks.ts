@@ -1,0 +1,199 @@
+// Disks and CD-ROM media of a VM: added, detached, grown and changed, live over QMP while the VM
+// runs (where the bus allows) and always written to the definition, so it says what is attached.
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, relative, sep } from "node:path";
+import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type VmDefinition } from "@vmctl/api-types";
+import { parseSize } from "@vmctl/definition";
+import { createImage, imageInfo, resizeImage, hotplugDisk, unplugDisk, changeMedium, resizeLive, type QemuProcess } from "@vmctl/qemu";
+import type { Inventory, InventoryEntry } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { EventLog } from "./event-log.js";
+import { editDefinitionText, type DefinitionDocument } from "./definition-edit.js";
+import { Reverter } from "./reverter.js";
+
+export class DiskService {
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly datastores: Datastores,
+    private readonly runtimes: RuntimeTable,
+    private readonly events: EventLog,
+  ) {}
+
+  /** The VM's definition for a storage change: not a template, in a state that allows it; its QEMU if running. */
+  private prepare(name: string): { entry: InventoryEntry; def: VmDefinition; proc: QemuProcess | undefined } {
+    const entry = this.inventory.get(name);
+    const def = this.inventory.definition(name);
+    if (def.template) throw new VmctlError("vm_is_template", `"${name}" is a template and does not change; make it a VM again with \`vmctl template ${name} --undo\``);
+    const rt = this.runtimes.get(name);
+    if (!isActionAllowed("storage", rt.state)) throw new VmctlError("vm_wrong_state", `cannot change the storage of "${name}" while it is ${rt.state}`, { state: rt.state });
+    return { entry, def, proc: rt.process };
+  }
+
+  private resolve(entry: InventoryEntry, datastore: string | undefined, file: string): string {
+    return this.datastores.resolve(datastore ?? entry.datastore, file);
+  }
+
+  async list(name: string): Promise<DiskInfo[]> {
+    const entry = this.inventory.get(name);
+    const def = this.inventory.definition(name);
+    const out: DiskInfo[] = [];
+    for (const [id, disk] of Object.entries(def.disks)) {
+      const path = this.resolve(entry, disk.datastore, disk.file);
+      const info = existsSync(path) ? await imageInfo(path).catch(() => undefined) : undefined;
+      out.push({
+        id, kind: "disk", bus: disk.bus, format: disk.format, file: disk.file, datastore: disk.datastore ?? entry.datastore, path, readonly: disk.readonly,
+        ...(info ? { virtualSizeBytes: info.virtualSize, allocatedBytes: info.actualSize } : {}),
+        ...(info?.backingFile ? { backingFile: info.backingFile } : {}),
+      });
+    }
+    for (const [id, cdrom] of Object.entries(def.cdroms)) {
+      out.push({
+        id, kind: "cdrom", bus: cdrom.bus, datastore: cdrom.datastore ?? entry.datastore, readonly: true,
+        ...(cdrom.iso ? { file: cdrom.iso, path: this.resolve(entry, cdrom.datastore, cdrom.iso) } : {}),
+      });
+    }
+    return out;
+  }
+
+  /** Adds a disk: a new image (size) or an existing file; hot-plugged when the VM runs (virtio only). */
+  async add(name: string, request: DiskAddRequest): Promise<DiskInfo> {
+    const { entry, def, proc } = this.prepare(name);
+    const taken = new Set([...Object.keys(def.disks), ...Object.keys(def.cdroms)]);
+    let id = request.id;
+    if (id === undefined) for (let n = 0; id === undefined || taken.has(id); n++) id = `disk${n}`;
+    if (taken.has(id)) throw new VmctlError("bad_request", `"${name}" already has a device "${id}"; choose another id`, { field: "id" });
+    const bus = request.bus ?? "virtio";
+    if (proc && bus !== "virtio") throw new VmctlError("vm_wrong_state", `only virtio disks hot-plug into a running VM; use bus "virtio", or stop "${name}" to add a ${bus} disk`, { field: "bus" });
+    const format = request.format ?? (request.file && /\.(img|raw)$/i.test(request.file) ? "raw" : "qcow2");
+    const file = request.file ?? `${name}/${id}.${format === "qcow2" ? "qcow2" : "img"}`;
+    const path = this.resolve(entry, request.datastore, file);
+    const sizeBytes = request.size === undefined ? undefined : parseSize(request.size) ?? 0;
+    if (sizeBytes !== undefined && sizeBytes < 1024 ** 2) {
+      throw new VmctlError("bad_request", `size "${request.size}" is not a usable disk size; at least 1MiB, e.g. "10GiB"`, { field: "size" });
+    }
+    const users = this.usersOf(path, name);
+    if (users.length > 0 && !request.readonly) {
+      throw new VmctlError("in_use", `"${file}" is a disk of ${users.map((u) => `"${u}"`).join(", ")}; two VMs writing one image corrupt it. Attach it readonly, or clone the VM`, { vms: users });
+    }
+    const reverter = new Reverter();
+    try {
+      if (!existsSync(path)) {
+        if (sizeBytes === undefined) throw new VmctlError("bad_request", `"${file}" does not exist; give a size to create it, e.g. "size": "10GiB"`, { field: "size" });
+        await mkdir(dirname(path), { recursive: true });
+        await createImage(path, format, sizeBytes);
+        reverter.add(() => rm(path, { force: true }));
+      } else if (request.size !== undefined && request.file === undefined) {
+        throw new VmctlError("file_exists", `"${file}" already exists; attach it with "file", or choose another id`, { field: "id" });
+      }
+      if (proc) {
+        await hotplugDisk(proc, { id, path, format, readonly: request.readonly ?? false, machine: def.machine });
+        reverter.add(() => unplugDisk(proc, id).catch(() => {}));
+      }
+      const disk: Record<string, unknown> = { file, bus, format };
+      if (request.datastore) disk.datastore = request.datastore;
+      if (request.size) disk.size = request.size;
+      if (request.readonly) disk.readonly = true;
+      await this.writeDefinition(entry, (doc) => { doc.disks = { ...doc.disks, [id]: disk as never }; });
+      reverter.success();
+    } catch (error) {
+      await reverter.revert();
+      throw error;
+    }
+    this.events.record("vm.disk_added", name, { disk: id, file, live: proc !== undefined });
+    return (await this.list(name)).find((d) => d.id === id)!;
+  }
+
+  /** Detaches a disk (hot-unplugged when running); with deleteFile also deletes an image in the VM's folder. */
+  async detach(name: string, id: string, deleteFile: boolean): Promise<{ deleted: string | null }> {
+    const { entry, def, proc } = this.prepare(name);
+    const disk = def.disks[id];
+    if (!disk) throw new VmctlError("disk_not_found", `"${name}" has no disk "${id}"; it has ${Object.keys(def.disks).map((d) => `"${d}"`).join(", ") || "none"}`);
+    const path = this.resolve(entry, disk.datastore, disk.file);
+    if (deleteFile && relative(entry.dir, path).split(sep)[0] === "..") {
+      throw new VmctlError("bad_request", `"${disk.file}" lies outside the VM's folder and may be shared; detach it without delete and remove it from the datastore yourself`, { field: "delete" });
+    }
+    if (proc) {
+      if (disk.bus !== "virtio") throw new VmctlError("vm_wrong_state", `disk "${id}" is on ${disk.bus}, which does not hot-unplug; stop "${name}" to detach it`);
+      await unplugDisk(proc, id);
+    }
+    await this.writeDefinition(entry, (doc) => {
+      const disks = { ...doc.disks };
+      delete disks[id];
+      doc.disks = disks;
+      if (doc.boot?.order) doc.boot = { ...doc.boot, order: doc.boot.order.filter((d) => d !== id) };
+    });
+    if (deleteFile) await rm(path, { force: true });
+    this.events.record("vm.disk_detached", name, { disk: id, deleted: deleteFile, live: proc !== undefined });
+    return { deleted: deleteFile ? path : null };
+  }
+
+  /** Grows a disk; live through block_resize when the VM runs. */
+  async resize(name: string, id: string, size: string): Promise<DiskInfo> {
+    const { entry, def, proc } = this.prepare(name);
+    const disk = def.disks[id];
+    if (!disk) throw new VmctlError("disk_not_found", `"${name}" has no disk "${id}"`);
+    const bytes = parseSize(size);
+    if (bytes === null) throw new VmctlError("bad_request", `size "${size}" is not a size; write e.g. "20GiB"`, { field: "size" });
+    const path = this.resolve(entry, disk.datastore, disk.file);
+    const current = (await imageInfo(path)).virtualSize;
+    if (bytes <= current) throw new VmctlError("bad_request", `disks only grow: "${id}" is ${current} bytes and ${size} is not larger (shrinking would cut the guest's filesystem)`, { field: "size", currentBytes: current });
+    if (proc) await resizeLive(proc, id, bytes);
+    else await resizeImage(path, disk.format, bytes);
+    await this.writeDefinition(entry, (doc) => { doc.disks = { ...doc.disks, [id]: { ...doc.disks![id]!, size } }; });
+    this.events.record("vm.disk_resized", name, { disk: id, fromBytes: current, toBytes: bytes, live: proc !== undefined });
+    return (await this.list(name)).find((d) => d.id === id)!;
+  }
+
+  /** Puts an ISO into a CD-ROM drive (or ejects with iso null), live when the VM runs. */
+  async setMedium(name: string, id: string, iso: string | null, datastore?: string): Promise<DiskInfo> {
+    const { entry, def, proc } = this.prepare(name);
+    if (!def.cdroms[id]) {
+      throw new VmctlError("disk_not_found", `"${name}" has no CD-ROM drive "${id}"; it has ${Object.keys(def.cdroms).map((d) => `"${d}"`).join(", ") || "none"}. Add one with \`vmctl cdrom add ${name}\` while it is stopped`);
+    }
+    const path = iso === null ? null : this.resolve(entry, datastore, iso);
+    if (path !== null && !existsSync(path)) throw new VmctlError("bad_request", `"${iso}" does not exist in datastore "${datastore ?? entry.datastore}"; \`vmctl iso ls\` lists the ISOs`, { field: "iso" });
+    if (proc) await changeMedium(proc, id, path);
+    await this.writeDefinition(entry, (doc) => {
+      const cdrom: Record<string, unknown> = { ...doc.cdroms![id] };
+      delete cdrom.iso;
+      delete cdrom.datastore;
+      if (iso !== null) cdrom.iso = iso;
+      if (iso !== null && datastore) cdrom.datastore = datastore;
+      doc.cdroms = { ...doc.cdroms, [id]: cdrom };
+    });
+    this.events.record(iso === null ? "vm.cdrom_ejected" : "vm.cdrom_inserted", name, { cdrom: id, iso, live: proc !== undefined });
+    return (await this.list(name)).find((d) => d.id === id)!;
+  }
+
+  /** Adds an empty (or loaded) CD-ROM drive to a stopped VM: IDE/SATA drives do not hot-plug. */
+  async addCdrom(name: string, request: { id?: string; bus?: "sata" | "ide" | "scsi"; iso?: string; datastore?: string }): Promise<DiskInfo> {
+    const { entry, def, proc } = this.prepare(name);
+    if (proc) throw new VmctlError("vm_wrong_state", `a CD-ROM drive cannot be added to a running VM; stop "${name}" first (a drive present at boot takes media at any time)`);
+    const taken = new Set([...Object.keys(def.disks), ...Object.keys(def.cdroms)]);
+    let id = request.id;
+    if (id === undefined) for (let n = 0; id === undefined || taken.has(id); n++) id = `cdrom${n}`;
+    if (taken.has(id)) throw new VmctlError("bad_request", `"${name}" already has a device "${id}"`, { field: "id" });
+    if (request.iso && !existsSync(this.resolve(entry, request.datastore, request.iso))) throw new VmctlError("bad_request", `"${request.iso}" does not exist`, { field: "iso" });
+    const cdrom: Record<string, unknown> = {};
+    if (request.bus) cdrom.bus = request.bus;
+    if (request.iso) cdrom.iso = request.iso;
+    if (request.datastore) cdrom.datastore = request.datastore;
+    await this.writeDefinition(entry, (doc) => { doc.cdroms = { ...doc.cdroms, [id]: cdrom }; });
+    this.events.record("vm.cdrom_added", name, { cdrom: id });
+    return (await this.list(name)).find((d) => d.id === id)!;
+  }
+
+  /** VMs other than `except` whose definition uses the image at `path`. */
+  usersOf(path: string, except?: string): string[] {
+    return this.inventory.list().filter((e) => e.name !== except && e.def && Object.values(e.def.disks).some((d) => {
+      try { return this.datastores.resolve(d.datastore ?? e.datastore, d.file) === path; } catch { return false; }
+    })).map((e) => e.name);
+  }
+
+  private async writeDefinition(entry: InventoryEntry, mutate: (doc: DefinitionDocument) => void): Promise<void> {
+    const { text } = editDefinitionText(entry.text, mutate);
+    await this.inventory.write(entry.name, entry.datastore, text);
+  }
+}

@@ -1,0 +1,237 @@
+// Snapshots are internal qcow2 snapshots: the data stays inside each disk image (copy-on-write
+// clusters, so taking one costs the same whatever the disk's size), a snapshot with memory stores
+// the RAM and device state in the first disk, and reverting never has to merge overlay chains.
+// What qcow2 does not keep (the tree, descriptions, the definition at that moment) is kept in
+// <vm>/snapshots.json beside the definition, so it travels with the VM's folder.
+import { readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { VmctlError, isActionAllowed, type Snapshot, type SnapshotRequest, type Task, type VmDefinition, type VmState } from "@vmctl/api-types";
+import { parseDefinitionToml } from "@vmctl/definition";
+import { imageSnapshot, snapshotLive, deleteSnapshotLive } from "@vmctl/qemu";
+import { writeFileAtomic } from "./atomic-write.js";
+import type { Inventory } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { EventLog } from "./event-log.js";
+import type { TaskContext, TaskManager } from "./task-manager.js";
+import type { PowerController } from "./vm-power.js";
+
+interface StoredSnapshot {
+  name: string;
+  description: string;
+  parent: string | null;
+  createdAt: string;
+  memory: boolean;
+  vmState: VmState;
+  /** Ids of the disks that hold this snapshot. */
+  disks: string[];
+  /** The definition as it was, restored by a revert. */
+  definition: string;
+}
+
+interface SnapshotFile { current: string | null; snapshots: StoredSnapshot[] }
+
+export interface SnapshotDeps {
+  inventory: Inventory;
+  datastores: Datastores;
+  runtimes: RuntimeTable;
+  events: EventLog;
+  tasks: TaskManager;
+  power: PowerController;
+}
+
+export class SnapshotService {
+  constructor(private readonly deps: SnapshotDeps) {}
+
+  private file(name: string): string {
+    return join(this.deps.inventory.get(name).dir, "snapshots.json");
+  }
+
+  async read(name: string): Promise<SnapshotFile> {
+    const path = this.file(name);
+    if (!existsSync(path)) return { current: null, snapshots: [] };
+    return JSON.parse(await readFile(path, "utf8")) as SnapshotFile;
+  }
+
+  private async write(name: string, data: SnapshotFile): Promise<void> {
+    await writeFileAtomic(this.file(name), `${JSON.stringify(data, null, 2)}\n`);
+  }
+
+  async list(name: string): Promise<{ current: string | null; snapshots: Snapshot[] }> {
+    const data = await this.read(name);
+    return {
+      current: data.current,
+      snapshots: data.snapshots.map((s) => ({
+        name: s.name, description: s.description, parent: s.parent, createdAt: s.createdAt, memory: s.memory, vmState: s.vmState,
+        disks: s.disks, current: s.name === data.current, children: data.snapshots.filter((c) => c.parent === s.name).map((c) => c.name),
+      })),
+    };
+  }
+
+  /** The disks a snapshot covers: every writable one, and each must be qcow2. */
+  private snapshotDisks(name: string, def: VmDefinition): string[] {
+    const writable = Object.entries(def.disks).filter(([, d]) => !d.readonly);
+    const raw = writable.filter(([, d]) => d.format !== "qcow2").map(([id]) => id);
+    if (raw.length > 0) {
+      throw new VmctlError("unsupported_format", `cannot snapshot "${name}": disk ${raw.map((id) => `"${id}"`).join(", ")} ${raw.length > 1 ? "are" : "is"} raw, and only qcow2 keeps snapshots; convert with \`qemu-img convert -O qcow2\` and point the disk at the new file, or mark it readonly = true`, { disks: raw });
+    }
+    if (writable.length === 0) {
+      throw new VmctlError("unsupported_format", `cannot snapshot "${name}": it has no writable qcow2 disk to hold the snapshot; add one with \`vmctl disk add ${name} --size 1GiB\``);
+    }
+    return writable.map(([id]) => id);
+  }
+
+  private path(name: string, def: VmDefinition, id: string): string {
+    const disk = def.disks[id]!;
+    return this.deps.datastores.resolve(disk.datastore ?? this.deps.inventory.get(name).datastore, disk.file);
+  }
+
+  private assertState(name: string, action: "snapshot" | "revert"): VmState {
+    const { state } = this.deps.runtimes.get(name);
+    if (!isActionAllowed(action, state)) {
+      throw new VmctlError("vm_wrong_state", `cannot ${action === "snapshot" ? "snapshot" : "revert"} VM "${name}": it is ${state}`, { state });
+    }
+    return state;
+  }
+
+  async create(name: string, request: SnapshotRequest, user: string): Promise<Task> {
+    const def = this.deps.inventory.definition(name);
+    if (def.template) throw new VmctlError("vm_is_template", `"${name}" is a template and does not change; snapshots belong to VMs`);
+    if (/^\d+$/.test(request.name)) throw new VmctlError("bad_request", `snapshot name "${request.name}" is all digits, which qcow2 confuses with snapshot ids; add a letter, e.g. "s${request.name}"`, { field: "name" });
+    const state = this.assertState(name, "snapshot");
+    const live = state === "running" || state === "paused";
+    if (request.memory && !live) throw new VmctlError("vm_wrong_state", `a snapshot with memory needs "${name}" running; it is ${state}. Leave memory off for a snapshot of the disks`, { state });
+    this.snapshotDisks(name, def);
+    if ((await this.read(name)).snapshots.some((s) => s.name === request.name)) {
+      throw new VmctlError("snapshot_exists", `VM "${name}" already has a snapshot "${request.name}"; choose another name or delete that one first`);
+    }
+    return this.deps.tasks.run("vm.snapshot", `vm/${name}`, user, (ctx) => this.deps.runtimes.withLock(name, async () => {
+      ctx.begin();
+      await this.take(name, request, ctx);
+    }), { queued: true });
+  }
+
+  private async take(name: string, request: SnapshotRequest, ctx: TaskContext): Promise<void> {
+    const entry = this.deps.inventory.get(name);
+    const def = this.deps.inventory.definition(name);
+    const state = this.assertState(name, "snapshot");
+    const data = await this.read(name);
+    if (data.snapshots.some((s) => s.name === request.name)) throw new VmctlError("snapshot_exists", `VM "${name}" already has a snapshot "${request.name}"`);
+    const disks = this.snapshotDisks(name, def);
+    const rt = this.deps.runtimes.get(name);
+    const live = rt.process !== undefined && (state === "running" || state === "paused");
+    const memory = live && request.memory !== false;
+    const started = Date.now();
+    if (live) {
+      ctx.log(memory ? "saving memory, devices and disks (the guest pauses for the save)" : "taking a crash-consistent snapshot of the disks while the guest runs");
+      this.deps.runtimes.setState(name, "snapshotting", { snapshot: request.name });
+      try {
+        await snapshotLive(rt.process!, request.name, disks.map((id) => `drive-${id}`), memory, (p) => ctx.progress(p));
+      } finally {
+        const status = await rt.process?.status().catch(() => undefined);
+        this.deps.runtimes.setState(name, status?.status === "paused" ? "paused" : rt.process ? "running" : "stopped");
+      }
+    } else {
+      const done: string[] = [];
+      try {
+        for (const id of disks) {
+          await imageSnapshot(this.path(name, def, id), "create", request.name);
+          done.push(id);
+          ctx.progress((done.length / disks.length) * 100);
+        }
+      } catch (error) {
+        for (const id of done) await imageSnapshot(this.path(name, def, id), "delete", request.name).catch(() => {});
+        throw error;
+      }
+    }
+    data.snapshots.push({
+      name: request.name, description: request.description ?? "", parent: data.current, createdAt: new Date().toISOString(),
+      memory, vmState: state, disks, definition: entry.text,
+    });
+    data.current = request.name;
+    await this.write(name, data);
+    ctx.log(`snapshot "${request.name}" taken in ${Date.now() - started} ms (${disks.length} disk${disks.length > 1 ? "s" : ""}${memory ? ", with memory" : ""})`);
+    this.deps.events.record("vm.snapshot_created", name, { snapshot: request.name, memory });
+  }
+
+  private async find(name: string, snap: string): Promise<{ data: SnapshotFile; snapshot: StoredSnapshot }> {
+    const data = await this.read(name);
+    const snapshot = data.snapshots.find((s) => s.name === snap);
+    if (!snapshot) throw new VmctlError("snapshot_not_found", `VM "${name}" has no snapshot "${snap}"; it has ${data.snapshots.map((s) => `"${s.name}"`).join(", ") || "none"}`);
+    return { data, snapshot };
+  }
+
+  async revert(name: string, snap: string, user: string): Promise<Task> {
+    this.deps.inventory.get(name);
+    this.assertState(name, "revert");
+    await this.find(name, snap);
+    return this.deps.tasks.run("vm.revert", `vm/${name}`, user, (ctx) => this.deps.runtimes.withLock(name, async () => {
+      ctx.begin();
+      await this.revertNow(name, snap, ctx);
+    }), { queued: true });
+  }
+
+  private async revertNow(name: string, snap: string, ctx: TaskContext): Promise<void> {
+    const state = this.assertState(name, "revert");
+    const { data, snapshot } = await this.find(name, snap);
+    const entry = this.deps.inventory.get(name);
+    if (this.deps.runtimes.get(name).process) {
+      ctx.log(snapshot.memory ? "ending the running QEMU; the snapshot's memory replaces it" : "powering the VM off: the snapshot has no memory, so the VM comes back stopped");
+      await this.deps.power.stop(name, 0, ctx);
+    } else if (state === "suspended") {
+      await this.deps.power.discardSuspended(name, ctx);
+    }
+    // The hardware as it was when the snapshot was taken: the saved memory only fits that.
+    if (snapshot.definition !== entry.text) {
+      parseDefinitionToml(snapshot.definition, { file: entry.file });
+      await this.deps.inventory.write(name, entry.datastore, snapshot.definition);
+      ctx.log("restored the definition saved with the snapshot");
+    }
+    if (snapshot.memory) {
+      ctx.log("starting from the snapshot's memory and disks");
+      await this.deps.power.start(name, ctx, { loadSnapshot: snap, resume: snapshot.vmState !== "paused" });
+    } else {
+      const def = this.deps.inventory.definition(name);
+      for (const id of snapshot.disks) {
+        if (!def.disks[id]) continue;
+        await imageSnapshot(this.path(name, def, id), "apply", snap);
+      }
+    }
+    data.current = snap;
+    await this.write(name, data);
+    this.deps.events.record("vm.snapshot_reverted", name, { snapshot: snap, memory: snapshot.memory });
+  }
+
+  async remove(name: string, snap: string, user: string): Promise<Task> {
+    this.deps.inventory.get(name);
+    await this.find(name, snap);
+    return this.deps.tasks.run("vm.snapshot_delete", `vm/${name}`, user, (ctx) => this.deps.runtimes.withLock(name, async () => {
+      ctx.begin();
+      const { data, snapshot } = await this.find(name, snap);
+      const def = this.deps.inventory.definition(name);
+      const disks = snapshot.disks.filter((id) => def.disks[id]);
+      const proc = this.deps.runtimes.get(name).process;
+      if (proc) {
+        await deleteSnapshotLive(proc, snap, disks.map((id) => `drive-${id}`));
+      } else {
+        for (const id of disks) {
+          const path = this.path(name, def, id);
+          if (existsSync(path)) await imageSnapshot(path, "delete", snap);
+        }
+      }
+      // Internal snapshots need no merge: the children hang from the deleted one's parent.
+      for (const child of data.snapshots) if (child.parent === snap) child.parent = snapshot.parent;
+      data.snapshots = data.snapshots.filter((s) => s.name !== snap);
+      if (data.current === snap) data.current = snapshot.parent;
+      await this.write(name, data);
+      ctx.log(`deleted snapshot "${snap}" from ${disks.length} disk${disks.length === 1 ? "" : "s"}`);
+      this.deps.events.record("vm.snapshot_deleted", name, { snapshot: snap });
+    }), { queued: true });
+  }
+
+  /** Removes the metadata file; the snapshots themselves go with the disk images. */
+  async forget(name: string): Promise<void> {
+    await rm(this.file(name), { force: true });
+  }
+}
