@@ -26,6 +26,7 @@ describe("OpenAPI contract", () => {
     await host.client.createVm(guestDefinition("c2"));
     const etag = (await host.client.getVm("c1")).etag;
     const c2 = await host.client.getDefinition("c2");
+    await host.client.createVm(guestDefinition("c7", { disks: { disk0: { file: "c7/disk0.qcow2", size: "16MiB" } } }));
     const done = await host.client.waitTask((await host.client.power("c2", { action: "start" })).id);
     await host.client.waitTask((await host.client.power("c2", { action: "stop", force: true })).id);
 
@@ -96,6 +97,28 @@ describe("OpenAPI contract", () => {
       { method: "POST", path: "/api/v1/vms/c1/console", route: "/api/v1/vms/{name}/console", status: 400, body: json({}) },
       { method: "POST", path: "/api/v1/vms/ghost/console", route: "/api/v1/vms/{name}/console", status: 404, body: json({}) },
       { method: "GET", path: "/api/v1/audit?limit=5", route: "/api/v1/audit", status: 200 },
+      { method: "GET", path: "/api/v1/vms/c7/disks", route: "/api/v1/vms/{name}/disks", status: 200 },
+      { method: "POST", path: "/api/v1/vms/c7/disks", route: "/api/v1/vms/{name}/disks", status: 201, body: json({ size: "8MiB" }) },
+      { method: "POST", path: "/api/v1/vms/c7/disks", route: "/api/v1/vms/{name}/disks", status: 400, body: json({ size: "8 apples" }) },
+      { method: "DELETE", path: "/api/v1/vms/c7/disks/disk1?delete=true", route: "/api/v1/vms/{name}/disks/{id}", status: 200 },
+      { method: "DELETE", path: "/api/v1/vms/c7/disks/nope", route: "/api/v1/vms/{name}/disks/{id}", status: 404 },
+      { method: "POST", path: "/api/v1/vms/c7/disks/disk0/resize", route: "/api/v1/vms/{name}/disks/{id}/resize", status: 200, body: json({ size: "32MiB" }) },
+      { method: "POST", path: "/api/v1/vms/c7/disks/disk0/resize", route: "/api/v1/vms/{name}/disks/{id}/resize", status: 400, body: json({ size: "8MiB" }) },
+      { method: "POST", path: "/api/v1/vms/c7/cdroms", route: "/api/v1/vms/{name}/cdroms", status: 201, body: json({ bus: "scsi" }) },
+      { method: "PUT", path: "/api/v1/vms/c7/cdroms/cdrom0/media", route: "/api/v1/vms/{name}/cdroms/{id}/media", status: 200, body: json({ iso: null }) },
+      { method: "PUT", path: "/api/v1/vms/c7/cdroms/cdrom0/media", route: "/api/v1/vms/{name}/cdroms/{id}/media", status: 400, body: json({ iso: "iso/missing.iso" }) },
+      { method: "PUT", path: "/api/v1/vms/c7/cdroms/nope/media", route: "/api/v1/vms/{name}/cdroms/{id}/media", status: 404, body: json({ iso: null }) },
+      { method: "GET", path: "/api/v1/vms/c7/snapshots", route: "/api/v1/vms/{name}/snapshots", status: 200 },
+      { method: "POST", path: "/api/v1/vms/c7/snapshots", route: "/api/v1/vms/{name}/snapshots", status: 202, body: json({ name: "s1", description: "first" }) },
+      { method: "POST", path: "/api/v1/vms/c7/snapshots", route: "/api/v1/vms/{name}/snapshots", status: 400, body: json({ name: "123" }) },
+      { method: "POST", path: "/api/v1/vms/c1/snapshots", route: "/api/v1/vms/{name}/snapshots", status: 409, body: json({ name: "s1" }) },
+      { method: "POST", path: "/api/v1/vms/c7/snapshots/nope/revert", route: "/api/v1/vms/{name}/snapshots/{snap}/revert", status: 404 },
+      { method: "DELETE", path: "/api/v1/vms/c7/snapshots/nope", route: "/api/v1/vms/{name}/snapshots/{snap}", status: 404 },
+      { method: "POST", path: "/api/v1/vms/c1/template", route: "/api/v1/vms/{name}/template", status: 200 },
+      { method: "DELETE", path: "/api/v1/vms/c1/template", route: "/api/v1/vms/{name}/template", status: 200 },
+      { method: "POST", path: "/api/v1/vms/c1/clone", route: "/api/v1/vms/{name}/clone", status: 202, body: json({ name: "c9" }) },
+      { method: "POST", path: "/api/v1/vms/c2/clone", route: "/api/v1/vms/{name}/clone", status: 409, body: json({ name: "c10", linked: true }) },
+      { method: "POST", path: "/api/v1/vms/c2/clone", route: "/api/v1/vms/{name}/clone", status: 400, body: json({ name: "../x" }) },
       { method: "DELETE", path: "/api/v1/vms/c4?keepDisks=true", route: "/api/v1/vms/{name}", status: 200 },
       { method: "DELETE", path: "/api/v1/vms/ghost", route: "/api/v1/vms/{name}", status: 404 },
     ];
