@@ -3,7 +3,7 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
-const packages = ["api-types", "definition", "qmp", "qemu", "guest", "client", "daemon", "cli"];
+const packages = ["api-types", "definition", "qmp", "qemu", "guest", "client", "daemon", "cli", "ovf"];
 const alias = Object.fromEntries(packages.map((name) => [`@vmctl/${name}`, fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url))]));
 
 export default defineConfig({

@@ -1,0 +1,65 @@
+// The OVA manifest (.mf): one "SHA256(file)= hex" line per file. vmctl writes SHA256 and reads
+// SHA1 and SHA512 too, since older VMware exports use SHA1.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { join } from "node:path";
+import { OvfError } from "./errors.js";
+import { checkRelativeName, lstatInside, quote } from "./safe-path.js";
+
+export type ManifestAlgorithm = "SHA1" | "SHA256" | "SHA512";
+export interface ManifestEntry { algorithm: ManifestAlgorithm; file: string; digest: string }
+
+const HEX_LENGTH: Record<ManifestAlgorithm, number> = { SHA1: 40, SHA256: 64, SHA512: 128 };
+
+export function parseManifest(text: string): ManifestEntry[] {
+  const entries: ManifestEntry[] = [];
+  const seen = new Set<string>();
+  for (const [index, raw] of text.split("\n").entries()) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const match = /^(SHA1|SHA256|SHA512)\((.+)\)\s*=\s*([0-9a-fA-F]+)$/.exec(line);
+    if (!match) throw new OvfError("manifest_invalid", `manifest line ${index + 1} is not "SHA256(file)= digest": ${quote(line)}`);
+    const algorithm = match[1] as ManifestAlgorithm;
+    const digest = match[3]!.toLowerCase();
+    const checked = checkRelativeName(match[2]!);
+    if (!checked.ok) throw new OvfError("manifest_invalid", `manifest line ${index + 1}: file ${quote(match[2]!)} ${checked.reason}`);
+    if (digest.length !== HEX_LENGTH[algorithm]) throw new OvfError("manifest_invalid", `manifest line ${index + 1}: a ${algorithm} digest has ${HEX_LENGTH[algorithm]} hex digits, not ${digest.length}`);
+    if (seen.has(checked.name)) throw new OvfError("manifest_invalid", `manifest line ${index + 1}: ${quote(checked.name)} is listed twice`);
+    seen.add(checked.name);
+    entries.push({ algorithm, file: checked.name, digest });
+  }
+  return entries;
+}
+
+export function formatManifest(entries: Array<{ file: string; sha256: string }>): string {
+  return entries.map((entry) => `SHA256(${entry.file})= ${entry.sha256}\n`).join("");
+}
+
+/** The length of formatManifest's output, known before any digest is computed. */
+export function manifestLength(files: string[]): number {
+  return files.reduce((total, file) => total + Buffer.byteLength(`SHA256(${file})= \n`) + 64, 0);
+}
+
+export async function digestFile(path: string, algorithm: ManifestAlgorithm = "SHA256"): Promise<string> {
+  const hash = createHash(algorithm.toLowerCase());
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * Checks every file the manifest lists, inside `folder`. Throws OvfError naming the first file
+ * that is missing, not a regular file, or whose digest differs.
+ */
+export async function verifyManifest(folder: string, text: string): Promise<ManifestEntry[]> {
+  const entries = parseManifest(text);
+  for (const entry of entries) {
+    const path = join(folder, entry.file);
+    const stat = await lstatInside(folder, entry.file);
+    if (!stat?.isFile()) throw new OvfError("manifest_mismatch", `the manifest lists ${quote(entry.file)}, which is not a file of the package`);
+    const actual = await digestFile(path, entry.algorithm);
+    if (actual !== entry.digest) {
+      throw new OvfError("manifest_mismatch", `${quote(entry.file)} does not match the manifest: ${entry.algorithm} is ${actual}, the manifest says ${entry.digest}; the file is damaged or was changed`, { file: entry.file });
+    }
+  }
+  return entries;
+}
