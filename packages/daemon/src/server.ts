@@ -18,8 +18,12 @@ import { registerHostClient } from "./api/host-client.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { registerDisplayRoutes } from "./api/vm-display.js";
 import { registerVncRoutes } from "./api/vm-vnc.js";
+import { registerDatastoreRoutes } from "./api/datastores.js";
+import { registerDatastoreFileRoutes } from "./api/datastore-files.js";
+import { registerIsoRoutes } from "./api/isos.js";
 import { registerStorageRoutes } from "./api/vm-storage.js";
 import { registerSnapshotRoutes } from "./api/vm-snapshots.js";
+import { registerImportRoutes } from "./api/vm-import.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerAuth } from "./api/auth-hooks.js";
@@ -70,8 +74,12 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerMonitorRoutes(app, host);
   registerDisplayRoutes(app, host);
   registerVncRoutes(app, host);
+  registerDatastoreRoutes(app, host);
+  await registerDatastoreFileRoutes(app, host);
+  registerIsoRoutes(app, host);
   registerStorageRoutes(app, host);
   registerSnapshotRoutes(app, host);
+  await registerImportRoutes(app, host);
   return app;
 }
 

@@ -18,7 +18,8 @@ const ROOT: Principal = { name: "root (unix socket)", user: "root", kind: "root"
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function sourceOf(request: FastifyRequest): string {
-  return request.raw.socket.remoteAddress ?? "unix socket";
+  // The socket is gone (null) once a client has hung up mid-request.
+  return request.raw.socket?.remoteAddress ?? "unix socket";
 }
 
 export function cookie(request: FastifyRequest, name: string): string | undefined {
@@ -102,12 +103,12 @@ export function registerAuth(app: FastifyInstance, host: Host): void {
   // Every change is audited: who, from where, what, on what, and how it ended. Bodies never are (secrets).
   app.addHook("onResponse", async (request, reply) => {
     if (!UNSAFE.has(request.method) || !request.routeOptions.url) return;
-    const params = request.params as { name?: string; id?: string; user?: string };
+    const params = request.params as { name?: string; id?: string; user?: string; ds?: string; "*"?: string };
     host.audit.record({
       user: request.principal?.name ?? request.auditUser ?? "anonymous",
       source: sourceOf(request),
       action: `${request.method} ${request.routeOptions.url}`,
-      target: params.name ?? params.user ?? params.id ?? null,
+      target: params.name ?? params.user ?? params.id ?? (params.ds === undefined ? null : params["*"] === undefined ? params.ds : `${params.ds}:${params["*"]}`),
       result: reply.statusCode < 400 ? "ok" : "refused",
       status: reply.statusCode,
     });

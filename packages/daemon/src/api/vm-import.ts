@@ -1,0 +1,87 @@
+// POST /api/v1/import (an OVA as the body, or a package already in a datastore) and
+// GET /api/v1/vms/{name}/export (the VM as an OVA). Imports answer 202 with their task.
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Type } from "@sinclair/typebox";
+import { NAME_PATTERN, TaskSchema, VmNameParamsSchema, type Task } from "@vmctl/api-types";
+import { responses } from "./openapi.js";
+import type { Host } from "../host.js";
+import { userOf } from "./request-user.js";
+
+const Name = Type.String({ pattern: NAME_PATTERN });
+const ImportFromDatastoreSchema = Type.Object({
+  datastore: Name,
+  path: Type.String({ minLength: 1, maxLength: 4096, description: "an .ova, an .ovf (its folder is the package) or a libvirt domain .xml in that datastore" }),
+  name: Type.Optional(Name),
+  targetDatastore: Type.Optional(Name),
+  start: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+const ImportQuerySchema = Type.Object({
+  name: Type.Optional(Name),
+  datastore: Type.Optional(Name),
+  start: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+
+const OVA_TYPES = ["application/x-tar", "application/ova", "application/octet-stream"];
+
+export async function registerImportRoutes(app: FastifyInstance, host: Host): Promise<void> {
+  await app.register(async (scope) => {
+    // An OVA body is handed over as the request stream: no parsing and no 1 MiB body limit.
+    const streams = new WeakMap<FastifyRequest, Readable>();
+    for (const type of OVA_TYPES) {
+      scope.addContentTypeParser(type, (request, payload, done) => {
+        streams.set(request, payload);
+        done(null, "");
+      });
+    }
+    scope.post("/api/v1/import", {
+      schema: {
+        querystring: ImportQuerySchema,
+        body: { content: {
+          "application/json": { schema: ImportFromDatastoreSchema },
+          "application/x-tar": { schema: { type: "string", format: "binary", description: "an OVA; ?name=, ?datastore= and ?start= apply" } },
+          "application/octet-stream": { schema: { type: "string", format: "binary", description: "an OVA, as application/x-tar" } },
+        } },
+        response: responses({ 202: TaskSchema }, 404, 409, 413, 415),
+        summary: "Import a VM: an OVA as the body, or an OVA/OVF/libvirt XML already in a datastore; the disks are converted to qcow2 as a task",
+      },
+    }, async (request, reply) => {
+      const user = userOf(request);
+      const stream = streams.get(request);
+      let task: Task;
+      if (stream) {
+        const query = request.query as { name?: string; datastore?: string; start?: boolean };
+        const length = request.headers["content-length"];
+        try {
+          task = await host.imports.fromUpload(stream, length === undefined ? undefined : Number(length), query, user);
+        } catch (error) {
+          // Refused halfway: end the connection rather than drain the rest of a large upload.
+          if (!request.raw.complete) void reply.header("connection", "close");
+          throw error;
+        }
+      } else {
+        const body = request.body as { datastore: string; path: string; name?: string; targetDatastore?: string; start?: boolean };
+        task = await host.imports.fromDatastore({ datastore: body.datastore, path: body.path }, {
+          ...(body.name ? { name: body.name } : {}), ...(body.targetDatastore ? { datastore: body.targetDatastore } : {}), ...(body.start ? { start: true } : {}),
+        }, user);
+      }
+      return reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);
+    });
+  });
+
+  app.get("/api/v1/vms/:name/export", {
+    schema: {
+      params: VmNameParamsSchema,
+      response: { ...responses({}, 404, 409), 200: { description: "the VM as an OVA (descriptor, SHA-256 manifest, stream-optimized VMDKs)", content: { "application/x-tar": { schema: { type: "string", format: "binary" } } } } },
+      summary: "Export a stopped VM as an OVA that VMware and vmctl import; the disk conversion is a task (vm.export) named in X-Vmctl-Task",
+    },
+  }, async (request, reply) => {
+    const { name } = request.params as { name: string };
+    const ova = await host.exports.prepare(name, userOf(request));
+    ova.stream.on("error", (error) => ova.done(false, error));
+    reply.raw.on("close", () => ova.done(reply.raw.writableFinished));
+    return reply.type("application/x-tar").header("content-length", String(ova.size))
+      .header("content-disposition", `attachment; filename="${ova.name}"`).header("x-vmctl-task", ova.taskId)
+      .send(ova.stream);
+  });
+}

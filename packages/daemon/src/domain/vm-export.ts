@@ -1,0 +1,69 @@
+// Taking a VM out as an OVA: each disk converted to a stream-optimized VMDK (what VMware imports),
+// a VMware-style OVF descriptor that also carries the vmctl definition, and a SHA-256 manifest,
+// streamed as one tar. The conversion runs under the VM's lock as a task; the stream follows.
+import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { VmctlError, isActionAllowed, type VmDefinition } from "@vmctl/api-types";
+import { convertImage, imageInfo } from "@vmctl/qemu";
+import { createOva } from "@vmctl/ovf";
+import type { Inventory } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { EventLog } from "./event-log.js";
+import type { TaskManager } from "./task-manager.js";
+
+export interface ExportDeps { inventory: Inventory; datastores: Datastores; runtimes: RuntimeTable; events: EventLog; tasks: TaskManager }
+
+export interface PreparedExport { name: string; size: number; stream: Readable; taskId: string; done: (ok: boolean, error?: Error) => void }
+
+export class ExportService {
+  constructor(private readonly deps: ExportDeps) {}
+
+  /** Converts the disks (a task with progress) and answers with the OVA's stream; `done` ends the task. */
+  async prepare(name: string, user: string): Promise<PreparedExport> {
+    const entry = this.deps.inventory.get(name);
+    const def: VmDefinition = this.deps.inventory.definition(name);
+    const { state } = this.deps.runtimes.get(name);
+    if (!isActionAllowed("clone", state)) throw new VmctlError("vm_wrong_state", `"${name}" is ${state}: an export reads the disks of a stopped VM; stop it first`, { state });
+    const staging = join(entry.dir, `.export-${randomUUID()}`);
+    let finish: (ok: boolean, error?: Error) => void = () => {};
+    const ended = new Promise<void>((resolve, reject) => { finish = (ok, error) => (ok ? resolve() : reject(error ?? new Error("the download was interrupted"))); });
+    let ready!: (value: PreparedExport | Error) => void;
+    const prepared = new Promise<PreparedExport | Error>((resolve) => { ready = resolve; });
+    const task = this.deps.tasks.run("vm.export", `vm/${name}`, user, async (ctx) => {
+      try {
+        await this.deps.runtimes.withLock(name, async () => {
+          await mkdir(staging);
+          const disks = Object.entries(def.disks);
+          const disksOut = [];
+          for (const [index, [id, disk]] of disks.entries()) {
+            const source = this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
+            const target = join(staging, `${id}.vmdk`);
+            ctx.log(`disk ${id}: converting to a stream-optimized VMDK`);
+            await convertImage({
+              source, sourceFormat: disk.format, target, targetFormat: "vmdk", options: "subformat=streamOptimized", signal: ctx.signal,
+              onProgress: (p) => ctx.progress(Math.min(90, ((index + p / 100) / Math.max(1, disks.length)) * 90)),
+            });
+            disksOut.push({ id, path: target, capacityBytes: (await imageInfo(source)).virtualSize });
+          }
+          const ova = await createOva({ definition: def, definitionToml: entry.text, disks: disksOut });
+          ctx.log(`sending ${ova.name} (${ova.size} bytes)`);
+          ready({ ...ova, taskId: ctx.id, done: finish });
+        });
+        await ended;
+        ctx.progress(100);
+        this.deps.events.record("vm.exported", name, {});
+      } catch (error) {
+        ready(error as Error);
+        throw error;
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    });
+    const result = await prepared;
+    if (result instanceof Error) throw result;
+    return { ...result, taskId: task.id };
+  }
+}

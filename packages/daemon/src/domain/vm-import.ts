@@ -1,0 +1,238 @@
+// Bringing VMs in: an OVA (uploaded, or a file in a datastore), an OVF folder, or a libvirt domain
+// XML. The package is unpacked into a hidden staging folder of the target datastore, its descriptor
+// becomes a vmctl definition, and every disk is converted to qcow2 with qemu-img as a task.
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { parse as parseToml } from "smol-toml";
+import { VmctlError, type Task, type VmDefinitionInput } from "@vmctl/api-types";
+import { definitionToToml, parseDefinitionToml, validateDefinition } from "@vmctl/definition";
+import { convertImage, createImage } from "@vmctl/qemu";
+import { extractOva, readOvfFolder, parseLibvirtDomain, type ImportedVm, type OvfPackage } from "@vmctl/ovf";
+import type { Inventory } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { EventLog } from "./event-log.js";
+import type { TaskContext, TaskManager } from "./task-manager.js";
+import type { VmPreparer } from "./vm-prepare.js";
+import type { PowerController } from "./vm-power.js";
+import { editDefinitionText } from "./definition-edit.js";
+import { Reverter } from "./reverter.js";
+
+export interface ImportDeps {
+  inventory: Inventory;
+  datastores: Datastores;
+  runtimes: RuntimeTable;
+  events: EventLog;
+  tasks: TaskManager;
+  prepare: VmPreparer;
+  power: PowerController;
+  maxUploadBytes: () => number;
+}
+
+export interface ImportOptions {
+  /** The new VM's name (default: the name in the descriptor, made valid). */
+  name?: string;
+  /** Where the VM goes (default "local"). */
+  datastore?: string;
+  start?: boolean;
+}
+
+/** A package already on the host: an .ova, an .ovf (its folder is the package) or a libvirt .xml. */
+export interface ImportSource { datastore: string; path: string }
+
+const MIB = 1024 ** 2;
+
+/** A descriptor's VM name as a vmctl name: lower case, invalid characters as '-'. */
+export function vmctlName(name: string): string {
+  const cleaned = name.toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 63);
+  return cleaned || "imported";
+}
+
+export class ImportService {
+  constructor(private readonly deps: ImportDeps) {}
+
+  private checkName(name: string): void {
+    this.deps.inventory.scan(true);
+    if (this.deps.inventory.has(name)) throw new VmctlError("vm_exists", `a VM named "${name}" already exists; give the import another name ("name")`, { field: "name" });
+  }
+
+  /** An OVA arriving as the request body: unpacked while the request lasts, converted in the task. */
+  async fromUpload(body: Readable, declaredBytes: number | undefined, options: ImportOptions, user: string): Promise<Task> {
+    const datastore = options.datastore ?? "local";
+    const root = this.deps.datastores.root(datastore);
+    if (options.name) this.checkName(options.name);
+    const limit = this.deps.maxUploadBytes();
+    if (declaredBytes !== undefined && declaredBytes > limit) throw new VmctlError("payload_too_large", `the OVA is ${declaredBytes} bytes; the upload limit (max_upload_size) is ${limit}`);
+    const staging = join(root, `.import-${randomUUID()}`);
+    await mkdir(staging);
+    let pkg: OvfPackage;
+    // The tar reader stops at the archive's end marker and would destroy what it reads from (the
+    // request, and with it the socket): it reads a pass-through, and the rest of the body (tar's
+    // record padding) is drained here.
+    const pass = new PassThrough();
+    body.pipe(pass);
+    try {
+      pkg = await extractOva(pass, staging, { maxBytes: limit });
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    } finally {
+      body.unpipe(pass);
+      body.resume();
+    }
+    return this.run(pkg.vm, pkg.files, staging, options, user, "uploaded OVA");
+  }
+
+  /** A package in a datastore; an OVA is unpacked into staging inside the task. */
+  async fromDatastore(source: ImportSource, options: ImportOptions, user: string): Promise<Task> {
+    const path = this.deps.datastores.resolve(source.datastore, source.path);
+    if (!existsSync(path)) throw new VmctlError("bad_request", `"${source.path}" does not exist in datastore "${source.datastore}"`, { field: "path" });
+    if (options.name) this.checkName(options.name);
+    const root = this.deps.datastores.root(options.datastore ?? "local");
+    if (/\.ova$/i.test(path)) {
+      const staging = join(root, `.import-${randomUUID()}`);
+      await mkdir(staging);
+      try {
+        const pkg = await extractOva(path, staging, { maxBytes: (await stat(path)).size * 2 });
+        return await this.run(pkg.vm, pkg.files, staging, options, user, source.path);
+      } catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw error;
+      }
+    }
+    if (/\.ovf$/i.test(path)) {
+      const pkg = await readOvfFolder(dirname(path));
+      return this.run(pkg.vm, pkg.files, null, options, user, source.path);
+    }
+    if (/\.xml$/i.test(path)) {
+      const vm = parseLibvirtDomain(await readFile(path, "utf8"));
+      // A libvirt domain names host paths: only files inside a datastore may be read, or an import
+      // would copy any file of the host (say /etc/shadow) into a disk its user can download.
+      const files: Record<string, string> = {};
+      for (const href of [...vm.disks.map((d) => d.fileHref), ...vm.cdroms.map((c) => c.fileHref), vm.boot?.kernel, vm.boot?.initrd]) {
+        if (href === undefined) continue;
+        try {
+          files[href] = this.deps.datastores.resolve(undefined, href);
+        } catch {
+          throw new VmctlError("path_outside_datastore", `the domain refers to "${href}", which is outside every datastore; copy it into one (or add its folder as a datastore) and import again`, { file: href });
+        }
+        if (!existsSync(files[href]!)) throw new VmctlError("bad_request", `the domain refers to "${href}", which does not exist`, { file: href });
+      }
+      return this.run(vm, files, null, options, user, source.path);
+    }
+    throw new VmctlError("bad_request", `"${source.path}" is not an .ova, .ovf or libvirt .xml file`, { field: "path" });
+  }
+
+  private async run(vm: ImportedVm, files: Record<string, string>, staging: string | null, options: ImportOptions, user: string, from: string): Promise<Task> {
+    const name = options.name ?? vmctlName(vm.name);
+    try {
+      this.checkName(name);
+    } catch (error) {
+      if (staging) await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+    return this.deps.tasks.run("vm.import", `vm/${name}`, user, async (ctx) => {
+      try {
+        ctx.log(`importing ${vm.source === "ovf" ? "OVF" : "libvirt"} VM "${vm.name}" from ${from} as "${name}"`);
+        for (const warning of vm.warnings) ctx.log(`note: ${warning}`);
+        await this.make(vm, files, name, options.datastore ?? "local", ctx);
+      } finally {
+        if (staging) await rm(staging, { recursive: true, force: true });
+      }
+      if (options.start) {
+        const task = this.deps.power.request(name, { action: "start" }, user, ctx.id);
+        ctx.log(`starting "${name}" (task ${task.id})`);
+      }
+    });
+  }
+
+  private async make(vm: ImportedVm, files: Record<string, string>, name: string, datastore: string, ctx: TaskContext): Promise<void> {
+    const dir = join(this.deps.datastores.root(datastore), name);
+    const reverter = new Reverter();
+    try {
+      await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${dir}" already exists; move it away or import under another name`);
+        throw error;
+      });
+      reverter.add(() => rm(dir, { recursive: true, force: true }));
+      const input = this.definitionFor(vm, name);
+      const sources = vm.disks.map((disk) => (disk.fileHref ? files[disk.fileHref] : undefined));
+      const sizes = await Promise.all(sources.map(async (path) => (path ? (await stat(path)).size : 0) || 1));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      let done = 0;
+      for (const [index, disk] of vm.disks.entries()) {
+        const target = join(dir, `${disk.id}.qcow2`);
+        const source = sources[index];
+        if (source) {
+          ctx.log(`disk ${disk.id}: converting ${basename(source)} (${disk.format}) to qcow2`);
+          await convertImage({
+            source, target, targetFormat: "qcow2", signal: ctx.signal,
+            ...(disk.format.startsWith("vmdk") ? { sourceFormat: "vmdk" } : disk.format === "raw" || disk.format === "qcow2" ? { sourceFormat: disk.format } : {}),
+            onProgress: (p) => ctx.progress(Math.min(99, ((done + (sizes[index]! * p) / 100) / total) * 100)),
+          });
+        } else {
+          ctx.log(`disk ${disk.id}: a new empty disk of ${disk.capacityBytes} bytes`);
+          await createImage(target, "qcow2", Math.max(disk.capacityBytes, MIB));
+        }
+        done += sizes[index]!;
+        input.disks![disk.id] = { ...input.disks![disk.id]!, file: `${name}/${disk.id}.qcow2`, format: "qcow2" };
+      }
+      for (const cdrom of vm.cdroms) {
+        const source = cdrom.fileHref ? files[cdrom.fileHref] : undefined;
+        if (!source) continue;
+        const iso = `${name}/${cdrom.id}.iso`;
+        await convertImage({ source, sourceFormat: "raw", target: join(dir, `${cdrom.id}.iso`), targetFormat: "raw", signal: ctx.signal });
+        input.cdroms![cdrom.id] = { ...input.cdroms![cdrom.id], iso };
+      }
+      const text = this.deps.prepare.allocateMacs(definitionToToml(input), validateDefinition(input));
+      parseDefinitionToml(text);
+      await this.deps.inventory.write(name, datastore, text);
+      reverter.success();
+    } catch (error) {
+      await reverter.revert();
+      this.deps.inventory.forget(name);
+      throw error;
+    }
+    this.deps.runtimes.setState(name, "stopped");
+    this.deps.events.record("vm.imported", name, { from: vm.source, originalName: vm.name });
+    ctx.progress(100);
+  }
+
+  /** The vmctl definition of an imported VM: vmctl's own (round trip) or one made from the descriptor. */
+  private definitionFor(vm: ImportedVm, name: string): VmDefinitionInput {
+    if (vm.vmctlToml) {
+      const { text } = editDefinitionText(vm.vmctlToml, (doc) => {
+        doc.name = name;
+        delete doc.template;
+        // The source may still exist on this host: new MACs, and the disks made below.
+        for (const nic of Object.values(doc.nics ?? {})) nic.mac = "auto";
+        const disks: NonNullable<VmDefinitionInput["disks"]> = {};
+        for (const disk of vm.disks) {
+          const old = doc.disks?.[disk.id];
+          disks[disk.id] = { file: `${name}/${disk.id}.qcow2`, format: "qcow2", ...(old?.bus ? { bus: old.bus } : {}), ...(old?.readonly ? { readonly: true } : {}) };
+        }
+        doc.disks = disks;
+        if (doc.boot?.order) doc.boot = { ...doc.boot, order: doc.boot.order.filter((id) => disks[id] || doc.cdroms?.[id]) };
+      });
+      return parseToml(text) as VmDefinitionInput;
+    }
+    const taken = new Set(this.deps.inventory.list().flatMap((e) => Object.values(e.def?.nics ?? {}).map((n) => n.mac)));
+    const input: VmDefinitionInput = {
+      name,
+      description: (vm.description ? `${vm.description} ` : "") + `(imported from ${vm.source === "ovf" ? "OVF" : "libvirt"} "${vm.name}")`.slice(0, 1024),
+      cpus: Math.min(256, Math.max(1, vm.cpus)),
+      memory: `${Math.max(16, Math.ceil(vm.memoryBytes / MIB))}MiB`,
+      machine: vm.machine ?? "q35",
+      firmware: vm.firmware,
+      disks: Object.fromEntries(vm.disks.map((d) => [d.id, { file: `${name}/${d.id}.qcow2`, bus: d.bus }])),
+      cdroms: Object.fromEntries(vm.cdroms.map((c) => [c.id, { bus: c.bus }])),
+      nics: Object.fromEntries(vm.nics.map((n) => [n.id, { model: n.model, mac: n.mac && !taken.has(n.mac) ? n.mac : "auto" }])),
+      console: { serial: true, vnc: true },
+    };
+    if (vm.boot?.kernel) input.boot = { kernel: vm.boot.kernel, ...(vm.boot.initrd ? { initrd: vm.boot.initrd } : {}), ...(vm.boot.cmdline ? { cmdline: vm.boot.cmdline } : {}) };
+    return input;
+  }
+}
