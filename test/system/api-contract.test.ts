@@ -119,6 +119,10 @@ describe("OpenAPI contract", () => {
       { method: "POST", path: "/api/v1/vms/c1/clone", route: "/api/v1/vms/{name}/clone", status: 202, body: json({ name: "c9" }) },
       { method: "POST", path: "/api/v1/vms/c2/clone", route: "/api/v1/vms/{name}/clone", status: 409, body: json({ name: "c10", linked: true }) },
       { method: "POST", path: "/api/v1/vms/c2/clone", route: "/api/v1/vms/{name}/clone", status: 400, body: json({ name: "../x" }) },
+      { method: "POST", path: "/api/v1/import", route: "/api/v1/import", status: 400, body: json({ datastore: "local", path: "missing.ova" }) },
+      { method: "POST", path: "/api/v1/import", route: "/api/v1/import", status: 400, body: json({ path: "x.ova" }) },
+      { method: "POST", path: "/api/v1/import", route: "/api/v1/import", status: 404, body: json({ datastore: "nope", path: "x.ova" }) },
+      { method: "GET", path: "/api/v1/vms/ghost/export", route: "/api/v1/vms/{name}/export", status: 404 },
       { method: "DELETE", path: "/api/v1/vms/c4?keepDisks=true", route: "/api/v1/vms/{name}", status: 200 },
       { method: "DELETE", path: "/api/v1/vms/ghost", route: "/api/v1/vms/{name}", status: 404 },
     ];
