@@ -127,6 +127,16 @@ describe("extraction refuses", () => {
     expect(await readdir(root)).toEqual([]);
   });
 
+  it("a source that fails halfway (an upload cut off): the error comes through, nothing is left", async () => {
+    const data = rawTar([{ name: "vm.ovf", body: "x" }, { name: "disk", body: "y".repeat(5000) }]);
+    async function* cutOff() {
+      yield data.subarray(0, 3000);
+      throw new Error("socket hang up");
+    }
+    await expect(extractTar(cutOff(), join(root, "o"), LIMIT)).rejects.toThrow("socket hang up");
+    expect(await readdir(root)).toEqual([]);
+  });
+
   it("more members than allowed", async () => {
     const data = rawTar(Array.from({ length: 5 }, (_, i) => ({ name: `f${i}`, body: "x" })));
     await expect(extractTar(Readable.from([data]), join(root, "o"), { ...LIMIT, maxMembers: 4 })).rejects.toThrow(/4 members allowed/);
