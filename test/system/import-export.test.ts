@@ -217,4 +217,16 @@ describe("import and export", () => {
     expect(existsSync(join(local, "..", "escaped-by-ova"))).toBe(false);
     expect((await host.client.listVms()).map((v) => v.name)).not.toContain("appliance-from-vmware");
   });
+
+  it("removes the staging folders of an import and an export cut off by a vmctld crash, at the next start", async () => {
+    const local = join(host.home, "datastores/local");
+    mkdirSync(join(local, ".import-crashed"));
+    writeFileSync(join(local, ".import-crashed/half.vmdk"), "partial");
+    mkdirSync(join(local, "rt-src/.export-crashed"));
+    await host.killDaemon();
+    await host.startDaemon();
+    expect(existsSync(join(local, ".import-crashed"))).toBe(false);
+    expect(existsSync(join(local, "rt-src/.export-crashed"))).toBe(false);
+    expect(existsSync(join(local, "rt-src/rt-src.toml"))).toBe(true);
+  });
 });

@@ -112,6 +112,10 @@ describe("storage on a running guest", () => {
     const list = await host.client.call<{ current: string; snapshots: Array<{ name: string; memory: boolean; current: boolean }> }>("GET", "/api/v1/vms/st-live/snapshots");
     expect(list.current).toBe("before-upgrade");
     expect(list.snapshots).toEqual([expect.objectContaining({ name: "before-upgrade", memory: true, current: true })]);
+
+    // A full clone of the snapshot while the VM runs: the snapshot's data never changes.
+    await finished(await post<Task>("/api/v1/vms/st-live/clone", { name: "st-from-snap", snapshot: "before-upgrade" }));
+    expect((await host.client.getVm("st-from-snap")).definition).toMatchObject({ disks: { disk0: { file: "st-from-snap/disk0.qcow2" } } });
     await finished(await post<Task>("/api/v1/vms/st-live/power", { action: "stop", force: true }));
   });
 });

@@ -2,7 +2,7 @@
 // services, reconciles running QEMUs, and applies autostart once per host boot.
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm } from "node:fs/promises";
 import type { Logger } from "pino";
 import { chooseAccelerator, qemuVersion, type AccelChoice } from "@vmctl/qemu";
 import { defaultGuestDir } from "@vmctl/guest";
@@ -122,6 +122,7 @@ export class Host {
     this.tasks.expire(this.config.taskRetentionMs);
     this.expiry = setInterval(() => this.tasks.expire(this.config.taskRetentionMs), 3600_000).unref();
     void this.accelerator();
+    await this.removeStaging();
     this.inventory.scan();
     const names = this.inventory.list().map((entry) => entry.name);
     await Promise.all(names.map((name) => this.runtimes.withLock(name, () => this.power.reconcile(name)).catch((error: unknown) => {
@@ -129,6 +130,26 @@ export class Host {
     })));
     await this.autostart(names);
     this.events.record("host.started", null, { version: this.version, vms: names.length });
+  }
+
+  /** Staging folders of imports and exports that a vmctld exit cut off: their tasks already failed. */
+  private async removeStaging(): Promise<void> {
+    for (const ds of this.datastores.names()) {
+      const root = this.datastores.root(ds);
+      for (const entry of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+        if (!entry.isDirectory()) continue;
+        const dirs = entry.name.startsWith(".import-") ? [join(root, entry.name)] : [];
+        if (!entry.name.startsWith(".")) {
+          for (const inner of await readdir(join(root, entry.name), { withFileTypes: true }).catch(() => [])) {
+            if (inner.isDirectory() && inner.name.startsWith(".export-")) dirs.push(join(root, entry.name, inner.name));
+          }
+        }
+        for (const dir of dirs) {
+          this.log.warn({ dir }, "removing the staging folder of an import or export cut off by the last vmctld exit");
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+    }
   }
 
   /**

@@ -71,7 +71,8 @@ export interface ConvertOptions {
 export function convertImage(options: ConvertOptions): Promise<void> {
   const args = ["convert", "-p", "-W", "-m", "8"];
   if (options.sourceFormat) args.push("-f", options.sourceFormat);
-  if (options.snapshot) args.push("-l", `snapshot.name=${options.snapshot}`);
+  // A snapshot never changes, so it may be read while a running QEMU holds the image (-U).
+  if (options.snapshot) args.push("-U", "-l", `snapshot.name=${options.snapshot}`);
   args.push("-O", options.targetFormat);
   if (options.options) args.push("-o", options.options);
   args.push(options.source, options.target);
