@@ -35,11 +35,6 @@ export function formatManifest(entries: Array<{ file: string; sha256: string }>)
   return entries.map((entry) => `SHA256(${entry.file})= ${entry.sha256}\n`).join("");
 }
 
-/** The length of formatManifest's output, known before any digest is computed. */
-export function manifestLength(files: string[]): number {
-  return files.reduce((total, file) => total + Buffer.byteLength(`SHA256(${file})= \n`) + 64, 0);
-}
-
 export async function digestFile(path: string, algorithm: ManifestAlgorithm = "SHA256"): Promise<string> {
   const hash = createHash(algorithm.toLowerCase());
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);

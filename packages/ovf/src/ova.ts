@@ -115,11 +115,11 @@ export interface CreateOvaInput {
  */
 export async function createOva(input: CreateOvaInput): Promise<{ name: string; size: number; stream: Readable }> {
   const base = input.definition.name;
-  const files = await Promise.all(input.disks.map(async (disk) => {
-    const href = `${base}-${disk.id}.vmdk`;
-    const size = (await stat(disk.path)).size;
-    return { ...disk, href, size, sha256: await digestFile(disk.path) };
-  }));
+  const files: Array<OvaDisk & { href: string; size: number; sha256: string }> = [];
+  for (const disk of input.disks) {
+    // One disk after another: reading several large files at once only makes the disk seek.
+    files.push({ ...disk, href: `${base}-${disk.id}.vmdk`, size: (await stat(disk.path)).size, sha256: await digestFile(disk.path) });
+  }
   const descriptorName = `${base}.ovf`;
   const descriptor = Buffer.from(buildOvf({
     definition: input.definition,

@@ -47,6 +47,7 @@ export async function extractTar(source: TarSource, target: string, options: Ext
         written.push({ member });
         continue;
       }
+      // Members' own modes are not applied: extracted files are readable by vmctld alone.
       const temp = join(target, `.vmctl-extract-${tag}-${written.length}.part`);
       const handle = await open(temp, "wx", 0o600);
       undo.add(() => unlink(temp));

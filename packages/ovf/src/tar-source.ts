@@ -4,6 +4,10 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { OvfError } from "./errors.js";
 
+/**
+ * A file path (opened and closed here), or a stream the caller owns: after the end-of-archive
+ * block or a refusal it is left as it is, so an HTTP handler can still drain it and answer.
+ */
 export type TarSource = string | AsyncIterable<Uint8Array | string>;
 
 export interface TarProgress { bytes: number; total?: number }
@@ -22,6 +26,7 @@ export class ChunkReader {
     private readonly total: number | undefined,
     private readonly onProgress: ((progress: TarProgress) => void) | undefined,
     private readonly signal: AbortSignal | undefined,
+    private readonly owned: boolean,
   ) {}
 
   static async open(source: TarSource, options: { onProgress?: (progress: TarProgress) => void; signal?: AbortSignal }): Promise<ChunkReader> {
@@ -33,7 +38,7 @@ export class ChunkReader {
     } else {
       iterable = source;
     }
-    return new ChunkReader(iterable[Symbol.asyncIterator](), total, options.onProgress, options.signal);
+    return new ChunkReader(iterable[Symbol.asyncIterator](), total, options.onProgress, options.signal, typeof source === "string");
   }
 
   get consumed(): number {
@@ -99,9 +104,9 @@ export class ChunkReader {
     for (let remaining = n; remaining > 0;) remaining -= (await this.readSome(remaining, what)).length;
   }
 
-  /** Stops reading (after a last progress report): lets a stream source release its file or socket. */
+  /** Stops reading, after a last progress report; closes the file when the source was a path. */
   async close(): Promise<void> {
     if (this.bytes !== this.reported) this.report(true);
-    await this.iterator.return?.();
+    if (this.owned) await this.iterator.return?.();
   }
 }

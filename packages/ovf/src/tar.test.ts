@@ -61,6 +61,16 @@ describe("tar writer and reader", () => {
     expect(seen.map((p) => p.bytes)).toEqual([...seen.map((p) => p.bytes)].sort((a, b) => a - b));
   });
 
+  it("leaves a caller's stream open after the archive ends, and stops on an abort signal", async () => {
+    const data = await archive([entry("a", "x")]);
+    const upload = Readable.from([data, Buffer.from("trailing bytes of the request")]);
+    await extractTar(upload, join(root, "one"), LIMIT);
+    expect(upload.destroyed).toBe(false);
+    const aborted = AbortSignal.abort();
+    await expect(extractTar(Readable.from([data]), join(root, "two"), { ...LIMIT, signal: aborted })).rejects.toThrow(/abort/i);
+    expect(await readdir(root)).toEqual(["one"]);
+  });
+
   it("skips a body the consumer leaves unread", async () => {
     const data = await archive([entry("a", "aaaa"), entry("b", "bb")]);
     const names: string[] = [];
