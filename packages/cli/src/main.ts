@@ -14,6 +14,10 @@ import { registerEvents } from "./commands/events.js";
 import { registerGuest } from "./commands/guest.js";
 import { registerLogin } from "./commands/login.js";
 import { registerAdmin } from "./commands/admin.js";
+import { registerDisk } from "./commands/disk.js";
+import { registerCdrom } from "./commands/cdrom.js";
+import { registerSnapshot } from "./commands/snapshot.js";
+import { registerClone } from "./commands/clone.js";
 
 const program = new Command("vmctl")
   .description("manage the VMs of a vmctl host")
@@ -24,7 +28,7 @@ const program = new Command("vmctl")
   .exitOverride();
 
 const globals = () => program.opts<GlobalOptions>();
-for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest, registerLogin, registerAdmin]) {
+for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest, registerLogin, registerAdmin, registerDisk, registerCdrom, registerSnapshot, registerClone]) {
   register(program, globals);
 }
 

@@ -1,6 +1,7 @@
 // The typed client of the v1 API: the CLI uses it, and so will the Host Client and the cluster.
 import WebSocket from "ws";
 import type { ErrorBody, HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore } from "@vmctl/api-types";
+import type { CloneRequest, DiskAddRequest, DiskInfo, Snapshot, SnapshotRequest } from "@vmctl/api-types";
 import { sendRequest, wsAddress, tlsOptions, type Endpoint, type RawResponse } from "./http-transport.js";
 
 export class ApiError extends Error {
@@ -22,6 +23,10 @@ export class ConnectionError extends Error {
 }
 
 const encode = encodeURIComponent;
+
+export interface SnapshotList { current: string | null; snapshots: Snapshot[] }
+/** The body of POST /vms/{name}/cdroms (its schema lives in the daemon, not yet in api-types). */
+export interface CdromAddRequest { id?: string; bus?: "sata" | "ide" | "scsi"; iso?: string; datastore?: string }
 export const BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
 
 function queryString(query: Record<string, string | number | undefined>): string {
@@ -70,6 +75,28 @@ export class VmctlClient {
   power(name: string, request: PowerRequest): Promise<Task> { return this.call("POST", `/api/v1/vms/${encode(name)}/power`, request); }
   batch(request: PowerRequest & { names?: string[]; pattern?: string }): Promise<Task> { return this.call("POST", "/api/v1/vms:batch", request); }
   patchVm(name: string, patch: unknown, etag?: string): Promise<VmDetail> { return this.call("PATCH", `/api/v1/vms/${encode(name)}`, patch, etag ? { "if-match": etag } : {}); }
+  // Storage: disks and CD media answer at once; snapshots and clones are tasks.
+  async listDisks(name: string): Promise<DiskInfo[]> {
+    return (await this.call<{ disks: DiskInfo[] }>("GET", `/api/v1/vms/${encode(name)}/disks`)).disks;
+  }
+  addDisk(name: string, request: DiskAddRequest): Promise<DiskInfo> { return this.call("POST", `/api/v1/vms/${encode(name)}/disks`, request); }
+  detachDisk(name: string, id: string, deleteFile = false): Promise<{ deleted: string | null }> {
+    return this.call("DELETE", `/api/v1/vms/${encode(name)}/disks/${encode(id)}${deleteFile ? "?delete=true" : ""}`);
+  }
+  resizeDisk(name: string, id: string, size: string): Promise<DiskInfo> { return this.call("POST", `/api/v1/vms/${encode(name)}/disks/${encode(id)}/resize`, { size }); }
+  addCdrom(name: string, request: CdromAddRequest = {}): Promise<DiskInfo> { return this.call("POST", `/api/v1/vms/${encode(name)}/cdroms`, request); }
+  /** Inserts an ISO (relative to the datastore), or ejects with null. */
+  setMedia(name: string, id: string, iso: string | null, datastore?: string): Promise<DiskInfo> {
+    return this.call("PUT", `/api/v1/vms/${encode(name)}/cdroms/${encode(id)}/media`, { iso, ...(datastore ? { datastore } : {}) });
+  }
+  listSnapshots(name: string): Promise<SnapshotList> { return this.call("GET", `/api/v1/vms/${encode(name)}/snapshots`); }
+  createSnapshot(name: string, request: SnapshotRequest): Promise<Task> { return this.call("POST", `/api/v1/vms/${encode(name)}/snapshots`, request); }
+  revertSnapshot(name: string, snapshot: string): Promise<Task> { return this.call("POST", `/api/v1/vms/${encode(name)}/snapshots/${encode(snapshot)}/revert`); }
+  deleteSnapshot(name: string, snapshot: string): Promise<Task> { return this.call("DELETE", `/api/v1/vms/${encode(name)}/snapshots/${encode(snapshot)}`); }
+  cloneVm(source: string, request: CloneRequest): Promise<Task> { return this.call("POST", `/api/v1/vms/${encode(source)}/clone`, request); }
+  setTemplate(name: string, template: boolean): Promise<{ name: string; template: boolean }> {
+    return this.call(template ? "POST" : "DELETE", `/api/v1/vms/${encode(name)}/template`);
+  }
   cancelTask(id: string): Promise<Task> { return this.call("DELETE", `/api/v1/tasks/${encode(id)}`); }
   getTask(id: string, waitSeconds = 0): Promise<Task> { return this.call("GET", `/api/v1/tasks/${encode(id)}${waitSeconds ? `?wait=${waitSeconds}` : ""}`); }
   async listTasks(query: { target?: string; state?: string; parent?: string; limit?: number } = {}): Promise<Task[]> {

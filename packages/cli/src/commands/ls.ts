@@ -17,7 +17,7 @@ export function registerLs(program: Command, globals: () => GlobalOptions): void
       printTable(["NAME", "STATE", "CPUS", "MEMORY", "PID", "UPTIME", "NOTE"], vms.map((vm) => [
         vm.name, vm.state, String(vm.cpus || "-"), vm.memoryBytes ? humanSize(vm.memoryBytes) : "-",
         vm.pid !== undefined ? String(vm.pid) : "-", vm.state === "running" || vm.state === "paused" ? duration(vm.startedAt) : "-",
-        vm.definitionError ? `invalid definition: ${vm.definitionError.split("\n")[0]}` : vm.state === "crashed" && vm.lastExitReason ? `last exit: ${vm.lastExitReason}` : "",
+        vm.definitionError ? `invalid definition: ${vm.definitionError.split("\n")[0]}` : vm.template ? "template" : vm.state === "crashed" && vm.lastExitReason ? `last exit: ${vm.lastExitReason}` : "",
       ]));
     });
 }

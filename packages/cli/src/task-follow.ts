@@ -1,0 +1,58 @@
+// Following tasks to their end for a person: each task's log lines on stderr as they come and, on a
+// terminal, one line of progress for all of them; stdout is left for the result.
+import type { Task } from "@vmctl/api-types";
+import type { VmctlClient } from "@vmctl/client";
+import { CliError } from "./output.js";
+
+export interface Followed { label: string; task: Task }
+
+/** Task log lines start with their ISO time; a person following along sees them as they come. */
+const LOG_TIME = /^\d{4}-\d\d-\d\dT[\d:.]+Z /;
+const ended = (task: Task) => task.state !== "queued" && task.state !== "running";
+
+/**
+ * Waits for every task (concurrently) and answers them ended, in the same order. `quiet` (for
+ * --json, whose stderr carries only the error object) shows nothing.
+ */
+export async function followTasks(client: VmctlClient, followed: Followed[], quiet: boolean): Promise<Task[]> {
+  const tasks = followed.map((f) => f.task);
+  const shown = tasks.map(() => 0);
+  const live = !quiet && process.stderr.isTTY === true;
+  let statusShown = false;
+  const clearStatus = () => {
+    if (statusShown) process.stderr.write("\r\x1b[K");
+    statusShown = false;
+  };
+  for (;;) {
+    if (!quiet) {
+      tasks.forEach((task, i) => {
+        const fresh = task.log.slice(shown[i]);
+        if (fresh.length > 0) clearStatus();
+        for (const line of fresh) process.stderr.write(`${followed[i]!.label}: ${line.replace(LOG_TIME, "")}\n`);
+        shown[i] = task.log.length;
+      });
+    }
+    const pending = tasks.flatMap((task, i) => (ended(task) ? [] : [i]));
+    if (pending.length === 0) break;
+    if (live) {
+      clearStatus();
+      process.stderr.write(pending.map((i) => `${followed[i]!.label} ${tasks[i]!.state === "queued" ? "queued" : `${Math.round(tasks[i]!.progress)}%`}`).join("  "));
+      statusShown = true;
+    }
+    // A one-second long poll: answers at once when a task ends, else brings fresh progress.
+    await Promise.all(pending.map(async (i) => { tasks[i] = await client.getTask(tasks[i]!.id, 1); }));
+  }
+  clearStatus();
+  return tasks;
+}
+
+export async function followTask(client: VmctlClient, label: string, task: Task, quiet: boolean): Promise<Task> {
+  return (await followTasks(client, [{ label, task }], quiet))[0]!;
+}
+
+/** Throws a task that did not succeed as the CLI's error, keeping its code for --json. */
+export function assertSucceeded(task: Task): void {
+  if (task.state === "success") return;
+  if (task.state === "cancelled") throw new CliError(`task ${task.id} (${task.op}) was cancelled`, "cancelled");
+  throw new CliError(task.error?.message ?? `task ${task.id} (${task.op}) ended ${task.state}`, task.error?.code ?? "failed");
+}
