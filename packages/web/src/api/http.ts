@@ -1,6 +1,7 @@
 // The only way out of the Host Client: the public REST API, with the session cookie and the CSRF
 // token for changes. A 401 sends the user to the login page and back to where they were.
 import type { ErrorBody } from "@vmctl/api-types";
+import { reportRequest } from "./reachability";
 
 const CSRF_KEY = "vmctl.csrf";
 
@@ -20,25 +21,45 @@ export function whenUnauthenticated(handler: () => void): void {
   onUnauthenticated = handler;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
-  if (body !== undefined) headers["content-type"] = "application/json";
+interface RawRequest { method: string; path: string; body?: string; contentType?: string; headers?: Record<string, string> }
+
+/** Sends one request; answers the body as text with the ETag, or throws an ApiError. */
+async function request({ method, path, body, contentType, headers: extra }: RawRequest): Promise<{ text: string; etag: string }> {
+  const headers: Record<string, string> = { accept: "application/json", ...extra };
+  if (body !== undefined && contentType) headers["content-type"] = contentType;
   const csrf = sessionStorage.getItem(CSRF_KEY);
   if (csrf && method !== "GET") headers["x-csrf-token"] = csrf;
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, credentials: "same-origin", ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    response = await fetch(path, { method, headers, credentials: "same-origin", ...(body !== undefined ? { body } : {}) });
   } catch {
-    throw new ApiError(0, "unreachable", "vmctld is unreachable; retrying");
+    reportRequest(false);
+    throw new ApiError(0, "unreachable", "vmctld is unreachable");
   }
+  reportRequest(true);
   const text = await response.text();
-  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
-    const error = (parsed as ErrorBody | undefined)?.error;
+    let error: ErrorBody["error"] | undefined;
+    try { error = (JSON.parse(text) as ErrorBody).error; } catch { /* not JSON: a proxy's page */ }
     if (response.status === 401 && path !== "/api/v1/login") onUnauthenticated();
     throw new ApiError(response.status, error?.code ?? "error", error?.message ?? `HTTP ${response.status}`, error?.details);
   }
-  return parsed as T;
+  return { text, etag: response.headers.get("etag") ?? "" };
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const { text } = await request({ method, path, ...(body !== undefined ? { body: JSON.stringify(body), contentType: "application/json" } : {}) });
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A VM's definition as written (TOML), with the ETag that guards saving it. */
+export async function readDefinitionToml(name: string): Promise<{ text: string; etag: string }> {
+  return request({ method: "GET", path: `/api/v1/vms/${encodeURIComponent(name)}/definition`, headers: { accept: "application/toml" } });
+}
+
+/** Saves the TOML if nobody changed it since `etag` was read (412 otherwise). */
+export async function writeDefinitionToml(name: string, text: string, etag: string): Promise<void> {
+  await request({ method: "PUT", path: `/api/v1/vms/${encodeURIComponent(name)}/definition`, body: text, contentType: "application/toml", headers: { "if-match": etag } });
 }
 
 export function wsUrl(path: string): string {

@@ -1,37 +1,58 @@
 // Live updates: the events stream over a WebSocket (the session cookie authenticates it), with
-// reconnection and back-off, resuming from the last event seen so nothing is missed.
-import { useEffect, useRef, useState } from "react";
+// reconnection and back-off, resuming from the last event seen so nothing is missed. One stream per
+// page: HostDataProvider opens it and hands its events to every view that listens.
+import { useEffect, useRef } from "react";
 import type { VmctlEvent } from "@vmctl/api-types";
 import { wsUrl } from "./http";
+import { reportStream } from "./reachability";
 
-export function useEvents(onEvent: (event: VmctlEvent) => void): { connected: boolean } {
-  const [connected, setConnected] = useState(false);
-  const handler = useRef(onEvent);
-  handler.current = onEvent;
+let reconnectNow: () => void = () => {};
+/** Skips the back-off wait: the banner's "Retry now". */
+export const retryNow = (): void => reconnectNow();
+
+function parseEvent(raw: unknown): VmctlEvent | null {
+  if (typeof raw !== "string") return null;
+  try {
+    const message = JSON.parse(raw) as { type?: unknown; data?: Partial<VmctlEvent> };
+    const event = message.data;
+    if (message.type !== "event" || !event || typeof event.id !== "number" || typeof event.type !== "string") return null;
+    return { id: event.id, time: String(event.time ?? ""), type: event.type, vm: typeof event.vm === "string" ? event.vm : null, data: event.data && typeof event.data === "object" ? event.data : {} };
+  } catch {
+    return null;
+  }
+}
+
+/** Opens the events stream for as long as the calling component lives; `onOpen` runs on every (re)connection. */
+export function useEventStream(onEvent: (event: VmctlEvent) => void, onOpen: () => void): void {
+  const handlers = useRef({ onEvent, onOpen });
+  handlers.current = { onEvent, onOpen };
   useEffect(() => {
     let socket: WebSocket | undefined;
     let last: number | undefined;
     let delay = 500;
+    let attempts = 0;
     let stopped = false;
     let timer: number | undefined;
     const open = () => {
+      window.clearTimeout(timer);
       socket = new WebSocket(wsUrl(`/ws/events${last !== undefined ? `?since=${last}` : ""}`));
-      socket.onopen = () => { setConnected(true); delay = 500; };
+      socket.onopen = () => { delay = 500; attempts = 0; reportStream("open"); handlers.current.onOpen(); };
       socket.onmessage = (message) => {
-        const parsed = JSON.parse(String(message.data)) as { type: string; data: VmctlEvent };
-        if (parsed.type !== "event") return;
-        last = parsed.data.id;
-        handler.current(parsed.data);
+        const event = parseEvent(message.data);
+        if (!event) return;
+        last = event.id;
+        handlers.current.onEvent(event);
       };
       socket.onclose = () => {
-        setConnected(false);
+        socket = undefined;
         if (stopped) return;
+        reportStream("closed", attempts++);
         timer = window.setTimeout(open, delay);
-        delay = Math.min(delay * 2, 10_000);
+        delay = Math.min(delay * 2, 5000); // a host on the LAN: back soon after it answers
       };
     };
+    reconnectNow = () => { if (!socket) { delay = 500; open(); } };
     open();
-    return () => { stopped = true; window.clearTimeout(timer); socket?.close(); };
+    return () => { stopped = true; window.clearTimeout(timer); socket?.close(); reconnectNow = () => {}; reportStream("connecting"); };
   }, []);
-  return { connected };
 }

@@ -1,14 +1,20 @@
-// The frame: masthead with the host's name, the user and logout; the page; the tasks panel below.
+// The frame: masthead with the host's name, the user and logout; the connection banner; the page;
+// the tasks panel below.
 import type { ReactNode } from "react";
-import { Button, Label, Masthead, MastheadBrand, MastheadContent, MastheadMain, Nav, NavItem, NavList, Page, PageSidebar, PageSidebarBody, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
+import { Button, Masthead, MastheadBrand, MastheadContent, MastheadMain, Nav, NavItem, NavList, Page, PageSidebar, PageSidebarBody, SkipToContent, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
+import VirtualMachineIcon from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon";
+import UserIcon from "@patternfly/react-icons/dist/esm/icons/user-icon";
+import type { HostInfo } from "@vmctl/api-types";
 import { useSession } from "../../state/session";
-import { useHostData } from "../../state/host-data";
 import { navigate, useRoute } from "../../state/router";
+import { useApi } from "../../api/use-api";
 import { TasksPanel } from "../tasks/TasksPanel";
+import { ConnectionBanner } from "./ConnectionBanner";
 
 export function AppShell({ children }: { children: ReactNode }) {
   const { me, logout, can } = useSession();
   const route = useRoute();
+  const { data: host } = useApi<HostInfo>("/api/v1/host");
   const link = (path: string, label: string, active: boolean) => (
     <NavItem isActive={active} to={path} onClick={(e) => { e.preventDefault(); navigate(path); }}>{label}</NavItem>
   );
@@ -26,19 +32,23 @@ export function AppShell({ children }: { children: ReactNode }) {
       </PageSidebarBody>
     </PageSidebar>
   );
-  const { connected } = useHostData();
   const masthead = (
     <Masthead>
       <MastheadMain>
         <MastheadBrand>
-          <a href="/ui/" onClick={(e) => { e.preventDefault(); navigate("/ui/"); }} style={{ color: "inherit", fontWeight: 700, fontSize: "1.3rem", textDecoration: "none", letterSpacing: "0.02em" }}>vmctl</a>
+          <a href="/ui/" className="vmctl-brand" onClick={(e) => { e.preventDefault(); navigate("/ui/"); }} aria-label="vmctl home">
+            <VirtualMachineIcon className="vmctl-brand__icon" />
+            <span className="vmctl-brand__name">vmctl</span>
+            {host ? <span className="vmctl-brand__host">{host.hostname}</span> : null}
+          </a>
         </MastheadBrand>
       </MastheadMain>
       <MastheadContent>
         <Toolbar isFullHeight>
           <ToolbarContent>
-            <ToolbarItem>{connected ? <Label color="green" isCompact>live</Label> : <Label color="orange" isCompact>reconnecting to vmctld…</Label>}</ToolbarItem>
-            <ToolbarItem align={{ default: "alignEnd" }}><span aria-label="logged in user">{me?.user} ({me?.role})</span></ToolbarItem>
+            <ToolbarItem align={{ default: "alignEnd" }} alignItems="center">
+              <span className="vmctl-user"><UserIcon aria-hidden="true" /> <span>{me?.user}</span> <span className="vmctl-muted">{me?.role}</span></span>
+            </ToolbarItem>
             <ToolbarItem><Button variant="secondary" size="sm" onClick={() => void logout()}>Log out</Button></ToolbarItem>
           </ToolbarContent>
         </Toolbar>
@@ -46,9 +56,9 @@ export function AppShell({ children }: { children: ReactNode }) {
     </Masthead>
   );
   return (
-    <Page masthead={masthead} sidebar={sidebar}>
-      <div style={{ display: "flex", flexDirection: "column", minHeight: "calc(100vh - 80px)" }}>
-        <div style={{ flex: 1 }}>{children}</div>
+    <Page masthead={masthead} sidebar={sidebar} isContentFilled skipToContent={<SkipToContent href="#main">Skip to content</SkipToContent>} mainContainerId="main" banner={<ConnectionBanner />}>
+      <div className="vmctl-page">
+        <div className="vmctl-page__body">{children}</div>
         <TasksPanel />
       </div>
     </Page>

@@ -1,32 +1,33 @@
-// Recent tasks with progress and ETA, live.
-import { Label, PageSection, Progress, Title } from "@patternfly/react-core";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
+// Recent tasks below every page, as ESXi's: updated from the events stream, foldable out of the way.
+import { useState } from "react";
+import { Badge, Button, PageSection, Title } from "@patternfly/react-core";
+import AngleDownIcon from "@patternfly/react-icons/dist/esm/icons/angle-down-icon";
+import AngleRightIcon from "@patternfly/react-icons/dist/esm/icons/angle-right-icon";
 import { useHostData } from "../../state/host-data";
+import { LoadError, Loading } from "../shared/states";
+import { TaskTable } from "./TaskTable";
 
-const COLORS = { success: "green", error: "red", running: "blue", queued: "grey", cancelled: "orange" } as const;
+const SHOWN = 6;
 
 export function TasksPanel() {
-  const { tasks } = useHostData();
+  const { tasks, tasksError, refresh } = useHostData();
+  const [open, setOpen] = useState(() => localStorage.getItem("vmctl.tasks-panel") !== "closed");
+  const running = tasks?.filter((t) => t.state === "running" || t.state === "queued").length ?? 0;
+  const toggle = () => { setOpen(!open); localStorage.setItem("vmctl.tasks-panel", open ? "closed" : "open"); };
   return (
-    <PageSection aria-label="Recent tasks" style={{ borderTop: "1px solid var(--pf-t--global--border--color--default, #d2d2d2)" }}>
-      <Title headingLevel="h2" size="md">Recent tasks</Title>
-      {tasks.length === 0 ? <p>No tasks yet.</p> : (
-        <Table variant="compact" aria-label="Recent tasks" data-testid="tasks">
-          <Thead><Tr><Th>Task</Th><Th>Target</Th><Th>User</Th><Th>Status</Th><Th>Progress</Th><Th>Started</Th></Tr></Thead>
-          <Tbody>
-            {tasks.slice(0, 8).map((task) => (
-              <Tr key={task.id}>
-                <Td dataLabel="Task">{task.op}</Td>
-                <Td dataLabel="Target">{task.target.replace(/^vm\//, "")}</Td>
-                <Td dataLabel="User">{task.user}</Td>
-                <Td dataLabel="Status"><Label color={COLORS[task.state]} isCompact>{task.state}</Label>{task.error ? ` ${task.error.message}` : ""}</Td>
-                <Td dataLabel="Progress">{task.state === "running" ? <Progress value={task.progress} aria-label="progress" size="sm" /> : task.state === "success" ? "100%" : "-"}{task.eta ? ` ETA ${new Date(task.eta).toLocaleTimeString()}` : ""}</Td>
-                <Td dataLabel="Started">{new Date(task.createdAt).toLocaleTimeString()}</Td>
-              </Tr>
-            ))}
-          </Tbody>
-        </Table>
-      )}
+    <PageSection aria-labelledby="recent-tasks-title" className="vmctl-tasks-panel">
+      <Title headingLevel="h2" size="md" id="recent-tasks-title">
+        <Button variant="plain" size="sm" onClick={toggle} aria-expanded={open} aria-controls="recent-tasks-body" icon={open ? <AngleDownIcon /> : <AngleRightIcon />} style={{ marginRight: 4 }}>
+          Recent tasks
+        </Button>
+        {running ? <Badge isRead={false}>{running} running</Badge> : null}
+      </Title>
+      <div id="recent-tasks-body" hidden={!open}>
+        {tasksError && !tasks ? <LoadError what="the tasks" error={tasksError} onRetry={refresh} />
+          : !tasks ? <Loading what="tasks" lines={2} />
+          : tasks.length === 0 ? <p className="vmctl-muted">No tasks yet. Starting, stopping or creating a VM shows its task here.</p>
+          : <TaskTable tasks={tasks.slice(0, SHOWN)} label="Recent tasks" testId="tasks" />}
+      </div>
     </PageSection>
   );
 }
