@@ -1,0 +1,28 @@
+// A VM's Events and Tasks tabs: its own timeline and its own work, live.
+import { useMemo } from "react";
+import type { Task } from "@vmctl/api-types";
+import { useApi } from "../../api/use-api";
+import { useHostData } from "../../state/host-data";
+import { Empty, LoadError, Loading } from "../shared/states";
+import { EventTable } from "../events/EventTable";
+import { useEventLog } from "../events/use-event-log";
+import { TaskTable } from "../tasks/TaskTable";
+
+export function VmEvents({ name }: { name: string }) {
+  const { events, error, reload } = useEventLog(name);
+  if (error && !events) return <LoadError what={`the events of ${name}`} error={error} onRetry={reload} />;
+  if (!events) return <Loading what="events" />;
+  if (events.length === 0) return <Empty title="No events yet">State changes, definition changes and finished tasks of {name} appear here as they happen.</Empty>;
+  return <div style={{ marginTop: 8 }}><EventTable events={events} label={`Events of ${name}`} showVm={false} testId="vm-events" /></div>;
+}
+
+export function VmTasks({ name }: { name: string }) {
+  // The host-wide task list moves with every task event (and the progress poll): read this VM's again then.
+  const { tasks: recent } = useHostData();
+  const version = useMemo(() => recent?.map((t) => `${t.id}:${t.state}:${t.progress}`).join(), [recent]);
+  const { data, error, reload } = useApi<{ tasks: Task[] }>(`/api/v1/tasks?target=${encodeURIComponent(`vm/${name}`)}&limit=50`, version);
+  if (error && !data) return <LoadError what={`the tasks of ${name}`} error={error} onRetry={reload} />;
+  if (!data) return <Loading what="tasks" />;
+  if (data.tasks.length === 0) return <Empty title="No tasks yet">Starting, stopping and other long work on {name} appear here with their progress and log.</Empty>;
+  return <div style={{ marginTop: 8 }}><TaskTable tasks={data.tasks} label={`Tasks of ${name}`} showTarget={false} testId="vm-tasks" /></div>;
+}

@@ -1,0 +1,20 @@
+// Sizes and durations as people read them.
+
+/** 10737418240 → "10 GiB"; 268435456 → "256 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The time since `startedAt` (an ISO date): "42 s", "5 min", "3 h 12 min", "2 d 4 h". */
+export function formatUptime(startedAt: string | undefined, now = Date.now()): string {
+  if (!startedAt) return "-";
+  const s = Math.max(0, Math.floor((now - Date.parse(startedAt)) / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
