@@ -1,14 +1,18 @@
 // The graphical console in noVNC, through vmctld's WebSocket proxy to the VM's VNC socket:
-// Ctrl-Alt-Del, scale to fit, full screen, and text typed into the guest as keystrokes.
-import { useEffect, useRef, useState } from "react";
+// Ctrl-Alt-Del, scale to fit, full screen, text typed into the guest as keystrokes, and Ctrl+] to
+// leave the screen with the keyboard.
+import { useEffect, useId, useRef, useState } from "react";
 import RFB from "@novnc/novnc";
 import { Button, Label, TextInput } from "@patternfly/react-core";
 import { api, wsUrl } from "../../api/http";
 import { useNotify } from "../../state/notify";
+import { ConsoleExit, isLeaveKey } from "./ConsoleExit";
 
 export default function GraphicalConsole({ name, canType }: { name: string; canType: boolean }) {
   const screen = useRef<HTMLDivElement>(null);
+  const exit = useRef<HTMLParagraphElement>(null);
   const rfb = useRef<RFB | null>(null);
+  const hintId = useId();
   const [status, setStatus] = useState("connecting…");
   const [text, setText] = useState("");
   const notify = useNotify();
@@ -23,6 +27,11 @@ export default function GraphicalConsole({ name, canType }: { name: string; canT
         client.scaleViewport = true;
         client.viewOnly = !canType;
         client.background = "#151515";
+        // noVNC leaves its canvas out of the Tab order; put it in, named, so the keyboard can reach it.
+        const canvas = screen.current!.querySelector("canvas");
+        canvas?.setAttribute("tabindex", "0");
+        canvas?.setAttribute("aria-label", `Screen of ${name}${canType ? "" : " (view only)"}`);
+        canvas?.setAttribute("aria-describedby", hintId);
         client.addEventListener("connect", () => setStatus("connected"));
         client.addEventListener("disconnect", () => {
           rfb.current = null;
@@ -33,11 +42,21 @@ export default function GraphicalConsole({ name, canType }: { name: string; canT
         rfb.current = client;
       } catch (error) {
         setStatus(`cannot open the display: ${(error as Error).message}`);
+        if (!stopped) timer = window.setTimeout(() => void open(), 5000);
       }
     };
     void open();
-    return () => { stopped = true; window.clearTimeout(timer); rfb.current?.disconnect(); };
-  }, [name, canType]);
+    // Heard before noVNC's own handler on the canvas, so the guest never gets this key.
+    const leave = (event: KeyboardEvent) => {
+      if (!isLeaveKey(event)) return;
+      event.preventDefault();
+      event.stopPropagation();
+      exit.current?.focus();
+    };
+    const box = screen.current!;
+    box.addEventListener("keydown", leave, true);
+    return () => { stopped = true; window.clearTimeout(timer); box.removeEventListener("keydown", leave, true); rfb.current?.disconnect(); };
+  }, [name, canType, hintId]);
   const typeText = async (value: string) => {
     if (!value) return;
     try {
@@ -50,18 +69,24 @@ export default function GraphicalConsole({ name, canType }: { name: string; canT
   return (
     <div style={{ marginTop: 16 }}>
       <div style={{ display: "flex", gap: 8, alignItems: "center", marginBottom: 8, flexWrap: "wrap" }}>
-        <span>Graphical console <Label isCompact color={status === "connected" ? "green" : "orange"} data-testid="vnc-status">{status}</Label></span>
+        <span style={{ display: "inline-flex", gap: 8, alignItems: "center", marginRight: "auto" }}>
+          Graphical console <Label isCompact color={status === "connected" ? "green" : "orange"} data-testid="vnc-status">{status}</Label>
+          {canType ? null : <Label isCompact color="grey">view only</Label>}
+        </span>
         {canType ? (
           <>
             <Button size="sm" variant="secondary" onClick={() => rfb.current?.sendCtrlAltDel()}>Send Ctrl-Alt-Del</Button>
-            <TextInput aria-label="Text to type into the guest" placeholder="Paste text to type as keystrokes" value={text} onChange={(_e, v) => setText(v)} style={{ width: 280 }} />
-            <Button size="sm" variant="secondary" onClick={() => void typeText(text)} isDisabled={!text}>Type it</Button>
-            <Button size="sm" variant="secondary" onClick={() => void navigator.clipboard.readText().then(typeText, () => notify("No clipboard access", "Paste into the field instead."))}>Paste clipboard as keystrokes</Button>
+            <form style={{ display: "flex", gap: 8, alignItems: "center" }} onSubmit={(e) => { e.preventDefault(); void typeText(text); }}>
+              <div style={{ width: 200 }}><TextInput aria-label="Text to type into the guest" placeholder="Text to type as keystrokes" value={text} onChange={(_e, v) => setText(v)} /></div>
+              <Button size="sm" variant="secondary" type="submit" isDisabled={!text}>Type it</Button>
+            </form>
+            <Button size="sm" variant="secondary" onClick={() => void navigator.clipboard.readText().then(typeText, () => notify("No clipboard access", "Paste into the field instead."))}>Type the clipboard</Button>
           </>
-        ) : <Label isCompact color="grey">view only</Label>}
+        ) : null}
         <Button size="sm" variant="link" onClick={() => void screen.current?.requestFullscreen()}>Full screen</Button>
       </div>
-      <div ref={screen} data-testid="vnc-screen" style={{ height: 480, background: "#151515" }} />
+      <div ref={screen} data-testid="vnc-screen" style={{ height: 480, background: "#151515", borderRadius: 4, overflow: "hidden" }} />
+      <ConsoleExit ref={exit} id={hintId} />
     </div>
   );
 }

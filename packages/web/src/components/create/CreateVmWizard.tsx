@@ -1,7 +1,8 @@
 // The Create VM wizard: name and size, storage and boot, network and consoles, review. Field errors
-// come from the same schema on the server and are shown beside the field they name.
-import { useState } from "react";
-import { Button, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextInput, Wizard, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
+// come from the same schema on the server and are shown beside the field they name. It works from
+// the keyboard alone: focus starts in the name, Enter in a field goes to the next step.
+import { useState, type ReactNode } from "react";
+import { Button, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextInput, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
 import { api, ApiError } from "../../api/http";
 import { navigate } from "../../state/router";
 
@@ -57,10 +58,11 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <Modal variant={ModalVariant.large} isOpen aria-label="Create a virtual machine" onEscapePress={onClose}>
-      <Wizard title="Create a virtual machine" onClose={onClose} height={560}>
+    <Modal variant={ModalVariant.large} isOpen aria-labelledby="create-vm-title" onEscapePress={onClose} elementToFocus="#vm-name">
+      <Wizard onClose={onClose} height={560} navAriaLabel="Steps of creating a VM"
+        header={<WizardHeader title="Create a virtual machine" titleId="create-vm-title" description="Escape or Cancel closes it without creating anything." isCloseHidden onClose={onClose} />}>
         <WizardStep name="Name and size" id="general">
-          <Form>
+          <StepForm>
             <FormGroup label="Name" isRequired fieldId="vm-name">
               <TextInput id="vm-name" aria-label="Name" value={name} onChange={(_e, v) => setName(v)} validated={errorFor("name") ? "error" : "default"} />
               {helper(errorFor("name") ?? (name ? undefined : "lower-case letters, digits, - _ ."))}
@@ -73,10 +75,10 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
               <TextInput id="vm-memory" aria-label="Memory" value={memory} onChange={(_e, v) => setMemory(v)} validated={errorFor("memory") ? "error" : "default"} />
               {helper(errorFor("memory"))}
             </FormGroup>
-          </Form>
+          </StepForm>
         </WizardStep>
         <WizardStep name="Storage and boot" id="storage">
-          <Form>
+          <StepForm>
             <FormGroup label="Disk size (empty for no disk)" fieldId="vm-disk">
               <TextInput id="vm-disk" aria-label="Disk size" value={disk} onChange={(_e, v) => setDisk(v)} validated={errorFor("disks") ? "error" : "default"} />
               {helper(errorFor("disks"))}
@@ -97,14 +99,14 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
                 <FormGroup label="Command line" fieldId="vm-cmdline"><TextInput id="vm-cmdline" aria-label="Kernel command line" value={kernel.cmdline} onChange={(_e, v) => setKernel({ ...kernel, cmdline: v })} /></FormGroup>
               </>
             ) : null}
-          </Form>
+          </StepForm>
         </WizardStep>
         <WizardStep name="Network and consoles" id="network">
-          <Form>
+          <StepForm>
             <Checkbox id="vm-nic" label="One virtio network card on NAT" isChecked={nic} onChange={(_e, v) => setNic(v)} />
             <Checkbox id="vm-serial" label="Serial console" isChecked={serial} onChange={(_e, v) => setSerial(v)} />
             <Checkbox id="vm-vnc" label="Graphical console (VNC)" isChecked={vnc} onChange={(_e, v) => setVnc(v)} />
-          </Form>
+          </StepForm>
         </WizardStep>
         <WizardStep name="Review" id="review" footer={{ nextButtonProps: { style: { display: "none" } } }}>
           <ReviewStep definition={definition} start={start} setStart={setStart} failure={failure} onCreate={create} busy={busy} />
@@ -112,6 +114,12 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
       </Wizard>
     </Modal>
   );
+}
+
+/** A step's form: Enter in a field goes on to the next step instead of submitting the page. */
+function StepForm({ children }: { children: ReactNode }) {
+  const wizard = useWizardContext();
+  return <Form onSubmit={(e) => { e.preventDefault(); void wizard.goToNextStep(); }}>{children}<button type="submit" className="pf-v6-screen-reader" aria-hidden="true" tabIndex={-1} /></Form>;
 }
 
 function ReviewStep({ definition, start, setStart, failure, onCreate, busy }: { definition: object; start: boolean; setStart: (v: boolean) => void; failure: string | null; onCreate: (goTo: (id: string) => void) => Promise<void>; busy: boolean }) {

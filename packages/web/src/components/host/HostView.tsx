@@ -1,46 +1,49 @@
 // The host: versions, the accelerator in use and why, CPUs, memory, datastores with capacity, VMs by state.
-import { useEffect, useState } from "react";
-import { Alert, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Label, PageSection, Progress, Spinner, Title } from "@patternfly/react-core";
+import { DescriptionList, Label, PageSection, Progress, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { Datastore, HostInfo } from "@vmctl/api-types";
-import { api } from "../../api/http";
-
-const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+import { useApi } from "../../api/use-api";
+import { formatBytes } from "../../format";
+import { Fact } from "../shared/Fact";
+import { Empty, LoadError, Loading } from "../shared/states";
 
 export function HostView() {
-  const [host, setHost] = useState<HostInfo | null>(null);
-  const [datastores, setDatastores] = useState<Datastore[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api<HostInfo>("GET", "/api/v1/host").then(setHost, (e: Error) => setError(e.message));
-    api<{ datastores: Datastore[] }>("GET", "/api/v1/datastores").then((a) => setDatastores(a.datastores), () => {});
-  }, []);
-  if (error) return <PageSection><Alert variant="danger" title="Cannot read the host">{error}</Alert></PageSection>;
-  if (!host) return <PageSection><Spinner aria-label="Loading" /></PageSection>;
+  const host = useApi<HostInfo>("/api/v1/host");
+  const stores = useApi<{ datastores: Datastore[] }>("/api/v1/datastores");
+  const info = host.data;
   return (
     <PageSection>
-      <Title headingLevel="h1">Host {host.hostname}</Title>
-      <DescriptionList isHorizontal style={{ marginTop: 16 }} aria-label="Host facts">
-        <DescriptionListGroup><DescriptionListTerm>vmctl</DescriptionListTerm><DescriptionListDescription>{host.version} (Node.js {host.nodeVersion}, QEMU {host.qemuVersion ?? "not found"})</DescriptionListDescription></DescriptionListGroup>
-        <DescriptionListGroup><DescriptionListTerm>Accelerator</DescriptionListTerm><DescriptionListDescription><Label color={host.accelerator.kind === "kvm" ? "green" : "orange"}>{host.accelerator.kind.toUpperCase()}</Label> {host.accelerator.reason}</DescriptionListDescription></DescriptionListGroup>
-        <DescriptionListGroup><DescriptionListTerm>CPUs</DescriptionListTerm><DescriptionListDescription>{host.cpus}</DescriptionListDescription></DescriptionListGroup>
-        <DescriptionListGroup><DescriptionListTerm>Memory</DescriptionListTerm><DescriptionListDescription>{gib(host.memoryBytes)}</DescriptionListDescription></DescriptionListGroup>
-        <DescriptionListGroup><DescriptionListTerm>VMs</DescriptionListTerm><DescriptionListDescription>{Object.entries(host.vmsByState).map(([state, n]) => `${n} ${state}`).join(", ") || "none"}</DescriptionListDescription></DescriptionListGroup>
-      </DescriptionList>
+      <Title headingLevel="h1">{info ? `Host ${info.hostname}` : "Host"}</Title>
+      {host.error && !info ? <LoadError what="the host" error={host.error} onRetry={host.reload} />
+        : !info ? <Loading what="the host" lines={5} />
+        : (
+          <DescriptionList isHorizontal isCompact style={{ marginTop: 16 }} aria-label="Host facts">
+            <Fact term="vmctl">{info.version} (Node.js {info.nodeVersion}, QEMU {info.qemuVersion ?? "not found"})</Fact>
+            <Fact term="Accelerator"><Label color={info.accelerator.kind === "kvm" ? "green" : "orange"} isCompact>{info.accelerator.kind.toUpperCase()}</Label> {info.accelerator.reason}</Fact>
+            <Fact term="CPUs">{info.cpus}</Fact>
+            <Fact term="Memory">{formatBytes(info.memoryBytes)}</Fact>
+            <Fact term="VMs">{Object.entries(info.vmsByState).map(([state, n]) => `${n} ${state}`).join(", ") || "none"}</Fact>
+          </DescriptionList>
+        )}
       <Title headingLevel="h2" size="lg" style={{ marginTop: 24 }}>Datastores</Title>
-      <Table aria-label="Datastores" variant="compact">
-        <Thead><Tr><Th>Name</Th><Th>Path</Th><Th>Used</Th><Th>Free</Th></Tr></Thead>
-        <Tbody>
-          {datastores.map((ds) => (
-            <Tr key={ds.name}>
-              <Td dataLabel="Name">{ds.name}</Td>
-              <Td dataLabel="Path">{ds.path}</Td>
-              <Td dataLabel="Used"><Progress value={ds.capacityBytes ? ((ds.capacityBytes - ds.freeBytes) / ds.capacityBytes) * 100 : 0} size="sm" aria-label={`${ds.name} used`} /></Td>
-              <Td dataLabel="Free">{gib(ds.freeBytes)} of {gib(ds.capacityBytes)}</Td>
-            </Tr>
-          ))}
-        </Tbody>
-      </Table>
+      {stores.error && !stores.data ? <LoadError what="the datastores" error={stores.error} onRetry={stores.reload} />
+        : !stores.data ? <Loading what="datastores" lines={2} />
+        : stores.data.datastores.length === 0 ? <Empty title="No datastores">Declare one in vmctld.toml under [datastores.NAME].</Empty>
+        : (
+          <Table aria-label="Datastores" variant="compact">
+            <Thead><Tr><Th>Name</Th><Th>Path</Th><Th width={25}>Used</Th><Th>Free</Th></Tr></Thead>
+            <Tbody>
+              {stores.data.datastores.map((ds) => (
+                <Tr key={ds.name}>
+                  <Td dataLabel="Name">{ds.name}</Td>
+                  <Td dataLabel="Path" modifier="breakWord"><code>{ds.path}</code></Td>
+                  <Td dataLabel="Used"><Progress value={ds.capacityBytes ? ((ds.capacityBytes - ds.freeBytes) / ds.capacityBytes) * 100 : 0} size="sm" aria-label={`${ds.name} used`} /></Td>
+                  <Td dataLabel="Free">{formatBytes(ds.freeBytes)} of {formatBytes(ds.capacityBytes)}</Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
     </PageSection>
   );
 }

@@ -1,95 +1,108 @@
-// The inventory: every VM with its state, size and uptime, filter by name and state, power actions.
+// The inventory: every VM with its state, size and uptime, filter by name and state, power actions
+// on one VM or on a selection. Every row's checkbox, name and actions are reachable by keyboard.
 import { useEffect, useMemo, useState } from "react";
-import { Button, EmptyState, EmptyStateBody, Label, PageSection, SearchInput, Spinner, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
+import { Button, Checkbox, Label, PageSection, SearchInput, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
+import PowerOffIcon from "@patternfly/react-icons/dist/esm/icons/power-off-icon";
 import type { VmSummary } from "@vmctl/api-types";
 import { useHostData } from "../../state/host-data";
-import { api } from "../../api/http";
 import { useSession } from "../../state/session";
-import { useNotify } from "../../state/notify";
 import { navigate } from "../../state/router";
-import { ACTIONS, STATE_COLOR, power } from "../vm/power";
+import { formatBytes, formatUptime } from "../../format";
+import { ACTIONS, STATE_COLOR, usePower } from "../vm/power";
 import { CreateVmWizard } from "../create/CreateVmWizard";
+import { Empty, LoadError, Loading } from "../shared/states";
 
-function size(bytes: number): string {
-  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 ? 1 : 0)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
-}
+const SORT_KEYS = [(vm: VmSummary) => vm.name, (vm: VmSummary) => vm.state, (vm: VmSummary) => vm.cpus, (vm: VmSummary) => vm.memoryBytes];
 
-function uptime(startedAt: string | undefined): string {
-  if (!startedAt) return "-";
-  const s = Math.max(0, Math.floor((Date.now() - Date.parse(startedAt)) / 1000));
-  return s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min` : `${s} s`;
+function Screen({ vm, tick }: { vm: VmSummary; tick: number }) {
+  if (vm.state === "running") {
+    return <img className="vmctl-screen" src={`/api/v1/vms/${encodeURIComponent(vm.name)}/screenshot?t=${tick}`} alt={`${vm.name} screen`} width={80} height={50} onError={(e) => { (e.target as HTMLImageElement).style.visibility = "hidden"; }} />;
+  }
+  return <div className="vmctl-screen vmctl-screen--off" aria-hidden="true"><PowerOffIcon /></div>;
 }
 
 export function InventoryView() {
-  const { vms, error } = useHostData();
+  const { vms, error, refresh } = useHostData();
   const { can } = useSession();
-  const notify = useNotify();
+  const power = usePower();
   const [filter, setFilter] = useState("");
   const [stateFilter, setStateFilter] = useState<"all" | "running" | "stopped">("all");
   const [creating, setCreating] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [tick, setTick] = useState(0);
-  // Thumbnails of running screens refresh every ten seconds.
+  // Thumbnails of running screens (and uptimes) refresh every ten seconds.
   useEffect(() => { const timer = window.setInterval(() => setTick((t) => t + 1), 10_000); return () => window.clearInterval(timer); }, []);
-  const toggle = (name: string, on: boolean) => setSelected((s) => { const next = new Set(s); if (on) next.add(name); else next.delete(name); return next; });
-  const bulk = (action: string) => {
-    const names = [...selected];
-    api("POST", "/api/v1/vms:batch", { action, names }).then(() => setSelected(new Set()), (e: Error) => notify(`Could not ${action} ${names.length} VMs`, e.message));
-  };
   const [sort, setSort] = useState<{ index: number; direction: "asc" | "desc" }>({ index: 0, direction: "asc" });
-  const sortKeys = [(vm: VmSummary) => vm.name, (vm: VmSummary) => vm.state, (vm: VmSummary) => vm.cpus, (vm: VmSummary) => vm.memoryBytes];
   const shown = useMemo(() => {
-    const key = sortKeys[sort.index]!;
-    const list = (vms ?? []).filter((vm) => vm.name.includes(filter) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running")));
+    const key = SORT_KEYS[sort.index]!;
+    const list = (vms ?? []).filter((vm) => vm.name.includes(filter.trim()) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running")));
     list.sort((a, b) => { const x = key(a); const y = key(b); return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * (sort.direction === "asc" ? 1 : -1); });
     return list;
   }, [vms, filter, stateFilter, sort]);
+  // A VM that went away (or is filtered out) is no longer part of the selection.
+  const chosen = shown.filter((vm) => selected.has(vm.name)).map((vm) => vm.name);
+  const toggle = (name: string, on: boolean) => setSelected((s) => { const next = new Set(s); if (on) next.add(name); else next.delete(name); return next; });
+  const bulk = (action: string) => void power(chosen, action).then((ok) => { if (ok) setSelected(new Set()); });
   const sortBy = (index: number) => ({ sortBy: { index: sort.index, direction: sort.direction }, onSort: (_e: unknown, i: number, direction: "asc" | "desc") => setSort({ index: i, direction }), columnIndex: index });
-  const act = (name: string, action: string) => power(name, action).catch((e: Error) => notify(`Could not ${action} ${name}`, e.message));
+  const selectable = can("vm.power");
+  const allSelected = shown.length > 0 && chosen.length === shown.length;
   return (
     <PageSection>
       <Title headingLevel="h1">Virtual machines</Title>
       <Toolbar>
         <ToolbarContent>
-          <ToolbarItem><SearchInput aria-label="Filter by name" placeholder="Filter by name" value={filter} onChange={(_e, v) => setFilter(v)} onClear={() => setFilter("")} /></ToolbarItem>
+          <ToolbarItem><SearchInput aria-label="Filter VMs by name" placeholder="Filter by name" value={filter} onChange={(_e, v) => setFilter(v)} onClear={() => setFilter("")} /></ToolbarItem>
           <ToolbarItem>
-            <ToggleGroup aria-label="Filter by state">
+            <ToggleGroup aria-label="Show VMs in state">
               {(["all", "running", "stopped"] as const).map((s) => <ToggleGroupItem key={s} text={s === "stopped" ? "not running" : s} isSelected={stateFilter === s} onChange={() => setStateFilter(s)} />)}
             </ToggleGroup>
           </ToolbarItem>
-          {can("vm.power") && selected.size > 0 ? (
+          {selectable && chosen.length > 0 ? (
             <ToolbarItem>
-              <Button variant="secondary" onClick={() => bulk("start")} style={{ marginRight: 8 }}>Start {selected.size} selected</Button>
-              <Button variant="secondary" onClick={() => bulk("stop")}>Stop {selected.size} selected</Button>
+              <Button variant="secondary" onClick={() => bulk("start")} style={{ marginRight: 8 }}>Start {chosen.length} selected</Button>
+              <Button variant="secondary" onClick={() => bulk("stop")}>Stop {chosen.length} selected</Button>
             </ToolbarItem>
           ) : null}
           {can("vm.create") ? <ToolbarItem align={{ default: "alignEnd" }}><Button variant="primary" onClick={() => setCreating(true)}>Create VM</Button></ToolbarItem> : null}
         </ToolbarContent>
       </Toolbar>
       {creating ? <CreateVmWizard onClose={() => setCreating(false)} /> : null}
-      {error && !vms ? <EmptyState titleText="vmctld is unreachable" headingLevel="h2"><EmptyStateBody>{error}. Retrying as soon as it answers.</EmptyStateBody></EmptyState>
-        : !vms ? <Spinner aria-label="Loading VMs" />
-        : shown.length === 0 ? <EmptyState titleText={vms.length ? "No VM matches" : "No VMs yet"} headingLevel="h2"><EmptyStateBody>{vms.length ? "Change the filter." : "Create one with `vmctl create` or the API."}</EmptyStateBody></EmptyState>
-        : (
-          <Table aria-label="Virtual machines" data-testid="inventory">
-            <Thead><Tr>{can("vm.power") ? <Th screenReaderText="Select" /> : null}<Th screenReaderText="Screen" /><Th sort={sortBy(0)}>Name</Th><Th sort={sortBy(1)}>State</Th><Th sort={sortBy(2)}>CPUs</Th><Th sort={sortBy(3)}>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" /></Tr></Thead>
+      {error && !vms ? <LoadError what="the VMs" error={error} onRetry={refresh} />
+        : !vms ? <Loading what="VMs" lines={4} />
+        : shown.length === 0 ? (
+          <Empty title={vms.length ? "No VM matches" : "No VMs yet"}
+            footer={vms.length ? <Button variant="link" onClick={() => { setFilter(""); setStateFilter("all"); }}>Clear the filters</Button>
+              : can("vm.create") ? <Button onClick={() => setCreating(true)}>Create a VM</Button> : undefined}>
+            {vms.length ? "Change or clear the filters." : can("vm.create") ? "Create one here, with `vmctl create`, or through the API." : "Nothing here yet; an administrator can create VMs or grant you access to some."}
+          </Empty>
+        ) : (
+          <Table aria-label="Virtual machines" data-testid="inventory" className="vmctl-inventory">
+            <Thead>
+              <Tr>
+                {selectable ? <Th aria-label="Select"><Checkbox id="select-all-vms" aria-label="Select all shown VMs" isChecked={allSelected ? true : chosen.length ? null : false} onChange={(_e, on) => setSelected(on ? new Set(shown.map((vm) => vm.name)) : new Set())} /></Th> : null}
+                <Th screenReaderText="Screen" /><Th sort={sortBy(0)}>Name</Th><Th sort={sortBy(1)}>State</Th><Th sort={sortBy(2)}>CPUs</Th><Th sort={sortBy(3)}>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" />
+              </Tr>
+            </Thead>
             <Tbody>
-              {shown.map((vm, rowIndex) => (
-                <Tr key={vm.name} data-vm={vm.name}>
-                  {can("vm.power") ? <Td select={{ rowIndex, onSelect: (_e, on) => toggle(vm.name, on), isSelected: selected.has(vm.name) }} /> : null}
-                  <Td dataLabel="Screen" style={{ width: 96 }}>
-                    {vm.state === "running" ? <img src={`/api/v1/vms/${encodeURIComponent(vm.name)}/screenshot?t=${tick}`} alt={`${vm.name} screen`} width={80} height={50} style={{ background: "#151515", objectFit: "contain" }} onError={(e) => { (e.target as HTMLImageElement).style.visibility = "hidden"; }} /> : <div style={{ width: 80, height: 50, background: "#e0e0e0" }} />}
+              {shown.map((vm) => (
+                <Tr key={vm.name} data-vm={vm.name} isRowSelected={selected.has(vm.name)}>
+                  {selectable ? <Td><Checkbox id={`select-vm-${vm.name}`} aria-label={`Select ${vm.name}`} isChecked={selected.has(vm.name)} onChange={(_e, on) => toggle(vm.name, on)} /></Td> : null}
+                  <Td dataLabel="Screen" style={{ width: 96 }}><Screen vm={vm} tick={tick} /></Td>
+                  <Td dataLabel="Name">
+                    <Button variant="link" isInline component="a" href={`/ui/vms/${encodeURIComponent(vm.name)}`} onClick={(e) => { e.preventDefault(); navigate(`/ui/vms/${encodeURIComponent(vm.name)}`); }}>{vm.name}</Button>
+                    {vm.definitionError ? <Label color="red" isCompact style={{ marginLeft: 8 }}>invalid definition</Label> : null}
                   </Td>
-                  <Td dataLabel="Name"><Button variant="link" isInline onClick={() => navigate(`/ui/vms/${encodeURIComponent(vm.name)}`)}>{vm.name}</Button>{vm.definitionError ? <Label color="red" isCompact> invalid definition</Label> : null}</Td>
                   <Td dataLabel="State"><Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label></Td>
                   <Td dataLabel="CPUs">{vm.cpus}</Td>
-                  <Td dataLabel="Memory">{size(vm.memoryBytes)}</Td>
-                  <Td dataLabel="Uptime">{vm.state === "running" || vm.state === "paused" ? uptime(vm.startedAt) : "-"}</Td>
+                  <Td dataLabel="Memory">{formatBytes(vm.memoryBytes)}</Td>
+                  <Td dataLabel="Uptime">{vm.state === "running" || vm.state === "paused" ? formatUptime(vm.startedAt) : "-"}</Td>
                   <Td dataLabel="Actions" isActionCell>
-                    {can("vm.power", vm.name) ? ACTIONS.filter((a) => a.from.includes(vm.state) && ["start", "stop", "shutdown"].includes(a.action)).map((a) => (
-                      <Button key={a.action} variant={a.action === "start" ? "primary" : "secondary"} size="sm" style={{ marginRight: 8 }} onClick={() => void act(vm.name, a.action)} aria-label={`${a.label} ${vm.name}`}>{a.label}</Button>
-                    )) : null}
+                    <div style={{ display: "flex", gap: 8, justifyContent: "flex-end" }}>
+                      {can("vm.power", vm.name) ? ACTIONS.filter((a) => a.from.includes(vm.state) && ["start", "stop", "shutdown"].includes(a.action)).map((a) => (
+                        <Button key={a.action} variant={a.action === "start" ? "primary" : "secondary"} size="sm" onClick={() => void power([vm.name], a.action)} aria-label={`${a.label} ${vm.name}`}>{a.label}</Button>
+                      )) : null}
+                    </div>
                   </Td>
                 </Tr>
               ))}
