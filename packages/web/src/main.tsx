@@ -1,42 +1,31 @@
-// The Host Client: log in, then the inventory and the VM pages, all from the public API.
+// The Host Client: log in, then the inventory and the VM pages, all from the public API. Only the
+// login page loads first; the rest (host-app) and the consoles come when they are needed.
 import { StrictMode, Suspense, lazy } from "react";
 import { createRoot } from "react-dom/client";
 import "@patternfly/react-core/dist/styles/base.css";
+import "./app.css";
 import { Bullseye, Spinner } from "@patternfly/react-core";
 import { SessionProvider, useSession } from "./state/session";
-import { HostDataProvider } from "./state/host-data";
 import { NotifyProvider } from "./state/notify";
 import { useRoute } from "./state/router";
 import { LoginView } from "./components/login/LoginView";
-import { AppShell } from "./components/shell/AppShell";
-import { InventoryView } from "./components/inventory/InventoryView";
-import { VmView } from "./components/vm/VmView";
-import { HostView } from "./components/host/HostView";
-import { EventsView } from "./components/events/EventsView";
-import { AdminView } from "./components/admin/AdminView";
+import { loadHostApp } from "./load-host-app";
 
+const HostApp = lazy(loadHostApp);
 const SerialConsole = lazy(() => import("./components/console/SerialConsole"));
+
+const waiting = (label: string) => <Bullseye style={{ minHeight: "100vh" }}><Spinner aria-label={label} /></Bullseye>;
 
 function App() {
   const { me, can } = useSession();
   const route = useRoute();
-  if (me === undefined) return <Bullseye><Spinner aria-label="Loading" /></Bullseye>;
+  if (me === undefined) return waiting("Connecting to vmctld");
   if (me === null) return <LoginView />;
   // A console in its own window, as ESXi's: just the console, full size.
   if (route.page === "vm" && route.tab === "console" && new URLSearchParams(location.search).has("window")) {
-    return <Suspense fallback={<Spinner aria-label="Loading the console" />}><SerialConsole name={route.name} canType={can("vm.console.input", route.name)} /></Suspense>;
+    return <Suspense fallback={waiting("Loading the console")}><SerialConsole name={route.name} canType={can("vm.console.input", route.name)} /></Suspense>;
   }
-  return (
-    <HostDataProvider>
-      <AppShell>
-        {route.page === "vm" ? <VmView name={route.name} tab={route.tab} />
-          : route.page === "host" ? <HostView />
-          : route.page === "events" ? <EventsView />
-          : route.page === "admin" ? <AdminView />
-          : <InventoryView />}
-      </AppShell>
-    </HostDataProvider>
-  );
+  return <Suspense fallback={waiting("Loading")}><HostApp /></Suspense>;
 }
 
 createRoot(document.getElementById("root")!).render(

@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { LoginForm, LoginPage } from "@patternfly/react-core";
 import { useSession } from "../../state/session";
+import { loadHostApp } from "../../load-host-app";
 
 export function LoginView() {
   const { login } = useSession();
@@ -27,7 +28,7 @@ export function LoginView() {
         helperText={error ?? ""}
         usernameLabel="User name"
         usernameValue={username}
-        onChangeUsername={(_e, value) => setUsername(value)}
+        onChangeUsername={(_e, value) => { setUsername(value); loadHostApp().catch(() => {}); }}
         isValidUsername={error === null}
         passwordLabel="Password"
         passwordValue={password}

@@ -1,0 +1,26 @@
+// Everything after login: the shell, the live host data and every page. Its own chunk, so the
+// login page loads without tables, wizard and consoles; LoginView starts fetching it as soon as
+// someone types a user name.
+import { HostDataProvider } from "./state/host-data";
+import { useRoute } from "./state/router";
+import { AppShell } from "./components/shell/AppShell";
+import { InventoryView } from "./components/inventory/InventoryView";
+import { VmView } from "./components/vm/VmView";
+import { HostView } from "./components/host/HostView";
+import { EventsView } from "./components/events/EventsView";
+import { AdminView } from "./components/admin/AdminView";
+
+export default function HostApp() {
+  const route = useRoute();
+  return (
+    <HostDataProvider>
+      <AppShell>
+        {route.page === "vm" ? <VmView name={route.name} tab={route.tab} />
+          : route.page === "host" ? <HostView />
+          : route.page === "events" ? <EventsView />
+          : route.page === "admin" ? <AdminView />
+          : <InventoryView />}
+      </AppShell>
+    </HostDataProvider>
+  );
+}
