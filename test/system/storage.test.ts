@@ -193,6 +193,13 @@ describe("snapshots, clones and templates of stopped VMs", () => {
     const read = await run("qemu-io", ["-f", "qcow2", "-c", "read -P 0x5a 1M 1M", copy]);
     expect(read.stdout).not.toContain("Pattern verification failed");
     expect((await host.client.getVm("st-src")).state).toBe("stopped");
+    // Several full clones of one VM at once: each gets its copy, and the source is stopped again after the last.
+    const [a, b] = await Promise.all([post<Task>("/api/v1/vms/st-src/clone", { name: "st-copy-a" }), post<Task>("/api/v1/vms/st-src/clone", { name: "st-copy-b" })]);
+    expect((await host.client.getVm("st-src")).state).toBe("cloning");
+    const start = await host.client.raw("POST", "/api/v1/vms/st-src/power", { type: "application/json", text: '{"action":"start"}' });
+    expect(start.status).toBe(409);
+    await Promise.all([finished(a), finished(b)]);
+    expect((await host.client.getVm("st-src")).state).toBe("stopped");
     const copyDef = (await host.client.getDefinition("st-copy")).text;
     expect(copyDef).toContain('name = "st-copy"');
     expect(copyDef).toContain('file = "st-copy/disk0.qcow2"');

@@ -30,6 +30,16 @@ export const MediaRequestSchema = Type.Object({
   datastore: Type.Optional(Id("datastore of the ISO (default: the VM's)")),
 }, { additionalProperties: false });
 
+export type MediaRequest = Static<typeof MediaRequestSchema>;
+
+export const CdromAddRequestSchema = Type.Object({
+  id: Type.Optional(Id("device id, e.g. cdrom1 (default: the next free cdromN)")),
+  bus: Type.Optional(Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")])),
+  iso: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "an ISO to load, relative to the datastore" })),
+  datastore: Type.Optional(Id("datastore of the ISO (default: the VM's)")),
+}, { additionalProperties: false });
+export type CdromAddRequest = Static<typeof CdromAddRequestSchema>;
+
 export const DiskInfoSchema = Type.Object({
   id: Type.String(),
   kind: Type.Union([Type.Literal("disk"), Type.Literal("cdrom")]),
@@ -66,6 +76,7 @@ export const SnapshotSchema = Type.Object({
 });
 export type Snapshot = Static<typeof SnapshotSchema>;
 export const SnapshotListSchema = Type.Object({ current: Type.Union([Type.String(), Type.Null()]), snapshots: Type.Array(SnapshotSchema) });
+export type SnapshotList = Static<typeof SnapshotListSchema>;
 export const SnapshotParamsSchema = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }), snap: Type.String({ pattern: NAME_PATTERN }) });
 
 export const CloneRequestSchema = Type.Object({

@@ -1,7 +1,7 @@
 // The typed client of the v1 API: the CLI uses it, and so will the Host Client and the cluster.
 import WebSocket from "ws";
 import type { ErrorBody, HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore } from "@vmctl/api-types";
-import type { CloneRequest, DiskAddRequest, DiskInfo, Snapshot, SnapshotRequest } from "@vmctl/api-types";
+import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
 import { sendRequest, wsAddress, tlsOptions, type Endpoint, type RawResponse } from "./http-transport.js";
 
 export class ApiError extends Error {
@@ -24,9 +24,7 @@ export class ConnectionError extends Error {
 
 const encode = encodeURIComponent;
 
-export interface SnapshotList { current: string | null; snapshots: Snapshot[] }
-/** The body of POST /vms/{name}/cdroms (its schema lives in the daemon, not yet in api-types). */
-export interface CdromAddRequest { id?: string; bus?: "sata" | "ide" | "scsi"; iso?: string; datastore?: string }
+export type { SnapshotList, CdromAddRequest };
 export const BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
 
 function queryString(query: Record<string, string | number | undefined>): string {

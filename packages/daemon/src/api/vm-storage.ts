@@ -4,18 +4,10 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "@sinclair/typebox";
 import {
   VmNameParamsSchema, DiskIdParamsSchema, DiskAddRequestSchema, DiskResizeRequestSchema, DiskDetachQuerySchema, MediaRequestSchema,
-  DiskInfoSchema, DiskListSchema, type DiskAddRequest,
+  DiskInfoSchema, DiskListSchema, CdromAddRequestSchema, type DiskAddRequest, type CdromAddRequest, type MediaRequest,
 } from "@vmctl/api-types";
-import { NAME_PATTERN } from "@vmctl/api-types";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
-
-const CdromAddSchema = Type.Object({
-  id: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
-  bus: Type.Optional(Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")])),
-  iso: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
-  datastore: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
-}, { additionalProperties: false });
 
 export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
   app.get("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, response: responses({ 200: DiskListSchema }, 404), summary: "The VM's disks and CD-ROM drives, with sizes from the images" } }, async (request) => {
@@ -41,15 +33,15 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
     return host.withVmLock(name, () => host.disks.resize(name, id, size));
   });
 
-  app.post("/api/v1/vms/:name/cdroms", { schema: { params: VmNameParamsSchema, body: CdromAddSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a CD-ROM drive to a stopped VM" } }, async (request, reply) => {
+  app.post("/api/v1/vms/:name/cdroms", { schema: { params: VmNameParamsSchema, body: CdromAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a CD-ROM drive to a stopped VM" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
-    const drive = await host.withVmLock(name, () => host.disks.addCdrom(name, request.body as never));
+    const drive = await host.withVmLock(name, () => host.disks.addCdrom(name, request.body as CdromAddRequest));
     return reply.status(201).send(drive);
   });
 
   app.put("/api/v1/vms/:name/cdroms/:id/media", { schema: { params: DiskIdParamsSchema, body: MediaRequestSchema, response: responses({ 200: DiskInfoSchema }, 404, 409), summary: "Insert an ISO into a CD-ROM drive, or eject it (iso null); live while running" } }, async (request) => {
     const { name, id } = request.params as { name: string; id: string };
-    const { iso, datastore } = request.body as { iso: string | null; datastore?: string };
+    const { iso, datastore } = request.body as MediaRequest;
     return host.withVmLock(name, () => host.disks.setMedium(name, id, iso, datastore));
   });
 }

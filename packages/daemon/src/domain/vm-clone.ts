@@ -32,7 +32,28 @@ export interface CloneDeps {
 const inside = (dir: string, path: string) => relative(dir, path).split(sep)[0] !== "..";
 
 export class CloneService {
+  /** Full clones reading each source now, and the state it goes back to when the last one ends. */
+  private readonly holds = new Map<string, { count: number; state: "stopped" | "crashed" }>();
+
   constructor(private readonly deps: CloneDeps) {}
+
+  /** A stopped VM being copied shows "cloning" and cannot start; several clones may read it at once. */
+  private hold(source: string): () => void {
+    let held = this.holds.get(source);
+    if (!held) {
+      const { state } = this.deps.runtimes.get(source);
+      held = { count: 0, state: state === "crashed" ? "crashed" : "stopped" };
+      this.holds.set(source, held);
+      this.deps.runtimes.setState(source, "cloning");
+    }
+    held.count++;
+    const current = held;
+    return () => {
+      if (--current.count > 0) return;
+      this.holds.delete(source);
+      this.deps.runtimes.setState(source, current.state, { reason: "clone ended" });
+    };
+  }
 
   private diskPath(entry: InventoryEntry, disk: VmDefinition["disks"][string]): string {
     return this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
@@ -88,7 +109,7 @@ export class CloneService {
     } else if (request.snapshot) {
       const { snapshots } = await this.deps.snapshots.read(source);
       if (!snapshots.some((s) => s.name === request.snapshot)) throw new VmctlError("snapshot_not_found", `VM "${source}" has no snapshot "${request.snapshot}"`, { field: "snapshot" });
-    } else {
+    } else if (!def.template && !this.holds.has(source)) {
       const { state } = this.deps.runtimes.get(source);
       if (!isActionAllowed("clone", state)) throw new VmctlError("vm_wrong_state", `"${source}" is ${state}: a full clone copies the disks of a stopped VM. Stop it, or clone from a snapshot (--snapshot)`, { state });
     }
@@ -96,10 +117,7 @@ export class CloneService {
     return this.deps.tasks.run(op, `vm/${source}`, user, async (ctx) => {
       ctx.begin();
       await this.make(source, request, datastore, ctx);
-      if (request.start) {
-        const task = this.deps.power.request(request.name, { action: "start" }, user, ctx.id);
-        ctx.log(`starting "${request.name}" (task ${task.id})`);
-      }
+      if (request.start) startAfter(this.deps.power, request.name, user, ctx);
     });
   }
 
@@ -113,8 +131,8 @@ export class CloneService {
     const { def } = editDefinitionText(text, () => {});
     const targetDir = join(this.deps.datastores.root(datastore), request.name);
     const reverter = new Reverter();
-    const holdSource = !request.linked && !request.snapshot;
-    if (holdSource) this.deps.runtimes.setState(source, "cloning", { clone: request.name });
+    // A template's disks never change, and a snapshot's neither: only a plain VM is held.
+    const release = !request.linked && !request.snapshot && !def.template ? this.hold(source) : () => {};
     try {
       await mkdir(targetDir).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${targetDir}" already exists; move it away or choose another name`);
@@ -158,6 +176,12 @@ export class CloneService {
           doc.disks![id] = disk;
         }
         for (const nic of Object.values(doc.nics ?? {})) nic.mac = "auto";
+        // What stays shared (readonly disks, ISOs, the boot kernel) keeps pointing at the source's datastore.
+        if (datastore !== entry.datastore) {
+          for (const [id, disk] of Object.entries(doc.disks ?? {})) if (!files[id]) disk.datastore ??= entry.datastore;
+          for (const cdrom of Object.values(doc.cdroms ?? {})) if (cdrom.iso) cdrom.datastore ??= entry.datastore;
+          if (doc.boot?.kernel) doc.boot.datastore ??= entry.datastore;
+        }
       });
       const withMacs = this.deps.prepare.allocateMacs(edited.text, edited.def);
       await this.deps.inventory.write(request.name, datastore, withMacs);
@@ -167,11 +191,21 @@ export class CloneService {
       await reverter.revert();
       throw error;
     } finally {
-      if (holdSource) this.deps.runtimes.setState(source, "stopped", { reason: "clone ended" });
+      release();
     }
     this.deps.runtimes.setState(request.name, "stopped");
     this.deps.events.record("vm.cloned", request.name, { source, linked: request.linked ?? false, snapshot: request.snapshot ?? null });
     ctx.progress(100);
     if (existsSync(join(targetDir, "snapshots.json"))) await rm(join(targetDir, "snapshots.json"), { force: true });
+  }
+}
+
+/** Starts a VM just made; a refused start is logged, it does not undo the VM. */
+export function startAfter(power: PowerController, name: string, user: string, ctx: TaskContext): void {
+  try {
+    const task = power.request(name, { action: "start" }, user, ctx.id);
+    ctx.log(`starting "${name}" (task ${task.id})`);
+  } catch (error) {
+    ctx.log(`"${name}" is made, but it could not start: ${(error as Error).message}`);
   }
 }

@@ -20,6 +20,7 @@ import type { VmPreparer } from "./vm-prepare.js";
 import type { PowerController } from "./vm-power.js";
 import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
+import { startAfter } from "./vm-clone.js";
 
 export interface ImportDeps {
   inventory: Inventory;
@@ -142,10 +143,7 @@ export class ImportService {
       } finally {
         if (staging) await rm(staging, { recursive: true, force: true });
       }
-      if (options.start) {
-        const task = this.deps.power.request(name, { action: "start" }, user, ctx.id);
-        ctx.log(`starting "${name}" (task ${task.id})`);
-      }
+      if (options.start) startAfter(this.deps.power, name, user, ctx);
     });
   }
 
@@ -227,7 +225,7 @@ export class ImportService {
       memory: `${Math.max(16, Math.ceil(vm.memoryBytes / MIB))}MiB`,
       machine: vm.machine ?? "q35",
       firmware: vm.firmware,
-      disks: Object.fromEntries(vm.disks.map((d) => [d.id, { file: `${name}/${d.id}.qcow2`, bus: d.bus }])),
+      disks: Object.fromEntries(vm.disks.map((d) => [d.id, { file: `${name}/${d.id}.qcow2`, bus: busFor(d.bus, vm) }])),
       cdroms: Object.fromEntries(vm.cdroms.map((c) => [c.id, { bus: c.bus }])),
       nics: Object.fromEntries(vm.nics.map((n) => [n.id, { model: n.model, mac: n.mac && !taken.has(n.mac) ? n.mac : "auto" }])),
       console: { serial: true, vnc: true },
@@ -235,4 +233,15 @@ export class ImportService {
     if (vm.boot?.kernel) input.boot = { kernel: vm.boot.kernel, ...(vm.boot.initrd ? { initrd: vm.boot.initrd } : {}), ...(vm.boot.cmdline ? { cmdline: vm.boot.cmdline } : {}) };
     return input;
   }
+}
+
+/**
+ * A foreign VM's disk bus. VMware's SCSI controllers (LSI Logic, PVSCSI) have no equal that every
+ * guest carries a driver for: SATA (AHCI) does, Windows included, so SCSI disks come over on SATA
+ * while the q35's six ports last; virtio-scsi after that. Switch to virtio once the guest has drivers.
+ */
+function busFor(bus: ImportedVm["disks"][number]["bus"], vm: ImportedVm): "virtio" | "sata" | "scsi" | "ide" {
+  if (bus !== "scsi" || vm.source !== "ovf") return bus;
+  const sataDevices = vm.disks.filter((d) => d.bus === "scsi" || d.bus === "sata").length + vm.cdroms.filter((c) => c.bus !== "scsi").length;
+  return (vm.machine ?? "q35") === "q35" && sataDevices <= 6 ? "sata" : "scsi";
 }
