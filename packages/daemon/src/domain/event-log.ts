@@ -29,6 +29,14 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent] }> {
     return event;
   }
 
+  /**
+   * A live-only event (task progress): heard by the WebSocket listeners, never stored, so its id
+   * repeats the newest stored one and a reader resuming with ?since= misses nothing it needs.
+   */
+  broadcast(type: string, vm: string | null, data: Record<string, unknown>): void {
+    this.emit("event", { id: this.lastId, time: new Date().toISOString(), type, vm, data });
+  }
+
   list(query: EventQuery = {}): VmctlEvent[] {
     const where: string[] = [];
     const params: Array<string | number> = [];

@@ -39,6 +39,8 @@ export class TaskCancelled extends Error {
 }
 
 const ENDED: readonly TaskState[] = ["success", "error", "cancelled"];
+/** Tasks whose work stops cleanly halfway (a qemu-img copy is killed and its output removed). */
+const CANCELLABLE_WHILE_RUNNING = new Set(["vms.batch", "vm.clone", "vm.import", "vm.export"]);
 
 /** When the task should end if it goes on at the pace it has kept so far; null until there is a pace. */
 export function estimateEta(startedAt: number, percent: number, now = Date.now()): string | null {
@@ -77,7 +79,10 @@ export class TaskManager {
     const startedAt = Date.now();
     const abort = new AbortController();
     let running = !options.queued;
-    this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: op === "vms.batch" });
+    this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: CANCELLABLE_WHILE_RUNNING.has(op) });
+    const vm = target.startsWith("vm/") ? target.slice(3) : null;
+    this.events.record("task.created", vm, { task: id, op, state: initial, user });
+    let lastProgressEvent = 0;
     const ctx: TaskContext = {
       id,
       signal: abort.signal,
@@ -93,14 +98,20 @@ export class TaskManager {
       },
       progress: (percent) => {
         const clamped = Math.max(0, Math.min(100, percent));
-        this.db.prepare("UPDATE tasks SET progress = ?, eta = ? WHERE id = ?").run(clamped, estimateEta(startedAt, clamped), id);
+        const eta = estimateEta(startedAt, clamped);
+        this.db.prepare("UPDATE tasks SET progress = ?, eta = ? WHERE id = ?").run(clamped, eta, id);
+        // Live, not stored: at most two a second per task, for progress bars.
+        if (Date.now() - lastProgressEvent >= 500) {
+          lastProgressEvent = Date.now();
+          this.events.broadcast("task.progress", vm, { task: id, op, progress: clamped, eta });
+        }
       },
     };
     const task = this.get(id);
     void work(ctx).then(
       () => this.finish(id, "success", null),
       (error: unknown) => {
-        if (error instanceof TaskCancelled) return this.finish(id, "cancelled", null);
+        if (error instanceof TaskCancelled || abort.signal.aborted) return this.finish(id, "cancelled", null);
         const coded = error instanceof VmctlError ? { code: error.code, message: error.message } : { code: "internal", message: String((error as Error)?.message ?? error) };
         this.finish(id, "error", coded);
       },
@@ -141,7 +152,7 @@ export class TaskManager {
     const control = this.controllers.get(id);
     if (ENDED.includes(task.state) || !control) throw new VmctlError("task_not_cancellable", `task ${id} has already ended (${task.state})`);
     if (control.running() && !control.cancellableWhileRunning) {
-      throw new VmctlError("task_not_cancellable", `task ${id} (${task.op}) is already running and cannot stop halfway; only queued tasks and batches can be cancelled`);
+      throw new VmctlError("task_not_cancellable", `task ${id} (${task.op}) is already running and cannot stop halfway; only queued tasks, batches and copies (clone, import, export) can be cancelled`);
     }
     control.abort.abort();
     // A queued task ends at once; its work sees the abort when it would have begun.
