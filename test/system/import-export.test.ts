@@ -219,6 +219,28 @@ describe("import and export", () => {
     expect((await host.client.listVms()).map((v) => v.name)).not.toContain("appliance-from-vmware");
   });
 
+  it("the CLI exports a VM to a file and imports it back, from the file or from a datastore", async () => {
+    const file = join(work, "cli.ova");
+    const exported = await host.cli(["export", "rt-src", "-o", file]);
+    expect(exported).toMatchObject({ code: 0, stdout: `exported rt-src to ${file}\n` });
+    const again = await host.cli(["export", "rt-src", "-o", file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("already exists");
+    const imported = await host.cli(["import", file, "--name", "rt-cli", "--json"]);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ op: "vm.import", state: "success", target: "vm/rt-cli" });
+    const local = join(host.home, "datastores/local");
+    mkdirSync(join(local, "uploads"), { recursive: true });
+    writeFileSync(join(local, "uploads/rt.ova"), readFileSync(file));
+    const fromDatastore = await host.cli(["import", "local:uploads/rt.ova", "--name", "rt-ds"]);
+    expect(fromDatastore).toMatchObject({ code: 0, stdout: "imported rt-ds\n" });
+    const missing = await host.cli(["import", "local:uploads/none.ova"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("does not exist");
+    const running = await host.cli(["export", "ghost"]);
+    expect(running.stderr).toContain('no VM named "ghost"');
+  });
+
   it("removes the staging folders of an import and an export cut off by a vmctld crash, at the next start", async () => {
     const local = join(host.home, "datastores/local");
     mkdirSync(join(local, ".import-crashed"));

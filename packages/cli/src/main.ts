@@ -18,6 +18,7 @@ import { registerDisk } from "./commands/disk.js";
 import { registerCdrom } from "./commands/cdrom.js";
 import { registerSnapshot } from "./commands/snapshot.js";
 import { registerClone } from "./commands/clone.js";
+import { registerTransfer } from "./commands/transfer.js";
 
 const program = new Command("vmctl")
   .description("manage the VMs of a vmctl host")
@@ -28,7 +29,7 @@ const program = new Command("vmctl")
   .exitOverride();
 
 const globals = () => program.opts<GlobalOptions>();
-for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest, registerLogin, registerAdmin, registerDisk, registerCdrom, registerSnapshot, registerClone]) {
+for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest, registerLogin, registerAdmin, registerDisk, registerCdrom, registerSnapshot, registerClone, registerTransfer]) {
   register(program, globals);
 }
 

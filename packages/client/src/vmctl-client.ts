@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import type { ErrorBody, HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore } from "@vmctl/api-types";
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
 import { sendRequest, wsAddress, tlsOptions, type Endpoint, type RawResponse } from "./http-transport.js";
+import { uploadFile, downloadFile, type Progress } from "./streams.js";
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
@@ -94,6 +95,31 @@ export class VmctlClient {
   cloneVm(source: string, request: CloneRequest): Promise<Task> { return this.call("POST", `/api/v1/vms/${encode(source)}/clone`, request); }
   setTemplate(name: string, template: boolean): Promise<{ name: string; template: boolean }> {
     return this.call(template ? "POST" : "DELETE", `/api/v1/vms/${encode(name)}/template`);
+  }
+  /** Imports an OVA file by streaming it as the body; the answer is the vm.import task. */
+  async importOva(file: string, options: { name?: string; datastore?: string; start?: boolean } = {}, onProgress?: Progress): Promise<Task> {
+    const query = new URLSearchParams();
+    if (options.name) query.set("name", options.name);
+    if (options.datastore) query.set("datastore", options.datastore);
+    if (options.start) query.set("start", "true");
+    const path = `/api/v1/import${query.size ? `?${query}` : ""}`;
+    return parseResponse(await this.stream(() => uploadFile(this.endpoint, "POST", path, file, "application/x-tar", onProgress)));
+  }
+  /** Imports an .ova, .ovf or libvirt .xml already in a datastore. */
+  importFromDatastore(request: { datastore: string; path: string; name?: string; targetDatastore?: string; start?: boolean }): Promise<Task> {
+    return this.call("POST", "/api/v1/import", request);
+  }
+  /** Downloads a stopped VM as an OVA into `file` (whole or not at all). */
+  async exportOva(name: string, file: string, onProgress?: Progress): Promise<void> {
+    const response = await this.stream(() => downloadFile(this.endpoint, `/api/v1/vms/${encode(name)}/export`, file, onProgress));
+    if (response.status >= 400) parseResponse(response);
+  }
+  private async stream(work: () => Promise<RawResponse>): Promise<RawResponse> {
+    try {
+      return await work();
+    } catch (error) {
+      throw new ConnectionError(this.endpoint, error as Error);
+    }
   }
   cancelTask(id: string): Promise<Task> { return this.call("DELETE", `/api/v1/tasks/${encode(id)}`); }
   getTask(id: string, waitSeconds = 0): Promise<Task> { return this.call("GET", `/api/v1/tasks/${encode(id)}${waitSeconds ? `?wait=${waitSeconds}` : ""}`); }
