@@ -241,6 +241,58 @@ describe("import and export", () => {
     expect(running.stderr).toContain('no VM named "ghost"');
   });
 
+  it("imports a libvirt domain whose disk and kernel lie in datastores, and it boots; a domain naming a host file is refused", async () => {
+    const local = join(host.home, "datastores/local");
+    mkdirSync(join(local, "libvirt"), { recursive: true });
+    const disk = join(local, "libvirt/web02.qcow2");
+    await run("qemu-img", ["create", "-q", "-f", "qcow2", disk, "32M"]);
+    await run("qemu-io", ["-f", "qcow2", "-c", "write -P 0x77 0 1M", disk]);
+    const guest = inject("guest");
+    const domain = (source: string) => `<domain type='kvm'>
+  <name>Web 02</name>
+  <memory unit='KiB'>262144</memory>
+  <vcpu placement='static'>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
+    <kernel>${guest.kernel}</kernel>
+    <initrd>${guest.initrd}</initrd>
+    <cmdline>${guest.cmdline}</cmdline>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${source}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'>
+      <mac address='52:54:00:0a:0b:0c'/>
+      <source network='default'/>
+      <model type='virtio'/>
+    </interface>
+  </devices>
+</domain>
+`;
+    writeFileSync(join(local, "libvirt/web02.xml"), domain(disk));
+    const task = await host.client.importFromDatastore({ datastore: "local", path: "libvirt/web02.xml" });
+    await finished(task.id);
+    const vm = await host.client.getVm("web-02");
+    expect(vm.definition).toMatchObject({ cpus: 1, memoryBytes: 256 * 1024 ** 2, disks: { vda: { bus: "virtio", file: "web-02/vda.qcow2" } }, nics: { net0: { mac: "52:54:00:0a:0b:0c" } } });
+    const compare = await run("qemu-img", ["compare", disk, join(local, "web-02/vda.qcow2")]);
+    expect(compare.stdout).toContain("Images are identical");
+    await finished((await host.client.power("web-02", { action: "start" })).id);
+    const console = await ConsoleReader.open(host.client, "web-02");
+    await console.waitFor(GUEST_READY_LINE);
+    expect(await console.run("echo vda=$(cat /sys/block/vda/size)")).toContain("vda=65536");
+    console.close();
+    await finished((await host.client.power("web-02", { action: "stop", force: true })).id);
+
+    writeFileSync(join(local, "libvirt/thief.xml"), domain("/etc/shadow").replace("Web 02", "thief"));
+    const refused = await host.client.raw("POST", "/api/v1/import", { type: "application/json", text: JSON.stringify({ datastore: "local", path: "libvirt/thief.xml" }) });
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text).error).toMatchObject({ code: "path_outside_datastore", message: expect.stringContaining("/etc/shadow") });
+    expect(existsSync(join(local, "thief"))).toBe(false);
+  });
+
   it("removes the staging folders of an import and an export cut off by a vmctld crash, at the next start", async () => {
     const local = join(host.home, "datastores/local");
     mkdirSync(join(local, ".import-crashed"));
