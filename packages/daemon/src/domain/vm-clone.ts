@@ -7,25 +7,17 @@ import { mkdir, rm } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { VmctlError, isActionAllowed, type CloneRequest, type Task, type VmDefinition } from "@vmctl/api-types";
 import { convertImage, createOverlay, imageInfo, readQcow2Backing } from "@vmctl/qemu";
-import type { Inventory, InventoryEntry } from "./inventory.js";
-import type { Datastores } from "./datastores.js";
-import type { RuntimeTable } from "./vm-runtime.js";
-import type { EventLog } from "./event-log.js";
-import type { TaskContext, TaskManager } from "./task-manager.js";
+import type { InventoryEntry } from "./inventory.js";
+import type { TaskContext } from "./task-manager.js";
 import type { VmPreparer } from "./vm-prepare.js";
 import type { PowerController } from "./vm-power.js";
 import type { SnapshotService } from "./vm-snapshots.js";
+import type { StorageDeps } from "./storage-deps.js";
 import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 
-export interface CloneDeps {
-  inventory: Inventory;
-  datastores: Datastores;
-  runtimes: RuntimeTable;
-  events: EventLog;
-  tasks: TaskManager;
+export interface CloneDeps extends StorageDeps {
   prepare: VmPreparer;
-  power: PowerController;
   snapshots: SnapshotService;
 }
 

@@ -8,13 +8,9 @@ import type { Readable } from "node:stream";
 import { VmctlError, isActionAllowed, type VmDefinition } from "@vmctl/api-types";
 import { convertImage, imageInfo } from "@vmctl/qemu";
 import { createOva } from "@vmctl/ovf";
-import type { Inventory } from "./inventory.js";
-import type { Datastores } from "./datastores.js";
-import type { RuntimeTable } from "./vm-runtime.js";
-import type { EventLog } from "./event-log.js";
-import type { TaskManager } from "./task-manager.js";
+import type { StorageDeps } from "./storage-deps.js";
 
-export interface ExportDeps { inventory: Inventory; datastores: Datastores; runtimes: RuntimeTable; events: EventLog; tasks: TaskManager }
+export type ExportDeps = Omit<StorageDeps, "power">;
 
 export interface PreparedExport { name: string; size: number; stream: Readable; taskId: string; done: (ok: boolean, error?: Error) => void }
 

@@ -11,25 +11,15 @@ import { VmctlError, type Task, type VmDefinitionInput } from "@vmctl/api-types"
 import { definitionToToml, parseDefinitionToml, validateDefinition } from "@vmctl/definition";
 import { convertImage, createImage } from "@vmctl/qemu";
 import { extractOva, readOvfFolder, parseLibvirtDomain, type ImportedVm, type OvfPackage } from "@vmctl/ovf";
-import type { Inventory } from "./inventory.js";
-import type { Datastores } from "./datastores.js";
-import type { RuntimeTable } from "./vm-runtime.js";
-import type { EventLog } from "./event-log.js";
-import type { TaskContext, TaskManager } from "./task-manager.js";
+import type { TaskContext } from "./task-manager.js";
 import type { VmPreparer } from "./vm-prepare.js";
-import type { PowerController } from "./vm-power.js";
 import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 import { startAfter } from "./vm-clone.js";
+import type { StorageDeps } from "./storage-deps.js";
 
-export interface ImportDeps {
-  inventory: Inventory;
-  datastores: Datastores;
-  runtimes: RuntimeTable;
-  events: EventLog;
-  tasks: TaskManager;
+export interface ImportDeps extends StorageDeps {
   prepare: VmPreparer;
-  power: PowerController;
   maxUploadBytes: () => number;
 }
 

@@ -10,12 +10,8 @@ import { VmctlError, isActionAllowed, type Snapshot, type SnapshotRequest, type 
 import { parseDefinitionToml } from "@vmctl/definition";
 import { imageSnapshot, snapshotLive, deleteSnapshotLive } from "@vmctl/qemu";
 import { writeFileAtomic } from "./atomic-write.js";
-import type { Inventory } from "./inventory.js";
-import type { Datastores } from "./datastores.js";
-import type { RuntimeTable } from "./vm-runtime.js";
-import type { EventLog } from "./event-log.js";
-import type { TaskContext, TaskManager } from "./task-manager.js";
-import type { PowerController } from "./vm-power.js";
+import type { TaskContext } from "./task-manager.js";
+import type { StorageDeps } from "./storage-deps.js";
 
 interface StoredSnapshot {
   name: string;
@@ -32,14 +28,7 @@ interface StoredSnapshot {
 
 interface SnapshotFile { current: string | null; snapshots: StoredSnapshot[] }
 
-export interface SnapshotDeps {
-  inventory: Inventory;
-  datastores: Datastores;
-  runtimes: RuntimeTable;
-  events: EventLog;
-  tasks: TaskManager;
-  power: PowerController;
-}
+export type SnapshotDeps = StorageDeps;
 
 export class SnapshotService {
   constructor(private readonly deps: SnapshotDeps) {}

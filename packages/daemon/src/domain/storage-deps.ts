@@ -1,0 +1,16 @@
+// What the storage services (snapshots, clones, imports, exports) stand on: the host's pieces.
+import type { Inventory } from "./inventory.js";
+import type { Datastores } from "./datastores.js";
+import type { RuntimeTable } from "./vm-runtime.js";
+import type { EventLog } from "./event-log.js";
+import type { TaskManager } from "./task-manager.js";
+import type { PowerController } from "./vm-power.js";
+
+export interface StorageDeps {
+  inventory: Inventory;
+  datastores: Datastores;
+  runtimes: RuntimeTable;
+  events: EventLog;
+  tasks: TaskManager;
+  power: PowerController;
+}
