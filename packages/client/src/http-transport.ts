@@ -1,5 +1,5 @@
 // HTTP to vmctld over its unix socket (the default) or a URL, with JSON or TOML bodies.
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 
 export interface Endpoint {
@@ -18,31 +18,35 @@ export function tlsOptions(endpoint: Endpoint): { ca?: string; checkServerIdenti
 
 export interface RawResponse { status: number; headers: IncomingHttpHeaders; text: string }
 
+/** A request to vmctld over its unix socket or URL, with the token; the caller writes the body and ends it. */
+export function openRequest(endpoint: Endpoint, method: string, path: string, headers: Record<string, string>, onResponse: (response: IncomingMessage) => void): ClientRequest {
+  const allHeaders: Record<string, string> = { ...headers };
+  if (endpoint.token) allHeaders.authorization = `Bearer ${endpoint.token}`;
+  if (endpoint.url) {
+    const url = new URL(path, endpoint.url);
+    return url.protocol === "https:"
+      ? httpsRequest(url, { method, headers: allHeaders, ...tlsOptions(endpoint) }, onResponse)
+      : httpRequest(url, { method, headers: allHeaders }, onResponse);
+  }
+  return httpRequest({ socketPath: endpoint.socketPath, path, method, headers: allHeaders }, onResponse);
+}
+
 export function sendRequest(endpoint: Endpoint, method: string, path: string, body?: { type: string; text: string }, headers: Record<string, string> = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const allHeaders: Record<string, string> = { accept: "application/json", ...headers };
-    if (endpoint.token) allHeaders.authorization = `Bearer ${endpoint.token}`;
     if (body) {
       allHeaders["content-type"] = body.type;
       allHeaders["content-length"] = String(Buffer.byteLength(body.text));
     }
     let responded = false;
-    const onResponse = (response: import("node:http").IncomingMessage) => {
+    const onResponse = (response: IncomingMessage) => {
       responded = true;
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") }));
       response.on("error", reject);
     };
-    let req;
-    if (endpoint.url) {
-      const url = new URL(path, endpoint.url);
-      req = url.protocol === "https:"
-        ? httpsRequest(url, { method, headers: allHeaders, ...tlsOptions(endpoint) }, onResponse)
-        : httpRequest(url, { method, headers: allHeaders }, onResponse);
-    } else {
-      req = httpRequest({ socketPath: endpoint.socketPath, path, method, headers: allHeaders }, onResponse);
-    }
+    const req = openRequest(endpoint, method, path, allHeaders, onResponse);
     req.on("error", (error: NodeJS.ErrnoException) => {
       // vmctld may answer (413, say) and close before the whole body is written: wait for that answer.
       if (error.code === "EPIPE" || error.code === "ECONNRESET") setTimeout(() => { if (!responded) reject(error); }, 1000);

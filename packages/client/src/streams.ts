@@ -1,22 +1,14 @@
-// Large bodies both ways: a file streamed up as a request body (an OVA to import) and a response
-// streamed down into a file (an exported OVA), with progress, over the socket or HTTPS.
+// Whole VMs both ways: a file streamed up as a request body (an OVA to import) and a response
+// streamed down into a file (an exported OVA), with progress. Datastore files, which resume, have
+// their own transfers in file-transfer.ts.
 import { createReadStream, createWriteStream } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
-import { request as httpRequest, type IncomingMessage, type ClientRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { tlsOptions, type Endpoint, type RawResponse } from "./http-transport.js";
+import { openRequest, type Endpoint, type RawResponse } from "./http-transport.js";
 
 export type Progress = (done: number, total: number | undefined) => void;
-
-function open(endpoint: Endpoint, method: string, path: string, headers: Record<string, string>, onResponse: (response: IncomingMessage) => void): ClientRequest {
-  const all: Record<string, string> = { accept: "application/json", ...headers };
-  if (endpoint.token) all.authorization = `Bearer ${endpoint.token}`;
-  if (!endpoint.url) return httpRequest({ socketPath: endpoint.socketPath, path, method, headers: all }, onResponse);
-  const url = new URL(path, endpoint.url);
-  return url.protocol === "https:" ? httpsRequest(url, { method, headers: all, ...tlsOptions(endpoint) }, onResponse) : httpRequest(url, { method, headers: all }, onResponse);
-}
 
 function counting(onProgress: Progress | undefined, total: number | undefined): Transform {
   let done = 0;
@@ -30,10 +22,10 @@ function counting(onProgress: Progress | undefined, total: number | undefined): 
 }
 
 /** POSTs (or PUTs) a file as the raw request body and reads the JSON answer. */
-export async function uploadFile(endpoint: Endpoint, method: string, path: string, file: string, type: string, onProgress?: Progress): Promise<RawResponse> {
+export async function uploadBody(endpoint: Endpoint, method: string, path: string, file: string, type: string, onProgress?: Progress): Promise<RawResponse> {
   const size = (await stat(file)).size;
   return new Promise((resolve, reject) => {
-    const req = open(endpoint, method, path, { "content-type": type, "content-length": String(size) }, (response) => {
+    const req = openRequest(endpoint, method, path, { accept: "application/json", "content-type": type, "content-length": String(size) }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") }));
@@ -49,9 +41,9 @@ export async function uploadFile(endpoint: Endpoint, method: string, path: strin
  * GETs a path into a file; a non-2xx answer is returned (JSON error text) and nothing is kept.
  * The file appears whole or not at all: the bytes go to a temporary name first.
  */
-export async function downloadFile(endpoint: Endpoint, path: string, file: string, onProgress?: Progress): Promise<RawResponse> {
+export async function downloadBody(endpoint: Endpoint, path: string, file: string, onProgress?: Progress): Promise<RawResponse> {
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = open(endpoint, "GET", path, {}, resolve);
+    const req = openRequest(endpoint, "GET", path, { accept: "application/json, application/x-tar" }, resolve);
     req.on("error", reject);
     req.end();
   });

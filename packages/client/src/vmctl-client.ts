@@ -2,8 +2,10 @@
 import WebSocket from "ws";
 import type { ErrorBody, HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore } from "@vmctl/api-types";
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
+import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus } from "@vmctl/api-types";
+import { uploadToDatastore, downloadFromDatastore, filesPath, type UploadOptions, type DownloadOptions } from "./file-transfer.js";
 import { sendRequest, wsAddress, tlsOptions, type Endpoint, type RawResponse } from "./http-transport.js";
-import { uploadFile, downloadFile, type Progress } from "./streams.js";
+import { uploadBody, downloadBody, type Progress as BodyProgress } from "./streams.js";
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
@@ -50,6 +52,25 @@ export class VmctlClient {
 
   host(): Promise<HostInfo> { return this.call("GET", "/api/v1/host"); }
   datastores(): Promise<{ datastores: Datastore[] }> { return this.call("GET", "/api/v1/datastores"); }
+  addDatastore(name: string, path: string): Promise<Datastore> { return this.call("POST", "/api/v1/datastores", { name, path }); }
+  removeDatastore(name: string): Promise<{ name: string; path: string }> { return this.call("DELETE", `/api/v1/datastores/${encode(name)}`); }
+  /** A directory's listing; a file is refused here (downloadFile fetches it). */
+  async listFiles(datastore: string, path = ""): Promise<DatastoreListing> {
+    const response = await this.raw("GET", filesPath(datastore, path));
+    if (response.status < 400 && !String(response.headers["content-type"] ?? "").startsWith("application/json")) {
+      throw new ApiError(400, "bad_request", `"${path}" in datastore "${datastore}" is a file, not a directory; \`vmctl ds download ${datastore} ${path}\` fetches it`);
+    }
+    return parseResponse(response);
+  }
+  uploadStatus(datastore: string, path: string): Promise<UploadStatus> { return this.call("GET", `${filesPath(datastore, path)}?upload=status`); }
+  /** Streams a local file up, resuming after a dropped connection (and an earlier run's unfinished upload). */
+  uploadFile(datastore: string, remote: string, local: string, options?: UploadOptions): Promise<UploadStatus> { return uploadToDatastore(this, datastore, remote, local, options); }
+  downloadFile(datastore: string, remote: string, local: string, options?: DownloadOptions): Promise<{ path: string; size: number }> { return downloadFromDatastore(this, datastore, remote, local, options); }
+  deleteFile(datastore: string, path: string): Promise<DatastorePathResult> { return this.call("DELETE", filesPath(datastore, path)); }
+  makeDirectory(datastore: string, path: string): Promise<DatastorePathResult> { return this.call("POST", `${filesPath(datastore, path)}?mkdir`); }
+  async listIsos(): Promise<Iso[]> { return (await this.call<{ isos: Iso[] }>("GET", "/api/v1/isos")).isos; }
+  /** An answer's JSON, or its ApiError. */
+  parse<T>(response: RawResponse): T { return parseResponse(response); }
   async listVms(state?: string): Promise<VmSummary[]> {
     return (await this.call<{ vms: VmSummary[] }>("GET", `/api/v1/vms${state ? `?state=${encode(state)}` : ""}`)).vms;
   }
@@ -97,21 +118,21 @@ export class VmctlClient {
     return this.call(template ? "POST" : "DELETE", `/api/v1/vms/${encode(name)}/template`);
   }
   /** Imports an OVA file by streaming it as the body; the answer is the vm.import task. */
-  async importOva(file: string, options: { name?: string; datastore?: string; start?: boolean } = {}, onProgress?: Progress): Promise<Task> {
+  async importOva(file: string, options: { name?: string; datastore?: string; start?: boolean } = {}, onProgress?: BodyProgress): Promise<Task> {
     const query = new URLSearchParams();
     if (options.name) query.set("name", options.name);
     if (options.datastore) query.set("datastore", options.datastore);
     if (options.start) query.set("start", "true");
     const path = `/api/v1/import${query.size ? `?${query}` : ""}`;
-    return parseResponse(await this.stream(() => uploadFile(this.endpoint, "POST", path, file, "application/x-tar", onProgress)));
+    return parseResponse(await this.stream(() => uploadBody(this.endpoint, "POST", path, file, "application/x-tar", onProgress)));
   }
   /** Imports an .ova, .ovf or libvirt .xml already in a datastore. */
   importFromDatastore(request: { datastore: string; path: string; name?: string; targetDatastore?: string; start?: boolean }): Promise<Task> {
     return this.call("POST", "/api/v1/import", request);
   }
   /** Downloads a stopped VM as an OVA into `file` (whole or not at all). */
-  async exportOva(name: string, file: string, onProgress?: Progress): Promise<void> {
-    const response = await this.stream(() => downloadFile(this.endpoint, `/api/v1/vms/${encode(name)}/export`, file, onProgress));
+  async exportOva(name: string, file: string, onProgress?: BodyProgress): Promise<void> {
+    const response = await this.stream(() => downloadBody(this.endpoint, `/api/v1/vms/${encode(name)}/export`, file, onProgress));
     if (response.status >= 400) parseResponse(response);
   }
   private async stream(work: () => Promise<RawResponse>): Promise<RawResponse> {

@@ -29,6 +29,7 @@ import { registerOpenApi } from "./api/openapi.js";
 import { registerAuth } from "./api/auth-hooks.js";
 import { registerAuthRoutes } from "./api/auth-routes.js";
 import type { TlsMaterial } from "./security/tls.js";
+import { enforceRequestDeadline } from "./security/request-deadline.js";
 
 export async function buildApp(host: Host, logger: Logger, onRoute?: (method: string, url: string) => void): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true }) as unknown as FastifyInstance;
@@ -104,9 +105,13 @@ export async function listen(app: FastifyInstance, socketPath: string, tcp: { ho
   }
   await chmod(socketPath, 0o600);
   // TCP is HTTPS only: the same app behind TLS, with authentication on every route but login and health.
-  const server = createServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, (request, response) => app.server.emit("request", request, response));
+  const server = createServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, (request, response) => {
+    enforceRequestDeadline(request, response);
+    app.server.emit("request", request, response);
+  });
   server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
+  // A minute for the whole request, except uploads, which must only keep moving (request-deadline.ts).
+  server.requestTimeout = 0;
   server.on("upgrade", (request, socket, head) => app.server.emit("upgrade", request, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

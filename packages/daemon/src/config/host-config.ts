@@ -6,14 +6,17 @@ import { isIP } from "node:net";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { NAME_PATTERN, VmctlError } from "@vmctl/api-types";
-import { unknownKeyIssues, describeExpected, schemaAt, formatIssue, locateField, type DefinitionIssue } from "@vmctl/definition";
+import { NAME_PATTERN, SIZE_PATTERN, VmctlError } from "@vmctl/api-types";
+import { unknownKeyIssues, describeExpected, schemaAt, formatIssue, locateField, parseSize, type DefinitionIssue } from "@vmctl/definition";
+
+const DEFAULT_MAX_UPLOAD = "64GiB";
 
 export const HostConfigSchema = Type.Object({
   listen: Type.Optional(Type.String({ description: "host:port of the HTTPS API, e.g. 127.0.0.1:8443 or 0.0.0.0:8443" })),
   log_level: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error"].map((l) => Type.Literal(l)))),
   qemu: Type.Optional(Type.String({ description: "the qemu-system binary" })),
   task_retention_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365 })),
+  max_upload_size: Type.Optional(Type.String({ pattern: SIZE_PATTERN, description: "the largest file one upload to a datastore may store, e.g. \"64GiB\" (never more than the free space)" })),
   tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: "a CA-signed certificate and its key (PEM); without it vmctld makes a self-signed one" })),
   datastores: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
 }, { additionalProperties: false });
@@ -24,6 +27,7 @@ export interface HostConfig {
   logLevel: string;
   qemu: string;
   taskRetentionMs: number;
+  maxUploadBytes: number;
   datastores: Record<string, string>;
   tls: { cert: string; key: string } | undefined;
   socketPath: string;
@@ -80,6 +84,7 @@ export async function loadHostConfig(home = defaultHome(), overrides: { listen?:
     logLevel: input.log_level ?? "info",
     qemu: input.qemu ?? "qemu-system-x86_64",
     taskRetentionMs: (input.task_retention_hours ?? 24 * 7) * 3600_000,
+    maxUploadBytes: parseSize(input.max_upload_size ?? DEFAULT_MAX_UPLOAD) ?? Number.MAX_SAFE_INTEGER,
     datastores: Object.freeze(datastores),
     tls: input.tls ? { cert: resolve(home, input.tls.cert), key: resolve(home, input.tls.key) } : undefined,
     socketPath: join(home, "vmctld.sock"),

@@ -2,17 +2,40 @@
 // leave its datastore, by "..", by an absolute path elsewhere, or through a symlink.
 import { realpathSync, statfsSync, mkdirSync, existsSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { VmctlError, type Datastore } from "@vmctl/api-types";
+import { VmctlError, type Datastore, type DatastoreOrigin } from "@vmctl/api-types";
 
 export class Datastores {
   private readonly roots: Map<string, string>;
+  private readonly origins = new Map<string, DatastoreOrigin>();
 
   constructor(paths: Record<string, string>) {
     this.roots = new Map();
     for (const [name, path] of Object.entries(paths)) {
       mkdirSync(path, { recursive: true });
       this.roots.set(name, realpathSync(path));
+      this.origins.set(name, name === "local" ? "default" : "config");
     }
+  }
+
+  /** Adds a datastore at run time (the caller has checked the name and made the directory). */
+  add(name: string, path: string): void {
+    this.roots.set(name, realpathSync(path));
+    this.origins.set(name, "added");
+  }
+
+  remove(name: string): void {
+    this.roots.delete(name);
+    this.origins.delete(name);
+  }
+
+  origin(name: string): DatastoreOrigin {
+    this.root(name);
+    return this.origins.get(name)!;
+  }
+
+  /** The datastore whose directory holds `path` (absolute, symlinks resolved), if any. */
+  owner(path: string): string | undefined {
+    return [...this.roots.entries()].find(([, root]) => within(root, path))?.[0];
   }
 
   names(): string[] {
@@ -39,14 +62,17 @@ export class Datastores {
   }
 
   describe(): Datastore[] {
-    return [...this.roots.entries()].map(([name, path]) => {
-      const fs = statfsSync(path);
-      return { name, path, capacityBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
-    });
+    return this.names().map((name) => this.describeOne(name));
+  }
+
+  describeOne(name: string): Datastore {
+    const path = this.root(name);
+    const fs = statfsSync(path);
+    return { name, path, capacityBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize, origin: this.origin(name) };
   }
 }
 
-function within(root: string, path: string): boolean {
+export function within(root: string, path: string): boolean {
   const rel = relative(root, resolve(path));
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }

@@ -81,6 +81,16 @@ const MIGRATIONS: string[] = [
      status INTEGER NOT NULL
    );
    CREATE TABLE login_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, locked_until TEXT);`,
+  // Datastores added through the API (vmctld.toml's are not stored), and the ISO library's
+  // checksums, valid while a file keeps its size and mtime.
+  `CREATE TABLE datastores (name TEXT PRIMARY KEY, path TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+   CREATE TABLE iso_checksums (
+     path TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ms REAL NOT NULL,
+     sha256 TEXT NOT NULL,
+     computed_at TEXT NOT NULL
+   );`,
 ];
 
 export function openDatabase(path: string): Db {

@@ -1,0 +1,158 @@
+// Uploads and downloads of datastore files, streamed with progress. An upload that loses its
+// connection asks vmctld how much arrived (GET …?upload=status) and continues from there with
+// Content-Range; a new upload of a file whose earlier attempt was cut off continues it too.
+import { createReadStream, createWriteStream } from "node:fs";
+import { rename, rm, stat } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+import { pipeline } from "node:stream/promises";
+import { Transform } from "node:stream";
+import type { UploadStatus } from "@vmctl/api-types";
+import { openRequest, type Endpoint, type RawResponse } from "./http-transport.js";
+
+/** What the transfers need of VmctlClient: its endpoint, JSON calls, and its reading of answers. */
+export interface TransferClient {
+  readonly endpoint: Endpoint;
+  call<T>(method: string, path: string, json?: unknown, headers?: Record<string, string>): Promise<T>;
+  parse<T>(response: RawResponse): T;
+}
+
+export interface TransferProgress { done: number; total: number }
+
+export interface UploadOptions {
+  overwrite?: boolean;
+  onProgress?: (progress: TransferProgress) => void;
+  /** Told when the upload continues from bytes already stored (cut off earlier, by this run or another). */
+  onResume?: (offset: number, total: number) => void;
+  /** Continue an unfinished upload of the same size found on vmctld (default true). */
+  resume?: boolean;
+  /** Attempts after a dropped connection before giving up (default 8). */
+  retries?: number;
+}
+
+export interface DownloadOptions {
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+const encodePath = (path: string) => path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
+export const filesPath = (datastore: string, path = "") => `/api/v1/datastores/${encodeURIComponent(datastore)}/files/${encodePath(path)}`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A connection that broke (or a vmctld that is restarting), as opposed to an answer. */
+function isDropped(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return ["ECONNRESET", "EPIPE", "ECONNREFUSED", "ENOENT", "ETIMEDOUT", "ECONNABORTED"].includes(code ?? "") || (error as Error).message === "socket hang up";
+}
+
+export async function uploadToDatastore(client: TransferClient, datastore: string, remote: string, local: string, options: UploadOptions = {}): Promise<UploadStatus> {
+  const path = filesPath(datastore, remote);
+  const query = options.overwrite ? "?overwrite=true" : "";
+  const { size: total } = await stat(local);
+  const retries = options.retries ?? 8;
+  let offset = 0;
+  if (options.resume !== false && total > 0) {
+    const status = await settledStatus(client, path);
+    if (!status.complete && status.total === total && status.received > 0) {
+      offset = status.received;
+      options.onResume?.(offset, total);
+    }
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await putRange(client.endpoint, `${path}${query}`, local, offset, total, (sent) => options.onProgress?.({ done: offset + sent, total }));
+      return client.parse<UploadStatus>(response);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const recoverable = isDropped(error) || code === "upload_in_progress" || code === "upload_offset_mismatch";
+      if (!recoverable || attempt > retries) throw error;
+      await sleep(Math.min(200 * 2 ** attempt, 5000));
+      const status = await settledStatus(client, path).catch((statusError: unknown) => {
+        if (isDropped(statusError)) return undefined; // vmctld still away: try again from the same place
+        throw statusError;
+      });
+      if (!status) continue;
+      // The answer was lost but the file landed whole (with overwrite, the file may be the old one: send it again).
+      if (status.complete && !options.overwrite && status.received === total) return status;
+      offset = !status.complete && status.total === total ? status.received : 0;
+      options.onResume?.(offset, total);
+    }
+  }
+}
+
+/** The upload's status once no request is still writing it (a dropped one winds down within seconds). */
+async function settledStatus(client: TransferClient, path: string): Promise<UploadStatus> {
+  for (let i = 0; ; i++) {
+    const status = await client.call<UploadStatus>("GET", `${path}?upload=status`);
+    if (!status.inProgress || i >= 50) return status;
+    await sleep(200);
+  }
+}
+
+function putRange(endpoint: Endpoint, path: string, file: string, start: number, total: number, onSent: (bytes: number) => void): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    let responded = false;
+    const headers: Record<string, string> = { accept: "application/json", "content-type": "application/octet-stream", "content-length": String(total - start) };
+    if (total > 0) headers["content-range"] = `bytes ${start}-${total - 1}/${total}`;
+    const request = openRequest(endpoint, "PUT", path, headers, (response) => {
+      responded = true;
+      readText(response).then((text) => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }), reject);
+    });
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      // vmctld may refuse (413, 409) and close before the body is sent: wait a moment for that answer.
+      if (error.code === "EPIPE" || error.code === "ECONNRESET") setTimeout(() => { if (!responded) reject(error); }, 1000);
+      else reject(error);
+    });
+    if (total === start) {
+      request.end();
+      return;
+    }
+    let sent = 0;
+    const source = createReadStream(file, { start, end: total - 1, highWaterMark: 1 << 20 });
+    source.on("data", (chunk) => { sent += chunk.length; onSent(sent); });
+    source.on("error", (error) => { request.destroy(); reject(error); });
+    source.pipe(request);
+  });
+}
+
+function readText(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    response.on("error", reject);
+  });
+}
+
+/** Downloads to `local` through a temporary file beside it, renamed when complete. */
+export async function downloadFromDatastore(client: TransferClient, datastore: string, remote: string, local: string, options: DownloadOptions = {}): Promise<{ path: string; size: number }> {
+  const temp = `${local}.vmctl-download`;
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const request = openRequest(client.endpoint, "GET", filesPath(datastore, remote), {}, resolve);
+    request.on("error", reject);
+    request.end();
+  });
+  const type = String(response.headers["content-type"] ?? "");
+  if ((response.statusCode ?? 0) >= 400) {
+    client.parse(await rawOf(response));
+  }
+  if (!type.startsWith("application/octet-stream")) {
+    response.resume();
+    throw new Error(`"${remote}" in datastore "${datastore}" is a directory; download a file in it`);
+  }
+  const total = Number(response.headers["content-length"] ?? 0);
+  let done = 0;
+  const count = new Transform({ transform(chunk: Buffer, _encoding, next) { done += chunk.length; options.onProgress?.({ done, total }); next(null, chunk); } });
+  try {
+    await pipeline(response, count, createWriteStream(temp));
+    if (done !== total) throw new Error(`the download of "${remote}" ended after ${done} of ${total} bytes`);
+    await rename(temp, local);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return { path: local, size: done };
+}
+
+async function rawOf(response: IncomingMessage): Promise<RawResponse> {
+  return { status: response.statusCode ?? 0, headers: response.headers, text: await readText(response) };
+}

@@ -1,0 +1,138 @@
+// The datastore browser over HTTP: list a directory, download a file (Range, ETag), upload one as a
+// raw body stream (atomic, resumable with Content-Range), delete, make directories. Uploads are the
+// one route without the 1 MiB body limit: their scope hands the request stream over unparsed.
+import { createReadStream, type Stats } from "node:fs";
+import { basename } from "node:path";
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "@sinclair/typebox";
+import {
+  VmctlError, DatastoreParamsSchema, DatastorePathParamsSchema, DatastoreListingSchema, DatastorePathResultSchema,
+  UploadStatusSchema, FilesQuerySchema, UploadQuerySchema, MkdirQuerySchema,
+} from "@vmctl/api-types";
+import { responses } from "./openapi.js";
+import { sourceOf } from "./auth-hooks.js";
+import type { Host } from "../host.js";
+import type { Located } from "../domain/datastore-browser.js";
+import { parseRange, contentRangeHeader } from "../domain/byte-ranges.js";
+
+const BINARY = { type: "string", format: "binary" };
+const bytes = (description: string) => ({ description, content: { "application/octet-stream": { schema: BINARY } } });
+
+interface PathParams { ds: string; "*"?: string }
+
+export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Host): Promise<void> {
+  const locate = (request: FastifyRequest): Located => {
+    const params = request.params as PathParams;
+    return host.browser.locate(params.ds, params["*"] ?? "");
+  };
+
+  app.get("/api/v1/datastores/:ds/files", {
+    schema: { params: DatastoreParamsSchema, response: responses({ 200: DatastoreListingSchema }, 404), summary: "The root directory of a datastore" },
+  }, async (request) => host.browser.list(locate(request)));
+
+  app.get("/api/v1/datastores/:ds/files/*", {
+    schema: {
+      params: DatastorePathParamsSchema, querystring: FilesQuerySchema,
+      response: {
+        ...responses({}, 404, 416),
+        200: { description: "a directory's listing, an upload's status (?upload=status), or the file's bytes", content: { "application/json": { schema: Type.Union([DatastoreListingSchema, UploadStatusSchema]) }, "application/octet-stream": { schema: BINARY } } },
+        206: bytes("the bytes of the one range asked for with Range"),
+      },
+      summary: "A directory's listing, a file's bytes (Range, If-Range, ETag), or with ?upload=status how much of an upload arrived",
+    },
+  }, async (request, reply) => {
+    const at = locate(request);
+    if ((request.query as { upload?: string }).upload === "status") return host.uploads.status(at);
+    const info = await host.browser.stat(at);
+    if (info.isDirectory()) return host.browser.list(at);
+    return sendFile(request, reply, at, info);
+  });
+
+  app.delete("/api/v1/datastores/:ds/files/*", {
+    schema: { params: DatastorePathParamsSchema, response: responses({ 200: DatastorePathResultSchema }, 404, 409), summary: "Delete a file or an empty directory (not a VM's folder nor a file a VM uses), or an unfinished upload to that path" },
+  }, async (request) => {
+    const at = locate(request);
+    try {
+      return await host.browser.delete(at);
+    } catch (error) {
+      if (error instanceof VmctlError && error.code === "file_not_found" && await host.uploads.cancel(at)) return { datastore: at.datastore, path: at.path, type: "file" };
+      throw error;
+    }
+  });
+
+  app.post("/api/v1/datastores/:ds/files/*", {
+    schema: { params: DatastorePathParamsSchema, querystring: MkdirQuerySchema, response: responses({ 201: DatastorePathResultSchema }, 404, 409), summary: "With ?mkdir: make a directory and its missing parents" },
+  }, async (request, reply) => {
+    const at = locate(request);
+    if ((request.query as { mkdir?: string }).mkdir === undefined) throw new VmctlError("bad_request", `POST on a datastore path makes a directory: add ?mkdir (POST /api/v1/datastores/${at.datastore}/files/${at.path}?mkdir)`);
+    return reply.status(201).send(await host.browser.mkdir(at));
+  });
+
+  await app.register(async (uploads) => {
+    // Any body is the file's bytes, handed over as the request stream: no parsing, no body limit.
+    // The stream travels beside the body, which stays the (empty) binary string the schema documents.
+    const streams = new WeakMap<FastifyRequest, Readable>();
+    uploads.removeAllContentTypeParsers();
+    for (const type of ["application/octet-stream", "*"]) {
+      uploads.addContentTypeParser(type, (request, payload, done) => {
+        streams.set(request, payload);
+        done(null, "");
+      });
+    }
+    uploads.put("/api/v1/datastores/:ds/files/*", {
+      schema: {
+        params: DatastorePathParamsSchema, querystring: UploadQuerySchema,
+        body: { content: { "application/octet-stream": { schema: { ...BINARY, description: "the file's bytes (any Content-Type); with Content-Range: bytes <start>-<end>/<total>, the part of it that continues an interrupted upload" } } } },
+        response: responses({ 201: UploadStatusSchema, 200: UploadStatusSchema }, 404, 409, 411, 413),
+        summary: "Upload a file (201 when it is in place; 200 when a Content-Range part is stored and more is to come)",
+      },
+    }, async (request, reply) => {
+      try {
+        const status = await host.uploads.receive({
+          at: locate(request),
+          overwrite: (request.query as { overwrite?: boolean }).overwrite ?? false,
+          contentLength: request.headers["content-length"],
+          contentRange: request.headers["content-range"],
+          body: streams.get(request) ?? Readable.from([]),
+        });
+        return await reply.status(status.complete ? 201 : 200).send(status);
+      } catch (error) {
+        // Refused before the body was read: end the connection rather than drain gigabytes.
+        if (!request.raw.complete) void reply.header("connection", "close");
+        if (request.raw.socket.destroyed) auditAborted(host, request);
+        throw error;
+      }
+    });
+  });
+}
+
+function sendFile(request: FastifyRequest, reply: FastifyReply, at: Located, info: Stats): FastifyReply {
+  const etag = `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs).toString(16)}"`;
+  const lastModified = info.mtime.toUTCString();
+  let range = parseRange(request.headers.range, info.size);
+  // If-Range: a client resuming a download gets the rest only if the file is still the one it had.
+  const ifRange = request.headers["if-range"];
+  if (range !== undefined && ifRange !== undefined && ifRange !== etag && ifRange !== lastModified) range = undefined;
+  void reply.header("accept-ranges", "bytes").header("etag", etag).header("last-modified", lastModified);
+  if (range === "unsatisfiable") {
+    void reply.header("content-range", `bytes */${info.size}`);
+    throw new VmctlError("range_not_satisfiable", `Range "${request.headers.range}" starts past the end of "${at.path}" (${info.size} bytes)`, { size: info.size });
+  }
+  void reply.type("application/octet-stream").header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(basename(at.absolute))}`);
+  const { start, end } = range ?? { start: 0, end: info.size - 1 };
+  if (range) void reply.status(206).header("content-range", contentRangeHeader(range, info.size));
+  void reply.header("content-length", String(end - start + 1));
+  // HEAD: the headers say it all; reading the file would be for nothing.
+  if (request.method === "HEAD" || info.size === 0) return reply.send(Readable.from([]));
+  return reply.send(createReadStream(at.absolute, { start, end }));
+}
+
+/** A dropped upload never reaches the onResponse hook that audits every change: record it here. */
+function auditAborted(host: Host, request: FastifyRequest): void {
+  const params = request.params as PathParams;
+  host.audit.record({
+    user: request.principal?.name ?? "anonymous", source: sourceOf(request), action: `${request.method} ${request.routeOptions.url ?? ""}`,
+    target: `${params.ds}:${params["*"] ?? ""}`, result: "aborted", status: 499,
+  });
+}

@@ -1,0 +1,180 @@
+// Uploads into a datastore land atomically and resume: the bytes go to a hidden part file beside the
+// target (named with the announced total) and are renamed onto it at the end. A client that lost
+// its connection asks how much arrived (status) and continues with Content-Range. Every check that
+// can refuse an upload runs before the first byte is written.
+import { constants, statfsSync } from "node:fs";
+import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Readable } from "node:stream";
+import { VmctlError, type UploadStatus } from "@vmctl/api-types";
+import { humanSize } from "@vmctl/definition";
+import type { Datastores } from "./datastores.js";
+import type { DatastoreBrowser, Located } from "./datastore-browser.js";
+import { parseContentRange, type ContentRange } from "./byte-ranges.js";
+import { partFileName, parsePartFileName } from "./upload-parts.js";
+
+export interface UploadInput {
+  at: Located;
+  overwrite: boolean;
+  /** The raw Content-Length and Content-Range headers. */
+  contentLength: string | undefined;
+  contentRange: string | undefined;
+  body: Readable;
+}
+
+interface Part { path: string; total: number; size: number }
+
+/** How long a new request for a path waits for the one before it (a dropped connection) to wind down. */
+const WAIT_FOR_RUNNING_MS = 5000;
+
+export class Uploads {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly datastores: Datastores,
+    private readonly browser: DatastoreBrowser,
+    private readonly maxBytes: number,
+    private readonly onLanded: (at: Located) => void = () => {},
+  ) {}
+
+  async status(at: Located): Promise<UploadStatus> {
+    const base = { datastore: at.datastore, path: at.path, inProgress: this.running.has(at.absolute) };
+    const [part] = await this.parts(at);
+    if (part) return { ...base, received: part.size, total: part.total, complete: false };
+    const info = await stat(at.absolute).catch(() => undefined);
+    if (info?.isFile()) return { ...base, received: info.size, total: info.size, complete: true };
+    return { ...base, received: 0, total: null, complete: false };
+  }
+
+  /** Drops an unfinished upload to this path; says whether there was one. */
+  async cancel(at: Located): Promise<boolean> {
+    if (this.running.has(at.absolute)) throw inProgress(at);
+    const parts = await this.parts(at);
+    await Promise.all(parts.map((part) => rm(part.path, { force: true })));
+    return parts.length > 0;
+  }
+
+  async receive(input: UploadInput): Promise<UploadStatus> {
+    const { at } = input;
+    if (at.path === "") throw new VmctlError("bad_request", `path: give the file to write inside datastore "${at.datastore}", e.g. "iso/debian-12.iso"`, { field: "path" });
+    const length = parseLength(input.contentLength);
+    const range = input.contentRange === undefined ? { start: 0, end: length - 1, total: length } : parseContentRange(input.contentRange);
+    if (input.contentRange !== undefined && length !== range.end - range.start + 1) {
+      throw new VmctlError("bad_request", `Content-Length: ${length} bytes, but Content-Range "${input.contentRange}" announces ${range.end - range.start + 1}; send exactly the bytes of the range`, { header: "content-length" });
+    }
+    if (range.total > this.maxBytes) {
+      throw new VmctlError("payload_too_large", `the file is ${humanSize(range.total)}, more than max_upload_size (${humanSize(this.maxBytes)}); raise max_upload_size in vmctld.toml to take it`, { total: range.total, limit: this.maxBytes });
+    }
+    await this.waitForRunning(at);
+    let settle = () => {};
+    this.running.set(at.absolute, new Promise<void>((resolve) => { settle = resolve; }));
+    try {
+      return await this.write(input, range, length);
+    } finally {
+      this.running.delete(at.absolute);
+      settle();
+    }
+  }
+
+  private async write(input: UploadInput, range: ContentRange, length: number): Promise<UploadStatus> {
+    const { at } = input;
+    await this.checkTarget(at, input.overwrite);
+    const parts = await this.parts(at);
+    if (range.start > 0) {
+      const part = parts.find((p) => p.total === range.total);
+      if (!part || part.size !== range.start) {
+        const received = part?.size ?? 0;
+        throw new VmctlError("upload_offset_mismatch", part
+          ? `Content-Range starts at byte ${range.start}, but ${received} bytes of "${at.path}" are stored; continue with Content-Range: bytes ${received}-${range.total - 1}/${range.total}`
+          : `no unfinished ${range.total}-byte upload of "${at.path}" is stored in datastore "${at.datastore}"; start from byte 0`, { received, total: range.total });
+      }
+    } else {
+      await Promise.all(parts.map((part) => rm(part.path, { force: true })));
+    }
+    const free = freeBytes(this.datastores.root(at.datastore));
+    if (range.total - range.start > free) {
+      throw new VmctlError("payload_too_large", `the upload needs ${humanSize(range.total - range.start)} more, but datastore "${at.datastore}" has ${humanSize(free)} free; free some space or choose another datastore`, { needed: range.total - range.start, free });
+    }
+    const dir = dirname(at.absolute);
+    await mkdir(dir, { recursive: true });
+    const partPath = join(dir, partFileName(basename(at.absolute), range.total));
+    // O_NOFOLLOW: a symlink planted under the part's name cannot send the bytes elsewhere.
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (range.start === 0 ? constants.O_TRUNC : constants.O_APPEND);
+    const handle = await open(partPath, flags, 0o644);
+    let received = 0;
+    try {
+      for await (const chunk of input.body as AsyncIterable<Buffer>) {
+        for (let offset = 0; offset < chunk.length;) {
+          const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+          offset += bytesWritten;
+          received += bytesWritten;
+        }
+      }
+      if (received !== length) throw new VmctlError("bad_request", `the body had ${received} bytes, not the ${length} of its Content-Length`);
+      await handle.sync();
+    } catch (error) {
+      // A dropped connection keeps the part: the client asks for the status and resumes.
+      if ((error as NodeJS.ErrnoException).code === "ENOSPC") {
+        throw new VmctlError("payload_too_large", `datastore "${at.datastore}" ran out of space after ${range.start + received} bytes of "${at.path}"; free some and resume from there`, { received: range.start + received });
+      }
+      throw error;
+    } finally {
+      await handle.close();
+    }
+    const stored = range.start + received;
+    const status = { datastore: at.datastore, path: at.path, received: stored, total: range.total, inProgress: false };
+    if (stored < range.total) return { ...status, complete: false };
+    await this.checkTarget(at, input.overwrite); // a file may have appeared there meanwhile
+    await rename(partPath, at.absolute);
+    const handleDir = await open(dir, "r");
+    try { await handleDir.sync(); } finally { await handleDir.close(); }
+    this.onLanded(at);
+    return { ...status, complete: true };
+  }
+
+  private async checkTarget(at: Located, overwrite: boolean): Promise<void> {
+    const existing = await lstat(at.absolute).catch(() => undefined);
+    if (!existing) return;
+    if (existing.isDirectory()) throw new VmctlError("file_exists", `"${at.path}" is a directory in datastore "${at.datastore}"; upload to a file path inside it, e.g. "${at.path}/name"`, { path: at.path });
+    if (!overwrite) throw new VmctlError("file_exists", `"${at.path}" already exists in datastore "${at.datastore}" (${humanSize(existing.size)}); add ?overwrite=true to replace it`, { path: at.path });
+    this.browser.refuseIfUsed(at, "overwrite");
+  }
+
+  private async waitForRunning(at: Located): Promise<void> {
+    const deadline = Date.now() + WAIT_FOR_RUNNING_MS;
+    for (let running = this.running.get(at.absolute); running; running = this.running.get(at.absolute)) {
+      const left = deadline - Date.now();
+      const settled = left > 0 && await Promise.race([running.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), left).unref())]);
+      if (!settled) throw inProgress(at);
+    }
+  }
+
+  /** The part files of uploads to this path, newest first. */
+  private async parts(at: Located): Promise<Part[]> {
+    const dir = dirname(at.absolute);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const parts: Array<Part & { mtimeMs: number }> = [];
+    for (const name of names) {
+      const parsed = parsePartFileName(name);
+      if (parsed?.target !== basename(at.absolute)) continue;
+      const info = await lstat(join(dir, name)).catch(() => undefined);
+      if (info?.isFile()) parts.push({ path: join(dir, name), total: parsed.total, size: info.size, mtimeMs: info.mtimeMs });
+    }
+    return parts.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  }
+}
+
+function parseLength(header: string | undefined): number {
+  if (header === undefined) throw new VmctlError("length_required", "an upload needs a Content-Length header: send the file as the body with its length (curl -T FILE does)", { header: "content-length" });
+  if (!/^\d{1,16}$/.test(header)) throw new VmctlError("bad_request", `Content-Length: "${header}" is not a byte count`, { header: "content-length" });
+  return Number(header);
+}
+
+function inProgress(at: Located): VmctlError {
+  return new VmctlError("upload_in_progress", `another request is uploading "${at.path}" to datastore "${at.datastore}"; wait for it to end (GET …?upload=status shows inProgress)`, { path: at.path });
+}
+
+function freeBytes(path: string): number {
+  const fs = statfsSync(path);
+  return fs.bavail * fs.bsize;
+}

@@ -1,0 +1,12 @@
+import { describe, it, expect } from "vitest";
+import { isUpload } from "./request-deadline.js";
+
+describe("request deadline", () => {
+  it("spares only uploads into a datastore from the whole-request deadline", () => {
+    expect(isUpload("PUT", "/api/v1/datastores/local/files/iso/debian.iso")).toBe(true);
+    expect(isUpload("PUT", "/api/v1/datastores/local/files/a?overwrite=true")).toBe(true);
+    expect(isUpload("GET", "/api/v1/datastores/local/files/iso/debian.iso")).toBe(false);
+    expect(isUpload("PUT", "/api/v1/vms/web01")).toBe(false);
+    expect(isUpload("PUT", "/api/v1/datastores/local/filesx")).toBe(false);
+  });
+});
