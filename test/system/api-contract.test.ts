@@ -3,6 +3,9 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import Ajv from "ajv";
 import { connect } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TestHost, guestDefinition, announceOversizedBody, ADMIN_PASSWORD } from "./harness.js";
 
 let host: TestHost;
@@ -30,10 +33,40 @@ describe("OpenAPI contract", () => {
     const done = await host.client.waitTask((await host.client.power("c2", { action: "start" })).id);
     await host.client.waitTask((await host.client.power("c2", { action: "stop", force: true })).id);
 
+    const extraDatastore = mkdtempSync(join(tmpdir(), "vmctl-contract-ds-"));
+    const files = "/api/v1/datastores/local/files";
+    const filesRoute = "/api/v1/datastores/{ds}/files/{*}";
+    const bytes = (text: string) => ({ type: "application/octet-stream", text });
     const cases: Case[] = [
       { method: "GET", path: "/healthz", route: "/healthz", status: 200 },
       { method: "GET", path: "/api/v1/host", route: "/api/v1/host", status: 200 },
       { method: "GET", path: "/api/v1/datastores", route: "/api/v1/datastores", status: 200 },
+      { method: "POST", path: "/api/v1/datastores", route: "/api/v1/datastores", status: 201, body: json({ name: "contract", path: extraDatastore }) },
+      { method: "POST", path: "/api/v1/datastores", route: "/api/v1/datastores", status: 409, body: json({ name: "contract", path: `${extraDatastore}-2` }) },
+      { method: "POST", path: "/api/v1/datastores", route: "/api/v1/datastores", status: 400, body: json({ name: "rel", path: "relative/dir" }) },
+      { method: "PUT", path: `${files}/contract/a.bin`, route: filesRoute, status: 201, body: bytes("hello world") },
+      { method: "PUT", path: `${files}/contract/a.bin`, route: filesRoute, status: 409, body: bytes("hello again") },
+      { method: "PUT", path: `${files}/contract/b.bin`, route: filesRoute, status: 200, body: bytes("hello"), headers: { "content-range": "bytes 0-4/10" } },
+      { method: "PUT", path: `${files}/contract/c.bin`, route: filesRoute, status: 413, body: bytes("hello"), headers: { "content-range": "bytes 0-4/999999999999999" } },
+      { method: "PUT", path: "/api/v1/datastores/ghost/files/a.bin", route: filesRoute, status: 404, body: bytes("x") },
+      { method: "GET", path: "/api/v1/datastores/local/files", route: "/api/v1/datastores/{ds}/files", status: 200 },
+      { method: "GET", path: "/api/v1/datastores/ghost/files", route: "/api/v1/datastores/{ds}/files", status: 404 },
+      { method: "GET", path: `${files}/contract`, route: filesRoute, status: 200 },
+      { method: "GET", path: `${files}/contract/b.bin?upload=status`, route: filesRoute, status: 200 },
+      { method: "GET", path: `${files}/contract/a.bin`, route: filesRoute, status: 206, headers: { range: "bytes=0-4" } },
+      { method: "GET", path: `${files}/contract/a.bin`, route: filesRoute, status: 416, headers: { range: "bytes=100-" } },
+      { method: "GET", path: `${files}/%2e%2e/x`, route: filesRoute, status: 400 },
+      { method: "GET", path: `${files}/contract/none`, route: filesRoute, status: 404 },
+      { method: "POST", path: `${files}/contract/d?mkdir`, route: filesRoute, status: 201 },
+      { method: "POST", path: `${files}/contract/d?mkdir`, route: filesRoute, status: 409 },
+      { method: "POST", path: `${files}/contract/e`, route: filesRoute, status: 400 },
+      { method: "DELETE", path: `${files}/contract/d`, route: filesRoute, status: 200 },
+      { method: "DELETE", path: `${files}/contract/none`, route: filesRoute, status: 404 },
+      { method: "DELETE", path: `${files}/c1`, route: filesRoute, status: 409 },
+      { method: "DELETE", path: "/api/v1/datastores/contract", route: "/api/v1/datastores/{ds}", status: 200 },
+      { method: "DELETE", path: "/api/v1/datastores/local", route: "/api/v1/datastores/{ds}", status: 409 },
+      { method: "DELETE", path: "/api/v1/datastores/ghost", route: "/api/v1/datastores/{ds}", status: 404 },
+      { method: "GET", path: "/api/v1/isos", route: "/api/v1/isos", status: 200 },
       { method: "GET", path: "/api/v1/vms?sort=-name&limit=1", route: "/api/v1/vms", status: 200 },
       { method: "GET", path: "/api/v1/vms?state=sleepy", route: "/api/v1/vms", status: 400 },
       { method: "POST", path: "/api/v1/vms", route: "/api/v1/vms", status: 201, body: json(guestDefinition("c3")) },
@@ -153,6 +186,7 @@ describe("OpenAPI contract", () => {
       for (const method of Object.keys(methods)) if (!covered.has(`${method.toUpperCase()} ${path}`)) problems.push(`${method.toUpperCase()} ${path} has no contract case`);
     }
     expect(problems).toEqual([]);
-    expect(validated).toBe(cases.length - 1); // all but the TOML text answer were checked against a schema
+    expect(validated).toBe(cases.length - 2); // all but the TOML text answer and the 206 bytes were checked against a schema
+    rmSync(extraDatastore, { recursive: true, force: true });
   });
 });

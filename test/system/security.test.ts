@@ -67,7 +67,7 @@ describe("HTTPS and authentication", () => {
   });
 
   it("permission matrix: every route for each role and for no credentials", async () => {
-    const concrete = (route: string) => route.replace("::", ":").replace(":name", "ghost").replace(":id", "ffffffff").replace(":user", "nobody").replace(":vm", "ghost");
+    const concrete = (route: string) => route.replace("::", ":").replace(":name", "ghost").replace(":id", "ffffffff").replace(":user", "nobody").replace(":vm", "ghost").replace(":ds", "ghost");
     const mismatches: string[] = [];
     for (const [key, need] of Object.entries(ROUTE_PRIVILEGES)) {
       const [method, route] = key.split(" ") as [string, string];

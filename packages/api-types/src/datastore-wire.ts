@@ -7,7 +7,8 @@ export const DATASTORE_ORIGINS = ["default", "config", "added"] as const;
 export type DatastoreOrigin = (typeof DATASTORE_ORIGINS)[number];
 
 export const DatastoreAddRequestSchema = Type.Object({
-  name: Type.String({ pattern: NAME_PATTERN, description: "lower case letters, digits, '-', '_' and '.'" }),
+  // The pattern (NAME_PATTERN) is checked by vmctld, whose answer says how to fix the name.
+  name: Type.String({ minLength: 1, maxLength: 63, description: "lower case letters, digits, '-', '_' and '.', starting with a letter or digit" }),
   path: Type.String({ minLength: 1, maxLength: 4096, description: "an absolute directory on this host; made when it does not exist" }),
 }, { additionalProperties: false });
 export type DatastoreAddRequest = Static<typeof DatastoreAddRequestSchema>;

@@ -19,6 +19,7 @@ import { registerCdrom } from "./commands/cdrom.js";
 import { registerSnapshot } from "./commands/snapshot.js";
 import { registerClone } from "./commands/clone.js";
 import { registerTransfer } from "./commands/transfer.js";
+import { registerDatastore } from "./commands/datastore.js";
 
 const program = new Command("vmctl")
   .description("manage the VMs of a vmctl host")
@@ -29,7 +30,7 @@ const program = new Command("vmctl")
   .exitOverride();
 
 const globals = () => program.opts<GlobalOptions>();
-for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest, registerLogin, registerAdmin, registerDisk, registerCdrom, registerSnapshot, registerClone, registerTransfer]) {
+for (const register of [registerLs, registerShow, registerCreate, registerPower, registerDestroy, registerEdit, registerConsole, registerEvents, registerGuest, registerLogin, registerAdmin, registerDisk, registerCdrom, registerSnapshot, registerClone, registerTransfer, registerDatastore]) {
   register(program, globals);
 }
 
