@@ -5,25 +5,10 @@ import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { humanSize } from "@vmctl/definition";
-import type { TransferProgress, VmctlClient } from "@vmctl/client";
+import type { VmctlClient } from "@vmctl/client";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson, printTable } from "../output.js";
-
-/** Bytes moved, live on a terminal a few times a second; nothing when stderr is not one or with --json. */
-function progressLine(label: string, quiet: boolean): { update: (progress: TransferProgress) => void; end: () => void } {
-  const live = !quiet && process.stderr.isTTY === true;
-  let last = 0;
-  return {
-    update({ done, total }) {
-      if (!live || (Date.now() - last < 200 && done < total)) return;
-      last = Date.now();
-      process.stderr.write(`\r\x1b[K${label}: ${humanSize(done)} of ${humanSize(total)} (${total ? Math.floor((done / total) * 100) : 100}%)`);
-    },
-    end() {
-      if (live) process.stderr.write("\r\x1b[K");
-    },
-  };
-}
+import { progressLine } from "./transfer.js";
 
 /** REMOTE as given, in a directory when it ends with "/", or the local file's name at the root. */
 export function remotePath(local: string, remote: string | undefined): string {
@@ -38,7 +23,7 @@ async function upload(client: VmctlClient, datastore: string, local: string, rem
     return await client.uploadFile(datastore, remote, resolve(local), {
       ...(options.overwrite ? { overwrite: true } : {}),
       resume: !options.restart,
-      onProgress: progress.update,
+      onProgress: ({ done, total }) => progress.update(done, total),
       onResume: (offset, total) => {
         progress.end();
         process.stderr.write(`resuming the upload of ${remote} at ${humanSize(offset)} of ${humanSize(total)}\n`);
@@ -142,7 +127,7 @@ async function download(client: VmctlClient, datastore: string, remote: string, 
   if (existsSync(local) && !options.overwrite) throw new CliError(`"${local}" exists; add --overwrite to replace it`, "file_exists", 1);
   const progress = progressLine(`downloading ${basename(remote)}`, json);
   try {
-    return await client.downloadFile(datastore, remote, local, { onProgress: progress.update });
+    return await client.downloadFile(datastore, remote, local, { onProgress: ({ done, total }) => progress.update(done, total) });
   } finally {
     progress.end();
   }

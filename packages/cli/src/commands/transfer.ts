@@ -11,7 +11,7 @@ import { assertSucceeded, followTasks } from "../task-follow.js";
 const DATASTORE_PATH = /^([a-z0-9][a-z0-9_.-]{0,62}):(.+)$/;
 
 /** Shows bytes moved on a terminal, at most a few times a second. */
-function progressLine(label: string, quiet: boolean): { update: (done: number, total: number | undefined) => void; end: () => void } {
+export function progressLine(label: string, quiet: boolean): { update: (done: number, total: number | undefined) => void; end: () => void } {
   const live = !quiet && process.stderr.isTTY === true;
   let last = 0;
   return {

@@ -32,4 +32,10 @@ describe("vmctld.toml", () => {
     await expect(loadHostConfig(home('log_level = "info"\nlisen = "127.0.0.1:1"\n'))).rejects.toThrow(/vmctld\.toml:2: lisen: unknown key.*did you mean "listen"/);
     await expect(loadHostConfig(home('log_level = "loud"\n'))).rejects.toThrow(/log_level: is "loud"; expected one of "trace"/);
   });
+
+  it("takes the largest upload as a size with a unit, 64 GiB unless set", async () => {
+    expect((await loadHostConfig(home())).maxUploadBytes).toBe(64 * 1024 ** 3);
+    expect((await loadHostConfig(home('max_upload_size = "1.5GiB"\n'))).maxUploadBytes).toBe(1.5 * 1024 ** 3);
+    await expect(loadHostConfig(home('max_upload_size = "lots"\n'))).rejects.toThrow(/max_upload_size: is "lots"/);
+  });
 });

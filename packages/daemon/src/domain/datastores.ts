@@ -67,7 +67,8 @@ export class Datastores {
 
   describeOne(name: string): Datastore {
     const path = this.root(name);
-    const fs = statfsSync(path);
+    // A directory gone from under vmctld (an unmounted disk) shows as empty rather than failing the list.
+    const fs = (() => { try { return statfsSync(path); } catch { return { blocks: 0, bavail: 0, bsize: 0 }; } })();
     return { name, path, capacityBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize, origin: this.origin(name) };
   }
 }
