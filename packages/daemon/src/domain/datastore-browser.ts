@@ -88,7 +88,7 @@ export class DatastoreBrowser {
     if (at.path === "") throw new VmctlError("bad_request", `path: give the directory to make inside datastore "${at.datastore}", e.g. "iso"`, { field: "path" });
     const existing = await lstat(at.absolute).catch(() => undefined);
     if (existing) throw new VmctlError("file_exists", `"${at.path}" already exists in datastore "${at.datastore}" (a ${existing.isDirectory() ? "directory" : "file"})`, { path: at.path });
-    await mkdir(at.absolute, { recursive: true, mode: 0o755 });
+    await makeDirectories(at, at.absolute);
     return { datastore: at.datastore, path: at.path, type: "dir" };
   }
 
@@ -100,6 +100,17 @@ export class DatastoreBrowser {
     const folder = uses.find((use) => use.use === "folder");
     const advice = folder ? `destroy the VM first (\`vmctl destroy ${folder.vm}\`)` : "change or destroy the VM first";
     throw new VmctlError("in_use", `cannot ${action} "${at.path}" in datastore "${at.datastore}": it is used by ${describeUses(uses)}; ${advice}`, { vms: [...new Set(uses.map((use) => use.vm))] });
+  }
+}
+
+/** mkdir -p inside a datastore; a file where a directory should be is the caller's mistake, not ours. */
+export async function makeDirectories(at: Located, absolute: string): Promise<void> {
+  try {
+    await mkdir(absolute, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOTDIR" && code !== "EEXIST") throw error;
+    throw new VmctlError("file_exists", `a file stands where "${at.path}" needs a directory in datastore "${at.datastore}"; choose another path or delete that file`, { path: at.path });
   }
 }
 

@@ -3,13 +3,13 @@
 // its connection asks how much arrived (status) and continues with Content-Range. Every check that
 // can refuse an upload runs before the first byte is written.
 import { constants, statfsSync } from "node:fs";
-import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { lstat, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { VmctlError, type UploadStatus } from "@vmctl/api-types";
 import { humanSize } from "@vmctl/definition";
 import type { Datastores } from "./datastores.js";
-import type { DatastoreBrowser, Located } from "./datastore-browser.js";
+import { makeDirectories, type DatastoreBrowser, type Located } from "./datastore-browser.js";
 import { parseContentRange, type ContentRange } from "./byte-ranges.js";
 import { partFileName, parsePartFileName } from "./upload-parts.js";
 
@@ -96,7 +96,7 @@ export class Uploads {
       throw new VmctlError("payload_too_large", `the upload needs ${humanSize(range.total - range.start)} more, but datastore "${at.datastore}" has ${humanSize(free)} free; free some space or choose another datastore`, { needed: range.total - range.start, free });
     }
     const dir = dirname(at.absolute);
-    await mkdir(dir, { recursive: true });
+    await makeDirectories(at, dir);
     const partPath = join(dir, partFileName(basename(at.absolute), range.total));
     // O_NOFOLLOW: a symlink planted under the part's name cannot send the bytes elsewhere.
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (range.start === 0 ? constants.O_TRUNC : constants.O_APPEND);
