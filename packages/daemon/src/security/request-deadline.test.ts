@@ -8,5 +8,7 @@ describe("request deadline", () => {
     expect(isUpload("GET", "/api/v1/datastores/local/files/iso/debian.iso")).toBe(false);
     expect(isUpload("PUT", "/api/v1/vms/web01")).toBe(false);
     expect(isUpload("PUT", "/api/v1/datastores/local/filesx")).toBe(false);
+    expect(isUpload("POST", "/api/v1/import?name=web01")).toBe(true);
+    expect(isUpload("POST", "/api/v1/importer")).toBe(false);
   });
 });

@@ -7,9 +7,11 @@ export const REQUEST_DEADLINE_MS = 60_000;
 export const UPLOAD_IDLE_MS = 120_000;
 
 const UPLOAD_PATH = /^\/api\/v1\/datastores\/[^/?]+\/files\//;
+const IMPORT_PATH = /^\/api\/v1\/import(\?|$)/;
 
+/** Datastore uploads and OVA imports: bodies of any size, which may take hours. */
 export function isUpload(method: string | undefined, url: string | undefined): boolean {
-  return method === "PUT" && UPLOAD_PATH.test(url ?? "");
+  return (method === "PUT" && UPLOAD_PATH.test(url ?? "")) || (method === "POST" && IMPORT_PATH.test(url ?? ""));
 }
 
 export function enforceRequestDeadline(request: IncomingMessage, response: ServerResponse): void {
