@@ -57,6 +57,11 @@ export class ImportService {
     if (options.name) this.checkName(options.name);
     const limit = this.deps.maxUploadBytes();
     if (declaredBytes !== undefined && declaredBytes > limit) throw new VmctlError("payload_too_large", `the OVA is ${declaredBytes} bytes; the upload limit (max_upload_size) is ${limit}`);
+    // Unpacked, then converted: the OVA's size twice, as a floor (qcow2 of sparse disks is smaller).
+    const { freeBytes } = this.deps.datastores.describeOne(datastore);
+    if (declaredBytes !== undefined && declaredBytes * 2 > freeBytes) {
+      throw new VmctlError("payload_too_large", `importing this ${declaredBytes}-byte OVA needs about ${declaredBytes * 2} bytes in datastore "${datastore}", which has ${freeBytes} free; free some space or import into another datastore (?datastore=)`, { needed: declaredBytes * 2, free: freeBytes });
+    }
     const staging = join(root, `.import-${randomUUID()}`);
     await mkdir(staging);
     let pkg: OvfPackage;
