@@ -23,12 +23,24 @@ export function whenUnauthenticated(handler: () => void): void {
 
 interface RawRequest { method: string; path: string; body?: string; contentType?: string; headers?: Record<string, string> }
 
+/** The headers every change needs: the CSRF token of the session (uploads send it too). */
+export function csrfHeaders(): Record<string, string> {
+  const csrf = sessionStorage.getItem(CSRF_KEY);
+  return csrf ? { "x-csrf-token": csrf } : {};
+}
+
+/** The ApiError of a failed answer (status and body), whoever sent the request. */
+export function answerError(status: number, text: string, path: string): ApiError {
+  let error: ErrorBody["error"] | undefined;
+  try { error = (JSON.parse(text) as ErrorBody).error; } catch { /* not JSON: a proxy's page */ }
+  if (status === 401 && path !== "/api/v1/login") onUnauthenticated();
+  return new ApiError(status, error?.code ?? "error", error?.message ?? `HTTP ${status}`, error?.details);
+}
+
 /** Sends one request; answers the body as text with the ETag, or throws an ApiError. */
 async function request({ method, path, body, contentType, headers: extra }: RawRequest): Promise<{ text: string; etag: string }> {
-  const headers: Record<string, string> = { accept: "application/json", ...extra };
+  const headers: Record<string, string> = { accept: "application/json", ...extra, ...(method !== "GET" ? csrfHeaders() : {}) };
   if (body !== undefined && contentType) headers["content-type"] = contentType;
-  const csrf = sessionStorage.getItem(CSRF_KEY);
-  if (csrf && method !== "GET") headers["x-csrf-token"] = csrf;
   let response: Response;
   try {
     response = await fetch(path, { method, headers, credentials: "same-origin", ...(body !== undefined ? { body } : {}) });
@@ -38,12 +50,7 @@ async function request({ method, path, body, contentType, headers: extra }: RawR
   }
   reportRequest(true);
   const text = await response.text();
-  if (!response.ok) {
-    let error: ErrorBody["error"] | undefined;
-    try { error = (JSON.parse(text) as ErrorBody).error; } catch { /* not JSON: a proxy's page */ }
-    if (response.status === 401 && path !== "/api/v1/login") onUnauthenticated();
-    throw new ApiError(response.status, error?.code ?? "error", error?.message ?? `HTTP ${response.status}`, error?.details);
-  }
+  if (!response.ok) throw answerError(response.status, text, path);
   return { text, etag: response.headers.get("etag") ?? "" };
 }
 

@@ -1,9 +1,11 @@
-// The VMs and recent tasks, kept current by the events stream: no reload to see a change. Views
-// that need other events (a VM's timeline, the events page) listen here rather than open a stream.
+// The VMs and recent tasks, kept current by the events stream: no reload to see a change, no poll
+// (tasks announce themselves and their progress). Views that need other events (a VM's timeline,
+// the events page) listen here rather than open a stream.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Task, VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { api } from "../api/http";
 import { useEventStream } from "../api/live";
+import { useNotify } from "./notify";
 
 type Listener = (event: VmctlEvent) => void;
 
@@ -16,15 +18,18 @@ interface HostData {
   refresh: () => void;
   /** Hears every event of the stream until the returned function is called. */
   subscribe: (listener: Listener) => () => void;
+  /** Reports the task's failure, when it ends in one, as "Could not <what>". */
+  watchTask: (id: string, what: string) => void;
 }
 
 const HostDataContext = createContext<HostData | null>(null);
 
-/**
- * The daemon sends no event while a task progresses (only task.finished when it ends), so while
- * one runs its progress and ETA are read every few seconds; nothing is polled otherwise.
- */
-const PROGRESS_POLL_MS = 3000;
+/** task.progress: live only, at most two a second per task. */
+function readProgress(event: VmctlEvent): { task: string; progress: number; eta: string | null } | null {
+  const { task, progress, eta } = event.data;
+  if (typeof task !== "string" || typeof progress !== "number") return null;
+  return { task, progress, eta: typeof eta === "string" ? eta : null };
+}
 
 export function HostDataProvider({ children }: { children: ReactNode }) {
   const [vms, setVms] = useState<VmSummary[] | undefined>(undefined);
@@ -32,6 +37,21 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
   const [tasks, setTasks] = useState<Task[] | undefined>(undefined);
   const [tasksError, setTasksError] = useState<string | null>(null);
   const listeners = useRef(new Set<Listener>());
+  const watched = useRef(new Map<string, string>());
+  const known = useRef(new Set<string>());
+  known.current = new Set(tasks?.map((t) => t.id));
+  const asked = useRef(new Set<string>());
+  // Ends are kept a while: a quick task may end before the answer that started it arrives.
+  const ended = useRef(new Map<string, VmctlEvent>());
+  const notify = useNotify();
+  const reportEnd = useCallback((id: string) => {
+    const what = watched.current.get(id);
+    const end = ended.current.get(id);
+    if (what === undefined || !end) return;
+    watched.current.delete(id);
+    const error = end.data.error as { message?: unknown } | undefined;
+    if (end.data.state === "error") notify(`Could not ${what}`, typeof error?.message === "string" ? error.message : "the task failed; its log says why");
+  }, [notify]);
   const readTasks = useCallback(() => {
     api<{ tasks: Task[] }>("GET", "/api/v1/tasks?limit=20").then((a) => { setTasks(a.tasks); setTasksError(null); }, (e: Error) => setTasksError(e.message));
   }, []);
@@ -55,22 +75,29 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
   const refresh = useCallback(() => schedule({ vms: true, tasks: true }), [schedule]);
   useEffect(refresh, [refresh]);
   useEventStream(useCallback((event: VmctlEvent) => {
-    // A VM's change starts or ends a task more often than not; task.finished ends one.
-    if (event.type.startsWith("vm.")) schedule({ vms: true, tasks: true });
-    else if (event.type === "task.finished") schedule({ tasks: true });
+    if (event.type.startsWith("vm.")) schedule({ vms: true });
+    else if (event.type === "task.created") schedule({ tasks: true });
+    else if (event.type === "task.finished") {
+      schedule({ tasks: true });
+      if (typeof event.data.task === "string") {
+        ended.current.set(event.data.task, event);
+        if (ended.current.size > 100) ended.current.delete(ended.current.keys().next().value!);
+        reportEnd(event.data.task);
+      }
+    } else if (event.type === "task.progress") {
+      const p = readProgress(event);
+      // A task this page has not read yet is read with its log; one it has only moves its bar.
+      if (p && known.current.has(p.task)) setTasks((list) => list?.map((t) => (t.id === p.task ? { ...t, state: "running", progress: p.progress, eta: p.eta } : t)));
+      else if (p && !asked.current.has(p.task)) { asked.current.add(p.task); schedule({ tasks: true }); }
+    }
     for (const listener of listeners.current) listener(event);
-  }, [schedule]), refresh);
-  const running = tasks?.some((t) => t.state === "running" || t.state === "queued") ?? false;
-  useEffect(() => {
-    if (!running) return;
-    const timer = window.setInterval(readTasks, PROGRESS_POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [running, readTasks]);
+  }, [schedule, reportEnd]), refresh);
+  const watchTask = useCallback((id: string, what: string) => { watched.current.set(id, what); reportEnd(id); }, [reportEnd]);
   const subscribe = useCallback((listener: Listener) => {
     listeners.current.add(listener);
     return () => { listeners.current.delete(listener); };
   }, []);
-  const value = useMemo(() => ({ vms, error, tasks, tasksError, refresh, subscribe }), [vms, error, tasks, tasksError, refresh, subscribe]);
+  const value = useMemo(() => ({ vms, error, tasks, tasksError, refresh, subscribe, watchTask }), [vms, error, tasks, tasksError, refresh, subscribe, watchTask]);
   return <HostDataContext.Provider value={value}>{children}</HostDataContext.Provider>;
 }
 

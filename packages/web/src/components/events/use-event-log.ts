@@ -15,7 +15,8 @@ export function useEventLog(vm?: string): { events: VmctlEvent[] | undefined; er
   }, [loaded.data]);
   useEffect(() => setEvents(undefined), [vm]);
   useLiveEvents(useCallback((event: VmctlEvent) => {
-    if (vm && event.vm !== vm) return;
+    // Progress is live only and repeats the newest stored id: it is not part of the log.
+    if (event.type === "task.progress" || (vm && event.vm !== vm)) return;
     setEvents((list) => (list ? merge([event], list) : list));
   }, [vm]));
   return { events, error: loaded.error, reload: loaded.reload };

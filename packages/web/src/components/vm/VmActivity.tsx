@@ -17,12 +17,15 @@ export function VmEvents({ name }: { name: string }) {
 }
 
 export function VmTasks({ name }: { name: string }) {
-  // The host-wide task list moves with every task event (and the progress poll): read this VM's again then.
+  // The host-wide task list moves with every task event: read this VM's again when a task starts or
+  // ends, and take the progress of running ones from it as it moves.
   const { tasks: recent } = useHostData();
-  const version = useMemo(() => recent?.map((t) => `${t.id}:${t.state}:${t.progress}`).join(), [recent]);
+  const version = useMemo(() => recent?.map((t) => `${t.id}:${t.state}`).join(), [recent]);
   const { data, error, reload } = useApi<{ tasks: Task[] }>(`/api/v1/tasks?target=${encodeURIComponent(`vm/${name}`)}&limit=50`, version);
   if (error && !data) return <LoadError what={`the tasks of ${name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="tasks" />;
   if (data.tasks.length === 0) return <Empty title="No tasks yet">Starting, stopping and other long work on {name} appear here with their progress and log.</Empty>;
-  return <div style={{ marginTop: 8 }}><TaskTable tasks={data.tasks} label={`Tasks of ${name}`} showTarget={false} testId="vm-tasks" /></div>;
+  const live = new Map(recent?.map((t) => [t.id, t]));
+  const tasks = data.tasks.map((t) => (t.state === "running" && live.get(t.id)?.state === "running" ? { ...t, progress: live.get(t.id)!.progress, eta: live.get(t.id)!.eta } : t));
+  return <div style={{ marginTop: 8 }}><TaskTable tasks={tasks} label={`Tasks of ${name}`} showTarget={false} testId="vm-tasks" /></div>;
 }
