@@ -18,3 +18,9 @@ export function formatUptime(startedAt: string | undefined, now = Date.now()): s
   if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
+
+/** A moment as people read it in a table: "Nov 24, 2026, 8:12 PM" in their own locale. */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "-" : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}

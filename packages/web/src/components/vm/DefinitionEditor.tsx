@@ -5,7 +5,7 @@ import { Alert, Button, TextArea } from "@patternfly/react-core";
 import { readDefinitionToml, writeDefinitionToml } from "../../api/http";
 import { LoadError, Loading } from "../shared/states";
 
-export function DefinitionEditor({ name, canEdit }: { name: string; canEdit: boolean }) {
+export function DefinitionEditor({ name, canEdit, readOnlyReason = "your role cannot change this VM" }: { name: string; canEdit: boolean; readOnlyReason?: string }) {
   const [text, setText] = useState<string | null>(null);
   const [etag, setEtag] = useState("");
   const [saved, setSaved] = useState("");
@@ -37,7 +37,7 @@ export function DefinitionEditor({ name, canEdit }: { name: string; canEdit: boo
   return (
     <div style={{ marginTop: 16 }}>
       {message ? <Alert isInline variant={message.kind} title={message.text} style={{ marginBottom: 8, whiteSpace: "pre-wrap" }} /> : null}
-      {canEdit ? null : <p className="vmctl-muted" style={{ marginBottom: 8 }}>Read only: your role cannot change this VM.</p>}
+      {canEdit ? null : <p className="vmctl-muted" style={{ marginBottom: 8 }}>Read only: {readOnlyReason}.</p>}
       <TextArea aria-label="Definition (TOML)" value={text} onChange={(_e, v) => setText(v)} readOnly={!canEdit} rows={18} resizeOrientation="vertical" style={{ fontFamily: "var(--pf-t--global--font--family--mono, monospace)" }} />
       {canEdit ? (
         <div style={{ marginTop: 8, display: "flex", gap: 8 }}>

@@ -1,15 +1,17 @@
-// The Hardware tab: what the VM is made of, read-only, from its validated definition. Changes go
-// through the definition editor, which checks them against the VM's state.
+// The Hardware tab: what the VM is made of, from its validated definition; disks and CD drives from
+// their images, with the actions that change them. Other changes go through the definition editor.
 import { useState, type ReactNode } from "react";
 import { Alert, Button, DescriptionList, Label, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
-import type { VmDetail, VmctlEvent } from "@vmctl/api-types";
+import type { DiskInfo, VmDetail, VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { useApi } from "../../api/use-api";
+import { disksPath } from "../../api/vm-storage";
 import { readHardware, type Hardware } from "../../api/hardware";
 import { formatBytes } from "../../format";
 import { useLiveEvents } from "../../state/host-data";
 import { LoadError, Loading } from "../shared/states";
 import { Fact } from "../shared/Fact";
+import { HardwareStorage } from "./HardwareStorage";
 
 const Section = ({ title, children }: { title: string; children: ReactNode }) => (
   <section aria-label={title} style={{ marginTop: 24 }}>
@@ -26,11 +28,14 @@ function boot(hw: Hardware): string {
   return hw.boot.order.length ? hw.boot.order.join(", then ") : "firmware default";
 }
 
-export function VmHardware({ name, onEdit }: { name: string; onEdit?: () => void }) {
-  // The definition changes with an edit (vm.definition_changed) and a MAC written back at first start.
+export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: boolean; onEdit?: () => void }) {
+  const name = vm.name;
+  // The definition changes with an edit, a MAC written back at first start, a disk or medium
+  // changed, a snapshot reverted: every change of this VM is an event.
   const [version, setVersion] = useState(0);
-  useLiveEvents((event: VmctlEvent) => { if (event.vm === name && /^vm\.(definition|state)/.test(event.type)) setVersion((v) => v + 1); });
+  useLiveEvents((event: VmctlEvent) => { if (event.vm === name && event.type.startsWith("vm.")) setVersion((v) => v + 1); });
   const { data, error, reload } = useApi<VmDetail>(`/api/v1/vms/${encodeURIComponent(name)}`, version);
+  const disks = useApi<{ disks: DiskInfo[] }>(disksPath(name), version);
   if (error && !data) return <LoadError what={`the hardware of ${name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="the hardware" lines={5} />;
   const hw = readHardware(data.definition);
@@ -53,39 +58,7 @@ export function VmHardware({ name, onEdit }: { name: string; onEdit?: () => void
         {hw.boot.cmdline ? <Fact term="Kernel command line"><code>{hw.boot.cmdline}</code></Fact> : null}
       </DescriptionList>
 
-      <Section title="Disks">
-        {hw.disks.length === 0 ? <None>No disks.</None> : (
-          <Table variant="compact" aria-label="Disks">
-            <Thead><Tr><Th>Device</Th><Th>Image</Th><Th>Datastore</Th><Th>Bus</Th><Th>Format</Th><Th>Size</Th><Th>Mode</Th></Tr></Thead>
-            <Tbody>
-              {hw.disks.map((d) => (
-                <Tr key={d.id}>
-                  <Td dataLabel="Device">{d.id}</Td><Td dataLabel="Image" modifier="breakWord">{d.file}</Td><Td dataLabel="Datastore">{d.datastore ?? data.datastore}</Td>
-                  <Td dataLabel="Bus">{d.bus ?? "-"}</Td><Td dataLabel="Format">{d.format ?? "-"}</Td>
-                  <Td dataLabel="Size">{d.sizeBytes !== undefined ? formatBytes(d.sizeBytes) : d.size ?? "as the image is"}</Td>
-                  <Td dataLabel="Mode">{d.readonly ? "read-only" : "read-write"}</Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        )}
-      </Section>
-
-      <Section title="CD-ROMs">
-        {hw.cdroms.length === 0 ? <None>No CD-ROM drives.</None> : (
-          <Table variant="compact" aria-label="CD-ROM drives">
-            <Thead><Tr><Th>Device</Th><Th>ISO image</Th><Th>Datastore</Th><Th>Bus</Th></Tr></Thead>
-            <Tbody>
-              {hw.cdroms.map((c) => (
-                <Tr key={c.id}>
-                  <Td dataLabel="Device">{c.id}</Td><Td dataLabel="ISO image" modifier="breakWord">{c.iso ?? <span className="vmctl-muted">empty drive</span>}</Td>
-                  <Td dataLabel="Datastore">{c.iso ? c.datastore ?? data.datastore : "-"}</Td><Td dataLabel="Bus">{c.bus ?? "-"}</Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        )}
-      </Section>
+      <HardwareStorage vm={vm} disks={disks.data?.disks} error={disks.error} reload={disks.reload} canEdit={canEdit} />
 
       <Section title="Network adapters">
         {hw.nics.length === 0 ? <None>No network adapters: the VM is offline.</None> : (

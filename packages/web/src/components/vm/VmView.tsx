@@ -1,8 +1,9 @@
-// A VM's page: state and power buttons as the state machine and the user's privileges allow, then
-// its summary, consoles (their code loads when a console tab first opens), hardware, events, tasks
-// and the definition editor.
+// A VM's page: state and power buttons as the state machine and the user's privileges allow, its
+// storage actions, then its summary, consoles (their code loads when a console tab first opens),
+// hardware, snapshots, events, tasks and the definition editor. A template has no power buttons.
 import { lazy, Suspense, type ReactNode } from "react";
 import { Breadcrumb, BreadcrumbItem, Button, Label, PageSection, Tab, TabTitleText, Tabs, Title } from "@patternfly/react-core";
+import TemplateIcon from "@patternfly/react-icons/dist/esm/icons/pficon-template-icon";
 import type { VmSummary } from "@vmctl/api-types";
 import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
@@ -11,6 +12,8 @@ import { Empty, LoadError, Loading } from "../shared/states";
 import { ACTIONS, STATE_COLOR, usePower } from "./power";
 import { VmSummary as Summary } from "./VmSummary";
 import { VmHardware } from "./VmHardware";
+import { VmSnapshots } from "./VmSnapshots";
+import { VmActions } from "./VmActions";
 import { VmEvents, VmTasks } from "./VmActivity";
 import { DefinitionEditor } from "./DefinitionEditor";
 
@@ -22,10 +25,10 @@ function WhileRunning({ vm, what, label, children }: { vm: VmSummary; what: stri
   const { can } = useSession();
   const power = usePower();
   if (vm.state !== "running" && vm.state !== "paused") {
-    const startable = can("vm.power", vm.name) && (ACTIONS[0]!.from as string[]).includes(vm.state);
+    const startable = !vm.template && can("vm.power", vm.name) && (ACTIONS[0]!.from as string[]).includes(vm.state);
     return (
-      <Empty title={`${vm.name} is ${vm.state}`} footer={startable ? <Button onClick={() => void power([vm.name], "start")}>Start {vm.name}</Button> : undefined}>
-        {what} is available while the VM runs.
+      <Empty title={vm.template ? `${vm.name} is a template` : `${vm.name} is ${vm.state}`} footer={startable ? <Button onClick={() => void power([vm.name], "start")}>Start {vm.name}</Button> : undefined}>
+        {vm.template ? "A template never runs; deploy a VM from it to use its console." : `${what} is available while the VM runs.`}
       </Empty>
     );
   }
@@ -35,7 +38,7 @@ function WhileRunning({ vm, what, label, children }: { vm: VmSummary; what: stri
 function PowerButtons({ vm }: { vm: VmSummary }) {
   const power = usePower();
   return (
-    <div role="group" aria-label={`Power actions for ${vm.name}`} style={{ display: "flex", gap: 8, flexWrap: "wrap", marginBottom: 16 }}>
+    <div role="group" aria-label={`Power actions for ${vm.name}`} style={{ display: "flex", gap: 8, flexWrap: "wrap" }}>
       {ACTIONS.map((a) => (
         <Button key={a.action} variant={a.action === "start" ? "primary" : "secondary"} isDisabled={!a.from.includes(vm.state)}
           onClick={() => void power([vm.name], a.action)}>{a.label}</Button>
@@ -69,10 +72,14 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
     <PageSection>
       <Breadcrumb>{back}<BreadcrumbItem isActive>{name}</BreadcrumbItem></Breadcrumb>
       <Title headingLevel="h1" style={{ margin: "12px 0", display: "flex", alignItems: "center", gap: 12 }}>
-        {name} <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="vm-state">{vm.state}</Label>
+        {name} {vm.template ? <Label color="purple" icon={<TemplateIcon />} data-testid="vm-template">template</Label> : <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="vm-state">{vm.state}</Label>}
         {vm.definitionError ? <Label color="red" isCompact>invalid definition</Label> : null}
       </Title>
-      {can("vm.power", name) ? <PowerButtons vm={vm} /> : null}
+      <div className="vmctl-vm-actions">
+        {can("vm.power", name) && !vm.template ? <PowerButtons vm={vm} /> : null}
+        {vm.template ? <span className="vmctl-muted">A template never starts: deploy VMs from it.</span> : null}
+        <span style={{ marginLeft: "auto", display: "flex", gap: 8 }}><VmActions vm={vm} /></span>
+      </div>
       <Tabs activeKey={tab} onSelect={(_e, key) => select(key)} aria-label={`Sections of ${name}`} mountOnEnter unmountOnExit>
         <Tab eventKey="summary" title={<TabTitleText>Summary</TabTitleText>}>
           <Summary vm={vm} />
@@ -87,7 +94,10 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
           <WhileRunning vm={vm} what="The graphical console" label="the graphical console"><GraphicalConsole name={name} canType={canType} /></WhileRunning>
         </Tab>
         <Tab eventKey="hardware" title={<TabTitleText>Hardware</TabTitleText>}>
-          <VmHardware name={name} {...(can("vm.edit", name) ? { onEdit: () => select("definition") } : {})} />
+          <VmHardware vm={vm} canEdit={can("vm.edit", name)} {...(can("vm.edit", name) && !vm.template ? { onEdit: () => select("definition") } : {})} />
+        </Tab>
+        <Tab eventKey="snapshots" title={<TabTitleText>Snapshots</TabTitleText>}>
+          <VmSnapshots vm={vm} canSnapshot={can("vm.snapshot", name)} canClone={can("vm.create")} />
         </Tab>
         <Tab eventKey="events" title={<TabTitleText>Events</TabTitleText>}>
           <VmEvents name={name} />
@@ -96,7 +106,7 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
           <VmTasks name={name} />
         </Tab>
         <Tab eventKey="definition" title={<TabTitleText>Edit definition</TabTitleText>}>
-          <DefinitionEditor name={name} canEdit={can("vm.edit", name)} />
+          <DefinitionEditor name={name} canEdit={can("vm.edit", name) && !vm.template} {...(vm.template ? { readOnlyReason: "a template does not change; convert it to a VM (Actions) to edit it" } : {})} />
         </Tab>
       </Tabs>
     </PageSection>
