@@ -14,6 +14,8 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "GET /ui/host": "public",
   "GET /ui/events": "public",
   "GET /ui/admin": "public",
+  "GET /ui/storage": "public",
+  "GET /ui/storage/*": "public",
   "POST /api/v1/login": "public",
   "POST /api/v1/logout": "authenticated",
   "GET /api/v1/me": "authenticated",

@@ -1,9 +1,24 @@
-// A small router over the History API: /ui/ is the inventory, /ui/vms/<name> a VM's page.
+// A small router over the History API: /ui/ is the inventory, /ui/vms/<name> a VM's page,
+// /ui/storage the datastores, /ui/storage/isos the ISO library, /ui/storage/browse/<ds>/<path> a folder.
 import { useEffect, useState } from "react";
 
-export type Route = { page: "inventory" } | { page: "host" } | { page: "events" } | { page: "admin" } | { page: "vm"; name: string; tab: string };
+export type StorageTab = "datastores" | "browse" | "isos";
+export type Route = { page: "inventory" } | { page: "host" } | { page: "events" } | { page: "admin" } | { page: "vm"; name: string; tab: string }
+  | { page: "storage"; tab: StorageTab; datastore?: string; path: string };
+
+/** The address of a folder in the datastore browser. */
+export const browsePath = (datastore: string, path = "") =>
+  `/ui/storage/browse/${encodeURIComponent(datastore)}${path ? `/${path.split("/").map(encodeURIComponent).join("/")}` : ""}`;
+
+function parseStorage(rest: string): Route {
+  const [tab, datastore, ...path] = rest.split("/").filter(Boolean).map(decodeURIComponent);
+  if (tab === "isos") return { page: "storage", tab: "isos", path: "" };
+  if (tab === "browse") return { page: "storage", tab: "browse", ...(datastore ? { datastore } : {}), path: path.join("/") };
+  return { page: "storage", tab: "datastores", path: "" };
+}
 
 function parse(path: string): Route {
+  if (path === "/ui/storage" || path.startsWith("/ui/storage/")) return parseStorage(path.slice("/ui/storage".length));
   const match = /^\/ui\/vms\/([^/]+)(?:\/([a-z]+))?/.exec(path);
   if (match) return { page: "vm", name: decodeURIComponent(match[1]!), tab: match[2] ?? "summary" };
   if (path.startsWith("/ui/host")) return { page: "host" };

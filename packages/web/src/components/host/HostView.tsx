@@ -1,8 +1,9 @@
 // The host: versions, the accelerator in use and why, CPUs, memory, datastores with capacity, VMs by state.
-import { DescriptionList, Label, PageSection, Progress, Title } from "@patternfly/react-core";
+import { Button, DescriptionList, Label, PageSection, Progress, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { Datastore, HostInfo } from "@vmctl/api-types";
 import { useApi } from "../../api/use-api";
+import { navigate } from "../../state/router";
 import { formatBytes } from "../../format";
 import { Fact } from "../shared/Fact";
 import { Empty, LoadError, Loading } from "../shared/states";
@@ -25,7 +26,10 @@ export function HostView() {
             <Fact term="VMs">{Object.entries(info.vmsByState).map(([state, n]) => `${n} ${state}`).join(", ") || "none"}</Fact>
           </DescriptionList>
         )}
-      <Title headingLevel="h2" size="lg" style={{ marginTop: 24 }}>Datastores</Title>
+      <div style={{ display: "flex", alignItems: "baseline", gap: 16, marginTop: 24 }}>
+        <Title headingLevel="h2" size="lg">Datastores</Title>
+        <Button variant="link" isInline component="a" href="/ui/storage" onClick={(e) => { e.preventDefault(); navigate("/ui/storage"); }}>Manage them on the Storage page</Button>
+      </div>
       {stores.error && !stores.data ? <LoadError what="the datastores" error={stores.error} onRetry={stores.reload} />
         : !stores.data ? <Loading what="datastores" lines={2} />
         : stores.data.datastores.length === 0 ? <Empty title="No datastores">Declare one in vmctld.toml under [datastores.NAME].</Empty>
