@@ -4,6 +4,8 @@
 import { useState, type ReactNode } from "react";
 import { Button, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextInput, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
 import { api, ApiError } from "../../api/http";
+import type { IsoRef } from "../../api/vm-storage";
+import { IsoSelect } from "../storage/IsoSelect";
 import { navigate } from "../../state/router";
 
 interface Issue { field: string; message: string }
@@ -16,7 +18,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   const [memory, setMemory] = useState("512MiB");
   const [disk, setDisk] = useState("10GiB");
   const [boot, setBoot] = useState<"disk" | "iso" | "kernel">("disk");
-  const [iso, setIso] = useState("");
+  const [iso, setIso] = useState<IsoRef | null>(null);
   const [kernel, setKernel] = useState({ datastore: "local", kernel: "", initrd: "", cmdline: "console=ttyS0" });
   const [nic, setNic] = useState(true);
   const [serial, setSerial] = useState(true);
@@ -29,7 +31,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   const definition = {
     name, cpus, memory,
     ...(disk ? { disks: { disk0: { file: `${name || "<name>"}/disk0.qcow2`, size: disk } } } : {}),
-    ...(boot === "iso" ? { cdroms: { cdrom0: { iso } }, boot: { order: ["cdrom0", ...(disk ? ["disk0"] : [])] } } : {}),
+    ...(boot === "iso" ? { cdroms: { cdrom0: iso ? { iso: iso.path, datastore: iso.datastore } : {} }, boot: { order: ["cdrom0", ...(disk ? ["disk0"] : [])] } } : {}),
     ...(boot === "kernel" ? { boot: { datastore: kernel.datastore, kernel: kernel.kernel, ...(kernel.initrd ? { initrd: kernel.initrd } : {}), ...(kernel.cmdline ? { cmdline: kernel.cmdline } : {}) } } : {}),
     ...(nic ? { nics: { net0: { network: "nat", model: "virtio", mac: "auto" } } } : {}),
     console: { serial, vnc },
@@ -85,11 +87,11 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
             </FormGroup>
             <FormGroup role="radiogroup" label="Boot from" fieldId="vm-boot" isStack>
               <Radio id="boot-disk" name="boot" label="The disk" isChecked={boot === "disk"} onChange={() => setBoot("disk")} />
-              <Radio id="boot-iso" name="boot" label="An ISO image in the datastore" isChecked={boot === "iso"} onChange={() => setBoot("iso")} />
+              <Radio id="boot-iso" name="boot" label="An ISO image from the ISO library" isChecked={boot === "iso"} onChange={() => setBoot("iso")} />
               <Radio id="boot-kernel" name="boot" label="A kernel (direct kernel boot)" isChecked={boot === "kernel"} onChange={() => setBoot("kernel")} />
             </FormGroup>
             {boot === "iso" ? (
-              <FormGroup label="ISO path" fieldId="vm-iso"><TextInput id="vm-iso" aria-label="ISO path" placeholder="iso/debian-12.iso" value={iso} onChange={(_e, v) => setIso(v)} />{helper(errorFor("cdroms"))}</FormGroup>
+              <FormGroup label="ISO image" fieldId="vm-iso"><IsoSelect id="vm-iso" value={iso} onChange={setIso} />{helper(errorFor("cdroms") ?? (iso ? undefined : "Without one the VM gets an empty CD drive; insert an ISO later on its Hardware tab."))}</FormGroup>
             ) : null}
             {boot === "kernel" ? (
               <>

@@ -1,9 +1,11 @@
 // The inventory: every VM with its state, size and uptime, filter by name and state, power actions
-// on one VM or on a selection. Every row's checkbox, name and actions are reachable by keyboard.
+// on one VM or on a selection; templates marked, with deploy in place of power; import an OVA.
+// Every row's checkbox, name and actions are reachable by keyboard.
 import { useEffect, useMemo, useState } from "react";
 import { Button, Checkbox, Label, PageSection, SearchInput, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import PowerOffIcon from "@patternfly/react-icons/dist/esm/icons/power-off-icon";
+import TemplateIcon from "@patternfly/react-icons/dist/esm/icons/pficon-template-icon";
 import type { VmSummary } from "@vmctl/api-types";
 import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
@@ -11,11 +13,15 @@ import { navigate } from "../../state/router";
 import { formatBytes, formatUptime } from "../../format";
 import { ACTIONS, STATE_COLOR, usePower } from "../vm/power";
 import { CreateVmWizard } from "../create/CreateVmWizard";
+import { CloneDialog } from "../vm/CloneDialog";
+import { ImportVmDialog } from "./ImportVmDialog";
+import { useAction } from "../../state/use-action";
 import { Empty, LoadError, Loading } from "../shared/states";
 
 const SORT_KEYS = [(vm: VmSummary) => vm.name, (vm: VmSummary) => vm.state, (vm: VmSummary) => vm.cpus, (vm: VmSummary) => vm.memoryBytes];
 
 function Screen({ vm, tick }: { vm: VmSummary; tick: number }) {
+  if (vm.template) return <div className="vmctl-screen vmctl-screen--off vmctl-screen--template" aria-hidden="true"><TemplateIcon /></div>;
   if (vm.state === "running") {
     return <img className="vmctl-screen" src={`/api/v1/vms/${encodeURIComponent(vm.name)}/screenshot?t=${tick}`} alt={`${vm.name} screen`} width={80} height={50} onError={(e) => { (e.target as HTMLImageElement).style.visibility = "hidden"; }} />;
   }
@@ -29,6 +35,9 @@ export function InventoryView() {
   const [filter, setFilter] = useState("");
   const [stateFilter, setStateFilter] = useState<"all" | "running" | "stopped">("all");
   const [creating, setCreating] = useState(false);
+  const [dialog, setDialog] = useState<{ kind: "import" } | { kind: "deploy"; from: VmSummary[] } | null>(null);
+  const run = useAction();
+  const templates = (vms ?? []).filter((vm) => vm.template);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [tick, setTick] = useState(0);
   // Thumbnails of running screens (and uptimes) refresh every ten seconds.
@@ -46,7 +55,9 @@ export function InventoryView() {
   const bulk = (action: string) => void power(chosen, action).then((ok) => { if (ok) setSelected(new Set()); });
   const sortBy = (index: number) => ({ sortBy: { index: sort.index, direction: sort.direction }, onSort: (_e: unknown, i: number, direction: "asc" | "desc") => setSort({ index: i, direction }), columnIndex: index });
   const selectable = can("vm.power");
-  const allSelected = shown.length > 0 && chosen.length === shown.length;
+  // Templates never start: they are not part of power selections.
+  const powerable = shown.filter((vm) => !vm.template);
+  const allSelected = powerable.length > 0 && chosen.length === powerable.length;
   return (
     <PageSection>
       <Title headingLevel="h1">Virtual machines</Title>
@@ -64,10 +75,20 @@ export function InventoryView() {
               <Button variant="secondary" onClick={() => bulk("stop")}>Stop {chosen.length} selected</Button>
             </ToolbarItem>
           ) : null}
-          {can("vm.create") ? <ToolbarItem align={{ default: "alignEnd" }}><Button variant="primary" onClick={() => setCreating(true)}>Create VM</Button></ToolbarItem> : null}
+          {can("vm.create") ? (
+            <ToolbarItem align={{ default: "alignEnd" }}>
+              <div className="vmctl-row-actions">
+                {templates.length ? <Button variant="secondary" onClick={() => setDialog({ kind: "deploy", from: templates })}>Deploy from template</Button> : null}
+                <Button variant="secondary" onClick={() => setDialog({ kind: "import" })}>Import VM</Button>
+                <Button variant="primary" onClick={() => setCreating(true)}>Create VM</Button>
+              </div>
+            </ToolbarItem>
+          ) : null}
         </ToolbarContent>
       </Toolbar>
       {creating ? <CreateVmWizard onClose={() => setCreating(false)} /> : null}
+      {dialog?.kind === "import" ? <ImportVmDialog run={run} onClose={() => setDialog(null)} /> : null}
+      {dialog?.kind === "deploy" ? <CloneDialog sources={dialog.from} allVms={vms ?? []} run={run} onClose={() => setDialog(null)} /> : null}
       {error && !vms ? <LoadError what="the VMs" error={error} onRetry={refresh} />
         : !vms ? <Loading what="VMs" lines={4} />
         : shown.length === 0 ? (
@@ -80,26 +101,28 @@ export function InventoryView() {
           <Table aria-label="Virtual machines" data-testid="inventory" className="vmctl-inventory">
             <Thead>
               <Tr>
-                {selectable ? <Th aria-label="Select"><Checkbox id="select-all-vms" aria-label="Select all shown VMs" isChecked={allSelected ? true : chosen.length ? null : false} onChange={(_e, on) => setSelected(on ? new Set(shown.map((vm) => vm.name)) : new Set())} /></Th> : null}
+                {selectable ? <Th aria-label="Select"><Checkbox id="select-all-vms" aria-label="Select all shown VMs" isChecked={allSelected ? true : chosen.length ? null : false} onChange={(_e, on) => setSelected(on ? new Set(powerable.map((vm) => vm.name)) : new Set())} /></Th> : null}
                 <Th screenReaderText="Screen" /><Th sort={sortBy(0)}>Name</Th><Th sort={sortBy(1)}>State</Th><Th sort={sortBy(2)}>CPUs</Th><Th sort={sortBy(3)}>Memory</Th><Th>Uptime</Th><Th screenReaderText="Actions" />
               </Tr>
             </Thead>
             <Tbody>
               {shown.map((vm) => (
                 <Tr key={vm.name} data-vm={vm.name} isRowSelected={selected.has(vm.name)}>
-                  {selectable ? <Td><Checkbox id={`select-vm-${vm.name}`} aria-label={`Select ${vm.name}`} isChecked={selected.has(vm.name)} onChange={(_e, on) => toggle(vm.name, on)} /></Td> : null}
+                  {selectable ? <Td>{vm.template ? null : <Checkbox id={`select-vm-${vm.name}`} aria-label={`Select ${vm.name}`} isChecked={selected.has(vm.name)} onChange={(_e, on) => toggle(vm.name, on)} />}</Td> : null}
                   <Td dataLabel="Screen" style={{ width: 96 }}><Screen vm={vm} tick={tick} /></Td>
                   <Td dataLabel="Name">
                     <Button variant="link" isInline component="a" href={`/ui/vms/${encodeURIComponent(vm.name)}`} onClick={(e) => { e.preventDefault(); navigate(`/ui/vms/${encodeURIComponent(vm.name)}`); }}>{vm.name}</Button>
+                    {vm.template ? <Label color="purple" isCompact icon={<TemplateIcon />} style={{ marginLeft: 8 }} data-testid="template">template</Label> : null}
                     {vm.definitionError ? <Label color="red" isCompact style={{ marginLeft: 8 }}>invalid definition</Label> : null}
                   </Td>
-                  <Td dataLabel="State"><Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label></Td>
+                  <Td dataLabel="State">{vm.template ? <span className="vmctl-muted">never runs</span> : <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label>}</Td>
                   <Td dataLabel="CPUs">{vm.cpus}</Td>
                   <Td dataLabel="Memory">{formatBytes(vm.memoryBytes)}</Td>
                   <Td dataLabel="Uptime">{vm.state === "running" || vm.state === "paused" ? formatUptime(vm.startedAt) : "-"}</Td>
                   <Td dataLabel="Actions" isActionCell>
                     <div style={{ display: "flex", gap: 8, justifyContent: "flex-end" }}>
-                      {can("vm.power", vm.name) ? ACTIONS.filter((a) => a.from.includes(vm.state) && ["start", "stop", "shutdown"].includes(a.action)).map((a) => (
+                      {vm.template && can("vm.create") ? <Button variant="secondary" size="sm" onClick={() => setDialog({ kind: "deploy", from: [vm] })} aria-label={`Deploy a VM from ${vm.name}`}>Deploy</Button> : null}
+                      {can("vm.power", vm.name) && !vm.template ? ACTIONS.filter((a) => a.from.includes(vm.state) && ["start", "stop", "shutdown"].includes(a.action)).map((a) => (
                         <Button key={a.action} variant={a.action === "start" ? "primary" : "secondary"} size="sm" onClick={() => void power([vm.name], a.action)} aria-label={`${a.label} ${vm.name}`}>{a.label}</Button>
                       )) : null}
                     </div>
