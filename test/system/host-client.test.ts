@@ -337,16 +337,23 @@ describe("Host Client", () => {
     await check("wizard");
     await page.keyboard.press("Escape");
     await page.getByRole("link", { name: "ui-other", exact: true }).click();
-    for (const tab of ["Summary", "Console", "Graphical console", "Hardware", "Events", "Tasks", "Edit definition"]) {
+    for (const tab of ["Summary", "Console", "Graphical console", "Hardware", "Snapshots", "Events", "Tasks", "Edit definition"]) {
       await page.getByRole("tab", { name: tab, exact: true }).click();
       await page.waitForLoadState("networkidle");
       await page.getByTestId("loading").first().waitFor({ state: "detached" });
       await check(`VM page, ${tab}`);
     }
-    for (const link of ["Host", "Events"]) {
+    for (const link of ["Host", "Storage", "Events"]) {
       await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: link }).click();
       await page.getByTestId("loading").first().waitFor({ state: "detached" });
       await check(link);
+    }
+    for (const tab of ["Datastore browser", "ISO library"]) {
+      await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Storage" }).click();
+      await page.getByRole("tab", { name: tab }).click();
+      await page.waitForLoadState("networkidle");
+      await page.getByTestId("loading").first().waitFor({ state: "detached" });
+      await check(`Storage, ${tab}`);
     }
     await page.getByRole("link", { name: "Administration" }).click();
     for (const tab of ["Users and roles", "API tokens", "Audit log"]) {
