@@ -7,10 +7,9 @@ import { request } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { TestHost, ADMIN_PASSWORD } from "./harness.js";
-
-const ARTIFACTS = "test-artifacts/screenshots";
+import { ARTIFACTS, launchChromium, logIn as logInAs, unnamedControls, tabTo } from "./browser.js";
 let host: TestHost;
 let browser: Browser;
 let files: string;
@@ -19,10 +18,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   files = mkdtempSync(join(tmpdir(), "vmctl-ui-files-"));
   host = await TestHost.start();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -30,65 +26,9 @@ afterAll(async () => {
   if (files) rmSync(files, { recursive: true, force: true });
 });
 
-// The accessible-name check of host-client.test.ts, copied: a test file cannot import another's.
-const ACCESSIBLE_NAME = `
-window.__accessibleName = function (el) {
-  function text(node) {
-    if (node.nodeType === 3) return node.textContent;
-    if (node.nodeType !== 1) return "";
-    if (node.getAttribute("aria-hidden") === "true" || node.hidden) return "";
-    var own = node.getAttribute("aria-label");
-    if (own && own.trim() && node !== el) return own;
-    if (node.tagName === "IMG") return node.getAttribute("alt") || "";
-    return Array.prototype.map.call(node.childNodes, text).join(" ");
-  }
-  if (!el) return "";
-  var by = el.getAttribute("aria-labelledby");
-  if (by) {
-    var named = by.split(/\\s+/).map(function (id) { var r = document.getElementById(id); return r && r !== el ? text(r) : ""; }).join(" ").trim();
-    if (named) return named.replace(/\\s+/g, " ");
-  }
-  var label = (el.getAttribute("aria-label") || "").trim();
-  if (label) return label;
-  if (el.labels && el.labels.length) { var l = Array.prototype.map.call(el.labels, text).join(" ").trim(); if (l) return l.replace(/\\s+/g, " "); }
-  if (!/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) { var t = text(el).trim(); if (t) return t.replace(/\\s+/g, " "); }
-  return (el.getAttribute("title") || "").trim();
-};`;
 
-async function logIn(): Promise<Page> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  await context.addInitScript({ content: ACCESSIBLE_NAME });
-  const page = await context.newPage();
-  await page.goto(`https://127.0.0.1:${host.port}/`);
-  await page.getByLabel("User name").fill("admin");
-  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
-  return page;
-}
 
-async function unnamedControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const name = (window as unknown as { __accessibleName: (el: Element) => string }).__accessibleName;
-    const controls = document.querySelectorAll("button, a[href], [role=button], [role=link], [role=tab], [role=checkbox], [role=treeitem] button, input:not([type=hidden]), select, textarea");
-    return [...controls]
-      .filter((el) => el.getClientRects().length > 0 && !el.closest("[aria-hidden=true], [inert]"))
-      .filter((el) => !name(el))
-      .map((el) => el.outerHTML.slice(0, 160));
-  });
-}
 
-/** Presses Tab until the focused element's accessible name is `name`. */
-async function tabTo(page: Page, name: string, presses = 80): Promise<void> {
-  const seen: string[] = [];
-  for (let i = 0; i < presses; i++) {
-    await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => (window as unknown as { __accessibleName: (el: Element | null) => string }).__accessibleName(document.activeElement));
-    seen.push(focused);
-    if (focused === name) return;
-  }
-  throw new Error(`Tab never reached "${name}"; focus went through: ${seen.join(" | ")}`);
-}
 
 /** A file of random bytes named like an ISO, and its SHA-256. */
 function makeFile(name: string, bytes: number): { path: string; sha256: string; data: Buffer } {
@@ -109,6 +49,8 @@ function putPart(path: string, part: Buffer, total: number): Promise<number> {
     req.end(part);
   });
 }
+
+const logIn = () => logInAs(browser, host, "admin", ADMIN_PASSWORD, { acceptDownloads: true });
 
 const uploadRow = (page: Page, at: string) => page.locator(`[data-upload="${at}"]`);
 const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name }).click();

@@ -2,92 +2,29 @@
 import { describe, it, expect, beforeAll, afterAll, inject } from "vitest";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
-
-const ARTIFACTS = "test-artifacts/screenshots";
+import { ARTIFACTS, newContext, launchChromium, logIn as logInAs, unnamedControls, tabTo } from "./browser.js";
 let host: TestHost;
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   host = await TestHost.start();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await host?.close();
 });
 
-async function logIn(user: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-  await context.addInitScript({ content: ACCESSIBLE_NAME });
-  const page = await context.newPage();
-  await page.goto(`https://127.0.0.1:${host.port}/`);
-  await page.getByLabel("User name").fill(user);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
-  return page;
-}
+
+const logIn = (user: string, password: string) => logInAs(browser, host, user, password);
 
 const stateOf = (page: Page, vm: string) => page.locator(`tr[data-vm="${vm}"] [data-testid="state"]`);
 
-/**
- * The accessible name of an element, close enough to the spec for this check (aria-labelledby,
- * aria-label, <label>, visible text without aria-hidden parts, alt, title), as a plain script so
- * the page can run it untransformed.
- */
-const ACCESSIBLE_NAME = `
-window.__accessibleName = function (el) {
-  function text(node) {
-    if (node.nodeType === 3) return node.textContent;
-    if (node.nodeType !== 1) return "";
-    if (node.getAttribute("aria-hidden") === "true" || node.hidden) return "";
-    var own = node.getAttribute("aria-label");
-    if (own && own.trim() && node !== el) return own;
-    if (node.tagName === "IMG") return node.getAttribute("alt") || "";
-    return Array.prototype.map.call(node.childNodes, text).join(" ");
-  }
-  if (!el) return "";
-  var by = el.getAttribute("aria-labelledby");
-  if (by) {
-    var named = by.split(/\\s+/).map(function (id) { var r = document.getElementById(id); return r && r !== el ? text(r) : ""; }).join(" ").trim();
-    if (named) return named.replace(/\\s+/g, " ");
-  }
-  var label = (el.getAttribute("aria-label") || "").trim();
-  if (label) return label;
-  if (el.labels && el.labels.length) { var l = Array.prototype.map.call(el.labels, text).join(" ").trim(); if (l) return l.replace(/\\s+/g, " "); }
-  if (!/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) { var t = text(el).trim(); if (t) return t.replace(/\\s+/g, " "); }
-  return (el.getAttribute("title") || "").trim();
-};`;
 
-/** Every visible control of the page that has no accessible name, described for the failure message. */
-async function unnamedControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const name = (window as unknown as { __accessibleName: (el: Element) => string }).__accessibleName;
-    const controls = document.querySelectorAll("button, a[href], [role=button], [role=link], [role=tab], [role=checkbox], input:not([type=hidden]), select, textarea");
-    return [...controls]
-      .filter((el) => el.getClientRects().length > 0 && !el.closest("[aria-hidden=true], [inert]"))
-      .filter((el) => !name(el))
-      .map((el) => el.outerHTML.slice(0, 160));
-  });
-}
 
-/** Presses Tab until the focused element's accessible name is `name`; the keyboard is all it uses. */
-async function tabTo(page: Page, name: string | RegExp, presses = 80): Promise<void> {
-  const seen: string[] = [];
-  for (let i = 0; i < presses; i++) {
-    await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => (window as unknown as { __accessibleName: (el: Element | null) => string }).__accessibleName(document.activeElement));
-    seen.push(focused);
-    if (typeof name === "string" ? focused === name : name.test(focused)) return;
-  }
-  throw new Error(`Tab never reached "${String(name)}"; focus went through: ${seen.join(" | ")}`);
-}
 
 /** Whether the focused element shows that it has focus (an outline or a focus shadow). */
 const focusIsVisible = (page: Page) => page.evaluate(() => {
@@ -263,8 +200,7 @@ describe("Host Client", () => {
     expect((await host.cli(["stop", "--force", "ui-ro"])).code).toBe(0);
   });
   it("the keyboard alone logs in, walks the inventory, opens a VM, creates one with the wizard and reads its hardware, events and tasks", async () => {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-    await context.addInitScript({ content: ACCESSIBLE_NAME });
+    const context = await newContext(browser);
     const page = await context.newPage();
     await page.goto(`https://127.0.0.1:${host.port}/`);
     await tabTo(page, "User name");
