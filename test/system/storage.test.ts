@@ -1,9 +1,10 @@
 // Storage as a user lives it with the demo guest: disks hot-plugged into a running guest, an ISO put
 // in its CD drive at run time, a memory snapshot reverted, a disk-only snapshot of a stopped VM,
 // and a linked clone of a template that boots.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, onTestFinished } from "vitest";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE, waitForState } from "./harness.js";
@@ -203,5 +204,28 @@ describe("snapshots, clones and templates of stopped VMs", () => {
     const copyDef = (await host.client.getDefinition("st-copy")).text;
     expect(copyDef).toContain('name = "st-copy"');
     expect(copyDef).toContain('file = "st-copy/disk0.qcow2"');
+  });
+
+  it("a clone into another datastore copies its disks there and keeps shared files pointing at the source's", async () => {
+    // A datastore may not lie inside vmctld's home: a folder of its own, removed at the end.
+    const fast = realpathSync(mkdtempSync(join(tmpdir(), "vmctl-fast-ds-")));
+    onTestFinished(() => rmSync(fast, { recursive: true, force: true }));
+    await host.client.addDatastore("fast", fast);
+    const local = join(host.home, "datastores/local");
+    mkdirSync(join(local, "iso"), { recursive: true });
+    writeIso(join(local, "iso/shared.iso"), "SHARED");
+    await host.client.createVm(guestDefinition("st-multi", {
+      disks: { disk0: { file: "st-multi/disk0.qcow2", size: "16MiB" }, base: { file: "st-multi/base.qcow2", size: "16MiB", readonly: true } },
+      cdroms: { cdrom0: { iso: "iso/shared.iso" } },
+    }));
+    await finished(await post<Task>("/api/v1/vms/st-multi/clone", { name: "st-far", datastore: "fast" }));
+    const far = await host.client.getVm("st-far");
+    expect(far.datastore).toBe("fast");
+    expect(far.definitionError).toBeUndefined();
+    expect(existsSync(join(fast, "st-far/disk0.qcow2"))).toBe(true);
+    const disks = await host.client.listDisks("st-far");
+    expect(disks.find((d) => d.id === "disk0")?.path).toBe(join(fast, "st-far/disk0.qcow2"));
+    expect(disks.find((d) => d.id === "base")?.path).toBe(join(local, "st-multi/base.qcow2"));
+    expect(disks.find((d) => d.id === "cdrom0")?.path).toBe(join(local, "iso/shared.iso"));
   });
 });
