@@ -188,8 +188,20 @@ describe("snapshots, clones and templates of stopped VMs", () => {
     await host.client.createVm(guestDefinition("st-src", { disks: { disk0: { file: "st-src/disk0.qcow2", size: "32MiB" } }, nics: { net0: {} } }));
     const image = join(host.home, "datastores/local/st-src/disk0.qcow2");
     await run("qemu-io", ["-f", "qcow2", "-c", "write -P 0x5a 1M 1M", image]);
+    // The copy reports its progress live on /ws/events, between task.created and task.finished.
+    const events: Array<{ type: string; data: { task?: string; progress?: number } }> = [];
+    const socket = host.client.openEvents();
+    socket.on("message", (raw) => events.push(JSON.parse(raw.toString()).data));
+    await new Promise((resolve) => socket.once("open", resolve));
     const task = await finished(await post<Task>("/api/v1/vms/st-src/clone", { name: "st-copy" }));
-    expect(task.progress).toBe(100);
+    await expect.poll(() => events.filter((e) => e.data.task === task.id).map((e) => e.type).at(-1)).toBe("task.finished");
+    socket.close();
+    const mine = events.filter((e) => e.data.task === task.id);
+    expect(mine[0]!.type).toBe("task.created");
+    const progress = mine.filter((e) => e.type === "task.progress").map((e) => e.data.progress!);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p >= 0 && p <= 100)).toBe(true);
+    expect(task.log.join("\n")).toMatch(/disk disk0: copying .*st-src\/disk0\.qcow2/);
     const copy = join(host.home, "datastores/local/st-copy/disk0.qcow2");
     const read = await run("qemu-io", ["-f", "qcow2", "-c", "read -P 0x5a 1M 1M", copy]);
     expect(read.stdout).not.toContain("Pattern verification failed");

@@ -28,8 +28,11 @@ export function registerEventRoutes(app: FastifyInstance, host: Host): void {
       if (replaying) pending.push(event);
       else if (event.id > lastSent || lastSent === Number.MAX_SAFE_INTEGER) { send(socket, "event", event); lastSent = event.id; }
     };
+    // Live-only events (task progress) pass straight through: they repeat a stored id and are never replayed.
+    const live = (event: VmctlEvent) => { if (!replaying && matches(event)) send(socket, "event", event); };
     host.events.on("event", listener);
-    socket.on("close", () => host.events.off("event", listener));
+    host.events.on("live", live);
+    socket.on("close", () => { host.events.off("event", listener); host.events.off("live", live); });
     socket.on("message", () => {}); // clients only listen here; pings are answered by ws itself
     if (replaying) {
       for (const event of host.events.list({ ...query, since: query.since!, limit: 10000 })) { send(socket, "event", event); lastSent = event.id; }

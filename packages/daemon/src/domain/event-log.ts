@@ -10,7 +10,7 @@ const toEvent = (row: Row): VmctlEvent => ({ id: row.id, time: row.time, type: r
 
 export interface EventQuery { vm?: string; type?: string; since?: number; limit?: number }
 
-export class EventLog extends EventEmitter<{ event: [VmctlEvent] }> {
+export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEvent] }> {
   private readonly insert;
   /** The id of the newest event: anything derived from VM state is stale once it grows. */
   lastId = 0;
@@ -30,11 +30,11 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent] }> {
   }
 
   /**
-   * A live-only event (task progress): heard by the WebSocket listeners, never stored, so its id
-   * repeats the newest stored one and a reader resuming with ?since= misses nothing it needs.
+   * A live-only event (task progress), on its own channel: never stored, so its id repeats the
+   * newest stored one, and a reader resuming with ?since= misses nothing it needs.
    */
   broadcast(type: string, vm: string | null, data: Record<string, unknown>): void {
-    this.emit("event", { id: this.lastId, time: new Date().toISOString(), type, vm, data });
+    this.emit("live", { id: this.lastId, time: new Date().toISOString(), type, vm, data });
   }
 
   list(query: EventQuery = {}): VmctlEvent[] {
