@@ -81,12 +81,11 @@ export class Host {
       runtimes: this.runtimes, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
       prepare, runDir: config.runDir, qemuBinary: config.qemu, accelerator: () => this.accelerator(), log,
     });
-    this.vms = new VmService(this.inventory, this.datastores, this.runtimes, this.events, prepare, config.runDir);
     this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events);
     const storage = { inventory: this.inventory, datastores: this.datastores, runtimes: this.runtimes, events: this.events, tasks: this.tasks, power: this.power };
     this.snapshots = new SnapshotService(storage);
     this.clones = new CloneService({ ...storage, prepare, snapshots: this.snapshots });
-    this.vms.linkedClones = (name) => this.clones.linkedClones(name);
+    this.vms = new VmService(this.inventory, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name));
     this.imports = new ImportService({ ...storage, prepare, maxUploadBytes: () => config.maxUploadBytes });
     this.exports = new ExportService(storage);
     this.auth = new AuthStore(this.db);

@@ -30,18 +30,17 @@ async function freeRootPort(proc: QemuProcess): Promise<string> {
 export async function hotplugDisk(proc: QemuProcess, disk: HotplugDisk): Promise<void> {
   if (disk.machine === "microvm") throw new VmctlError("vm_wrong_state", "microvm cannot hot-plug devices; stop the VM to add the disk");
   const ro = disk.readonly;
-  await proc.qmp.execute("blockdev-add", { driver: "file", filename: disk.path, "node-name": `file-${disk.id}`, "read-only": ro, cache: { direct: false } });
+  // Each node added is deleted again, newest first, if a later step fails.
+  const added: string[] = [];
   try {
+    await proc.qmp.execute("blockdev-add", { driver: "file", filename: disk.path, "node-name": `file-${disk.id}`, "read-only": ro, cache: { direct: false } });
+    added.push(`file-${disk.id}`);
     await proc.qmp.execute("blockdev-add", { driver: disk.format, file: `file-${disk.id}`, "node-name": `drive-${disk.id}`, "read-only": ro });
-    try {
-      const bus = disk.machine === "q35" ? { bus: await freeRootPort(proc) } : {};
-      await proc.qmp.execute("device_add", { driver: "virtio-blk-pci", drive: `drive-${disk.id}`, id: disk.id, ...bus });
-    } catch (error) {
-      await proc.qmp.execute("blockdev-del", { "node-name": `drive-${disk.id}` }).catch(() => {});
-      throw error;
-    }
+    added.push(`drive-${disk.id}`);
+    const bus = disk.machine === "q35" ? { bus: await freeRootPort(proc) } : {};
+    await proc.qmp.execute("device_add", { driver: "virtio-blk-pci", drive: `drive-${disk.id}`, id: disk.id, ...bus });
   } catch (error) {
-    await proc.qmp.execute("blockdev-del", { "node-name": `file-${disk.id}` }).catch(() => {});
+    for (const node of added.reverse()) await proc.qmp.execute("blockdev-del", { "node-name": node }).catch(() => {});
     throw error;
   }
 }

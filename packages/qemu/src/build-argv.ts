@@ -27,7 +27,7 @@ export const HOTPLUG_PORTS = 4;
 const MAX_Q35_PORTS = 16;
 
 /** The root port of the n-th port of a q35 VM (virtio disks first, then the spare ones). */
-export function rootPortId(index: number): string {
+function rootPortId(index: number): string {
   return `rp${index}`;
 }
 

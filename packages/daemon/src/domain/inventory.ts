@@ -62,6 +62,12 @@ export class Inventory {
     return this.entries.has(name);
   }
 
+  /** Refuses a name a VM already has, after a fresh look (a VM folder made by hand counts too). */
+  assertNameFree(name: string, hint: string): void {
+    this.scan(true);
+    if (this.entries.has(name)) throw new VmctlError("vm_exists", `a VM named "${name}" already exists; ${hint}`, { field: "name" });
+  }
+
   /** The entry, re-read if the file changed on disk since last seen. */
   get(name: string): InventoryEntry {
     let entry = this.entries.get(name);

@@ -2,10 +2,10 @@
 // progress; from the present disks of a stopped VM or from a snapshot). A linked clone is a qcow2
 // overlay on a template's disk: made in constant time whatever the disk's size, and the template
 // then may not change or go while a clone reads through to it.
-import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { VmctlError, isActionAllowed, type CloneRequest, type Task, type VmDefinition } from "@vmctl/api-types";
+import { parseDefinitionToml } from "@vmctl/definition";
 import { convertImage, createOverlay, imageInfo, readQcow2Backing } from "@vmctl/qemu";
 import type { InventoryEntry } from "./inventory.js";
 import type { TaskContext } from "./task-manager.js";
@@ -91,8 +91,7 @@ export class CloneService {
   async clone(source: string, request: CloneRequest, user: string): Promise<Task> {
     const entry = this.deps.inventory.get(source);
     const def = this.deps.inventory.definition(source);
-    this.deps.inventory.scan(true);
-    if (this.deps.inventory.has(request.name)) throw new VmctlError("vm_exists", `a VM named "${request.name}" already exists; choose another name`, { field: "name" });
+    this.deps.inventory.assertNameFree(request.name, "choose another name");
     const datastore = request.datastore ?? entry.datastore;
     this.deps.datastores.root(datastore);
     if (request.linked) {
@@ -120,7 +119,7 @@ export class CloneService {
       const { snapshots } = await this.deps.snapshots.read(source);
       text = snapshots.find((s) => s.name === request.snapshot)?.definition ?? text;
     }
-    const { def } = editDefinitionText(text, () => {});
+    const def = parseDefinitionToml(text, { file: entry.file });
     const targetDir = join(this.deps.datastores.root(datastore), request.name);
     const reverter = new Reverter();
     // A template's disks never change, and a snapshot's neither: only a plain VM is held.
@@ -188,7 +187,6 @@ export class CloneService {
     this.deps.runtimes.setState(request.name, "stopped");
     this.deps.events.record("vm.cloned", request.name, { source, linked: request.linked ?? false, snapshot: request.snapshot ?? null });
     ctx.progress(100);
-    if (existsSync(join(targetDir, "snapshots.json"))) await rm(join(targetDir, "snapshots.json"), { force: true });
   }
 }
 

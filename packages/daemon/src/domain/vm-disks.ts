@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, relative, sep } from "node:path";
 import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type VmDefinition } from "@vmctl/api-types";
+import { assertNotTemplate } from "./templates.js";
 import { parseSize } from "@vmctl/definition";
 import { createImage, imageInfo, resizeImage, hotplugDisk, unplugDisk, changeMedium, resizeLive, type QemuProcess } from "@vmctl/qemu";
 import type { Inventory, InventoryEntry } from "./inventory.js";
@@ -12,6 +13,7 @@ import type { RuntimeTable } from "./vm-runtime.js";
 import type { EventLog } from "./event-log.js";
 import { editDefinitionText, type DefinitionDocument } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
+import { usesOfPath } from "./vm-file-usage.js";
 
 export class DiskService {
   constructor(
@@ -25,7 +27,7 @@ export class DiskService {
   private prepare(name: string): { entry: InventoryEntry; def: VmDefinition; proc: QemuProcess | undefined } {
     const entry = this.inventory.get(name);
     const def = this.inventory.definition(name);
-    if (def.template) throw new VmctlError("vm_is_template", `"${name}" is a template and does not change; make it a VM again with \`vmctl template ${name} --undo\``);
+    assertNotTemplate(name, def);
     const rt = this.runtimes.get(name);
     if (!isActionAllowed("storage", rt.state)) throw new VmctlError("vm_wrong_state", `cannot change the storage of "${name}" while it is ${rt.state}`, { state: rt.state });
     return { entry, def, proc: rt.process };
@@ -35,11 +37,13 @@ export class DiskService {
     return this.datastores.resolve(datastore ?? entry.datastore, file);
   }
 
-  async list(name: string): Promise<DiskInfo[]> {
+  /** The VM's disks and drives (or just `only`), with sizes read from the images. */
+  async list(name: string, only?: string): Promise<DiskInfo[]> {
     const entry = this.inventory.get(name);
     const def = this.inventory.definition(name);
+    const wanted = ([id]: [string, unknown]) => only === undefined || id === only;
     const out: DiskInfo[] = [];
-    for (const [id, disk] of Object.entries(def.disks)) {
+    for (const [id, disk] of Object.entries(def.disks).filter(wanted)) {
       const path = this.resolve(entry, disk.datastore, disk.file);
       const info = existsSync(path) ? await imageInfo(path).catch(() => undefined) : undefined;
       out.push({
@@ -48,7 +52,7 @@ export class DiskService {
         ...(info?.backingFile ? { backingFile: info.backingFile } : {}),
       });
     }
-    for (const [id, cdrom] of Object.entries(def.cdroms)) {
+    for (const [id, cdrom] of Object.entries(def.cdroms).filter(wanted)) {
       out.push({
         id, kind: "cdrom", bus: cdrom.bus, datastore: cdrom.datastore ?? entry.datastore, readonly: true,
         ...(cdrom.iso ? { file: cdrom.iso, path: this.resolve(entry, cdrom.datastore, cdrom.iso) } : {}),
@@ -73,7 +77,7 @@ export class DiskService {
     if (sizeBytes !== undefined && sizeBytes < 1024 ** 2) {
       throw new VmctlError("bad_request", `size "${request.size}" is not a usable disk size; at least 1MiB, e.g. "10GiB"`, { field: "size" });
     }
-    const users = this.usersOf(path, name);
+    const users = [...new Set(usesOfPath(path, this.inventory.list(), this.datastores).filter((u) => u.vm !== name && u.use.startsWith("disks.")).map((u) => u.vm))];
     if (users.length > 0 && !request.readonly) {
       throw new VmctlError("in_use", `"${file}" is a disk of ${users.map((u) => `"${u}"`).join(", ")}; two VMs writing one image corrupt it. Attach it readonly, or clone the VM`, { vms: users });
     }
@@ -102,7 +106,7 @@ export class DiskService {
       throw error;
     }
     this.events.record("vm.disk_added", name, { disk: id, file, live: proc !== undefined });
-    return (await this.list(name)).find((d) => d.id === id)!;
+    return (await this.list(name, id))[0]!;
   }
 
   /** Detaches a disk (hot-unplugged when running); with deleteFile also deletes an image in the VM's folder. */
@@ -143,7 +147,7 @@ export class DiskService {
     else await resizeImage(path, disk.format, bytes);
     await this.writeDefinition(entry, (doc) => { doc.disks = { ...doc.disks, [id]: { ...doc.disks![id]!, size } }; });
     this.events.record("vm.disk_resized", name, { disk: id, fromBytes: current, toBytes: bytes, live: proc !== undefined });
-    return (await this.list(name)).find((d) => d.id === id)!;
+    return (await this.list(name, id))[0]!;
   }
 
   /** Puts an ISO into a CD-ROM drive (or ejects with iso null), live when the VM runs. */
@@ -164,7 +168,7 @@ export class DiskService {
       doc.cdroms = { ...doc.cdroms, [id]: cdrom };
     });
     this.events.record(iso === null ? "vm.cdrom_ejected" : "vm.cdrom_inserted", name, { cdrom: id, iso, live: proc !== undefined });
-    return (await this.list(name)).find((d) => d.id === id)!;
+    return (await this.list(name, id))[0]!;
   }
 
   /** Adds an empty (or loaded) CD-ROM drive to a stopped VM: IDE/SATA drives do not hot-plug. */
@@ -182,14 +186,7 @@ export class DiskService {
     if (request.datastore) cdrom.datastore = request.datastore;
     await this.writeDefinition(entry, (doc) => { doc.cdroms = { ...doc.cdroms, [id]: cdrom }; });
     this.events.record("vm.cdrom_added", name, { cdrom: id });
-    return (await this.list(name)).find((d) => d.id === id)!;
-  }
-
-  /** VMs other than `except` whose definition uses the image at `path`. */
-  usersOf(path: string, except?: string): string[] {
-    return this.inventory.list().filter((e) => e.name !== except && e.def && Object.values(e.def.disks).some((d) => {
-      try { return this.datastores.resolve(d.datastore ?? e.datastore, d.file) === path; } catch { return false; }
-    })).map((e) => e.name);
+    return (await this.list(name, id))[0]!;
   }
 
   private async writeDefinition(entry: InventoryEntry, mutate: (doc: DefinitionDocument) => void): Promise<void> {

@@ -8,7 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { parse as parseToml } from "smol-toml";
 import { VmctlError, type Task, type VmDefinitionInput } from "@vmctl/api-types";
-import { definitionToToml, parseDefinitionToml, validateDefinition } from "@vmctl/definition";
+import { definitionToToml, validateDefinition } from "@vmctl/definition";
 import { convertImage, createImage } from "@vmctl/qemu";
 import { extractOva, readOvfFolder, parseLibvirtDomain, type ImportedVm, type OvfPackage } from "@vmctl/ovf";
 import type { TaskContext } from "./task-manager.js";
@@ -35,6 +35,7 @@ export interface ImportOptions {
 export interface ImportSource { datastore: string; path: string }
 
 const MIB = 1024 ** 2;
+const NAME_HINT = 'give the import another name ("name")';
 
 /** A descriptor's VM name as a vmctl name: lower case, invalid characters as '-'. */
 export function vmctlName(name: string): string {
@@ -45,16 +46,11 @@ export function vmctlName(name: string): string {
 export class ImportService {
   constructor(private readonly deps: ImportDeps) {}
 
-  private checkName(name: string): void {
-    this.deps.inventory.scan(true);
-    if (this.deps.inventory.has(name)) throw new VmctlError("vm_exists", `a VM named "${name}" already exists; give the import another name ("name")`, { field: "name" });
-  }
-
   /** An OVA arriving as the request body: unpacked while the request lasts, converted in the task. */
   async fromUpload(body: Readable, declaredBytes: number | undefined, options: ImportOptions, user: string): Promise<Task> {
     const datastore = options.datastore ?? "local";
     const root = this.deps.datastores.root(datastore);
-    if (options.name) this.checkName(options.name);
+    if (options.name) this.deps.inventory.assertNameFree(options.name, NAME_HINT);
     const limit = this.deps.maxUploadBytes();
     if (declaredBytes !== undefined && declaredBytes > limit) throw new VmctlError("payload_too_large", `the OVA is ${declaredBytes} bytes; the upload limit (max_upload_size) is ${limit}`);
     // Unpacked, then converted: the OVA's size twice, as a floor (qcow2 of sparse disks is smaller).
@@ -82,11 +78,11 @@ export class ImportService {
     return this.run(pkg.vm, pkg.files, staging, options, user, "uploaded OVA");
   }
 
-  /** A package in a datastore; an OVA is unpacked into staging inside the task. */
+  /** A package in a datastore; an OVA is unpacked into staging before the task answers, its disks converted in the task. */
   async fromDatastore(source: ImportSource, options: ImportOptions, user: string): Promise<Task> {
     const path = this.deps.datastores.resolve(source.datastore, source.path);
     if (!existsSync(path)) throw new VmctlError("bad_request", `"${source.path}" does not exist in datastore "${source.datastore}"`, { field: "path" });
-    if (options.name) this.checkName(options.name);
+    if (options.name) this.deps.inventory.assertNameFree(options.name, NAME_HINT);
     const root = this.deps.datastores.root(options.datastore ?? "local");
     if (/\.ova$/i.test(path)) {
       const staging = join(root, `.import-${randomUUID()}`);
@@ -125,7 +121,7 @@ export class ImportService {
   private async run(vm: ImportedVm, files: Record<string, string>, staging: string | null, options: ImportOptions, user: string, from: string): Promise<Task> {
     const name = options.name ?? vmctlName(vm.name);
     try {
-      this.checkName(name);
+      this.deps.inventory.assertNameFree(name, NAME_HINT);
     } catch (error) {
       if (staging) await rm(staging, { recursive: true, force: true });
       throw error;
@@ -181,7 +177,6 @@ export class ImportService {
         input.cdroms![cdrom.id] = { ...input.cdroms![cdrom.id], iso };
       }
       const text = this.deps.prepare.allocateMacs(definitionToToml(input), validateDefinition(input));
-      parseDefinitionToml(text);
       await this.deps.inventory.write(name, datastore, text);
       reverter.success();
     } catch (error) {

@@ -5,6 +5,7 @@ import { rename, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import { VmctlError, allowedStates, isActionAllowed, hasProcess, type PowerRequest, type VmAction } from "@vmctl/api-types";
+import { assertNotTemplate } from "./templates.js";
 import { buildQemuArgv, QemuProcess, runPaths, saveState, loadState, type Accel, type ExitInfo } from "@vmctl/qemu";
 import { rm } from "node:fs/promises";
 import type { RuntimeTable } from "./vm-runtime.js";
@@ -46,9 +47,7 @@ export class PowerController {
 
   request(name: string, request: PowerRequest, user: string, parentId?: string) {
     const entry = this.deps.inventory.get(name);
-    if (entry.def?.template && request.action === "start") {
-      throw new VmctlError("vm_is_template", `"${name}" is a template and never starts; deploy a VM from it with \`vmctl clone ${name} <new-name> --linked\`, or make it a VM again with \`vmctl template ${name} --undo\``);
-    }
+    if (request.action === "start") assertNotTemplate(name, entry.def, "never starts", `deploy a VM from it with \`vmctl clone ${name} <new-name> --linked\`, or `);
     this.assertAllowed(name, request.action);
     return this.deps.tasks.run(`vm.${request.action}`, `vm/${name}`, user, (ctx) =>
       this.deps.runtimes.withLock(name, async () => {

@@ -2,6 +2,7 @@
 import { rm, mkdir, readdir, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { VmctlError, isActionAllowed, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
+import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml, definitionToToml, validateDefinition, DefinitionError } from "@vmctl/definition";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
@@ -19,9 +20,6 @@ function hardwareOf(def: VmDefinition): string {
 }
 
 export class VmService {
-  /** Which VMs read through to this one's disks (linked clones of a template); set by the host. */
-  linkedClones: (name: string) => Promise<string[]> = async () => [];
-
   constructor(
     private readonly inventory: Inventory,
     private readonly datastores: Datastores,
@@ -29,6 +27,8 @@ export class VmService {
     private readonly events: EventLog,
     private readonly prepare: VmPreparer,
     private readonly runDir: string,
+    /** Which VMs read through to this one's disks (the linked clones of a template). */
+    private readonly linkedClones: (name: string) => Promise<string[]>,
   ) {}
 
   summary(entry: InventoryEntry): VmSummary {
@@ -67,10 +67,7 @@ export class VmService {
       def = validateDefinition(request.json);
       text = definitionToToml(request.json as Parameters<typeof definitionToToml>[0]);
     }
-    this.inventory.scan(true); // a VM folder made by hand since the last look counts too
-    if (this.inventory.has(def.name)) {
-      throw new VmctlError("vm_exists", `a VM named "${def.name}" already exists; choose another name or \`vmctl destroy ${def.name}\` first`);
-    }
+    this.inventory.assertNameFree(def.name, `choose another name or \`vmctl destroy ${def.name}\` first`);
     const dir = join(this.datastores.root(datastore), def.name);
     const reverter = new Reverter();
     try {
@@ -101,9 +98,7 @@ export class VmService {
       throw new VmctlError("precondition_failed", `the definition of "${name}" changed since you read it (ETag ${entry.etag}, yours ${ifMatch}); read it again and reapply your change`);
     }
     const def = parseDefinitionToml(text, { file: entry.file });
-    if (entry.def?.template && def.template) {
-      throw new VmctlError("vm_is_template", `"${name}" is a template and does not change; make it a VM again with \`vmctl template ${name} --undo\` (or set template = false in this edit)`);
-    }
+    if (def.template) assertNotTemplate(name, entry.def, "does not change", "set template = false in this edit, or ");
     if (entry.def?.template && !def.template) {
       const clones = await this.linkedClones(name);
       if (clones.length > 0) throw new VmctlError("in_use", `template "${name}" has linked clones (${clones.join(", ")}) reading its disks; it stays a template until they are gone`, { vms: clones });

@@ -7,6 +7,7 @@ import { readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { VmctlError, isActionAllowed, type Snapshot, type SnapshotRequest, type Task, type VmDefinition, type VmState } from "@vmctl/api-types";
+import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml } from "@vmctl/definition";
 import { imageSnapshot, snapshotLive, deleteSnapshotLive } from "@vmctl/qemu";
 import { writeFileAtomic } from "./atomic-write.js";
@@ -86,7 +87,7 @@ export class SnapshotService {
 
   async create(name: string, request: SnapshotRequest, user: string): Promise<Task> {
     const def = this.deps.inventory.definition(name);
-    if (def.template) throw new VmctlError("vm_is_template", `"${name}" is a template and does not change; snapshots belong to VMs`);
+    assertNotTemplate(name, def, "does not change (snapshots belong to VMs)");
     if (/^\d+$/.test(request.name)) throw new VmctlError("bad_request", `snapshot name "${request.name}" is all digits, which qcow2 confuses with snapshot ids; add a letter, e.g. "s${request.name}"`, { field: "name" });
     const state = this.assertState(name, "snapshot");
     const live = state === "running" || state === "paused";
