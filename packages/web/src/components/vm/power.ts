@@ -1,10 +1,9 @@
 // Power actions the state machine allows in each state, as the Host Client offers them, and the one
-// way a view runs one: a failure goes to the notifier, success shows its task at once.
+// way a view runs one: through useAction, so a refusal or a failed task goes to the notifier.
 import { useCallback } from "react";
-import type { VmState } from "@vmctl/api-types";
+import type { Task, VmState } from "@vmctl/api-types";
 import { api } from "../../api/http";
-import { useHostData } from "../../state/host-data";
-import { useNotify } from "../../state/notify";
+import { useAction } from "../../state/use-action";
 
 export const ACTIONS: Array<{ action: string; label: string; from: VmState[] }> = [
   { action: "start", label: "Start", from: ["stopped", "crashed", "suspended"] },
@@ -20,20 +19,18 @@ export const STATE_COLOR: Record<string, "green" | "grey" | "orange" | "red" | "
   running: "green", stopped: "grey", paused: "orange", crashed: "red", starting: "blue", stopping: "blue", suspended: "purple",
 };
 
-/** Runs a power action on one VM, or on several through the batch endpoint. */
+/**
+ * Runs a power action on one VM, or on several through the batch endpoint; answers whether vmctld
+ * took it. Both answer with a task, which useAction watches, so a power action that fails after
+ * being accepted is reported too.
+ */
 export function usePower(): (names: string[], action: string) => Promise<boolean> {
-  const { refresh } = useHostData();
-  const notify = useNotify();
+  const run = useAction();
   return useCallback(async (names: string[], action: string) => {
-    try {
-      if (names.length === 1) await api("POST", `/api/v1/vms/${encodeURIComponent(names[0]!)}/power`, { action });
-      else await api("POST", "/api/v1/vms:batch", { action, names });
-      return true;
-    } catch (error) {
-      notify(`Could not ${action} ${names.length === 1 ? names[0] : `${names.length} VMs`}`, (error as Error).message);
-      return false;
-    } finally {
-      refresh();
-    }
-  }, [refresh, notify]);
+    const what = `${action} ${names.length === 1 ? names[0] : `${names.length} VMs`}`;
+    const task = await run(what, () => (names.length === 1
+      ? api<Task>("POST", `/api/v1/vms/${encodeURIComponent(names[0]!)}/power`, { action })
+      : api<Task>("POST", "/api/v1/vms:batch", { action, names })));
+    return task !== undefined;
+  }, [run]);
 }
