@@ -49,4 +49,16 @@ describe("manifest", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("takes a digest given as known instead of reading the file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vmctl-mf-"));
+    try {
+      await writeFile(join(dir, "disk.vmdk"), "on disk");
+      const known = new Map([["disk.vmdk", { SHA1: sha("sha1", "seen"), SHA256: sha("sha256", "seen"), SHA512: sha("sha512", "seen") }]]);
+      expect(await verifyManifest(dir, `SHA512(disk.vmdk)= ${sha("sha512", "seen")}`, known)).toHaveLength(1);
+      await expect(verifyManifest(dir, `SHA512(disk.vmdk)= ${sha("sha512", "seen")}`)).rejects.toThrow(/does not match/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { OvfError } from "./errors.js";
 import { checkRelativeName, lstatInside, quote } from "./safe-path.js";
 
-export type ManifestAlgorithm = "SHA1" | "SHA256" | "SHA512";
+export const MANIFEST_ALGORITHMS = ["SHA1", "SHA256", "SHA512"] as const;
+export type ManifestAlgorithm = (typeof MANIFEST_ALGORITHMS)[number];
+/** One file's digest in each algorithm, lower-case hex. */
+export type FileDigests = Record<ManifestAlgorithm, string>;
 export interface ManifestEntry { algorithm: ManifestAlgorithm; file: string; digest: string }
 
 const HEX_LENGTH: Record<ManifestAlgorithm, number> = { SHA1: 40, SHA256: 64, SHA512: 128 };
@@ -43,15 +46,16 @@ export async function digestFile(path: string, algorithm: ManifestAlgorithm = "S
 
 /**
  * Checks every file the manifest lists, inside `folder`. Throws OvfError naming the first file
- * that is missing, not a regular file, or whose digest differs.
+ * that is missing, not a regular file, or whose digest differs. A file with an entry in `known`
+ * (by its name in the folder) is not read again: its digests were taken as it was written.
  */
-export async function verifyManifest(folder: string, text: string): Promise<ManifestEntry[]> {
+export async function verifyManifest(folder: string, text: string, known?: ReadonlyMap<string, FileDigests>): Promise<ManifestEntry[]> {
   const entries = parseManifest(text);
   for (const entry of entries) {
     const path = join(folder, entry.file);
     const stat = await lstatInside(folder, entry.file);
     if (!stat?.isFile()) throw new OvfError("manifest_mismatch", `the manifest lists ${quote(entry.file)}, which is not a file of the package`);
-    const actual = await digestFile(path, entry.algorithm);
+    const actual = known?.get(entry.file)?.[entry.algorithm] ?? await digestFile(path, entry.algorithm);
     if (actual !== entry.digest) {
       throw new OvfError("manifest_mismatch", `${quote(entry.file)} does not match the manifest: ${entry.algorithm} is ${actual}, the manifest says ${entry.digest}; the file is damaged or was changed`, { file: entry.file });
     }

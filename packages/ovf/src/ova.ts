@@ -9,7 +9,7 @@ import type { VmDefinition } from "@vmctl/api-types";
 import { OvfError } from "./errors.js";
 import { parseOvf } from "./ovf-parse.js";
 import { buildOvf } from "./ovf-build.js";
-import { digestFile, formatManifest, verifyManifest } from "./manifest.js";
+import { digestFile, formatManifest, verifyManifest, type FileDigests } from "./manifest.js";
 import { extractTar, type ExtractOptions } from "./tar-extract.js";
 import { createTarStream, tarSize, type TarWriteEntry } from "./tar-write.js";
 import type { TarSource } from "./tar-source.js";
@@ -37,8 +37,11 @@ function invalid(message: string): OvfError {
   return new OvfError("package_invalid", message);
 }
 
-/** Reads the one .ovf at the top of `folder`, checks the manifest and the files it refers to. */
-export async function readOvfFolder(folder: string, options: ReadPackageOptions = {}): Promise<OvfPackage> {
+/**
+ * Reads the one .ovf at the top of `folder`, checks the manifest and the files it refers to.
+ * `known` holds digests already taken of files in the folder (by name), which are then not read.
+ */
+export async function readOvfFolder(folder: string, options: ReadPackageOptions = {}, known?: ReadonlyMap<string, FileDigests>): Promise<OvfPackage> {
   const names = (await readdir(folder)).filter((name) => /\.ovf$/i.test(name));
   if (names.length !== 1) throw invalid(`${quote(folder)} holds ${names.length} .ovf descriptors; an OVF package has exactly one`);
   const descriptor = names[0]!;
@@ -52,7 +55,7 @@ export async function readOvfFolder(folder: string, options: ReadPackageOptions 
   let covered: Set<string> | undefined;
   if (manifestStat?.isFile()) {
     if (manifestStat.size > 1024 * 1024) throw invalid(`${quote(manifestName)} is larger than 1 MiB`);
-    const entries = await verifyManifest(folder, await readFile(join(folder, manifestName), "utf8"));
+    const entries = await verifyManifest(folder, await readFile(join(folder, manifestName), "utf8"), known);
     covered = new Set(entries.map((entry) => entry.file));
     if (!covered.has(descriptor)) throw invalid(`the manifest ${quote(manifestName)} does not cover the descriptor ${quote(descriptor)}`);
   } else if (options.requireManifest) {
@@ -87,7 +90,9 @@ export async function extractOva(source: TarSource, target: string, options: Ext
       if (!first || first.type !== "file" || !/\.ovf$/i.test(first.name) || first.name.includes("/")) {
         throw invalid(`the first member of an OVA must be its .ovf descriptor; it is ${quote(first?.name ?? "nothing")}`);
       }
-      result = await readOvfFolder(target, options);
+      // The digests taken while extracting spare reading every disk back before the answer.
+      const known = new Map(members.flatMap((member) => (member.digests ? [[member.name, member.digests] as const] : [])));
+      result = await readOvfFolder(target, options, known);
       await options.accept?.(members);
     },
   });

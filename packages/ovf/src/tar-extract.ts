@@ -1,10 +1,12 @@
 // Extracts a tar (an OVA) into a folder, all or nothing: members go to temporary names in the
 // folder itself and are renamed only when the whole archive has been read and accepted, so a
-// refused or broken archive leaves nothing behind.
-import { randomBytes } from "node:crypto";
+// refused or broken archive leaves nothing behind. Each file is hashed as it is written, so a
+// manifest check after extraction need not read the files back.
+import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, open, rename, rmdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { OvfError } from "./errors.js";
+import { MANIFEST_ALGORITHMS, type FileDigests } from "./manifest.js";
 import { readTarMembers, type TarMember, type TarReadOptions } from "./tar-read.js";
 import type { TarSource } from "./tar-source.js";
 import { quote } from "./safe-path.js";
@@ -22,6 +24,8 @@ export interface ExtractOptions extends TarReadOptions {
 export interface ExtractedMember extends TarMember {
   /** Absolute path of the extracted file or folder. */
   path: string;
+  /** A file's digests in every algorithm a manifest may use, computed while it was written. */
+  digests?: FileDigests;
 }
 
 /** Undo steps registered as side effects happen, run newest first when a later step fails. */
@@ -41,7 +45,7 @@ export async function extractTar(source: TarSource, target: string, options: Ext
   try {
     await ensureTarget(target, undo);
     const tag = randomBytes(6).toString("hex");
-    const written: Array<{ member: TarMember; temp?: string }> = [];
+    const written: Array<{ member: TarMember; temp?: string; digests?: FileDigests }> = [];
     for await (const { member, body } of readTarMembers(source, options)) {
       if (member.type === "directory") {
         written.push({ member });
@@ -51,15 +55,20 @@ export async function extractTar(source: TarSource, target: string, options: Ext
       const temp = join(target, `.vmctl-extract-${tag}-${written.length}.part`);
       const handle = await open(temp, "wx", 0o600);
       undo.add(() => unlink(temp));
+      const hashes = MANIFEST_ALGORITHMS.map((algorithm) => createHash(algorithm.toLowerCase()));
       try {
-        for await (const chunk of body) await handle.write(chunk);
+        for await (const chunk of body) {
+          for (const hash of hashes) hash.update(chunk);
+          await handle.write(chunk);
+        }
       } finally {
         await handle.close();
       }
-      written.push({ member, temp });
+      const digests = Object.fromEntries(MANIFEST_ALGORITHMS.map((algorithm, i) => [algorithm, hashes[i]!.digest("hex")])) as FileDigests;
+      written.push({ member, temp, digests });
     }
     const result: ExtractedMember[] = [];
-    for (const { member, temp } of written) {
+    for (const { member, temp, digests } of written) {
       const path = join(target, member.name);
       const parts = member.name.split("/");
       await ensureFolders(target, member.type === "directory" ? parts : parts.slice(0, -1), undo);
@@ -70,7 +79,7 @@ export async function extractTar(source: TarSource, target: string, options: Ext
         await rename(temp, path);
         undo.add(() => unlink(path));
       }
-      result.push({ ...member, path });
+      result.push(digests === undefined ? { ...member, path } : { ...member, path, digests });
     }
     await options.accept?.(result);
     return result;
