@@ -51,15 +51,7 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
 
   app.delete("/api/v1/datastores/:ds/files/*", {
     schema: { params: DatastorePathParamsSchema, response: responses({ 200: DatastorePathResultSchema }, 404, 409), summary: "Delete a file or an empty directory (not a VM's folder nor a file a VM uses), or an unfinished upload to that path" },
-  }, async (request) => {
-    const at = locate(request);
-    try {
-      return await host.browser.delete(at);
-    } catch (error) {
-      if (error instanceof VmctlError && error.code === "file_not_found" && await host.uploads.cancel(at)) return { datastore: at.datastore, path: at.path, type: "file" };
-      throw error;
-    }
-  });
+  }, async (request) => host.uploads.delete(locate(request)));
 
   app.post("/api/v1/datastores/:ds/files/*", {
     schema: { params: DatastorePathParamsSchema, querystring: MkdirQuerySchema, response: responses({ 201: DatastorePathResultSchema }, 404, 409), summary: "With ?mkdir: make a directory and its missing parents" },

@@ -2,11 +2,11 @@
 // target (named with the announced total) and are renamed onto it at the end. A client that lost
 // its connection asks how much arrived (status) and continues with Content-Range. Every check that
 // can refuse an upload runs before the first byte is written.
-import { constants, statfsSync } from "node:fs";
+import { constants } from "node:fs";
 import { lstat, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
-import { VmctlError, type UploadStatus } from "@vmctl/api-types";
+import { VmctlError, type DatastorePathResult, type UploadStatus } from "@vmctl/api-types";
 import { humanSize } from "@vmctl/definition";
 import type { Datastores } from "./datastores.js";
 import { makeDirectories, type DatastoreBrowser, type Located } from "./datastore-browser.js";
@@ -54,6 +54,16 @@ export class Uploads {
     return parts.length > 0;
   }
 
+  /** Deletes a file or an empty directory, or else the unfinished upload to that path. */
+  async delete(at: Located): Promise<DatastorePathResult> {
+    try {
+      return await this.browser.delete(at);
+    } catch (error) {
+      if (error instanceof VmctlError && error.code === "file_not_found" && await this.cancel(at)) return { datastore: at.datastore, path: at.path, type: "file" };
+      throw error;
+    }
+  }
+
   async receive(input: UploadInput): Promise<UploadStatus> {
     const { at } = input;
     if (at.path === "") throw new VmctlError("bad_request", `path: give the file to write inside datastore "${at.datastore}", e.g. "iso/debian-12.iso"`, { field: "path" });
@@ -91,7 +101,7 @@ export class Uploads {
     } else {
       await Promise.all(parts.map((part) => rm(part.path, { force: true })));
     }
-    const free = freeBytes(this.datastores.root(at.datastore));
+    const free = this.datastores.describeOne(at.datastore).freeBytes;
     if (range.total - range.start > free) {
       throw new VmctlError("payload_too_large", `the upload needs ${humanSize(range.total - range.start)} more, but datastore "${at.datastore}" has ${humanSize(free)} free; free some space or choose another datastore`, { needed: range.total - range.start, free });
     }
@@ -172,9 +182,4 @@ function parseLength(header: string | undefined): number {
 
 function inProgress(at: Located): VmctlError {
   return new VmctlError("upload_in_progress", `another request is uploading "${at.path}" to datastore "${at.datastore}"; wait for it to end (GET …?upload=status shows inProgress)`, { path: at.path });
-}
-
-function freeBytes(path: string): number {
-  const fs = statfsSync(path);
-  return fs.bavail * fs.bsize;
 }

@@ -33,11 +33,6 @@ export class Datastores {
     return this.origins.get(name)!;
   }
 
-  /** The datastore whose directory holds `path` (absolute, symlinks resolved), if any. */
-  owner(path: string): string | undefined {
-    return [...this.roots.entries()].find(([, root]) => within(root, path))?.[0];
-  }
-
   names(): string[] {
     return [...this.roots.keys()];
   }
