@@ -11,6 +11,7 @@ import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
 import { navigate } from "../../state/router";
 import { formatBytes, formatUptime } from "../../format";
+import { hasQemu } from "../vm/abilities";
 import { ACTIONS, STATE_COLOR, usePower } from "../vm/power";
 import { CreateVmWizard } from "../create/CreateVmWizard";
 import { CloneDialog } from "../vm/CloneDialog";
@@ -118,7 +119,7 @@ export function InventoryView() {
                   <Td dataLabel="State">{vm.template ? <span className="vmctl-muted">never runs</span> : <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label>}</Td>
                   <Td dataLabel="CPUs">{vm.cpus}</Td>
                   <Td dataLabel="Memory">{formatBytes(vm.memoryBytes)}</Td>
-                  <Td dataLabel="Uptime">{vm.state === "running" || vm.state === "paused" ? formatUptime(vm.startedAt) : "-"}</Td>
+                  <Td dataLabel="Uptime">{hasQemu(vm) ? formatUptime(vm.startedAt) : "-"}</Td>
                   <Td dataLabel="Actions" isActionCell>
                     <div style={{ display: "flex", gap: 8, justifyContent: "flex-end" }}>
                       {vm.template && can("vm.create") ? <Button variant="secondary" size="sm" onClick={() => setDialog({ kind: "deploy", from: [vm] })} aria-label={`Deploy a VM from ${vm.name}`}>Deploy</Button> : null}

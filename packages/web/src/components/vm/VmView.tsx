@@ -9,6 +9,7 @@ import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
 import { navigate } from "../../state/router";
 import { Empty, LoadError, Loading } from "../shared/states";
+import { hasQemu } from "./abilities";
 import { ACTIONS, STATE_COLOR, usePower } from "./power";
 import { VmSummary as Summary } from "./VmSummary";
 import { VmHardware } from "./VmHardware";
@@ -24,7 +25,7 @@ const GraphicalConsole = lazy(() => import("../console/GraphicalConsole"));
 function WhileRunning({ vm, what, label, children }: { vm: VmSummary; what: string; label: string; children: ReactNode }) {
   const { can } = useSession();
   const power = usePower();
-  if (vm.state !== "running" && vm.state !== "paused") {
+  if (!hasQemu(vm)) {
     const startable = !vm.template && can("vm.power", vm.name) && (ACTIONS[0]!.from as string[]).includes(vm.state);
     return (
       <Empty title={vm.template ? `${vm.name} is a template` : `${vm.name} is ${vm.state}`} footer={startable ? <Button onClick={() => void power([vm.name], "start")}>Start {vm.name}</Button> : undefined}>
