@@ -1,23 +1,18 @@
 // The Hardware tab's disks and CD drives, sized from the images themselves (GET …/disks), with
 // their actions: add, grow and detach a disk; insert or eject an ISO; add a CD drive.
 import { useState, type ReactNode } from "react";
-import { Button, Label, Title, Tooltip } from "@patternfly/react-core";
+import { Label, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { DiskInfo, VmSummary } from "@vmctl/api-types";
 import { setMedium } from "../../api/vm-storage";
 import { formatBytes } from "../../format";
 import { useAction } from "../../state/use-action";
+import { ExplainedButton } from "../shared/ExplainedButton";
 import { LoadError, Loading } from "../shared/states";
 import { hasQemu, refusal } from "./abilities";
 import { AddCdromDialog, AddDiskDialog, DetachDiskDialog, GrowDiskDialog, InsertIsoDialog } from "./disk-dialogs";
 
 type Dialog = { kind: "add-disk" } | { kind: "grow"; disk: DiskInfo } | { kind: "detach"; disk: DiskInfo } | { kind: "insert"; drive: string } | { kind: "add-cdrom" };
-
-/** A button that, when it cannot act, stays visible and says why in a tooltip. */
-function Act({ why, children, ...props }: { why: string | null; children: ReactNode; onClick: () => void; variant?: "primary" | "secondary" | "link" | "danger"; "aria-label"?: string; size?: "sm" }) {
-  const button = <Button {...props} variant={props.variant ?? "secondary"} isAriaDisabled={why !== null}>{children}</Button>;
-  return why ? <Tooltip content={why}>{button}</Tooltip> : button;
-}
 
 function SectionHead({ title, children }: { title: string; children?: ReactNode }) {
   return (
@@ -43,7 +38,7 @@ export function HardwareStorage({ vm, disks, error, reload, canEdit }: { vm: VmS
     <>
       <section aria-label="Disks">
         <SectionHead title="Disks">
-          {canEdit ? <Act why={storageWhy} onClick={() => setDialog({ kind: "add-disk" })}>Add disk</Act> : null}
+          {canEdit ? <ExplainedButton variant="secondary" why={storageWhy} onClick={() => setDialog({ kind: "add-disk" })}>Add disk</ExplainedButton> : null}
         </SectionHead>
         {body(list.length === 0 ? <p className="vmctl-muted">No disks{canEdit ? ": add one to install a guest on it." : "."}</p> : (
           <Table variant="compact" aria-label="Disks" data-testid="disks">
@@ -66,8 +61,8 @@ export function HardwareStorage({ vm, disks, error, reload, canEdit }: { vm: VmS
                     {canEdit ? (
                       <Td dataLabel="Actions" isActionCell>
                         <div className="vmctl-row-actions">
-                          <Act size="sm" why={storageWhy ?? (d.virtualSizeBytes === undefined ? "The image is missing." : null)} aria-label={`Grow ${d.id}`} onClick={() => setDialog({ kind: "grow", disk: d })}>Grow</Act>
-                          <Act size="sm" why={unplugWhy} aria-label={`Detach ${d.id}`} onClick={() => setDialog({ kind: "detach", disk: d })}>Detach</Act>
+                          <ExplainedButton variant="secondary" size="sm" why={storageWhy ?? (d.virtualSizeBytes === undefined ? "The image is missing." : null)} aria-label={`Grow ${d.id}`} onClick={() => setDialog({ kind: "grow", disk: d })}>Grow</ExplainedButton>
+                          <ExplainedButton variant="secondary" size="sm" why={unplugWhy} aria-label={`Detach ${d.id}`} onClick={() => setDialog({ kind: "detach", disk: d })}>Detach</ExplainedButton>
                         </div>
                       </Td>
                     ) : null}
@@ -81,7 +76,7 @@ export function HardwareStorage({ vm, disks, error, reload, canEdit }: { vm: VmS
 
       <section aria-label="CD-ROM drives">
         <SectionHead title="CD-ROM drives">
-          {canEdit ? <Act why={refusal.addCdrom(vm)} onClick={() => setDialog({ kind: "add-cdrom" })}>Add CD drive</Act> : null}
+          {canEdit ? <ExplainedButton variant="secondary" why={refusal.addCdrom(vm)} onClick={() => setDialog({ kind: "add-cdrom" })}>Add CD drive</ExplainedButton> : null}
         </SectionHead>
         {body(drives.length === 0 ? <p className="vmctl-muted">No CD-ROM drives.</p> : (
           <Table variant="compact" aria-label="CD-ROM drives" data-testid="cdroms">
@@ -95,8 +90,8 @@ export function HardwareStorage({ vm, disks, error, reload, canEdit }: { vm: VmS
                   {canEdit ? (
                     <Td dataLabel="Actions" isActionCell>
                       <div className="vmctl-row-actions">
-                        <Act size="sm" why={storageWhy} aria-label={`${c.file ? "Change the ISO in" : "Insert an ISO into"} ${c.id}`} onClick={() => setDialog({ kind: "insert", drive: c.id })}>{c.file ? "Change ISO" : "Insert ISO"}</Act>
-                        {c.file ? <Act size="sm" why={storageWhy} aria-label={`Eject ${c.id}`} onClick={() => void run(`eject ${c.id}`, () => setMedium(vm.name, c.id, null)).then(reload)}>Eject</Act> : null}
+                        <ExplainedButton variant="secondary" size="sm" why={storageWhy} aria-label={`${c.file ? "Change the ISO in" : "Insert an ISO into"} ${c.id}`} onClick={() => setDialog({ kind: "insert", drive: c.id })}>{c.file ? "Change ISO" : "Insert ISO"}</ExplainedButton>
+                        {c.file ? <ExplainedButton variant="secondary" size="sm" why={storageWhy} aria-label={`Eject ${c.id}`} onClick={() => void run(`eject ${c.id}`, () => setMedium(vm.name, c.id, null)).then(reload)}>Eject</ExplainedButton> : null}
                       </div>
                     </Td>
                   ) : null}

@@ -1,8 +1,8 @@
 // The Snapshots tab, as ESXi's snapshot manager: the tree of snapshots with "You are here" under
 // the one the VM's present state descends from, the chosen snapshot's details, and take, revert,
 // delete and clone from it. It follows the VM's snapshot events live.
-import { useState, type ReactElement } from "react";
-import { Button, Card, CardBody, CardTitle, DescriptionList, Grid, GridItem, Label, Tooltip, TreeView, type TreeViewDataItem } from "@patternfly/react-core";
+import { useState } from "react";
+import { Button, Card, CardBody, CardTitle, DescriptionList, Grid, GridItem, Label, TreeView, type TreeViewDataItem } from "@patternfly/react-core";
 import CameraIcon from "@patternfly/react-icons/dist/esm/icons/camera-icon";
 import MapMarkerIcon from "@patternfly/react-icons/dist/esm/icons/map-marker-alt-icon";
 import VirtualMachineIcon from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon";
@@ -13,6 +13,7 @@ import { snapshotsPath } from "../../api/vm-storage";
 import { useHostData, useLiveEvents } from "../../state/host-data";
 import { useAction } from "../../state/use-action";
 import { Fact } from "../shared/Fact";
+import { ExplainedButton } from "../shared/ExplainedButton";
 import { Empty, LoadError, Loading } from "../shared/states";
 import { refusal } from "./abilities";
 import { CloneDialog } from "./CloneDialog";
@@ -20,11 +21,6 @@ import { DeleteSnapshotDialog, RevertSnapshotDialog, TakeSnapshotDialog } from "
 
 const HERE = "\u0000here";
 type Dialog = "take" | "revert" | "delete" | "clone" | null;
-
-/** An aria-disabled button stays in the Tab order; the tooltip says why it cannot act. */
-function Why({ why, children }: { why: string | null; children: ReactElement }) {
-  return why ? <Tooltip content={why}>{children}</Tooltip> : children;
-}
 
 /** The snapshots as tree nodes, each with its children and, under the current one, "You are here". */
 function treeOf(list: SnapshotList, vm: string): TreeViewDataItem[] {
@@ -67,9 +63,9 @@ export function VmSnapshots({ vm, canSnapshot, canClone }: { vm: VmSummary; canS
   const revertWhy = refusal.revert(vm);
   const toolbar = canSnapshot ? (
     <div role="group" aria-label="Snapshot actions" className="vmctl-row-actions" style={{ justifyContent: "flex-start", margin: "16px 0" }}>
-      <Why why={takeWhy}><Button isAriaDisabled={takeWhy !== null} icon={<CameraIcon />} onClick={() => setDialog("take")}>Take snapshot</Button></Why>
-      <Why why={selected ? revertWhy : "Choose a snapshot in the tree."}><Button variant="secondary" isAriaDisabled={!selected || revertWhy !== null} onClick={() => setDialog("revert")}>Revert to snapshot</Button></Why>
-      <Why why={selected ? null : "Choose a snapshot in the tree."}><Button variant="secondary" isDanger isAriaDisabled={!selected} onClick={() => setDialog("delete")}>Delete snapshot</Button></Why>
+      <ExplainedButton why={takeWhy} icon={<CameraIcon />} onClick={() => setDialog("take")}>Take snapshot</ExplainedButton>
+      <ExplainedButton why={selected ? revertWhy : "Choose a snapshot in the tree."} variant="secondary" onClick={() => setDialog("revert")}>Revert to snapshot</ExplainedButton>
+      <ExplainedButton why={selected ? null : "Choose a snapshot in the tree."} variant="secondary" isDanger onClick={() => setDialog("delete")}>Delete snapshot</ExplainedButton>
     </div>
   ) : null;
   const dialogs = (
@@ -84,7 +80,7 @@ export function VmSnapshots({ vm, canSnapshot, canClone }: { vm: VmSummary; canS
   if (data.snapshots.length === 0) {
     return (
       <>
-        <Empty title="No snapshots yet" footer={canSnapshot ? <Why why={takeWhy}><Button isAriaDisabled={takeWhy !== null} icon={<CameraIcon />} onClick={() => setDialog("take")}>Take snapshot</Button></Why> : undefined}>
+        <Empty title="No snapshots yet" footer={canSnapshot ? <ExplainedButton why={takeWhy} icon={<CameraIcon />} onClick={() => setDialog("take")}>Take snapshot</ExplainedButton> : undefined}>
           A snapshot keeps the disks{vm.state === "running" ? ", and the memory if you like," : ""} as they are now, so {vm.name} can go back to this point later. Snapshots live inside its qcow2 disks and take space only for what changes.
         </Empty>
         {dialogs}
