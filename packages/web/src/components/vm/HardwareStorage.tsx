@@ -26,7 +26,8 @@ function SectionHead({ title, children }: { title: string; children?: ReactNode 
 export function HardwareStorage({ vm, disks, error, reload, canEdit }: { vm: VmSummary; disks: DiskInfo[] | undefined; error: Error | null; reload: () => void; canEdit: boolean }) {
   const run = useAction();
   const [dialog, setDialog] = useState<Dialog | null>(null);
-  const close = () => { setDialog(null); reload(); };
+  // Every storage change is a vm.* event of this VM, on which VmHardware reads the disks again.
+  const close = () => setDialog(null);
   const storageWhy = refusal.storage(vm);
   const running = hasQemu(vm);
   const props = { vm: vm.name, run, onClose: close };
@@ -91,7 +92,7 @@ export function HardwareStorage({ vm, disks, error, reload, canEdit }: { vm: VmS
                     <Td dataLabel="Actions" isActionCell>
                       <div className="vmctl-row-actions">
                         <ExplainedButton variant="secondary" size="sm" why={storageWhy} aria-label={`${c.file ? "Change the ISO in" : "Insert an ISO into"} ${c.id}`} onClick={() => setDialog({ kind: "insert", drive: c.id })}>{c.file ? "Change ISO" : "Insert ISO"}</ExplainedButton>
-                        {c.file ? <ExplainedButton variant="secondary" size="sm" why={storageWhy} aria-label={`Eject ${c.id}`} onClick={() => void run(`eject ${c.id}`, () => setMedium(vm.name, c.id, null)).then(reload)}>Eject</ExplainedButton> : null}
+                        {c.file ? <ExplainedButton variant="secondary" size="sm" why={storageWhy} aria-label={`Eject ${c.id}`} onClick={() => void run(`eject ${c.id}`, () => setMedium(vm.name, c.id, null))}>Eject</ExplainedButton> : null}
                       </div>
                     </Td>
                   ) : null}

@@ -58,7 +58,8 @@ export function VmSnapshots({ vm, canSnapshot, canClone }: { vm: VmSummary; canS
   if (error && !data) return <LoadError what={`the snapshots of ${vm.name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="the snapshots" lines={3} />;
   const selected = data.snapshots.find((s) => s.name === (chosen ?? data.current)) ?? null;
-  const close = () => { setDialog(null); reload(); };
+  // The list is read again on the vm.snapshot_* event and task.finished of this VM, when the task ends.
+  const close = () => setDialog(null);
   const takeWhy = refusal.snapshot(vm);
   const revertWhy = refusal.revert(vm);
   const toolbar = canSnapshot ? (
