@@ -17,11 +17,12 @@ export function VmEvents({ name }: { name: string }) {
 }
 
 export function VmTasks({ name }: { name: string }) {
-  // The host-wide task list moves with every task event: read this VM's again when a task starts or
-  // ends, and take the progress of running ones from it as it moves.
+  // The host-wide task list moves with every task event: read this VM's again when one of its tasks
+  // starts or ends (not another VM's), and take the progress of running ones from it as it moves.
   const { tasks: recent } = useHostData();
-  const version = useMemo(() => recent?.map((t) => `${t.id}:${t.state}`).join(), [recent]);
-  const { data, error, reload } = useApi<{ tasks: Task[] }>(`/api/v1/tasks?target=${encodeURIComponent(`vm/${name}`)}&limit=50`, version);
+  const target = `vm/${name}`;
+  const version = useMemo(() => recent?.filter((t) => t.target === target).map((t) => `${t.id}:${t.state}`).join(), [recent, target]);
+  const { data, error, reload } = useApi<{ tasks: Task[] }>(`/api/v1/tasks?target=${encodeURIComponent(target)}&limit=50`, version);
   if (error && !data) return <LoadError what={`the tasks of ${name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="tasks" />;
   if (data.tasks.length === 0) return <Empty title="No tasks yet">Starting, stopping and other long work on {name} appear here with their progress and log.</Empty>;
