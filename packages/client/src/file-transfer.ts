@@ -1,13 +1,10 @@
 // Uploads and downloads of datastore files, streamed with progress. An upload that loses its
 // connection asks vmctld how much arrived (GET …?upload=status) and continues from there with
 // Content-Range; a new upload of a file whose earlier attempt was cut off continues it too.
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
-import type { IncomingMessage } from "node:http";
-import { pipeline } from "node:stream/promises";
-import { Transform } from "node:stream";
+import { stat } from "node:fs/promises";
 import type { UploadStatus } from "@vmctl/api-types";
-import { openRequest, type Endpoint, type RawResponse } from "./http-transport.js";
+import type { Endpoint, RawResponse } from "./http-transport.js";
+import { downloadBody, sendFile } from "./streams.js";
 
 /** What the transfers need of VmctlClient: its endpoint, JSON calls, and its reading of answers. */
 export interface TransferClient {
@@ -59,7 +56,7 @@ export async function uploadToDatastore(client: TransferClient, datastore: strin
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await putRange(client.endpoint, `${path}${query}`, local, offset, total, (sent) => options.onProgress?.({ done: offset + sent, total }));
+      const response = await sendFile(client.endpoint, "PUT", `${path}${query}`, { file: local, start: offset, total }, (sent) => options.onProgress?.({ done: offset + sent, total }));
       return client.parse<UploadStatus>(response);
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -88,71 +85,15 @@ async function settledStatus(client: TransferClient, path: string): Promise<Uplo
   }
 }
 
-function putRange(endpoint: Endpoint, path: string, file: string, start: number, total: number, onSent: (bytes: number) => void): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    let responded = false;
-    const headers: Record<string, string> = { accept: "application/json", "content-type": "application/octet-stream", "content-length": String(total - start) };
-    if (total > 0) headers["content-range"] = `bytes ${start}-${total - 1}/${total}`;
-    const request = openRequest(endpoint, "PUT", path, headers, (response) => {
-      responded = true;
-      readText(response).then((text) => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }), reject);
-    });
-    request.on("error", (error: NodeJS.ErrnoException) => {
-      // vmctld may refuse (413, 409) and close before the body is sent: wait a moment for that answer.
-      if (error.code === "EPIPE" || error.code === "ECONNRESET") setTimeout(() => { if (!responded) reject(error); }, 1000);
-      else reject(error);
-    });
-    if (total === start) {
-      request.end();
-      return;
-    }
-    let sent = 0;
-    const source = createReadStream(file, { start, end: total - 1, highWaterMark: 1 << 20 });
-    source.on("data", (chunk) => { sent += chunk.length; onSent(sent); });
-    source.on("error", (error) => { request.destroy(); reject(error); });
-    source.pipe(request);
-  });
-}
-
-function readText(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    response.on("data", (chunk: Buffer) => chunks.push(chunk));
-    response.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    response.on("error", reject);
-  });
-}
-
 /** Downloads to `local` through a temporary file beside it, renamed when complete. */
 export async function downloadFromDatastore(client: TransferClient, datastore: string, remote: string, local: string, options: DownloadOptions = {}): Promise<{ path: string; size: number }> {
-  const temp = `${local}.vmctl-download`;
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const request = openRequest(client.endpoint, "GET", filesPath(datastore, remote), {}, resolve);
-    request.on("error", reject);
-    request.end();
+  const response = await downloadBody(client.endpoint, filesPath(datastore, remote), local, {
+    onProgress: (done, total) => options.onProgress?.({ done, total: total ?? 0 }),
+    expectType: { type: "application/octet-stream", otherwise: () => new Error(`"${remote}" in datastore "${datastore}" is a directory; download a file in it`) },
   });
-  const type = String(response.headers["content-type"] ?? "");
-  if ((response.statusCode ?? 0) >= 400) {
-    client.parse(await rawOf(response));
+  if (response.status >= 300) {
+    client.parse(response);
+    throw new Error(`vmctld answered the download of "${remote}" with HTTP ${response.status}`);
   }
-  if (!type.startsWith("application/octet-stream")) {
-    response.resume();
-    throw new Error(`"${remote}" in datastore "${datastore}" is a directory; download a file in it`);
-  }
-  const total = Number(response.headers["content-length"] ?? 0);
-  let done = 0;
-  const count = new Transform({ transform(chunk: Buffer, _encoding, next) { done += chunk.length; options.onProgress?.({ done, total }); next(null, chunk); } });
-  try {
-    await pipeline(response, count, createWriteStream(temp));
-    if (done !== total) throw new Error(`the download of "${remote}" ended after ${done} of ${total} bytes`);
-    await rename(temp, local);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  return { path: local, size: done };
-}
-
-async function rawOf(response: IncomingMessage): Promise<RawResponse> {
-  return { status: response.statusCode ?? 0, headers: response.headers, text: await readText(response) };
+  return { path: local, size: response.bytes };
 }

@@ -18,6 +18,13 @@ export function tlsOptions(endpoint: Endpoint): { ca?: string; checkServerIdenti
 
 export interface RawResponse { status: number; headers: IncomingHttpHeaders; text: string }
 
+/** Reads a whole answer (JSON, or an error's text) into a RawResponse. */
+export async function readResponse(response: IncomingMessage): Promise<RawResponse> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return { status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") };
+}
+
 /** A request to vmctld over its unix socket or URL, with the token; the caller writes the body and ends it. */
 export function openRequest(endpoint: Endpoint, method: string, path: string, headers: Record<string, string>, onResponse: (response: IncomingMessage) => void): ClientRequest {
   const allHeaders: Record<string, string> = { ...headers };
@@ -41,10 +48,7 @@ export function sendRequest(endpoint: Endpoint, method: string, path: string, bo
     let responded = false;
     const onResponse = (response: IncomingMessage) => {
       responded = true;
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") }));
-      response.on("error", reject);
+      readResponse(response).then(resolve, reject);
     };
     const req = openRequest(endpoint, method, path, allHeaders, onResponse);
     req.on("error", (error: NodeJS.ErrnoException) => {

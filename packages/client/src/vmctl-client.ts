@@ -132,7 +132,7 @@ export class VmctlClient {
   }
   /** Downloads a stopped VM as an OVA into `file` (whole or not at all). */
   async exportOva(name: string, file: string, onProgress?: BodyProgress): Promise<void> {
-    const response = await this.stream(() => downloadBody(this.endpoint, `/api/v1/vms/${encode(name)}/export`, file, onProgress));
+    const response = await this.stream(() => downloadBody(this.endpoint, `/api/v1/vms/${encode(name)}/export`, file, onProgress ? { onProgress } : {}));
     if (response.status >= 400) parseResponse(response);
   }
   private async stream(work: () => Promise<RawResponse>): Promise<RawResponse> {
