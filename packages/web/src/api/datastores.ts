@@ -1,6 +1,6 @@
 // Datastores, their files and the ISO library through the API. An upload is a PUT of the raw file;
 // after a failure, ?upload=status says how much arrived and a PUT with Content-Range sends the rest.
-import type { Datastore, DatastoreListing, DatastorePathResult, UploadStatus } from "@vmctl/api-types";
+import type { Datastore, DatastorePathResult, UploadStatus } from "@vmctl/api-types";
 import { api } from "./http";
 import { sendFile, type Sending } from "./transfer";
 
@@ -20,7 +20,6 @@ export const joinPath = (dir: string, name: string) => (dir ? `${dir}/${name}` :
 export const addDatastore = (name: string, path: string) => api<Datastore>("POST", DATASTORES_PATH, { name, path });
 export const removeDatastore = (name: string) => api<{ name: string; path: string }>("DELETE", `${DATASTORES_PATH}/${encodeURIComponent(name)}`);
 
-export const listFiles = (datastore: string, path: string) => api<DatastoreListing>("GET", filesPath(datastore, path));
 export const makeDirectory = (datastore: string, path: string) => api<DatastorePathResult>("POST", `${filesPath(datastore, path)}?mkdir`);
 export const deleteFile = (datastore: string, path: string) => api<DatastorePathResult>("DELETE", filesPath(datastore, path));
 export const uploadStatus = (datastore: string, path: string) => api<UploadStatus>("GET", `${filesPath(datastore, path)}?upload=status`);
