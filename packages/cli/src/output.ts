@@ -1,4 +1,5 @@
 // How vmctl speaks: tables for people, JSON with --json, errors on stderr with a non-zero exit.
+import { humanSize } from "@vmctl/definition";
 import { ApiError, ConnectionError } from "@vmctl/client";
 
 export interface OutputOptions { json?: boolean }
@@ -11,6 +12,40 @@ export function printTable(headers: string[], rows: string[][]): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
   process.stdout.write(`${[line(headers), ...rows.map(line)].join("\n")}\n`);
+}
+
+/**
+ * One line of status on stderr, rewritten in place; only on a terminal, and never when `quiet`
+ * (for --json, whose stderr carries only the error object).
+ */
+export function statusLine(quiet: boolean): { show: (text: string) => void; clear: () => void } {
+  const live = !quiet && process.stderr.isTTY === true;
+  let shown = false;
+  return {
+    show(text) {
+      if (!live) return;
+      process.stderr.write(`\r\x1b[K${text}`);
+      shown = true;
+    },
+    clear() {
+      if (shown) process.stderr.write("\r\x1b[K");
+      shown = false;
+    },
+  };
+}
+
+/** Bytes moved, on the status line at most five times a second. */
+export function progressLine(label: string, quiet: boolean): { update: (done: number, total: number | undefined) => void; end: () => void } {
+  const line = statusLine(quiet);
+  let last = 0;
+  return {
+    update(done, total) {
+      if (Date.now() - last < 200) return;
+      last = Date.now();
+      line.show(`${label} ${humanSize(done)}${total ? ` of ${humanSize(total)} (${Math.round((done / total) * 100)}%)` : ""}`);
+    },
+    end: line.clear,
+  };
 }
 
 export function duration(fromIso: string | undefined): string {

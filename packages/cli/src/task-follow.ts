@@ -2,7 +2,7 @@
 // terminal, one line of progress for all of them; stdout is left for the result.
 import type { Task } from "@vmctl/api-types";
 import type { VmctlClient } from "@vmctl/client";
-import { CliError } from "./output.js";
+import { CliError, statusLine } from "./output.js";
 
 export interface Followed { label: string; task: Task }
 
@@ -17,32 +17,23 @@ const ended = (task: Task) => task.state !== "queued" && task.state !== "running
 export async function followTasks(client: VmctlClient, followed: Followed[], quiet: boolean): Promise<Task[]> {
   const tasks = followed.map((f) => f.task);
   const shown = tasks.map(() => 0);
-  const live = !quiet && process.stderr.isTTY === true;
-  let statusShown = false;
-  const clearStatus = () => {
-    if (statusShown) process.stderr.write("\r\x1b[K");
-    statusShown = false;
-  };
+  const status = statusLine(quiet);
   for (;;) {
     if (!quiet) {
       tasks.forEach((task, i) => {
         const fresh = task.log.slice(shown[i]);
-        if (fresh.length > 0) clearStatus();
+        if (fresh.length > 0) status.clear();
         for (const line of fresh) process.stderr.write(`${followed[i]!.label}: ${line.replace(LOG_TIME, "")}\n`);
         shown[i] = task.log.length;
       });
     }
     const pending = tasks.flatMap((task, i) => (ended(task) ? [] : [i]));
     if (pending.length === 0) break;
-    if (live) {
-      clearStatus();
-      process.stderr.write(pending.map((i) => `${followed[i]!.label} ${tasks[i]!.state === "queued" ? "queued" : `${Math.round(tasks[i]!.progress)}%`}`).join("  "));
-      statusShown = true;
-    }
+    status.show(pending.map((i) => `${followed[i]!.label} ${tasks[i]!.state === "queued" ? "queued" : `${Math.round(tasks[i]!.progress)}%`}`).join("  "));
     // A one-second long poll: answers at once when a task ends, else brings fresh progress.
     await Promise.all(pending.map(async (i) => { tasks[i] = await client.getTask(tasks[i]!.id, 1); }));
   }
-  clearStatus();
+  status.clear();
   return tasks;
 }
 

@@ -7,8 +7,7 @@ import type { Command } from "commander";
 import { humanSize } from "@vmctl/definition";
 import type { VmctlClient } from "@vmctl/client";
 import { clientFor, type GlobalOptions } from "../context.js";
-import { CliError, printJson, printTable } from "../output.js";
-import { progressLine } from "./transfer.js";
+import { CliError, printJson, printTable, progressLine } from "../output.js";
 
 /** REMOTE as given, in a directory when it ends with "/", or the local file's name at the root. */
 export function remotePath(local: string, remote: string | undefined): string {

@@ -5,27 +5,10 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { Task } from "@vmctl/api-types";
 import { clientFor, type GlobalOptions } from "../context.js";
-import { CliError, printJson } from "../output.js";
-import { assertSucceeded, followTasks } from "../task-follow.js";
+import { CliError, printJson, progressLine } from "../output.js";
+import { assertSucceeded, followTask } from "../task-follow.js";
 
 const DATASTORE_PATH = /^([a-z0-9][a-z0-9_.-]{0,62}):(.+)$/;
-
-/** Shows bytes moved on a terminal, at most a few times a second. */
-export function progressLine(label: string, quiet: boolean): { update: (done: number, total: number | undefined) => void; end: () => void } {
-  const live = !quiet && process.stderr.isTTY === true;
-  let last = 0;
-  return {
-    update(done, total) {
-      if (!live || Date.now() - last < 200) return;
-      last = Date.now();
-      const mib = (n: number) => (n / 1024 ** 2).toFixed(1);
-      process.stderr.write(`\r\x1b[K${label} ${mib(done)}${total ? ` of ${mib(total)} MiB (${Math.round((done / total) * 100)}%)` : " MiB"}`);
-    },
-    end() {
-      if (live) process.stderr.write("\r\x1b[K");
-    },
-  };
-}
 
 export function registerTransfer(program: Command, globals: () => GlobalOptions): void {
   program.command("import").description("import a VM from an OVA/OVF (VMware and others) or a libvirt domain XML; the disks are converted to qcow2")
@@ -52,7 +35,7 @@ export function registerTransfer(program: Command, globals: () => GlobalOptions)
         }
       }
       if (options.wait) {
-        task = (await followTasks(client, [{ label: "import", task }], json))[0]!;
+        task = await followTask(client, "import", task, json);
         assertSucceeded(task);
       }
       if (json) printJson(task);
