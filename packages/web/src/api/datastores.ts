@@ -1,18 +1,19 @@
 // Datastores, their files and the ISO library through the API. An upload is a PUT of the raw file;
 // after a failure, ?upload=status says how much arrived and a PUT with Content-Range sends the rest.
 import type { Datastore, DatastorePathResult, UploadStatus } from "@vmctl/api-types";
+import { encodePath } from "./encode-path";
 import { api } from "./http";
 import { sendFile, type Sending } from "./transfer";
 
 export const DATASTORES_PATH = "/api/v1/datastores";
 export const ISOS_PATH = "/api/v1/isos";
 
-/** `iso/debian 12.iso` → `iso/debian%2012.iso`: each segment encoded, the slashes kept. */
-const encodePath = (path: string) => path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
-
 /** The API path of a file or directory; a link to a file downloads it. */
 export const filesPath = (datastore: string, path = "") =>
   `${DATASTORES_PATH}/${encodeURIComponent(datastore)}/files${path ? `/${encodePath(path)}` : ""}`;
+
+/** How full a datastore is, 0 to 100 (0 when its size is unknown). */
+export const usedPercent = (ds: Datastore) => (ds.capacityBytes ? ((ds.capacityBytes - ds.freeBytes) / ds.capacityBytes) * 100 : 0);
 
 /** `a/b` + `c` → `a/b/c`; the root is "". */
 export const joinPath = (dir: string, name: string) => (dir ? `${dir}/${name}` : name);

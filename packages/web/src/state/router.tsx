@@ -1,6 +1,7 @@
 // A small router over the History API: /ui/ is the inventory, /ui/vms/<name> a VM's page,
 // /ui/storage the datastores, /ui/storage/isos the ISO library, /ui/storage/browse/<ds>/<path> a folder.
 import { useEffect, useState } from "react";
+import { encodePath } from "../api/encode-path";
 
 export type StorageTab = "datastores" | "browse" | "isos";
 export type Route = { page: "inventory" } | { page: "host" } | { page: "events" } | { page: "admin" } | { page: "vm"; name: string; tab: string }
@@ -8,7 +9,7 @@ export type Route = { page: "inventory" } | { page: "host" } | { page: "events" 
 
 /** The address of a folder in the datastore browser. */
 export const browsePath = (datastore: string, path = "") =>
-  `/ui/storage/browse/${encodeURIComponent(datastore)}${path ? `/${path.split("/").map(encodeURIComponent).join("/")}` : ""}`;
+  `/ui/storage/browse/${encodeURIComponent(datastore)}${path ? `/${encodePath(path)}` : ""}`;
 
 function parseStorage(rest: string): Route {
   const [tab, datastore, ...path] = rest.split("/").filter(Boolean).map(decodeURIComponent);

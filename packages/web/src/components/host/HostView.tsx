@@ -2,6 +2,7 @@
 import { Button, DescriptionList, Label, PageSection, Progress, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { Datastore, HostInfo } from "@vmctl/api-types";
+import { usedPercent } from "../../api/datastores";
 import { useApi } from "../../api/use-api";
 import { navigate } from "../../state/router";
 import { formatBytes } from "../../format";
@@ -41,7 +42,7 @@ export function HostView() {
                 <Tr key={ds.name}>
                   <Td dataLabel="Name">{ds.name}</Td>
                   <Td dataLabel="Path" modifier="breakWord"><code>{ds.path}</code></Td>
-                  <Td dataLabel="Used"><Progress value={ds.capacityBytes ? ((ds.capacityBytes - ds.freeBytes) / ds.capacityBytes) * 100 : 0} size="sm" aria-label={`${ds.name} used`} /></Td>
+                  <Td dataLabel="Used"><Progress value={usedPercent(ds)} size="sm" aria-label={`${ds.name} used`} /></Td>
                   <Td dataLabel="Free">{formatBytes(ds.freeBytes)} of {formatBytes(ds.capacityBytes)}</Td>
                 </Tr>
               ))}

@@ -5,7 +5,7 @@ import { Button, FormGroup, FormHelperText, HelperText, HelperTextItem, Label, P
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import DatabaseIcon from "@patternfly/react-icons/dist/esm/icons/database-icon";
 import type { Datastore } from "@vmctl/api-types";
-import { addDatastore, DATASTORES_PATH, removeDatastore } from "../../api/datastores";
+import { addDatastore, DATASTORES_PATH, removeDatastore, usedPercent } from "../../api/datastores";
 import { useApi } from "../../api/use-api";
 import { formatBytes } from "../../format";
 import { useHostData } from "../../state/host-data";
@@ -18,8 +18,7 @@ import { Empty, LoadError, Loading } from "../shared/states";
 const ORIGIN = { default: { text: "default", color: "blue" }, config: { text: "vmctld.toml", color: "grey" }, added: { text: "added here", color: "purple" } } as const;
 
 function Capacity({ ds }: { ds: Datastore }) {
-  const used = ds.capacityBytes - ds.freeBytes;
-  const percent = ds.capacityBytes ? (used / ds.capacityBytes) * 100 : 0;
+  const percent = usedPercent(ds);
   return (
     <Progress className="vmctl-capacity" value={percent} size="sm" measureLocation={ProgressMeasureLocation.outside} aria-label={`${ds.name}: ${Math.round(percent)}% used`}
       title={`${formatBytes(ds.freeBytes)} free of ${formatBytes(ds.capacityBytes)}`}
