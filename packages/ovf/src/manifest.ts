@@ -1,8 +1,7 @@
 // The OVA manifest (.mf): one "SHA256(file)= hex" line per file. vmctl writes SHA256 and reads
 // SHA1 and SHA512 too, since older VMware exports use SHA1.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { OvfError } from "./errors.js";
 import { checkRelativeName, lstatInside, quote } from "./safe-path.js";
 
@@ -38,10 +37,29 @@ export function formatManifest(entries: Array<{ file: string; sha256: string }>)
   return entries.map((entry) => `SHA256(${entry.file})= ${entry.sha256}\n`).join("");
 }
 
-export async function digestFile(path: string, algorithm: ManifestAlgorithm = "SHA256"): Promise<string> {
-  const hash = createHash(algorithm.toLowerCase());
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+/** CommonJS, as eval'd workers are: streams workerData.path through the hash and posts the hex digest. */
+const DIGEST_WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { createHash } = require("node:crypto");
+const { createReadStream } = require("node:fs");
+const hash = createHash(workerData.algorithm);
+createReadStream(workerData.path, { highWaterMark: 1 << 20 })
+  .on("data", (chunk) => hash.update(chunk))
+  .on("end", () => parentPort.postMessage(hash.digest("hex")))
+  .on("error", (error) => { throw error; });
+`;
+
+/**
+ * A file's digest as lower-case hex, computed in a worker thread so that hashing a disk or a DVD
+ * image of many GiB never stalls the event loop of the process that asks (vmctld's API).
+ */
+export function digestFile(path: string, algorithm: ManifestAlgorithm = "SHA256"): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { path, algorithm: algorithm.toLowerCase() } });
+    worker.once("message", (digest: string) => resolve(digest));
+    worker.once("error", reject);
+    worker.once("exit", (code) => { if (code !== 0) reject(new Error(`the digest worker for ${quote(path)} exited with ${code}`)); });
+  });
 }
 
 /**

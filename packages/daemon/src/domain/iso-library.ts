@@ -1,28 +1,16 @@
 // The ISO library: iso/*.iso (any case) of every datastore, each with a SHA-256 computed once in the
-// background (in a worker thread, so hashing a DVD image never stalls the API) and cached in
-// SQLite for as long as the file keeps its size and mtime.
+// background (by @vmctl/ovf's digestFile, in a worker thread, so hashing a DVD image never stalls
+// the API) and cached in SQLite for as long as the file keeps its size and mtime.
 import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { Iso } from "@vmctl/api-types";
+import { digestFile } from "@vmctl/ovf";
 import type { Db } from "../store/database.js";
 import { within, type Datastores } from "./datastores.js";
 import { isHiddenTemp } from "./upload-parts.js";
 
 const ISO_NAME = /\.iso$/i;
-
-/** CommonJS, as eval'd workers are: streams the file through SHA-256 and posts the hex digest. */
-const HASH_WORKER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { createHash } = require("node:crypto");
-const { createReadStream } = require("node:fs");
-const hash = createHash("sha256");
-createReadStream(workerData, { highWaterMark: 1 << 20 })
-  .on("data", (chunk) => hash.update(chunk))
-  .on("end", () => parentPort.postMessage(hash.digest("hex")))
-  .on("error", (error) => { throw error; });
-`;
 
 interface Cached { size: number; mtime_ms: number; sha256: string }
 
@@ -87,7 +75,7 @@ export class IsoLibrary {
           const before = statSync(path);
           const cached = this.db.prepare("SELECT size, mtime_ms FROM iso_checksums WHERE path = ?").get(path) as Cached | undefined;
           if (cached && cached.size === before.size && cached.mtime_ms === before.mtimeMs) continue;
-          const sha256 = await hashFile(path);
+          const sha256 = await digestFile(path, "SHA256");
           const after = statSync(path);
           // Changed while it was read (still being copied in): the next listing tries again.
           if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) continue;
@@ -102,13 +90,4 @@ export class IsoLibrary {
       this.hashing = false;
     }
   }
-}
-
-function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(HASH_WORKER, { eval: true, workerData: path });
-    worker.once("message", (digest: string) => resolve(digest));
-    worker.once("error", reject);
-    worker.once("exit", (code) => { if (code !== 0) reject(new Error(`the checksum worker exited with ${code}`)); });
-  });
 }
