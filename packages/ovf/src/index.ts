@@ -6,7 +6,7 @@ export { parseOvf, diskFormat } from "./ovf-parse.js";
 export { buildOvf, type BuildOvfInput, type ExportedDisk } from "./ovf-build.js";
 export { parseLibvirtDomain } from "./libvirt.js";
 export * from "./manifest.js";
-export { readTarMembers, listTar, type TarMember, type TarReadOptions } from "./tar-read.js";
+export { readTarMembers, type TarMember, type TarReadOptions } from "./tar-read.js";
 export { extractTar, type ExtractOptions, type ExtractedMember } from "./tar-extract.js";
 export { createTarStream, tarSize, type TarWriteEntry } from "./tar-write.js";
 export type { TarSource, TarProgress } from "./tar-source.js";

@@ -41,10 +41,6 @@ export class ChunkReader {
     return new ChunkReader(iterable[Symbol.asyncIterator](), total, options.onProgress, options.signal, typeof source === "string");
   }
 
-  get consumed(): number {
-    return this.bytes;
-  }
-
   private async pull(): Promise<boolean> {
     this.signal?.throwIfAborted();
     if (this.ended) return false;

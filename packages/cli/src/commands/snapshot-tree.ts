@@ -9,7 +9,6 @@ export interface TreeRow { label: string; snapshot?: Snapshot }
 
 /** Rows in tree order: children after their parent, oldest first, with box-drawing prefixes. */
 export function snapshotTree(list: SnapshotList): TreeRow[] {
-  const byName = new Map(list.snapshots.map((s) => [s.name, s]));
   type Node = { snapshot?: Snapshot; children: Node[] };
   const here: Node = { children: [] };
   const nodes = new Map(list.snapshots.map((s): [string, Node] => [s.name, { snapshot: s, children: [] }]));
@@ -18,7 +17,7 @@ export function snapshotTree(list: SnapshotList): TreeRow[] {
     const parent = s.parent !== null ? nodes.get(s.parent) : undefined;
     (parent ? parent.children : roots).push(nodes.get(s.name)!);
   }
-  const current = list.current !== null && byName.has(list.current) ? nodes.get(list.current)! : undefined;
+  const current = list.current !== null ? nodes.get(list.current) : undefined;
   (current ? current.children : roots).push(here);
 
   const rows: TreeRow[] = [];
