@@ -2,9 +2,10 @@
 // come from the same schema on the server and are shown beside the field they name. It works from
 // the keyboard alone: focus starts in the name, Enter in a field goes to the next step.
 import { useState, type ReactNode } from "react";
-import { Button, Checkbox, Form, FormGroup, FormHelperText, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextInput, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
+import { Button, Checkbox, Form, FormGroup, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextInput, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
 import { api, ApiError } from "../../api/http";
 import type { IsoRef } from "../../api/vm-storage";
+import { hint } from "../shared/form-help";
 import { IsoSelect } from "../storage/IsoSelect";
 import { navigate } from "../../state/router";
 
@@ -37,7 +38,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
     console: { serial, vnc },
   };
   const errorFor = (...fields: string[]) => issues.find((i) => fields.some((f) => i.field === f || i.field.startsWith(`${f}.`)))?.message;
-  const helper = (message: string | undefined) => (message ? <FormHelperText><HelperText><HelperTextItem variant="error">{message}</HelperTextItem></HelperText></FormHelperText> : null);
+  const helper = (message: string | undefined) => (message ? hint(message, true) : null);
 
   const create = async (goTo: (id: string) => void) => {
     setBusy(true);

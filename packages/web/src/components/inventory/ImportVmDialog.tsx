@@ -2,7 +2,7 @@
 // the upload), or an OVA, OVF or libvirt domain already in a datastore. Converting the disks is a
 // task: the dialog closes when it starts and the tasks panel follows it.
 import { useRef, useState } from "react";
-import { Checkbox, FormGroup, FormHelperText, FormSelect, FormSelectOption, HelperText, HelperTextItem, Progress, ProgressMeasureLocation, Radio, TextInput } from "@patternfly/react-core";
+import { Checkbox, FormGroup, FormSelect, FormSelectOption, Progress, ProgressMeasureLocation, Radio, TextInput } from "@patternfly/react-core";
 import type { Datastore } from "@vmctl/api-types";
 import { DATASTORES_PATH } from "../../api/datastores";
 import type { Sending } from "../../api/transfer";
@@ -11,10 +11,10 @@ import { importFromDatastore, importUpload, type IsoRef } from "../../api/vm-sto
 import { formatBytes } from "../../format";
 import type { RunAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
+import { hint, NAME_RULE } from "../shared/form-help";
 import { FileButton } from "../shared/FileButton";
 import { FilePicker } from "../storage/FilePicker";
 
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
 export function ImportVmDialog({ run, onClose }: { run: RunAction; onClose: () => void }) {
   const [source, setSource] = useState<"upload" | "datastore">("upload");
@@ -27,7 +27,7 @@ export function ImportVmDialog({ run, onClose }: { run: RunAction; onClose: () =
   const sending = useRef<Sending<unknown> | null>(null);
   const stores = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH);
   const options = { ...(name ? { name } : {}), ...(target ? { datastore: target } : {}), ...(start ? { start } : {}) };
-  const ready = (source === "upload" ? file !== null : inStore !== null) && (!name || NAME.test(name));
+  const ready = (source === "upload" ? file !== null : inStore !== null) && (!name || NAME_RULE.test(name));
   const submit = async () => {
     if (source === "datastore") return (await run(`import ${inStore!.path}`, () => importFromDatastore(inStore!, options))) !== undefined;
     const upload = importUpload(file!, options, setSent);
@@ -64,8 +64,8 @@ export function ImportVmDialog({ run, onClose }: { run: RunAction; onClose: () =
         </FormGroup>
       )}
       <FormGroup label="Name" fieldId="import-name">
-        <TextInput id="import-name" value={name} placeholder="as the package names it" onChange={(_e, v) => setName(v)} validated={name && !NAME.test(name) ? "error" : "default"} />
-        <FormHelperText><HelperText><HelperTextItem variant={name && !NAME.test(name) ? "error" : "default"}>Lower-case letters, digits, - _ and .; leave it empty to keep the package's name.</HelperTextItem></HelperText></FormHelperText>
+        <TextInput id="import-name" value={name} placeholder="as the package names it" onChange={(_e, v) => setName(v)} validated={name && !NAME_RULE.test(name) ? "error" : "default"} />
+        {hint("Lower-case letters, digits, - _ and .; leave it empty to keep the package's name.", name !== "" && !NAME_RULE.test(name))}
       </FormGroup>
       <FormGroup label="Datastore" fieldId="import-target">
         <FormSelect id="import-target" value={target} onChange={(_e, v) => setTarget(v)}>

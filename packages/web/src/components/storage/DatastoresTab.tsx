@@ -1,7 +1,7 @@
 // The datastores: where each lives, how full it is, how many VMs live there; add one (a directory
 // on this host) and remove one added here (its files stay, vmctl forgets it).
 import { useState } from "react";
-import { Button, FormGroup, FormHelperText, HelperText, HelperTextItem, Label, Progress, ProgressMeasureLocation, ProgressVariant, TextInput, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
+import { Button, FormGroup, Label, Progress, ProgressMeasureLocation, ProgressVariant, TextInput, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import DatabaseIcon from "@patternfly/react-icons/dist/esm/icons/database-icon";
 import type { Datastore } from "@vmctl/api-types";
@@ -13,6 +13,7 @@ import { browsePath, navigate } from "../../state/router";
 import { useSession } from "../../state/session";
 import { useAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
+import { hint } from "../shared/form-help";
 import { Empty, LoadError, Loading } from "../shared/states";
 
 const ORIGIN = { default: { text: "default", color: "blue" }, config: { text: "vmctld.toml", color: "grey" }, added: { text: "added here", color: "purple" } } as const;
@@ -82,7 +83,7 @@ export function DatastoresTab() {
           </FormGroup>
           <FormGroup label="Directory on this host" isRequired fieldId="ds-path">
             <TextInput id="ds-path" value={draft.path} onChange={(_e, v) => setDraft({ ...draft, path: v })} placeholder="/srv/vmctl/fast-ssd" />
-            <FormHelperText><HelperText><HelperTextItem>An absolute path, made if it does not exist, inside no other datastore.</HelperTextItem></HelperText></FormHelperText>
+            {hint("An absolute path, made if it does not exist, inside no other datastore.")}
           </FormGroup>
         </ActionModal>
       ) : null}

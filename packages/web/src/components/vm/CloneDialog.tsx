@@ -2,17 +2,16 @@
 // snapshot) or a linked clone of a template (an overlay on its disks: made at once), in any
 // datastore, started once made if asked. The copy runs as a task; the new VM appears when it is done.
 import { useState } from "react";
-import { Checkbox, FormGroup, FormHelperText, FormSelect, FormSelectOption, HelperText, HelperTextItem, Radio, TextInput } from "@patternfly/react-core";
+import { Checkbox, FormGroup, FormSelect, FormSelectOption, Radio, TextInput } from "@patternfly/react-core";
 import type { Datastore, SnapshotList, VmSummary } from "@vmctl/api-types";
 import { DATASTORES_PATH } from "../../api/datastores";
 import { useApi } from "../../api/use-api";
 import { cloneVm, snapshotsPath } from "../../api/vm-storage";
 import type { RunAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
+import { hint, NAME_ADVICE, NAME_RULE } from "../shared/form-help";
 import { refusal } from "./abilities";
 
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-const hint = (text: string, error = false) => <FormHelperText><HelperText><HelperTextItem variant={error ? "error" : "default"}>{text}</HelperTextItem></HelperText></FormHelperText>;
 
 /** `web` → the first of web-1, web-2 … that no VM has. */
 function freeName(base: string, taken: Set<string>): string {
@@ -40,7 +39,7 @@ export function CloneDialog({ sources, allVms, snapshot: initialSnapshot, run, o
   const stores = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH);
   const snaps = useApi<SnapshotList>(source.template ? null : snapshotsPath(source.name));
   const deploying = sources.length > 1 || source.template === true;
-  const nameError = !name ? "Give the new VM a name." : !NAME.test(name) ? "Lower-case letters, digits, - _ and ., starting with a letter or digit." : taken.has(name) ? `A VM named "${name}" exists.` : null;
+  const nameError = !name ? "Give the new VM a name." : !NAME_RULE.test(name) ? NAME_ADVICE : taken.has(name) ? `A VM named "${name}" exists.` : null;
   const stateWhy = linked || snapshot ? null : refusal.clone(source);
   return (
     <ActionModal title={deploying ? "Deploy a VM from a template" : `Clone ${source.name}`} size="medium" submitLabel={deploying ? "Deploy" : "Clone"} busyLabel="Starting…" isDisabled={nameError !== null || stateWhy !== null}

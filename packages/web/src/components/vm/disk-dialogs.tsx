@@ -1,18 +1,18 @@
 // The Hardware tab's dialogs: add a disk (new, or an image already in a datastore), grow one,
 // detach one (and perhaps delete its image), put an ISO in a CD drive, add a CD drive.
 import { useState } from "react";
-import { Checkbox, FormGroup, FormHelperText, FormSelect, FormSelectOption, HelperText, HelperTextItem, Radio, TextInput } from "@patternfly/react-core";
+import { Checkbox, FormGroup, FormSelect, FormSelectOption, Radio, TextInput } from "@patternfly/react-core";
 import type { DiskAddRequest, DiskInfo } from "@vmctl/api-types";
 import { addCdrom, addDisk, detachDisk, growDisk, setMedium, type IsoRef } from "../../api/vm-storage";
 import { formatBytes } from "../../format";
 import type { RunAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
+import { hint } from "../shared/form-help";
 import { FilePicker } from "../storage/FilePicker";
 import { IsoSelect } from "../storage/IsoSelect";
 
 /** As the API reads sizes (SIZE_PATTERN): a number and a unit, e.g. 10GiB, 512M. */
 const SIZE = /^[0-9]+(\.[0-9]+)?\s*([KMGT]i?B?|B)?$/;
-const hint = (text: string) => <FormHelperText><HelperText><HelperTextItem>{text}</HelperTextItem></HelperText></FormHelperText>;
 type Bus = NonNullable<DiskAddRequest["bus"]>;
 
 interface DialogProps { vm: string; run: RunAction; onClose: () => void }

@@ -1,15 +1,14 @@
 // The Snapshots tab's dialogs: take one (with the memory of a running VM, so a revert resumes the
 // guest there), and confirm a revert or a deletion, saying what each does to the VM.
 import { useState } from "react";
-import { Checkbox, FormGroup, FormHelperText, HelperText, HelperTextItem, TextArea, TextInput } from "@patternfly/react-core";
+import { Checkbox, FormGroup, TextArea, TextInput } from "@patternfly/react-core";
 import type { Snapshot, VmSummary } from "@vmctl/api-types";
 import { deleteSnapshot, revertSnapshot, takeSnapshot } from "../../api/vm-storage";
 import { formatDate } from "../../format";
 import type { RunAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
+import { hint, NAME_ADVICE, NAME_RULE } from "../shared/form-help";
 import { hasQemu } from "./abilities";
-
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 
 /** A name that sorts by time and is free: snap-2026-11-24-1905. */
 function suggestName(taken: Set<string>): string {
@@ -26,14 +25,14 @@ export function TakeSnapshotDialog({ vm, run, onClose, taken }: Props & { taken:
   const [name, setName] = useState(() => suggestName(taken));
   const [description, setDescription] = useState("");
   const [memory, setMemory] = useState(live);
-  const error = !NAME.test(name) ? "Lower-case letters, digits, - _ and ., starting with a letter or digit." : /^\d+$/.test(name) ? "Add a letter: qcow2 takes an all-digit name for a snapshot id." : taken.has(name) ? `${vm.name} already has a snapshot "${name}".` : null;
+  const error = !NAME_RULE.test(name) ? NAME_ADVICE : /^\d+$/.test(name) ? "Add a letter: qcow2 takes an all-digit name for a snapshot id." : taken.has(name) ? `${vm.name} already has a snapshot "${name}".` : null;
   return (
     <ActionModal title={`Take a snapshot of ${vm.name}`} size="medium" submitLabel="Take snapshot" busyLabel="Taking…" isDisabled={error !== null} focus="#snapshot-name"
       onSubmit={async () => (await run(`take snapshot "${name}"`, () => takeSnapshot(vm.name, { name, ...(description.trim() ? { description: description.trim() } : {}), ...(live ? { memory } : {}) }))) !== undefined}
       onClose={onClose}>
       <FormGroup label="Name" isRequired fieldId="snapshot-name">
         <TextInput id="snapshot-name" value={name} onChange={(_e, v) => setName(v)} validated={error ? "error" : "default"} />
-        {error ? <FormHelperText><HelperText><HelperTextItem variant="error">{error}</HelperTextItem></HelperText></FormHelperText> : null}
+        {error ? hint(error, true) : null}
       </FormGroup>
       <FormGroup label="Description" fieldId="snapshot-description">
         <TextArea id="snapshot-description" value={description} onChange={(_e, v) => setDescription(v)} rows={3} resizeOrientation="vertical" placeholder="What state is this? e.g. clean install, before the upgrade" />
