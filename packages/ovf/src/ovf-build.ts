@@ -4,7 +4,7 @@
 import type { VmDefinition } from "@vmctl/api-types";
 import { escapeXml as x } from "./xml.js";
 import { NS, RESOURCE, VMDK_STREAM_OPTIMIZED } from "./ovf-namespaces.js";
-import { checkRelativeName, quote } from "./safe-path.js";
+import { normalFormProblem, quote } from "./safe-path.js";
 import { allocateControllers, type ControllerPlan } from "./ovf-controllers.js";
 
 export interface ExportedDisk {
@@ -136,8 +136,7 @@ function checkExportedDisks(vm: VmDefinition, disks: ExportedDisk[]): ExportedDi
   const hrefs = new Set<string>();
   for (const disk of disks) {
     if (!(disk.id in vm.disks)) throw new RangeError(`buildOvf: exported disk ${quote(disk.id)} is not a disk of VM ${quote(vm.name)}`);
-    const checked = checkRelativeName(disk.href);
-    if (!checked.ok || checked.name !== disk.href || disk.href.includes("/")) throw new RangeError(`buildOvf: disk href ${quote(disk.href)} must be a plain file name`);
+    if (normalFormProblem(disk.href) !== undefined || disk.href.includes("/")) throw new RangeError(`buildOvf: disk href ${quote(disk.href)} must be a plain file name`);
     if (hrefs.has(disk.href)) throw new RangeError(`buildOvf: disk href ${quote(disk.href)} is used twice`);
     hrefs.add(disk.href);
     for (const size of [disk.fileSizeBytes, disk.capacityBytes]) {

@@ -17,6 +17,16 @@ export function checkRelativeName(name: string): { ok: true; name: string } | { 
   return { ok: true, name: parts.join("/") };
 }
 
+/**
+ * Why `name` is not a relative name already in normal form (one that checkRelativeName would
+ * refuse or rewrite), or undefined when it is: names vmctl writes itself must need no rewriting.
+ */
+export function normalFormProblem(name: string): string | undefined {
+  const checked = checkRelativeName(name);
+  if (!checked.ok) return checked.reason;
+  return checked.name === name ? undefined : "is not in normal form";
+}
+
 /** Quotes a name for a message, showing control characters instead of printing them. */
 export function quote(name: string): string {
   return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);

@@ -2,7 +2,7 @@
 // with a pax header for names ustar cannot hold and sizes over 8 GiB.
 import { Readable } from "node:stream";
 import { BLOCK, encodeHeader, encodePax, MAX_OCTAL_SIZE, splitUstarName } from "./tar-header.js";
-import { checkRelativeName, quote } from "./safe-path.js";
+import { normalFormProblem, quote } from "./safe-path.js";
 
 export interface TarWriteEntry {
   name: string;
@@ -57,8 +57,8 @@ export function createTarStream(entries: Iterable<TarWriteEntry> | AsyncIterable
     let index = 0;
     const seen = new Set<string>();
     for await (const entry of entries) {
-      const checked = checkRelativeName(entry.name);
-      if (!checked.ok || checked.name !== entry.name) throw new RangeError(`tar entry ${quote(entry.name)} ${checked.ok ? "is not in normal form" : checked.reason}`);
+      const problem = normalFormProblem(entry.name);
+      if (problem !== undefined) throw new RangeError(`tar entry ${quote(entry.name)} ${problem}`);
       if (seen.has(entry.name)) throw new RangeError(`tar entry ${quote(entry.name)} is given twice`);
       seen.add(entry.name);
       if (!Number.isSafeInteger(entry.size) || entry.size < 0) throw new RangeError(`tar entry ${quote(entry.name)} has size ${entry.size}`);
