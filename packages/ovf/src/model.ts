@@ -1,5 +1,6 @@
 // The shape every importer produces (OVF descriptor or libvirt domain), so one code path turns an
 // imported VM into a vmctl definition whatever it came from.
+import { NAME_PATTERN } from "@vmctl/api-types";
 
 export type DiskFormat = "vmdk-stream" | "vmdk-flat" | "vmdk" | "raw" | "qcow2" | "unknown";
 export type DiskBus = "scsi" | "sata" | "ide" | "virtio";
@@ -55,7 +56,8 @@ export interface ImportedVm {
   warnings: string[];
 }
 
-const DEVICE_ID = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+/** Device ids follow the definition's name rule (disks, cdroms and nics are keyed by NAME_PATTERN). */
+const DEVICE_ID = new RegExp(NAME_PATTERN);
 
 /** Picks `preferred` when it is a valid, unused vmctl id, else `fallback<n>`; records the choice in `used`. */
 export function deviceId(preferred: string | undefined, fallback: string, used: Set<string>): string {

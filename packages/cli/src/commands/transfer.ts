@@ -3,12 +3,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { Task } from "@vmctl/api-types";
+import { NAME_PATTERN, type Task } from "@vmctl/api-types";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson, progressLine } from "../output.js";
 import { assertSucceeded, followTask } from "../task-follow.js";
 
-const DATASTORE_PATH = /^([a-z0-9][a-z0-9_.-]{0,62}):(.+)$/;
+/** "DATASTORE:PATH": a datastore name (NAME_PATTERN, without its anchors), a colon, a path. */
+const DATASTORE_PATH = new RegExp(`^(${NAME_PATTERN.replace(/^\^|\$$/g, "")}):(.+)$`);
 
 export function registerTransfer(program: Command, globals: () => GlobalOptions): void {
   program.command("import").description("import a VM from an OVA/OVF (VMware and others) or a libvirt domain XML; the disks are converted to qcow2")
