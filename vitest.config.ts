@@ -4,7 +4,12 @@ import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
 const packages = ["api-types", "definition", "qmp", "qemu", "guest", "client", "daemon", "cli", "ovf"];
-const alias = Object.fromEntries(packages.map((name) => [`@vmctl/${name}`, fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url))]));
+const source = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import.meta.url));
+// Exact matches, so that a subpath export (@vmctl/api-types/states) maps to its own source file.
+const alias = [
+  ...packages.map((name) => ({ find: new RegExp(`^@vmctl/${name}$`), replacement: source(`${name}/src/index.ts`) })),
+  { find: /^@vmctl\/api-types\/states$/, replacement: source("api-types/src/states.ts") },
+];
 
 export default defineConfig({
   resolve: { alias },
