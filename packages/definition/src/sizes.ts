@@ -28,11 +28,11 @@ export function formatSize(bytes: number): string {
   return `${bytes}B`;
 }
 
-/** A rounded spelling for tables: 1610612736 → "1.5GiB". */
-export function humanSize(bytes: number): string {
+/** A rounded spelling for tables: 1610612736 → "1.5GiB" (with separator " ": "1.5 GiB"). */
+export function humanSize(bytes: number, separator = ""): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
   let i = 0;
   while (value >= 1024 && i < units.length - 1) { value /= 1024; i++; }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)}${units[i]}`;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)}${separator}${units[i]}`;
 }

@@ -1,13 +1,8 @@
 // Sizes and durations as people read them.
+import { humanSize } from "@vmctl/definition/sizes";
 
 /** 10737418240 → "10 GiB"; 268435456 → "256 MiB". */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}
+export const formatBytes = (bytes: number): string => humanSize(bytes, " ");
 
 /** The time since `startedAt` (an ISO date): "42 s", "5 min", "3 h 12 min", "2 d 4 h". */
 export function formatUptime(startedAt: string | undefined, now = Date.now()): string {

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Checkbox, FormGroup, FormSelect, FormSelectOption, Radio, TextInput } from "@patternfly/react-core";
 import type { DiskAddRequest, DiskInfo } from "@vmctl/api-types";
 import { addCdrom, addDisk, detachDisk, growDisk, setMedium, type IsoRef } from "../../api/vm-storage";
+import { humanSize } from "@vmctl/definition/sizes";
 import { formatBytes } from "../../format";
 import type { RunAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
@@ -71,7 +72,7 @@ export function GrowDiskDialog({ vm, run, onClose, disk }: DialogProps & { disk:
     <ActionModal title={`Grow ${disk.id} of ${vm}`} submitLabel="Grow disk" busyLabel="Growing…" isDisabled={!SIZE.test(size.trim())}
       onSubmit={async () => (await run(`grow ${disk.id}`, () => growDisk(vm, disk.id, size.trim()))) !== undefined} onClose={onClose}>
       <FormGroup label="New size" isRequired fieldId="grow-size">
-        <TextInput id="grow-size" value={size} placeholder={now ? formatBytes(now * 2).replace(" ", "") : "20GiB"} onChange={(_e, v) => setSize(v)} />
+        <TextInput id="grow-size" value={size} placeholder={now ? humanSize(now * 2) : "20GiB"} onChange={(_e, v) => setSize(v)} />
         {hint(`${now !== undefined ? `Now ${formatBytes(now)}. ` : ""}Disks only grow; the guest's partition and filesystem then need growing inside it.`)}
       </FormGroup>
     </ActionModal>
