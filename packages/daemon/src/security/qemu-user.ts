@@ -1,7 +1,8 @@
 // The unprivileged system user every QEMU runs as (made by the set-up, as libvirt's "libvirt-qemu"),
 // and the ownership of the files QEMU must open: VM folders 0700 and files 0600, owned by that user.
 import { execFileSync } from "node:child_process";
-import { chmod, chown } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 
 export const QEMU_USER = "vmctl-qemu";
 
@@ -28,9 +29,18 @@ export function qemuIdentity(): QemuIdentity | null {
   return cached;
 }
 
-/** Gives a file or folder to the QEMU user (when there is one) with this mode. */
+/**
+ * Gives a file or folder to the QEMU user (when there is one) with this mode. Never through a
+ * symlink: the change is made on what was opened with O_NOFOLLOW, so a link planted where a VM file
+ * was expected (by a guest that escaped into the QEMU user) cannot hand a host file to that user.
+ */
 export async function ownForQemu(path: string, mode: number): Promise<void> {
   const identity = qemuIdentity();
-  if (identity) await chown(path, identity.uid, identity.gid);
-  await chmod(path, mode);
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    if (identity) await handle.chown(identity.uid, identity.gid);
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
 }
