@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   batch_failed: { status: 500, summary: "Some VMs of a batch failed; the parent task's log names each with its reason." },
   qemu_failed: { status: 500, summary: "QEMU refused to start or failed; details carry its message." },
   qmp_error: { status: 500, summary: "QEMU answered a QMP command with an error." },
+  server_busy: { status: 503, summary: "vmctld is already checking as many passwords as it queues (scrypt is bounded); retry after the seconds in details.retryAfter." },
   timeout: { status: 504, summary: "The operation did not finish in time." },
   internal: { status: 500, summary: "An unexpected error inside vmctld; the log has the details." },
 } as const satisfies Record<string, { status: number; summary: string }>;
