@@ -91,6 +91,8 @@ const MIGRATIONS: string[] = [
      sha256 TEXT NOT NULL,
      computed_at TEXT NOT NULL
    );`,
+  // A token made by a token names its parent: the parent caps it at every use and takes it along when revoked.
+  `ALTER TABLE tokens ADD COLUMN parent_id TEXT;`,
 ];
 
 export function openDatabase(path: string): Db {
