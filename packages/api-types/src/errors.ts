@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   bad_request: { status: 400, summary: "The request is malformed: a field is missing, mistyped or out of range." },
   invalid_definition: { status: 400, summary: "A VM definition does not parse or does not validate; details name file, line and field." },
   path_outside_datastore: { status: 400, summary: "A path leaves its datastore (`..`, an absolute path elsewhere, or a symlink escape)." },
+  image_unsafe: { status: 400, summary: "A disk image would make QEMU read a file outside where its user may (a backing file, VMDK extent or data file), or is not in its declared format; details name the image and the file." },
   vm_not_found: { status: 404, summary: "No VM of that name is defined on this host." },
   user_not_found: { status: 404, summary: "No user of that name." },
   token_not_found: { status: 404, summary: "No API token with that id." },
