@@ -8,6 +8,8 @@ import { loadHostConfig, defaultHome } from "./config/host-config.js";
 import { Host } from "./host.js";
 import { buildApp, listen } from "./server.js";
 import { loadOrCreateTls } from "./security/tls.js";
+import { LOG_REDACTION } from "./security/log-redaction.js";
+import { passwordCheckStats } from "./security/passwords.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { home: { type: "string" }, listen: { type: "string" }, help: { type: "boolean", short: "h" } } });
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
   const home = values.home ?? defaultHome();
   await mkdir(home, { recursive: true, mode: 0o700 });
   const config = await loadHostConfig(home, values.listen ? { listen: values.listen } : {});
-  const logger = pino({ level: config.logLevel, base: { pid: process.pid } });
+  const logger = pino({ level: config.logLevel, base: { pid: process.pid }, ...LOG_REDACTION });
   const host = new Host(config, logger);
   await host.start();
   const app = await buildApp(host, logger);
@@ -40,10 +42,11 @@ async function main(): Promise<void> {
     await rm(pidfile, { force: true });
     process.exit(0);
   };
-  // Diagnostics: SIGUSR2 writes vmctld's memory use (after a full GC when run with --expose-gc).
+  // Diagnostics: SIGUSR2 writes vmctld's memory use (after a full GC when run with --expose-gc) and
+  // how many password checks it has run (the login brute-force test counts them).
   process.on("SIGUSR2", () => {
     (globalThis as { gc?: () => void }).gc?.();
-    void writeFile(join(home, "vmctld-memory.json"), `${JSON.stringify({ time: new Date().toISOString(), ...process.memoryUsage() })}\n`);
+    void writeFile(join(home, "vmctld-memory.json"), `${JSON.stringify({ time: new Date().toISOString(), ...process.memoryUsage(), passwords: passwordCheckStats() })}\n`);
   });
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,21 +1,40 @@
 // Authentication and authorization for every request, in one place: the unix socket is root's
 // break-glass way in; over TCP a bearer token, a session cookie (with CSRF for changes) or, on
-// WebSockets, a single-use ticket. Then the route's privilege, at host scope or on the VM named.
+// WebSockets, a single-use ticket worth what its minter still holds. Then the route's privilege, at
+// host scope or on the VM named. Every WebSocket is registered with its principal, so a change that
+// takes a credential or a right away closes the sockets opened with it.
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import { VmctlError } from "@vmctl/api-types";
 import type { Host } from "../host.js";
-import { PRIVILEGES } from "../security/privileges.js";
-import { can, type Principal } from "../security/principal.js";
+import { can, ROOT_PRINCIPAL, type Principal, type TicketPurpose } from "../security/principal.js";
 import { needOf } from "../security/route-privileges.js";
 import { sameSecret } from "../security/passwords.js";
+import { ticketPrincipal } from "../security/console-tickets.js";
+import { SocketRegistry } from "../security/socket-registry.js";
 
 declare module "fastify" {
   interface FastifyRequest { principal: Principal | null; auditUser: string | undefined }
+  interface FastifyInstance { webSockets: SocketRegistry }
 }
 
 export const SESSION_COOKIE = "vmctl_session";
-const ROOT: Principal = { name: "root (unix socket)", user: "root", kind: "root", role: "Admin", host: new Set(PRIVILEGES), vms: new Map() };
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Sessions and tokens expire on their own: open sockets are re-checked this often too. */
+const RECHECK_MS = 5000;
+
+/**
+ * The Host Client loads only its own scripts (no inline script, no eval); PatternFly sets inline
+ * styles. 'self' covers wss: to the same host. Nothing may frame it.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "connect-src 'self'",
+  "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'", "object-src 'none'",
+].join("; ");
+
+function ticketPurpose(url: string): TicketPurpose {
+  return url.endsWith("/console") ? "console" : url.endsWith("/vnc") ? "vnc" : "monitor";
+}
 
 export function sourceOf(request: FastifyRequest): string {
   // The socket is gone (null) once a client has hung up mid-request.
@@ -31,7 +50,10 @@ export function cookie(request: FastifyRequest, name: string): string | undefine
 }
 
 function authenticate(host: Host, request: FastifyRequest): Principal | null {
-  if (request.raw.socket.remoteAddress === undefined) return ROOT;
+  if (request.raw.socket.remoteAddress === undefined) return ROOT_PRINCIPAL;
+  const query = request.query as Record<string, unknown> | undefined;
+  // A URL ends up in logs, proxies and shell history: a long-lived secret never rides in one.
+  if (query?.token !== undefined) throw new VmctlError("unauthenticated", "a token in the URL (?token=) is not accepted: send it as Authorization: Bearer <token>, or open the WebSocket with a ticket (POST /api/v1/vms/{name}/console)");
   const authorization = request.headers.authorization;
   if (authorization) {
     const token = /^Bearer (.+)$/.exec(authorization)?.[1];
@@ -39,26 +61,17 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
     if (!principal) throw new VmctlError("unauthenticated", "the bearer token is unknown, expired or revoked");
     return principal;
   }
-  const query = request.query as Record<string, unknown> | undefined;
   const isWebSocket = request.headers.upgrade?.toLowerCase() === "websocket";
-  if (isWebSocket && typeof query?.token === "string") {
-    const principal = host.auth.principalForToken(query.token);
-    if (!principal) throw new VmctlError("unauthenticated", "the token is unknown, expired or revoked");
-    return principal;
-  }
   if (isWebSocket && typeof query?.ticket === "string") {
-    const vm = (request.params as { name?: string }).name ?? "";
-    const url = request.routeOptions.url ?? "";
-    const purpose = url.endsWith("/console") ? "console" : url.endsWith("/vnc") ? "vnc" : "monitor";
-    const user = host.tickets.redeem(query.ticket, vm, purpose);
-    const principal = user ? host.auth.principalFor(user, "ticket") : null;
-    if (!principal) throw new VmctlError("unauthenticated", "the console ticket is unknown, expired, already used, or for another VM");
+    const ticket = host.tickets.redeem(query.ticket, (request.params as { name?: string }).name ?? "", ticketPurpose(request.routeOptions.url ?? ""));
+    const principal = ticket ? ticketPrincipal(host.auth.resolve(ticket.via), ticket) : null;
+    if (!principal) throw new VmctlError("unauthenticated", "the console ticket is unknown, expired, already used, for another VM or purpose, or the credential that made it no longer holds");
     return principal;
   }
   const sessionId = cookie(request, SESSION_COOKIE);
   if (sessionId) {
     const session = host.auth.session(sessionId);
-    const principal = session ? host.auth.principalFor(session.user, "session") : null;
+    const principal = session ? host.auth.principalForSession(session.hash) : null;
     if (!principal || !session) return null;
     if (isWebSocket) {
       // A cookie rides along on cross-site WebSockets too: only our own pages may open one.
@@ -72,15 +85,37 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
   return null;
 }
 
+/** A principal as its credential stands now: a ticket's is its minter's, cut to the ticket again. */
+function reread(host: Host, principal: Principal): Principal | null {
+  const current = host.auth.resolve(principal.via);
+  return principal.ticket ? ticketPrincipal(current, principal.ticket) : current;
+}
+
+type WebSocketHandler = (this: FastifyInstance, socket: WebSocket, request: FastifyRequest) => unknown;
+
 export function registerAuth(app: FastifyInstance, host: Host): void {
   app.decorateRequest("principal", null);
   app.decorateRequest("auditUser", undefined);
+  const sockets = new SocketRegistry((principal) => reread(host, principal));
+  app.decorate("webSockets", sockets);
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (!needOf(method, route.url)) throw new Error(`route ${method} ${route.url} declares no privilege: add it to security/route-privileges.ts`);
     }
+    // Runs before @fastify/websocket's own onRoute hook (registered later), which takes this handler as the socket's.
+    if (route.websocket) {
+      const handler = route.handler as unknown as WebSocketHandler;
+      const registered: WebSocketHandler = function (socket, request) {
+        if (request.principal) sockets.add(socket, request.principal, (request.params as { name?: string }).name);
+        return handler.call(this, socket, request);
+      };
+      route.handler = registered as unknown as typeof route.handler;
+    }
   });
+  let recheckTimer: NodeJS.Timeout | undefined;
+  app.addHook("onReady", async () => { recheckTimer = setInterval(() => sockets.recheck(), RECHECK_MS).unref(); });
+  app.addHook("onClose", async () => clearInterval(recheckTimer));
   app.addHook("onRequest", async (request) => {
     const url = request.routeOptions.url;
     if (!url) return; // unknown route: the 404 handler answers
@@ -96,13 +131,15 @@ export function registerAuth(app: FastifyInstance, host: Host): void {
     }
   });
   app.addHook("onSend", async (request, reply, payload) => {
-    void reply.header("X-Content-Type-Options", "nosniff").header("X-Frame-Options", "DENY").header("Referrer-Policy", "no-referrer");
+    void reply.header("X-Content-Type-Options", "nosniff").header("X-Frame-Options", "DENY").header("Referrer-Policy", "no-referrer").header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     if (request.raw.socket.remoteAddress !== undefined) void reply.header("Strict-Transport-Security", "max-age=31536000");
     return payload;
   });
   // Every change is audited: who, from where, what, on what, and how it ended. Bodies never are (secrets).
   app.addHook("onResponse", async (request, reply) => {
     if (!UNSAFE.has(request.method) || !request.routeOptions.url) return;
+    // A change may have taken a credential or a right away (a revoked token, a removed grant, a logout…).
+    if (reply.statusCode < 400) sockets.recheckSoon();
     const params = request.params as { name?: string; id?: string; user?: string; ds?: string; "*"?: string };
     host.audit.record({
       user: request.principal?.name ?? request.auditUser ?? "anonymous",

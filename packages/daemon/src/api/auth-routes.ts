@@ -4,7 +4,9 @@ import { Type } from "@sinclair/typebox";
 import { VmctlError, VmNameParamsSchema, NAME_PATTERN } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import { SESSION_TTL_MS } from "../security/auth-store.js";
-import { listPrivileges, can, type Principal } from "../security/principal.js";
+import { listPrivileges, can, gainedOver, type Principal } from "../security/principal.js";
+import { TICKET_RIGHTS } from "../security/console-tickets.js";
+import { sha256 } from "../security/passwords.js";
 import { SESSION_COOKIE, cookie, sourceOf } from "./auth-hooks.js";
 import { responses } from "./openapi.js";
 
@@ -26,16 +28,16 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     const { username, password } = request.body as { username: string; password: string };
     const source = sourceOf(request);
     request.auditUser = username;
-    host.loginGuard.check(username, source);
+    // Counted before the (slow) check, so a parallel burst gets no more checks than the lock-out allows.
+    const lockMs = host.loginGuard.attempt(username, source);
     const user = await host.auth.checkLogin(username, password);
     if (!user) {
-      const lockMs = host.loginGuard.failed(username, source);
       host.log.warn({ user: username, source, lockedForMs: lockMs }, "failed login");
       throw new VmctlError("unauthenticated", "wrong user name or password, or the account is disabled");
     }
     host.loginGuard.succeeded(username, source);
     const session = host.auth.createSession(user.name);
-    const principal = host.auth.principalFor(user.name, "session")!;
+    const principal = host.auth.principalForSession(sha256(session.id))!;
     void reply.header("Set-Cookie", `${SESSION_COOKIE}=${session.id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`);
     return { ...describe(principal), csrfToken: session.csrf, expiresAt: session.expiresAt };
   });
@@ -59,14 +61,30 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
   });
 
   app.patch("/api/v1/users/:user", {
-    schema: { summary: "Change a password (your own, or any as an admin), a role, or disable a user", params: UserParams, body: Type.Object({ password: Type.Optional(Type.String()), role: Type.Optional(Type.String()), disabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: responses({ 200: Type.Unknown() }, 401, 403, 404) },
+    schema: {
+      summary: "Change a password (your own, with currentPassword; or any as an admin), a role, or disable a user", params: UserParams,
+      body: Type.Object({ password: Type.Optional(Type.String()), currentPassword: Type.Optional(Type.String({ maxLength: 1024 })), role: Type.Optional(Type.String()), disabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      response: responses({ 200: Type.Unknown() }, 401, 403, 404, 429),
+    },
   }, async (request) => {
     const principal = principalOf(request);
     const { user } = request.params as { user: string };
-    const change = request.body as { password?: string; role?: string; disabled?: boolean };
+    const { currentPassword, ...change } = request.body as { password?: string; currentPassword?: string; role?: string; disabled?: boolean };
     const self = principal.user === user && principal.kind !== "token";
     if (!can(principal, "user.admin") && !(self && change.role === undefined && change.disabled === undefined)) {
       throw new VmctlError("forbidden", `changing ${self ? "your own role or status" : `user "${user}"`} needs the privilege "user.admin"`, { privilege: "user.admin" });
+    }
+    // Whoever holds a session or token of yours must not be able to take the account: your own
+    // password changes only with the current one, checked and counted like a login.
+    if (change.password !== undefined && principal.user === user && principal.kind !== "root") {
+      if (currentPassword === undefined) throw new VmctlError("forbidden", "changing your own password needs currentPassword, your password now", { field: "currentPassword" });
+      const source = sourceOf(request);
+      host.loginGuard.attempt(user, source);
+      if (!(await host.auth.checkLogin(user, currentPassword))) {
+        host.log.warn({ user, source }, "wrong current password on a password change");
+        throw new VmctlError("forbidden", "currentPassword is not your password now; nothing changed", { field: "currentPassword" });
+      }
+      host.loginGuard.succeeded(user, source);
     }
     return host.auth.updateUser(user, change);
   });
@@ -103,7 +121,7 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     schema: {
       summary: "Create an API token; the secret is answered once, as token, and stored only hashed",
       body: Type.Object({ name: Type.String(), role: Type.String(), expires: Type.Union([Type.Null(), Type.String({ format: "date-time" })], { description: "ISO 8601 expiry, or null for none" }), user: Type.Optional(Type.String()) }, { additionalProperties: false }),
-      response: responses({ 201: Type.Object({ token: Type.String(), id: Type.String(), name: Type.String(), user: Type.String(), role: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) }) }, 401, 403),
+      response: responses({ 201: Type.Object({ token: Type.String(), id: Type.String(), name: Type.String(), user: Type.String(), role: Type.String(), parent: Type.Union([Type.String(), Type.Null()], { description: "the token that made this one: it caps this one, which dies with it" }), expiresAt: Type.Union([Type.String(), Type.Null()]) }) }, 401, 403),
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
@@ -111,7 +129,16 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     const owner = body.user ?? (principal.kind === "root" ? "admin" : principal.user);
     if (owner !== principal.user && !can(principal, "user.admin")) throw new VmctlError("forbidden", "a token for another user needs the privilege \"user.admin\"", { privilege: "user.admin" });
     host.auth.user(owner);
-    const { token, info } = host.auth.createToken(owner, body.name, body.role, body.expires);
+    // A credential never hands out more than it holds: the new token's rights, host and per VM,
+    // must be within the caller's own (a ReadOnly token cannot make an Admin one).
+    const candidate = host.auth.principalFor(owner, { kind: "token", tokenId: "(new)" }, body.role);
+    const gained = candidate ? gainedOver(candidate, principal) : [];
+    if (gained.length) {
+      throw new VmctlError("forbidden", `${principal.name} cannot make a token with more rights than it holds: role "${body.role}" for ${owner} would gain ${gained.join(", ")}`, { privileges: gained });
+    }
+    // A token made by a token stays capped by it, and dies with it.
+    const parent = principal.via.kind === "token" ? principal.via.tokenId : null;
+    const { token, info } = host.auth.createToken(owner, body.name, body.role, body.expires, parent);
     return reply.status(201).send({ token, ...info });
   });
 
@@ -130,7 +157,10 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     host.inventory.get(name);
     if (principal.kind === "root") throw new VmctlError("bad_request", "the unix socket needs no ticket: connect to the WebSocket directly");
     const purpose = (request.body as { purpose?: "console" | "vnc" | "monitor" } | undefined)?.purpose ?? "console";
-    const { ticket, expiresAt } = host.tickets.issue(principal.user, name, purpose);
+    const { needs } = TICKET_RIGHTS[purpose];
+    if (!can(principal, needs, name)) throw new VmctlError("forbidden", `a ${purpose} ticket needs the privilege "${needs}" on VM "${name}"`, { privilege: needs, vm: name });
+    // The ticket carries its minter's credential and is worth only what it still holds, cut to the purpose.
+    const { ticket, expiresAt } = host.tickets.issue(principal, name, purpose);
     return { ticket, expiresAt, url: `/ws/vms/${name}${purpose === "monitor" ? "" : `/${purpose}`}?ticket=${ticket}` };
   });
 

@@ -4,19 +4,25 @@ import { randomUUID } from "node:crypto";
 import { VmctlError } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import { BUILTIN_ROLES, VM_SCOPED, isPrivilege, type Privilege } from "./privileges.js";
-import { hashPassword, verifyPassword, randomSecret, sha256, sameSecret } from "./passwords.js";
-import type { Principal } from "./principal.js";
+import { hashPassword, verifyPassword, randomSecret, sha256, sameSecret, dummyHash } from "./passwords.js";
+import { ROOT_PRINCIPAL, narrowTo, type Credential, type Principal } from "./principal.js";
 
 export const SESSION_TTL_MS = 8 * 3600_000;
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 export interface UserInfo { name: string; role: string; disabled: boolean; createdAt: string; grants: Record<string, string> }
-export interface TokenInfo { id: string; name: string; user: string; role: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revoked: boolean }
+/** `parent`: the token that made this one; it caps this one and takes it along when revoked or expired. */
+export interface TokenInfo { id: string; name: string; user: string; role: string; parent: string | null; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revoked: boolean }
 
 interface UserRow { name: string; password_hash: string; role: string; disabled: number; created_at: string }
-interface TokenRow { id: string; name: string; user: string; role: string; secret_hash: string; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null }
+interface TokenRow { id: string; name: string; user: string; role: string; secret_hash: string; parent_id: string | null; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null }
+/** A chain of tokens made by tokens is walked at each use; no sane chain is longer. */
+const MAX_TOKEN_DEPTH = 16;
 
 export class AuthStore {
+  /** Made once, with the parameters of a real hash, for the logins of users who do not exist. */
+  private readonly dummyHash: Promise<string> = dummyHash();
+
   constructor(private readonly db: Db) {}
 
   // Roles
@@ -102,12 +108,12 @@ export class AuthStore {
   /** The user if name and password match and the account is enabled; null otherwise (no hint which). */
   async checkLogin(name: string, password: string): Promise<UserInfo | null> {
     const row = this.db.prepare("SELECT * FROM users WHERE name = ?").get(name) as UserRow | undefined;
-    // Hash even for unknown users so timing does not tell which names exist.
-    const ok = await verifyPassword(password, row?.password_hash ?? "scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    // Hash even for unknown users, with a well-formed hash of the same cost, so timing does not tell which names exist.
+    const ok = await verifyPassword(password, row?.password_hash ?? await this.dummyHash);
     return ok && row && row.disabled === 0 ? this.user(name) : null;
   }
 
-  principalFor(user: string, kind: Principal["kind"], role?: string, label?: string): Principal | null {
+  principalFor(user: string, via: Exclude<Credential, { kind: "root" }>, role?: string, label?: string): Principal | null {
     const row = this.db.prepare("SELECT * FROM users WHERE name = ?").get(user) as UserRow | undefined;
     if (!row || row.disabled) return null;
     const userPrivileges = this.privilegesOf(row.role);
@@ -118,7 +124,7 @@ export class AuthStore {
     for (const g of this.db.prepare("SELECT vm, role FROM grants WHERE user = ?").all(user) as Array<{ vm: string; role: string }>) {
       vms.set(g.vm, new Set([...this.privilegesOf(g.role)].filter((p) => VM_SCOPED.has(p) && (tokenLimit?.has(p) ?? true))));
     }
-    return { name: label ?? user, user, kind, role: role ?? row.role, host, vms };
+    return { name: label ?? user, user, kind: via.kind, role: role ?? row.role, host, vms, via };
   }
 
   // Sessions
@@ -131,10 +137,24 @@ export class AuthStore {
     return { id, csrf, expiresAt };
   }
 
-  session(id: string): { user: string; csrf: string } | null {
-    const row = this.db.prepare("SELECT user, csrf, expires_at FROM sessions WHERE id_hash = ?").get(sha256(id)) as { user: string; csrf: string; expires_at: string } | undefined;
+  session(id: string): { user: string; csrf: string; hash: string } | null {
+    const hash = sha256(id);
+    const row = this.db.prepare("SELECT user, csrf, expires_at FROM sessions WHERE id_hash = ?").get(hash) as { user: string; csrf: string; expires_at: string } | undefined;
     if (!row || row.expires_at < new Date().toISOString()) return null;
-    return { user: row.user, csrf: row.csrf };
+    return { user: row.user, csrf: row.csrf, hash };
+  }
+
+  /** The principal of a live session (by the hash of its id), or null once it ended, expired or its user was disabled. */
+  principalForSession(hash: string): Principal | null {
+    const row = this.db.prepare("SELECT user, expires_at FROM sessions WHERE id_hash = ?").get(hash) as { user: string; expires_at: string } | undefined;
+    if (!row || row.expires_at < new Date().toISOString()) return null;
+    return this.principalFor(row.user, { kind: "session", sessionHash: hash });
+  }
+
+  /** A credential re-read as it is now: null once it was revoked, ended or expired, or its user disabled. */
+  resolve(via: Credential): Principal | null {
+    if (via.kind === "root") return ROOT_PRINCIPAL;
+    return via.kind === "session" ? this.principalForSession(via.sessionHash) : this.principalForTokenId(via.tokenId);
   }
 
   endSession(id: string): void {
@@ -143,21 +163,21 @@ export class AuthStore {
 
   // Tokens
 
-  createToken(user: string, name: string, role: string, expiresAt: string | null): { token: string; info: TokenInfo } {
+  createToken(user: string, name: string, role: string, expiresAt: string | null, parent: string | null = null): { token: string; info: TokenInfo } {
     this.privilegesOf(role);
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new VmctlError("bad_request", `token name "${name}": letters, digits, _ . -, at most 64`);
     if (expiresAt !== null && !(Date.parse(expiresAt) > Date.now())) throw new VmctlError("bad_request", `expires "${expiresAt}" is not a future ISO 8601 time`);
     const id = randomUUID().slice(0, 8);
     const secret = randomSecret();
-    this.db.prepare("INSERT INTO tokens (id, name, user, role, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(id, name, user, role, sha256(secret), new Date().toISOString(), expiresAt);
+    this.db.prepare("INSERT INTO tokens (id, name, user, role, secret_hash, parent_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(id, name, user, role, sha256(secret), parent, new Date().toISOString(), expiresAt);
     return { token: `vmctl_${id}_${secret}`, info: this.token(id) };
   }
 
   token(id: string): TokenInfo {
     const row = this.db.prepare("SELECT * FROM tokens WHERE id = ?").get(id) as TokenRow | undefined;
     if (!row) throw new VmctlError("token_not_found", `no token with id "${id}"`);
-    return { id: row.id, name: row.name, user: row.user, role: row.role, createdAt: row.created_at, expiresAt: row.expires_at, lastUsedAt: row.last_used_at, revoked: row.revoked_at !== null };
+    return { id: row.id, name: row.name, user: row.user, role: row.role, parent: row.parent_id, createdAt: row.created_at, expiresAt: row.expires_at, lastUsedAt: row.last_used_at, revoked: row.revoked_at !== null };
   }
 
   tokens(user?: string): TokenInfo[] {
@@ -165,9 +185,11 @@ export class AuthStore {
     return rows.map((r) => this.token(r.id));
   }
 
+  /** Revokes the token and every token made from it (they would fail at their next use anyway: listed as revoked). */
   revokeToken(id: string): TokenInfo {
     this.token(id);
-    this.db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(new Date().toISOString(), id);
+    this.db.prepare(`WITH RECURSIVE family(id) AS (SELECT ? UNION SELECT tokens.id FROM tokens JOIN family ON tokens.parent_id = family.id)
+      UPDATE tokens SET revoked_at = ? WHERE id IN (SELECT id FROM family) AND revoked_at IS NULL`).run(id, new Date().toISOString());
     return this.token(id);
   }
 
@@ -178,8 +200,19 @@ export class AuthStore {
     const row = this.db.prepare("SELECT * FROM tokens WHERE id = ?").get(match[1]) as TokenRow | undefined;
     if (!row || row.revoked_at || (row.expires_at && row.expires_at < new Date().toISOString())) return null;
     if (!sameSecret(sha256(match[2]!), row.secret_hash)) return null;
-    this.db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(new Date().toISOString(), row.id);
-    return this.principalFor(row.user, "token", row.role, `${row.user} (token ${row.name})`);
+    const principal = this.principalForTokenId(row.id);
+    if (principal) this.db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(new Date().toISOString(), row.id);
+    return principal;
+  }
+
+  /** A token's principal as it is now: its role, cut to its user's privileges and to its parent's, re-read up the chain. */
+  principalForTokenId(id: string, depth = 0): Principal | null {
+    const row = this.db.prepare("SELECT * FROM tokens WHERE id = ?").get(id) as TokenRow | undefined;
+    if (!row || row.revoked_at || (row.expires_at && row.expires_at < new Date().toISOString()) || depth > MAX_TOKEN_DEPTH) return null;
+    const own = this.principalFor(row.user, { kind: "token", tokenId: row.id }, row.role, `${row.user} (token ${row.name})`);
+    if (!own || row.parent_id === null) return own;
+    const parent = this.principalForTokenId(row.parent_id, depth + 1);
+    return parent ? narrowTo(own, parent) : null;
   }
 }
 
