@@ -1,7 +1,7 @@
 // The datastore browser over HTTP: list a directory, download a file (Range, ETag), upload one as a
 // raw body stream (atomic, resumable with Content-Range), delete, make directories. Uploads are the
 // one route without the 1 MiB body limit: their scope hands the request stream over unparsed.
-import { createReadStream, type Stats } from "node:fs";
+// A file is sent from the descriptor the browser opened inside the datastore, never by path again.
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -14,6 +14,7 @@ import { responses } from "./openapi.js";
 import { sourceOf } from "./auth-hooks.js";
 import type { Host } from "../host.js";
 import type { Located } from "../domain/datastore-browser.js";
+import type { Opened } from "../domain/datastore-safe-open.js";
 import { parseRange, contentRangeHeader } from "../domain/byte-ranges.js";
 
 const BINARY = { type: "string", format: "binary" };
@@ -44,9 +45,15 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
   }, async (request, reply) => {
     const at = locate(request);
     if ((request.query as { upload?: string }).upload === "status") return host.uploads.status(at);
-    const info = await host.browser.stat(at);
-    if (info.isDirectory()) return host.browser.list(at);
-    return sendFile(request, reply, at, info);
+    const opened = await host.browser.open(at);
+    if (opened.info.isDirectory()) {
+      try {
+        return await host.browser.list(at, opened.handle);
+      } finally {
+        await opened.handle.close();
+      }
+    }
+    return sendFile(request, reply, at, opened);
   });
 
   app.delete("/api/v1/datastores/:ds/files/*", {
@@ -99,25 +106,32 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
   });
 }
 
-function sendFile(request: FastifyRequest, reply: FastifyReply, at: Located, info: Stats): FastifyReply {
-  const etag = `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs).toString(16)}"`;
-  const lastModified = info.mtime.toUTCString();
-  let range = parseRange(request.headers.range, info.size);
-  // If-Range: a client resuming a download gets the rest only if the file is still the one it had.
-  const ifRange = request.headers["if-range"];
-  if (range !== undefined && ifRange !== undefined && ifRange !== etag && ifRange !== lastModified) range = undefined;
-  void reply.header("accept-ranges", "bytes").header("etag", etag).header("last-modified", lastModified);
-  if (range === "unsatisfiable") {
-    void reply.header("content-range", `bytes */${info.size}`);
-    throw new VmctlError("range_not_satisfiable", `Range "${request.headers.range}" starts past the end of "${at.path}" (${info.size} bytes)`, { size: info.size });
+/** Streams the opened file from its descriptor, which the stream closes; closed here when no byte is sent. */
+async function sendFile(request: FastifyRequest, reply: FastifyReply, at: Located, { handle, info }: Opened): Promise<FastifyReply> {
+  let stream: Readable | undefined;
+  try {
+    const etag = `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs).toString(16)}"`;
+    const lastModified = info.mtime.toUTCString();
+    let range = parseRange(request.headers.range, info.size);
+    // If-Range: a client resuming a download gets the rest only if the file is still the one it had.
+    const ifRange = request.headers["if-range"];
+    if (range !== undefined && ifRange !== undefined && ifRange !== etag && ifRange !== lastModified) range = undefined;
+    void reply.header("accept-ranges", "bytes").header("etag", etag).header("last-modified", lastModified);
+    if (range === "unsatisfiable") {
+      void reply.header("content-range", `bytes */${info.size}`);
+      throw new VmctlError("range_not_satisfiable", `Range "${request.headers.range}" starts past the end of "${at.path}" (${info.size} bytes)`, { size: info.size });
+    }
+    void reply.type("application/octet-stream").header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(basename(at.absolute))}`);
+    const { start, end } = range ?? { start: 0, end: info.size - 1 };
+    if (range) void reply.status(206).header("content-range", contentRangeHeader(range, info.size));
+    void reply.header("content-length", String(end - start + 1));
+    // HEAD: the headers say it all; reading the file would be for nothing.
+    if (request.method === "HEAD" || info.size === 0) return await reply.send(Readable.from([]));
+    stream = handle.createReadStream({ start, end });
+    return await reply.send(stream);
+  } finally {
+    if (!stream) await handle.close();
   }
-  void reply.type("application/octet-stream").header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(basename(at.absolute))}`);
-  const { start, end } = range ?? { start: 0, end: info.size - 1 };
-  if (range) void reply.status(206).header("content-range", contentRangeHeader(range, info.size));
-  void reply.header("content-length", String(end - start + 1));
-  // HEAD: the headers say it all; reading the file would be for nothing.
-  if (request.method === "HEAD" || info.size === 0) return reply.send(Readable.from([]));
-  return reply.send(createReadStream(at.absolute, { start, end }));
 }
 
 /** A dropped upload never reaches the onResponse hook that audits every change: record it here. */

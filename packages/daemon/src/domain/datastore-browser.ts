@@ -1,14 +1,18 @@
 // The datastore browser: a path of the API located once inside its datastore (never out of it, by
 // "..", an absolute path or a symlink), directory listings, and deleting files or making
-// directories, where a VM's folder and the files a VM uses are protected.
-import { lstat, mkdir, readdir, realpath, rmdir, stat, unlink } from "node:fs/promises";
+// directories, where a VM's folder and the files a VM uses are protected. What it reads, lists,
+// deletes or makes is reached through datastore-safe-open.ts, so a symlink planted or swapped in
+// below the root after `locate` checked the path still cannot lead out.
+import { lstat, readdir, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, isAbsolute, posix, relative, sep } from "node:path";
 import { VmctlError, type DatastoreEntry, type DatastoreListing, type DatastorePathResult } from "@vmctl/api-types";
-import { within, type Datastores } from "./datastores.js";
+import type { Datastores } from "./datastores.js";
 import type { Inventory } from "./inventory.js";
 import { usesOfPath, describeUses } from "./vm-file-usage.js";
 import { isHiddenTemp } from "./upload-parts.js";
+import { fdPath, openDirInside, openInside, type Opened } from "./datastore-safe-open.js";
+import { makePrivateDirAt } from "./private-files.js";
 
 /** A path of one datastore: as the API names it (relative, "/"-separated) and on disk. */
 export interface Located { datastore: string; path: string; absolute: string }
@@ -29,30 +33,43 @@ export class DatastoreBrowser {
     return { datastore, path: relative(root, absolute).split(sep).join("/"), absolute };
   }
 
-  /** The file or directory, or a 404 that says how to look. */
-  async stat(at: Located): Promise<Stats> {
+  /** The file or directory opened (the caller reads through it and closes it), or a 404 that says how to look. */
+  async open(at: Located): Promise<Opened> {
     try {
-      return await stat(at.absolute);
+      return await openInside(this.datastores.root(at.datastore), at.path, { where: where(at) });
     } catch (error) {
       if (isMissing(error)) throw notFound(at);
       throw error;
     }
   }
 
-  async list(at: Located): Promise<DatastoreListing> {
+  /** Lists the directory `opened` holds (the caller's to close), or else opens `at` for it. */
+  async list(at: Located, opened?: FileHandle): Promise<DatastoreListing> {
+    if (!opened) {
+      const own = await this.open(at);
+      try {
+        if (!own.info.isDirectory()) throw new VmctlError("bad_request", `"${at.path}" is a file in datastore "${at.datastore}", not a directory`, { field: "path" });
+        return await this.list(at, own.handle);
+      } finally {
+        await own.handle.close();
+      }
+    }
     const root = this.datastores.root(at.datastore);
     const entries: DatastoreEntry[] = [];
-    for (const dirent of await readdir(at.absolute, { withFileTypes: true })) {
-      if (isHiddenTemp(dirent.name)) continue;
-      const full = join(at.absolute, dirent.name);
+    for (const name of await readdir(fdPath(opened))) {
+      if (isHiddenTemp(name)) continue;
       try {
-        // A symlink is listed by what it points at, and only when that stays in the datastore.
-        if (dirent.isSymbolicLink() && !within(root, await realpath(full))) continue;
-        const info = await stat(full);
+        let info = await lstat(fdPath(opened, name));
+        if (info.isSymbolicLink()) {
+          // A symlink is listed by what it points at, and only when that stays in the datastore.
+          const target = await openInside(root, posix.join(at.path, name), { where: where(at) });
+          info = target.info;
+          await target.handle.close();
+        }
         if (!info.isFile() && !info.isDirectory()) continue;
-        entries.push({ name: dirent.name, type: info.isDirectory() ? "dir" : "file", size: info.isDirectory() ? 0 : info.size, mtime: info.mtime.toISOString() });
+        entries.push({ name, type: info.isDirectory() ? "dir" : "file", size: info.isDirectory() ? 0 : info.size, mtime: info.mtime.toISOString() });
       } catch {
-        // Gone meanwhile, or a dangling symlink: not listed.
+        // Gone meanwhile, a dangling symlink or one leading out: not listed.
       }
     }
     entries.sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === "dir" ? -1 : 1));
@@ -62,33 +79,66 @@ export class DatastoreBrowser {
   /** Deletes a file or an empty directory, never the datastore itself, a VM's folder or a file a VM uses. */
   async delete(at: Located): Promise<DatastorePathResult> {
     if (at.path === "") throw new VmctlError("bad_request", `path: give a file or directory inside datastore "${at.datastore}"; the datastore itself is removed with DELETE /api/v1/datastores/${at.datastore}`, { field: "path" });
-    let info: Stats;
+    // The entry itself is never followed: deleting a symlink deletes the link, not what it names.
+    const parent = await this.openParent(at);
     try {
-      info = await lstat(at.absolute);
+      const entry = fdPath(parent, basename(at.path));
+      let info: Stats;
+      try {
+        info = await lstat(entry);
+      } catch (error) {
+        if (isMissing(error)) throw notFound(at);
+        throw error;
+      }
+      this.refuseIfUsed(at, "delete");
+      if (info.isDirectory()) {
+        try {
+          await rmdir(entry);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "ENOTEMPTY") throw error;
+          const held = await readdir(entry);
+          throw new VmctlError("directory_not_empty", `directory "${at.path}" of datastore "${at.datastore}" is not empty (${held.length} entr${held.length === 1 ? "y" : "ies"}${held.some(isHiddenTemp) ? ", counting unfinished uploads" : ""}); delete what it holds first`, { entries: held.length });
+        }
+        return { datastore: at.datastore, path: at.path, type: "dir" };
+      }
+      await unlink(entry);
+      return { datastore: at.datastore, path: at.path, type: "file" };
+    } finally {
+      await parent.close();
+    }
+  }
+
+  /**
+   * The directory holding `at`, opened inside the datastore; with `create`, made (private) with its
+   * missing parents. A 404 when it is missing, a 409 when a file stands where a directory must be.
+   */
+  async openParent(at: Located, create = false): Promise<FileHandle> {
+    const root = this.datastores.root(at.datastore);
+    const parent = dirname(at.path) === "." ? "" : dirname(at.path);
+    try {
+      return await openDirInside(root, parent, { where: where(at), ...(create ? { create: makePrivateDirAt } : {}) });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOTDIR") {
+        throw new VmctlError("file_exists", `a file stands where "${at.path}" needs a directory in datastore "${at.datastore}"; choose another path or delete that file`, { path: at.path });
+      }
       if (isMissing(error)) throw notFound(at);
       throw error;
     }
-    this.refuseIfUsed(at, "delete");
-    if (info.isDirectory()) {
-      try {
-        await rmdir(at.absolute);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOTEMPTY") throw error;
-        const held = await readdir(at.absolute);
-        throw new VmctlError("directory_not_empty", `directory "${at.path}" of datastore "${at.datastore}" is not empty (${held.length} entr${held.length === 1 ? "y" : "ies"}${held.some(isHiddenTemp) ? ", counting unfinished uploads" : ""}); delete what it holds first`, { entries: held.length });
-      }
-      return { datastore: at.datastore, path: at.path, type: "dir" };
-    }
-    await unlink(at.absolute);
-    return { datastore: at.datastore, path: at.path, type: "file" };
   }
 
   async mkdir(at: Located): Promise<DatastorePathResult> {
     if (at.path === "") throw new VmctlError("bad_request", `path: give the directory to make inside datastore "${at.datastore}", e.g. "iso"`, { field: "path" });
-    const existing = await lstat(at.absolute).catch(() => undefined);
-    if (existing) throw new VmctlError("file_exists", `"${at.path}" already exists in datastore "${at.datastore}" (a ${existing.isDirectory() ? "directory" : "file"})`, { path: at.path });
-    await makeDirectories(at, at.absolute);
+    const parent = await this.openParent(at, true);
+    try {
+      await makePrivateDirAt(parent, basename(at.path)).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") throw error;
+        // mkdir never follows a symlink standing there, dangling or not.
+        const existing = await lstat(fdPath(parent, basename(at.path)));
+        throw new VmctlError("file_exists", `"${at.path}" already exists in datastore "${at.datastore}" (a ${existing.isDirectory() ? "directory" : existing.isSymbolicLink() ? "symlink" : "file"})`, { path: at.path });
+      });
+    } finally {
+      await parent.close();
+    }
     return { datastore: at.datastore, path: at.path, type: "dir" };
   }
 
@@ -103,15 +153,9 @@ export class DatastoreBrowser {
   }
 }
 
-/** mkdir -p inside a datastore; a file where a directory should be is the caller's mistake, not ours. */
-export async function makeDirectories(at: Located, absolute: string): Promise<void> {
-  try {
-    await mkdir(absolute, { recursive: true, mode: 0o755 });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ENOTDIR" && code !== "EEXIST") throw error;
-    throw new VmctlError("file_exists", `a file stands where "${at.path}" needs a directory in datastore "${at.datastore}"; choose another path or delete that file`, { path: at.path });
-  }
+/** How the safe opener names the path in its refusals. */
+function where(at: Located): string {
+  return `"${at.path}" in datastore "${at.datastore}"`;
 }
 
 export function notFound(at: Located): VmctlError {

@@ -1,17 +1,17 @@
 // Datastores added through the API: checked, made, kept in SQLite and loaded at every start beside
 // vmctld.toml's. Only these can be removed, and not while a VM lives on one or uses a file there.
-import { existsSync, mkdirSync, realpathSync, rmdirSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { existsSync, lstatSync, realpathSync, rmSync, statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { Logger } from "pino";
 import { NAME_PATTERN, VmctlError, type Datastore, type DatastoreAddRequest } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import { within, type Datastores } from "./datastores.js";
+import { realPath, rootProblem } from "./datastore-roots.js";
+import { makePrivateDirSync } from "./private-files.js";
 import type { Inventory } from "./inventory.js";
 import { filesUsedBy, describeUses } from "./vm-file-usage.js";
 
 const NAME = new RegExp(NAME_PATTERN);
-/** Host directories no datastore may be, hold or sit in: the browser would expose them. */
-const SYSTEM_DIRS = ["/proc", "/sys", "/dev", "/etc", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/run"];
 
 interface Row { name: string; path: string }
 
@@ -27,8 +27,12 @@ export class DatastoreRegistry {
   /** Adds the stored datastores; one whose directory is gone (an unmounted disk) is skipped with a warning. */
   load(): void {
     for (const row of this.db.prepare("SELECT name, path FROM datastores ORDER BY created_at").all() as Row[]) {
+      const problem = rootProblem(row.path, { home: this.home });
       if (this.datastores.names().includes(row.name)) {
         this.log.warn({ datastore: row.name }, `datastore "${row.name}" is declared in vmctld.toml too; the one added through the API (${row.path}) is ignored`);
+      } else if (problem) {
+        // Added before vmctld refused such places (/root, /home/<x>, /var/lib/<x> …): never served again.
+        this.log.error({ datastore: row.name, path: row.path }, `datastore "${row.name}": "${row.path}"${problem}; it is left out: remove it (DELETE /api/v1/datastores/${row.name}) and add a directory of its own, e.g. "/srv/vmstore"`);
       } else if (!isDirectory(row.path)) {
         this.log.warn({ datastore: row.name, path: row.path }, `datastore "${row.name}": ${row.path} is not a directory (unmounted?); it is left out until it is back and vmctld restarts`);
       } else {
@@ -45,17 +49,18 @@ export class DatastoreRegistry {
     }
     if (!isAbsolute(path)) throw new VmctlError("bad_request", `path: "${path}" is not absolute; give the full path, e.g. "/srv/vmstore"`, { field: "path" });
     const wanted = resolve(path);
-    const created = !existsSync(wanted);
-    if (!created && !isDirectory(wanted)) throw new VmctlError("bad_request", `path: "${path}" exists and is not a directory`, { field: "path" });
-    this.checkPlace(wanted, path);
-    if (created) mkdirSync(wanted, { recursive: true, mode: 0o755 });
+    if (existsSync(wanted) && !isDirectory(wanted)) throw new VmctlError("bad_request", `path: "${path}" exists and is not a directory`, { field: "path" });
+    this.checkPlace(realPath(wanted), path);
+    // The first folder mkdir -p made (removed again if the check below refuses), or none.
+    const created = firstMissing(wanted);
+    makePrivateDirSync(wanted);
     try {
       // Checked again once made: a symlink on the way may have led elsewhere.
       this.checkPlace(realpathSync(wanted), path);
       this.db.prepare("INSERT INTO datastores (name, path, created_at) VALUES (?, ?, ?)").run(name, wanted, new Date().toISOString());
       this.datastores.add(name, wanted);
     } catch (error) {
-      if (created) rmdirSync(wanted);
+      if (created) rmSync(created, { recursive: true });
       throw error;
     }
     this.inventory.scan(true);
@@ -88,21 +93,34 @@ export class DatastoreRegistry {
     return { name, path };
   }
 
-  /** A datastore may neither hold nor sit in another, vmctld's home, or a system directory. */
+  /** A datastore may neither hold nor sit in another, nor be a place datastore-roots.ts refuses. */
   private checkPlace(candidate: string, given: string): void {
     for (const other of this.datastores.names()) {
       const root = this.datastores.root(other);
       if (within(root, candidate)) throw new VmctlError("bad_request", `path: "${given}" is inside datastore "${other}" (${root}); a datastore cannot hold another, use a directory elsewhere`, { field: "path" });
       if (within(candidate, root)) throw new VmctlError("bad_request", `path: "${given}" contains datastore "${other}" (${root}); use a directory beside it, not above it`, { field: "path" });
     }
-    const home = existsSync(this.home) ? realpathSync(this.home) : this.home;
-    if (within(home, candidate) || within(candidate, home)) throw new VmctlError("bad_request", `path: "${given}" overlaps vmctld's home (${home}), which holds its database and keys; use a directory elsewhere`, { field: "path" });
-    const system = SYSTEM_DIRS.find((dir) => within(dir, candidate) || candidate === "/");
-    if (system) throw new VmctlError("bad_request", `path: "${given}" is a system directory (${candidate === "/" ? "/" : system}); use a directory of its own, e.g. "/srv/vmstore"`, { field: "path" });
+    const problem = rootProblem(candidate, { home: this.home });
+    if (problem) throw new VmctlError("bad_request", `path: "${given}"${problem}: every user with datastore.read could download what it holds; use a directory of its own, e.g. "/srv/vmstore"`, { field: "path", path: given });
   }
 
   private stored(name: string): Row | undefined {
     return this.db.prepare("SELECT name, path FROM datastores WHERE name = ?").get(name) as Row | undefined;
+  }
+}
+
+function firstMissing(path: string): string | undefined {
+  let missing: string | undefined;
+  for (let dir = path; !lexists(dir); dir = dirname(dir)) missing = dir;
+  return missing;
+}
+
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, realpathSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, realpathSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Datastores } from "./datastores.js";
+import { qemuIdentity } from "../security/qemu-user.js";
 
 let dir: string;
 let stores: Datastores;
@@ -26,6 +27,19 @@ describe("Datastores.resolve", () => {
     mkdirSync(join(dir, "elsewhere"));
     symlinkSync(join(dir, "elsewhere"), join(dir, "local/link"));
     expect(() => stores.resolve(undefined, "link/new/disk.qcow2")).toThrow(/through a symlink/);
+  });
+
+  it("refuses a path through a dangling symlink, which names no place yet and may point out", () => {
+    symlinkSync(join(dir, "outside", "later"), join(dir, "local/dangling"));
+    expect(() => stores.resolve(undefined, "dangling/disk.qcow2")).toThrow(/goes through the dangling symlink ".*local\/dangling"/);
+    expect(() => stores.resolve(undefined, "dangling")).toThrow(/dangling symlink/);
+  });
+
+  it("makes a missing datastore folder private: 0710 with the QEMU user's group, or 0700 without one", () => {
+    const info = statSync(join(dir, "nas"));
+    const qemu = qemuIdentity();
+    expect(info.mode & 0o777).toBe(qemu ? 0o710 : 0o700);
+    if (qemu) expect(info.gid).toBe(qemu.gid);
   });
 
   it("reports capacity and free space", () => {

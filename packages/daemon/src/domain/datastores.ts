@@ -1,8 +1,9 @@
 // Datastores are named directories; every path a definition names is resolved here and may not
 // leave its datastore, by "..", by an absolute path elsewhere, or through a symlink.
-import { realpathSync, statfsSync, mkdirSync, existsSync } from "node:fs";
+import { realpathSync, statfsSync, lstatSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { VmctlError, type Datastore, type DatastoreOrigin } from "@vmctl/api-types";
+import { makePrivateDirSync } from "./private-files.js";
 
 export class Datastores {
   private readonly roots: Map<string, string>;
@@ -11,7 +12,7 @@ export class Datastores {
   constructor(paths: Record<string, string>) {
     this.roots = new Map();
     for (const [name, path] of Object.entries(paths)) {
-      mkdirSync(path, { recursive: true });
+      makePrivateDirSync(path);
       this.roots.set(name, realpathSync(path));
       this.origins.set(name, name === "local" ? "default" : "config");
     }
@@ -73,11 +74,30 @@ export function within(root: string, path: string): boolean {
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }
 
-/** The deepest existing ancestor, with symlinks resolved, must still be inside the datastore. */
+/**
+ * The deepest existing ancestor, with symlinks resolved, must still be inside the datastore; a
+ * dangling symlink names no place yet and is refused. A cheap check for the paths QEMU opens itself
+ * (as its own unprivileged user); the datastore browser opens what it serves through
+ * datastore-safe-open.ts, which a symlink swapped in after this check cannot fool.
+ */
 function checkSymlinks(root: string, full: string): string {
   let existing = full;
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  const real = realpathSync(existing);
+  while (!lexists(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  let real: string;
+  try {
+    real = realpathSync(existing);
+  } catch {
+    throw new VmctlError("path_outside_datastore", `"${full}" goes through the dangling symlink "${existing}", which may point out of its datastore; delete or fix that link`);
+  }
   if (!within(root, real)) throw new VmctlError("path_outside_datastore", `"${full}" resolves through a symlink to "${real}", outside its datastore`);
   return full;
+}
+
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
