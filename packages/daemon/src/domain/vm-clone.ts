@@ -2,7 +2,7 @@
 // progress; from the present disks of a stopped VM or from a snapshot). A linked clone is a qcow2
 // overlay on a template's disk: made in constant time whatever the disk's size, and the template
 // then may not change or go while a clone reads through to it.
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { VmctlError, isActionAllowed, type CloneRequest, type Task, type VmDefinition } from "@vmctl/api-types";
 import { parseDefinitionToml } from "@vmctl/definition";
@@ -15,6 +15,7 @@ import type { SnapshotService } from "./vm-snapshots.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
+import { makePrivateDir } from "./private-files.js";
 
 export interface CloneDeps extends StorageDeps {
   prepare: VmPreparer;
@@ -125,7 +126,7 @@ export class CloneService {
     // A template's disks never change, and a snapshot's neither: only a plain VM is held.
     const release = !request.linked && !request.snapshot && !def.template ? this.hold(source) : () => {};
     try {
-      await mkdir(targetDir).catch((error: NodeJS.ErrnoException) => {
+      await makePrivateDir(targetDir).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${targetDir}" already exists; move it away or choose another name`);
         throw error;
       });

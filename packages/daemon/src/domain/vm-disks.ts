@@ -1,7 +1,7 @@
 // Disks and CD-ROM media of a VM: added, detached, grown and changed, live over QMP while the VM
 // runs (where the bus allows) and always written to the definition, so it says what is attached.
 import { existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { dirname, relative, sep } from "node:path";
 import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type VmDefinition } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
@@ -14,6 +14,7 @@ import type { EventLog } from "./event-log.js";
 import { editDefinitionText, type DefinitionDocument } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 import { usesOfPath } from "./vm-file-usage.js";
+import { makeFilePrivate, makePrivateDir } from "./private-files.js";
 
 export class DiskService {
   constructor(
@@ -85,8 +86,9 @@ export class DiskService {
     try {
       if (!existsSync(path)) {
         if (sizeBytes === undefined) throw new VmctlError("bad_request", `"${file}" does not exist; give a size to create it, e.g. "size": "10GiB"`, { field: "size" });
-        await mkdir(dirname(path), { recursive: true });
+        await makePrivateDir(dirname(path), { recursive: true });
         await createImage(path, format, sizeBytes);
+        await makeFilePrivate(path);
         reverter.add(() => rm(path, { force: true }));
       } else if (request.size !== undefined && request.file === undefined) {
         throw new VmctlError("file_exists", `"${file}" already exists; attach it with "file", or choose another id`, { field: "id" });

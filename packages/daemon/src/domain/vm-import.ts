@@ -3,7 +3,7 @@
 // becomes a vmctl definition, and every disk is converted to qcow2 with qemu-img as a task.
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { parse as parseToml } from "smol-toml";
@@ -17,6 +17,7 @@ import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 import { startAfter } from "./vm-clone.js";
 import type { StorageDeps } from "./storage-deps.js";
+import { makePrivateDir } from "./private-files.js";
 
 export interface ImportDeps extends StorageDeps {
   prepare: VmPreparer;
@@ -59,7 +60,7 @@ export class ImportService {
       throw new VmctlError("payload_too_large", `importing this ${declaredBytes}-byte OVA needs about ${declaredBytes * 2} bytes in datastore "${datastore}", which has ${freeBytes} free; free some space or import into another datastore (?datastore=)`, { needed: declaredBytes * 2, free: freeBytes });
     }
     const staging = join(root, `.import-${randomUUID()}`);
-    await mkdir(staging);
+    await makePrivateDir(staging);
     let pkg: OvfPackage;
     // The tar reader stops at the archive's end marker and would destroy what it reads from (the
     // request, and with it the socket): it reads a pass-through, and the rest of the body (tar's
@@ -86,7 +87,7 @@ export class ImportService {
     const root = this.deps.datastores.root(options.datastore ?? "local");
     if (/\.ova$/i.test(path)) {
       const staging = join(root, `.import-${randomUUID()}`);
-      await mkdir(staging);
+      await makePrivateDir(staging);
       try {
         const pkg = await extractOva(path, staging, { maxBytes: (await stat(path)).size * 2 });
         return await this.run(pkg.vm, pkg.files, staging, options, user, source.path);
@@ -142,7 +143,7 @@ export class ImportService {
     const dir = join(this.deps.datastores.root(datastore), name);
     const reverter = new Reverter();
     try {
-      await mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+      await makePrivateDir(dir).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${dir}" already exists; move it away or import under another name`);
         throw error;
       });

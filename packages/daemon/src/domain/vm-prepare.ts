@@ -2,7 +2,7 @@
 // qemu-img at their declared size, every referenced file checked, all inside their datastores.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { setTomlValue, parseDefinitionToml } from "@vmctl/definition";
@@ -11,6 +11,7 @@ import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { Reverter } from "./reverter.js";
 import type { TaskContext } from "./task-manager.js";
+import { makeFilePrivate, makePrivateDir } from "./private-files.js";
 
 export function randomMac(): string {
   const bytes = randomBytes(3);
@@ -45,8 +46,9 @@ export class VmPreparer {
       if (disk.sizeBytes === undefined) {
         throw new VmctlError("invalid_definition", `disks.${id}.file: "${disk.file}" does not exist; add size = "10GiB" to create it, or point file at an existing image`, { field: `disks.${id}.file` });
       }
-      await mkdir(dirname(path), { recursive: true });
+      await makePrivateDir(dirname(path), { recursive: true });
       await createImage(path, disk.format, disk.sizeBytes);
+      await makeFilePrivate(path);
       reverter?.add(() => rm(path, { force: true }));
       log(`created ${disk.format} disk ${disk.file} (${disk.size})`);
     }

@@ -1,5 +1,5 @@
 // Defining, changing and destroying VMs, and describing them to the API.
-import { rm, mkdir, readdir, rmdir } from "node:fs/promises";
+import { rm, readdir, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { VmctlError, isActionAllowed, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
@@ -10,6 +10,7 @@ import type { RuntimeTable } from "./vm-runtime.js";
 import type { EventLog } from "./event-log.js";
 import type { VmPreparer } from "./vm-prepare.js";
 import { Reverter } from "./reverter.js";
+import { makePrivateDir } from "./private-files.js";
 
 export interface CreateRequest { toml?: string; json?: unknown; datastore?: string }
 
@@ -71,7 +72,7 @@ export class VmService {
     const dir = join(this.datastores.root(datastore), def.name);
     const reverter = new Reverter();
     try {
-      await mkdir(dir, { recursive: false }).catch((error: NodeJS.ErrnoException) => {
+      await makePrivateDir(dir).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${dir}" already exists; move it away or pick another name`);
         throw error;
       });
