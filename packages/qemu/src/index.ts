@@ -8,3 +8,5 @@ export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
 export * from "./qemu-state.js";
 export * from "./block-live.js";
 export * from "./qcow2-header.js";
+export * from "./image-inspect.js";
+export { parseVmdkExtents, type VmdkExtent } from "./image-inspect-vmdk.js";

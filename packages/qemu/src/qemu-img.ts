@@ -26,8 +26,12 @@ export async function createOverlay(path: string, backing: string, backingFormat
 
 export interface ImageInfo { format: string; virtualSize: number; actualSize: number; backingFile?: string }
 
-export async function imageInfo(path: string): Promise<ImageInfo> {
-  const { stdout } = await run("qemu-img", ["info", "--output=json", "-U", path]);
+/**
+ * Sizes of an image read in its declared format (never probed: a raw disk whose guest wrote a qcow2
+ * header into it must not be read as qcow2). `shared` (-U) reads an image a running QEMU holds.
+ */
+export async function imageInfo(path: string, format: "qcow2" | "raw", options: { shared?: boolean } = {}): Promise<ImageInfo> {
+  const { stdout } = await run("qemu-img", ["info", "--output=json", "-f", format, ...(options.shared ? ["-U"] : []), path]);
   const info = JSON.parse(stdout) as { format: string; "virtual-size": number; "actual-size": number; "backing-filename"?: string };
   return { format: info.format, virtualSize: info["virtual-size"], actualSize: info["actual-size"], ...(info["backing-filename"] ? { backingFile: info["backing-filename"] } : {}) };
 }
@@ -39,8 +43,9 @@ export async function resizeImage(path: string, format: "qcow2" | "raw", sizeByt
 
 export interface ImageSnapshot { id: string; name: string; vmStateBytes: number; date: string; vmClockNs: number }
 
+/** Only qcow2 keeps snapshots; -U because a running VM's snapshots are listed too. */
 export async function listImageSnapshots(path: string): Promise<ImageSnapshot[]> {
-  const { stdout } = await run("qemu-img", ["info", "--output=json", "-U", path]);
+  const { stdout } = await run("qemu-img", ["info", "--output=json", "-f", "qcow2", "-U", path]);
   const info = JSON.parse(stdout) as { snapshots?: Array<{ id: string; name: string; "vm-state-size": number; "date-sec": number; "vm-clock-sec": number; "vm-clock-nsec": number }> };
   return (info.snapshots ?? []).map((s) => ({
     id: s.id, name: s.name, vmStateBytes: s["vm-state-size"], date: new Date(s["date-sec"] * 1000).toISOString(),
@@ -51,12 +56,13 @@ export async function listImageSnapshots(path: string): Promise<ImageSnapshot[]>
 /** Internal qcow2 snapshots of a stopped VM's image: create (-c), revert (-a) or delete (-d). */
 export async function imageSnapshot(path: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
   const flag = { create: "-c", apply: "-a", delete: "-d" }[op];
-  await run("qemu-img", ["snapshot", "-q", flag, tag, path]);
+  await run("qemu-img", ["snapshot", "-q", "-f", "qcow2", flag, tag, path]);
 }
 
 export interface ConvertOptions {
   source: string;
-  sourceFormat?: string;
+  /** Always given: qemu-img must never guess a format from the content. */
+  sourceFormat: "qcow2" | "raw" | "vmdk";
   target: string;
   targetFormat: "qcow2" | "raw" | "vmdk";
   /** Read the image as it was at this internal snapshot. */
@@ -70,7 +76,7 @@ export interface ConvertOptions {
 /** qemu-img convert, with its progress ("(42.00/100%)") reported as it goes; cancelled by the signal. */
 export function convertImage(options: ConvertOptions): Promise<void> {
   const args = ["convert", "-p", "-W", "-m", "8"];
-  if (options.sourceFormat) args.push("-f", options.sourceFormat);
+  args.push("-f", options.sourceFormat);
   // A snapshot never changes, so it may be read while a running QEMU holds the image (-U).
   if (options.snapshot) args.push("-U", "-l", `snapshot.name=${options.snapshot}`);
   args.push("-O", options.targetFormat);
