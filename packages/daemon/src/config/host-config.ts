@@ -8,6 +8,7 @@ import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { NAME_PATTERN, SIZE_PATTERN, VmctlError } from "@vmctl/api-types";
 import { unknownKeyIssues, describeExpected, schemaAt, formatIssue, locateField, parseSize, type DefinitionIssue } from "@vmctl/definition";
+import { rootProblem } from "../domain/datastore-roots.js";
 
 const DEFAULT_MAX_UPLOAD = "64GiB";
 
@@ -78,6 +79,10 @@ export async function loadHostConfig(home = defaultHome(), overrides: { listen?:
   const input = raw as Static<typeof HostConfigSchema>;
   const datastores: Record<string, string> = { local: join(home, "datastores", "local") };
   for (const [name, ds] of Object.entries(input.datastores ?? {})) datastores[name] = isAbsolute(ds.path) ? ds.path : resolve(home, ds.path);
+  for (const [name, path] of Object.entries(datastores)) {
+    const problem = rootProblem(path, { home });
+    if (problem) throw new VmctlError("bad_request", `${file}: datastores.${name}.path: "${path}"${problem}: every user with datastore.read could download what it holds; make it a directory of its own, e.g. "/srv/vmstore", and start vmctld again`);
+  }
   return Object.freeze({
     home,
     listen: parseListen(overrides.listen ?? input.listen ?? "127.0.0.1:8443", file),
