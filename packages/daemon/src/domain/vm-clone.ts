@@ -15,6 +15,7 @@ import type { SnapshotService } from "./vm-snapshots.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
+import { assertImageTrusted, datastoreScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
 
 export interface CloneDeps extends StorageDeps {
@@ -70,6 +71,17 @@ export class CloneService {
     return clones;
   }
 
+  /**
+   * A full clone reads each source disk's whole chain, a linked clone reads through to it: every
+   * file of it must lie in a datastore (a definition edited by hand may name any image).
+   */
+  private async checkSources(source: string, entry: InventoryEntry, def: VmDefinition): Promise<void> {
+    const scope = datastoreScope(this.deps.datastores, "a clone may only read files in a datastore");
+    for (const [id, disk] of Object.entries(def.disks).filter(([, d]) => !d.readonly)) {
+      await assertImageTrusted(this.diskPath(entry, disk), disk.format, scope, `disk "${id}" of "${source}" (${disk.file})`);
+    }
+  }
+
   async setTemplate(name: string, template: boolean): Promise<void> {
     const entry = this.deps.inventory.get(name);
     const def = this.deps.inventory.definition(name);
@@ -105,6 +117,7 @@ export class CloneService {
       const { state } = this.deps.runtimes.get(source);
       if (!isActionAllowed("clone", state)) throw new VmctlError("vm_wrong_state", `"${source}" is ${state}: a full clone copies the disks of a stopped VM. Stop it, or clone from a snapshot (--snapshot)`, { state });
     }
+    await this.checkSources(source, entry, def);
     const op = request.linked ? "vm.clone_linked" : "vm.clone";
     return this.deps.tasks.run(op, `vm/${source}`, user, async (ctx) => {
       ctx.begin();
@@ -133,7 +146,8 @@ export class CloneService {
       reverter.add(() => rm(targetDir, { recursive: true, force: true }));
       const files: Record<string, { file: string; format: "qcow2" | "raw" }> = {};
       const work = Object.entries(def.disks).filter(([, d]) => !d.readonly);
-      const sizes = await Promise.all(work.map(async ([, d]) => (await imageInfo(this.diskPath(entry, d))).actualSize || 1));
+      await this.checkSources(source, entry, def);
+      const sizes = await Promise.all(work.map(async ([, d]) => (await imageInfo(this.diskPath(entry, d), d.format)).actualSize || 1));
       const total = sizes.reduce((a, b) => a + b, 0);
       let done = 0;
       for (const [index, [id, disk]] of work.entries()) {

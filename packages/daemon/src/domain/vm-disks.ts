@@ -14,6 +14,7 @@ import type { EventLog } from "./event-log.js";
 import { editDefinitionText, type DefinitionDocument } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 import { usesOfPath } from "./vm-file-usage.js";
+import { assertImageTrusted, datastoreScope } from "./image-trust.js";
 import { makeFilePrivate, makePrivateDir } from "./private-files.js";
 
 export class DiskService {
@@ -46,7 +47,7 @@ export class DiskService {
     const out: DiskInfo[] = [];
     for (const [id, disk] of Object.entries(def.disks).filter(wanted)) {
       const path = this.resolve(entry, disk.datastore, disk.file);
-      const info = existsSync(path) ? await imageInfo(path).catch(() => undefined) : undefined;
+      const info = existsSync(path) ? await imageInfo(path, disk.format, { shared: true }).catch(() => undefined) : undefined;
       out.push({
         id, kind: "disk", bus: disk.bus, format: disk.format, file: disk.file, datastore: disk.datastore ?? entry.datastore, path, readonly: disk.readonly,
         ...(info ? { virtualSizeBytes: info.virtualSize, allocatedBytes: info.actualSize } : {}),
@@ -92,6 +93,9 @@ export class DiskService {
         reverter.add(() => rm(path, { force: true }));
       } else if (request.size !== undefined && request.file === undefined) {
         throw new VmctlError("file_exists", `"${file}" already exists; attach it with "file", or choose another id`, { field: "id" });
+      } else {
+        // An existing image is read in its declared format with every file it names inside a datastore.
+        await assertImageTrusted(path, format, datastoreScope(this.datastores), `disk "${file}"`);
       }
       if (proc) {
         await hotplugDisk(proc, { id, path, format, readonly: request.readonly ?? false, machine: def.machine });
@@ -143,7 +147,7 @@ export class DiskService {
     const bytes = parseSize(size);
     if (bytes === null) throw new VmctlError("bad_request", `size "${size}" is not a size; write e.g. "20GiB"`, { field: "size" });
     const path = this.resolve(entry, disk.datastore, disk.file);
-    const current = (await imageInfo(path)).virtualSize;
+    const current = (await imageInfo(path, disk.format, { shared: proc !== undefined })).virtualSize;
     if (bytes <= current) throw new VmctlError("bad_request", `disks only grow: "${id}" is ${current} bytes and ${size} is not larger (shrinking would cut the guest's filesystem)`, { field: "size", currentBytes: current });
     if (proc) await resizeLive(proc, id, bytes);
     else await resizeImage(path, disk.format, bytes);

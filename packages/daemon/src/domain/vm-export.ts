@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { VmctlError, isActionAllowed, type VmDefinition } from "@vmctl/api-types";
 import { convertImage, imageInfo } from "@vmctl/qemu";
+import { assertImageTrusted, datastoreScope } from "./image-trust.js";
 import { createOva } from "@vmctl/ovf";
 import type { StorageDeps } from "./storage-deps.js";
 
@@ -37,12 +38,14 @@ export class ExportService {
           for (const [index, [id, disk]] of disks.entries()) {
             const source = this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
             const target = join(staging, `${id}.vmdk`);
+            // The OVA is downloadable: what qemu-img reads (the whole backing chain) must lie in a datastore.
+            await assertImageTrusted(source, disk.format, datastoreScope(this.deps.datastores, "an exported disk may only read files in a datastore"), `disks.${id}.file "${disk.file}"`);
             ctx.log(`disk ${id}: converting to a stream-optimized VMDK`);
             await convertImage({
               source, sourceFormat: disk.format, target, targetFormat: "vmdk", options: "subformat=streamOptimized", signal: ctx.signal,
               onProgress: (p) => ctx.progress(Math.min(90, ((index + p / 100) / Math.max(1, disks.length)) * 90)),
             });
-            disksOut.push({ id, path: target, capacityBytes: (await imageInfo(source)).virtualSize });
+            disksOut.push({ id, path: target, capacityBytes: (await imageInfo(source, disk.format)).virtualSize });
           }
           const ova = await createOva({ definition: def, definitionToml: entry.text, disks: disksOut });
           ctx.log(`sending ${ova.name} (${ova.size} bytes)`);

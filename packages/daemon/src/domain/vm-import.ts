@@ -16,6 +16,7 @@ import type { VmPreparer } from "./vm-prepare.js";
 import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 import { startAfter } from "./vm-clone.js";
+import { assertImageTrusted, datastoreScope, importFormat, packageScope, type TrustScope } from "./image-trust.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { makePrivateDir } from "./private-files.js";
 
@@ -76,7 +77,7 @@ export class ImportService {
       body.unpipe(pass);
       body.resume();
     }
-    return this.run(pkg.vm, pkg.files, staging, options, user, "uploaded OVA");
+    return this.run(pkg.vm, pkg.files, staging, options, user, "uploaded OVA", () => packageScope(staging));
   }
 
   /** A package in a datastore; an OVA is unpacked into staging before the task answers, its disks converted in the task. */
@@ -90,7 +91,7 @@ export class ImportService {
       await makePrivateDir(staging);
       try {
         const pkg = await extractOva(path, staging, { maxBytes: (await stat(path)).size * 2 });
-        return await this.run(pkg.vm, pkg.files, staging, options, user, source.path);
+        return await this.run(pkg.vm, pkg.files, staging, options, user, source.path, () => packageScope(staging));
       } catch (error) {
         await rm(staging, { recursive: true, force: true });
         throw error;
@@ -98,7 +99,7 @@ export class ImportService {
     }
     if (/\.ovf$/i.test(path)) {
       const pkg = await readOvfFolder(dirname(path));
-      return this.run(pkg.vm, pkg.files, null, options, user, source.path);
+      return this.run(pkg.vm, pkg.files, null, options, user, source.path, () => packageScope(dirname(path)));
     }
     if (/\.xml$/i.test(path)) {
       const vm = parseLibvirtDomain(await readFile(path, "utf8"));
@@ -114,15 +115,20 @@ export class ImportService {
         }
         if (!existsSync(files[href]!)) throw new VmctlError("bad_request", `the domain refers to "${href}", which does not exist`, { file: href });
       }
-      return this.run(vm, files, null, options, user, source.path);
+      // The domain's disks are host files already: each may read only what lies in a datastore.
+      return this.run(vm, files, null, options, user, source.path, () => datastoreScope(this.deps.datastores, "a disk imported from a libvirt domain may only read files in a datastore"));
     }
     throw new VmctlError("bad_request", `"${source.path}" is not an .ova, .ovf or libvirt .xml file`, { field: "path" });
   }
 
-  private async run(vm: ImportedVm, files: Record<string, string>, staging: string | null, options: ImportOptions, user: string, from: string): Promise<Task> {
+  private async run(vm: ImportedVm, files: Record<string, string>, staging: string | null, options: ImportOptions, user: string, from: string, scopeOf: () => TrustScope): Promise<Task> {
     const name = options.name ?? vmctlName(vm.name);
+    let scope: TrustScope;
     try {
       this.deps.inventory.assertNameFree(name, NAME_HINT);
+      // Refused before the task exists, so the request itself fails (and is audited as refused).
+      scope = scopeOf();
+      await checkImages(vm, files, scope);
     } catch (error) {
       if (staging) await rm(staging, { recursive: true, force: true });
       throw error;
@@ -131,7 +137,7 @@ export class ImportService {
       try {
         ctx.log(`importing ${vm.source === "ovf" ? "OVF" : "libvirt"} VM "${vm.name}" from ${from} as "${name}"`);
         for (const warning of vm.warnings) ctx.log(`note: ${warning}`);
-        await this.make(vm, files, name, options.datastore ?? "local", ctx);
+        await this.make(vm, files, name, options.datastore ?? "local", ctx, scope);
       } finally {
         if (staging) await rm(staging, { recursive: true, force: true });
       }
@@ -139,7 +145,7 @@ export class ImportService {
     });
   }
 
-  private async make(vm: ImportedVm, files: Record<string, string>, name: string, datastore: string, ctx: TaskContext): Promise<void> {
+  private async make(vm: ImportedVm, files: Record<string, string>, name: string, datastore: string, ctx: TaskContext, scope: TrustScope): Promise<void> {
     const dir = join(this.deps.datastores.root(datastore), name);
     const reverter = new Reverter();
     try {
@@ -158,9 +164,11 @@ export class ImportService {
         const source = sources[index];
         if (source) {
           ctx.log(`disk ${disk.id}: converting ${basename(source)} (${disk.format}) to qcow2`);
+          // Checked again right before qemu-img reads it: the files may have changed since the request.
+          const sourceFormat = importFormat(disk.format, diskLabel(disk.fileHref ?? source));
+          await assertImageTrusted(source, sourceFormat, scope, diskLabel(disk.fileHref ?? source));
           await convertImage({
-            source, target, targetFormat: "qcow2", signal: ctx.signal,
-            ...(disk.format.startsWith("vmdk") ? { sourceFormat: "vmdk" } : disk.format === "raw" || disk.format === "qcow2" ? { sourceFormat: disk.format } : {}),
+            source, sourceFormat, target, targetFormat: "qcow2", signal: ctx.signal,
             onProgress: (p) => ctx.progress(Math.min(99, ((done + (sizes[index]! * p) / 100) / total) * 100)),
           });
         } else {
@@ -174,6 +182,7 @@ export class ImportService {
         const source = cdrom.fileHref ? files[cdrom.fileHref] : undefined;
         if (!source) continue;
         const iso = `${name}/${cdrom.id}.iso`;
+        await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, `CD-ROM "${cdrom.fileHref}"`);
         await convertImage({ source, sourceFormat: "raw", target: join(dir, `${cdrom.id}.iso`), targetFormat: "raw", signal: ctx.signal });
         input.cdroms![cdrom.id] = { ...input.cdroms![cdrom.id], iso };
       }
@@ -223,6 +232,24 @@ export class ImportService {
     };
     if (vm.boot?.kernel) input.boot = { kernel: vm.boot.kernel, ...(vm.boot.initrd ? { initrd: vm.boot.initrd } : {}), ...(vm.boot.cmdline ? { cmdline: vm.boot.cmdline } : {}) };
     return input;
+  }
+}
+
+const diskLabel = (file: string) => `disk "${file}"`;
+
+/**
+ * Every disk of the package read in its declared format with every file it reads inside the scope;
+ * ISOs are copied as raw bytes, so only their own place matters.
+ */
+async function checkImages(vm: ImportedVm, files: Record<string, string>, scope: TrustScope): Promise<void> {
+  for (const disk of vm.disks) {
+    const source = disk.fileHref ? files[disk.fileHref] : undefined;
+    if (!source) continue;
+    await assertImageTrusted(source, importFormat(disk.format, diskLabel(disk.fileHref!)), scope, diskLabel(disk.fileHref!));
+  }
+  for (const cdrom of vm.cdroms) {
+    const source = cdrom.fileHref ? files[cdrom.fileHref] : undefined;
+    if (source) await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, `CD-ROM "${cdrom.fileHref}"`);
   }
 }
 

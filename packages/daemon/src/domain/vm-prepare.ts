@@ -11,6 +11,7 @@ import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { Reverter } from "./reverter.js";
 import type { TaskContext } from "./task-manager.js";
+import { assertImageTrusted, datastoreScope } from "./image-trust.js";
 import { makeFilePrivate, makePrivateDir } from "./private-files.js";
 
 export function randomMac(): string {
@@ -75,6 +76,11 @@ export class VmPreparer {
       ctx.log("allocated MAC addresses and wrote them to the definition");
     }
     await this.ensureFiles(def, entry.datastore, undefined, (line) => ctx.log(line));
+    // QEMU opens a qcow2 disk's backing chain and data file from its header: all in a datastore.
+    const scope = datastoreScope(this.datastores);
+    for (const [id, disk] of Object.entries(def.disks)) {
+      await assertImageTrusted(this.datastores.resolve(disk.datastore ?? entry.datastore, disk.file), disk.format, scope, `disks.${id}.file "${disk.file}"`);
+    }
     return def;
   }
 }

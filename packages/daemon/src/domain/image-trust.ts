@@ -1,0 +1,66 @@
+// Every byte of a disk image comes from where its user may read: before qemu-img or QEMU opens an
+// image, every file it would read (backing chain, VMDK extents, data files) must resolve, symlinks
+// followed, inside the allowed roots: an import's package, or the datastores for a VM's own disks.
+import { realpathSync } from "node:fs";
+import { VmctlError } from "@vmctl/api-types";
+import { inspectImage, type ImageFile, type InspectFormat } from "@vmctl/qemu";
+import type { DiskFormat } from "@vmctl/ovf";
+import { within, type Datastores } from "./datastores.js";
+
+export interface TrustScope {
+  /** Folders every file must lie in (already free of symlinks, or resolved here). */
+  roots: string[];
+  /** Where that is, and the rule, for the message: "outside the package: an imported disk may only read files of its package". */
+  where: string;
+  rule: string;
+  /** Refuse a raw image whose bytes announce another format (an import declaring the wrong one). */
+  exactFormat?: boolean;
+}
+
+/** The scope of an import: only the files of its package. */
+export function packageScope(folder: string): TrustScope {
+  return { roots: [realpathSync(folder)], where: "the package", rule: "an imported disk may only read files of its package", exactFormat: true };
+}
+
+/** The scope of a VM's disks: the datastores (which datastore files a user may reach is checked where the request is authorised). */
+export function datastoreScope(datastores: Datastores, rule = "a disk may only read files in a datastore"): TrustScope {
+  return { roots: datastores.names().map((name) => datastores.root(name)), where: "every datastore", rule };
+}
+
+/**
+ * Inspects `path` in `format` (never probed) and refuses it, naming `label` (e.g. `disk "evil.vmdk"`),
+ * the file it refers to and the reason, when any file it reads lies outside the scope.
+ */
+export async function assertImageTrusted(path: string, format: InspectFormat, scope: TrustScope, label: string): Promise<ImageFile[]> {
+  const check = (file: ImageFile) => {
+    if (scope.roots.some((root) => within(root, file.realPath))) return;
+    const named = file.reference ?? file.path;
+    const resolved = file.realPath !== named ? `, resolving to "${file.realPath}"` : "";
+    const what = file.role === "image" ? `is "${file.realPath}"` : `refers to "${named}" (a ${file.role}${resolved})`;
+    throw new VmctlError("image_unsafe", `${label} ${what}, outside ${scope.where}: ${scope.rule}`, {
+      image: path, file: file.reference ?? file.path, resolved: file.realPath, role: file.role,
+    });
+  };
+  let files: ImageFile[];
+  try {
+    files = await inspectImage(path, format, { check });
+  } catch (error) {
+    if (error instanceof VmctlError && error.code === "image_unsafe" && !(error.details as { role?: string } | undefined)?.role) {
+      const { reason } = error.details as { reason: string };
+      throw new VmctlError("image_unsafe", `${label} cannot be used: ${reason}`, { image: path, reason });
+    }
+    throw error;
+  }
+  const looksLike = files[0]?.looksLike;
+  if (scope.exactFormat && format === "raw" && looksLike) {
+    throw new VmctlError("image_unsafe", `${label} is declared raw but its content is a ${looksLike} image; declare its real format (vmctl never guesses one)`, { image: path, reason: "format mismatch", looksLike });
+  }
+  return files;
+}
+
+/** The format qemu-img reads an imported disk in; an unknown one is refused rather than probed. */
+export function importFormat(format: DiskFormat, label: string): InspectFormat {
+  if (format === "vmdk" || format === "vmdk-stream" || format === "vmdk-flat") return "vmdk";
+  if (format === "raw" || format === "qcow2") return format;
+  throw new VmctlError("image_unsafe", `${label} has no format vmctl knows (it imports VMDK, qcow2 and raw disks); vmctl never guesses a format from the content, so declare it in the descriptor`, { reason: "unknown format" });
+}
