@@ -11,6 +11,16 @@ async function newPassword(fromStdin: boolean): Promise<string> {
   return first;
 }
 
+/** Changing your own password takes your current one too (vmctld checks it like a login). */
+async function ownPasswordChange(fromStdin: boolean): Promise<{ currentPassword: string; password: string }> {
+  if (fromStdin || !process.stdin.isTTY) {
+    const [currentPassword = "", password = ""] = (await readSecret("", true)).split(/\r?\n/);
+    return { currentPassword, password };
+  }
+  const currentPassword = await readSecret("current password: ", false);
+  return { currentPassword, password: await newPassword(false) };
+}
+
 /** "30d", "12h" or an ISO time → ISO time; "never" → null. */
 export function parseExpiry(text: string): string | null {
   if (text === "never") return null;
@@ -36,9 +46,12 @@ export function registerAdmin(program: Command, globals: () => GlobalOptions): v
       if (json()) return printJson(created);
       process.stdout.write(`created ${name} (${options.role})\n`);
     });
-  user.command("passwd").description("change a password (yours, or anyone's as an admin)").argument("<name>").option("--password-stdin", "read it from standard input")
+  user.command("passwd").description("change a password (yours, with your current one; or anyone's as an admin)").argument("<name>")
+    .option("--password-stdin", "read it from standard input (your own: the current password on the first line, the new one on the second)")
     .action(async (name: string, options: { passwordStdin?: boolean }) => {
-      const changed = await call("PATCH", `/api/v1/users/${encodeURIComponent(name)}`, { password: await newPassword(options.passwordStdin ?? false) });
+      const me = await call<{ user: string; kind: string }>("GET", "/api/v1/me");
+      const own = me.user === name && me.kind !== "root";
+      const changed = await call("PATCH", `/api/v1/users/${encodeURIComponent(name)}`, own ? await ownPasswordChange(options.passwordStdin ?? false) : { password: await newPassword(options.passwordStdin ?? false) });
       if (json()) return printJson(changed);
       process.stdout.write(`password of ${name} changed; their sessions have ended\n`);
     });

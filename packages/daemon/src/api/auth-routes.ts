@@ -70,13 +70,13 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     const principal = principalOf(request);
     const { user } = request.params as { user: string };
     const { currentPassword, ...change } = request.body as { password?: string; currentPassword?: string; role?: string; disabled?: boolean };
-    const self = principal.user === user && principal.kind !== "token";
+    const self = principal.user === user && principal.kind !== "root";
     if (!can(principal, "user.admin") && !(self && change.role === undefined && change.disabled === undefined)) {
       throw new VmctlError("forbidden", `changing ${self ? "your own role or status" : `user "${user}"`} needs the privilege "user.admin"`, { privilege: "user.admin" });
     }
     // Whoever holds a session or token of yours must not be able to take the account: your own
     // password changes only with the current one, checked and counted like a login.
-    if (change.password !== undefined && principal.user === user && principal.kind !== "root") {
+    if (change.password !== undefined && self) {
       if (currentPassword === undefined) throw new VmctlError("forbidden", "changing your own password needs currentPassword, your password now", { field: "currentPassword" });
       const source = sourceOf(request);
       host.loginGuard.attempt(user, source);

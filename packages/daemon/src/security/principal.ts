@@ -53,7 +53,7 @@ export function narrowTo(principal: Principal, limit: Principal): Principal {
     if (host.has(p) || !VM_SCOPED.has(p)) continue;
     for (const [vm, set] of limit.vms) if (set.has(p)) add(vm, p);
   }
-  for (const [vm, set] of principal.vms) for (const p of set) if (!host.has(p) && can(limit, p, vm)) add(vm, p);
+  for (const [vm, set] of principal.vms) for (const p of set) if (can(limit, p, vm)) add(vm, p);
   return { ...principal, host, vms };
 }
 
