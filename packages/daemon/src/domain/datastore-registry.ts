@@ -50,7 +50,7 @@ export class DatastoreRegistry {
     if (!isAbsolute(path)) throw new VmctlError("bad_request", `path: "${path}" is not absolute; give the full path, e.g. "/srv/vmstore"`, { field: "path" });
     const wanted = resolve(path);
     if (existsSync(wanted) && !isDirectory(wanted)) throw new VmctlError("bad_request", `path: "${path}" exists and is not a directory`, { field: "path" });
-    this.checkPlace(realPath(wanted), path);
+    this.checkPlace(wanted, path);
     // The first folder mkdir -p made (removed again if the check below refuses), or none.
     const created = firstMissing(wanted);
     makePrivateDirSync(wanted);
@@ -93,15 +93,16 @@ export class DatastoreRegistry {
     return { name, path };
   }
 
-  /** A datastore may neither hold nor sit in another, nor be a place datastore-roots.ts refuses. */
+  /** A datastore may not be a place datastore-roots.ts refuses (host files first), nor hold or sit in another. */
   private checkPlace(candidate: string, given: string): void {
-    for (const other of this.datastores.names()) {
-      const root = this.datastores.root(other);
-      if (within(root, candidate)) throw new VmctlError("bad_request", `path: "${given}" is inside datastore "${other}" (${root}); a datastore cannot hold another, use a directory elsewhere`, { field: "path" });
-      if (within(candidate, root)) throw new VmctlError("bad_request", `path: "${given}" contains datastore "${other}" (${root}); use a directory beside it, not above it`, { field: "path" });
-    }
     const problem = rootProblem(candidate, { home: this.home });
     if (problem) throw new VmctlError("bad_request", `path: "${given}"${problem}: every user with datastore.read could download what it holds; use a directory of its own, e.g. "/srv/vmstore"`, { field: "path", path: given });
+    const real = realPath(candidate);
+    for (const other of this.datastores.names()) {
+      const root = this.datastores.root(other);
+      if (within(root, real)) throw new VmctlError("bad_request", `path: "${given}" is inside datastore "${other}" (${root}); a datastore cannot hold another, use a directory elsewhere`, { field: "path" });
+      if (within(real, root)) throw new VmctlError("bad_request", `path: "${given}" contains datastore "${other}" (${root}); use a directory beside it, not above it`, { field: "path" });
+    }
   }
 
   private stored(name: string): Row | undefined {
