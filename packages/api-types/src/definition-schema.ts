@@ -4,6 +4,8 @@ import { Type, type Static } from "@sinclair/typebox";
 export const NAME_PATTERN = "^[a-z0-9][a-z0-9_.-]{0,62}$";
 export const SIZE_PATTERN = "^[0-9]+(\\.[0-9]+)?\\s*([KMGT]i?B?|B)?$";
 export const MAC_PATTERN = "^(auto|[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5})$";
+/** An RFC 4122 UUID as written: 8-4-4-4-12 lower-case hex digits. */
+export const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 const Name = (description: string) => Type.String({ pattern: NAME_PATTERN, description });
 const Size = (description: string) => Type.String({ pattern: SIZE_PATTERN, description: `${description} (with a unit: KiB, MiB, GiB, TiB)` });
@@ -51,6 +53,7 @@ export const PolicySchema = Type.Object({
 
 export const VmDefinitionSchema = Type.Object({
   name: Name("VM name: lower case letters, digits, '-', '_' and '.'"),
+  uuid: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: "the VM's identity: allocated by vmctld on create, clone and import, kept on rename and migration; per-VM grants follow it" })),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
   template: Type.Optional(Type.Boolean({ description: "a template never starts or changes; clone or deploy VMs from it" })),
   cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
@@ -71,6 +74,8 @@ export type VmDefinitionInput = Static<typeof VmDefinitionSchema>;
 /** A definition after validation, with every default filled in and sizes in bytes. */
 export interface VmDefinition {
   name: string;
+  /** Absent only in a definition vmctld has not written yet (older, or hand-written). */
+  uuid?: string;
   description: string;
   template: boolean;
   cpus: number;

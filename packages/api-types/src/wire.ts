@@ -31,6 +31,8 @@ export const VmSummarySchema = Type.Object({
 export type VmSummary = Static<typeof VmSummarySchema>;
 
 export const VmDetailSchema = Type.Intersect([VmSummarySchema, Type.Object({
+  /** The VM's identity (its definition's uuid); absent until vmctld first writes the definition. */
+  uuid: Type.Optional(Type.String()),
   definitionPath: Type.String(),
   etag: Type.String(),
   definition: Type.Unknown(),

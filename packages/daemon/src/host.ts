@@ -88,7 +88,9 @@ export class Host {
     this.vms = new VmService(this.inventory, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name));
     this.imports = new ImportService({ ...storage, prepare, maxUploadBytes: () => config.maxUploadBytes });
     this.exports = new ExportService(storage);
-    this.auth = new AuthStore(this.db);
+    // Per-VM grants follow the VM's uuid; a destroyed VM takes its grants along.
+    this.auth = new AuthStore(this.db, (vm, assign) => this.inventory.identity(vm, assign));
+    this.events.on("event", (event) => { if (event.type === "vm.destroyed" && event.vm) this.auth.dropGrantsOn(event.vm, typeof event.data.uuid === "string" ? event.data.uuid : undefined); });
     this.audit = new AuditLog(this.db);
     this.loginGuard = new LoginGuard(this.db);
   }

@@ -135,6 +135,7 @@ function normalize(input: VmDefinitionInput): VmDefinition {
   }
   return {
     name: input.name,
+    ...(input.uuid ? { uuid: input.uuid } : {}),
     description: input.description ?? "",
     template: input.template ?? false,
     cpus: input.cpus ?? 1,

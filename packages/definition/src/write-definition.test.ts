@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { setTomlValue, definitionToToml } from "./write-definition.js";
+import { setTomlValue, setTopLevelValue, definitionToToml } from "./write-definition.js";
 import { parseDefinitionToml } from "./parse-definition.js";
 import { formatSize, parseSize } from "./sizes.js";
 
@@ -12,6 +12,24 @@ describe("setTomlValue", () => {
   it("adds the key when the table lacks it, and says null when the table is absent", () => {
     expect(setTomlValue('[nics.net0]\nmodel = "virtio"\n', ["nics", "net0"], "mac", "x")).toBe('[nics.net0]\nmac = "x"\nmodel = "virtio"\n');
     expect(setTomlValue('name = "a"\n', ["nics", "net0"], "mac", "x")).toBeNull();
+  });
+});
+
+describe("setTopLevelValue", () => {
+  const uuid = "0b7e0c3a-4f6e-4d2b-9a51-3c2d1e0f9a8b";
+  it("adds the key after name, before every table, keeping comments", () => {
+    const text = '# my vm\nname = "a"\ncpus = 2\n\n[policy]\nautostart = true\n';
+    const out = setTopLevelValue(text, "uuid", uuid);
+    expect(out).toBe(`# my vm\nname = "a"\nuuid = "${uuid}"\ncpus = 2\n\n[policy]\nautostart = true\n`);
+    expect(parseDefinitionToml(out).uuid).toBe(uuid);
+  });
+  it("replaces the top-level key, never one of the same name inside a table", () => {
+    const text = `name = "a"\nuuid = "${uuid}"\n[disks.uuid]\nfile = "a/x.qcow2"\n`;
+    const other = "11111111-2222-4333-8444-555555555555";
+    expect(setTopLevelValue(text, "uuid", other)).toBe(`name = "a"\nuuid = "${other}"\n[disks.uuid]\nfile = "a/x.qcow2"\n`);
+  });
+  it("refuses a uuid that is not 8-4-4-4-12 lower-case hex", () => {
+    expect(() => parseDefinitionToml('name = "a"\nuuid = "not-a-uuid"\n')).toThrow(/uuid/);
   });
 });
 

@@ -3,7 +3,7 @@
 import { stringify } from "smol-toml";
 import type { VmDefinitionInput } from "@vmctl/api-types";
 
-const TOP_ORDER = ["name", "description", "template", "cpus", "memory", "machine", "firmware", "accel", "boot", "disks", "cdroms", "nics", "console", "policy"];
+const TOP_ORDER = ["name", "uuid", "description", "template", "cpus", "memory", "machine", "firmware", "accel", "boot", "disks", "cdroms", "nics", "console", "policy"];
 
 export function definitionToToml(input: VmDefinitionInput): string {
   const ordered: Record<string, unknown> = {};
@@ -38,5 +38,27 @@ export function setTomlValue(text: string, table: readonly string[], key: string
     }
   }
   lines.splice(start + 1, 0, rendered);
+  return lines.join("\n");
+}
+
+/**
+ * Sets a top-level `key = value` (before the first table), replacing the line if the key is there,
+ * otherwise inserting it after the `name` line (or after the leading comments), so that a
+ * hand-written file keeps its comments and layout.
+ */
+export function setTopLevelValue(text: string, key: string, value: string | number | boolean): string {
+  const lines = text.split("\n");
+  const rendered = `${key} = ${JSON.stringify(value)}`;
+  const tableAt = lines.findIndex((line) => line.trimStart().startsWith("["));
+  const top = lines.slice(0, tableAt < 0 ? lines.length : tableAt);
+  const keyOf = (line: string) => /^\s*([A-Za-z0-9_-]+)\s*=/.exec(line)?.[1];
+  const existing = top.findIndex((line) => keyOf(line) === key);
+  if (existing >= 0) {
+    lines[existing] = rendered;
+    return lines.join("\n");
+  }
+  const name = top.findIndex((line) => keyOf(line) === "name");
+  const firstCode = top.findIndex((line) => line.trim() !== "" && !line.trim().startsWith("#"));
+  lines.splice(name >= 0 ? name + 1 : Math.max(firstCode, 0), 0, rendered);
   return lines.join("\n");
 }

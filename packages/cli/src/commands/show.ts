@@ -13,6 +13,7 @@ export function registerShow(program: Command, globals: () => GlobalOptions): vo
       const { text } = await client.getDefinition(name);
       const lines = [
         `name:        ${vm.name}`,
+        ...(vm.uuid ? [`uuid:        ${vm.uuid}`] : []),
         `state:       ${vm.state}${vm.state === "running" || vm.state === "paused" ? ` for ${duration(vm.startedAt)}` : ""}${vm.lastExitReason && vm.state !== "running" ? ` (last exit: ${vm.lastExitReason})` : ""}`,
         `cpus:        ${vm.cpus}`,
         `memory:      ${humanSize(vm.memoryBytes)}`,

@@ -1,10 +1,10 @@
 // The inventory is the definition files in the datastores (<ds>/<vm>/<vm>.toml), like ESXi's .vmx
 // files. A file edited by hand is picked up on the next look; an invalid one stays listed with its error.
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { createHash, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync, statSync, existsSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
-import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
+import { parseDefinitionToml, setTopLevelValue, DefinitionError } from "@vmctl/definition";
 import type { Datastores } from "./datastores.js";
 import { writeFileAtomic } from "./atomic-write.js";
 
@@ -92,12 +92,35 @@ export class Inventory {
     return entry.def;
   }
 
-  /** Writes a definition (already validated by the caller) atomically and re-reads it. */
+  /**
+   * Writes a definition (already validated by the caller) atomically and re-reads it. A text without
+   * a uuid (one saved before the VM had one, by a snapshot say) keeps the uuid the VM has.
+   */
   async write(name: string, datastore: string, text: string): Promise<InventoryEntry> {
     const dir = join(this.datastores.root(datastore), name);
     const file = join(dir, `${name}.toml`);
-    await writeFileAtomic(file, text);
+    const uuid = this.entries.get(name)?.def?.uuid;
+    const kept = uuid !== undefined && parseDefinitionToml(text, { file }).uuid === undefined ? setTopLevelValue(text, "uuid", uuid) : text;
+    await writeFileAtomic(file, kept);
     return this.load(name, datastore, file);
+  }
+
+  /**
+   * The VM's uuid as known now (no scan), or undefined when there is no such VM. With `assign`, a
+   * valid definition without one (older, or hand-written) is given one, written back atomically:
+   * a grant binds to it. Synchronous, as the grant store asks while it answers.
+   */
+  identity(name: string, assign = false): string | undefined {
+    let entry = this.entries.get(name);
+    if (!entry && assign) { this.scan(true); entry = this.entries.get(name); }
+    if (!entry?.def) return undefined;
+    if (entry.def.uuid !== undefined || !assign) return entry.def.uuid;
+    const taken = new Set([...this.entries.values()].map((e) => e.def?.uuid));
+    let uuid = randomUUID();
+    while (taken.has(uuid)) uuid = randomUUID();
+    writeFileAtomicSync(entry.file, setTopLevelValue(entry.text, "uuid", uuid));
+    this.entries.delete(name);
+    return this.load(name, entry.datastore, entry.file).def?.uuid;
   }
 
   forget(name: string): void {
@@ -127,5 +150,23 @@ export class Inventory {
     this.generation++;
     if (error && previous?.error?.message !== error.message) this.onProblem(entry);
     return entry;
+  }
+}
+
+/** writeFileAtomic's synchronous twin, for the one small write the grant store waits on. */
+function writeFileAtomicSync(path: string, data: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(temp, "wx", statSync(path).mode & 0o777);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
   }
 }

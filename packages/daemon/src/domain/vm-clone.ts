@@ -189,7 +189,7 @@ export class CloneService {
           if (doc.boot?.kernel) doc.boot.datastore ??= entry.datastore;
         }
       });
-      const withMacs = this.deps.prepare.allocateMacs(edited.text, edited.def);
+      const withMacs = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(edited.text, edited.def), edited.def, { fresh: true }); // a clone is a new identity
       await this.deps.inventory.write(request.name, datastore, withMacs);
       reverter.add(() => this.deps.inventory.forget(request.name));
       reverter.success();

@@ -186,7 +186,7 @@ export class ImportService {
         await convertImage({ source, sourceFormat: "raw", target: join(dir, `${cdrom.id}.iso`), targetFormat: "raw", signal: ctx.signal });
         input.cdroms![cdrom.id] = { ...input.cdroms![cdrom.id], iso };
       }
-      const text = this.deps.prepare.allocateMacs(definitionToToml(input), validateDefinition(input));
+      const text = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(definitionToToml(input), validateDefinition(input)), validateDefinition(input), { fresh: true });
       await this.deps.inventory.write(name, datastore, text);
       reverter.success();
     } catch (error) {

@@ -1,11 +1,11 @@
-// Before a VM is defined or started: MACs allocated and written back, missing disks created with
+// Before a VM is defined or started: MACs and the VM's uuid allocated and written back, missing disks created with
 // qemu-img at their declared size, every referenced file checked, all inside their datastores.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
-import { setTomlValue, parseDefinitionToml } from "@vmctl/definition";
+import { setTomlValue, setTopLevelValue, parseDefinitionToml } from "@vmctl/definition";
 import { createImage } from "@vmctl/qemu";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
@@ -36,6 +36,23 @@ export class VmPreparer {
       out = edited;
     }
     return out;
+  }
+
+  /**
+   * Gives the definition its identity: keeps the uuid it has (or `keep`, the one the VM had before
+   * this write), or allocates a fresh one; `fresh` always allocates (a clone, an import).
+   */
+  allocateUuid(text: string, def: VmDefinition, options: { keep?: string; fresh?: boolean } = {}): string {
+    if (options.fresh) return setTopLevelValue(text, "uuid", this.newUuid());
+    if (def.uuid !== undefined) return text;
+    return setTopLevelValue(text, "uuid", options.keep ?? this.newUuid());
+  }
+
+  private newUuid(): string {
+    const taken = new Set(this.inventory.list().map((e) => e.def?.uuid));
+    let uuid = randomUUID();
+    while (taken.has(uuid)) uuid = randomUUID();
+    return uuid;
   }
 
   /** Creates missing disks that declare a size; refuses missing files that cannot be made. */
@@ -69,11 +86,11 @@ export class VmPreparer {
   async forStart(entry: InventoryEntry, ctx: TaskContext): Promise<VmDefinition> {
     if (!entry.def) throw entry.error!;
     let def = entry.def;
-    const text = this.allocateMacs(entry.text, def);
+    const text = this.allocateUuid(this.allocateMacs(entry.text, def), def);
     if (text !== entry.text) {
       def = parseDefinitionToml(text, { file: entry.file });
       await this.inventory.write(entry.name, entry.datastore, text);
-      ctx.log("allocated MAC addresses and wrote them to the definition");
+      ctx.log("allocated MAC addresses or the VM's uuid and wrote them to the definition");
     }
     await this.ensureFiles(def, entry.datastore, undefined, (line) => ctx.log(line));
     // QEMU opens a qcow2 disk's backing chain and data file from its header: all in a datastore.

@@ -12,11 +12,16 @@ import type { VmPreparer } from "./vm-prepare.js";
 import { Reverter } from "./reverter.js";
 import { makePrivateDir } from "./private-files.js";
 
-export interface CreateRequest { toml?: string; json?: unknown; datastore?: string }
+/** Checks, before anything is written, that the requester may have the VM use the files it names. */
+export type CreateAuthorizer = (def: VmDefinition, datastore: string, dir: string) => void;
+/** The same for a changed definition: `before` is what it was (undefined if it did not parse). */
+export type UpdateAuthorizer = (before: VmDefinition | undefined, after: VmDefinition, datastore: string) => void;
+
+export interface CreateRequest { toml?: string; json?: unknown; datastore?: string; authorize?: CreateAuthorizer }
 
 /** The parts of a definition that QEMU was started with; the rest may change while it runs. */
 function hardwareOf(def: VmDefinition): string {
-  const { policy: _policy, description: _description, ...hardware } = def;
+  const { policy: _policy, description: _description, uuid: _uuid, ...hardware } = def;
   return JSON.stringify(hardware);
 }
 
@@ -53,7 +58,7 @@ export class VmService {
 
   detail(name: string): VmDetail {
     const entry = this.inventory.get(name);
-    return { ...this.summary(entry), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
+    return { ...this.summary(entry), ...(entry.def?.uuid ? { uuid: entry.def.uuid } : {}), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
   }
 
   async create(request: CreateRequest): Promise<VmDetail> {
@@ -70,6 +75,7 @@ export class VmService {
     }
     this.inventory.assertNameFree(def.name, `choose another name or \`vmctl destroy ${def.name}\` first`);
     const dir = join(this.datastores.root(datastore), def.name);
+    request.authorize?.(def, datastore, dir);
     const reverter = new Reverter();
     try {
       await makePrivateDir(dir).catch((error: NodeJS.ErrnoException) => {
@@ -77,7 +83,8 @@ export class VmService {
         throw error;
       });
       reverter.add(() => rm(dir, { recursive: true, force: true }));
-      text = this.prepare.allocateMacs(text, def);
+      // A new VM is a new identity, even when the body carries a uuid (copied from another VM, say).
+      text = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, { fresh: true });
       def = parseDefinitionToml(text);
       await this.prepare.ensureFiles(def, datastore, reverter);
       await this.inventory.write(def.name, datastore, text);
@@ -93,7 +100,7 @@ export class VmService {
   }
 
   /** Replaces the definition text; hardware may only change while QEMU is not running. */
-  async updateDefinition(name: string, text: string, ifMatch?: string): Promise<VmDetail> {
+  async updateDefinition(name: string, text: string, ifMatch?: string, authorize?: UpdateAuthorizer): Promise<VmDetail> {
     const entry = this.inventory.get(name);
     if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== entry.etag) {
       throw new VmctlError("precondition_failed", `the definition of "${name}" changed since you read it (ETag ${entry.etag}, yours ${ifMatch}); read it again and reapply your change`);
@@ -105,11 +112,17 @@ export class VmService {
       if (clones.length > 0) throw new VmctlError("in_use", `template "${name}" has linked clones (${clones.join(", ")}) reading its disks; it stays a template until they are gone`, { vms: clones });
     }
     if (def.name !== name) throw new DefinitionError([{ field: "name", message: `is "${def.name}"; renaming is not supported, keep name = "${name}"` }], entry.file);
+    // The uuid is the VM's identity (grants follow it): an edit that leaves it out keeps it, one that changes it is refused.
+    const uuid = entry.def?.uuid;
+    if (uuid !== undefined && def.uuid !== undefined && def.uuid !== uuid) {
+      throw new DefinitionError([{ field: "uuid", message: `is "${def.uuid}"; the uuid is the VM's identity and cannot change, keep uuid = "${uuid}" or leave it out` }], entry.file);
+    }
     const state = this.runtimes.get(name).state;
     if (entry.def && hardwareOf(entry.def) !== hardwareOf(def) && !isActionAllowed("edit-hardware", state)) {
       throw new VmctlError("vm_wrong_state", `VM "${name}" is ${state}: only [policy] and description can change while it runs; stop it to change hardware`, { state });
     }
-    const prepared = this.prepare.allocateMacs(text, def);
+    authorize?.(entry.def, def, entry.datastore);
+    const prepared = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, uuid === undefined ? {} : { keep: uuid });
     await this.prepare.ensureFiles(parseDefinitionToml(prepared, { file: entry.file }), entry.datastore);
     await this.inventory.write(name, entry.datastore, prepared);
     this.events.record("vm.definition_changed", name, {});
@@ -142,7 +155,7 @@ export class VmService {
     await rm(join(this.runDir, name), { recursive: true, force: true });
     this.inventory.forget(name);
     this.runtimes.forget(name);
-    this.events.record("vm.destroyed", name, { keepDisks, kept });
+    this.events.record("vm.destroyed", name, { keepDisks, kept, ...(entry.def?.uuid ? { uuid: entry.def.uuid } : {}) });
     return { removed, kept };
   }
 }

@@ -23,7 +23,11 @@ export class AuthStore {
   /** Made once, with the parameters of a real hash, for the logins of users who do not exist. */
   private readonly dummyHash: Promise<string> = dummyHash();
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `vmIdentity`: the uuid of the VM of that name now (undefined: no such VM, or one vmctld has not
+   * written yet); with `assign`, one is given to it. A grant binds to it and applies to no other VM.
+   */
+  constructor(private readonly db: Db, private readonly vmIdentity: (vm: string, assign: boolean) => string | undefined = () => undefined) {}
 
   // Roles
 
@@ -100,7 +104,9 @@ export class AuthStore {
     if (role === null) this.db.prepare("DELETE FROM grants WHERE user = ? AND vm = ?").run(user, vm);
     else {
       this.privilegesOf(role);
-      this.db.prepare("INSERT INTO grants (user, vm, role) VALUES (?, ?, ?) ON CONFLICT(user, vm) DO UPDATE SET role = excluded.role").run(user, vm, role);
+      // Bound to the VM's identity: a VM made later under the same name does not inherit it.
+      const uuid = this.vmIdentity(vm, true) ?? null;
+      this.db.prepare("INSERT INTO grants (user, vm, role, vm_uuid) VALUES (?, ?, ?, ?) ON CONFLICT(user, vm) DO UPDATE SET role = excluded.role, vm_uuid = excluded.vm_uuid").run(user, vm, role, uuid);
     }
     return this.user(user);
   }
@@ -121,10 +127,27 @@ export class AuthStore {
     const host = role ? new Set([...this.privilegesOf(role)].filter((p) => userPrivileges.has(p))) : userPrivileges;
     const tokenLimit = role ? this.privilegesOf(role) : undefined;
     const vms = new Map<string, Set<Privilege>>();
-    for (const g of this.db.prepare("SELECT vm, role FROM grants WHERE user = ?").all(user) as Array<{ vm: string; role: string }>) {
+    for (const g of this.db.prepare("SELECT vm, role, vm_uuid FROM grants WHERE user = ?").all(user) as Array<{ vm: string; role: string; vm_uuid: string | null }>) {
+      if (!this.grantApplies(user, g.vm, g.vm_uuid)) continue;
       vms.set(g.vm, new Set([...this.privilegesOf(g.role)].filter((p) => VM_SCOPED.has(p) && (tokenLimit?.has(p) ?? true))));
     }
     return { name: label ?? user, user, kind: via.kind, role: role ?? row.role, host, vms, via };
+  }
+
+  /**
+   * A grant applies to the VM it was made on, by uuid. One made before the VM had a uuid (an older
+   * grant, or one made on a name before its VM existed) binds to the first VM it meets with one.
+   */
+  private grantApplies(user: string, vm: string, bound: string | null): boolean {
+    const current = this.vmIdentity(vm, false);
+    if (bound !== null) return bound === current;
+    if (current !== undefined) this.db.prepare("UPDATE grants SET vm_uuid = ? WHERE user = ? AND vm = ? AND vm_uuid IS NULL").run(current, user, vm);
+    return true;
+  }
+
+  /** The grants on a destroyed VM go with it (a new VM of that name would not honour them anyway). */
+  dropGrantsOn(vm: string, uuid: string | undefined): void {
+    this.db.prepare("DELETE FROM grants WHERE vm = ? AND (vm_uuid IS NULL OR vm_uuid = ?)").run(vm, uuid ?? null);
   }
 
   // Sessions

@@ -93,6 +93,8 @@ const MIGRATIONS: string[] = [
    );`,
   // A token made by a token names its parent: the parent caps it at every use and takes it along when revoked.
   `ALTER TABLE tokens ADD COLUMN parent_id TEXT;`,
+  // A per-VM grant names the VM's uuid too: it follows the VM's identity, not a name reused later.
+  `ALTER TABLE grants ADD COLUMN vm_uuid TEXT;`,
 ];
 
 export function openDatabase(path: string): Db {
