@@ -16,6 +16,7 @@ import type { Host } from "../host.js";
 import type { Located } from "../domain/datastore-browser.js";
 import type { Opened } from "../domain/datastore-safe-open.js";
 import { parseRange, contentRangeHeader } from "../domain/byte-ranges.js";
+import { assertBrowse, listingFilter } from "./file-access-guards.js";
 
 const BINARY = { type: "string", format: "binary" };
 const bytes = (description: string) => ({ description, content: { "application/octet-stream": { schema: BINARY } } });
@@ -23,14 +24,18 @@ const bytes = (description: string) => ({ description, content: { "application/o
 interface PathParams { ds: string; "*"?: string }
 
 export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Host): Promise<void> {
-  const locate = (request: FastifyRequest): Located => {
+  // A VM's folder and files are bounded by rights on that VM (file-access-guards.ts), on top of the
+  // route's datastore privilege: listing it needs vm.read, its disks and memory vm.edit, changes vm.edit.
+  const locate = (request: FastifyRequest, action: "list" | "read" | "change"): Located => {
     const params = request.params as PathParams;
-    return host.browser.locate(params.ds, params["*"] ?? "");
+    const at = host.browser.locate(params.ds, params["*"] ?? "");
+    assertBrowse(host, request, at, action);
+    return at;
   };
 
   app.get("/api/v1/datastores/:ds/files", {
     schema: { params: DatastoreParamsSchema, response: responses({ 200: DatastoreListingSchema }, 404), summary: "The root directory of a datastore" },
-  }, async (request) => host.browser.list(locate(request)));
+  }, async (request) => host.browser.list(locate(request, "list"), undefined, listingFilter(host, request)));
 
   app.get("/api/v1/datastores/:ds/files/*", {
     schema: {
@@ -43,27 +48,34 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
       summary: "A directory's listing, a file's bytes (Range, If-Range, ETag), or with ?upload=status how much of an upload arrived",
     },
   }, async (request, reply) => {
-    const at = locate(request);
+    // Checked before opening, so a VM's folder the asker may not read does not tell what it holds.
+    const at = locate(request, "list");
     if ((request.query as { upload?: string }).upload === "status") return host.uploads.status(at);
     const opened = await host.browser.open(at);
     if (opened.info.isDirectory()) {
       try {
-        return await host.browser.list(at, opened.handle);
+        return await host.browser.list(at, opened.handle, listingFilter(host, request));
       } finally {
         await opened.handle.close();
       }
+    }
+    try {
+      assertBrowse(host, request, at, "read");
+    } catch (error) {
+      await opened.handle.close();
+      throw error;
     }
     return sendFile(request, reply, at, opened);
   });
 
   app.delete("/api/v1/datastores/:ds/files/*", {
     schema: { params: DatastorePathParamsSchema, response: responses({ 200: DatastorePathResultSchema }, 404, 409), summary: "Delete a file or an empty directory (not a VM's folder nor a file a VM uses), or an unfinished upload to that path" },
-  }, async (request) => host.uploads.delete(locate(request)));
+  }, async (request) => host.uploads.delete(locate(request, "change")));
 
   app.post("/api/v1/datastores/:ds/files/*", {
     schema: { params: DatastorePathParamsSchema, querystring: MkdirQuerySchema, response: responses({ 201: DatastorePathResultSchema }, 404, 409), summary: "With ?mkdir: make a directory and its missing parents" },
   }, async (request, reply) => {
-    const at = locate(request);
+    const at = locate(request, "change");
     if ((request.query as { mkdir?: string }).mkdir === undefined) throw new VmctlError("bad_request", `POST on a datastore path makes a directory: add ?mkdir (POST /api/v1/datastores/${at.datastore}/files/${at.path}?mkdir)`);
     return reply.status(201).send(await host.browser.mkdir(at));
   });
@@ -89,7 +101,7 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
     }, async (request, reply) => {
       try {
         const status = await host.uploads.receive({
-          at: locate(request),
+          at: locate(request, "change"),
           overwrite: (request.query as { overwrite?: boolean }).overwrite ?? false,
           contentLength: request.headers["content-length"],
           contentRange: request.headers["content-range"],

@@ -7,6 +7,7 @@ import { NAME_PATTERN, TaskSchema, VmNameParamsSchema, type Task } from "@vmctl/
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
+import { assertFiles } from "./file-access-guards.js";
 
 const Name = Type.String({ pattern: NAME_PATTERN });
 const ImportFromDatastoreSchema = Type.Object({
@@ -61,6 +62,9 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
         }
       } else {
         const body = request.body as { datastore: string; path: string; name?: string; targetDatastore?: string; start?: boolean };
+        // The package is read into a new VM: it must be a file its requester may read (not another VM's).
+        // (The new VM has no files yet: "" is no VM's name.)
+        assertFiles(host, request, "", [{ field: "path", datastore: body.datastore, file: body.path, mode: "read" }]);
         task = await host.imports.fromDatastore({ datastore: body.datastore, path: body.path }, {
           ...(body.name ? { name: body.name } : {}), ...(body.targetDatastore ? { datastore: body.targetDatastore } : {}), ...(body.start ? { start: true } : {}),
         }, user);

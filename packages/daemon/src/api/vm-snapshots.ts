@@ -9,6 +9,8 @@ import {
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
+import { assertFiles } from "./file-access-guards.js";
+import { fileRefsOf } from "../security/file-access.js";
 
 const accepted = (reply: FastifyReply, task: Task) => reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);
 
@@ -35,7 +37,14 @@ export function registerSnapshotRoutes(app: FastifyInstance, host: Host): void {
 
   app.post("/api/v1/vms/:name/clone", { schema: { params: VmNameParamsSchema, body: CloneRequestSchema, response: responses({ 202: TaskSchema }, 404, 409), summary: "Clone a VM: a full copy (of a stopped VM or a snapshot) or a linked clone of a template" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
-    return accepted(reply, await host.clones.clone(name, request.body as CloneRequest, userOf(request)));
+    const body = request.body as CloneRequest;
+    // A clone reads every file of its source (copies, or backing files of a linked clone): the
+    // source's folder and disks need vm.edit on it, shared media the datastore's read privilege.
+    const entry = host.inventory.get(name);
+    const source = host.inventory.definition(name);
+    // (The clone has no files yet: "" is no VM's name, so even a clash with an existing name grants nothing.)
+    assertFiles(host, request, "", fileRefsOf(source, entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
+    return accepted(reply, await host.clones.clone(name, body, userOf(request)));
   });
 
   const templateAnswer = Type.Object({ name: Type.String(), template: Type.Boolean() });

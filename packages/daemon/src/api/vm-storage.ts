@@ -8,6 +8,7 @@ import {
 } from "@vmctl/api-types";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
+import { assertFiles } from "./file-access-guards.js";
 
 export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
   app.get("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, response: responses({ 200: DiskListSchema }, 404), summary: "The VM's disks and CD-ROM drives, with sizes from the images" } }, async (request) => {
@@ -17,7 +18,15 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
 
   app.post("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, body: DiskAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a disk: a new image (size) or an existing file; hot-plugged into a running VM (virtio)" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
-    const disk = await host.withVmLock(name, () => host.disks.add(name, request.body as DiskAddRequest));
+    const body = request.body as DiskAddRequest;
+    const disk = await host.withVmLock(name, () => {
+      // An existing file (or a new one outside the VM's folder) must be one the requester may give the VM.
+      const datastore = body.datastore ?? host.inventory.get(name).datastore;
+      if (body.file !== undefined || body.datastore !== undefined) {
+        assertFiles(host, request, name, [{ field: "file", datastore, file: body.file ?? `${name}/${body.id ?? "disk"}`, mode: body.readonly ? "read" : "write" }]);
+      }
+      return host.disks.add(name, body);
+    });
     return reply.status(201).send(disk);
   });
 
@@ -35,13 +44,20 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
 
   app.post("/api/v1/vms/:name/cdroms", { schema: { params: VmNameParamsSchema, body: CdromAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a CD-ROM drive to a stopped VM" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
-    const drive = await host.withVmLock(name, () => host.disks.addCdrom(name, request.body as CdromAddRequest));
+    const body = request.body as CdromAddRequest;
+    const drive = await host.withVmLock(name, () => {
+      if (body.iso !== undefined) assertFiles(host, request, name, [{ field: "iso", datastore: body.datastore ?? host.inventory.get(name).datastore, file: body.iso, mode: "read" }]);
+      return host.disks.addCdrom(name, body);
+    });
     return reply.status(201).send(drive);
   });
 
   app.put("/api/v1/vms/:name/cdroms/:id/media", { schema: { params: DiskIdParamsSchema, body: MediaRequestSchema, response: responses({ 200: DiskInfoSchema }, 404, 409), summary: "Insert an ISO into a CD-ROM drive, or eject it (iso null); live while running" } }, async (request) => {
     const { name, id } = request.params as { name: string; id: string };
     const { iso, datastore } = request.body as MediaRequest;
-    return host.withVmLock(name, () => host.disks.setMedium(name, id, iso, datastore));
+    return host.withVmLock(name, () => {
+      if (iso !== null) assertFiles(host, request, name, [{ field: "iso", datastore: datastore ?? host.inventory.get(name).datastore, file: iso, mode: "read" }]);
+      return host.disks.setMedium(name, id, iso, datastore);
+    });
   });
 }

@@ -10,6 +10,8 @@ import type { Host } from "../host.js";
 import { startBatch, type BatchRequest } from "../domain/vm-batch.js";
 import { compileNamePattern } from "../domain/name-pattern.js";
 import { userOf } from "./request-user.js";
+import { createGuard, principalOf, updateGuard } from "./file-access-guards.js";
+import { can } from "../security/principal.js";
 
 const SORT_KEYS = ["name", "-name", "state", "-state", "cpus", "-cpus", "memory", "-memory", "lastStateChange", "-lastStateChange"] as const;
 type SortKey = (typeof SORT_KEYS)[number];
@@ -54,13 +56,18 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
   }, async (request, reply) => {
     const query = request.query as { state?: string; name?: string; sort?: SortKey; limit?: number; offset?: number };
     // Listing is the hottest read: the answer is kept, serialized, until an event or a definition changes it.
+    // It lists the VMs the principal may read: all of them with vm.read at host scope (one shared
+    // answer), else those of its grants that hold vm.read (an answer per set of such VMs).
+    const principal = principalOf(request);
+    const readable = can(principal, "vm.read") ? undefined : new Set([...principal.vms].filter(([, held]) => held.has("vm.read")).map(([vm]) => vm));
     host.inventory.scan(false);
     const version = `${host.events.lastId}/${host.inventory.generation}`;
-    const key = request.url;
+    const key = readable === undefined ? request.url : `${[...readable].sort().join(",")} ${request.url}`;
     if (listCache.version !== version) { listCache.version = version; listCache.answers.clear(); }
     let body = listCache.answers.get(key);
     if (body === undefined) {
-      body = Buffer.from(JSON.stringify(listVms(host.vms.list(), query)));
+      const all = host.vms.list();
+      body = Buffer.from(JSON.stringify(listVms(readable === undefined ? all : all.filter((vm) => readable.has(vm.name)), query)));
       if (listCache.answers.size < 64) listCache.answers.set(key, body);
     }
     return reply.type("application/json; charset=utf-8").send(body);
@@ -97,7 +104,7 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
           const next = method === "PUT" ? (request.body as Record<string, unknown>) : mergePatch(current, request.body);
           // Validate before writing TOML: TOML has no null and no mixed arrays, so junk must stop here.
           validateDefinition(next, { file: entry.file });
-          return host.vms.updateDefinition(name, definitionToToml(next as VmDefinitionInput), request.headers["if-match"]);
+          return host.vms.updateDefinition(name, definitionToToml(next as VmDefinitionInput), request.headers["if-match"], updateGuard(host, request, name));
         });
         return reply.header("ETag", vm.etag).send(vm);
       },
@@ -113,9 +120,10 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
   }, async (request, reply) => {
     const { datastore } = request.query as { datastore?: string };
     const body = request.body;
+    const authorize = createGuard(host, request);
     const vm = typeof body === "string"
-      ? await host.vms.create({ toml: body, ...(datastore ? { datastore } : {}) })
-      : await host.vms.create({ json: body, ...(datastore ? { datastore } : {}) });
+      ? await host.vms.create({ toml: body, authorize, ...(datastore ? { datastore } : {}) })
+      : await host.vms.create({ json: body, authorize, ...(datastore ? { datastore } : {}) });
     return reply.status(201).header("Location", `/api/v1/vms/${vm.name}`).header("ETag", vm.etag).send(vm);
   });
 
@@ -145,7 +153,7 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
     if (typeof request.body !== "string") throw new VmctlError("unsupported_media_type", "send the definition as TOML with Content-Type: application/toml");
     const ifMatch = request.headers["if-match"];
     const body = request.body;
-    const vm = await host.withVmLock(name, () => host.vms.updateDefinition(name, body, ifMatch));
+    const vm = await host.withVmLock(name, () => host.vms.updateDefinition(name, body, ifMatch, updateGuard(host, request, name)));
     return reply.header("ETag", vm.etag).send(vm);
   });
 }

@@ -5,7 +5,7 @@
 // below the root after `locate` checked the path still cannot lead out.
 import { lstat, readdir, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, dirname, isAbsolute, posix, relative, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { VmctlError, type DatastoreEntry, type DatastoreListing, type DatastorePathResult } from "@vmctl/api-types";
 import type { Datastores } from "./datastores.js";
 import type { Inventory } from "./inventory.js";
@@ -43,13 +43,16 @@ export class DatastoreBrowser {
     }
   }
 
-  /** Lists the directory `opened` holds (the caller's to close), or else opens `at` for it. */
-  async list(at: Located, opened?: FileHandle): Promise<DatastoreListing> {
+  /**
+   * Lists the directory `opened` holds (the caller's to close), or else opens `at` for it; `visible`
+   * leaves out the entries (by absolute path) its asker may not see, such as another VM's folder.
+   */
+  async list(at: Located, opened?: FileHandle, visible: (absolute: string) => boolean = () => true): Promise<DatastoreListing> {
     if (!opened) {
       const own = await this.open(at);
       try {
         if (!own.info.isDirectory()) throw new VmctlError("bad_request", `"${at.path}" is a file in datastore "${at.datastore}", not a directory`, { field: "path" });
-        return await this.list(at, own.handle);
+        return await this.list(at, own.handle, visible);
       } finally {
         await own.handle.close();
       }
@@ -57,7 +60,7 @@ export class DatastoreBrowser {
     const root = this.datastores.root(at.datastore);
     const entries: DatastoreEntry[] = [];
     for (const name of await readdir(fdPath(opened))) {
-      if (isHiddenTemp(name)) continue;
+      if (isHiddenTemp(name) || !visible(join(at.absolute, name))) continue;
       try {
         let info = await lstat(fdPath(opened, name));
         if (info.isSymbolicLink()) {

@@ -30,7 +30,8 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "DELETE /api/v1/datastores/:ds/files/*": "datastore.write",
   "GET /api/v1/isos": "datastore.read",
   "GET /api/v1/openapi.json": "host.read",
-  "GET /api/v1/vms": "vm.read",
+  // Lists the VMs the principal may read (all with vm.read at host scope; else those of its grants).
+  "GET /api/v1/vms": "authenticated",
   "POST /api/v1/vms": "vm.create",
   "POST /api/v1/vms::batch": "vm.power",
   "GET /api/v1/vms/:name": "vm.read",

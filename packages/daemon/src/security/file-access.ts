@@ -1,0 +1,146 @@
+// May this principal make a VM use this datastore file, or read or change it through the datastore
+// browser? One answer for every route that names a file: a VM's folder and the disks it writes
+// belong to that VM and need rights on it; other files need the datastore privileges at host scope.
+import { realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { VmctlError, type VmDefinition } from "@vmctl/api-types";
+import { within, type Datastores } from "../domain/datastores.js";
+import type { InventoryEntry } from "../domain/inventory.js";
+import { filesUsedBy } from "../domain/vm-file-usage.js";
+import { can, type Principal } from "./principal.js";
+import type { Privilege } from "./privileges.js";
+
+/** "read": the guest (or a copy) reads the file; "write": the guest may change it, or it is created. */
+export type FileMode = "read" | "write";
+
+/** A file a VM is to use, as the definition or the request names it. */
+export interface FileRef { field: string; datastore: string; file: string; mode: FileMode }
+
+export interface FileAccessContext { entries: readonly InventoryEntry[]; datastores: Datastores }
+
+/** Who a file belongs to: the VM whose folder holds it, or that uses it as a disk it writes. */
+interface Claim { vm: string; as: "folder" | "disk" | "media" }
+
+/** What is missing: a privilege at host scope, or on a VM. */
+export interface Missing { privilege: Privilege; vm?: string; reason: string }
+
+/** The path with every symlink of its existing part resolved, so a link cannot hide whose file it is. */
+export function canonical(path: string): string {
+  let existing = path;
+  const rest: string[] = [];
+  while (dirname(existing) !== existing) {
+    try {
+      return join(realpathSync(existing), ...rest.reverse());
+    } catch {
+      rest.push(basename(existing));
+      existing = dirname(existing);
+    }
+  }
+  return path;
+}
+
+/** Every VM (but `self`) with a claim on the path, and what claim. */
+export function claimsOn(path: string, self: string | undefined, ctx: FileAccessContext): Claim[] {
+  const target = canonical(path);
+  const claims: Claim[] = [];
+  for (const entry of ctx.entries) {
+    if (entry.name === self) continue;
+    if (within(canonical(entry.dir), target)) { claims.push({ vm: entry.name, as: "folder" }); continue; }
+    const uses = filesUsedBy(entry, ctx.datastores).filter((use) => use.use !== "folder" && canonical(use.path) === target);
+    if (uses.length === 0) continue;
+    const writes = uses.some((use) => use.use.startsWith("disks.") && !entry.def?.disks[use.use.split(".")[1]!]?.readonly);
+    claims.push({ vm: entry.name, as: writes ? "disk" : "media" });
+  }
+  return claims;
+}
+
+function inFolderOf(path: string, vm: string | undefined, ctx: FileAccessContext): boolean {
+  const entry = ctx.entries.find((e) => e.name === vm);
+  return entry !== undefined && within(canonical(entry.dir), canonical(path));
+}
+
+/** What `principal` lacks for VM `self` to use the file (`selfDir`: the folder of a VM not yet in the inventory). */
+export function missingForUse(principal: Principal, self: string, path: string, mode: FileMode, ctx: FileAccessContext, selfDir?: string): Missing | null {
+  const claims = claimsOn(path, self, ctx);
+  for (const claim of claims) {
+    // Shared media (an ISO another VM has inserted) stays shared for reading; changing it changes that VM.
+    if (claim.as === "media" && mode === "read") continue;
+    if (!can(principal, "vm.edit", claim.vm)) {
+      const reason = claim.as === "folder" ? `it lies in the folder of VM "${claim.vm}"` : claim.as === "disk" ? `it is a disk of VM "${claim.vm}"` : `VM "${claim.vm}" uses it`;
+      return { privilege: "vm.edit", vm: claim.vm, reason };
+    }
+  }
+  const own = inFolderOf(path, self, ctx) || (selfDir !== undefined && within(canonical(selfDir), canonical(path)));
+  // A file of the VM's own folder, or of a folder whose VM the principal may edit (checked above).
+  if (own || claims.some((claim) => claim.as === "folder")) return null;
+  if (!can(principal, "datastore.read")) return { privilege: "datastore.read", reason: "it is a datastore file outside the VM's folder" };
+  if (mode === "write" && !can(principal, "datastore.write")) return { privilege: "datastore.write", reason: "the guest could change a datastore file outside the VM's folder" };
+  return null;
+}
+
+export function forbiddenFile(principal: Principal, ref: FileRef, missing: Missing): VmctlError {
+  const on = missing.vm === undefined ? "" : ` on VM "${missing.vm}"`;
+  const verb = ref.mode === "write" ? "give a VM write access to" : "give a VM";
+  return new VmctlError("forbidden", `${ref.field}: ${principal.name} may not ${verb} "${ref.file}" of datastore "${ref.datastore}": ${missing.reason}, which needs the privilege "${missing.privilege}"${on}`, {
+    field: ref.field, file: ref.file, datastore: ref.datastore, privilege: missing.privilege, ...(missing.vm === undefined ? {} : { vm: missing.vm }),
+  });
+}
+
+/** Refuses the first file `self` may not use, naming the field, the file and the privilege (and VM) it needs. */
+export function assertFileAccess(principal: Principal, self: string, refs: readonly FileRef[], ctx: FileAccessContext, selfDir?: string): void {
+  for (const ref of refs) {
+    const path = ctx.datastores.resolve(ref.datastore, ref.file);
+    const missing = missingForUse(principal, self, path, ref.mode, ctx, selfDir);
+    if (missing) throw forbiddenFile(principal, ref, missing);
+  }
+}
+
+/** Every file a definition makes its VM use, in the VM's datastore unless named otherwise. */
+export function fileRefsOf(def: VmDefinition, datastore: string): FileRef[] {
+  const refs: FileRef[] = Object.entries(def.disks).map(([id, d]) => ({ field: `disks.${id}.file`, datastore: d.datastore ?? datastore, file: d.file, mode: d.readonly ? "read" : "write" }));
+  for (const [id, c] of Object.entries(def.cdroms)) if (c.iso !== undefined) refs.push({ field: `cdroms.${id}.iso`, datastore: c.datastore ?? datastore, file: c.iso, mode: "read" });
+  for (const key of ["kernel", "initrd"] as const) {
+    const file = def.boot[key];
+    if (file !== undefined) refs.push({ field: `boot.${key}`, datastore: def.boot.datastore ?? datastore, file, mode: "read" });
+  }
+  return refs;
+}
+
+/** The files `after` uses that `before` did not (or now writes where it only read): only those need checking. */
+export function changedFileRefs(before: VmDefinition | undefined, after: VmDefinition, datastore: string): FileRef[] {
+  const held = new Map<string, FileMode>();
+  for (const ref of before ? fileRefsOf(before, datastore) : []) {
+    const key = `${ref.datastore}\0${ref.file}`;
+    if (held.get(key) !== "write") held.set(key, ref.mode);
+  }
+  return fileRefsOf(after, datastore).filter((ref) => {
+    const had = held.get(`${ref.datastore}\0${ref.file}`);
+    return had === undefined || (had === "read" && ref.mode === "write");
+  });
+}
+
+/**
+ * What the datastore browser needs beyond the route's datastore privilege, for a path of a VM:
+ * listing its folder or reading its definition needs vm.read on it; its disks, memory (.vmstate),
+ * UEFI variables and anything else in it need vm.edit (they hold everything the guest holds), as does
+ * any change. Other paths need nothing more.
+ */
+export function missingForBrowse(principal: Principal, path: string, action: "list" | "read" | "change", ctx: FileAccessContext): Missing | null {
+  const target = canonical(path);
+  for (const claim of claimsOn(path, undefined, ctx)) {
+    if (claim.as === "media") continue;
+    const entry = ctx.entries.find((e) => e.name === claim.vm)!;
+    const metadata = action === "list" || (action === "read" && canonical(entry.file) === target);
+    const privilege: Privilege = metadata ? "vm.read" : "vm.edit";
+    if (!can(principal, privilege, claim.vm)) {
+      const what = claim.as === "disk" ? `a disk of VM "${claim.vm}"` : canonical(entry.dir) === target ? `the folder of VM "${claim.vm}"` : `in the folder of VM "${claim.vm}"`;
+      return { privilege, vm: claim.vm, reason: `it is ${what}` };
+    }
+  }
+  return null;
+}
+
+/** Whether a listing shows the path: not a VM's folder or disk the principal may not read. */
+export function visibleInListing(principal: Principal, path: string, ctx: FileAccessContext): boolean {
+  return claimsOn(path, undefined, ctx).every((claim) => claim.as === "media" || can(principal, "vm.read", claim.vm));
+}
