@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { request } from "node:https";
 import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { TestHost, guestDefinition } from "./harness.js";
@@ -188,6 +188,41 @@ describe("symlinks in a datastore", () => {
     } finally {
       rmSync(local("swap"));
       rmSync(local("swap-old"), { recursive: true });
+    }
+  });
+
+  it("a folder swapped for a symlink out while an upload into it is under way: the bytes land in the folder, never outside", async () => {
+    const data = randomBytes(1 << 20);
+    mkdirSync(join(outside, "target"));
+    const answer = new Promise<Answer>((done, reject) => {
+      const req = request({ host: "127.0.0.1", port: host.port, path: files("race/f.bin"), method: "PUT", rejectUnauthorized: false,
+        headers: { authorization: `Bearer ${tokens.keeper!}`, "content-type": "application/octet-stream", "content-length": String(data.length) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => { const body = Buffer.concat(chunks); done({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body.toString()) }); });
+      });
+      req.on("error", reject);
+      req.write(data.subarray(0, 64 * 1024));
+      // Once vmctld has the part file open, the folder is swapped for a link out; then the rest follows.
+      void (async () => {
+        for (let tries = 0; (await host.client.uploadStatus("local", "race/f.bin")).received === 0; tries++) {
+          if (tries > 400) throw new Error("vmctld stored nothing of the upload");
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        renameSync(local("race"), local("race-moved"));
+        symlinkSync(join(outside, "target"), local("race"));
+        req.end(data.subarray(64 * 1024));
+      })().catch(reject);
+    });
+    try {
+      const done = await answer;
+      expect(done.status).toBe(201);
+      expect(readdirSync(join(outside, "target"))).toEqual([]);
+      expect(readFileSync(local("race-moved/f.bin")).equals(data)).toBe(true);
+      expect(mode(local("race-moved/f.bin"))).toBe(0o600);
+    } finally {
+      rmSync(local("race"), { force: true });
+      rmSync(local("race-moved"), { recursive: true, force: true });
     }
   });
 
