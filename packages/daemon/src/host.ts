@@ -30,6 +30,8 @@ import { AuditLog } from "./security/audit-log.js";
 import { LoginGuard } from "./security/login-guard.js";
 import { ConsoleTickets } from "./security/console-tickets.js";
 import { randomSecret } from "./security/passwords.js";
+import { startRetention } from "./domain/host-retention.js";
+import type { RetentionPruner } from "./domain/retention.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -58,7 +60,7 @@ export class Host {
   readonly tickets = new ConsoleTickets();
   qemuVersion: string | null = null;
   private accelChoice: Promise<AccelChoice> | undefined;
-  private expiry: NodeJS.Timeout | undefined;
+  private retention: RetentionPruner | undefined;
 
   constructor(readonly config: HostConfig, readonly log: Logger) {
     this.db = openDatabase(config.dbPath);
@@ -120,8 +122,7 @@ export class Host {
     await this.ensureFirstAdmin();
     const interrupted = this.tasks.failInterrupted();
     if (interrupted) this.log.warn({ tasks: interrupted }, "tasks cut off by the last vmctld exit marked as errors");
-    this.tasks.expire(this.config.taskRetentionMs);
-    this.expiry = setInterval(() => this.tasks.expire(this.config.taskRetentionMs), 3600_000).unref();
+    this.retention = startRetention(this);
     void this.accelerator();
     await this.removeStaging();
     this.inventory.scan();
@@ -181,7 +182,7 @@ export class Host {
   }
 
   close(): void {
-    clearInterval(this.expiry);
+    this.retention?.stop();
     this.power.detachAll(this.inventory.list().map((entry) => entry.name));
     this.db.close();
   }

@@ -38,4 +38,15 @@ describe("vmctld.toml", () => {
     expect((await loadHostConfig(home('max_upload_size = "1.5GiB"\n'))).maxUploadBytes).toBe(1.5 * 1024 ** 3);
     await expect(loadHostConfig(home('max_upload_size = "lots"\n'))).rejects.toThrow(/max_upload_size: is "lots"/);
   });
+
+  it("keeps events 30 days / 200k rows and audit 90 days / 200k unless set, and refuses nonsense", async () => {
+    const day = 24 * 3600_000;
+    expect((await loadHostConfig(home())).retention).toEqual({ events: { maxAgeMs: 30 * day, maxRows: 200_000 }, audit: { maxAgeMs: 90 * day, maxRows: 200_000 } });
+    const set = await loadHostConfig(home("event_retention_days = 7\nevent_max_rows = 5000\naudit_retention_days = 365\naudit_max_rows = 1000000\n"));
+    expect(set.retention).toEqual({ events: { maxAgeMs: 7 * day, maxRows: 5000 }, audit: { maxAgeMs: 365 * day, maxRows: 1_000_000 } });
+    expect(Object.isFrozen(set.retention.events)).toBe(true);
+    await expect(loadHostConfig(home("event_retention_days = 0\n"))).rejects.toThrow(/vmctld\.toml:1: event_retention_days: is 0/);
+    await expect(loadHostConfig(home("audit_max_rows = 10\n"))).rejects.toThrow(/audit_max_rows: is 10; expected/);
+    await expect(loadHostConfig(home('audit_retention_days = "forever"\n'))).rejects.toThrow(/audit_retention_days: is "forever"/);
+  });
 });

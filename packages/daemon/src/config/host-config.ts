@@ -7,16 +7,22 @@ import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { NAME_PATTERN, SIZE_PATTERN, VmctlError } from "@vmctl/api-types";
+import type { RetentionLimits } from "../domain/retention.js";
 import { unknownKeyIssues, describeExpected, schemaAt, formatIssue, locateField, parseSize, type DefinitionIssue } from "@vmctl/definition";
 import { rootProblem } from "../domain/datastore-roots.js";
 
 const DEFAULT_MAX_UPLOAD = "64GiB";
+const DAY_MS = 24 * 3600_000;
 
 export const HostConfigSchema = Type.Object({
   listen: Type.Optional(Type.String({ description: "host:port of the HTTPS API, e.g. 127.0.0.1:8443 or 0.0.0.0:8443" })),
   log_level: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error"].map((l) => Type.Literal(l)))),
   qemu: Type.Optional(Type.String({ description: "the qemu-system binary" })),
-  task_retention_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365 })),
+  task_retention_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365, description: "how long ended tasks are kept" })),
+  event_retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: "how long events are kept" })),
+  event_max_rows: Type.Optional(Type.Integer({ minimum: 1000, maximum: 100_000_000, description: "the most events kept; the oldest go first" })),
+  audit_retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: "how long audit entries are kept" })),
+  audit_max_rows: Type.Optional(Type.Integer({ minimum: 1000, maximum: 100_000_000, description: "the most audit entries kept; the oldest go first" })),
   max_upload_size: Type.Optional(Type.String({ pattern: SIZE_PATTERN, description: "the largest file one upload to a datastore may store, e.g. \"64GiB\" (never more than the free space)" })),
   tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: "a CA-signed certificate and its key (PEM); without it vmctld makes a self-signed one" })),
   datastores: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
@@ -28,6 +34,8 @@ export interface HostConfig {
   logLevel: string;
   qemu: string;
   taskRetentionMs: number;
+  /** How long and how many of each growing table's rows are kept (domain/retention.ts). */
+  retention: { events: RetentionLimits; audit: RetentionLimits };
   maxUploadBytes: number;
   datastores: Record<string, string>;
   tls: { cert: string; key: string } | undefined;
@@ -92,6 +100,10 @@ export async function loadHostConfig(home = defaultHome(), overrides: { listen?:
     maxUploadBytes: parseSize(input.max_upload_size ?? DEFAULT_MAX_UPLOAD) ?? Number.MAX_SAFE_INTEGER,
     datastores: Object.freeze(datastores),
     tls: input.tls ? { cert: resolve(home, input.tls.cert), key: resolve(home, input.tls.key) } : undefined,
+    retention: Object.freeze({
+      events: Object.freeze({ maxAgeMs: (input.event_retention_days ?? 30) * DAY_MS, maxRows: input.event_max_rows ?? 200_000 }),
+      audit: Object.freeze({ maxAgeMs: (input.audit_retention_days ?? 90) * DAY_MS, maxRows: input.audit_max_rows ?? 200_000 }),
+    }),
     socketPath: join(home, "vmctld.sock"),
     dbPath: join(home, "vmctld.db"),
     runDir: join(home, "run"),

@@ -3,6 +3,7 @@
 import { EventEmitter } from "node:events";
 import type { VmctlEvent } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
+import { pruneLogBatch, type Prunable, type RetentionLimits } from "./retention.js";
 
 interface Row { id: number; time: string; type: string; vm: string | null; data: string }
 
@@ -10,7 +11,7 @@ const toEvent = (row: Row): VmctlEvent => ({ id: row.id, time: row.time, type: r
 
 export interface EventQuery { vm?: string; type?: string; since?: number; limit?: number }
 
-export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEvent] }> {
+export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEvent] }> implements Prunable {
   private readonly insert;
   /** The id of the newest event: anything derived from VM state is stale once it grows. */
   lastId = 0;
@@ -41,7 +42,11 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
     const where: string[] = [];
     const params: Array<string | number> = [];
     if (query.vm) { where.push("vm = ?"); params.push(query.vm); }
-    if (query.type) { where.push(query.type.endsWith("*") ? "type LIKE ?" : "type = ?"); params.push(query.type.replace(/\*$/, "%")); }
+    // "vm.*" is a prefix: LIKE with the user's own % and _ escaped, so only the one trailing % is a wildcard.
+    if (query.type) {
+      if (query.type.endsWith("*")) { where.push("type LIKE ? ESCAPE '\\'"); params.push(`${query.type.slice(0, -1).replace(/[\\%_]/g, "\\$&")}%`); }
+      else { where.push("type = ?"); params.push(query.type); }
+    }
     if (query.since !== undefined) { where.push("id > ?"); params.push(query.since); }
     const limit = Math.min(query.limit ?? 1000, 10_000);
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
@@ -50,5 +55,14 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
       ? `SELECT * FROM events ${filter} ORDER BY id ASC LIMIT ${limit}`
       : `SELECT * FROM (SELECT * FROM events ${filter} ORDER BY id DESC LIMIT ${limit}) ORDER BY id ASC`;
     return (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);
+  }
+
+  /** The id of the oldest event kept (retention prunes the old end), or null when there is none. */
+  oldestId(): number | null {
+    return (this.db.prepare("SELECT min(id) AS id FROM events").get() as { id: number | null }).id;
+  }
+
+  pruneBatch(limits: RetentionLimits, batch: number): number {
+    return pruneLogBatch(this.db, "events", limits, batch);
   }
 }

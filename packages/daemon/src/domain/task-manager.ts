@@ -5,6 +5,7 @@ import { EventEmitter } from "node:events";
 import { VmctlError, type Task, type TaskState } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import type { EventLog } from "./event-log.js";
+import type { Prunable, RetentionLimits } from "./retention.js";
 
 interface Row {
   id: string; op: string; target: string; state: TaskState; progress: number; eta: string | null; log: string;
@@ -49,7 +50,7 @@ export function estimateEta(startedAt: number, percent: number, now = Date.now()
   return new Date(now + (elapsed * (100 - percent)) / percent).toISOString();
 }
 
-export class TaskManager {
+export class TaskManager implements Prunable {
   private readonly changes = new EventEmitter<{ [id: string]: [Task] }>();
   private readonly controllers = new Map<string, { abort: AbortController; running: () => boolean; cancellableWhileRunning: boolean }>();
   constructor(private readonly db: Db, private readonly events: EventLog) {
@@ -63,9 +64,17 @@ export class TaskManager {
     return this.db.prepare("UPDATE tasks SET state = 'error', error = ?, ended_at = ? WHERE state IN ('queued', 'running')").run(error, now).changes;
   }
 
-  /** Deletes ended tasks older than the retention. */
-  expire(retentionMs: number): void {
-    this.db.prepare("DELETE FROM tasks WHERE ended_at IS NOT NULL AND ended_at < ?").run(new Date(Date.now() - retentionMs).toISOString());
+  /**
+   * One batch of retention: ended tasks older than the age, then the oldest ended ones beyond the
+   * row cap. Queued and running tasks are never pruned. Both go through the tasks_ended index.
+   */
+  pruneBatch(limits: RetentionLimits, batch: number): number {
+    const cutoff = new Date(Date.now() - limits.maxAgeMs).toISOString();
+    const aged = this.db.prepare("DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE ended_at IS NOT NULL AND ended_at < ? ORDER BY ended_at LIMIT ?)").run(cutoff, batch).changes;
+    if (aged > 0) return aged;
+    const { ended } = this.db.prepare("SELECT count(*) AS ended FROM tasks WHERE ended_at IS NOT NULL").get() as { ended: number };
+    if (ended <= limits.maxRows) return 0;
+    return this.db.prepare("DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE ended_at IS NOT NULL ORDER BY ended_at LIMIT ?)").run(Math.min(ended - limits.maxRows, batch)).changes;
   }
 
   /** Creates the task and starts `work` at once; returns the task as first stored. */

@@ -1,9 +1,10 @@
 // The audit log: every change (who, from where, what, on what, with which result, when), in SQLite.
 import type { Db } from "../store/database.js";
+import { pruneLogBatch, type Prunable, type RetentionLimits } from "../domain/retention.js";
 
 export interface AuditEntry { id: number; time: string; user: string; source: string; action: string; target: string | null; result: string; status: number }
 
-export class AuditLog {
+export class AuditLog implements Prunable {
   constructor(private readonly db: Db) {}
 
   record(entry: Omit<AuditEntry, "id" | "time">): void {
@@ -19,5 +20,10 @@ export class AuditLog {
     if (query.since !== undefined) { where.push("id > ?"); params.push(query.since); }
     const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${Math.min(query.limit ?? 200, 10_000)}`;
     return this.db.prepare(sql).all(...params) as AuditEntry[];
+  }
+
+  /** Retention (audit_retention_days, audit_max_rows) deletes the oldest entries first. */
+  pruneBatch(limits: RetentionLimits, batch: number): number {
+    return pruneLogBatch(this.db, "audit", limits, batch);
   }
 }

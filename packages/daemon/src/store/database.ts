@@ -95,6 +95,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE tokens ADD COLUMN parent_id TEXT;`,
   // A per-VM grant names the VM's uuid too: it follows the VM's identity, not a name reused later.
   `ALTER TABLE grants ADD COLUMN vm_uuid TEXT;`,
+  // Retention prunes ended tasks oldest first (domain/retention.ts): without an index each batch scans them all.
+  `CREATE INDEX tasks_ended ON tasks(ended_at);`,
 ];
 
 export function openDatabase(path: string): Db {
