@@ -56,7 +56,8 @@ export async function listImageSnapshots(path: string): Promise<ImageSnapshot[]>
 /** Internal qcow2 snapshots of a stopped VM's image: create (-c), revert (-a) or delete (-d). */
 export async function imageSnapshot(path: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
   const flag = { create: "-c", apply: "-a", delete: "-d" }[op];
-  await run("qemu-img", ["snapshot", "-q", "-f", "qcow2", flag, tag, path]);
+  // `qemu-img snapshot` has no -f: the format is given as image options, so it is never probed.
+  await run("qemu-img", ["snapshot", "-q", "--image-opts", flag, tag, `driver=qcow2,file.driver=file,file.filename=${path.replaceAll(",", ",,")}`]);
 }
 
 export interface ConvertOptions {
