@@ -226,7 +226,7 @@ describe("symlinks in a datastore", () => {
     }
   });
 
-  it("deleting a symlink that stays inside deletes the link, never the file or folder it names", async () => {
+  it("deleting a symlink deletes the link, never the file or folder it names, inside or out", async () => {
     expect((await https("PUT", files("keep/data.bin"), tokens.keeper!, Buffer.from("keep me"))).status).toBe(201);
     symlinkSync("keep/data.bin", local("file-link"));
     symlinkSync("keep", local("dir-link"));
@@ -241,6 +241,23 @@ describe("symlinks in a datastore", () => {
     }
     expect(readFileSync(local("keep/data.bin"), "utf8")).toBe("keep me");
     rmSync(local("keep"), { recursive: true });
+    // A link planted to a file outside, or to nothing, is deleted as the link it is.
+    writeFileSync(join(outside, "victim.txt"), "host file");
+    symlinkSync(join(outside, "victim.txt"), local("out-link"));
+    symlinkSync(outside, local("out-dir-link"));
+    symlinkSync(join(outside, "nothing"), local("dead-link"));
+    for (const link of ["out-link", "out-dir-link", "dead-link"]) {
+      const answer = await https("DELETE", files(link), tokens.keeper!);
+      expect([link, answer.status, answer.json()]).toEqual([link, 200, { datastore: "local", path: link, type: "file" }]);
+      expect(isLink(local(link))).toBe(false);
+    }
+    expect(readFileSync(join(outside, "victim.txt"), "utf8")).toBe("host file");
+    // Through a link out, nothing is deleted.
+    symlinkSync(outside, local("out-dir-link"));
+    const through = await https("DELETE", files("out-dir-link/victim.txt"), tokens.keeper!);
+    expect([through.status, through.json().error.code]).toEqual([400, "path_outside_datastore"]);
+    expect(existsSync(join(outside, "victim.txt"))).toBe(true);
+    rmSync(local("out-dir-link"));
   });
 });
 

@@ -26,9 +26,9 @@ interface PathParams { ds: string; "*"?: string }
 export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Host): Promise<void> {
   // A VM's folder and files are bounded by rights on that VM (file-access-guards.ts), on top of the
   // route's datastore privilege: listing it needs vm.read, its disks and memory vm.edit, changes vm.edit.
-  const locate = (request: FastifyRequest, action: "list" | "read" | "change"): Located => {
+  const locate = (request: FastifyRequest, action: "list" | "read" | "change", options: { entryItself?: boolean } = {}): Located => {
     const params = request.params as PathParams;
-    const at = host.browser.locate(params.ds, params["*"] ?? "");
+    const at = host.browser.locate(params.ds, params["*"] ?? "", options);
     assertBrowse(host, request, at, action);
     return at;
   };
@@ -70,7 +70,7 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
 
   app.delete("/api/v1/datastores/:ds/files/*", {
     schema: { params: DatastorePathParamsSchema, response: responses({ 200: DatastorePathResultSchema }, 404, 409), summary: "Delete a file or an empty directory (not a VM's folder nor a file a VM uses), or an unfinished upload to that path" },
-  }, async (request) => host.uploads.delete(locate(request, "change")));
+  }, async (request) => host.uploads.delete(locate(request, "change", { entryItself: true })));
 
   app.post("/api/v1/datastores/:ds/files/*", {
     schema: { params: DatastorePathParamsSchema, querystring: MkdirQuerySchema, response: responses({ 201: DatastorePathResultSchema }, 404, 409), summary: "With ?mkdir: make a directory and its missing parents" },

@@ -5,9 +5,9 @@
 // below the root after `locate` checked the path still cannot lead out.
 import { lstat, readdir, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { VmctlError, type DatastoreEntry, type DatastoreListing, type DatastorePathResult } from "@vmctl/api-types";
-import type { Datastores } from "./datastores.js";
+import { within, type Datastores } from "./datastores.js";
 import type { Inventory } from "./inventory.js";
 import { usesOfPath, describeUses } from "./vm-file-usage.js";
 import { isHiddenTemp } from "./upload-parts.js";
@@ -20,13 +20,20 @@ export interface Located { datastore: string; path: string; absolute: string }
 export class DatastoreBrowser {
   constructor(private readonly datastores: Datastores, private readonly inventory: Inventory) {}
 
-  locate(datastore: string, path: string): Located {
+  /**
+   * With `entryItself` (a delete), a symlink at the end of the path is the entry, not what it names:
+   * only its folder is checked, so a link that points out (or nowhere) can still be deleted.
+   */
+  locate(datastore: string, path: string, options: { entryItself?: boolean } = {}): Located {
     if (path.includes("\0")) throw new VmctlError("bad_request", "path: contains a NUL byte", { field: "path" });
     if (isAbsolute(path)) {
       throw new VmctlError("path_outside_datastore", `"${path}" is absolute; give a path relative to datastore "${datastore}", e.g. "iso/debian-12.iso"`, { field: "path" });
     }
-    const absolute = this.datastores.resolve(datastore, path === "" ? "." : path);
     const root = this.datastores.root(datastore);
+    const full = resolve(root, path);
+    const absolute = options.entryItself && full !== root && within(root, full)
+      ? join(this.datastores.resolve(datastore, relative(root, dirname(full)) || "."), basename(full))
+      : this.datastores.resolve(datastore, path === "" ? "." : path);
     if (isHiddenTemp(basename(absolute))) {
       throw new VmctlError("bad_request", `"${path}" is the name of an upload's part file; choose another name`, { field: "path" });
     }
