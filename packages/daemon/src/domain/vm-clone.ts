@@ -147,7 +147,8 @@ export class CloneService {
       const files: Record<string, { file: string; format: "qcow2" | "raw" }> = {};
       const work = Object.entries(def.disks).filter(([, d]) => !d.readonly);
       await this.checkSources(source, entry, def);
-      const sizes = await Promise.all(work.map(async ([, d]) => (await imageInfo(this.diskPath(entry, d), d.format)).actualSize || 1));
+      // A clone of a snapshot may read a running VM's disks (a snapshot never changes): -U.
+      const sizes = await Promise.all(work.map(async ([, d]) => (await imageInfo(this.diskPath(entry, d), d.format, { shared: request.snapshot !== undefined })).actualSize || 1));
       const total = sizes.reduce((a, b) => a + b, 0);
       let done = 0;
       for (const [index, [id, disk]] of work.entries()) {
