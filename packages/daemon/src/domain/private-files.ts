@@ -1,4 +1,4 @@
-// Folders and files vmctld makes in datastores are private: folders 0710 owned by vmctld with the
+// Folders and files vmctld makes in datastores are private: folders 0710, vmctld's own with the
 // QEMU user's group (QEMU may pass through to the files it is given, but neither list, create nor
 // rename there), or 0700 when QEMU runs as vmctld's own user; files 0600. Ownership is changed on
 // what was opened with O_NOFOLLOW, never through a symlink.
@@ -33,7 +33,7 @@ export function makePrivateDirSync(path: string): void {
     const fd = openSync(dir, DIR_FLAGS);
     try {
       const identity = qemuIdentity();
-      if (identity) fchownSync(fd, process.getuid?.() ?? 0, identity.gid);
+      if (identity) fchownSync(fd, -1, identity.gid);
       fchmodSync(fd, privateDirMode());
     } finally {
       closeSync(fd);
@@ -59,7 +59,7 @@ export async function makeDirPrivate(path: string): Promise<void> {
 
 export async function setPrivateDir(handle: FileHandle): Promise<void> {
   const identity = qemuIdentity();
-  if (identity) await handle.chown(process.getuid?.() ?? 0, identity.gid);
+  if (identity) await handle.chown(-1, identity.gid);
   await handle.chmod(privateDirMode());
 }
 
