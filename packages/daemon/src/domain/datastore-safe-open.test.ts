@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync, renameSync, existsSync, lstatSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { VmctlError } from "@vmctl/api-types";
 import { fdPath, openDirInside, openInside } from "./datastore-safe-open.js";
@@ -118,6 +119,21 @@ describe("openInside", () => {
     await handle.close();
     await expect(openInside(root, "shadow", { where: '"shadow"' })).rejects.toThrow(/"shadow" goes through the symlink "shadow" to ".*outside\/secret", outside its datastore/);
     await expect(openInside(root, "dangling", { where: '"dangling"' })).rejects.toMatchObject({ code: "path_outside_datastore" });
+  });
+
+  it("a special file planted in a datastore is never opened (a FIFO would hang the open), and a root swapped for a link is refused", async () => {
+    const { root, outside } = freshStore();
+    // A unix socket stands for every file that is neither regular nor a folder: FIFOs, devices.
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(join(root, "sock"), done));
+    try {
+      await expect(openInside(root, "sock", { where: '"sock"' })).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      server.close();
+    }
+    renameSync(root, `${root}-moved`);
+    symlinkSync(outside, root);
+    await expect(openInside(root, "secret", { where: '"secret"' })).rejects.toThrow(/the datastore's folder ".*root" was replaced by a symlink/);
   });
 
   it("a folder swapped for a symlink after it was looked at is not followed", async () => {

@@ -58,7 +58,11 @@ async function walk(root: string, path: string, wantDir: boolean, options: WalkO
 
 /** One pass from the root; a symlink inside ends it with the components to walk instead. */
 async function walkOnce(root: string, parts: string[], wantDir: boolean, options: WalkOptions): Promise<Opened | { restart: string[] }> {
-  let dir = await open(root, DIR_FLAGS);
+  let dir = await open(root, DIR_FLAGS).catch((error: NodeJS.ErrnoException) => {
+    // The datastore's own folder replaced by a symlink (ENOTDIR for O_DIRECTORY on a link).
+    if (error.code === "ELOOP" || error.code === "ENOTDIR") throw outside(options.where, `cannot be reached: the datastore's folder "${root}" was replaced by a symlink`);
+    throw error;
+  });
   try {
     for (let i = 0; i < parts.length; i++) {
       const name = parts[i]!;
