@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { TestHost, guestDefinition, waitForState, ADMIN_PASSWORD } from "./harness.js";
 import { https, login, openWs, wsStatus, type Credentials } from "./https-support.js";
+import { launchChromium, newContext } from "./browser.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 let host: TestHost;
@@ -27,7 +28,7 @@ async function restartWithLog(): Promise<void> {
   await host.killDaemon();
   const config = join(host.home, "vmctld.toml");
   writeFileSync(config, readFileSync(config, "utf8").replace(/log_level = "\w+"/, 'log_level = "debug"'));
-  rmSync(join(host.home, "vmctld.port")); // written anew once HTTPS listens
+  rmSync(join(host.home, "vmctld.port"), { force: true }); // written anew once HTTPS listens
   const daemon = spawn(process.execPath, [join(ROOT, "packages/daemon/dist/main.js"), "--home", host.home], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, VMCTL_ADMIN_PASSWORD: ADMIN_PASSWORD } });
   daemon.stdout.on("data", (chunk: Buffer) => { daemonLog += chunk.toString(); });
   daemon.stderr.on("data", (chunk: Buffer) => { daemonLog += chunk.toString(); });
@@ -320,6 +321,40 @@ describe("headers, URLs and logs", () => {
     for (const path of ["/ui/", "/api/v1/me", "/healthz"]) {
       const answer = await https(port, "GET", path);
       expect(answer.headers["content-security-policy"]).toBe("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'");
+    }
+  });
+
+  it("the Host Client works under its policy: no violation on its pages, consoles included, and an injected inline script is blocked", async () => {
+    const browser = await launchChromium();
+    try {
+      const context = await newContext(browser);
+      await context.addInitScript({ content: "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));" });
+      const page = await context.newPage();
+      const violations = async () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+      await page.goto(`https://127.0.0.1:${port}/`);
+      await page.getByLabel("User name").fill("admin");
+      await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
+      expect(await violations()).toEqual([]);
+      for (const path of ["/ui/host", "/ui/admin", "/ui/vms/box/console", "/api/docs/"]) {
+        await page.goto(`https://127.0.0.1:${port}${path}`);
+        await page.waitForLoadState("networkidle");
+        expect({ path, violations: await violations() }).toEqual({ path, violations: [] });
+      }
+      // What an injected script would do: refused by the policy, and seen as a violation.
+      await page.goto(`https://127.0.0.1:${port}/ui/host`);
+      const ran = await page.evaluate(async () => {
+        const script = document.createElement("script");
+        script.textContent = "window.__injected = true";
+        document.body.append(script);
+        await new Promise((r) => setTimeout(r, 100));
+        return (window as unknown as { __injected?: boolean }).__injected ?? false;
+      });
+      expect(ran).toBe(false);
+      expect(await violations()).toEqual([expect.stringMatching(/^script-src-elem inline/)]);
+    } finally {
+      await browser.close();
     }
   });
 
