@@ -29,6 +29,7 @@ describe("rootProblem", () => {
     ["/run/vmctl", /system directory "\/run"/],
     ["/lib", /system directory "\/(usr|lib)"/],
     ["/var/log/vms", /system directory "\/var\/log"/],
+    ["/var/backups", /system directory "\/var\/backups"/],
     ["/var", /holds the system directory "\/var\/log"/],
     ["/var/lib", /shared directory "\/var\/lib"/],
     ["/var/lib/docker", /inside "\/var\/lib", which holds the state of the host's services/],

@@ -6,7 +6,11 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { within } from "./datastores.js";
 
 /** Refused with everything below them. */
-const SYSTEM_TREES = ["/etc", "/usr", "/boot", "/proc", "/sys", "/dev", "/run", "/bin", "/sbin", "/var/log", "/var/run", "/var/spool", "/var/cache", "/var/mail"];
+const SYSTEM_TREES = [
+  "/etc", "/usr", "/boot", "/proc", "/sys", "/dev", "/run", "/bin", "/sbin",
+  // /var/backups holds shadow.bak and the like.
+  "/var/log", "/var/run", "/var/spool", "/var/cache", "/var/mail", "/var/backups", "/var/opt", "/var/local", "/var/crash",
+];
 /** Refused themselves (they hold everyone's files), but a folder of its own below them is fine. */
 const SHARED_DIRS = ["/", "/tmp", "/var/tmp", "/var", "/home", "/var/lib"];
 /** /var/lib holds every service's state; only a folder of vmctl's own may be a datastore there. */
@@ -16,7 +20,7 @@ const VMCTL_FOLDER = /^vmctl/;
 export interface RootRules {
   /** vmctld's home: refused, except what lies below its datastores/ folder. */
   home: string;
-  /** Home directories of the host's users; read from /etc/passwd (plus /root and /home/*) when omitted. */
+  /** Home directories of the host's users; /root and those of /etc/passwd when omitted (any /home/<x> counts too). */
   homes?: readonly string[];
 }
 
