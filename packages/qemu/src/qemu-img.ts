@@ -56,8 +56,10 @@ export async function listImageSnapshots(path: string): Promise<ImageSnapshot[]>
 /** Internal qcow2 snapshots of a stopped VM's image: create (-c), revert (-a) or delete (-d). */
 export async function imageSnapshot(path: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
   const flag = { create: "-c", apply: "-a", delete: "-d" }[op];
-  // `qemu-img snapshot` has no -f: the format is given as image options, so it is never probed.
-  await run("qemu-img", ["snapshot", "-q", "--image-opts", flag, tag, `driver=qcow2,file.driver=file,file.filename=${path.replaceAll(",", ",,")}`]);
+  // `qemu-img snapshot` has no -f: the format is given in a JSON name, so it is never probed, and
+  // with no backing file (internal snapshots never read it), so a header's backing name is not opened.
+  const image = JSON.stringify({ driver: "qcow2", backing: null, file: { driver: "file", filename: path } });
+  await run("qemu-img", ["snapshot", "-q", flag, tag, `json:${image}`]);
 }
 
 export interface ConvertOptions {

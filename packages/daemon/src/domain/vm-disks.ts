@@ -7,6 +7,7 @@ import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type V
 import { assertNotTemplate } from "./templates.js";
 import { parseSize } from "@vmctl/definition";
 import { createImage, imageInfo, resizeImage, hotplugDisk, unplugDisk, changeMedium, resizeLive, type QemuProcess } from "@vmctl/qemu";
+import { giveToQemu } from "./vm-sandbox.js";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
@@ -98,6 +99,7 @@ export class DiskService {
         await assertImageTrusted(path, format, datastoreScope(this.datastores), `disk "${file}"`);
       }
       if (proc) {
+        await giveToQemu({ path, writable: !(request.readonly ?? false), field: "file", format });
         await hotplugDisk(proc, { id, path, format, readonly: request.readonly ?? false, machine: def.machine });
         reverter.add(() => unplugDisk(proc, id).catch(() => {}));
       }
@@ -150,7 +152,11 @@ export class DiskService {
     const current = (await imageInfo(path, disk.format, { shared: proc !== undefined })).virtualSize;
     if (bytes <= current) throw new VmctlError("bad_request", `disks only grow: "${id}" is ${current} bytes and ${size} is not larger (shrinking would cut the guest's filesystem)`, { field: "size", currentBytes: current });
     if (proc) await resizeLive(proc, id, bytes);
-    else await resizeImage(path, disk.format, bytes);
+    else {
+      // qemu-img resize opens the backing chain: a definition edited by hand may name any image.
+      await assertImageTrusted(path, disk.format, datastoreScope(this.datastores), `disks.${id}.file "${disk.file}"`);
+      await resizeImage(path, disk.format, bytes);
+    }
     await this.writeDefinition(entry, (doc) => { doc.disks = { ...doc.disks, [id]: { ...doc.disks![id]!, size } }; });
     this.events.record("vm.disk_resized", name, { disk: id, fromBytes: current, toBytes: bytes, live: proc !== undefined });
     return (await this.list(name, id))[0]!;
@@ -164,6 +170,7 @@ export class DiskService {
     }
     const path = iso === null ? null : this.resolve(entry, datastore, iso);
     if (path !== null && !existsSync(path)) throw new VmctlError("bad_request", `"${iso}" does not exist in datastore "${datastore ?? entry.datastore}"; \`vmctl iso ls\` lists the ISOs`, { field: "iso" });
+    if (proc && path !== null) await giveToQemu({ path, writable: false, field: "iso" });
     if (proc) await changeMedium(proc, id, path);
     await this.writeDefinition(entry, (doc) => {
       const cdrom: Record<string, unknown> = { ...doc.cdroms![id] };
