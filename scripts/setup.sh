@@ -26,6 +26,21 @@ if ((${#missing[@]})) || ! kernel_known; then
   ((${#missing[@]})) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Every QEMU runs as this unprivileged system user (no login, no home), never as root; it joins
+# group kvm (when the host has one) so that it can open /dev/kvm.
+QEMU_USER=vmctl-qemu
+if [[ $(id -u) -eq 0 ]]; then
+  if ! id -u "$QEMU_USER" >/dev/null 2>&1; then
+    say "creating the system user $QEMU_USER that runs QEMU"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$QEMU_USER"
+  fi
+  if getent group kvm >/dev/null && ! id -nG "$QEMU_USER" | tr ' ' '\n' | grep -qx kvm; then
+    usermod --append --groups kvm "$QEMU_USER"
+  fi
+elif ! id -u "$QEMU_USER" >/dev/null 2>&1; then
+  say "note: a vmctld run as root needs the system user $QEMU_USER; run this set-up as root once to create it"
+fi
+
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.vmctl-lock-hash
 if [[ ! -f $stamp || $(cat "$stamp") != "$lock_hash" ]]; then

@@ -1,4 +1,4 @@
-// Which vmctld a command talks to: --url, or the unix socket under --home / $VMCTL_HOME / ~/.local/share/vmctl.
+// Which vmctld a command talks to: --url, or the unix socket under --home / $VMCTL_HOME / /var/lib/vmctl (root) / ~/.local/share/vmctl.
 import { join } from "node:path";
 import { homedir } from "node:os";
 import { existsSync } from "node:fs";
@@ -7,8 +7,11 @@ import { readCredentials, normalizeUrl } from "./credentials.js";
 
 export interface GlobalOptions { home?: string; url?: string; json?: boolean }
 
+/** The same rule as vmctld's: $VMCTL_HOME, /var/lib/vmctl for root, else the XDG data folder. */
 export function defaultHome(): string {
-  return process.env.VMCTL_HOME || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "vmctl");
+  if (process.env.VMCTL_HOME) return process.env.VMCTL_HOME;
+  if (process.getuid?.() === 0) return "/var/lib/vmctl";
+  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "vmctl");
 }
 
 /**

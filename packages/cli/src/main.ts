@@ -23,7 +23,7 @@ import { registerDatastore } from "./commands/datastore.js";
 
 const program = new Command("vmctl")
   .description("manage the VMs of a vmctl host")
-  .option("--home <dir>", "vmctld's home: talk to <dir>/vmctld.sock (default $VMCTL_HOME or ~/.local/share/vmctl)")
+  .option("--home <dir>", "vmctld's home: talk to <dir>/vmctld.sock (default $VMCTL_HOME, /var/lib/vmctl for root, else ~/.local/share/vmctl)")
   .option("--url <url>", "talk to vmctld at this URL instead of the unix socket")
   .option("--json", "machine-readable output")
   .showHelpAfterError()

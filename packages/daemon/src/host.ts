@@ -2,9 +2,9 @@
 // services, reconciles running QEMUs, and applies autostart once per host boot.
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { readFile, readdir, rm } from "node:fs/promises";
 import type { Logger } from "pino";
-import { chooseAccelerator, qemuVersion, type AccelChoice } from "@vmctl/qemu";
+import { chooseAccelerator, qemuVersion, type AccelChoice, type QemuRunAs } from "@vmctl/qemu";
 import { defaultGuestDir } from "@vmctl/guest";
 import type { HostConfig } from "./config/host-config.js";
 import { openDatabase, getMeta, setMeta, type Db } from "./store/database.js";
@@ -17,6 +17,8 @@ import { DatastoreBrowser } from "./domain/datastore-browser.js";
 import { Uploads } from "./domain/datastore-upload.js";
 import { IsoLibrary } from "./domain/iso-library.js";
 import { RuntimeTable } from "./domain/vm-runtime.js";
+import { qemuRunAs } from "./domain/vm-sandbox.js";
+import { secureHome } from "./domain/host-sandbox.js";
 import { VmPreparer } from "./domain/vm-prepare.js";
 import { PowerController } from "./domain/vm-power.js";
 import { VmService } from "./domain/vm-service.js";
@@ -99,8 +101,14 @@ export class Host {
 
   /** The accelerator for accel = "auto": probed once (in the background from startup), cached per host boot. */
   accelerator(): Promise<AccelChoice> {
+    let runAs: QemuRunAs | null;
+    try {
+      runAs = qemuRunAs();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.accelChoice ??= chooseAccelerator(this.qemuVersion ?? "unknown", {
-      qemuBinary: this.config.qemu,
+      qemuBinary: this.config.qemu, runAs,
       cacheFile: join(this.config.home, "accel.json"),
       kernels: [join(defaultGuestDir(), "vmlinuz"), join(this.config.datastores.local!, "images", "vmctl-guest", "vmlinuz")],
     }).then((choice) => {
@@ -116,14 +124,14 @@ export class Host {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.config.runDir, { recursive: true, mode: 0o700 });
+    await secureHome(this.config.home, this.config.runDir, Object.fromEntries(this.datastores.names().map((ds) => [ds, this.datastores.root(ds)])), this.log);
     this.qemuVersion = await qemuVersion(this.config.qemu);
     if (!this.qemuVersion) this.log.error(`${this.config.qemu} not found: install the qemu-system-x86 package`);
     await this.ensureFirstAdmin();
     const interrupted = this.tasks.failInterrupted();
     if (interrupted) this.log.warn({ tasks: interrupted }, "tasks cut off by the last vmctld exit marked as errors");
     this.retention = startRetention(this);
-    void this.accelerator();
+    this.accelerator().catch((error: unknown) => this.log.warn((error as Error).message));
     await this.removeStaging();
     this.inventory.scan();
     const names = this.inventory.list().map((entry) => entry.name);

@@ -14,9 +14,12 @@ import { passwordCheckStats } from "./security/passwords.js";
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { home: { type: "string" }, listen: { type: "string" }, help: { type: "boolean", short: "h" } } });
   if (values.help) {
-    process.stdout.write("usage: vmctld [--home DIR] [--listen 127.0.0.1:8443]\n  data and settings live in --home, $VMCTL_HOME or ~/.local/share/vmctl\n");
+    process.stdout.write("usage: vmctld [--home DIR] [--listen 127.0.0.1:8443]\n  data and settings live in --home, $VMCTL_HOME, /var/lib/vmctl (root) or ~/.local/share/vmctl\n");
     return;
   }
+  // Nothing vmctld makes is readable by others unless it says so: the database, keys and tokens
+  // sit in a home the QEMU user may traverse; VM files get their owner and mode explicitly.
+  process.umask(0o077);
   const home = values.home ?? defaultHome();
   await mkdir(home, { recursive: true, mode: 0o700 });
   const config = await loadHostConfig(home, values.listen ? { listen: values.listen } : {});

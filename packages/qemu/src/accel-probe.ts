@@ -2,11 +2,12 @@
 // so the probe boots a real Linux kernel under KVM for a few seconds and only trusts KVM if the
 // kernel got far enough to panic for want of a root filesystem. The answer is cached per host boot.
 import { spawn } from "node:child_process";
-import { access, constants, readFile, writeFile, rename, mkdtemp, rm } from "node:fs/promises";
+import { access, constants, readFile, writeFile, rename, mkdtemp, rm, rmdir, copyFile, chown } from "node:fs/promises";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import type { Accel } from "./build-argv.js";
+import { qemuEnvironment, sandboxedCommand, SANDBOX_OPTION, type QemuRunAs } from "./qemu-sandbox.js";
 
 export interface AccelChoice { accel: Accel; reason: string }
 
@@ -17,6 +18,8 @@ export interface ProbeOptions {
   timeoutMs?: number;
   /** A JSON file that caches the answer until the host reboots or QEMU changes. */
   cacheFile?: string;
+  /** The probe's QEMU runs as VMs do: this user, sandboxed, clean environment. */
+  runAs?: QemuRunAs | null;
 }
 
 // A real-mode boot sector that writes 1 to the isa-debug-exit port: QEMU then exits with status 3.
@@ -41,9 +44,10 @@ async function bootId(): Promise<string> {
   return (await readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "unknown")).trim();
 }
 
-function runQemu(binary: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function runQemu(binary: string, args: string[], timeoutMs: number, runAs: QemuRunAs | null): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+  const command = sandboxedCommand(binary, ["-sandbox", SANDBOX_OPTION, ...args], runAs);
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command.command, command.args, { stdio: ["ignore", "pipe", "pipe"], env: qemuEnvironment() });
     let output = "";
     let timedOut = false;
     const collect = (chunk: Buffer) => { if (output.length < 65536) output += chunk.toString("latin1"); };
@@ -58,33 +62,47 @@ function runQemu(binary: string, args: string[], timeoutMs: number): Promise<{ c
 export async function probeKvm(options: ProbeOptions = {}): Promise<AccelChoice> {
   const binary = options.qemuBinary ?? "qemu-system-x86_64";
   const timeoutMs = options.timeoutMs ?? 5000;
+  const runAs = options.runAs ?? null;
   if (!existsSync("/dev/kvm")) return { accel: "tcg", reason: "no /dev/kvm on this host (no hardware virtualization): using TCG emulation" };
-  try {
-    await access("/dev/kvm", constants.R_OK | constants.W_OK);
-  } catch {
-    return { accel: "tcg", reason: "/dev/kvm is not accessible to vmctld (add the user to the kvm group): using TCG emulation" };
+  if (!runAs) {
+    try {
+      await access("/dev/kvm", constants.R_OK | constants.W_OK);
+    } catch {
+      return { accel: "tcg", reason: "/dev/kvm is not accessible to vmctld (add the user to the kvm group): using TCG emulation" };
+    }
   }
   const base = ["-nodefaults", "-no-user-config", "-display", "none", "-accel", "kvm", "-cpu", "host", "-m", "128", "-no-reboot"];
   const kernel = [...(options.kernels ?? []), ...hostKernels()].find((k) => existsSync(k));
-  if (kernel) {
-    const run = await runQemu(binary, [...base, "-serial", "stdio", "-kernel", kernel, "-append", "console=ttyS0 panic=-1 loglevel=4"], timeoutMs);
-    if (run.timedOut) return { accel: "tcg", reason: `KVM is present but a test kernel made no progress in ${timeoutMs} ms (nested virtualization off?): using TCG emulation` };
-    if (/Kernel panic|Linux version/.test(run.output)) return { accel: "kvm", reason: "KVM booted a test kernel" };
-    return { accel: "tcg", reason: `KVM failed to run a test kernel: ${run.output.trim().split("\n").slice(-1)[0] ?? "no output"}; using TCG emulation` };
-  }
+  // The QEMU user may not reach the kernel where it lies (the guest cache is under /root): the
+  // probe gets a copy of its own, in a folder of the QEMU user's.
   const dir = await mkdtemp(join(tmpdir(), "vmctl-probe-"));
+  const give = async (path: string) => { if (runAs) await chown(path, runAs.uid, runAs.gid); };
   try {
+    await give(dir);
+    const denied = (output: string) => (runAs && /Permission denied/.test(output) ? ` (QEMU runs as "${runAs.user}": it needs group kvm, which the set-up adds)` : "");
+    if (kernel) {
+      const copy = join(dir, "vmlinuz");
+      await copyFile(kernel, copy);
+      await give(copy);
+      const run = await runQemu(binary, [...base, "-serial", "stdio", "-kernel", copy, "-append", "console=ttyS0 panic=-1 loglevel=4"], timeoutMs, runAs);
+      if (run.timedOut) return { accel: "tcg", reason: `KVM is present but a test kernel made no progress in ${timeoutMs} ms (nested virtualization off?): using TCG emulation` };
+      if (/Kernel panic|Linux version/.test(run.output)) return { accel: "kvm", reason: "KVM booted a test kernel" };
+      return { accel: "tcg", reason: `KVM failed to run a test kernel: ${run.output.trim().split("\n").slice(-1)[0] ?? "no output"}${denied(run.output)}; using TCG emulation` };
+    }
     const image = join(dir, "probe.img");
     await writeFile(image, bootSector());
-    const run = await runQemu(binary, [...base, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", `file=${image},format=raw,if=ide`], timeoutMs);
+    await give(image);
+    const run = await runQemu(binary, [...base, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", `file=${image},format=raw,if=ide`], timeoutMs, runAs);
     if (run.code === 3) return { accel: "kvm", reason: "KVM ran a real-mode test (no kernel was at hand for a fuller check)" };
-    return { accel: "tcg", reason: run.timedOut ? `KVM hung on a test boot sector: using TCG emulation` : `KVM failed: ${run.output.trim()}; using TCG emulation` };
+    return { accel: "tcg", reason: run.timedOut ? `KVM hung on a test boot sector: using TCG emulation` : `KVM failed: ${run.output.trim()}${denied(run.output)}; using TCG emulation` };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    // Named files, not a recursive delete, in a folder the QEMU user could have written.
+    await Promise.all(["vmlinuz", "probe.img"].map((name) => rm(join(dir, name), { force: true })));
+    await rmdir(dir).catch(() => {});
   }
 }
 
-interface CacheEntry extends AccelChoice { bootId: string; qemu: string }
+interface CacheEntry extends AccelChoice { bootId: string; qemu: string; user?: string | null }
 
 /** The probe's answer, from the cache when the host has not rebooted and QEMU is the same. */
 export async function chooseAccelerator(qemuVersion: string, options: ProbeOptions = {}): Promise<AccelChoice & { cached: boolean }> {
@@ -92,12 +110,12 @@ export async function chooseAccelerator(qemuVersion: string, options: ProbeOptio
   if (options.cacheFile) {
     try {
       const cached = JSON.parse(await readFile(options.cacheFile, "utf8")) as CacheEntry;
-      if (cached.bootId === id && cached.qemu === qemuVersion) return { accel: cached.accel, reason: cached.reason, cached: true };
+      if (cached.bootId === id && cached.qemu === qemuVersion && (cached.user ?? null) === (options.runAs?.user ?? null)) return { accel: cached.accel, reason: cached.reason, cached: true };
     } catch { /* no cache yet */ }
   }
   const choice = await probeKvm(options);
   if (options.cacheFile) {
-    const entry: CacheEntry = { ...choice, bootId: id, qemu: qemuVersion };
+    const entry: CacheEntry = { ...choice, bootId: id, qemu: qemuVersion, user: options.runAs?.user ?? null };
     const temp = `${options.cacheFile}.${process.pid}.tmp`;
     await writeFile(temp, JSON.stringify(entry));
     await rename(temp, options.cacheFile);

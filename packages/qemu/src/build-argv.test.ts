@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { validateDefinition } from "@vmctl/definition";
 import { buildQemuArgv, type ArgvContext } from "./build-argv.js";
 
-const ctx: ArgvContext = { runDir: "/run/vm", accel: "tcg", resolvePath: (ds, p) => `/ds/${ds ?? "local"}/${p}`, startPaused: true, daemonize: true };
+const ctx: ArgvContext = { runDir: "/run/vm", accel: "tcg", resolvePath: (ds, p) => `/ds/${ds ?? "local"}/${p}`, startPaused: true };
 
 /** The value that follows each occurrence of a flag. */
 const values = (argv: string[], flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]!] : []));
@@ -47,7 +47,9 @@ describe("buildQemuArgv", () => {
     ]);
     expect(values(argv, "-vnc")).toEqual(["unix:/run/vm/vnc.sock"]);
     expect(argv).toContain("-S");
-    expect(argv).toContain("-daemonize");
+    // The seccomp sandbox is always on; -daemonize (a fork) cannot pass it, so it is never there.
+    expect(values(argv, "-sandbox")).toEqual(["on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"]);
+    expect(argv).not.toContain("-daemonize");
     expect(argv).toContain("-nodefaults");
   });
 
@@ -93,6 +95,7 @@ describe("buildQemuArgv", () => {
     expect(values(microArgv, "-machine")).toEqual(["microvm,rtc=on"]);
     expect(values(microArgv, "-device")).toEqual(["virtio-balloon-device,id=balloon0", "virtio-blk-device,drive=drive-d,id=d", "virtio-net-device,netdev=net-n,mac=52:54:00:00:00:01,id=n"]);
     expect(values(microArgv, "-display")).toEqual(["none"]);
+    expect(values(microArgv, "-sandbox")).toHaveLength(1);
   });
 
   it("refuses what the machine cannot do, and an unallocated MAC", () => {

@@ -2,6 +2,7 @@
 // tests of this file are the specification of our QEMU command lines.
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { runPaths } from "./run-paths.js";
+import { SANDBOX_OPTION } from "./qemu-sandbox.js";
 
 export type Accel = "kvm" | "tcg";
 
@@ -14,7 +15,6 @@ export interface ArgvContext {
   uefi?: { code: string; vars: string };
   /** Start with the vCPUs stopped (the daemon connects the console first, then sends "cont"). */
   startPaused?: boolean;
-  daemonize?: boolean;
   /** Wait for a saved state (QMP migrate-incoming) instead of booting. */
   incoming?: boolean;
   /** Start from this internal snapshot (memory and disks), as -loadvm does. */
@@ -66,6 +66,9 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
   const args: string[] = [
     "-name", `guest=${escapeOption(def.name)},debug-threads=on`,
     "-no-user-config", "-nodefaults",
+    // Always: QEMU's seccomp sandbox (no fork/exec, no privilege changes). It also rules out
+    // -daemonize (a fork), so vmctld starts QEMU in a session of its own instead.
+    "-sandbox", SANDBOX_OPTION,
     "-machine", microvm ? "microvm,rtc=on" : def.machine,
     "-accel", ctx.accel,
     "-cpu", ctx.accel === "kvm" ? "host" : "qemu64",
@@ -166,6 +169,5 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
   if (ctx.startPaused) args.push("-S");
   if (ctx.loadSnapshot) args.push("-loadvm", ctx.loadSnapshot);
   if (ctx.incoming) args.push("-incoming", "defer");
-  if (ctx.daemonize) args.push("-daemonize");
   return args;
 }

@@ -10,3 +10,5 @@ export * from "./block-live.js";
 export * from "./qcow2-header.js";
 export * from "./image-inspect.js";
 export { parseVmdkExtents, type VmdkExtent } from "./image-inspect-vmdk.js";
+export * from "./qemu-sandbox.js";
+export { appendNoFollow, readNoFollow } from "./sandbox-files.js";

@@ -1,15 +1,23 @@
 // A running QEMU, launched by us or re-attached after a vmctld restart: its QMP connection, how it
 // ended, and the stop escalation (ACPI powerdown → quit → SIGKILL).
-import { spawn } from "node:child_process";
-import { mkdir, readFile, rm, appendFile } from "node:fs/promises";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, rm } from "node:fs/promises";
 import { QmpClient, QmpError, qmpCommands, type QmpEvent, type StatusInfo } from "@vmctl/qmp";
 import { VmctlError, type ExitReason } from "@vmctl/api-types";
 import { runPaths, type RunPaths } from "./run-paths.js";
 import { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
+import { qemuEnvironment, sandboxedCommand, type QemuRunAs } from "./qemu-sandbox.js";
+import { openAppendNoFollow, readNoFollow } from "./sandbox-files.js";
 
 export interface ExitInfo { reason: ExitReason; detail: string }
 
-export interface LaunchOptions { binary?: string; timeoutMs?: number }
+export interface LaunchOptions {
+  binary?: string;
+  /** How long QEMU may take to answer on its QMP socket. */
+  timeoutMs?: number;
+  /** The unprivileged user QEMU runs as (null: vmctld's own user, when vmctld is not root). */
+  runAs?: QemuRunAs | null;
+}
 
 const QUIT_GRACE_MS = 5000;
 
@@ -37,40 +45,63 @@ export class QemuProcess {
     });
   }
 
-  /** Starts QEMU daemonized (own session, pidfile) and connects QMP. The argv must carry -daemonize. */
+  /**
+   * Starts QEMU in a session of its own (it outlives vmctld), sandboxed and as `runAs`, and
+   * connects QMP. Its stdout and stderr go to qemu.log; a QEMU that exits before its QMP socket
+   * answers fails the launch with what it wrote there.
+   */
   static async launch(args: string[], runDir: string, options: LaunchOptions = {}): Promise<QemuProcess> {
     const paths = runPaths(runDir);
     await mkdir(runDir, { recursive: true, mode: 0o700 });
     await Promise.all([paths.qmp, paths.serial, paths.vnc, paths.pidfile].map((p) => rm(p, { force: true })));
     const binary = options.binary ?? "qemu-system-x86_64";
-    await appendFile(paths.log, `${new Date().toISOString()} ${binary} ${args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(" ")}\n`);
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(binary, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
-      let text = "";
-      child.stderr.on("data", (chunk: Buffer) => { if (text.length < 65536) text += chunk.toString("utf8"); });
-      child.on("error", (error) => reject(new VmctlError("qemu_failed", `cannot run ${binary}: ${error.message}; install the qemu-system-x86 package`)));
-      // The daemonizing parent exits once QEMU is initialized; its child keeps stderr until it detaches.
-      child.on("exit", (exitCode) => setImmediate(() => { child.stderr.destroy(); resolve({ code: exitCode, stderr: text }); }));
-    });
-    if (stderr) await appendFile(paths.log, stderr);
-    if (code !== 0) {
-      const message = stderr.trim().split("\n").filter((line) => !/warning:/.test(line)).join("; ") || `exit status ${code}`;
-      throw new VmctlError("qemu_failed", `QEMU did not start: ${message}`, { log: paths.log });
-    }
-    const pid = Number((await readFile(paths.pidfile, "utf8")).trim());
+    const runAs = options.runAs ?? null;
+    const command = sandboxedCommand(binary, args, runAs);
+    const log = await openAppendNoFollow(paths.log);
+    let child: ChildProcess;
+    let logStart: number;
     try {
-      const qmp = await QmpClient.connect(paths.qmp, { timeoutMs: options.timeoutMs ?? 10_000 });
-      return new QemuProcess(pid, paths, qmp);
-    } catch (error) {
-      if (isAlive(pid)) process.kill(pid, "SIGKILL");
-      throw new VmctlError("qemu_failed", `QEMU started but its QMP socket did not answer: ${(error as Error).message}`);
+      await log.write(`${new Date().toISOString()} ${runAs ? `as ${runAs.user}: ` : ""}${binary} ${args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(" ")}\n`);
+      logStart = (await log.stat()).size;
+      child = spawn(command.command, command.args, { detached: true, stdio: ["ignore", log.fd, log.fd], env: qemuEnvironment() });
+    } finally {
+      await log.close();
+    }
+    const ended = new Promise<string>((resolve) => {
+      child.once("error", (error) => resolve(`cannot run ${command.command}: ${error.message}; install the ${command.command === "setpriv" ? "util-linux" : "qemu-system-x86"} package`));
+      child.once("exit", (code, signal) => resolve(signal ? `killed by ${signal}` : `exit status ${code}`));
+    });
+    let exit: string | undefined;
+    void ended.then((how) => { exit = how; });
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    let lastError = "";
+    for (;;) {
+      if (exit === undefined) {
+        try {
+          const qmp = await QmpClient.connect(paths.qmp, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+          child.unref();
+          return new QemuProcess(child.pid!, paths, qmp);
+        } catch (error) {
+          lastError = (error as Error).message;
+        }
+      }
+      if (exit !== undefined) {
+        const output = (await readNoFollow(paths.log, 65536, logStart)) ?? "";
+        throw new VmctlError("qemu_failed", `QEMU did not start: ${launchFailure(output, runAs) || exit}`, { log: paths.log });
+      }
+      if (Date.now() > deadline) {
+        if (child.pid && isAlive(child.pid)) process.kill(child.pid, "SIGKILL");
+        throw new VmctlError("qemu_failed", `QEMU started but its QMP socket did not answer: ${lastError}`, { log: paths.log });
+      }
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 50))]);
     }
   }
 
   /** Re-attaches to the QEMU whose pidfile is in runDir, or returns null when none is alive. */
   static async attach(runDir: string): Promise<QemuProcess | null> {
     const paths = runPaths(runDir);
-    const pid = Number((await readFile(paths.pidfile, "utf8").catch(() => "")).trim());
+    // The pidfile is the QEMU user's to write: read as a plain file, and the pid then proven ours.
+    const pid = Number(((await readNoFollow(paths.pidfile, 32)) ?? "").trim());
     if (!pid || !isAlive(pid) || !isOurQemu(pid, paths.qmp)) return null;
     try {
       return new QemuProcess(pid, paths, await QmpClient.connect(paths.qmp, { timeoutMs: 5000 }));
@@ -153,4 +184,17 @@ export class QemuProcess {
 function ignoreClosed(error: unknown): void {
   if (error instanceof QmpError && (error.kind === "closed" || error.kind === "timeout")) return;
   throw error;
+}
+
+/** QEMU's own error lines (timestamps and warnings dropped); a refused open says who QEMU runs as. */
+function launchFailure(output: string, runAs: QemuRunAs | null): string {
+  const lines = output.split("\n")
+    .map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, "").trim())
+    .filter((line) => line && !/warning:/.test(line));
+  const message = lines.join("; ");
+  const denied = /Could not open '([^']+)': Permission denied/.exec(message) ?? /'([^']+)'[^;]*Permission denied/.exec(message);
+  if (denied && runAs) {
+    return `QEMU runs as the unprivileged user "${runAs.user}", which may not open "${denied[1]}": every folder above it needs search permission for that user and the file must be its own (vmctld gives it the files of a VM at start); move the datastore out of a private folder (e.g. to /srv/vmstore). QEMU said: ${message}`;
+  }
+  return message;
 }

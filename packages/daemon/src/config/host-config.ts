@@ -44,8 +44,11 @@ export interface HostConfig {
   runDir: string;
 }
 
+/** $VMCTL_HOME; for root /var/lib/vmctl (QEMU's user must traverse the home, and /root is 0700). */
 export function defaultHome(): string {
-  return process.env.VMCTL_HOME || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "vmctl");
+  if (process.env.VMCTL_HOME) return process.env.VMCTL_HOME;
+  if (process.getuid?.() === 0) return "/var/lib/vmctl";
+  return join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "vmctl");
 }
 
 function parseListen(value: string, file: string): HostConfig["listen"] {

@@ -2,6 +2,7 @@
 // recent scroll-back first, then live output; input from any viewer reaches the guest.
 import { connect, type Socket } from "node:net";
 import { open } from "node:fs/promises";
+import { constants } from "node:fs";
 
 export const SCROLLBACK_BYTES = 256 * 1024;
 
@@ -94,9 +95,12 @@ export class SerialConsole {
   /** After a vmctld restart, the scroll-back comes from the tail of the console log. */
   private async seedFromLog(): Promise<void> {
     try {
-      const handle = await open(this.logPath, "r");
+      // The log is in QEMU's run dir: never follow a link its user planted there to a host file.
+      const handle = await open(this.logPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       try {
-        const { size } = await handle.stat();
+        const info = await handle.stat();
+        if (!info.isFile() || info.nlink !== 1) return;
+        const { size } = info;
         const length = Math.min(size, SCROLLBACK_BYTES);
         const buffer = Buffer.alloc(length);
         await handle.read(buffer, 0, length, size - length);

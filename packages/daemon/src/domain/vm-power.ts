@@ -14,6 +14,7 @@ import type { Datastores } from "./datastores.js";
 import type { EventLog } from "./event-log.js";
 import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
+import { prepareForQemu } from "./vm-sandbox.js";
 import type { VmPreparer } from "./vm-prepare.js";
 
 export interface PowerDeps {
@@ -108,17 +109,19 @@ export class PowerController {
     const choice = def.accel === "auto" ? await this.deps.accelerator() : { accel: def.accel, reason: `accel = "${def.accel}" in the definition` };
     ctx.log(`accelerator: ${choice.accel} (${choice.reason})`);
     const runDir = join(this.deps.runDir, name);
+    const resolvePath = (ds: string | undefined, path: string) => datastores.resolve(ds ?? entry.datastore, path);
     const argv = buildQemuArgv(def, {
-      runDir, accel: choice.accel, startPaused: true, daemonize: true, incoming: restoring,
+      runDir, accel: choice.accel, startPaused: true, incoming: restoring,
       ...(from.loadSnapshot ? { loadSnapshot: from.loadSnapshot } : {}),
-      resolvePath: (ds, path) => datastores.resolve(ds ?? entry.datastore, path),
+      resolvePath,
     });
     if (!restoring) await rotateConsoleLog(runPaths(runDir).serialLog);
+    const runAs = await prepareForQemu(def, resolvePath, entry.dir, runDir);
     runtimes.setState(name, "starting", restoring ? { reason: "resuming from saved state" } : {});
     const rt = runtimes.get(name);
     let proc: QemuProcess;
     try {
-      proc = await QemuProcess.launch(argv, runDir, { binary: this.deps.qemuBinary });
+      proc = await QemuProcess.launch(argv, runDir, { binary: this.deps.qemuBinary, runAs });
     } catch (error) {
       runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;

@@ -1,8 +1,10 @@
 // The unprivileged system user every QEMU runs as (made by the set-up, as libvirt's "libvirt-qemu"),
-// and the ownership of the files QEMU must open: VM folders 0700 and files 0600, owned by that user.
+// and the ownership of what QEMU must open: files it writes are its own (0600), files it only reads
+// are readable to it, and the folders above them root's with group QEMU user, traverse only (0710).
 import { execFileSync } from "node:child_process";
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, realpath, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 
 export const QEMU_USER = "vmctl-qemu";
 
@@ -43,4 +45,82 @@ export async function ownForQemu(path: string, mode: number): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+let groupsCached: number[] | undefined;
+
+/** Every group of the QEMU user (its own and kvm): what decides the folders it may traverse. */
+export function qemuGroupIds(): number[] {
+  const identity = qemuIdentity();
+  if (!identity) return [];
+  if (groupsCached) return groupsCached;
+  try {
+    groupsCached = execFileSync("id", ["-G", identity.user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split(/\s+/).map(Number).filter(Number.isInteger);
+  } catch {
+    groupsCached = [identity.gid];
+  }
+  return groupsCached;
+}
+
+/**
+ * A folder of vmctld's that QEMU must pass through but never change (vmctld's home, run/, a VM
+ * folder): group QEMU user, mode 0710, so it can traverse but not create, rename or plant links.
+ * The owner stays (root). Without a QEMU user: 0700.
+ */
+export async function shareDirWithQemu(path: string): Promise<void> {
+  const identity = qemuIdentity();
+  const handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    if (identity) await handle.chown(-1, identity.gid);
+    await handle.chmod(identity ? 0o710 : 0o700);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Lets the QEMU user read a file it must never write (kernel, initrd, ISO, read-only disk, the
+ * backing file of a linked clone): left as it is when that user may already read it, otherwise
+ * group QEMU user with read and no write for the group. The owner keeps its rights.
+ */
+export async function giveReadableToQemu(path: string): Promise<void> {
+  const identity = qemuIdentity();
+  if (!identity) return;
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (permits(info, 0o4)) return;
+    await handle.chown(-1, identity.gid);
+    await handle.chmod((info.mode & 0o707) | 0o040);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether the QEMU user holds `bits` (4 read, 2 write, 1 search) on a file of this owner and mode. */
+function permits(info: { uid: number; gid: number; mode: number }, bits: number): boolean {
+  const identity = qemuIdentity();
+  if (!identity) return true;
+  if (info.uid === identity.uid) return ((info.mode >> 6) & bits) === bits;
+  if (qemuGroupIds().includes(info.gid)) return ((info.mode >> 3) & bits) === bits;
+  return (info.mode & bits) === bits;
+}
+
+/** The first folder above `path` that the QEMU user may not search (traverse), or null. */
+export async function folderBlockingQemu(path: string): Promise<{ dir: string; mode: number; uid: number } | null> {
+  if (!qemuIdentity()) return null;
+  const real = await realpath(path).catch(() => path);
+  let dir = dirname(real);
+  const chain: string[] = [];
+  for (;;) {
+    chain.unshift(dir);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const folder of chain) {
+    const info = await stat(folder);
+    if (!permits(info, 0o1)) return { dir: folder, mode: info.mode & 0o7777, uid: info.uid };
+  }
+  return null;
 }

