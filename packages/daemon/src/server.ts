@@ -27,6 +27,7 @@ import { registerImportRoutes } from "./api/vm-import.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerAuth } from "./api/auth-hooks.js";
+import { limitWebSocketsPerUser } from "./api/ws-connection-limit.js";
 import { registerAuthRoutes } from "./api/auth-routes.js";
 import type { TlsMaterial } from "./security/tls.js";
 import { enforceRequestDeadline } from "./security/request-deadline.js";
@@ -37,6 +38,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerErrorHandling(app);
   if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url); });
   registerAuth(app, host);
+  limitWebSocketsPerUser(app); // after registerAuth: it counts per authenticated user
   await registerOpenApi(app, host.version);
   await app.register(websocket, {
     options: {

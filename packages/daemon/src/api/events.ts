@@ -1,21 +1,38 @@
 // /api/v1/events and /ws/events: the persisted event log, and its live stream that resumes after a
-// reconnect from the last id seen, with nothing missed.
+// reconnect from the last id seen, with nothing missed (but what retention has pruned meanwhile).
 import type { FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
 import { Type } from "@sinclair/typebox";
 import { EventListSchema, type VmctlEvent } from "@vmctl/api-types";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
-import { send } from "./ws-message.js";
+import { send, MAX_BUFFERED } from "./ws-message.js";
 
 const EventQuery = Type.Object({
-  vm: Type.Optional(Type.String()),
-  type: Type.Optional(Type.String()),
+  vm: Type.Optional(Type.String({ maxLength: 64 })),
+  type: Type.Optional(Type.String({ maxLength: 64, description: 'an event type, or a prefix ending in "*" (e.g. "vm.*")' })),
   since: Type.Optional(Type.Integer({ minimum: 0 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
 }, { additionalProperties: false });
 
+/** A replay goes out a page at a time, each once the socket has drained the one before. */
+const REPLAY_PAGE = 500;
+/** Live events held back while a replay runs; a replay this far behind ends (the client resumes with ?since=). */
+const MAX_PENDING = 5000;
+
+/** Resolves once the socket has sent most of what it holds (or has closed). */
+function drained(socket: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (socket.readyState !== socket.OPEN || socket.bufferedAmount < MAX_BUFFERED / 4) resolve();
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
 export function registerEventRoutes(app: FastifyInstance, host: Host): void {
-  app.get("/api/v1/events", { schema: { querystring: EventQuery, response: responses({ 200: EventListSchema }), summary: "Events, oldest first; ?since=ID for those after an id" } }, async (request) => ({ events: host.events.list(request.query as object) }));
+  app.get("/api/v1/events", { schema: { querystring: EventQuery, response: responses({ 200: EventListSchema }), summary: "Events, oldest first; ?since=ID for those after an id (retention may have pruned the oldest)" } }, async (request) => ({ events: host.events.list(request.query as object) }));
 
   app.get("/ws/events", { websocket: true, schema: { querystring: EventQuery, hide: true } }, (socket, request) => {
     const query = request.query as { vm?: string; type?: string; since?: number };
@@ -25,8 +42,10 @@ export function registerEventRoutes(app: FastifyInstance, host: Host): void {
     let replaying = query.since !== undefined;
     const listener = (event: VmctlEvent) => {
       if (!matches(event)) return;
-      if (replaying) pending.push(event);
-      else if (event.id > lastSent || lastSent === Number.MAX_SAFE_INTEGER) { send(socket, "event", event); lastSent = event.id; }
+      if (replaying) {
+        if (pending.length < MAX_PENDING) pending.push(event);
+        else if (socket.readyState === socket.OPEN) socket.close(1013, "too far behind: reconnect with ?since= the last id received");
+      } else if (event.id > lastSent || lastSent === Number.MAX_SAFE_INTEGER) { send(socket, "event", event); lastSent = event.id; }
     };
     // Live-only events (task progress) pass straight through: they repeat a stored id and are never replayed.
     const live = (event: VmctlEvent) => { if (!replaying && matches(event)) send(socket, "event", event); };
@@ -34,10 +53,20 @@ export function registerEventRoutes(app: FastifyInstance, host: Host): void {
     host.events.on("live", live);
     socket.on("close", () => { host.events.off("event", listener); host.events.off("live", live); });
     socket.on("message", () => {}); // clients only listen here; pings are answered by ws itself
-    if (replaying) {
-      for (const event of host.events.list({ ...query, since: query.since!, limit: 10000 })) { send(socket, "event", event); lastSent = event.id; }
+    if (!replaying) return;
+    void (async () => {
+      // Ids up to the oldest kept one were pruned by retention: say so, then replay what there is.
+      const oldest = host.events.oldestId();
+      if (oldest !== null && query.since! < oldest - 1) send(socket, "events_pruned", { since: query.since!, oldestKept: oldest });
+      for (;;) {
+        const page = host.events.list({ ...query, since: lastSent, limit: REPLAY_PAGE });
+        for (const event of page) { send(socket, "event", event); lastSent = event.id; }
+        if (page.length < REPLAY_PAGE) break;
+        await drained(socket);
+        if (socket.readyState !== socket.OPEN) return;
+      }
       replaying = false;
-      for (const event of pending) if (event.id > lastSent) { send(socket, "event", event); lastSent = event.id; }
-    }
+      for (const event of pending.splice(0)) if (event.id > lastSent) { send(socket, "event", event); lastSent = event.id; }
+    })();
   });
 }

@@ -8,6 +8,8 @@ import type { Host } from "../host.js";
 import { can } from "../security/principal.js";
 import { parseClientMessage, send, sendError, overRateLimit, closedForUnknownVm, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
 
+const BACKLOGGED = "the guest has not read the input sent so far; this input was dropped: retry when it catches up";
+
 export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
   app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
     const { name } = request.params as { name: string };
@@ -18,6 +20,11 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
       sendError(socket, "vm_wrong_state", `VM "${name}" is ${rt.state}: its serial console is not running`);
       send(socket, "console", { content: "", eof: true });
       socket.close(1000, "console not running");
+      return;
+    }
+    if (serial.full) {
+      sendError(socket, "rate_limited", `VM "${name}" has ${serial.viewerCount} console viewers, the most it takes; close one and retry`);
+      socket.close(1013, "too many console viewers");
       return;
     }
     // Viewing needs vm.console.view (checked before the upgrade); typing needs vm.console.input.
@@ -38,6 +45,7 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
         if (!mayType) refuseInput();
         else if (!isBinary) sendError(socket, "bad_request", "send keystrokes as binary frames on this subprotocol");
         else if (bytes.length > MAX_WS_MESSAGE) sendError(socket, "payload_too_large", `input over ${MAX_WS_MESSAGE} bytes`);
+        else if (serial.inputBacklogged) sendError(socket, "rate_limited", BACKLOGGED);
         else if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
       });
       return;
@@ -59,7 +67,8 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
       }
       if (!mayType) return refuseInput();
       const bytes = Buffer.from(message.data.content, "base64");
-      if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
+      if (serial.inputBacklogged) sendError(socket, "rate_limited", BACKLOGGED);
+      else if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
     });
   });
 }

@@ -11,6 +11,8 @@ import { userOf } from "./request-user.js";
 import { can, type Principal } from "../security/principal.js";
 
 export const METRICS_INTERVAL_MS = 2000;
+/** Commands one connection may have under way: each is a task and a wait, so a flood must not pile them up. */
+export const MAX_COMMANDS_IN_FLIGHT = 8;
 
 const WS_COMMANDS: Record<string, PowerAction> = { start: "start", stop: "stop", restart: "restart", suspend: "suspend", resume: "resume" };
 
@@ -54,9 +56,16 @@ export function registerMonitorRoutes(app: FastifyInstance, host: Host): void {
       clearInterval(timer);
       host.events.off("event", onEvent);
     });
+    let inFlight = 0;
     socket.on("message", (raw, isBinary) => {
       const message = parseClientMessage(socket, raw, isBinary);
-      if (message) void handleCommand(host, socket, name, user, request.principal, message);
+      if (!message) return;
+      if (inFlight >= MAX_COMMANDS_IN_FLIGHT) {
+        sendError(socket, "rate_limited", `${MAX_COMMANDS_IN_FLIGHT} commands are still under way on this connection; wait for their responses`);
+        return;
+      }
+      inFlight++;
+      void handleCommand(host, socket, name, user, request.principal, message).finally(() => inFlight--);
     });
   });
 }

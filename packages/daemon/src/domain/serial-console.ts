@@ -5,6 +5,10 @@ import { open } from "node:fs/promises";
 import { constants } from "node:fs";
 
 export const SCROLLBACK_BYTES = 256 * 1024;
+/** Viewers of one console at once: each costs a scroll-back copy and a share of every output chunk. */
+export const MAX_CONSOLE_VIEWERS = 32;
+/** Input the guest has not read yet (QEMU stops reading when the UART is full): beyond it, input is refused. */
+export const MAX_INPUT_BACKLOG = 256 * 1024;
 
 export interface ConsoleViewer {
   output(chunk: Buffer): void;
@@ -57,8 +61,22 @@ export class SerialConsole {
     return this.viewers.size;
   }
 
+  /** True when another viewer would pass MAX_CONSOLE_VIEWERS. */
+  get full(): boolean {
+    return this.viewers.size >= MAX_CONSOLE_VIEWERS;
+  }
+
+  /**
+   * True while the guest lags behind what viewers typed by more than MAX_INPUT_BACKLOG: write()
+   * then drops input rather than queueing it in vmctld's memory for as long as the guest ignores it.
+   */
+  get inputBacklogged(): boolean {
+    return (this.socket?.writableLength ?? 0) > MAX_INPUT_BACKLOG;
+  }
+
+  /** Sends input to the guest; false when the console has ended (or the input was dropped, see inputBacklogged). */
   write(input: Buffer): boolean {
-    if (!this.socket || this.ended) return false;
+    if (!this.socket || this.ended || this.inputBacklogged) return false;
     this.socket.write(input);
     return true;
   }
