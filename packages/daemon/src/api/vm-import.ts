@@ -8,6 +8,7 @@ import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
 import { assertFiles } from "./file-access-guards.js";
+import { fileRefsOf } from "../security/file-access.js";
 
 const Name = Type.String({ pattern: NAME_PATTERN });
 const ImportFromDatastoreSchema = Type.Object({
@@ -81,6 +82,8 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
     },
   }, async (request, reply) => {
     const { name } = request.params as { name: string };
+    // The OVA carries the VM's disks: reading them needs what downloading them needs (vm.edit on the VM).
+    assertFiles(host, request, "", fileRefsOf(host.inventory.definition(name), host.inventory.get(name).datastore).filter((ref) => ref.field.startsWith("disks.")).map((ref) => ({ ...ref, mode: "read" as const })));
     const ova = await host.exports.prepare(name, userOf(request));
     ova.stream.on("error", (error) => ova.done(false, error));
     reply.raw.on("close", () => ova.done(reply.raw.writableFinished));

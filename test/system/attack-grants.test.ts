@@ -1,0 +1,207 @@
+// Attacks on per-VM grants, over real HTTPS: "eve" may operate and edit VM "mine" only; she tries
+// to give her VM the disk, memory file or kernel path of VM "theirs" through every route that names
+// a file, to list and browse what is not hers, and to inherit "mine" after it is destroyed and made
+// again. "rob" (ReadOnly at host scope) lists everything but may not download a VM's disk or memory.
+// Each refusal names the file and the privilege, is audited, and leaves the definition untouched.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { request } from "node:https";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UUID_PATTERN } from "@vmctl/api-types";
+import { TestHost } from "./harness.js";
+
+let host: TestHost;
+let eve: { cookie: string; csrf: string };
+const tokens: Record<string, string> = {};
+const SECRET = "memory of theirs: the root password is hunter2\n";
+
+interface Answer { status: number; body: Buffer; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+interface Who { token?: string; session?: { cookie: string; csrf: string } }
+
+/** One HTTPS request as `who`: a JSON body, or a string with its content type. */
+function https(method: string, path: string, who: Who, body?: unknown, type = "application/json"): Promise<Answer> {
+  return new Promise((done, reject) => {
+    const bytes = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+    const headers: Record<string, string> = {};
+    if (who.token) headers.authorization = `Bearer ${who.token}`;
+    if (who.session) { headers.cookie = who.session.cookie; headers["x-csrf-token"] = who.session.csrf; }
+    if (bytes) { headers["content-type"] = type; headers["content-length"] = String(bytes.length); }
+    const req = request({ host: "127.0.0.1", port: host.port, path, method, headers, rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => { const data = Buffer.concat(chunks); done({ status: res.statusCode ?? 0, body: data, json: () => JSON.parse(data.toString()) }); });
+    });
+    req.on("error", reject);
+    req.end(bytes);
+  });
+}
+
+const local = (path = "") => join(host.home, "datastores", "local", path);
+const asEve = (): Who => ({ session: eve });
+const rob = (): Who => ({ token: tokens.rob! });
+const boss = (): Who => ({ token: tokens.boss! });
+
+interface AuditEntry { user: string; action: string; target: string | null; result: string; status: number }
+const audit = async () => (await host.client.call<{ entries: AuditEntry[] }>("GET", "/api/v1/audit?limit=500")).entries;
+
+const small = (name: string) => ({ name, memory: "64MiB", disks: { disk0: { file: `${name}/disk0.qcow2`, size: "1MiB" } }, cdroms: { cd0: {} } });
+
+beforeAll(async () => {
+  host = await TestHost.start();
+  await host.client.createVm(small("mine"));
+  await host.client.createVm(small("theirs"));
+  writeFileSync(local("theirs/theirs.vmstate"), SECRET);
+  mkdirSync(local("iso"));
+  writeFileSync(local("iso/tools.iso"), "an ISO anyone may insert\n");
+  mkdirSync(local("shared"));
+  writeFileSync(local("shared/blank.img"), Buffer.alloc(1024 * 1024));
+  const operator = (await host.client.call<{ roles: Array<{ name: string; privileges: string[] }> }>("GET", "/api/v1/roles")).roles.find((r) => r.name === "Operator")!.privileges;
+  await host.client.call("POST", "/api/v1/roles", { name: "OperatorEdit", privileges: [...operator, "vm.edit"] });
+  await host.client.call("POST", "/api/v1/roles", { name: "Browser", privileges: ["datastore.read", "token.own"] });
+  await host.client.call("POST", "/api/v1/users", { username: "eve", password: "eve-password", role: "Browser" });
+  await host.client.call("PUT", "/api/v1/users/eve/grants/mine", { role: "OperatorEdit" });
+  for (const [user, role] of [["rob", "ReadOnly"], ["boss", "Admin"]] as const) {
+    await host.client.call("POST", "/api/v1/users", { username: user, password: `${user}-password`, role });
+    tokens[user] = (await host.client.call<{ token: string }>("POST", "/api/v1/tokens", { name: `${user}-token`, role, expires: null, user })).token;
+  }
+  eve = await sessionOf("eve", "eve-password");
+});
+afterAll(async () => { await host?.close(); });
+
+/** A browser session (cookie and CSRF token): grants apply to it whole, where a token is cut to its role. */
+function sessionOf(username: string, password: string): Promise<{ cookie: string; csrf: string }> {
+  return new Promise((done, reject) => {
+    const body = JSON.stringify({ username, password });
+    const req = request({ host: "127.0.0.1", port: host.port, path: "/api/v1/login", method: "POST", rejectUnauthorized: false, headers: { "content-type": "application/json", "content-length": String(body.length) } }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => { text += c.toString(); });
+      res.on("end", () => {
+        if (res.statusCode !== 200) return reject(new Error(`login ${username}: ${res.statusCode} ${text}`));
+        done({ cookie: String(res.headers["set-cookie"]).split(";")[0]!, csrf: (JSON.parse(text) as { csrfToken: string }).csrfToken });
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("a vm.edit grant on one VM reaches no other VM's files", () => {
+  it("every route that names a file refuses theirs/disk0.qcow2 (and its memory file as a kernel), naming the file and the right; the definition stays byte-identical; each attempt is audited", async () => {
+    const before = readFileSync(local("mine/mine.toml"));
+    const withStolen = { ...small("mine"), disks: { ...small("mine").disks, stolen: { file: "theirs/disk0.qcow2", readonly: true } } };
+    const attempts: Array<[string, string, unknown, string?, string?]> = [
+      ["POST", "/api/v1/vms/mine/disks", { file: "theirs/disk0.qcow2", readonly: true }],
+      ["PUT", "/api/v1/vms/mine/definition", `name = "mine"\nmemory = "64MiB"\n[disks.disk0]\nfile = "mine/disk0.qcow2"\n[disks.stolen]\nfile = "theirs/disk0.qcow2"\n`, "application/toml"],
+      ["PUT", "/api/v1/vms/mine", withStolen],
+      ["PATCH", "/api/v1/vms/mine", { disks: { stolen: { file: "theirs/disk0.qcow2", readonly: true } } }],
+      ["PUT", "/api/v1/vms/mine/cdroms/cd0/media", { iso: "theirs/disk0.qcow2" }],
+      ["PATCH", "/api/v1/vms/mine", { boot: { kernel: "theirs/theirs.vmstate" } }, undefined, "theirs/theirs.vmstate"],
+    ];
+    for (const [method, path, body, type, file] of attempts) {
+      const answer = await https(method, path, asEve(), body, type);
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      const error = answer.json().error;
+      expect(error.code).toBe("forbidden");
+      expect(error.message).toContain(`"${file ?? "theirs/disk0.qcow2"}"`);
+      expect(error.message).toContain('"vm.edit" on VM "theirs"');
+      expect(error.details).toMatchObject({ privilege: "vm.edit", vm: "theirs" });
+    }
+    expect(readFileSync(local("mine/mine.toml")).equals(before)).toBe(true);
+    const refused = (await audit()).filter((e) => e.user === "eve" && e.target === "mine" && e.result === "refused" && e.status === 403).map((e) => e.action);
+    expect(refused).toEqual(expect.arrayContaining(["POST /api/v1/vms/:name/disks", "PUT /api/v1/vms/:name/definition", "PUT /api/v1/vms/:name", "PATCH /api/v1/vms/:name", "PUT /api/v1/vms/:name/cdroms/:id/media"]));
+    expect(refused.filter((a) => a === "PATCH /api/v1/vms/:name")).toHaveLength(2);
+  });
+
+  it("shared media stays usable: an ISO inserts with datastore.read, a datastore file attached writable needs datastore.write, and an edit that adds no file needs nothing new", async () => {
+    const writable = await https("POST", "/api/v1/vms/mine/disks", asEve(), { file: "shared/blank.img", format: "raw" });
+    expect(writable.status).toBe(403);
+    expect(writable.json().error.message).toMatch(/"shared\/blank\.img".*"datastore\.write"/);
+    expect((await https("PUT", "/api/v1/vms/mine/cdroms/cd0/media", asEve(), { iso: "iso/tools.iso" })).status).toBe(200);
+    expect((await https("PATCH", "/api/v1/vms/mine", asEve(), { cpus: 2 })).status).toBe(200);
+    expect(readFileSync(local("mine/mine.toml"), "utf8")).toMatch(/cpus = 2[\s\S]*iso = "iso\/tools\.iso"/);
+  });
+});
+
+describe("listing and browsing honour per-VM grants", () => {
+  it("GET /api/v1/vms lists exactly the VMs a user may read", async () => {
+    const mine = await https("GET", "/api/v1/vms", asEve());
+    expect(mine.status).toBe(200);
+    expect(mine.json()).toMatchObject({ total: 1, vms: [expect.objectContaining({ name: "mine" })] });
+    expect((await https("GET", "/api/v1/vms?sort=-name", asEve())).json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine"]);
+    const all = await https("GET", "/api/v1/vms", rob());
+    expect(all.json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine", "theirs"]);
+    expect((await https("GET", "/api/v1/vms/theirs", asEve())).status).toBe(403);
+  });
+
+  it("eve sees no folder of theirs; rob lists it but may not download its disk or memory; Admin may", async () => {
+    const root = await https("GET", "/api/v1/datastores/local/files", asEve());
+    expect(root.status).toBe(200);
+    const names = root.json().entries.map((e: { name: string }) => e.name);
+    expect(names).toEqual(expect.arrayContaining(["mine", "iso", "shared"]));
+    expect(names).not.toContain("theirs");
+    for (const path of ["theirs", "theirs/disk0.qcow2", "theirs/theirs.vmstate", "theirs/theirs.toml", "theirs/nothing-here"]) {
+      const answer = await https("GET", `/api/v1/datastores/local/files/${path}`, asEve());
+      expect(answer.status, path).toBe(403);
+      expect(answer.json().error.message).toContain('"vm.read" on VM "theirs"');
+    }
+    expect((await https("GET", "/api/v1/datastores/local/files/mine/disk0.qcow2", asEve())).status).toBe(200);
+
+    expect((await https("GET", "/api/v1/datastores/local/files", rob())).json().entries.map((e: { name: string }) => e.name)).toContain("theirs");
+    expect((await https("GET", "/api/v1/datastores/local/files/theirs", rob())).json().entries.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(["disk0.qcow2", "theirs.toml", "theirs.vmstate"]));
+    expect((await https("GET", "/api/v1/datastores/local/files/theirs/theirs.toml", rob())).status).toBe(200);
+    for (const path of ["theirs/disk0.qcow2", "theirs/theirs.vmstate"]) {
+      const answer = await https("GET", `/api/v1/datastores/local/files/${path}`, rob());
+      expect(answer.status, path).toBe(403);
+      expect(answer.json().error.message).toContain('"vm.edit" on VM "theirs"');
+      expect(answer.body.toString()).not.toContain("hunter2");
+    }
+    const memory = await https("GET", "/api/v1/datastores/local/files/theirs/theirs.vmstate", boss());
+    expect(memory.status).toBe(200);
+    expect(memory.body.toString()).toBe(SECRET);
+    expect((await https("GET", "/api/v1/datastores/local/files/theirs/disk0.qcow2", boss())).status).toBe(200);
+  });
+});
+
+describe("grants follow a VM's identity", () => {
+  it("a VM has a uuid, in its definition, its detail and vmctl show", async () => {
+    const detail = (await https("GET", "/api/v1/vms/mine", asEve())).json();
+    expect(detail.uuid).toMatch(new RegExp(UUID_PATTERN));
+    expect(readFileSync(local("mine/mine.toml"), "utf8")).toContain(`uuid = "${detail.uuid}"`);
+    const shown = await host.cli(["show", "mine"]);
+    expect(shown.stdout).toContain(`uuid:        ${detail.uuid}`);
+    expect(detail.uuid).not.toBe((await host.client.getVm("theirs")).uuid);
+    // The identity cannot be edited away to another VM's.
+    const theirs = (await host.client.getVm("theirs")).uuid;
+    const changed = await https("PATCH", "/api/v1/vms/mine", asEve(), { uuid: theirs });
+    expect(changed.status).toBe(400);
+    expect(changed.body.toString()).toContain("uuid");
+  });
+
+  it("destroying and re-creating mine leaves eve without rights on the new one; a grant on the new one works", async () => {
+    const old = (await host.client.getVm("mine")).uuid;
+    await host.client.call("DELETE", "/api/v1/vms/mine");
+    expect((await host.client.call<{ users: Array<{ name: string; grants: Record<string, string> }> }>("GET", "/api/v1/users")).users.find((u) => u.name === "eve")!.grants).toEqual({});
+    await host.client.createVm(small("mine"));
+    const fresh = (await host.client.getVm("mine")).uuid;
+    expect(fresh).toMatch(new RegExp(UUID_PATTERN));
+    expect(fresh).not.toBe(old);
+    const power = await https("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" });
+    expect(power.status).toBe(403);
+    expect(power.json().error.details).toMatchObject({ privilege: "vm.power", vm: "mine" });
+    expect((await https("GET", "/api/v1/vms", asEve())).json().total).toBe(0);
+
+    await host.client.call("PUT", "/api/v1/users/eve/grants/mine", { role: "OperatorEdit" });
+    const stop = await https("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" });
+    expect(stop.status).toBe(409); // authorized: refused only because the VM is already stopped
+    expect(stop.json().error.code).toBe("vm_wrong_state");
+  });
+
+  it("a VM removed behind vmctld's back and made again under the same name does not inherit the grant", async () => {
+    rmSync(local("mine"), { recursive: true, force: true });
+    await host.client.createVm(small("mine"));
+    // The grant is still stored (nothing destroyed it through vmctld), bound to the old VM's uuid.
+    expect((await host.client.call<{ users: Array<{ name: string; grants: Record<string, string> }> }>("GET", "/api/v1/users")).users.find((u) => u.name === "eve")!.grants).toEqual({ mine: "OperatorEdit" });
+    expect((await https("GET", "/api/v1/vms/mine", asEve())).status).toBe(403);
+    expect((await https("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" })).status).toBe(403);
+  });
+});
