@@ -5,7 +5,7 @@
 // Each refusal names the file and the privilege, is audited, and leaves the definition untouched.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { request } from "node:https";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UUID_PATTERN } from "@vmctl/api-types";
 import { TestHost } from "./harness.js";
@@ -60,7 +60,8 @@ beforeAll(async () => {
   await host.client.call("POST", "/api/v1/roles", { name: "Browser", privileges: ["datastore.read", "token.own"] });
   await host.client.call("POST", "/api/v1/users", { username: "eve", password: "eve-password", role: "Browser" });
   await host.client.call("PUT", "/api/v1/users/eve/grants/mine", { role: "OperatorEdit" });
-  for (const [user, role] of [["rob", "ReadOnly"], ["boss", "Admin"]] as const) {
+  await host.client.call("POST", "/api/v1/roles", { name: "Creator", privileges: ["host.read", "vm.read", "vm.create", "task.read", "datastore.read", "token.own"] });
+  for (const [user, role] of [["rob", "ReadOnly"], ["boss", "Admin"], ["cara", "Creator"]] as const) {
     await host.client.call("POST", "/api/v1/users", { username: user, password: `${user}-password`, role });
     tokens[user] = (await host.client.call<{ token: string }>("POST", "/api/v1/tokens", { name: `${user}-token`, role, expires: null, user })).token;
   }
@@ -119,6 +120,27 @@ describe("a vm.edit grant on one VM reaches no other VM's files", () => {
     expect((await https("PUT", "/api/v1/vms/mine/cdroms/cd0/media", asEve(), { iso: "iso/tools.iso" })).status).toBe(200);
     expect((await https("PATCH", "/api/v1/vms/mine", asEve(), { cpus: 2 })).status).toBe(200);
     expect(readFileSync(local("mine/mine.toml"), "utf8")).toMatch(/cpus = 2[\s\S]*iso = "iso\/tools\.iso"/);
+  });
+});
+
+describe("making a VM out of another VM's files needs rights on that VM", () => {
+  it("a user who may create VMs but not edit theirs cannot define, clone, import or export one out of its disk", async () => {
+    const cara: Who = { token: tokens.cara! };
+    const attempts: Array<[string, string, unknown]> = [
+      ["POST", "/api/v1/vms", { name: "copy", memory: "64MiB", disks: { disk0: { file: "theirs/disk0.qcow2", readonly: true } } }],
+      ["POST", "/api/v1/vms/theirs/clone", { name: "copy" }],
+      ["POST", "/api/v1/import", { datastore: "local", path: "theirs/theirs.vmstate", name: "copy" }],
+      ["GET", "/api/v1/vms/theirs/export", undefined],
+    ];
+    for (const [method, path, body] of attempts) {
+      const answer = await https(method, path, cara, body);
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.json().error.message).toMatch(/"theirs\/(disk0\.qcow2|theirs\.vmstate)".*"vm\.edit" on VM "theirs"/);
+    }
+    expect(existsSync(local("copy"))).toBe(false);
+    expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("copy");
+    const refused = (await audit()).filter((e) => e.user === "cara (token cara-token)" && e.status === 403).map((e) => e.action);
+    expect(refused).toEqual(expect.arrayContaining(["POST /api/v1/vms", "POST /api/v1/vms/:name/clone", "POST /api/v1/import"]));
   });
 });
 
