@@ -132,6 +132,33 @@ describe("a disk image reads only files where its user may read", () => {
     expect(refusals.slice(0, cases.length).map((e) => [e.result, e.status])).toEqual(cases.map(() => ["refused", 400]));
   });
 
+  it("an OVF folder in a datastore may read only its own files: a flat extent beside it imports, one in another folder is refused", async () => {
+    const flatFormat = "http://www.vmware.com/interfaces/specifications/vmdk.html#monolithicFlat";
+    mkdirSync(join(local, "pkg"));
+    mkdirSync(join(local, "other-vm"));
+    writeFileSync(join(local, "other-vm/secret.raw"), Buffer.alloc(1024 ** 2, 0x42));
+    writeFileSync(join(local, "pkg/disk-flat.vmdk"), Buffer.alloc(1024 ** 2, 0x17));
+    writeFileSync(join(local, "pkg/good.vmdk"), flatDescriptor("disk-flat.vmdk"));
+    writeFileSync(join(local, "pkg/good.ovf"), vmwareOvf("good.vmdk", statSync(join(local, "pkg/good.vmdk")).size, 1, flatFormat));
+    const good = await call("POST", "/api/v1/import", json({ datastore: "local", path: "pkg/good.ovf", name: "atk-ovf-good" }));
+    expect(good.status, good.text).toBe(202);
+    const task = await host.client.waitTask(good.json().id!);
+    expect(task.state, JSON.stringify(task.error)).toBe("success");
+    const compare = await run("qemu-img", ["compare", "-f", "vmdk", "-F", "qcow2", join(local, "pkg/good.vmdk"), join(local, "atk-ovf-good/vmdisk1.qcow2")]);
+    expect(compare.stdout).toContain("Images are identical");
+
+    mkdirSync(join(local, "pkg-evil"));
+    writeFileSync(join(local, "pkg-evil/evil.vmdk"), flatDescriptor("../other-vm/secret.raw"));
+    writeFileSync(join(local, "pkg-evil/evil.ovf"), vmwareOvf("evil.vmdk", statSync(join(local, "pkg-evil/evil.vmdk")).size, 1, flatFormat));
+    const before = listing();
+    const evil = await call("POST", "/api/v1/import", json({ datastore: "local", path: "pkg-evil/evil.ovf", name: "atk-ovf-evil" }));
+    expect(evil.status, evil.text).toBe(400);
+    expect(evil.json().error).toMatchObject({ code: "image_unsafe", message: `disk "evil.vmdk" refers to "../other-vm/secret.raw" (a VMDK extent, resolving to "${join(local, "other-vm/secret.raw")}"), outside the package: an imported disk may only read files of its package` });
+    expect((await call("GET", "/api/v1/vms/atk-ovf-evil")).status).toBe(404);
+    expect(listing()).toEqual(before);
+    expect((await audited("POST /api/v1/import"))[0]).toMatchObject({ result: "refused", status: 400 });
+  });
+
   it("a libvirt domain whose disk (in a datastore) is backed by a host file outside every datastore is refused", async () => {
     mkdirSync(join(local, "lv"));
     const disk = join(local, "lv/web.qcow2");
