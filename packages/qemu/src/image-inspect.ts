@@ -3,7 +3,7 @@
 // here, never by qemu-img (which would open the files while listing them); each reference is shown
 // to the caller's check before it is opened, so a refused file is never touched.
 import { constants } from "node:fs";
-import { open, realpath, type FileHandle } from "node:fs/promises";
+import { open, realpath, stat, type FileHandle } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { VmctlError } from "@vmctl/api-types";
 import { parseQcow2Extensions, parseQcow2Fixed, QCOW2_MAGIC } from "./image-inspect-qcow2.js";
@@ -166,9 +166,14 @@ async function openRegular(file: ImageFile, top: string): Promise<FileHandle> {
     throw unsafe(top, file.role === "image" ? `it ${why}` : `it refers to "${file.reference ?? file.path}" (a ${file.role}), which ${why}`);
   }
   const stats = await handle.stat();
-  if (!stats.isFile()) {
+  const checked = await stat(file.realPath).catch(() => null);
+  let why: string | null = null;
+  if (!stats.isFile()) why = "is not a regular file";
+  // What was checked (the resolved path) must be what was opened: a symlink swapped in between is refused.
+  else if (!checked || checked.ino !== stats.ino || checked.dev !== stats.dev) why = "changed while it was being checked";
+  if (why !== null) {
     await handle.close();
-    throw unsafe(top, file.role === "image" ? "it is not a regular file" : `it refers to "${file.reference ?? file.path}" (a ${file.role}), which is not a regular file`);
+    throw unsafe(top, file.role === "image" ? `it ${why}` : `it refers to "${file.reference ?? file.path}" (a ${file.role}), which ${why}`);
   }
   return handle;
 }

@@ -52,7 +52,8 @@ export async function assertImageTrusted(path: string, format: InspectFormat, sc
     throw error;
   }
   const looksLike = files[0]?.looksLike;
-  if (scope.exactFormat && format === "raw" && looksLike) {
+  // A whole-disk LUKS volume is a raw disk like any other; the other magics mean a mislabelled image.
+  if (scope.exactFormat && format === "raw" && looksLike && looksLike !== "luks") {
     throw new VmctlError("image_unsafe", `${label} is declared raw but its content is a ${looksLike} image; declare its real format (vmctl never guesses one)`, { image: path, reason: "format mismatch", looksLike });
   }
   return files;
