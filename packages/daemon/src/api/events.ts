@@ -20,14 +20,14 @@ const REPLAY_PAGE = 500;
 /** Live events held back while a replay runs; a replay this far behind ends (the client resumes with ?since=). */
 const MAX_PENDING = 5000;
 
-/** Resolves once the socket has sent most of what it holds (or has closed). */
+/** Resolves once the socket has sent most of what it holds (or has closed), never before other work had a turn. */
 function drained(socket: WebSocket): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
       if (socket.readyState !== socket.OPEN || socket.bufferedAmount < MAX_BUFFERED / 4) resolve();
       else setTimeout(check, 20);
     };
-    check();
+    setImmediate(check);
   });
 }
 

@@ -4,6 +4,9 @@ import { EventLog } from "./event-log.js";
 import { TaskManager } from "./task-manager.js";
 import { AuditLog } from "../security/audit-log.js";
 import { pruneAll, RetentionPruner } from "./retention.js";
+import { startRetention } from "./host-retention.js";
+import type { HostConfig } from "../config/host-config.js";
+import type { Logger } from "pino";
 
 const DAY = 24 * 3600_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
@@ -101,6 +104,31 @@ describe("retention", () => {
     expect(reports).toEqual([{ events: 10 }]);
     await pruner.run();
     expect(reports).toHaveLength(1); // stopped: no more passes
+  });
+});
+
+describe("vmctld's retention at start", () => {
+  it("prunes events, audit, tasks, expired sessions and stale login-failure counts, keeping what is current", async () => {
+    addEvents(3, daysAgo(40));
+    addEvents(2, daysAgo(1));
+    db.prepare("INSERT INTO users (name, password_hash, role, created_at) VALUES ('rita', 'x', 'ReadOnly', ?)").run(daysAgo(9));
+    const session = db.prepare("INSERT INTO sessions (id_hash, user, csrf, created_at, expires_at) VALUES (?, 'rita', 'c', ?, ?)");
+    session.run("expired", daysAgo(2), daysAgo(1));
+    session.run("live", daysAgo(0.1), new Date(Date.now() + 3600_000).toISOString());
+    const failure = db.prepare("INSERT INTO login_failures (key, count, locked_until) VALUES (?, ?, ?)");
+    failure.run("guess-1|10.0.0.9", 1, null);
+    failure.run("rita|10.0.0.9", 9, new Date(Date.now() + 600_000).toISOString());
+    failure.run("rita|10.0.0.8", 6, new Date(Date.now() - 3600_000).toISOString());
+    const logs: unknown[] = [];
+    const log = { info: (...args: unknown[]) => logs.push(args), error: (...args: unknown[]) => { throw new Error(String(args[1])); } } as unknown as Logger;
+    const config = { taskRetentionMs: 7 * DAY, retention: { events: { maxAgeMs: 30 * DAY, maxRows: 1000 }, audit: { maxAgeMs: 90 * DAY, maxRows: 1000 } } } as HostConfig;
+    const pruner = startRetention({ config, db, events, audit: new AuditLog(db), tasks: new TaskManager(db, events), log });
+    await pruner.run();
+    pruner.stop();
+    expect(ids("events")).toEqual([4, 5]);
+    expect((db.prepare("SELECT id_hash FROM sessions").all() as Array<{ id_hash: string }>).map((r) => r.id_hash)).toEqual(["live"]);
+    expect((db.prepare("SELECT key FROM login_failures").all() as Array<{ key: string }>).map((r) => r.key)).toEqual(["rita|10.0.0.9"]);
+    expect(logs).toHaveLength(1);
   });
 });
 
