@@ -26,6 +26,14 @@ export interface TarMember {
 }
 
 const MAX_META_SIZE = 1024 * 1024;
+
+/** The bytes before a run of trailing NULs. Not a regex: /\0+$/ takes quadratic time on a 1 MiB name of NULs ending in one other byte. */
+function withoutTrailingNuls(bytes: Buffer): Buffer {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return bytes.subarray(0, end);
+}
+
 const REFUSED_TYPES: Record<string, string> = {
   "1": "a hard link", "2": "a symbolic link", "3": "a character device", "4": "a block device", "6": "a FIFO",
   S: "a GNU sparse file", M: "a multi-volume continuation", V: "a volume label", D: "a GNU dump folder",
@@ -66,7 +74,7 @@ export async function* readTarMembers(source: TarSource, options: TarReadOptions
         const content = data.subarray(0, header.size);
         if (header.typeflag === "x") pax = new Map([...pax, ...decodePax(content)]);
         else if (header.typeflag === "g") decodePax(content); // checked, then ignored: nothing global matters here
-        else if (header.typeflag === "L") longName = content.toString("utf8").replace(/\0+$/, "");
+        else if (header.typeflag === "L") longName = withoutTrailingNuls(content).toString("utf8");
         // "K" (a GNU long link name) only ever precedes a link, which is refused below.
         continue;
       }
