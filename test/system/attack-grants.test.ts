@@ -5,7 +5,8 @@
 // Each refusal names the file and the privilege, is audited, and leaves the definition untouched.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { request } from "node:https";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UUID_PATTERN } from "@vmctl/api-types";
 import { TestHost } from "./harness.js";
@@ -111,6 +112,25 @@ describe("a vm.edit grant on one VM reaches no other VM's files", () => {
     const refused = (await audit()).filter((e) => e.user === "eve" && e.target === "mine" && e.result === "refused" && e.status === 403).map((e) => e.action);
     expect(refused).toEqual(expect.arrayContaining(["POST /api/v1/vms/:name/disks", "PUT /api/v1/vms/:name/definition", "PUT /api/v1/vms/:name", "PATCH /api/v1/vms/:name", "PUT /api/v1/vms/:name/cdroms/:id/media"]));
     expect(refused.filter((a) => a === "PATCH /api/v1/vms/:name")).toHaveLength(2);
+  });
+
+  it("a qcow2 in her own folder whose backing file is theirs' disk is refused, attached directly or by re-declaring a raw disk as qcow2", async () => {
+    // As a user with datastore.write could upload it (or a guest write it into its raw disk).
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "../theirs/disk0.qcow2", "-F", "qcow2", local("mine/evil.qcow2")]);
+    const before = readFileSync(local("mine/mine.toml"));
+    const direct = await https("POST", "/api/v1/vms/mine/disks", asEve(), { file: "mine/evil.qcow2", readonly: true });
+    expect(direct.status).toBe(403);
+    expect(direct.json().error.message).toMatch(/"mine\/evil\.qcow2".*backing file "\.\.\/theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
+    expect(readFileSync(local("mine/mine.toml")).equals(before)).toBe(true);
+
+    copyFileSync(local("mine/evil.qcow2"), local("mine/data.img"));
+    expect((await https("POST", "/api/v1/vms/mine/disks", asEve(), { id: "data", file: "mine/data.img", format: "raw" })).status).toBe(201);
+    const declared = readFileSync(local("mine/mine.toml"));
+    const reread = await https("PATCH", "/api/v1/vms/mine", asEve(), { disks: { data: { format: "qcow2" } } });
+    expect(reread.status).toBe(403);
+    expect(reread.json().error.message).toMatch(/disks\.data\.file.*backing file/);
+    expect(readFileSync(local("mine/mine.toml")).equals(declared)).toBe(true);
+    expect((await https("DELETE", "/api/v1/vms/mine/disks/data", asEve())).status).toBe(200);
   });
 
   it("shared media stays usable: an ISO inserts with datastore.read, a datastore file attached writable needs datastore.write, and an edit that adds no file needs nothing new", async () => {

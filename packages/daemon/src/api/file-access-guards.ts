@@ -7,7 +7,7 @@ import type { Located } from "../domain/datastore-browser.js";
 import type { CreateAuthorizer, UpdateAuthorizer } from "../domain/vm-service.js";
 import type { Principal } from "../security/principal.js";
 import {
-  assertFileAccess, changedFileRefs, fileRefsOf, missingForBrowse, visibleInListing,
+  assertFileAccessDeep, changedFileRefs, fileRefsOf, missingForBrowse, visibleInListing,
   type FileAccessContext, type FileRef,
 } from "../security/file-access.js";
 
@@ -24,18 +24,18 @@ function context(host: Host): FileAccessContext {
 /** For POST /api/v1/vms: every file of the new definition. */
 export function createGuard(host: Host, request: FastifyRequest): CreateAuthorizer {
   const principal = principalOf(request);
-  return (def, datastore, dir) => assertFileAccess(principal, def.name, fileRefsOf(def, datastore), context(host), dir);
+  return (def, datastore, dir) => assertFileAccessDeep(principal, def.name, fileRefsOf(def, datastore), context(host), dir);
 }
 
 /** For the definition edits: only the files the edit adds (or now lets the guest write). */
 export function updateGuard(host: Host, request: FastifyRequest, name: string): UpdateAuthorizer {
   const principal = principalOf(request);
-  return (before, after, datastore) => assertFileAccess(principal, name, changedFileRefs(before, after, datastore), context(host));
+  return (before, after, datastore) => assertFileAccessDeep(principal, name, changedFileRefs(before, after, datastore), context(host));
 }
 
 /** For the disk, CD-ROM, clone and import routes: the files they name. */
-export function assertFiles(host: Host, request: FastifyRequest, self: string, refs: readonly FileRef[]): void {
-  assertFileAccess(principalOf(request), self, refs, context(host));
+export function assertFiles(host: Host, request: FastifyRequest, self: string, refs: readonly FileRef[]): Promise<void> {
+  return assertFileAccessDeep(principalOf(request), self, refs, context(host));
 }
 
 /** The datastore browser: a VM's folder, disks and memory need rights on that VM. */

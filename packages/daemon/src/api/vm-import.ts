@@ -65,7 +65,7 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
         const body = request.body as { datastore: string; path: string; name?: string; targetDatastore?: string; start?: boolean };
         // The package is read into a new VM: it must be a file its requester may read (not another VM's).
         // (The new VM has no files yet: "" is no VM's name.)
-        assertFiles(host, request, "", [{ field: "path", datastore: body.datastore, file: body.path, mode: "read" }]);
+        await assertFiles(host, request, "", [{ field: "path", datastore: body.datastore, file: body.path, mode: "read" }]);
         task = await host.imports.fromDatastore({ datastore: body.datastore, path: body.path }, {
           ...(body.name ? { name: body.name } : {}), ...(body.targetDatastore ? { datastore: body.targetDatastore } : {}), ...(body.start ? { start: true } : {}),
         }, user);
@@ -83,7 +83,7 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
   }, async (request, reply) => {
     const { name } = request.params as { name: string };
     // The OVA carries the VM's disks: reading them needs what downloading them needs (vm.edit on the VM).
-    assertFiles(host, request, "", fileRefsOf(host.inventory.definition(name), host.inventory.get(name).datastore).filter((ref) => ref.field.startsWith("disks.")).map((ref) => ({ ...ref, mode: "read" as const })));
+    await assertFiles(host, request, "", fileRefsOf(host.inventory.definition(name), host.inventory.get(name).datastore).filter((ref) => ref.field.startsWith("disks.")).map((ref) => ({ ...ref, mode: "read" as const })));
     const ova = await host.exports.prepare(name, userOf(request));
     ova.stream.on("error", (error) => ova.done(false, error));
     reply.raw.on("close", () => ova.done(reply.raw.writableFinished));

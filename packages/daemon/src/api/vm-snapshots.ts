@@ -43,7 +43,7 @@ export function registerSnapshotRoutes(app: FastifyInstance, host: Host): void {
     const entry = host.inventory.get(name);
     const source = host.inventory.definition(name);
     // (The clone has no files yet: "" is no VM's name, so even a clash with an existing name grants nothing.)
-    assertFiles(host, request, "", fileRefsOf(source, entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
+    await assertFiles(host, request, "", fileRefsOf(source, entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
     return accepted(reply, await host.clones.clone(name, body, userOf(request)));
   });
 

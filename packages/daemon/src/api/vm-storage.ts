@@ -19,11 +19,12 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
   app.post("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, body: DiskAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a disk: a new image (size) or an existing file; hot-plugged into a running VM (virtio)" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
     const body = request.body as DiskAddRequest;
-    const disk = await host.withVmLock(name, () => {
+    const disk = await host.withVmLock(name, async () => {
       // An existing file (or a new one outside the VM's folder) must be one the requester may give the VM.
       const datastore = body.datastore ?? host.inventory.get(name).datastore;
       if (body.file !== undefined || body.datastore !== undefined) {
-        assertFiles(host, request, name, [{ field: "file", datastore, file: body.file ?? `${name}/${body.id ?? "disk"}`, mode: body.readonly ? "read" : "write" }]);
+        const format = body.format ?? (body.file && /\.(img|raw)$/i.test(body.file) ? "raw" : "qcow2");
+        await assertFiles(host, request, name, [{ field: "file", datastore, file: body.file ?? `${name}/${body.id ?? "disk"}`, mode: body.readonly ? "read" : "write", format }]);
       }
       return host.disks.add(name, body);
     });
@@ -45,8 +46,8 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
   app.post("/api/v1/vms/:name/cdroms", { schema: { params: VmNameParamsSchema, body: CdromAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a CD-ROM drive to a stopped VM" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
     const body = request.body as CdromAddRequest;
-    const drive = await host.withVmLock(name, () => {
-      if (body.iso !== undefined) assertFiles(host, request, name, [{ field: "iso", datastore: body.datastore ?? host.inventory.get(name).datastore, file: body.iso, mode: "read" }]);
+    const drive = await host.withVmLock(name, async () => {
+      if (body.iso !== undefined) await assertFiles(host, request, name, [{ field: "iso", datastore: body.datastore ?? host.inventory.get(name).datastore, file: body.iso, mode: "read" }]);
       return host.disks.addCdrom(name, body);
     });
     return reply.status(201).send(drive);
@@ -55,8 +56,8 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
   app.put("/api/v1/vms/:name/cdroms/:id/media", { schema: { params: DiskIdParamsSchema, body: MediaRequestSchema, response: responses({ 200: DiskInfoSchema }, 404, 409), summary: "Insert an ISO into a CD-ROM drive, or eject it (iso null); live while running" } }, async (request) => {
     const { name, id } = request.params as { name: string; id: string };
     const { iso, datastore } = request.body as MediaRequest;
-    return host.withVmLock(name, () => {
-      if (iso !== null) assertFiles(host, request, name, [{ field: "iso", datastore: datastore ?? host.inventory.get(name).datastore, file: iso, mode: "read" }]);
+    return host.withVmLock(name, async () => {
+      if (iso !== null) await assertFiles(host, request, name, [{ field: "iso", datastore: datastore ?? host.inventory.get(name).datastore, file: iso, mode: "read" }]);
       return host.disks.setMedium(name, id, iso, datastore);
     });
   });

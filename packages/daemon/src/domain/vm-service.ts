@@ -13,9 +13,9 @@ import { Reverter } from "./reverter.js";
 import { makePrivateDir } from "./private-files.js";
 
 /** Checks, before anything is written, that the requester may have the VM use the files it names. */
-export type CreateAuthorizer = (def: VmDefinition, datastore: string, dir: string) => void;
+export type CreateAuthorizer = (def: VmDefinition, datastore: string, dir: string) => Promise<void>;
 /** The same for a changed definition: `before` is what it was (undefined if it did not parse). */
-export type UpdateAuthorizer = (before: VmDefinition | undefined, after: VmDefinition, datastore: string) => void;
+export type UpdateAuthorizer = (before: VmDefinition | undefined, after: VmDefinition, datastore: string) => Promise<void>;
 
 export interface CreateRequest { toml?: string; json?: unknown; datastore?: string; authorize?: CreateAuthorizer }
 
@@ -75,7 +75,7 @@ export class VmService {
     }
     this.inventory.assertNameFree(def.name, `choose another name or \`vmctl destroy ${def.name}\` first`);
     const dir = join(this.datastores.root(datastore), def.name);
-    request.authorize?.(def, datastore, dir);
+    await request.authorize?.(def, datastore, dir);
     const reverter = new Reverter();
     try {
       await makePrivateDir(dir).catch((error: NodeJS.ErrnoException) => {
@@ -121,7 +121,7 @@ export class VmService {
     if (entry.def && hardwareOf(entry.def) !== hardwareOf(def) && !isActionAllowed("edit-hardware", state)) {
       throw new VmctlError("vm_wrong_state", `VM "${name}" is ${state}: only [policy] and description can change while it runs; stop it to change hardware`, { state });
     }
-    authorize?.(entry.def, def, entry.datastore);
+    await authorize?.(entry.def, def, entry.datastore);
     const prepared = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, uuid === undefined ? {} : { keep: uuid });
     await this.prepare.ensureFiles(parseDefinitionToml(prepared, { file: entry.file }), entry.datastore);
     await this.inventory.write(name, entry.datastore, prepared);

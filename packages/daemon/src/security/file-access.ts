@@ -1,9 +1,10 @@
 // May this principal make a VM use this datastore file, or read or change it through the datastore
 // browser? One answer for every route that names a file: a VM's folder and the disks it writes
 // belong to that VM and need rights on it; other files need the datastore privileges at host scope.
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
+import { inspectImage } from "@vmctl/qemu";
 import { within, type Datastores } from "../domain/datastores.js";
 import type { InventoryEntry } from "../domain/inventory.js";
 import { filesUsedBy } from "../domain/vm-file-usage.js";
@@ -13,8 +14,8 @@ import type { Privilege } from "./privileges.js";
 /** "read": the guest (or a copy) reads the file; "write": the guest may change it, or it is created. */
 export type FileMode = "read" | "write";
 
-/** A file a VM is to use, as the definition or the request names it. */
-export interface FileRef { field: string; datastore: string; file: string; mode: FileMode }
+/** A file a VM is to use, as the definition or the request names it; a disk's format says what QEMU reads through it. */
+export interface FileRef { field: string; datastore: string; file: string; mode: FileMode; format?: "qcow2" | "raw" }
 
 export interface FileAccessContext { entries: readonly InventoryEntry[]; datastores: Datastores }
 
@@ -95,9 +96,38 @@ export function assertFileAccess(principal: Principal, self: string, refs: reado
   }
 }
 
+/**
+ * assertFileAccess, and then for every existing qcow2 disk the files its header makes QEMU read
+ * (backing chain, external data file): each must be one the principal may give the VM too, or a
+ * qcow2 uploaded into one's own folder could read another VM's disk as its backing file.
+ */
+export async function assertFileAccessDeep(principal: Principal, self: string, refs: readonly FileRef[], ctx: FileAccessContext, selfDir?: string): Promise<void> {
+  assertFileAccess(principal, self, refs, ctx, selfDir);
+  for (const ref of refs) {
+    if (ref.format !== "qcow2") continue;
+    const path = ctx.datastores.resolve(ref.datastore, ref.file);
+    if (!isFile(path)) continue; // a disk still to be created has no header yet
+    await inspectImage(path, "qcow2", {
+      check: (file) => {
+        if (file.role === "image") return;
+        const missing = missingForUse(principal, self, file.realPath, "read", ctx, selfDir);
+        if (missing) throw forbiddenFile(principal, ref, { ...missing, reason: `its ${file.role} "${file.reference ?? file.path}" ${missing.reason.replace(/^it /, "")}` });
+      },
+    });
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Every file a definition makes its VM use, in the VM's datastore unless named otherwise. */
 export function fileRefsOf(def: VmDefinition, datastore: string): FileRef[] {
-  const refs: FileRef[] = Object.entries(def.disks).map(([id, d]) => ({ field: `disks.${id}.file`, datastore: d.datastore ?? datastore, file: d.file, mode: d.readonly ? "read" : "write" }));
+  const refs: FileRef[] = Object.entries(def.disks).map(([id, d]) => ({ field: `disks.${id}.file`, datastore: d.datastore ?? datastore, file: d.file, mode: d.readonly ? "read" : "write", format: d.format }));
   for (const [id, c] of Object.entries(def.cdroms)) if (c.iso !== undefined) refs.push({ field: `cdroms.${id}.iso`, datastore: c.datastore ?? datastore, file: c.iso, mode: "read" });
   for (const key of ["kernel", "initrd"] as const) {
     const file = def.boot[key];
@@ -106,15 +136,17 @@ export function fileRefsOf(def: VmDefinition, datastore: string): FileRef[] {
   return refs;
 }
 
-/** The files `after` uses that `before` did not (or now writes where it only read): only those need checking. */
+/**
+ * The files `after` uses that `before` did not (or now writes where it only read, or reads in
+ * another format: raw bytes the guest wrote become a qcow2 header naming a backing file): only
+ * those need checking.
+ */
 export function changedFileRefs(before: VmDefinition | undefined, after: VmDefinition, datastore: string): FileRef[] {
   const held = new Map<string, FileMode>();
-  for (const ref of before ? fileRefsOf(before, datastore) : []) {
-    const key = `${ref.datastore}\0${ref.file}`;
-    if (held.get(key) !== "write") held.set(key, ref.mode);
-  }
+  const key = (ref: FileRef) => `${ref.datastore}\0${ref.file}\0${ref.format ?? ""}`;
+  for (const ref of before ? fileRefsOf(before, datastore) : []) if (held.get(key(ref)) !== "write") held.set(key(ref), ref.mode);
   return fileRefsOf(after, datastore).filter((ref) => {
-    const had = held.get(`${ref.datastore}\0${ref.file}`);
+    const had = held.get(key(ref));
     return had === undefined || (had === "read" && ref.mode === "write");
   });
 }
