@@ -80,9 +80,11 @@ describe("which files a VM may be given", () => {
   it("checks only the files an edit adds, or now lets the guest write", () => {
     const before = parseDefinitionToml(`name = "mine"\n[disks.disk0]\nfile = "shared/base.img"\nreadonly = true\n`);
     expect(changedFileRefs(before, parseDefinitionToml(`name = "mine"\ncpus = 4\n[disks.disk0]\nfile = "shared/base.img"\nreadonly = true\n`), "local")).toEqual([]);
-    expect(changedFileRefs(before, parseDefinitionToml(`name = "mine"\n[disks.disk0]\nfile = "shared/base.img"\n`), "local")).toEqual([{ field: "disks.disk0.file", datastore: "local", file: "shared/base.img", mode: "write" }]);
+    expect(changedFileRefs(before, parseDefinitionToml(`name = "mine"\n[disks.disk0]\nfile = "shared/base.img"\n`), "local")).toEqual([{ field: "disks.disk0.file", datastore: "local", file: "shared/base.img", mode: "write", format: "raw" }]);
     expect(changedFileRefs(before, parseDefinitionToml(`name = "mine"\n[disks.disk0]\nfile = "shared/base.img"\nreadonly = true\n[boot]\nkernel = "theirs/vmlinuz"\n`), "local").map((r) => r.field)).toEqual(["boot.kernel"]);
     expect(changedFileRefs(undefined, before, "local").map((r) => r.field)).toEqual(["disks.disk0.file"]);
+    // Raw bytes re-read as qcow2 are a new file to QEMU: its header may name a backing file.
+    expect(changedFileRefs(before, parseDefinitionToml(`name = "mine"\n[disks.disk0]\nfile = "shared/base.img"\nreadonly = true\nformat = "qcow2"\n`), "local").map((r) => r.format)).toEqual(["qcow2"]);
   });
 });
 
