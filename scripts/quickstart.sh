@@ -5,12 +5,16 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 bash scripts/setup.sh
 
-home=${VMCTL_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/vmctl}
+# vmctld's default home: /var/lib/vmctl for root (QEMU's user must pass through it; /root is 0700).
+if [[ $(id -u) -eq 0 ]]; then default_home=/var/lib/vmctl; else default_home=${XDG_DATA_HOME:-$HOME/.local/share}/vmctl; fi
+home=${VMCTL_HOME:-$default_home}
 export VMCTL_HOME=$home
 vmctl() { node "$repo/packages/cli/dist/main.js" "$@"; }
-mkdir -p "$home" && chmod 700 "$home"
+# Private when made; vmctld itself opens it to QEMU's user for traversal only (0710).
+mkdir -p -m 700 "$home"
 
-# The demo guest goes into the local datastore, where definitions may reference it.
+# The demo guest goes into the local datastore, where definitions may reference it (and where QEMU,
+# running as vmctl-qemu, can read it: the guest cache under /root is out of its reach).
 images="$home/datastores/local/images/vmctl-guest"
 guest=$(node packages/cli/dist/main.js guest build --json)
 mkdir -p "$images"
@@ -29,6 +33,8 @@ else
   if [[ ! -f $home/vmctld.db ]]; then
     first_password=$(openssl rand -base64 15 | tr -d '/+=' | cut -c1-16)
   fi
+  # Its log stays root's alone (vmctld's home is traversable by QEMU's user).
+  umask 077
   VMCTL_ADMIN_PASSWORD=$first_password nohup node packages/daemon/dist/main.js --home "$home" >>"$home/vmctld.log" 2>&1 &
   for _ in $(seq 100); do
     [[ -S $home/vmctld.sock ]] && vmctl ls >/dev/null 2>&1 && break

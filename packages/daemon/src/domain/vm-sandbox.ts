@@ -19,7 +19,6 @@ const MAX_BACKING_DEPTH = 16;
  */
 export function qemuRunAs(): QemuRunAs | null {
   if (process.getuid?.() !== 0) return null;
-  if (process.env.VMCTL_SANDBOX_WIP !== "1") return null; // WIP gate: removed before the end
   const identity = qemuIdentity();
   if (!identity) {
     throw new VmctlError("qemu_failed", `vmctld runs as root, and the system user "${QEMU_USER}" that runs QEMU does not exist; run the set-up as root (\`sudo bash scripts/setup.sh\`, or \`npm start\`), which creates it: vmctld never runs QEMU as root`);
