@@ -2,6 +2,7 @@
 // keeps its comments and layout when vmctld writes something back (an allocated MAC, say).
 import { stringify } from "smol-toml";
 import type { VmDefinitionInput } from "@vmctl/api-types";
+import { blankStrings, trailingCommentAt } from "./toml-scan.js";
 
 const TOP_ORDER = ["name", "uuid", "description", "template", "cpus", "memory", "machine", "firmware", "accel", "boot", "disks", "cdroms", "nics", "console", "policy"];
 
@@ -32,8 +33,8 @@ export function setTomlValue(text: string, table: readonly string[], key: string
   for (let i = start + 1; i < end; i++) {
     const match = new RegExp(`^(\\s*)${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*=`).exec(lines[i]!);
     if (match) {
-      const comment = /\s+#.*$/.exec(lines[i]!.replace(/"(?:[^"\\]|\\.)*"/g, (s) => "x".repeat(s.length)));
-      lines[i] = `${match[1]}${rendered}${comment ? lines[i]!.slice(comment.index) : ""}`;
+      const comment = trailingCommentAt(blankStrings(lines[i]!));
+      lines[i] = `${match[1]}${rendered}${comment === undefined ? "" : lines[i]!.slice(comment)}`;
       return lines.join("\n");
     }
   }
