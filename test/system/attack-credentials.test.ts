@@ -140,6 +140,36 @@ describe("a credential never hands out more than it holds", () => {
     expect((await host.client.getVm("box")).state).toBe("stopped");
   });
 
+  it("a user.admin-only help desk cannot hand out rights it lacks: no Admin user, role, grant, or takeover of the admin", async () => {
+    await host.client.call("POST", "/api/v1/roles", { name: "UserAdmin", privileges: ["host.read", "user.admin", "token.own"] });
+    await host.client.call("POST", "/api/v1/roles", { name: "Viewer", privileges: ["host.read"] });
+    await user("hank", "UserAdmin"); // a help desk: may manage users, nothing else
+    const userAdmin = await token("hank", "UserAdmin");
+    // What it holds, it may hand out.
+    const viewer = await https(port, "POST", "/api/v1/users", { token: userAdmin.token, body: { username: "viv", password: "viv-password-1", role: "Viewer" } });
+    expect(viewer.status).toBe(201);
+    secrets.add("viv-password-1");
+    const usersBefore = (await host.client.call<{ users: unknown[] }>("GET", "/api/v1/users")).users;
+    const rolesBefore = (await host.client.call<{ roles: unknown[] }>("GET", "/api/v1/roles")).roles;
+    const attempts: Array<[string, string, unknown, string]> = [
+      ["POST", "/api/v1/users", { username: "mallory", password: "mallory-password-1", role: "Admin" }, 'cannot create a user with the role "Admin"'],
+      ["PATCH", "/api/v1/users/admin", { password: "taken-over-admin" }, 'cannot change user "admin", who holds more'],
+      ["PATCH", "/api/v1/users/otto", { password: "taken-over-otto" }, 'cannot change user "otto", who holds more'],
+      ["PATCH", "/api/v1/users/viv", { role: "Admin" }, 'cannot give the role "Admin"'],
+      ["PUT", "/api/v1/users/viv/grants/box", { role: "Operator" }, 'cannot grant the role "Operator" on VM "box"'],
+      ["POST", "/api/v1/roles", { name: "Viewer", privileges: ["host.read", "vm.create"] }, 'cannot define the role "Viewer"'],
+    ];
+    for (const [method, path, body, message] of attempts) {
+      const answer = await https(port, method, path, { token: userAdmin.token, body });
+      expect({ path, status: answer.status, code: answer.json().error.code }).toEqual({ path, status: 403, code: "forbidden" });
+      expect(answer.json().error.message).toContain(message);
+    }
+    expect((await host.client.call<{ users: unknown[] }>("GET", "/api/v1/users")).users).toEqual(usersBefore);
+    expect((await host.client.call<{ roles: unknown[] }>("GET", "/api/v1/roles")).roles).toEqual(rolesBefore);
+    expect((await https(port, "POST", "/api/v1/login", { body: { username: "admin", password: ADMIN_PASSWORD } })).status).toBe(200);
+    expect((await audit("user=hank%20(token%20hank-useradmin)")).filter((e) => e.result === "refused" && e.status === 403).length).toBe(attempts.length);
+  });
+
   it("a monitor ticket made with a ReadOnly token cannot power the VM; one made by an Operator can", async () => {
     await user("rita", "ReadOnly");
     const rita = await token("rita", "ReadOnly");

@@ -7,6 +7,7 @@ import { SESSION_TTL_MS } from "../security/auth-store.js";
 import { listPrivileges, can, gainedOver, type Principal } from "../security/principal.js";
 import { TICKET_RIGHTS } from "../security/console-tickets.js";
 import { sha256 } from "../security/passwords.js";
+import { refuseGain, rightsOfRole, rightsOfUser, knownPrivileges } from "../security/delegation.js";
 import { SESSION_COOKIE, cookie, sourceOf } from "./auth-hooks.js";
 import { responses } from "./openapi.js";
 
@@ -57,6 +58,7 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     schema: { summary: "Create a user", body: Type.Object({ username: Type.String(), password: Type.String(), role: Type.String() }, { additionalProperties: false }), response: responses({ 201: Type.Unknown() }, 401, 403, 409) },
   }, async (request, reply) => {
     const { username, password, role } = request.body as { username: string; password: string; role: string };
+    refuseGain(principalOf(request), rightsOfRole(host.auth, role), `create a user with the role "${role}"`);
     return reply.status(201).send(await host.auth.createUser(username, password, role));
   });
 
@@ -74,6 +76,9 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     if (!can(principal, "user.admin") && !(self && change.role === undefined && change.disabled === undefined)) {
       throw new VmctlError("forbidden", `changing ${self ? "your own role or status" : `user "${user}"`} needs the privilege "user.admin"`, { privilege: "user.admin" });
     }
+    // Taking over or changing an account that holds more than you would hand you (or others) its rights.
+    if (!self) refuseGain(principal, rightsOfUser(host.auth, host.auth.user(user)), `change user "${user}", who holds more`);
+    if (change.role !== undefined) refuseGain(principal, rightsOfRole(host.auth, change.role), `give the role "${change.role}"`);
     // Whoever holds a session or token of yours must not be able to take the account: your own
     // password changes only with the current one, checked and counted like a login.
     if (change.password !== undefined && self) {
@@ -98,6 +103,10 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
       },
       handler: async (request) => {
         const { user, vm } = request.params as { user: string; vm: string };
+        if (method === "PUT") {
+          const { role } = request.body as { role: string };
+          refuseGain(principalOf(request), rightsOfRole(host.auth, role, vm), `grant the role "${role}" on VM "${vm}"`);
+        }
         return host.auth.grant(user, vm, method === "PUT" ? (request.body as { role: string }).role : null);
       },
     });
@@ -108,6 +117,8 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     schema: { summary: "Define or change a custom role", body: Type.Object({ name: Type.String(), privileges: Type.Array(Type.String()) }, { additionalProperties: false }), response: responses({ 200: Type.Object({ roles: Type.Array(Type.Unknown()) }) }, 401, 403) },
   }, async (request) => {
     const { name, privileges } = request.body as { name: string; privileges: string[] };
+    // A role's privileges reach everyone who holds it: only what the caller holds may go in.
+    refuseGain(principalOf(request), { host: knownPrivileges(privileges) }, `define the role "${name}"`);
     host.auth.defineRole(name, privileges);
     return { roles: host.auth.roles() };
   });

@@ -22,6 +22,8 @@ export class SocketRegistry {
   add(socket: WebSocket, principal: Principal, vm: string | undefined): void {
     this.open.set(socket, { principal, vm });
     socket.once("close", () => this.open.delete(socket));
+    // A change may have landed between the upgrade's authentication and now, its re-check missing this socket.
+    this.check(socket, { principal, vm }, new Map());
   }
 
   /** Open sockets whose principal matches (a cap per user or token can count with this). */
@@ -44,16 +46,18 @@ export class SocketRegistry {
   /** Re-reads every socket's credential (once per credential) and closes those that lost it or lost rights. */
   recheck(): void {
     const now = new Map<string, Principal | null>();
-    for (const [socket, { principal, vm }] of this.open) {
-      const key = JSON.stringify([principal.via, principal.ticket ?? null]);
-      if (!now.has(key)) now.set(key, this.reread(principal));
-      const current = now.get(key)!;
-      const lost = current ? lostSince(principal, current, vm) : [];
-      if (current && !lost.length) continue;
-      this.open.delete(socket);
-      if (!current) cut(socket, CLOSE_REVOKED, "credential revoked or expired");
-      else cut(socket, CLOSE_NARROWED, `privileges changed (lost ${lost.join(", ")})`.slice(0, 120));
-    }
+    for (const [socket, entry] of this.open) this.check(socket, entry, now);
+  }
+
+  private check(socket: WebSocket, { principal, vm }: OpenSocket, now: Map<string, Principal | null>): void {
+    const key = JSON.stringify([principal.via, principal.ticket ?? null]);
+    if (!now.has(key)) now.set(key, this.reread(principal));
+    const current = now.get(key)!;
+    const lost = current ? lostSince(principal, current, vm) : [];
+    if (current && !lost.length) return;
+    this.open.delete(socket);
+    if (!current) cut(socket, CLOSE_REVOKED, "credential revoked or expired");
+    else cut(socket, CLOSE_NARROWED, `privileges changed (lost ${lost.join(", ")})`.slice(0, 120));
   }
 }
 
