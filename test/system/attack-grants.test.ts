@@ -157,6 +157,12 @@ describe("making a VM out of another VM's files needs rights on that VM", () => 
       expect(answer.status, `${method} ${path}`).toBe(403);
       expect(answer.json().error.message).toMatch(/"theirs\/(disk0\.qcow2|theirs\.vmstate)".*"vm\.edit" on VM "theirs"/);
     }
+    // A libvirt domain (put in the datastore by someone who may upload) naming theirs' disk by host path.
+    writeFileSync(local("shared/copy.xml"), `<domain type='kvm'><name>copy</name><memory unit='KiB'>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${local("theirs/disk0.qcow2")}'/><target dev='vda' bus='virtio'/></disk></devices></domain>\n`);
+    const libvirt = await https("POST", "/api/v1/import", cara, { datastore: "local", path: "shared/copy.xml", name: "copy" });
+    expect(libvirt.status).toBe(403);
+    expect(libvirt.json().error.message).toMatch(/theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
     expect(existsSync(local("copy"))).toBe(false);
     expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("copy");
     const refused = (await audit()).filter((e) => e.user === "cara (token cara-token)" && e.status === 403).map((e) => e.action);

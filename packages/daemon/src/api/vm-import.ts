@@ -66,8 +66,10 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
         // The package is read into a new VM: it must be a file its requester may read (not another VM's).
         // (The new VM has no files yet: "" is no VM's name.)
         await assertFiles(host, request, "", [{ field: "path", datastore: body.datastore, file: body.path, mode: "read" }]);
+        // A libvirt domain names its disks by host path: each must be one the requester may read, too.
+        const authorizeFiles = (paths: string[]) => assertFiles(host, request, "", paths.map((path) => ({ field: "path", datastore: body.datastore, file: path, mode: "read" as const })));
         task = await host.imports.fromDatastore({ datastore: body.datastore, path: body.path }, {
-          ...(body.name ? { name: body.name } : {}), ...(body.targetDatastore ? { datastore: body.targetDatastore } : {}), ...(body.start ? { start: true } : {}),
+          authorizeFiles, ...(body.name ? { name: body.name } : {}), ...(body.targetDatastore ? { datastore: body.targetDatastore } : {}), ...(body.start ? { start: true } : {}),
         }, user);
       }
       return reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);

@@ -31,6 +31,8 @@ export interface ImportOptions {
   /** Where the VM goes (default "local"). */
   datastore?: string;
   start?: boolean;
+  /** Refuses the datastore files a libvirt domain names that its requester may not read (another VM's disk). */
+  authorizeFiles?: (paths: string[]) => Promise<void>;
 }
 
 /** A package already on the host: an .ova, an .ovf (its folder is the package) or a libvirt .xml. */
@@ -115,6 +117,7 @@ export class ImportService {
         }
         if (!existsSync(files[href]!)) throw new VmctlError("bad_request", `the domain refers to "${href}", which does not exist`, { file: href });
       }
+      await options.authorizeFiles?.(Object.values(files));
       // The domain's disks are host files already: each may read only what lies in a datastore.
       return this.run(vm, files, null, options, user, source.path, () => datastoreScope(this.deps.datastores, "a disk imported from a libvirt domain may only read files in a datastore"));
     }
