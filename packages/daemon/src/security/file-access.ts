@@ -40,17 +40,41 @@ export function canonical(path: string): string {
   return path;
 }
 
+/** Who claims what, resolved once per context: folders by their real path, and the files VMs use. */
+interface ClaimIndex { folders: Map<string, string>; uses: Map<string, Array<{ vm: string; writes: boolean }>> }
+const indexes = new WeakMap<FileAccessContext, ClaimIndex>();
+
+function indexOf(ctx: FileAccessContext): ClaimIndex {
+  let index = indexes.get(ctx);
+  if (index) return index;
+  index = { folders: new Map(), uses: new Map() };
+  for (const entry of ctx.entries) {
+    index.folders.set(canonical(entry.dir), entry.name);
+    for (const use of filesUsedBy(entry, ctx.datastores)) {
+      if (use.use === "folder") continue;
+      const writes = use.use.startsWith("disks.") && !entry.def?.disks[use.use.split(".")[1]!]?.readonly;
+      const path = canonical(use.path);
+      index.uses.set(path, [...(index.uses.get(path) ?? []), { vm: entry.name, writes }]);
+    }
+  }
+  indexes.set(ctx, index);
+  return index;
+}
+
 /** Every VM (but `self`) with a claim on the path, and what claim. */
 export function claimsOn(path: string, self: string | undefined, ctx: FileAccessContext): Claim[] {
   const target = canonical(path);
+  const index = indexOf(ctx);
   const claims: Claim[] = [];
-  for (const entry of ctx.entries) {
-    if (entry.name === self) continue;
-    if (within(canonical(entry.dir), target)) { claims.push({ vm: entry.name, as: "folder" }); continue; }
-    const uses = filesUsedBy(entry, ctx.datastores).filter((use) => use.use !== "folder" && canonical(use.path) === target);
-    if (uses.length === 0) continue;
-    const writes = uses.some((use) => use.use.startsWith("disks.") && !entry.def?.disks[use.use.split(".")[1]!]?.readonly);
-    claims.push({ vm: entry.name, as: writes ? "disk" : "media" });
+  for (let at = target; ; at = dirname(at)) {
+    const vm = index.folders.get(at);
+    if (vm !== undefined && vm !== self) claims.push({ vm, as: "folder" });
+    if (dirname(at) === at) break;
+  }
+  const byVm = new Map<string, boolean>();
+  for (const use of index.uses.get(target) ?? []) byVm.set(use.vm, (byVm.get(use.vm) ?? false) || use.writes);
+  for (const [vm, writes] of byVm) {
+    if (vm !== self && !claims.some((claim) => claim.vm === vm)) claims.push({ vm, as: writes ? "disk" : "media" });
   }
   return claims;
 }
