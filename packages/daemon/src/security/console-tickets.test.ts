@@ -1,5 +1,5 @@
 import { describe, it, expect, vi, afterEach } from "vitest";
-import { ConsoleTickets, TICKET_TTL_MS, ticketPrincipal } from "./console-tickets.js";
+import { ConsoleTickets, TICKET_TTL_MS, MAX_TICKETS_PER_USER, ticketPrincipal } from "./console-tickets.js";
 import { BUILTIN_ROLES, type Privilege } from "./privileges.js";
 import { can, type Principal } from "./principal.js";
 
@@ -26,6 +26,16 @@ describe("console tickets", () => {
     const c = tickets.issue(carol, "web01", "console").ticket;
     vi.advanceTimersByTime(TICKET_TTL_MS + 1);
     expect(tickets.redeem(c, "web01", "console")).toBeNull();
+  });
+
+  it("a user holds at most 64 unredeemed tickets: a new one replaces their oldest", () => {
+    const tickets = new ConsoleTickets();
+    const issued = Array.from({ length: MAX_TICKETS_PER_USER + 1 }, () => tickets.issue(carol, "web01", "console").ticket);
+    const other = tickets.issue({ user: "dave", via: { kind: "session", sessionHash: "x" } }, "web01", "console").ticket;
+    expect(tickets.redeem(issued[0]!, "web01", "console")).toBeNull();
+    expect(tickets.redeem(issued[1]!, "web01", "console")).not.toBeNull();
+    expect(tickets.redeem(issued.at(-1)!, "web01", "console")).not.toBeNull();
+    expect(tickets.redeem(other, "web01", "console")).not.toBeNull();
   });
 
   it("give only what their purpose needs on their VM, and more only where the minter holds it", () => {

@@ -6,6 +6,8 @@ import type { Privilege } from "./privileges.js";
 import { can, type Credential, type Principal, type TicketPurpose } from "./principal.js";
 
 export const TICKET_TTL_MS = 30_000;
+/** Unredeemed tickets a user may hold at once; a new one beyond replaces their oldest (a loop of mints cannot grow memory). */
+export const MAX_TICKETS_PER_USER = 64;
 
 /** What each purpose needs of its minter, and what more it carries only if the minter holds it. */
 export const TICKET_RIGHTS: Record<TicketPurpose, { needs: Privilege; mayAlso: Privilege }> = {
@@ -21,6 +23,8 @@ export class ConsoleTickets {
 
   issue(minter: Pick<Principal, "user" | "via">, vm: string, purpose: TicketPurpose): { ticket: string; expiresAt: string } {
     this.sweep();
+    const mine = [...this.tickets].filter(([, t]) => t.user === minter.user);
+    for (const [key] of mine.slice(0, Math.max(0, mine.length - MAX_TICKETS_PER_USER + 1))) this.tickets.delete(key);
     const ticket = randomSecret(24);
     const expires = Date.now() + TICKET_TTL_MS;
     this.tickets.set(ticket, { user: minter.user, via: minter.via, vm, purpose, expires });
