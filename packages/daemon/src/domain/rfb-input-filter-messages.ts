@@ -1,0 +1,58 @@
+// The client messages of RFB's normal phase, as a read-only view sees them: what may pass (pixel
+// format, encodings, update requests), what is input and dropped, and what is refused outright.
+// A message the view does not understand is never passed on: the connection is failed instead.
+
+/** More encodings than any real viewer asks for (noVNC sends about 20); beyond it, fail closed. */
+export const MAX_ENCODINGS = 1024;
+/** Clipboard text is dropped, but its length decides where the next message starts: cap it. */
+export const MAX_CUT_TEXT = 1024 * 1024;
+
+export type MessageVerdict =
+  | { kind: "wait" } // not enough bytes yet to tell
+  | { kind: "pass"; length: number }
+  | { kind: "drop"; length: number; what: string }
+  | { kind: "fail"; reason: string };
+
+const WAIT: MessageVerdict = { kind: "wait" };
+
+/**
+ * What to do with the message that starts at `head[0]`, from as few bytes as tell it (at most 8):
+ * the caller waits for `length` bytes before passing, and discards `length` bytes when dropping.
+ */
+export function classifyClientMessage(head: Buffer): MessageVerdict {
+  if (head.length === 0) return WAIT;
+  const type = head[0]!;
+  switch (type) {
+    case 0: return { kind: "pass", length: 20 }; // SetPixelFormat
+    case 2: { // SetEncodings: type, padding, u16 count, count × s32
+      if (head.length < 4) return WAIT;
+      const count = head.readUInt16BE(2);
+      if (count > MAX_ENCODINGS) return { kind: "fail", reason: `SetEncodings with ${count} encodings (at most ${MAX_ENCODINGS})` };
+      return { kind: "pass", length: 4 + 4 * count };
+    }
+    case 3: return { kind: "pass", length: 10 }; // FramebufferUpdateRequest
+    case 4: return { kind: "drop", length: 8, what: "key event" };
+    case 5: return { kind: "drop", length: 6, what: "pointer event" };
+    case 6: { // ClientCutText: type, 3 padding, u32 length, text
+      if (head.length < 8) return WAIT;
+      const length = head.readUInt32BE(4);
+      if (length > MAX_CUT_TEXT) return { kind: "fail", reason: `clipboard text of ${length} bytes (at most ${MAX_CUT_TEXT})` };
+      return { kind: "drop", length: 8 + length, what: "clipboard text" };
+    }
+    case 255: return classifyQemuMessage(head);
+    default: return { kind: "fail", reason: `unknown client message type ${type}` };
+  }
+}
+
+/** QEMU's extension (type 255): sub-type 0 is the extended key event, 1 the audio control. */
+function classifyQemuMessage(head: Buffer): MessageVerdict {
+  if (head.length < 2) return WAIT;
+  const subtype = head[1]!;
+  if (subtype === 0) return { kind: "drop", length: 12, what: "QEMU key event" };
+  if (subtype !== 1) return { kind: "fail", reason: `unknown QEMU client message 255/${subtype}` };
+  if (head.length < 4) return WAIT;
+  const operation = head.readUInt16BE(2);
+  if (operation === 0 || operation === 1) return { kind: "drop", length: 4, what: "QEMU audio control" };
+  if (operation === 2) return { kind: "drop", length: 10, what: "QEMU audio format" }; // + u8 format, u8 channels, u32 frequency
+  return { kind: "fail", reason: `unknown QEMU audio operation ${operation}` };
+}
