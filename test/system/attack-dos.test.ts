@@ -6,8 +6,10 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { Agent, request } from "node:https";
 import fc from "fast-check";
 import WebSocket from "ws";
-import { TestHost, guestDefinition } from "./harness.js";
+import { TestHost, guestDefinition, waitForState, GUEST_READY_LINE } from "./harness.js";
 import { MAX_WEBSOCKETS_PER_USER } from "../../packages/daemon/src/api/ws-connection-limit.js";
+import { MAX_CONSOLE_VIEWERS } from "../../packages/daemon/src/domain/serial-console.js";
+import { MAX_COMMANDS_IN_FLIGHT } from "../../packages/daemon/src/api/vm-monitor.js";
 
 let host: TestHost;
 const tokens: Record<string, string> = {};
@@ -179,4 +181,53 @@ describe("what grows is bounded", () => {
       for (const socket of held) socket.terminate();
     }
   });
+});
+
+describe("what grows is bounded, on a running guest", () => {
+  it(`a flood of monitor commands keeps ${MAX_COMMANDS_IN_FLIGHT} under way; a crowd of console viewers stops at ${MAX_CONSOLE_VIEWERS}, and the console still works`, async () => {
+    await host.client.call("POST", "/api/v1/vms", guestDefinition("crowded"));
+    const held: WebSocket[] = [];
+    try {
+      const monitor = await openWs("/ws/vms/crowded", tokens.otto!);
+      expect(monitor.status).toBe(101);
+      held.push(monitor.socket!);
+      const replies: Array<{ type: string; data: { requestId?: string; code?: string; message?: string } }> = [];
+      monitor.socket!.on("message", (raw: Buffer) => replies.push(JSON.parse(raw.toString())));
+      // 30 starts at once: the first boots the guest, the next ones wait for its lock; beyond the cap they are refused at once.
+      for (let i = 0; i < 30; i++) monitor.socket!.send(JSON.stringify({ type: "command", data: { action: "start", requestId: `flood-${i}` } }));
+      await waitForState(host.client, "crowded", "running");
+      const refused = () => replies.filter((r) => r.type === "error" && r.data.code === "rate_limited");
+      await expect.poll(() => replies.filter((r) => r.type === "response").length + refused().length, { timeout: 60_000 }).toBe(30);
+      expect(refused()).toHaveLength(30 - MAX_COMMANDS_IN_FLIGHT);
+      expect(refused()[0]!.data.message).toMatch(`${MAX_COMMANDS_IN_FLIGHT} commands are still under way`);
+      const tasks = await host.client.call<{ tasks: Array<{ op: string; target: string }> }>("GET", "/api/v1/tasks?target=vm/crowded");
+      expect(tasks.tasks.filter((t) => t.op === "vm.start")).toHaveLength(MAX_COMMANDS_IN_FLIGHT);
+
+      const viewers = await Promise.all(Array.from({ length: MAX_CONSOLE_VIEWERS }, () => openWs("/ws/vms/crowded/console", tokens.otto!)));
+      expect(viewers.every((v) => v.status === 101)).toBe(true);
+      held.push(...viewers.map((v) => v.socket!));
+      const late = await openWs("/ws/vms/crowded/console", tokens.otto!);
+      expect(late.status).toBe(101);
+      held.push(late.socket!);
+      const [message, code] = await Promise.all([
+        new Promise<{ type: string; data: { code: string; message: string } }>((resolve) => late.socket!.once("message", (raw: Buffer) => resolve(JSON.parse(raw.toString())))),
+        new Promise<number>((resolve) => late.socket!.once("close", (c: number) => resolve(c))),
+      ]);
+      expect(message).toMatchObject({ type: "error", data: { code: "rate_limited", message: expect.stringContaining(`${MAX_CONSOLE_VIEWERS} console viewers`) } });
+      expect(code).toBe(1013);
+      // The viewers that got in see the guest and can type into it.
+      const first = viewers[0]!.socket!;
+      let text = "";
+      first.on("message", (raw: Buffer) => {
+        const m = JSON.parse(raw.toString()) as { type: string; data: { content?: string } };
+        if (m.type === "console" && m.data.content) text += Buffer.from(m.data.content, "base64").toString("latin1");
+      });
+      await expect.poll(() => text.includes(GUEST_READY_LINE), { timeout: 60_000 }).toBe(true);
+      first.send(JSON.stringify({ type: "console_input", data: { content: Buffer.from("echo crowd-$((40+2))\n").toString("base64") } }));
+      await expect.poll(() => text.includes("crowd-42"), { timeout: 20_000 }).toBe(true);
+    } finally {
+      for (const socket of held) socket.terminate();
+      await host.client.call("POST", "/api/v1/vms/crowded/power", { action: "stop", force: true }).catch(() => undefined);
+    }
+  }, 180_000);
 });
