@@ -170,6 +170,29 @@ describe("making a VM out of another VM's files needs rights on that VM", () => 
   });
 });
 
+describe("the datastore browser cannot define a VM or plant what vmctld loads", () => {
+  it("uploading a definition, a snapshot tree or saved memory, or making a directory where a definition goes, is refused even for Admin", async () => {
+    const definition = 'name = "planted"\nmemory = "64MiB"\n[disks.disk0]\nfile = "theirs/disk0.qcow2"\n';
+    const attempts: Array<[string, string, string?]> = [
+      ["PUT", "planted/planted.toml", definition],
+      ["PUT", "mine/snapshots.json", "{}"],
+      ["PUT", "mine/mine.vmstate", "QEVM"],
+      ["POST", "other/other.toml?mkdir"],
+    ];
+    for (const [method, path, body] of attempts) {
+      const answer = await https(method, `/api/v1/datastores/local/files/${path}`, boss(), body, "application/octet-stream");
+      expect(answer.status, path).toBe(403);
+      expect(answer.json().error.message).toMatch(/only vmctld writes|define and change VMs through \/api\/v1\/vms/);
+    }
+    for (const path of ["planted", "mine/snapshots.json", "mine/mine.vmstate", "other"]) expect(existsSync(local(path)), path).toBe(false);
+    expect((await host.client.listVms()).map((vm) => vm.name)).toEqual(["mine", "theirs"]);
+    // A directory standing where a definition goes (made by hand) is no VM, and breaks no listing.
+    mkdirSync(local("odd/odd.toml"), { recursive: true });
+    expect((await https("GET", "/api/v1/vms", rob())).json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine", "theirs"]);
+    rmSync(local("odd"), { recursive: true });
+  });
+});
+
 describe("listing and browsing honour per-VM grants", () => {
   it("GET /api/v1/vms lists exactly the VMs a user may read", async () => {
     const mine = await https("GET", "/api/v1/vms", asEve());

@@ -16,7 +16,7 @@ import type { Host } from "../host.js";
 import type { Located } from "../domain/datastore-browser.js";
 import type { Opened } from "../domain/datastore-safe-open.js";
 import { parseRange, contentRangeHeader } from "../domain/byte-ranges.js";
-import { assertBrowse, listingFilter } from "./file-access-guards.js";
+import { assertBrowse, assertNotReserved, listingFilter } from "./file-access-guards.js";
 
 const BINARY = { type: "string", format: "binary" };
 const bytes = (description: string) => ({ description, content: { "application/octet-stream": { schema: BINARY } } });
@@ -76,6 +76,7 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
     schema: { params: DatastorePathParamsSchema, querystring: MkdirQuerySchema, response: responses({ 201: DatastorePathResultSchema }, 404, 409), summary: "With ?mkdir: make a directory and its missing parents" },
   }, async (request, reply) => {
     const at = locate(request, "change");
+    assertNotReserved(host, at);
     if ((request.query as { mkdir?: string }).mkdir === undefined) throw new VmctlError("bad_request", `POST on a datastore path makes a directory: add ?mkdir (POST /api/v1/datastores/${at.datastore}/files/${at.path}?mkdir)`);
     return reply.status(201).send(await host.browser.mkdir(at));
   });
@@ -100,8 +101,10 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
       },
     }, async (request, reply) => {
       try {
+        const at = locate(request, "change");
+        assertNotReserved(host, at);
         const status = await host.uploads.receive({
-          at: locate(request, "change"),
+          at,
           overwrite: (request.query as { overwrite?: boolean }).overwrite ?? false,
           contentLength: request.headers["content-length"],
           contentRange: request.headers["content-range"],

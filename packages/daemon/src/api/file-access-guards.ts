@@ -7,7 +7,7 @@ import type { Located } from "../domain/datastore-browser.js";
 import type { CreateAuthorizer, UpdateAuthorizer } from "../domain/vm-service.js";
 import type { Principal } from "../security/principal.js";
 import {
-  assertFileAccessDeep, changedFileRefs, fileRefsOf, missingForBrowse, visibleInListing,
+  assertFileAccessDeep, changedFileRefs, fileRefsOf, missingForBrowse, reservedFor, visibleInListing,
   type FileAccessContext, type FileRef,
 } from "../security/file-access.js";
 
@@ -47,6 +47,12 @@ export function assertBrowse(host: Host, request: FastifyRequest, at: Located, a
   throw new VmctlError("forbidden", `${principal.name} may not ${verb} "${at.path}" of datastore "${at.datastore}": ${missing.reason}, which needs the privilege "${missing.privilege}" on VM "${missing.vm ?? ""}"`, {
     path: at.path, datastore: at.datastore, privilege: missing.privilege, ...(missing.vm === undefined ? {} : { vm: missing.vm }),
   });
+}
+
+/** Uploads and new directories never take the place of a file only vmctld writes (reservedFor). */
+export function assertNotReserved(host: Host, at: Located): void {
+  const reason = reservedFor(at.absolute, host.datastores.root(at.datastore));
+  if (reason) throw new VmctlError("forbidden", `"${at.path}" of datastore "${at.datastore}" cannot be uploaded or made: ${reason}`, { path: at.path, datastore: at.datastore });
 }
 
 /** Which entries of a listing the principal may see. */

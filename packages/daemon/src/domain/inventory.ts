@@ -1,7 +1,7 @@
 // The inventory is the definition files in the datastores (<ds>/<vm>/<vm>.toml), like ESXi's .vmx
 // files. A file edited by hand is picked up on the next look; an invalid one stays listed with its error.
 import { createHash, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, statSync, existsSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { parseDefinitionToml, setTopLevelValue, DefinitionError } from "@vmctl/definition";
@@ -44,7 +44,7 @@ export class Inventory {
       for (const dirent of readdirSync(root, { withFileTypes: true })) {
         if (!dirent.isDirectory() || !NAME.test(dirent.name)) continue;
         const file = join(root, dirent.name, `${dirent.name}.toml`);
-        if (!existsSync(file)) continue;
+        if (!isFile(file)) continue; // a directory of that name (made by hand) is no definition
         if (seen.has(dirent.name)) continue; // the same name in two datastores: the first wins
         seen.add(dirent.name);
         this.load(dirent.name, ds, file);
@@ -150,6 +150,14 @@ export class Inventory {
     this.generation++;
     if (error && previous?.error?.message !== error.message) this.onProblem(entry);
     return entry;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

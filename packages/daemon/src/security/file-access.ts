@@ -196,6 +196,21 @@ export function missingForBrowse(principal: Principal, path: string, action: "li
   return null;
 }
 
+/**
+ * Why a datastore path may not be uploaded or made through the browser, if it is a file only vmctld
+ * writes: where a VM's definition lives (<ds>/<name>/<name>.toml: a VM defined by upload would name
+ * any file unchecked), or a VM's snapshot tree and saved memory (a revert or resume would load them).
+ */
+export function reservedFor(path: string, datastoreRoot: string): string | undefined {
+  const folder = dirname(path);
+  const name = basename(folder);
+  const file = basename(path);
+  if (dirname(folder) !== datastoreRoot) return undefined;
+  if (file === `${name}.toml`) return `it is where the definition of VM "${name}" lives; define and change VMs through /api/v1/vms`;
+  if (file === "snapshots.json" || file === `${name}.vmstate`) return `it is VM "${name}"'s ${file === "snapshots.json" ? "snapshot tree" : "saved memory"}, which only vmctld writes`;
+  return undefined;
+}
+
 /** Whether a listing shows the path: not a VM's folder or disk the principal may not read. */
 export function visibleInListing(principal: Principal, path: string, ctx: FileAccessContext): boolean {
   return claimsOn(path, undefined, ctx).every((claim) => claim.as === "media" || can(principal, "vm.read", claim.vm));
