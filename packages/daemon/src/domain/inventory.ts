@@ -118,7 +118,11 @@ export class Inventory {
     const taken = new Set([...this.entries.values()].map((e) => e.def?.uuid));
     let uuid = randomUUID();
     while (taken.has(uuid)) uuid = randomUUID();
-    writeFileAtomicSync(entry.file, setTopLevelValue(entry.text, "uuid", uuid));
+    try {
+      writeFileAtomicSync(entry.file, setTopLevelValue(entry.text, "uuid", uuid));
+    } catch {
+      return undefined; // a read-only datastore: the grant stays unbound and binds to the uuid the VM gets later
+    }
     this.entries.delete(name);
     return this.load(name, entry.datastore, entry.file).def?.uuid;
   }
