@@ -51,7 +51,7 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
         offset: Type.Optional(Type.Integer({ minimum: 0 })),
       }, { additionalProperties: false }),
       response: responses({ 200: VmListSchema }),
-      summary: "List VMs, filtered by state and name pattern, sorted and paged",
+      summary: "List the VMs the caller may read (vm.read at host scope: all; else those of its grants), filtered by state and name pattern, sorted and paged",
     },
   }, async (request, reply) => {
     const query = request.query as { state?: string; name?: string; sort?: SortKey; limit?: number; offset?: number };
