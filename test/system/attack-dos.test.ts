@@ -150,6 +150,15 @@ describe("no request can stall the daemon", () => {
     const tasks = await host.client.call<{ tasks: Array<{ op: string }> }>("GET", "/api/v1/tasks");
     expect(tasks.tasks.filter((task) => task.op === "vms.batch")).toEqual([]);
   });
+
+  it("a batch naming one VM ten thousand times acts on it once", async () => {
+    const answer = await https("POST", "/api/v1/vms:batch", { token: tokens.otto!, body: { action: "stop", names: Array.from({ length: 10_000 }, () => names[0]!) } });
+    expect(answer.status).toBe(202);
+    const ended = await host.client.call<{ state: string; error: { message: string } | null; log: string[] }>("GET", `/api/v1/tasks/${answer.json().id as string}?wait=30`);
+    // Stopping a stopped VM fails: once, not ten thousand times.
+    expect(ended.state).toBe("error");
+    expect(ended.error!.message).toMatch(/^1 of 1 failed/);
+  });
 });
 
 describe("what grows is bounded", () => {

@@ -14,7 +14,8 @@ export function startBatch(power: PowerController, tasks: TaskManager, inventory
   const known = inventory.list().map((entry) => entry.name);
   // Matched in linear time (name-pattern.ts): a regex built from the pattern could backtrack for minutes.
   const matches = pattern === undefined ? undefined : compileNamePattern(pattern, "pattern");
-  const targets = names ?? known.filter((name) => matches!(name));
+  // A name listed twice is one target: 10,000 copies of one name must not queue 10,000 tasks on one VM.
+  const targets = names ? [...new Set(names)] : known.filter((name) => matches!(name));
   if (targets.length === 0) throw new VmctlError("vm_not_found", `no VM matches "${pattern ?? ""}"`);
   const knownSet = new Set(known);
   const unknown = targets.filter((name) => !knownSet.has(name));
