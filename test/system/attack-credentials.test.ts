@@ -170,10 +170,11 @@ describe("a credential never hands out more than it holds", () => {
     expect((await audit("user=hank%20(token%20hank-useradmin)")).filter((e) => e.result === "refused" && e.status === 403).length).toBe(attempts.length);
   });
 
-  it("a monitor ticket made with a ReadOnly token cannot power the VM; one made by an Operator can", async () => {
+  it("a monitor ticket made with an Operator's ReadOnly token cannot power the VM, nor its console ticket type; the Operator's own token can", async () => {
+    // otto is an Operator; the tickets used to redeem as otto, whatever the token that made them.
     await user("rita", "ReadOnly");
-    const rita = await token("rita", "ReadOnly");
-    const monitor = await openWs(port, `/ws/vms/box?ticket=${await ticket({ token: rita.token }, "box", "monitor")}`);
+    const limited = await token("otto", "ReadOnly", "otto-ro");
+    const monitor = await openWs(port, `/ws/vms/box?ticket=${await ticket({ token: limited.token }, "box", "monitor")}`);
     await monitor.next((m) => m.type === "status");
     monitor.socket.send(JSON.stringify({ type: "command", data: { action: "start", requestId: "r1" } }));
     const refused = await monitor.next((m) => m.type === "response" && m.data.requestId === "r1");
@@ -189,6 +190,11 @@ describe("a credential never hands out more than it holds", () => {
     expect((await operator.next((m) => m.type === "response" && m.data.requestId === "r2", 60_000)).data).toMatchObject({ success: true });
     await waitForState(host.client, "box", "running");
     operator.socket.close();
+
+    const viewer = await openWs(port, `/ws/vms/box/console?ticket=${await ticket({ token: limited.token }, "box", "console")}`);
+    viewer.socket.send(JSON.stringify({ type: "console_input", data: { content: Buffer.from("echo typed\n").toString("base64") } }));
+    expect((await viewer.next((m) => m.type === "error")).data).toMatchObject({ code: "forbidden" });
+    viewer.socket.close();
   });
 });
 
