@@ -4,7 +4,7 @@
 // vmctld's own writes into root writes of its choosing.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,12 +86,15 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     expect(environ.map((v) => v.split("=")[0]).sort()).toEqual(["LC_ALL", "PATH"]);
   });
 
-  it("gives the VM's files to the QEMU user and nothing else: disk 0600 its own, VM folder and home 0710 root:vmctl-qemu, run dir 0700 its own, database and TLS key root's 0600", () => {
+  it("gives the VM's files to the QEMU user and nothing else: disk 0600 its own, VM folder, home and (once QEMU runs) its run dir 0710 root:vmctl-qemu, io/ 0700 its own, database and TLS key root's 0600", () => {
     const mode = (path: string) => statSync(path).mode & 0o7777;
     const owner = (path: string) => [statSync(path).uid, statSync(path).gid];
     expect([mode(join(vmDir(), "disk0.qcow2")), ...owner(join(vmDir(), "disk0.qcow2"))]).toEqual([0o600, uid, gid]);
     expect([mode(vmDir()), ...owner(vmDir())]).toEqual([0o710, 0, gid]);
-    expect([mode(runDir()), ...owner(runDir())]).toEqual([0o700, uid, gid]);
+    expect([mode(runDir()), ...owner(runDir())]).toEqual([0o710, 0, gid]);
+    expect([mode(join(runDir(), "io")), ...owner(join(runDir(), "io"))]).toEqual([0o700, uid, gid]);
+    // What QEMU made at start is its own, in a folder it can no longer change.
+    expect(owner(join(runDir(), "qmp.sock"))).toEqual([uid, gid]);
     expect([mode(host.home), ...owner(host.home)]).toEqual([0o710, 0, gid]);
     expect([mode(join(host.home, "run")), ...owner(join(host.home, "run"))]).toEqual([0o710, 0, gid]);
     expect([mode(join(host.home, "vmctld.db")), statSync(join(host.home, "vmctld.db")).uid]).toEqual([0o600, 0]);
@@ -120,16 +123,27 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     expect(asQemu(`mv '${join(vmDir(), "disk0.qcow2")}' '${join(vmDir(), "moved")}'`).code).not.toBe(0);
   });
 
-  it("a qemu.log swapped for a symlink gains no root write: the next start writes a fresh log and the link's target is unchanged", async () => {
+  it("once the guest runs, the QEMU user cannot swap its sockets or logs for links to what vmctld would connect to, read or append to", () => {
+    for (const name of ["qmp.sock", "serial.sock", "vnc.sock", "qemu.log", "serial.log", "qemu.pid"]) {
+      const path = join(runDir(), name);
+      const swap = asQemu(`ln -sf '${join(host.home, "vmctld.sock")}' '${path}' || mv '${path}' '${path}.old'`);
+      expect(swap.code, name).not.toBe(0);
+      expect(swap.stderr, name).toContain("Permission denied");
+      expect(lstatSync(path).isSymbolicLink(), name).toBe(false);
+    }
+    // Positive control: io/ stays its own, where QEMU writes screenshots and a state to load.
+    expect(asQemu(`touch '${join(runDir(), "io/mine")}' && rm '${join(runDir(), "io/mine")}'`).code).toBe(0);
+  });
+
+  it("a qemu.log found swapped for a symlink (in the moment QEMU starts and owns its run dir) gains no root write: the next start writes a fresh log and the target is unchanged", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vmctl-sbx-target-"));
     scratch.push(dir);
     const target = join(dir, "passwd");
     writeFileSync(target, "root:x:0:0:root:/root:/bin/bash\n");
     chmodSync(dir, 0o755);
     const log = join(runDir(), "qemu.log");
-    // The run dir is the QEMU user's: it may swap the log vmctld appends to.
-    expect(asQemu(`rm -f '${log}' && ln -s '${target}' '${log}'`).code).toBe(0);
-    expect(lstatSync(log).isSymbolicLink()).toBe(true);
+    rmSync(log);
+    symlinkSync(target, log);
     expect((await power("sbx", "stop")).state).toBe("success");
     expect((await power("sbx", "start")).state).toBe("success");
     expect(readFileSync(target, "utf8")).toBe("root:x:0:0:root:/root:/bin/bash\n");
@@ -137,15 +151,16 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     expect(readFileSync(log, "utf8")).toContain(`as ${QEMU_USER}: qemu-system-x86_64`);
   });
 
-  it("a console log swapped for a link to a root-only file does not reach console viewers after a vmctld restart", async () => {
+  it("a console log found swapped for a link to a root-only file does not reach console viewers after a vmctld restart", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vmctl-sbx-secret-"));
     scratch.push(dir);
     const secret = join(dir, "secret");
     writeFileSync(secret, "SECRET-ROOT-ONLY-42\n", { mode: 0o600 });
     chmodSync(dir, 0o755);
-    const serialLog = join(runDir(), "serial.log");
     expect(asQemu(`cat '${secret}'`).code).not.toBe(0);
-    expect(asQemu(`rm -f '${serialLog}' && ln -s '${secret}' '${serialLog}'`).code).toBe(0);
+    const serialLog = join(runDir(), "serial.log");
+    rmSync(serialLog);
+    symlinkSync(secret, serialLog);
     await host.killDaemon();
     await host.startDaemon();
     await waitForState(host.client, "sbx", "running");

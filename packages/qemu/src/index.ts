@@ -11,4 +11,4 @@ export * from "./qcow2-header.js";
 export * from "./image-inspect.js";
 export { parseVmdkExtents, type VmdkExtent } from "./image-inspect-vmdk.js";
 export * from "./qemu-sandbox.js";
-export { appendNoFollow, readNoFollow } from "./sandbox-files.js";
+export { appendNoFollow, readNoFollow, readBytesNoFollow } from "./sandbox-files.js";

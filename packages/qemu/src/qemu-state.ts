@@ -37,9 +37,9 @@ function saveSocket(proc: QemuProcess): string {
   return `${proc.paths.dir}.migrate.sock`;
 }
 
-/** Where QEMU listens for a state to load: it can only create it in its own run dir. */
+/** Where QEMU listens for a state to load: io/, the one folder it may still create names in. */
 function loadSocket(proc: QemuProcess): string {
-  return join(proc.paths.dir, "migrate.sock");
+  return join(proc.paths.scratch, "migrate.sock");
 }
 
 /** Pauses the guest and writes its state to `path`; the caller then ends QEMU. */

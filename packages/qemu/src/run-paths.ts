@@ -1,4 +1,5 @@
-// Where a running VM's sockets and files live: $VMCTL_HOME/run/<vm>/.
+// Where a running VM's sockets and files live: $VMCTL_HOME/run/<vm>/, and io/ in it, the one
+// folder where QEMU may still create files once it runs (screenshots, the socket of a state load).
 import { join } from "node:path";
 
 export interface RunPaths {
@@ -9,6 +10,7 @@ export interface RunPaths {
   vnc: string;
   pidfile: string;
   log: string;
+  scratch: string;
 }
 
 export function runPaths(runDir: string): RunPaths {
@@ -20,5 +22,6 @@ export function runPaths(runDir: string): RunPaths {
     vnc: join(runDir, "vnc.sock"),
     pidfile: join(runDir, "qemu.pid"),
     log: join(runDir, "qemu.log"),
+    scratch: join(runDir, "io"),
   };
 }

@@ -43,8 +43,8 @@ export async function appendNoFollow(path: string, text: string): Promise<void> 
   }
 }
 
-/** The text of a plain file (at most maxBytes from position), or null when it is missing or not a plain file. */
-export async function readNoFollow(path: string, maxBytes = 65536, position = 0): Promise<string | null> {
+/** The bytes of a plain file (at most maxBytes from position), or null when it is missing or not a plain file. */
+export async function readBytesNoFollow(path: string, maxBytes: number, position = 0): Promise<Buffer | null> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | NOFOLLOW);
@@ -52,11 +52,18 @@ export async function readNoFollow(path: string, maxBytes = 65536, position = 0)
     return null;
   }
   try {
-    if (!(await plainFile(handle))) return null;
-    const buffer = Buffer.alloc(maxBytes);
-    const { bytesRead } = await handle.read(buffer, 0, maxBytes, position);
-    return buffer.subarray(0, bytesRead).toString("utf8");
+    const info = await handle.stat();
+    if (!info.isFile() || info.nlink !== 1) return null;
+    const length = Math.max(0, Math.min(maxBytes, info.size - position));
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = length > 0 ? await handle.read(buffer, 0, length, position) : { bytesRead: 0 };
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+/** The text of a plain file (at most maxBytes from position), or null when it is missing or not a plain file. */
+export async function readNoFollow(path: string, maxBytes = 65536, position = 0): Promise<string | null> {
+  return (await readBytesNoFollow(path, maxBytes, position))?.toString("utf8") ?? null;
 }

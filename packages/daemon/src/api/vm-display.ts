@@ -1,11 +1,12 @@
 // The VM's screen as a PNG (QMP screendump) and keys sent to it (QMP send-key): thumbnails in the
 // Host Client, Ctrl-Alt-Del, and typing text as keystrokes.
 import type { FastifyInstance } from "fastify";
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import { VmNameParamsSchema, VmctlError } from "@vmctl/api-types";
+import { readBytesNoFollow } from "@vmctl/qemu";
 import type { Host } from "../host.js";
 import { textToKeyPresses, type KeyPress } from "../domain/keyboard.js";
 import { responses } from "./openapi.js";
@@ -14,6 +15,9 @@ const SendKeySchema = Type.Object({
   keys: Type.Optional(Type.Array(Type.String({ pattern: "^[a-z0-9_]{1,20}$" }), { minItems: 1, maxItems: 8, description: 'qcodes pressed together, e.g. ["ctrl","alt","delete"]' })),
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "text typed as keystrokes (US layout)" })),
 }, { additionalProperties: false });
+
+/** A screen's PNG stays far below this (a 4K screen uncompressed is 25 MiB). */
+const SCREENSHOT_MAX_BYTES = 64 * 1024 * 1024;
 
 function runningProcess(host: Host, name: string) {
   host.inventory.get(name);
@@ -29,10 +33,12 @@ export function registerDisplayRoutes(app: FastifyInstance, host: Host): void {
   }, async (request, reply) => {
     const { name } = request.params as { name: string };
     const proc = runningProcess(host, name);
-    const file = join(proc.paths.dir, `screenshot-${randomUUID()}.png`);
+    const file = join(proc.paths.scratch, `screenshot-${randomUUID()}.png`);
     try {
       await proc.qmp.execute("screendump", { filename: file, format: "png" });
-      const png = await readFile(file);
+      // QEMU's run dir is its user's: read the plain file QEMU wrote, never a link swapped in for it.
+      const png = await readBytesNoFollow(file, SCREENSHOT_MAX_BYTES);
+      if (!png) throw new VmctlError("qemu_failed", `QEMU's screenshot of "${name}" is not a plain file in its run dir`);
       return reply.header("Content-Type", "image/png").header("Cache-Control", "no-store").send(png);
     } finally {
       await rm(file, { force: true });

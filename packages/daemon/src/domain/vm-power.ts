@@ -14,7 +14,7 @@ import type { Datastores } from "./datastores.js";
 import type { EventLog } from "./event-log.js";
 import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
-import { prepareForQemu } from "./vm-sandbox.js";
+import { lockRunDir, prepareForQemu } from "./vm-sandbox.js";
 import type { VmPreparer } from "./vm-prepare.js";
 
 export interface PowerDeps {
@@ -123,6 +123,13 @@ export class PowerController {
     try {
       proc = await QemuProcess.launch(argv, runDir, { binary: this.deps.qemuBinary, runAs });
     } catch (error) {
+      runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
+      throw error;
+    }
+    try {
+      await lockRunDir(runDir);
+    } catch (error) {
+      await proc.forceStop().catch(() => {});
       runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
@@ -270,6 +277,7 @@ export class PowerController {
     const runDir = join(this.deps.runDir, name);
     const proc = await QemuProcess.attach(runDir);
     if (proc) {
+      await lockRunDir(runDir).catch((error: unknown) => this.deps.log.warn({ vm: name, err: error }, "could not take the run dir back from QEMU's user"));
       rt.process = proc;
       rt.pid = proc.pid;
       rt.stopping = false;

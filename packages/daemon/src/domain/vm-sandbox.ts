@@ -2,11 +2,11 @@
 // ownership"): disks it writes become its own (0600), what it only reads is made readable to it,
 // and every folder above them must let it pass; otherwise the start fails naming that folder.
 import { constants } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { readQcow2Backing, runPaths, type QemuRunAs } from "@vmctl/qemu";
-import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu } from "../security/qemu-user.js";
+import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu, takeDirFromQemu } from "../security/qemu-user.js";
 
 /** A file QEMU opens: its path, whether QEMU writes it, and the definition field that names it. */
 export interface QemuFile { path: string; writable: boolean; field: string; format?: "qcow2" | "raw" }
@@ -93,16 +93,42 @@ export async function giveToQemu(file: QemuFile): Promise<void> {
 export async function prepareForQemu(def: VmDefinition, resolve: (datastore: string | undefined, path: string) => string, vmDir: string, runDir: string): Promise<QemuRunAs | null> {
   const runAs = qemuRunAs();
   await mkdir(runDir, { recursive: true, mode: 0o700 });
-  if (!runAs) return null;
+  if (!runAs) {
+    await makeScratch(runDir);
+    return null;
+  }
   // Every file checked before any is changed: a start refused leaves the disk as it was.
   const files: QemuFile[] = [];
   for (const file of definitionFiles(def, resolve)) files.push(...(await withBackingChain(file)));
   await shareDirWithQemu(vmDir);
   await give(files);
+  // QEMU makes its sockets and pidfile here at start; lockRunDir takes the folder back before
+  // the guest runs.
   await ownForQemu(runDir, 0o700);
+  await makeScratch(runDir);
   // A console log left by an older vmctld (QEMU as root) is root's: QEMU must append to it.
   const serialLog = runPaths(runDir).serialLog;
   const existing = await open(serialLog, constants.O_RDONLY | constants.O_NOFOLLOW).then((h) => h.close().then(() => true), () => false);
   if (existing) await ownForQemu(serialLog, 0o600);
   return runAs;
+}
+
+/**
+ * Once QEMU has made its sockets, its run dir is taken back (root's, traverse-only for QEMU): a
+ * guest that escapes into QEMU can then no longer swap qmp.sock, serial.sock, vnc.sock or the logs
+ * for links to other sockets or files that vmctld (root) would connect to, read or append to.
+ * QEMU still writes through what it opened, and creates files only in io/.
+ */
+export async function lockRunDir(runDir: string): Promise<void> {
+  if (!qemuIdentity() || process.getuid?.() !== 0) return;
+  await makeScratch(runDir);
+  await takeDirFromQemu(runDir);
+}
+
+/** io/ in the run dir, the QEMU user's own (a QEMU re-attached from an older vmctld may lack it). */
+async function makeScratch(runDir: string): Promise<void> {
+  const scratch = runPaths(runDir).scratch;
+  await rm(scratch, { force: true }).catch(() => {}); // anything but a folder goes; rm refuses a folder
+  await mkdir(scratch, { recursive: true, mode: 0o700 });
+  if (qemuIdentity() && process.getuid?.() === 0) await ownForQemu(scratch, 0o700);
 }

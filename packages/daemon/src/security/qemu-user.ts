@@ -79,6 +79,21 @@ export async function shareDirWithQemu(path: string): Promise<void> {
 }
 
 /**
+ * Takes a folder back from the QEMU user: owner vmctld (root), group QEMU user, 0710. A running
+ * QEMU keeps what it opened but can no longer create, rename or replace names there.
+ */
+export async function takeDirFromQemu(path: string): Promise<void> {
+  const identity = qemuIdentity();
+  const handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    if (identity) await handle.chown(process.getuid?.() ?? 0, identity.gid);
+    await handle.chmod(identity ? 0o710 : 0o700);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Lets the QEMU user read a file it must never write (kernel, initrd, ISO, read-only disk, the
  * backing file of a linked clone): left as it is when that user may already read it, otherwise
  * group QEMU user with read and no write for the group. The owner keeps its rights.
