@@ -19,9 +19,12 @@ export const GUEST_DIRS: readonly string[] = [
   "var/log", "var/run", "lib/modules", "usr/share/udhcpc",
 ];
 
-const INITTAB = `# vmctl guest: no getty/login, the serial line is a root shell that comes back after exit.
+// The shell on tty1 (the VGA screen, typed into through VNC) lets a test see whether keystrokes
+// sent to the graphical console reach the guest.
+const INITTAB = `# vmctl guest: no getty/login, the serial line and the screen are root shells that come back after exit.
 ::sysinit:/etc/init.d/rcS
 ttyS0::respawn:-/bin/sh
+tty1::respawn:-/bin/sh
 ::ctrlaltdel:/sbin/poweroff
 # Leave an ext4 on /dev/vda clean when the VM powers off.
 ::shutdown:/bin/umount -a -r 2>/dev/null
