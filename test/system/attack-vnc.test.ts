@@ -95,6 +95,19 @@ class RfbClient {
   }
 
   /**
+   * Asks for the extended clipboard as noVNC does and answers QEMU's capabilities with its own,
+   * which noVNC sends even when view-only: a read-only view must let that session go on.
+   */
+  async extendedClipboard(): Promise<void> {
+    this.send(Buffer.from([2, 0, 0, 2, 0, 0, 0, 0, 0xc0, 0xa1, 0xe5, 0xce])); // SetEncodings: raw, extended clipboard
+    const head = await this.read(8);
+    expect(head[0]).toBe(3); // ServerCutText…
+    expect(head.readInt32BE(4)).toBeLessThan(0); // …of the extended kind: QEMU's capabilities
+    await this.read(-head.readInt32BE(4));
+    this.send(Buffer.from([6, 0, 0, 0, 0xff, 0xff, 0xff, 0xf8, 0x1f, 0, 0, 1, 0, 0, 0, 0]));
+  }
+
+  /**
    * Asks for one pixel and waits for the answer: QEMU reads a client's messages in order, so once
    * it answers, it has handled everything sent before.
    */
@@ -237,6 +250,7 @@ describe("a read-only graphical console cannot type into the guest", () => {
       await clearScreen();
       const viewer = await RfbClient.open(tokens.ReadOnly!);
       await viewer.handshake(version);
+      await viewer.extendedClipboard();
       viewer.send(Buffer.concat(typing(`touch /tmp/zz${tag}\n`)));
       viewer.send(Buffer.concat(qemuTyping(`touch /tmp/kk${tag}\n`)));
       viewer.send(Buffer.from([5, 1, 0, 10, 0, 10])); // a click

@@ -33,11 +33,15 @@ export function classifyClientMessage(head: Buffer): MessageVerdict {
     case 3: return { kind: "pass", length: 10 }; // FramebufferUpdateRequest
     case 4: return { kind: "drop", length: 8, what: "key event" };
     case 5: return { kind: "drop", length: 6, what: "pointer event" };
-    case 6: { // ClientCutText: type, 3 padding, u32 length, text
+    case 6: { // ClientCutText: type, 3 padding, s32 length, text
       if (head.length < 8) return WAIT;
-      const length = head.readUInt32BE(4);
-      if (length > MAX_CUT_TEXT) return { kind: "fail", reason: `clipboard text of ${length} bytes (at most ${MAX_CUT_TEXT})` };
-      return { kind: "drop", length: 8 + length, what: "clipboard text" };
+      // A negative length is the extended clipboard's (its size is the absolute value): noVNC sends
+      // its capabilities so, even when view-only, as soon as QEMU announces the extension.
+      const signed = head.readInt32BE(4);
+      const length = Math.abs(signed);
+      const what = signed < 0 ? "extended clipboard message" : "clipboard text";
+      if (length > MAX_CUT_TEXT) return { kind: "fail", reason: `${what} of ${length} bytes (at most ${MAX_CUT_TEXT})` };
+      return { kind: "drop", length: 8 + length, what };
     }
     case 255: return classifyQemuMessage(head);
     default: return { kind: "fail", reason: `unknown client message type ${type}` };

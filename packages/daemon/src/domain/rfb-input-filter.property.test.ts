@@ -73,7 +73,8 @@ function model(server: Buffer, client: Buffer): { passed: Buffer; failed: boolea
     else if (t === 5) length = 6;
     else if (t === 6) {
       if (have < 8) return end(false);
-      const n = client.readUInt32BE(c + 4);
+      let n = client.readUInt32BE(c + 4);
+      if (n >= 2 ** 31) n = 2 ** 32 - n; // the extended clipboard: minus the size
       if (n > 1024 * 1024) return end(true);
       length = 8 + n;
     } else if (t === 255) {
@@ -113,7 +114,8 @@ const clientMessage = fc.oneof(
   raw(7, 7).map((b) => cat(u8(4), b)),
   raw(5, 5).map((b) => cat(u8(5), b)),
   fc.integer({ min: 0, max: 64 }).chain((n) => raw(3 + n, 3 + n).map((b) => cat(u8(6), b.subarray(0, 3), u32(n), b.subarray(3)))),
-  fc.integer({ min: 1024 * 1024 + 1, max: 0xffffffff }).chain((n) => raw(0, 8).map((b) => cat(u8(6), Buffer.alloc(3), u32(n), b))),
+  fc.integer({ min: 1, max: 64 }).chain((n) => raw(n, n).map((b) => cat(u8(6), Buffer.alloc(3), u32(2 ** 32 - n), b))), // extended clipboard
+  fc.integer({ min: 1024 * 1024 + 1, max: 2 ** 32 - 1024 * 1024 - 1 }).chain((n) => raw(0, 8).map((b) => cat(u8(6), Buffer.alloc(3), u32(n), b))),
   raw(10, 10).map((b) => cat(u8(255), u8(0), b)),
   fc.constantFrom(0, 1).map((op) => cat(u8(255), u8(1), u16(op))),
   raw(6, 6).map((b) => cat(u8(255), u8(1), u16(2), b)),

@@ -40,6 +40,14 @@ describe("RfbInputFilter: the handshake of each version", () => {
     }
   });
 
+  it("noVNC's answer to QEMU's extended clipboard (a ClientCutText of negative length), sent even when view-only, is dropped", () => {
+    // Caps and request, notify, peek and provide actions, text format, with its size limit.
+    const caps = bytes([6, 0, 0, 0], u32(2 ** 32 - 8), u32(0x1f000001), u32(0));
+    const { passed, filter } = run(bytes(version("003.008"), [1, 1], u32(0)), bytes(version("003.008"), [1], [1], caps, update), 3);
+    expect(passed).toEqual(bytes(version("003.008"), [1], [1], update));
+    expect(filter.failure).toBeUndefined();
+  });
+
   it("RFB 3.7 with None: no SecurityResult, ClientInit follows the security type", () => {
     const { passed, filter } = run(bytes(version("003.008"), [2, 2, 1]), bytes(version("003.007"), [1], [0], viewing), 2);
     expect(passed).toEqual(bytes(version("003.007"), [1], [0], viewingPassed));
@@ -112,7 +120,9 @@ describe("RfbInputFilter: fails closed on what it cannot follow", () => {
       [bytes([255, 1, 0, 7]), "unknown QEMU audio operation 7"],
       [bytes([2, 0, 0x04, 0x01]), `SetEncodings with 1025 encodings (at most ${MAX_ENCODINGS})`],
       [bytes([6, 0, 0, 0], u32(MAX_CUT_TEXT + 1)), `clipboard text of ${MAX_CUT_TEXT + 1} bytes (at most ${MAX_CUT_TEXT})`],
-      [bytes([6, 0, 0, 0], u32(0xffffffff)), `clipboard text of 4294967295 bytes (at most ${MAX_CUT_TEXT})`],
+      [bytes([6, 0, 0, 0], u32(0x7fffffff)), `clipboard text of 2147483647 bytes (at most ${MAX_CUT_TEXT})`],
+      [bytes([6, 0, 0, 0], u32(0x80000000)), `extended clipboard message of 2147483648 bytes (at most ${MAX_CUT_TEXT})`],
+      [bytes([6, 0, 0, 0], u32(2 ** 32 - MAX_CUT_TEXT - 1)), `extended clipboard message of ${MAX_CUT_TEXT + 1} bytes (at most ${MAX_CUT_TEXT})`],
     ] as const) {
       const { passed, filter } = after(message, key);
       expect(filter.failure).toBe(reason);
