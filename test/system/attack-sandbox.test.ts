@@ -145,7 +145,12 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     rmSync(log);
     symlinkSync(target, log);
     expect((await power("sbx", "stop")).state).toBe("success");
+    // A stopped VM's disk is root's again (as libvirt restores owners): out of an escaped guest's reach.
+    const disk = join(vmDir(), "disk0.qcow2");
+    expect([statSync(disk).mode & 0o777, statSync(disk).uid]).toEqual([0o600, 0]);
+    expect(asQemu(`head -c 3 '${disk}'`).stderr).toContain("Permission denied");
     expect((await power("sbx", "start")).state).toBe("success");
+    expect(statSync(disk).uid).toBe(uid);
     expect(readFileSync(target, "utf8")).toBe("root:x:0:0:root:/root:/bin/bash\n");
     expect(lstatSync(log).isSymbolicLink()).toBe(false);
     expect(readFileSync(log, "utf8")).toContain(`as ${QEMU_USER}: qemu-system-x86_64`);

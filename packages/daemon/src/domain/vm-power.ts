@@ -14,7 +14,7 @@ import type { Datastores } from "./datastores.js";
 import type { EventLog } from "./event-log.js";
 import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
-import { lockRunDir, prepareForQemu } from "./vm-sandbox.js";
+import { lockRunDir, prepareForQemu, takeBackFromQemu } from "./vm-sandbox.js";
 import type { VmPreparer } from "./vm-prepare.js";
 
 export interface PowerDeps {
@@ -105,6 +105,7 @@ export class PowerController {
     const { runtimes, inventory, datastores } = this.deps;
     const entry = inventory.get(name);
     const restoring = runtimes.get(name).state === "suspended";
+    await runtimes.get(name).filesReturned;
     const def = await this.deps.prepare.forStart(entry, ctx);
     const choice = def.accel === "auto" ? await this.deps.accelerator() : { accel: def.accel, reason: `accel = "${def.accel}" in the definition` };
     ctx.log(`accelerator: ${choice.accel} (${choice.reason})`);
@@ -225,11 +226,12 @@ export class PowerController {
     void proc.wait().then((info) => this.onExit(name, proc, info));
   }
 
-  /** Resolves once onExit has recorded the new state for this process. */
+  /** Resolves once onExit has recorded the new state for this process and its disks are root's again. */
   private async settled(name: string, proc: QemuProcess): Promise<void> {
     await proc.wait();
     const rt = this.deps.runtimes.get(name);
     while (rt.process === proc) await new Promise((resolve) => setImmediate(resolve));
+    await rt.filesReturned;
   }
 
   private onExit(name: string, proc: QemuProcess, info: ExitInfo): void {
@@ -238,6 +240,11 @@ export class PowerController {
     if (rt.process !== proc) return;
     rt.process = undefined;
     rt.console?.close();
+    const { def, datastore } = this.deps.inventory.get(name);
+    if (def) {
+      rt.filesReturned = takeBackFromQemu(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path))
+        .catch((error: unknown) => log.warn({ vm: name, err: error }, "could not give the VM's disks back to root"));
+    }
     rt.lastExitReason = info.reason;
     const unexpected = !rt.stopping && (info.reason === "crash" || info.reason === "guest-panic");
     const exitState = rt.exitState ?? "stopped";
@@ -299,6 +306,8 @@ export class PowerController {
       return;
     }
     if (hasProcess(rt.state)) {
+      const { def, datastore } = this.deps.inventory.get(name);
+      if (def) rt.filesReturned = takeBackFromQemu(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path)).catch(() => {});
       rt.lastExitReason = "crash";
       runtimes.setState(name, "crashed", { reason: "crash", detail: "QEMU vanished while vmctld was down" });
       events.record("vm.crashed", name, { reason: "crash", detail: "QEMU vanished while vmctld was down" });

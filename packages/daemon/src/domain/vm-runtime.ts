@@ -21,6 +21,8 @@ export interface Runtime {
   exitState: VmState | undefined;
   crashRestarts: number[];
   lock: Promise<unknown>;
+  /** Settles once the disks of the QEMU that last exited are root's again; a start waits for it. */
+  filesReturned: Promise<unknown>;
 }
 
 interface Row { name: string; state: VmState; pid: number | null; started_at: string | null; last_change: string; last_exit_reason: ExitReason | null; accel: string | null }
@@ -36,7 +38,7 @@ export class RuntimeTable {
       rt = {
         state: row?.state ?? "stopped", lastChange: row?.last_change ?? new Date().toISOString(), pid: row?.pid ?? undefined,
         startedAt: row?.started_at ?? undefined, lastExitReason: row?.last_exit_reason ?? undefined, accel: row?.accel ?? undefined,
-        process: undefined, console: undefined, stopping: false, exitState: undefined, crashRestarts: [], lock: Promise.resolve(),
+        process: undefined, console: undefined, stopping: false, exitState: undefined, crashRestarts: [], lock: Promise.resolve(), filesReturned: Promise.resolve(),
       };
       this.runtimes.set(name, rt);
     }

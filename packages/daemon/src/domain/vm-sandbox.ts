@@ -6,7 +6,7 @@ import { mkdir, open, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { readQcow2Backing, runPaths, type QemuRunAs } from "@vmctl/qemu";
-import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu, takeDirFromQemu } from "../security/qemu-user.js";
+import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu, takeDirFromQemu, takeFromQemu } from "../security/qemu-user.js";
 
 /** A file QEMU opens: its path, whether QEMU writes it, and the definition field that names it. */
 export interface QemuFile { path: string; writable: boolean; field: string; format?: "qcow2" | "raw" }
@@ -131,4 +131,16 @@ async function makeScratch(runDir: string): Promise<void> {
   await rm(scratch, { force: true }).catch(() => {}); // anything but a folder goes; rm refuses a folder
   await mkdir(scratch, { recursive: true, mode: 0o700 });
   if (qemuIdentity() && process.getuid?.() === 0) await ownForQemu(scratch, 0o700);
+}
+
+/**
+ * After QEMU exits, the disks it wrote go back to root (0600), as libvirt restores owners: an
+ * escaped guest reaches only the disks of VMs that run. What QEMU only read stays readable (other
+ * running VMs may share it: ISOs, a template's disk).
+ */
+export async function takeBackFromQemu(def: VmDefinition, resolve: (datastore: string | undefined, path: string) => string): Promise<void> {
+  if (!qemuIdentity() || process.getuid?.() !== 0) return;
+  for (const file of definitionFiles(def, resolve)) {
+    if (file.writable) await takeFromQemu(file.path).catch(() => {}); // a disk deleted meanwhile has nothing to return
+  }
 }

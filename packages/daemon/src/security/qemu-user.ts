@@ -78,6 +78,17 @@ export async function shareDirWithQemu(path: string): Promise<void> {
   }
 }
 
+/** Gives a file back to root (0600 or the mode given), never through a symlink. */
+export async function takeFromQemu(path: string, mode = 0o600): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    await handle.chown(process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Takes a folder back from the QEMU user: owner vmctld (root), group QEMU user, 0710. A running
  * QEMU keeps what it opened but can no longer create, rename or replace names there.
