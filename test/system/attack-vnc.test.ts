@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { request } from "node:https";
 import WebSocket from "ws";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { launchChromium, logIn } from "./browser.js";
 
 const VM = "screen";
 let host: TestHost;
@@ -322,5 +323,36 @@ describe("a read-only graphical console cannot type into the guest", () => {
     viewer.send(Buffer.from([30, 1]));
     await expect(viewer.read(1)).rejects.toThrow(/closed/);
     expect(viewer.closed).toEqual({ code: 1008, reason: "read-only view: the client chose security type 30, which the server did not offer" });
+  });
+
+  it("the Host Client's view-only console stays connected for a ReadOnly user (noVNC's clipboard answer is no input), and typing on it does nothing", async () => {
+    await clearScreen();
+    const browser = await launchChromium();
+    try {
+      const page = await logIn(browser, host, "viewer", "viewer-password");
+      await page.getByRole("link", { name: VM, exact: true }).click();
+      await page.getByRole("tab", { name: "Graphical console" }).click();
+      await expect.poll(async () => page.getByTestId("vnc-status").innerText(), { timeout: 30_000 }).toBe("connected");
+      // A first frame drawn: noVNC has handled QEMU's clipboard capabilities (sent before it) and answered.
+      await expect.poll(async () => page.evaluate(() => {
+        const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="vnc-screen"] canvas');
+        return canvas ? canvas.width : 0;
+      }), { timeout: 30_000 }).toBeGreaterThan(0);
+      await page.locator('[data-testid="vnc-screen"] canvas').click();
+      await page.keyboard.type("touch /tmp/zzb\n");
+      const operator = await RfbClient.open(tokens.Operator!);
+      await operator.handshake("003.008");
+      await operator.sendSlowly(typing("touch /tmp/op-b\n"));
+      await operator.sync();
+      operator.close();
+      await waitForFile("/tmp/op-b");
+      expect(await fileExists("/tmp/zzb")).toBe(false);
+      expect(await screen()).not.toMatch(VIEWER_LETTERS);
+      expect(await page.getByTestId("vnc-status").innerText()).toBe("connected");
+      // The browser session (user "viewer", not its token) sent no input and broke no rule: nothing refused.
+      expect((await auditOf("viewer")).filter((e) => e.user === "viewer" && e.action.startsWith("VNC"))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

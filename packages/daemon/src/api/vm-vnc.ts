@@ -63,7 +63,7 @@ class ReadOnlyView {
 
   private forward(allowed: Buffer): void {
     if (allowed.length) this.vnc.write(allowed);
-    if (this.filter.dropped > 0 && !this.audited) {
+    if (this.filter.droppedInput > 0 && !this.audited) {
       // Once per connection: a view-only noVNC never sends input, so this is a client trying to.
       this.audited = true;
       this.audit("VNC input (keys, pointer or clipboard) dropped: needs vm.console.input", 403);

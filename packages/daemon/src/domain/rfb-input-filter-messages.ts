@@ -10,7 +10,9 @@ export const MAX_CUT_TEXT = 1024 * 1024;
 export type MessageVerdict =
   | { kind: "wait" } // not enough bytes yet to tell
   | { kind: "pass"; length: number }
-  | { kind: "drop"; length: number; what: string }
+  // `input`: what a user did (keys, pointer, clipboard text), as opposed to the extended clipboard's
+  // negotiation, which noVNC sends unasked; both are dropped, only input is worth an audit entry.
+  | { kind: "drop"; length: number; what: string; input: boolean }
   | { kind: "fail"; reason: string };
 
 const WAIT: MessageVerdict = { kind: "wait" };
@@ -31,8 +33,8 @@ export function classifyClientMessage(head: Buffer): MessageVerdict {
       return { kind: "pass", length: 4 + 4 * count };
     }
     case 3: return { kind: "pass", length: 10 }; // FramebufferUpdateRequest
-    case 4: return { kind: "drop", length: 8, what: "key event" };
-    case 5: return { kind: "drop", length: 6, what: "pointer event" };
+    case 4: return { kind: "drop", length: 8, what: "key event", input: true };
+    case 5: return { kind: "drop", length: 6, what: "pointer event", input: true };
     case 6: { // ClientCutText: type, 3 padding, s32 length, text
       if (head.length < 8) return WAIT;
       // A negative length is the extended clipboard's (its size is the absolute value): noVNC sends
@@ -41,7 +43,7 @@ export function classifyClientMessage(head: Buffer): MessageVerdict {
       const length = Math.abs(signed);
       const what = signed < 0 ? "extended clipboard message" : "clipboard text";
       if (length > MAX_CUT_TEXT) return { kind: "fail", reason: `${what} of ${length} bytes (at most ${MAX_CUT_TEXT})` };
-      return { kind: "drop", length: 8 + length, what };
+      return { kind: "drop", length: 8 + length, what, input: signed >= 0 };
     }
     case 255: return classifyQemuMessage(head);
     default: return { kind: "fail", reason: `unknown client message type ${type}` };
@@ -52,11 +54,11 @@ export function classifyClientMessage(head: Buffer): MessageVerdict {
 function classifyQemuMessage(head: Buffer): MessageVerdict {
   if (head.length < 2) return WAIT;
   const subtype = head[1]!;
-  if (subtype === 0) return { kind: "drop", length: 12, what: "QEMU key event" };
+  if (subtype === 0) return { kind: "drop", length: 12, what: "QEMU key event", input: true };
   if (subtype !== 1) return { kind: "fail", reason: `unknown QEMU client message 255/${subtype}` };
   if (head.length < 4) return WAIT;
   const operation = head.readUInt16BE(2);
-  if (operation === 0 || operation === 1) return { kind: "drop", length: 4, what: "QEMU audio control" };
-  if (operation === 2) return { kind: "drop", length: 10, what: "QEMU audio format" }; // + u8 format, u8 channels, u32 frequency
+  if (operation === 0 || operation === 1) return { kind: "drop", length: 4, what: "QEMU audio control", input: false };
+  if (operation === 2) return { kind: "drop", length: 10, what: "QEMU audio format", input: false }; // + u8 format, u8 channels, u32 frequency
   return { kind: "fail", reason: `unknown QEMU audio operation ${operation}` };
 }

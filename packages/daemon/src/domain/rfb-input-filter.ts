@@ -35,8 +35,10 @@ export class RfbInputFilter {
   /** Bytes of a dropped message still to come. */
   private discarding = 0;
   private reason: string | undefined;
-  /** Input messages dropped so far (keys, pointer, clipboard, QEMU extensions). */
+  /** Messages dropped so far (keys, pointer, clipboard, QEMU extensions). */
   dropped = 0;
+  /** Of those, the ones a user typed, pointed or pasted. */
+  droppedInput = 0;
 
   /** Why the connection must be closed, once the filter has failed it; nothing passes after that. */
   get failure(): string | undefined {
@@ -170,6 +172,7 @@ export class RfbInputFilter {
         return this.fail(verdict.reason);
       case "drop":
         this.dropped++;
+        if (verdict.input) this.droppedInput++;
         this.discarding = verdict.length;
         return true;
       case "pass":
