@@ -4,7 +4,7 @@
 // vmctld's own writes into root writes of its choosing.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +84,10 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     expect(environ.filter((v) => v.startsWith("VMCTL_"))).toEqual([]);
     expect(environ.join("\n")).not.toContain(ADMIN_PASSWORD);
     expect(environ.map((v) => v.split("=")[0]).sort()).toEqual(["LC_ALL", "PATH"]);
+    // Nothing vmctld holds (its database, a pipe it inherited) passes on to QEMU.
+    const held = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+    const unexpected = held.filter((link) => !(link === "/dev/null" || link === "/dev/kvm" || link.startsWith(`${runDir()}/`) || link.startsWith(`${vmDir()}/`) || /^(socket|anon_inode):/.test(link)));
+    expect(unexpected).toEqual([]);
   });
 
   it("gives the VM's files to the QEMU user and nothing else: disk 0600 its own, VM folder, home and (once QEMU runs) its run dir 0710 root:vmctl-qemu, io/ 0700 its own, database and TLS key root's 0600", () => {

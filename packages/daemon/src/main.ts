@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { loadHostConfig, defaultHome } from "./config/host-config.js";
 import { Host } from "./host.js";
+import { closeInheritedDescriptors } from "./domain/host-sandbox.js";
 import { buildApp, listen } from "./server.js";
 import { loadOrCreateTls } from "./security/tls.js";
 import { LOG_REDACTION } from "./security/log-redaction.js";
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   // Nothing vmctld makes is readable by others unless it says so: the database, keys and tokens
   // sit in a home the QEMU user may traverse; VM files get their owner and mode explicitly.
   process.umask(0o077);
+  closeInheritedDescriptors();
   const home = values.home ?? defaultHome();
   await mkdir(home, { recursive: true, mode: 0o700 });
   const config = await loadHostConfig(home, values.listen ? { listen: values.listen } : {});

@@ -1,7 +1,9 @@
 // vmctld's home as the QEMU user sees it: it may pass through the home, run/ and datastores/
 // (root's, group QEMU user, 0710) to reach VM files, and may read nothing else there: the
-// database, TLS key and tokens stay root's alone. Datastores it cannot reach are reported.
+// database, TLS key and tokens stay root's alone. Datastores it cannot reach are reported, and
+// no descriptor vmctld inherited passes on to QEMU.
 import { join } from "node:path";
+import { closeSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, lstat, mkdir, readdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import { QEMU_USER, folderBlockingQemu, qemuIdentity, shareDirWithQemu } from "../security/qemu-user.js";
@@ -35,3 +37,29 @@ export async function secureHome(home: string, runDir: string, datastoreRoots: R
   }
 }
 
+
+const O_CLOEXEC = 0o2000000;
+
+/**
+ * Closes what vmctld inherited without close-on-exec (beyond stdin, stdout and stderr): a shell
+ * or supervisor's stray descriptor (a pipe, a file) would otherwise pass through vmctld into every
+ * QEMU it starts. Node's own descriptors are all close-on-exec.
+ */
+export function closeInheritedDescriptors(): void {
+  let fds: string[];
+  try {
+    fds = readdirSync("/proc/self/fd");
+  } catch {
+    return; // no /proc: nothing to learn the flags from
+  }
+  for (const name of fds) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd <= 2) continue;
+    try {
+      const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+      if (flags !== undefined && (Number.parseInt(flags, 8) & O_CLOEXEC) === 0) closeSync(fd);
+    } catch {
+      // Gone meanwhile (the directory listing's own descriptor).
+    }
+  }
+}

@@ -132,21 +132,27 @@ function permits(info: { uid: number; gid: number; mode: number }, bits: number)
   return (info.mode & bits) === bits;
 }
 
-/** The first folder above `path` that the QEMU user may not search (traverse), or null. */
+/**
+ * The first folder above `path` that the QEMU user may not search (traverse), or null: along the
+ * path as QEMU is given it and along its real path (a symlinked folder needs both).
+ */
 export async function folderBlockingQemu(path: string): Promise<{ dir: string; mode: number; uid: number } | null> {
   if (!qemuIdentity()) return null;
   const real = await realpath(path).catch(() => path);
-  let dir = dirname(real);
-  const chain: string[] = [];
-  for (;;) {
-    chain.unshift(dir);
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  for (const folder of chain) {
-    const info = await stat(folder);
-    if (!permits(info, 0o1)) return { dir: folder, mode: info.mode & 0o7777, uid: info.uid };
+  for (const start of new Set([path, real])) {
+    for (const folder of foldersAbove(start)) {
+      const info = await stat(folder).catch(() => null);
+      if (info && !permits(info, 0o1)) return { dir: folder, mode: info.mode & 0o7777, uid: info.uid };
+    }
   }
   return null;
+}
+
+/** "/a/b/c" → ["/", "/a", "/a/b"]. */
+function foldersAbove(path: string): string[] {
+  const chain: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    chain.unshift(dir);
+    if (dirname(dir) === dir) return chain;
+  }
 }
