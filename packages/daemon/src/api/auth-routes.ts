@@ -29,14 +29,13 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     const { username, password } = request.body as { username: string; password: string };
     const source = sourceOf(request);
     request.auditUser = username;
-    // Counted before the (slow) check, so a parallel burst gets no more checks than the lock-out allows.
-    const lockMs = host.loginGuard.attempt(username, source);
-    const user = await host.auth.checkLogin(username, password);
+    // Counted before the (slow) check, so a parallel burst gets no more checks than the lock-out
+    // allows, and bounded per address, so a spray of names from one cannot fill the scrypt queue.
+    const { result: user, lockMs } = await host.loginGuard.check(username, source, () => host.auth.checkLogin(username, password));
     if (!user) {
       host.log.warn({ user: username, source, lockedForMs: lockMs }, "failed login");
       throw new VmctlError("unauthenticated", "wrong user name or password, or the account is disabled");
     }
-    host.loginGuard.succeeded(username, source);
     const session = host.auth.createSession(user.name);
     const principal = host.auth.principalForSession(sha256(session.id))!;
     void reply.header("Set-Cookie", `${SESSION_COOKIE}=${session.id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`);
@@ -84,12 +83,10 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     if (change.password !== undefined && self) {
       if (currentPassword === undefined) throw new VmctlError("forbidden", "changing your own password needs currentPassword, your password now", { field: "currentPassword" });
       const source = sourceOf(request);
-      host.loginGuard.attempt(user, source);
-      if (!(await host.auth.checkLogin(user, currentPassword))) {
+      if (!(await host.loginGuard.check(user, source, () => host.auth.checkLogin(user, currentPassword))).result) {
         host.log.warn({ user, source }, "wrong current password on a password change");
         throw new VmctlError("forbidden", "currentPassword is not your password now; nothing changed", { field: "currentPassword" });
       }
-      host.loginGuard.succeeded(user, source);
     }
     return host.auth.updateUser(user, change);
   });

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { HostConfig } from "../config/host-config.js";
 import type { Db } from "../store/database.js";
 import { RetentionPruner, type Prunable } from "./retention.js";
+import { staleLoginCounts } from "../security/login-guard.js";
 
 /** Ended tasks kept at most, whatever their age: each holds its log. */
 export const TASK_MAX_ROWS = 100_000;
@@ -16,19 +17,6 @@ function expiredSessions(db: Db): Prunable {
   };
 }
 
-/**
- * Every login attempt, for any user name, adds a login_failures row (login-guard.ts counts before
- * checking), so without this the unauthenticated could grow the table forever. A row not locked, or
- * whose lock ran out over a quarter of an hour ago, is dropped: at worst a slow guesser gets a few
- * more attempts an hour, about what the longest lock-out lets through anyway.
- */
-function staleLoginFailures(db: Db): Prunable {
-  return {
-    pruneBatch: (_limits, batch) => db.prepare("DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures WHERE locked_until IS NULL OR locked_until < ? LIMIT ?)")
-      .run(new Date(Date.now() - 15 * 60_000).toISOString(), batch).changes,
-  };
-}
-
 export function startRetention(host: { config: HostConfig; db: Db; events: Prunable; audit: Prunable; tasks: Prunable; log: Logger }): RetentionPruner {
   const { config } = host;
   const pruner = new RetentionPruner(
@@ -37,7 +25,7 @@ export function startRetention(host: { config: HostConfig; db: Db; events: Pruna
       audit: { table: host.audit, limits: config.retention.audit },
       tasks: { table: host.tasks, limits: { maxAgeMs: config.taskRetentionMs, maxRows: TASK_MAX_ROWS } },
       sessions: { table: expiredSessions(host.db), limits: { maxAgeMs: 0, maxRows: 0 } },
-      loginFailures: { table: staleLoginFailures(host.db), limits: { maxAgeMs: 0, maxRows: 0 } },
+      loginFailures: { table: staleLoginCounts(host.db), limits: { maxAgeMs: 0, maxRows: 0 } },
     }),
     (deleted) => { if (Object.values(deleted).some((n) => n > 0)) host.log.info({ deleted }, "retention: pruned old rows"); },
     (error) => host.log.error({ err: error }, "retention: pruning failed; it is retried within the hour"),

@@ -97,6 +97,11 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE grants ADD COLUMN vm_uuid TEXT;`,
   // Retention prunes ended tasks oldest first (domain/retention.ts): without an index each batch scans them all.
   `CREATE INDEX tasks_ended ON tasks(ended_at);`,
+  // Login counts can be pruned by age (security/login-guard.ts): when a pair last tried; and each
+  // address's failures in its current window, whatever names it tries.
+  `ALTER TABLE login_failures ADD COLUMN last_at TEXT;
+   CREATE INDEX login_failures_last ON login_failures(last_at);
+   CREATE TABLE login_sources (source TEXT PRIMARY KEY, window_start TEXT NOT NULL, failures INTEGER NOT NULL);`,
 ];
 
 export function openDatabase(path: string): Db {
