@@ -2,7 +2,7 @@
 // (root's, group QEMU user, 0710) to reach VM files, and may read nothing else there: the
 // database, TLS key and tokens stay root's alone. Datastores it cannot reach are reported, and
 // no descriptor vmctld inherited passes on to QEMU.
-import { join } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { closeSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, lstat, mkdir, readdir } from "node:fs/promises";
 import type { Logger } from "pino";
@@ -14,20 +14,26 @@ const SHARED = new Set(["run", "datastores"]);
 export async function secureHome(home: string, runDir: string, datastoreRoots: Record<string, string>, log: Logger): Promise<void> {
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   if (!qemuIdentity()) return;
+  // Datastores inside the home (datastores/local, or e.g. `path = "vms"` in vmctld.toml): each
+  // folder from the home down to their root lets QEMU pass.
+  const passages = new Set<string>();
+  for (const root of Object.values(datastoreRoots)) {
+    const inside = relative(home, root);
+    if (!inside || inside.startsWith("..") || isAbsolute(inside)) continue;
+    const parts = inside.split(sep);
+    for (let i = 1; i <= parts.length; i++) passages.add(join(home, ...parts.slice(0, i)));
+  }
   await shareDirWithQemu(home);
   await shareDirWithQemu(runDir);
   for (const entry of await readdir(home)) {
     const path = join(home, entry);
     const info = await lstat(path);
-    if (SHARED.has(entry)) {
-      if (info.isDirectory()) await shareDirWithQemu(path);
-      continue;
-    }
+    if (SHARED.has(entry) || passages.has(path)) continue;
     // Made before vmctld set its umask (or by an older vmctld): no group or other access.
     if (!info.isSymbolicLink() && (info.mode & 0o077) !== 0) await chmod(path, info.mode & 0o7700);
   }
+  for (const dir of new Set([join(home, "datastores"), ...[...passages].sort()])) await shareDirWithQemu(dir).catch(() => {});
   for (const [name, root] of Object.entries(datastoreRoots)) {
-    if (root.startsWith(join(home, "datastores") + "/")) await shareDirWithQemu(root).catch(() => {});
     // A name inside the root: the root itself must let QEMU pass too.
     const problem = await folderBlockingQemu(join(root, "vm")).catch(() => null);
     if (problem) {
@@ -36,7 +42,6 @@ export async function secureHome(home: string, runDir: string, datastoreRoots: R
     }
   }
 }
-
 
 const O_CLOEXEC = 0o2000000;
 
