@@ -3,6 +3,7 @@
 import { createServer, type Server } from "node:https";
 import { chmod, rm } from "node:fs/promises";
 import { connect } from "node:net";
+import type { TLSSocket } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
@@ -94,6 +95,13 @@ async function socketInUse(path: string): Promise<boolean> {
   });
 }
 
+/** How long a TCP connection may take to finish its TLS handshake before vmctld closes it. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How long a request's headers may take to arrive, the first one's counted from the handshake. */
+export const HEADERS_TIMEOUT_MS = 20_000;
+/** Open HTTPS connections at most; a connection past it is closed on arrival. */
+export const TCP_MAX_CONNECTIONS = 1024;
+
 export interface Listening { app: FastifyInstance; tcp: Server; port: number; close(): Promise<void> }
 
 export async function listen(app: FastifyInstance, socketPath: string, tcp: { host: string; port: number }, tls: TlsMaterial): Promise<Listening> {
@@ -107,14 +115,31 @@ export async function listen(app: FastifyInstance, socketPath: string, tcp: { ho
   }
   await chmod(socketPath, 0o600);
   // TCP is HTTPS only: the same app behind TLS, with authentication on every route but login and health.
-  const server = createServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, (request, response) => {
+  // Whoever reaches the port may open connections before any credential is asked: a handshake has
+  // 10 s (Node's default is 120 s); then the first request's headers must be in within 20 s (Node
+  // times headers only once a request has begun, so a silent connection would stay forever), as
+  // each later request's; an idle keep-alive has 5 s; past TCP_MAX_CONNECTIONS open ones (WebSockets
+  // included) a new connection is closed at once.
+  const firstRequest = new WeakMap<object, NodeJS.Timeout>();
+  const server = createServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2", handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 5_000 }, (request, response) => {
+    clearTimeout(firstRequest.get(request.socket));
     enforceRequestDeadline(request, response);
     app.server.emit("request", request, response);
   });
-  server.headersTimeout = 20_000;
+  server.maxConnections = TCP_MAX_CONNECTIONS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.keepAliveTimeout = 5_000;
+  server.on("secureConnection", (socket: TLSSocket) => {
+    const timer = setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS).unref();
+    firstRequest.set(socket, timer);
+    socket.once("close", () => clearTimeout(timer));
+  });
   // A minute for the whole request, except uploads, which must only keep moving (request-deadline.ts).
   server.requestTimeout = 0;
-  server.on("upgrade", (request, socket, head) => app.server.emit("upgrade", request, socket, head));
+  server.on("upgrade", (request, socket, head) => {
+    clearTimeout(firstRequest.get(socket));
+    app.server.emit("upgrade", request, socket, head);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(tcp.port, tcp.host, () => resolve());
