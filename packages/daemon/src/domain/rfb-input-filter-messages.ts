@@ -45,6 +45,13 @@ export function classifyClientMessage(head: Buffer): MessageVerdict {
       if (length > MAX_CUT_TEXT) return { kind: "fail", reason: `${what} of ${length} bytes (at most ${MAX_CUT_TEXT})` };
       return { kind: "drop", length: 8 + length, what, input: signed >= 0 };
     }
+    // XVP asks QEMU to power the VM off or reset it; vmctld does not turn it on (-vnc power-control).
+    case 250: return { kind: "fail", reason: "an XVP message (power off, reboot, reset)" };
+    case 251: { // SetDesktopSize: type, padding, u16 width, u16 height, u8 screens, padding, screens × 16
+      // QEMU resizes the guest's display on it, and viewers send it on their own when resized.
+      if (head.length < 8) return WAIT;
+      return { kind: "drop", length: 8 + 16 * head[6]!, what: "desktop size request", input: false };
+    }
     case 255: return classifyQemuMessage(head);
     default: return { kind: "fail", reason: `unknown client message type ${type}` };
   }

@@ -77,6 +77,9 @@ function model(server: Buffer, client: Buffer): { passed: Buffer; failed: boolea
       if (n >= 2 ** 31) n = 2 ** 32 - n; // the extended clipboard: minus the size
       if (n > 1024 * 1024) return end(true);
       length = 8 + n;
+    } else if (t === 251) {
+      if (have < 8) return end(false);
+      length = 8 + 16 * client[c + 6]!;
     } else if (t === 255) {
       if (have < 2) return end(false);
       const sub = client[c + 1]!;
@@ -121,6 +124,8 @@ const clientMessage = fc.oneof(
   raw(6, 6).map((b) => cat(u8(255), u8(1), u16(2), b)),
   fc.integer({ min: 3, max: 65535 }).map((op) => cat(u8(255), u8(1), u16(op))),
   fc.integer({ min: 2, max: 254 }).map((sub) => cat(u8(255), u8(sub), Buffer.alloc(6))),
+  fc.integer({ min: 0, max: 3 }).chain((n) => raw(5 + 16 * n, 5 + 16 * n).map((b) => cat(u8(251), b.subarray(0, 5), u8(n), b.subarray(5)))), // SetDesktopSize
+  raw(3, 3).map((b) => cat(u8(250), b)), // XVP
   fc.integer({ min: 1, max: 254 }).filter((t) => t < 2 || t > 6).chain((t) => raw(0, 12).map((b) => cat(u8(t), b))),
   raw(1, 6),
 );

@@ -116,7 +116,8 @@ describe("RfbInputFilter: fails closed on what it cannot follow", () => {
     const after = (...rest: Buffer[]) => run(server, bytes(start, update, ...rest, update));
     for (const [message, reason] of [
       [bytes([7, 0, 0, 0]), "unknown client message type 7"],
-      [bytes([250, 0, 0, 0]), "unknown client message type 250"],
+      [bytes([250, 0, 1, 2]), "an XVP message (power off, reboot, reset)"],
+      [bytes([248, 0, 0, 0]), "unknown client message type 248"],
       [bytes([255, 9, 0, 0]), "unknown QEMU client message 255/9"],
       [bytes([255, 1, 0, 7]), "unknown QEMU audio operation 7"],
       [bytes([2, 0, 0x04, 0x01]), `SetEncodings with 1025 encodings (at most ${MAX_ENCODINGS})`],
@@ -136,9 +137,10 @@ describe("RfbInputFilter: fails closed on what it cannot follow", () => {
     const server = bytes(version("003.008"), u32(1));
     const most = bytes([2, 0, 0x04, 0x00], Buffer.alloc(4 * MAX_ENCODINGS));
     const longest = bytes([6, 0, 0, 0], u32(MAX_CUT_TEXT), Buffer.alloc(MAX_CUT_TEXT, 0x61));
-    const { passed, filter } = run(server, bytes(version("003.003"), [1], most, longest, [255, 1, 0, 2, 1, 2, 0, 0, 0xac, 0x44], [255, 1, 0, 0], update), 4096);
+    const desktopSize = bytes([251, 0, 4, 0, 3, 0, 255, 0], Buffer.alloc(16 * 255));
+    const { passed, filter } = run(server, bytes(version("003.003"), [1], most, longest, [255, 1, 0, 2, 1, 2, 0, 0, 0xac, 0x44], [255, 1, 0, 0], desktopSize, update), 4096);
     expect(passed).toEqual(bytes(version("003.003"), [1], most, update));
-    expect([filter.dropped, filter.droppedInput]).toEqual([3, 1]);
+    expect([filter.dropped, filter.droppedInput]).toEqual([4, 1]);
     const ahead = new RfbInputFilter();
     ahead.fromClient(Buffer.alloc(MAX_HELD_BYTES + 1));
     expect(ahead.failure).toBe(`the client sent over ${MAX_HELD_BYTES} bytes ahead of the handshake`);
