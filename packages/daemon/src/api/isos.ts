@@ -7,5 +7,5 @@ import type { Host } from "../host.js";
 export function registerIsoRoutes(app: FastifyInstance, host: Host): void {
   app.get("/api/v1/isos", {
     schema: { response: responses({ 200: IsoListSchema }), summary: "ISO images (iso/*.iso of every datastore) with size, mtime and SHA-256 (null with checksumPending until computed)" },
-  }, async () => ({ isos: host.isos.list() }));
+  }, async () => ({ isos: await host.isos.list() }));
 }
