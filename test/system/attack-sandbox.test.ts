@@ -188,6 +188,18 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     console.close();
   });
 
+  it("destroying a VM removes its run dir; what the QEMU user left in io/ (a folder, a link out) is removed as that user, never followed by root", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vmctl-sbx-keep-"));
+    scratch.push(dir);
+    writeFileSync(join(dir, "precious"), "keep me\n");
+    chmodSync(dir, 0o777); // writable even by the QEMU user: only a followed link would empty it
+    expect(asQemu(`mkdir '${runDir()}/io/nest' && ln -s '${dir}' '${runDir()}/io/nest/out' && ln -s '${dir}' '${runDir()}/io/out'`).code).toBe(0);
+    expect((await power("sbx", "stop")).state).toBe("success");
+    await host.client.destroyVm("sbx");
+    expect(existsSync(runDir())).toBe(false);
+    expect(readFileSync(join(dir, "precious"), "utf8")).toBe("keep me\n");
+  });
+
   it("a datastore behind a folder the QEMU user cannot traverse: the start is refused naming that folder and the fix, and nothing is changed", async () => {
     const hidden = mkdtempSync(join(tmpdir(), "vmctl-sbx-private-"));
     scratch.push(hidden);

@@ -2,10 +2,11 @@
 // ownership"): disks it writes become its own (0600), what it only reads is made readable to it,
 // and every folder above them must let it pass; otherwise the start fails naming that folder.
 import { constants } from "node:fs";
-import { mkdir, open, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, open, readdir, rm, rmdir } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
-import { readQcow2Backing, runPaths, type QemuRunAs } from "@vmctl/qemu";
+import { qemuEnvironment, readQcow2Backing, runPaths, sandboxedCommand, type QemuRunAs } from "@vmctl/qemu";
 import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu, takeDirFromQemu, takeFromQemu } from "../security/qemu-user.js";
 
 /** A file QEMU opens: its path, whether QEMU writes it, and the definition field that names it. */
@@ -143,4 +144,26 @@ export async function takeBackFromQemu(def: VmDefinition, resolve: (datastore: s
   for (const file of definitionFiles(def, resolve)) {
     if (file.writable) await takeFromQemu(file.path).catch(() => {}); // a disk deleted meanwhile has nothing to return
   }
+}
+
+/**
+ * Removes a stopped VM's run dir with no recursive delete as root where the QEMU user may create
+ * names (io/, or the whole run dir after a start was cut off): a swapped-in link could steer such a
+ * delete into another folder. What that user made goes first, removed as that user (rm -rf under
+ * setpriv: it can only remove what the user may); root then unlinks names one level deep and never
+ * descends into a folder. Whatever an escaped QEMU keeps re-creating meanwhile is left behind.
+ */
+export async function removeRunDir(runDir: string): Promise<void> {
+  const identity = process.getuid?.() === 0 ? qemuIdentity() : null;
+  if (!identity) {
+    await rm(runDir, { recursive: true, force: true });
+    return;
+  }
+  const asQemu = sandboxedCommand("rm", ["-rf", "--", runPaths(runDir).scratch], identity);
+  await new Promise<void>((resolve) => { execFile(asQemu.command, asQemu.args, { env: qemuEnvironment(), timeout: 60_000 }, () => resolve()); });
+  for (const entry of await readdir(runDir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(runDir, entry.name);
+    await (entry.isDirectory() ? rmdir(path) : rm(path, { force: true })).catch(() => {});
+  }
+  await rmdir(runDir).catch(() => {});
 }

@@ -11,6 +11,7 @@ import type { EventLog } from "./event-log.js";
 import type { VmPreparer } from "./vm-prepare.js";
 import { Reverter } from "./reverter.js";
 import { makePrivateDir } from "./private-files.js";
+import { removeRunDir } from "./vm-sandbox.js";
 
 /** Checks, before anything is written, that the requester may have the VM use the files it names. */
 export type CreateAuthorizer = (def: VmDefinition, datastore: string, dir: string) => Promise<void>;
@@ -152,7 +153,7 @@ export class VmService {
     // Disks outside the VM's folder (shared images) are never deleted.
     for (const disk of diskPaths) if (relative(entry.dir, disk).split(sep)[0] === "..") kept.push(disk);
     if (!keepDisks) await rmdir(entry.dir).catch(() => {});
-    await rm(join(this.runDir, name), { recursive: true, force: true });
+    await removeRunDir(join(this.runDir, name));
     this.inventory.forget(name);
     this.runtimes.forget(name);
     this.events.record("vm.destroyed", name, { keepDisks, kept, ...(entry.def?.uuid ? { uuid: entry.def.uuid } : {}) });
