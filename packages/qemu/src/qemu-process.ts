@@ -192,6 +192,7 @@ function launchFailure(output: string, runAs: QemuRunAs | null): string {
     .map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, "").trim())
     .filter((line) => line && !/warning:/.test(line));
   const message = lines.join("; ");
+  if (/^setpriv: failed to execute/m.test(output)) return `${message}; install the qemu-system-x86 package (or set qemu = "…" in vmctld.toml)`;
   const denied = /Could not open '([^']+)': Permission denied/.exec(message) ?? /'([^']+)'[^;]*Permission denied/.exec(message);
   if (denied && runAs) {
     return `QEMU runs as the unprivileged user "${runAs.user}", which may not open "${denied[1]}": every folder above it needs search permission for that user and the file must be its own (vmctld gives it the files of a VM at start); move the datastore out of a private folder (e.g. to /srv/vmstore). QEMU said: ${message}`;
