@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { request } from "node:https";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UUID_PATTERN } from "@vmctl/api-types";
 import { TestHost } from "./harness.js";
@@ -22,7 +22,7 @@ interface Who { token?: string; session?: { cookie: string; csrf: string } }
 /** One HTTPS request as `who`: a JSON body, or a string with its content type. */
 function https(method: string, path: string, who: Who, body?: unknown, type = "application/json"): Promise<Answer> {
   return new Promise((done, reject) => {
-    const bytes = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+    const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
     const headers: Record<string, string> = {};
     if (who.token) headers.authorization = `Bearer ${who.token}`;
     if (who.session) { headers.cookie = who.session.cookie; headers["x-csrf-token"] = who.session.csrf; }
@@ -167,6 +167,31 @@ describe("making a VM out of another VM's files needs rights on that VM", () => 
     expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("copy");
     const refused = (await audit()).filter((e) => e.user === "cara (token cara-token)" && e.status === 403).map((e) => e.action);
     expect(refused).toEqual(expect.arrayContaining(["POST /api/v1/vms", "POST /api/v1/vms/:name/clone", "POST /api/v1/import"]));
+  });
+});
+
+describe("an OVA's own vmctl definition is held to the same rule", () => {
+  it("an OVA whose vmctl section names theirs' disk as a CD-ROM is refused to a user without rights on theirs, before anything is made", async () => {
+    // The lure: an OVA as vmctl exports it, whose definition section puts theirs' disk in a CD drive.
+    await host.client.createVm({ name: "lure", memory: "64MiB", cdroms: { cd0: { iso: "theirs/disk0.qcow2" } } });
+    const ova = await https("GET", "/api/v1/vms/lure/export", boss());
+    expect(ova.status).toBe(200);
+    await host.client.call("DELETE", "/api/v1/vms/lure");
+    const before = (await host.client.listVms()).map((vm) => vm.name).sort();
+    const answer = await https("POST", "/api/v1/import?name=lured", { token: tokens.cara! }, ova.body, "application/x-tar");
+    expect(answer.status).toBe(403);
+    expect(answer.json().error.message).toMatch(/cdroms\.cd0\.iso: .*"theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
+    expect((await host.client.listVms()).map((vm) => vm.name).sort()).toEqual(before);
+    expect(existsSync(local("lured"))).toBe(false);
+    expect(readdirSync(local()).filter((f) => f.startsWith(".import-"))).toEqual([]);
+    const refused = (await audit()).find((e) => e.user === "cara (token cara-token)" && e.action === "POST /api/v1/import" && e.status === 403);
+    expect(refused?.result).toBe("refused");
+    // The same OVA imported by the Admin, who may edit theirs, keeps its CD-ROM (the rule, not the OVA, refused it).
+    const admin = await https("POST", "/api/v1/import?name=lured", boss(), ova.body, "application/x-tar");
+    expect(admin.status).toBe(202);
+    await host.client.call("GET", `/api/v1/tasks/${admin.json().id}?wait=60`);
+    expect((await host.client.getVm("lured")).definition).toMatchObject({ cdroms: { cd0: { iso: "theirs/disk0.qcow2" } } });
+    await host.client.call("DELETE", "/api/v1/vms/lured");
   });
 });
 

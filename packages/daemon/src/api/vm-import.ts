@@ -7,7 +7,7 @@ import { NAME_PATTERN, TaskSchema, VmNameParamsSchema, type Task } from "@vmctl/
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
-import { assertFiles } from "./file-access-guards.js";
+import { assertFiles, createGuard } from "./file-access-guards.js";
 import { fileRefsOf } from "../security/file-access.js";
 
 const Name = Type.String({ pattern: NAME_PATTERN });
@@ -55,7 +55,7 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
         const query = request.query as { name?: string; datastore?: string; start?: boolean };
         const length = request.headers["content-length"];
         try {
-          task = await host.imports.fromUpload(stream, length === undefined ? undefined : Number(length), query, user);
+          task = await host.imports.fromUpload(stream, length === undefined ? undefined : Number(length), { ...query, authorizeDefinition: createGuard(host, request) }, user);
         } catch (error) {
           // Refused halfway: end the connection rather than drain the rest of a large upload.
           if (!request.raw.complete) void reply.header("connection", "close");
@@ -69,7 +69,7 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
         // A libvirt domain names its disks by host path: each must be one the requester may read, too.
         const authorizeFiles = (paths: string[]) => assertFiles(host, request, "", paths.map((path) => ({ field: "path", datastore: body.datastore, file: path, mode: "read" as const })));
         task = await host.imports.fromDatastore({ datastore: body.datastore, path: body.path }, {
-          authorizeFiles, ...(body.name ? { name: body.name } : {}), ...(body.targetDatastore ? { datastore: body.targetDatastore } : {}), ...(body.start ? { start: true } : {}),
+          authorizeFiles, authorizeDefinition: createGuard(host, request), ...(body.name ? { name: body.name } : {}), ...(body.targetDatastore ? { datastore: body.targetDatastore } : {}), ...(body.start ? { start: true } : {}),
         }, user);
       }
       return reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);

@@ -7,7 +7,7 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { parse as parseToml } from "smol-toml";
-import { VmctlError, type Task, type VmDefinitionInput } from "@vmctl/api-types";
+import { VmctlError, type Task, type VmDefinition, type VmDefinitionInput } from "@vmctl/api-types";
 import { definitionToToml, validateDefinition } from "@vmctl/definition";
 import { convertImage, createImage } from "@vmctl/qemu";
 import { extractOva, readOvfFolder, parseLibvirtDomain, type ImportedVm, type OvfPackage } from "@vmctl/ovf";
@@ -33,6 +33,11 @@ export interface ImportOptions {
   start?: boolean;
   /** Refuses the datastore files a libvirt domain names that its requester may not read (another VM's disk). */
   authorizeFiles?: (paths: string[]) => Promise<void>;
+  /**
+   * Refuses a definition naming files its requester may not give a VM: an OVA's own vmctl section
+   * may name any datastore file as a CD-ROM, kernel or initrd (another VM's disk, say).
+   */
+  authorizeDefinition?: (def: VmDefinition, datastore: string, dir: string) => Promise<void>;
 }
 
 /** A package already on the host: an .ova, an .ovf (its folder is the package) or a libvirt .xml. */
@@ -126,12 +131,16 @@ export class ImportService {
 
   private async run(vm: ImportedVm, files: Record<string, string>, staging: string | null, options: ImportOptions, user: string, from: string, scopeOf: () => TrustScope): Promise<Task> {
     const name = options.name ?? vmctlName(vm.name);
+    const datastore = options.datastore ?? "local";
     let scope: TrustScope;
+    let input: VmDefinitionInput;
     try {
       this.deps.inventory.assertNameFree(name, NAME_HINT);
       // Refused before the task exists, so the request itself fails (and is audited as refused).
       scope = scopeOf();
       await checkImages(vm, files, scope);
+      input = this.definitionFor(vm, name);
+      await options.authorizeDefinition?.(validateDefinition(input), datastore, join(this.deps.datastores.root(datastore), name));
     } catch (error) {
       if (staging) await rm(staging, { recursive: true, force: true });
       throw error;
@@ -140,7 +149,7 @@ export class ImportService {
       try {
         ctx.log(`importing ${vm.source === "ovf" ? "OVF" : "libvirt"} VM "${vm.name}" from ${from} as "${name}"`);
         for (const warning of vm.warnings) ctx.log(`note: ${warning}`);
-        await this.make(vm, files, name, options.datastore ?? "local", ctx, scope);
+        await this.make(vm, input, files, name, datastore, ctx, scope);
       } finally {
         if (staging) await rm(staging, { recursive: true, force: true });
       }
@@ -148,7 +157,7 @@ export class ImportService {
     });
   }
 
-  private async make(vm: ImportedVm, files: Record<string, string>, name: string, datastore: string, ctx: TaskContext, scope: TrustScope): Promise<void> {
+  private async make(vm: ImportedVm, input: VmDefinitionInput, files: Record<string, string>, name: string, datastore: string, ctx: TaskContext, scope: TrustScope): Promise<void> {
     const dir = join(this.deps.datastores.root(datastore), name);
     const reverter = new Reverter();
     try {
@@ -157,7 +166,6 @@ export class ImportService {
         throw error;
       });
       reverter.add(() => rm(dir, { recursive: true, force: true }));
-      const input = this.definitionFor(vm, name);
       const sources = vm.disks.map((disk) => (disk.fileHref ? files[disk.fileHref] : undefined));
       const sizes = await Promise.all(sources.map(async (path) => (path ? (await stat(path)).size : 0) || 1));
       const total = sizes.reduce((a, b) => a + b, 0);
@@ -184,10 +192,8 @@ export class ImportService {
       for (const cdrom of vm.cdroms) {
         const source = cdrom.fileHref ? files[cdrom.fileHref] : undefined;
         if (!source) continue;
-        const iso = `${name}/${cdrom.id}.iso`;
         await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, `CD-ROM "${cdrom.fileHref}"`);
         await convertImage({ source, sourceFormat: "raw", target: join(dir, `${cdrom.id}.iso`), targetFormat: "raw", signal: ctx.signal });
-        input.cdroms![cdrom.id] = { ...input.cdroms![cdrom.id], iso };
       }
       const text = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(definitionToToml(input), validateDefinition(input)), validateDefinition(input), { fresh: true });
       await this.deps.inventory.write(name, datastore, text);
@@ -204,6 +210,13 @@ export class ImportService {
 
   /** The vmctl definition of an imported VM: vmctl's own (round trip) or one made from the descriptor. */
   private definitionFor(vm: ImportedVm, name: string): VmDefinitionInput {
+    const input = this.describedDefinition(vm, name);
+    // A CD-ROM whose image comes in the package is copied into the new VM's folder (make, below).
+    for (const cdrom of vm.cdroms) if (cdrom.fileHref) input.cdroms = { ...input.cdroms, [cdrom.id]: { ...input.cdroms?.[cdrom.id], iso: `${name}/${cdrom.id}.iso` } };
+    return input;
+  }
+
+  private describedDefinition(vm: ImportedVm, name: string): VmDefinitionInput {
     if (vm.vmctlToml) {
       const { text } = editDefinitionText(vm.vmctlToml, (doc) => {
         doc.name = name;
