@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
 import { ARTIFACTS, newContext, launchChromium, logIn as logInAs, unnamedControls, tabTo } from "./browser.js";
+import { https } from "./https-support.js";
 let host: TestHost;
 let browser: Browser;
 
@@ -299,6 +300,23 @@ describe("Host Client", () => {
     }
     expect(offenders).toEqual({});
     await page.context().close();
+  });
+
+  it("a page whose session is ended elsewhere, or whose user is disabled, goes to the login page instead of reconnecting", async () => {
+    await host.client.call("POST", "/api/v1/users", { username: "leaver", password: "leaver-password", role: "ReadOnly" });
+    const page = await logIn("leaver", "leaver-password"); // on the inventory page, its events stream open
+    // Another tab logs out with the same cookie: vmctld closes the page's events stream with 4401.
+    const cookie = (await page.context().cookies()).find((c) => c.name === "vmctl_session")!;
+    const csrf = await page.evaluate(() => sessionStorage.getItem("vmctl.csrf"));
+    expect((await https(host.port, "POST", "/api/v1/logout", { cookie: `${cookie.name}=${cookie.value}`, csrf: csrf!, body: {} })).status).toBe(200);
+    // Nothing on the inventory page asks vmctld for seconds: only the closed socket can bring the login page.
+    await page.getByLabel("User name").waitFor({ timeout: 8_000 });
+    await page.context().close();
+
+    const again = await logIn("leaver", "leaver-password");
+    await host.client.call("PATCH", "/api/v1/users/leaver", { disabled: true });
+    await again.getByLabel("User name").waitFor({ timeout: 8_000 });
+    await again.context().close();
   });
 
   it("says when vmctld is unreachable, reconnects on its own, and the banner goes once it is back", async () => {

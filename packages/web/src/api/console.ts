@@ -1,7 +1,7 @@
 // useVMConsole: the VM's shared serial console over a WebSocket opened with a single-use ticket,
 // raw bytes both ways (binary subprotocol), reconnecting on its own when the connection drops.
 import { useEffect, useRef } from "react";
-import { api, wsUrl } from "./http";
+import { api, isRefusal, revokedByClose, wsUrl } from "./http";
 
 export interface ConsoleHandlers { output: (bytes: Uint8Array) => void; status: (text: string) => void }
 
@@ -31,11 +31,14 @@ export function useVMConsole(name: string, handlers: ConsoleHandlers): { send: (
         ws.onclose = (event) => {
           socket.current = null;
           if (stopped) return;
+          const revoked = revokedByClose(event.code);
+          if (revoked !== null) { current.current.status(revoked); return; }
           current.current.status(event.code === 1000 ? "the console ended (VM stopped)" : "disconnected; reconnecting…");
           if (event.code !== 1000) { timer = window.setTimeout(() => void open(), delay); delay = Math.min(delay * 2, 10_000); }
         };
       } catch (error) {
         current.current.status(`cannot open the console: ${(error as Error).message}`);
+        if (isRefusal(error)) return;
         timer = window.setTimeout(() => void open(), delay);
         delay = Math.min(delay * 2, 10_000);
       }

@@ -1,5 +1,6 @@
 // The only way out of the Host Client: the public REST API, with the session cookie and the CSRF
-// token for changes. A 401 sends the user to the login page and back to where they were.
+// token for changes. A 401 sends the user to the login page and back to where they were, and so
+// does a WebSocket that vmctld closes because its credential was revoked.
 import type { ErrorBody } from "@vmctl/api-types";
 import { reportRequest } from "./reachability";
 
@@ -67,6 +68,28 @@ export async function readDefinitionToml(name: string): Promise<{ text: string; 
 /** Saves the TOML if nobody changed it since `etag` was read (412 otherwise). */
 export async function writeDefinitionToml(name: string, text: string, etag: string): Promise<void> {
   await request({ method: "PUT", path: `/api/v1/vms/${encodeURIComponent(name)}/definition`, body: text, contentType: "application/toml", headers: { "if-match": etag } });
+}
+
+/** vmctld closes a WebSocket with these when its credential is gone, or its rights on the VM shrank. */
+export const CLOSE_REVOKED = 4401;
+export const CLOSE_NARROWED = 4403;
+
+/**
+ * Why vmctld closed a WebSocket, when it was for its credential (null for any other close): on 4401
+ * the user goes to the login page, as on a 401 answer; on 4403 the right was taken away. Neither
+ * comes back by reconnecting, so the caller must not retry.
+ */
+export function revokedByClose(code: number): string | null {
+  if (code === CLOSE_REVOKED) {
+    onUnauthenticated();
+    return "your session ended or was revoked: log in again";
+  }
+  return code === CLOSE_NARROWED ? "your right to this was taken away; ask an administrator" : null;
+}
+
+/** A refusal that retrying cannot change: not logged in (the login page follows), or no longer allowed. */
+export function isRefusal(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 401 || error.status === 403);
 }
 
 export function wsUrl(path: string): string {

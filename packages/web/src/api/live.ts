@@ -3,7 +3,7 @@
 // page: HostDataProvider opens it and hands its events to every view that listens.
 import { useEffect, useRef } from "react";
 import type { VmctlEvent } from "@vmctl/api-types";
-import { wsUrl } from "./http";
+import { revokedByClose, CLOSE_NARROWED, wsUrl } from "./http";
 import { reportStream } from "./reachability";
 
 let reconnectNow: () => void = () => {};
@@ -43,9 +43,14 @@ export function useEventStream(onEvent: (event: VmctlEvent) => void, onOpen: () 
         last = event.id;
         handlers.current.onEvent(event);
       };
-      socket.onclose = () => {
+      socket.onclose = (event) => {
         socket = undefined;
         if (stopped) return;
+        // Revoked: the login page replaces the app. Narrowed: a new stream carries what may still be seen.
+        if (revokedByClose(event.code) !== null) {
+          if (event.code === CLOSE_NARROWED) { delay = 500; open(); }
+          return;
+        }
         reportStream("closed", attempts++);
         timer = window.setTimeout(open, delay);
         delay = Math.min(delay * 2, 5000); // a host on the LAN: back soon after it answers

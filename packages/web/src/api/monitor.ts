@@ -1,6 +1,6 @@
 // useVMWebSocket: a VM's status and live metrics from /ws/vms/:name (a single-use ticket opens it).
 import { useEffect, useState } from "react";
-import { api, wsUrl } from "./http";
+import { api, revokedByClose, wsUrl } from "./http";
 
 export interface VmMetrics {
   cpu?: { utilization: number };
@@ -19,6 +19,7 @@ export function useVMWebSocket(name: string, running: boolean): { metrics: VmMet
     void api<{ url: string }>("POST", `/api/v1/vms/${encodeURIComponent(name)}/console`, { purpose: "monitor" }).then(({ url }) => {
       if (stopped) return;
       socket = new WebSocket(wsUrl(url));
+      socket.onclose = (event) => { if (!stopped) revokedByClose(event.code); };
       socket.onmessage = (message) => {
         const parsed = JSON.parse(String(message.data)) as { type: string; data: VmMetrics };
         if (parsed.type !== "metrics") return;

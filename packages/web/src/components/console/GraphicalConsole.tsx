@@ -4,7 +4,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import RFB from "@novnc/novnc";
 import { Button, Label, TextInput } from "@patternfly/react-core";
-import { api, wsUrl } from "../../api/http";
+import { api, isRefusal, wsUrl } from "../../api/http";
 import { useNotify } from "../../state/notify";
 import { ConsoleExit, isLeaveKey } from "./ConsoleExit";
 
@@ -42,7 +42,8 @@ export default function GraphicalConsole({ name, canType }: { name: string; canT
         rfb.current = client;
       } catch (error) {
         setStatus(`cannot open the display: ${(error as Error).message}`);
-        if (!stopped) timer = window.setTimeout(() => void open(), 5000);
+        // noVNC does not say why its socket closed; the ticket asked for again does: never retry a refusal.
+        if (!stopped && !isRefusal(error)) timer = window.setTimeout(() => void open(), 5000);
       }
     };
     void open();
