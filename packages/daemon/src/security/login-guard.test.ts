@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VmctlError } from "@vmctl/api-types";
 import { openDatabase } from "../store/database.js";
-import { LoginGuard, FREE_ATTEMPTS, MAX_CHECKS_PER_SOURCE, MAX_SOURCE_FAILURES, SOURCE_WINDOW_MS, STALE_AFTER_MS, staleLoginCounts } from "./login-guard.js";
+import { LoginGuard, FREE_ATTEMPTS, MAX_CHECKS_PER_SOURCE, MAX_SOURCE_FAILURES, SOURCE_WINDOW_MS, STALE_AFTER_MS, staleLoginCounts, sourceGroup } from "./login-guard.js";
 
 const MAX_LOCK_FOR_TEST = 15 * 60_000;
 
@@ -75,6 +75,25 @@ describe("login guard per address", () => {
     expect((refused as VmctlError).message).toContain("from 10.0.0.1");
     expect(((refused as VmctlError).details as { retryAfter: number }).retryAfter).toBeGreaterThan(SOURCE_WINDOW_MS / 1000 - 60);
     await expect(guard.check("carol", "10.0.0.2", async () => "carol")).resolves.toEqual({ result: "carol", lockMs: 0 });
+  });
+});
+
+describe("login sources", () => {
+  it("counts IPv4 as it is (also IPv4-mapped) and IPv6 by its /64", () => {
+    expect(sourceGroup("10.0.0.1")).toBe("10.0.0.1");
+    expect(sourceGroup("::ffff:10.0.0.1")).toBe("10.0.0.1");
+    expect(sourceGroup("2001:db8:1:2::17")).toBe("2001:db8:1:2::/64");
+    expect(sourceGroup("2001:0DB8:0001:0002:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(sourceGroup("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(sourceGroup("::1")).toBe("0:0:0:0::/64");
+    expect(sourceGroup("unix socket")).toBe("unix socket");
+  });
+
+  it("walking through the addresses of one IPv6 /64 does not buy a fresh address bound", async () => {
+    const guard = new LoginGuard(openDatabase(":memory:"));
+    for (let i = 0; i < MAX_SOURCE_FAILURES; i++) await guard.check(`guess-${i}`, `2001:db8:1:2::${(i + 1).toString(16)}`, async () => null);
+    await expect(guard.check("carol", "2001:db8:1:2:ffff::1", async () => "carol")).rejects.toMatchObject({ code: "login_locked", message: expect.stringContaining("2001:db8:1:2::/64") });
+    await expect(guard.check("carol", "2001:db8:1:3::1", async () => "carol")).resolves.toEqual({ result: "carol", lockMs: 0 });
   });
 });
 

@@ -6,6 +6,7 @@
 // take the bounded scrypt queue (passwords.ts) from everyone else: at most 4 checks of one address
 // run or queue there at once (the rest wait in the address's own line), and at most 50 failed logins
 // in 10 minutes from it, whatever the names, before the address is locked out.
+import { isIPv6 } from "node:net";
 import { VmctlError } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import type { Prunable } from "../domain/retention.js";
@@ -24,6 +25,26 @@ function lockFor(count: number): number {
   return count >= FREE_ATTEMPTS ? Math.min(1000 * 2 ** Math.min(count - FREE_ATTEMPTS, 20), MAX_LOCK_MS) : 0;
 }
 
+/**
+ * The address the per-address bounds count by: an IPv4 address (also written IPv4-mapped, as a
+ * dual-stack listener sees it), or an IPv6 address's /64, the least a single site is handed, so
+ * that walking through one's own prefix does not buy fresh bounds.
+ */
+export function sourceGroup(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (isIPv6(address)) return `${expandIPv6(address).slice(0, 4).join(":")}::/64`;
+  return address;
+}
+
+function expandIPv6(address: string): string[] {
+  const [head, tail] = address.split("::") as [string, string | undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  return groups.map((g) => (g.includes(".") ? g : g.toLowerCase().replace(/^0+(?=.)/, "")));
+}
+
 interface SourceLine { running: number; waiting: Array<() => void> }
 
 export class LoginGuard {
@@ -39,9 +60,10 @@ export class LoginGuard {
    * success clears the pair's count. Resolves with what verify found (null: wrong) and the lock-out
    * in ms this attempt started.
    */
-  async check<T>(user: string, source: string, verify: () => Promise<T | null>): Promise<{ result: T | null; lockMs: number }> {
+  async check<T>(user: string, address: string, verify: () => Promise<T | null>): Promise<{ result: T | null; lockMs: number }> {
+    const source = sourceGroup(address);
     const window = this.sourceWindow(source);
-    const lockMs = this.attempt(user, source);
+    const lockMs = this.attempt(user, address);
     // Only attempts that go on to a check count against the address: a refused one costs nothing.
     this.db.prepare(`INSERT INTO login_sources (source, window_start, failures) VALUES (?, ?, ?)
       ON CONFLICT(source) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures`).run(source, new Date(window.start).toISOString(), window.failures + 1);
@@ -52,7 +74,7 @@ export class LoginGuard {
     } finally {
       this.leave(source);
     }
-    if (result !== null) this.succeeded(user, source);
+    if (result !== null) this.succeeded(user, address);
     return { result, lockMs };
   }
 
@@ -80,7 +102,7 @@ export class LoginGuard {
   succeeded(user: string, source: string): void {
     this.db.prepare("DELETE FROM login_failures WHERE key = ?").run(`${user}|${source}`);
     // The attempt was counted against the address as a failure before its check: it was not one.
-    this.db.prepare("UPDATE login_sources SET failures = max(failures - 1, 0) WHERE source = ?").run(source);
+    this.db.prepare("UPDATE login_sources SET failures = max(failures - 1, 0) WHERE source = ?").run(sourceGroup(source));
   }
 
   /** The address's current window of failures, or login_locked when it is full. */
