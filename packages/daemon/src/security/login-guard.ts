@@ -5,7 +5,8 @@
 // One address also has bounds of its own, whatever names it tries, so that a spray of names cannot
 // take the bounded scrypt queue (passwords.ts) from everyone else: at most 4 checks of one address
 // run or queue there at once (the rest wait in the address's own line), and at most 50 failed logins
-// in 10 minutes from it, whatever the names, before the address is locked out.
+// in 10 minutes from it, whatever the names, before the address is locked out (an IPv6 client
+// counts by its /64).
 import { isIPv6 } from "node:net";
 import { VmctlError } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
@@ -54,7 +55,7 @@ export class LoginGuard {
   constructor(private readonly db: Db) {}
 
   /**
-   * One login (or current-password) check for `user` from `source`, within every bound: refused with
+   * One login (or current-password) check for `user` from `address`, within every bound: refused with
    * login_locked while the address has failed too often or the pair is locked out; otherwise counted
    * (both), then `verify` runs once the address has one of its MAX_CHECKS_PER_SOURCE slots, and a
    * success clears the pair's count. Resolves with what verify found (null: wrong) and the lock-out
