@@ -188,6 +188,34 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     console.close();
   });
 
+  it("a qcow2 header rewritten by an escaped guest to name a host file as backing file: the next start is refused and that file is never given to the QEMU user", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vmctl-sbx-host-"));
+    scratch.push(dir);
+    const hostFile = join(dir, "shadow");
+    writeFileSync(hostFile, "root:$6$secret:19000:0:99999:7:::\n", { mode: 0o600 });
+    chmodSync(dir, 0o755);
+    await host.client.createVm(guestDefinition("evil", { disks: { disk0: { file: "evil/disk0.qcow2", size: "16MiB" } } }));
+    expect((await power("evil", "start")).state).toBe("success");
+    const disk = join(host.home, "datastores/local/evil/disk0.qcow2");
+    // As the QEMU user, which owns the running VM's disk: backing_file_offset = 1024, size, and the name there.
+    const rewrite = asQemu(`python3 -c '
+import struct, sys
+name = sys.argv[2].encode()
+with open(sys.argv[1], "r+b") as f:
+    f.seek(8); f.write(struct.pack(">QI", 1024, len(name)))
+    f.seek(1024); f.write(name)
+' '${disk}' '${hostFile}'`);
+    expect(rewrite).toMatchObject({ code: 0 });
+    expect((await power("evil", "stop")).state).toBe("success");
+    const task = await power("evil", "start");
+    expect(task.state).toBe("error");
+    expect(task.error?.message).toContain(hostFile);
+    expect((await host.client.getVm("evil")).state).toBe("stopped");
+    // Not given away: still root's alone, and the QEMU user still cannot read it.
+    expect([statSync(hostFile).mode & 0o777, statSync(hostFile).uid, statSync(hostFile).gid]).toEqual([0o600, 0, 0]);
+    expect(asQemu(`cat '${hostFile}'`).stderr).toContain("Permission denied");
+  });
+
   it("destroying a VM removes its run dir; what the QEMU user left in io/ (a folder, a link out) is removed as that user, never followed by root", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vmctl-sbx-keep-"));
     scratch.push(dir);

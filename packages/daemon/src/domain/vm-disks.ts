@@ -99,7 +99,7 @@ export class DiskService {
         await assertImageTrusted(path, format, datastoreScope(this.datastores), `disk "${file}"`);
       }
       if (proc) {
-        await giveToQemu({ path, writable: !(request.readonly ?? false), field: "file", format });
+        await giveToQemu({ path, writable: !(request.readonly ?? false), field: "file", format }, this.datastores);
         await hotplugDisk(proc, { id, path, format, readonly: request.readonly ?? false, machine: def.machine });
         reverter.add(() => unplugDisk(proc, id).catch(() => {}));
       }
@@ -170,7 +170,7 @@ export class DiskService {
     }
     const path = iso === null ? null : this.resolve(entry, datastore, iso);
     if (path !== null && !existsSync(path)) throw new VmctlError("bad_request", `"${iso}" does not exist in datastore "${datastore ?? entry.datastore}"; \`vmctl iso ls\` lists the ISOs`, { field: "iso" });
-    if (proc && path !== null) await giveToQemu({ path, writable: false, field: "iso" });
+    if (proc && path !== null) await giveToQemu({ path, writable: false, field: "iso" }, this.datastores);
     if (proc) await changeMedium(proc, id, path);
     await this.writeDefinition(entry, (doc) => {
       const cdrom: Record<string, unknown> = { ...doc.cdroms![id] };

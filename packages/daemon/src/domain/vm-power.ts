@@ -117,7 +117,7 @@ export class PowerController {
       resolvePath,
     });
     if (!restoring) await rotateConsoleLog(runPaths(runDir).serialLog);
-    const runAs = await prepareForQemu(def, resolvePath, entry.dir, runDir);
+    const runAs = await prepareForQemu(def, datastores, entry.datastore, entry.dir, runDir);
     runtimes.setState(name, "starting", restoring ? { reason: "resuming from saved state" } : {});
     const rt = runtimes.get(name);
     let proc: QemuProcess;

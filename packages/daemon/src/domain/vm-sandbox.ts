@@ -3,14 +3,18 @@
 // and every folder above them must let it pass; otherwise the start fails naming that folder.
 import { constants } from "node:fs";
 import { execFile } from "node:child_process";
-import { mkdir, open, readdir, rm, rmdir } from "node:fs/promises";
+import { mkdir, open, readdir, realpath, rm, rmdir } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { qemuEnvironment, readQcow2Backing, runPaths, sandboxedCommand, type QemuRunAs } from "@vmctl/qemu";
+import { within } from "./datastores.js";
 import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu, takeDirFromQemu, takeFromQemu } from "../security/qemu-user.js";
 
 /** A file QEMU opens: its path, whether QEMU writes it, and the definition field that names it. */
 export interface QemuFile { path: string; writable: boolean; field: string; format?: "qcow2" | "raw" }
+
+/** The datastores: nothing outside them is ever given to the QEMU user. */
+export interface QemuFileRoots { names(): string[]; root(name: string): string }
 
 const MAX_BACKING_DEPTH = 16;
 
@@ -52,8 +56,13 @@ async function assertReachable(file: QemuFile): Promise<void> {
     { field: file.field, path: file.path, folder: blocking.dir });
 }
 
-/** The file and, for a qcow2 disk, its whole backing chain (read-only to QEMU), each checked reachable. */
-async function withBackingChain(file: QemuFile): Promise<QemuFile[]> {
+/**
+ * The file and, for a qcow2 disk, its whole backing chain (read-only to QEMU), each checked
+ * reachable. The image checks (image-trust.ts) refuse a chain leaving the datastores before this
+ * runs; this is the backstop that keeps the chown/chmod below from ever touching a host file
+ * (/etc/shadow named as a backing file by a header a QEMU rewrote).
+ */
+async function withBackingChain(file: QemuFile, datastores: QemuFileRoots): Promise<QemuFile[]> {
   const chain = [file];
   await assertReachable(file);
   if (file.format !== "qcow2") return chain;
@@ -63,6 +72,10 @@ async function withBackingChain(file: QemuFile): Promise<QemuFile[]> {
     if (!backing || backing.startsWith("json:")) break;
     image = isAbsolute(backing) ? backing : join(dirname(image), backing);
     const link: QemuFile = { path: image, writable: false, field: `${file.field} (backing file "${backing}")` };
+    const real = await realpath(image).catch(() => image);
+    if (!datastores.names().some((name) => within(datastores.root(name), real))) {
+      throw new VmctlError("image_unsafe", `${link.field} is "${real}", outside every datastore: a disk may only read files in a datastore`, { field: file.field, file: real });
+    }
     await assertReachable(link);
     chain.push(link);
   }
@@ -81,9 +94,9 @@ async function give(files: QemuFile[]): Promise<void> {
  * Gives one file to QEMU right before it opens it (a hot-plugged disk, an ISO put in a drive):
  * checked reachable first, with its backing chain, so a refusal changes nothing.
  */
-export async function giveToQemu(file: QemuFile): Promise<void> {
+export async function giveToQemu(file: QemuFile, datastores: QemuFileRoots): Promise<void> {
   if (!qemuRunAs()) return;
-  await give(await withBackingChain(file));
+  await give(await withBackingChain(file, datastores));
 }
 
 /**
@@ -91,7 +104,7 @@ export async function giveToQemu(file: QemuFile): Promise<void> {
  * file of the definition given, and the run dir the QEMU user's own (it makes its sockets,
  * pidfile and serial log there). Returns who QEMU runs as.
  */
-export async function prepareForQemu(def: VmDefinition, resolve: (datastore: string | undefined, path: string) => string, vmDir: string, runDir: string): Promise<QemuRunAs | null> {
+export async function prepareForQemu(def: VmDefinition, datastores: QemuFileRoots & { resolve(datastore: string, path: string): string }, defaultDatastore: string, vmDir: string, runDir: string): Promise<QemuRunAs | null> {
   const runAs = qemuRunAs();
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   if (!runAs) {
@@ -100,7 +113,8 @@ export async function prepareForQemu(def: VmDefinition, resolve: (datastore: str
   }
   // Every file checked before any is changed: a start refused leaves the disk as it was.
   const files: QemuFile[] = [];
-  for (const file of definitionFiles(def, resolve)) files.push(...(await withBackingChain(file)));
+  const resolve = (ds: string | undefined, path: string) => datastores.resolve(ds ?? defaultDatastore, path);
+  for (const file of definitionFiles(def, resolve)) files.push(...(await withBackingChain(file, datastores)));
   await shareDirWithQemu(vmDir);
   await give(files);
   // QEMU makes its sockets and pidfile here at start; lockRunDir takes the folder back before
