@@ -179,13 +179,16 @@ describe("QEMU runs unprivileged and sandboxed", () => {
     console.close();
   });
 
-  it("a hot-plugged disk is given to the QEMU user before QEMU opens it, and the guest sees it", async () => {
+  it("a hot-plugged disk is given to the QEMU user before QEMU opens it, the guest sees it, and unplugged it is root's again", async () => {
     const disk = await host.client.addDisk("sbx", { size: "8MiB" });
     const file = join(vmDir(), `${disk.id}.qcow2`);
     expect([statSync(file).mode & 0o777, statSync(file).uid]).toEqual([0o600, uid]);
     const console = await ConsoleReader.open(host.client, "sbx");
     expect(await console.run("ls /sys/block")).toContain("vdb");
     console.close();
+    // Unplugged, it is root's again: out of reach of the QEMU that had it.
+    await host.client.detachDisk("sbx", disk.id);
+    expect([statSync(file).mode & 0o777, statSync(file).uid]).toEqual([0o600, 0]);
   });
 
   it("a qcow2 header rewritten by an escaped guest to name a host file as backing file: the next start is refused and that file is never given to the QEMU user", async () => {

@@ -7,7 +7,7 @@ import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type V
 import { assertNotTemplate } from "./templates.js";
 import { parseSize } from "@vmctl/definition";
 import { createImage, imageInfo, resizeImage, hotplugDisk, unplugDisk, changeMedium, resizeLive, type QemuProcess } from "@vmctl/qemu";
-import { giveToQemu } from "./vm-sandbox.js";
+import { giveToQemu, takeBackOneFromQemu } from "./vm-sandbox.js";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
@@ -129,6 +129,7 @@ export class DiskService {
     if (proc) {
       if (disk.bus !== "virtio") throw new VmctlError("vm_wrong_state", `disk "${id}" is on ${disk.bus}, which does not hot-unplug; stop "${name}" to detach it`);
       await unplugDisk(proc, id);
+      if (!disk.readonly) await takeBackOneFromQemu(path);
     }
     await this.writeDefinition(entry, (doc) => {
       const disks = { ...doc.disks };

@@ -154,10 +154,13 @@ async function makeScratch(runDir: string): Promise<void> {
  * running VMs may share it: ISOs, a template's disk).
  */
 export async function takeBackFromQemu(def: VmDefinition, resolve: (datastore: string | undefined, path: string) => string): Promise<void> {
+  for (const file of definitionFiles(def, resolve)) if (file.writable) await takeBackOneFromQemu(file.path);
+}
+
+/** One disk QEMU no longer has open (stopped, or hot-unplugged) back to root 0600. */
+export async function takeBackOneFromQemu(path: string): Promise<void> {
   if (!qemuIdentity() || process.getuid?.() !== 0) return;
-  for (const file of definitionFiles(def, resolve)) {
-    if (file.writable) await takeFromQemu(file.path).catch(() => {}); // a disk deleted meanwhile has nothing to return
-  }
+  await takeFromQemu(path).catch(() => {}); // a disk deleted meanwhile has nothing to return
 }
 
 /**
