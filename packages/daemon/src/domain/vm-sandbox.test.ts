@@ -13,7 +13,7 @@ afterEach(() => { vi.restoreAllMocks(); identity.current = null; });
 describe("qemuRunAs", () => {
   it("refuses, as root without the QEMU user, to run QEMU at all, and says to run the set-up", () => {
     vi.spyOn(process, "getuid").mockReturnValue(0);
-    expect(() => qemuRunAs()).toThrow(/"vmctl-qemu" that runs QEMU does not exist; run the set-up as root .*never runs QEMU as root/);
+    expect(() => qemuRunAs()).toThrow(/"vmctl-qemu" that runs QEMU does not exist; run the set-up as root .*then restart vmctld: it never runs QEMU as root/);
   });
 
   it("runs QEMU as the QEMU user when vmctld is root, as vmctld's own user otherwise", () => {

@@ -26,7 +26,7 @@ export function qemuRunAs(): QemuRunAs | null {
   if (process.getuid?.() !== 0) return null;
   const identity = qemuIdentity();
   if (!identity) {
-    throw new VmctlError("qemu_failed", `vmctld runs as root, and the system user "${QEMU_USER}" that runs QEMU does not exist; run the set-up as root (\`sudo bash scripts/setup.sh\`, or \`npm start\`), which creates it: vmctld never runs QEMU as root`);
+    throw new VmctlError("qemu_failed", `vmctld runs as root, and the system user "${QEMU_USER}" that runs QEMU does not exist; run the set-up as root (\`sudo bash scripts/setup.sh\`, or \`npm start\`), which creates it, then restart vmctld: it never runs QEMU as root`);
   }
   return identity;
 }
