@@ -33,8 +33,12 @@ export interface PowerDeps {
 const CONSOLE_LOG_ROTATE_BYTES = 8 * 1024 * 1024;
 const CRASH_RESTART_LIMIT = 5;
 const CRASH_RESTART_WINDOW_MS = 10 * 60_000;
+/** Power requests waiting for one VM (each a stored task): a flood of them is refused, not queued. */
+export const MAX_PENDING_POWER = 16;
 
 export class PowerController {
+  private readonly pending = new Map<string, number>();
+
   constructor(private readonly deps: PowerDeps) {}
 
   /** Refuses at once (409) what the VM's state does not allow; the task re-checks under the VM's lock. */
@@ -50,12 +54,23 @@ export class PowerController {
     const entry = this.deps.inventory.get(name);
     if (request.action === "start") assertNotTemplate(name, entry.def, "never starts", `deploy a VM from it with \`vmctl clone ${name} <new-name> --linked\`, or `);
     this.assertAllowed(name, request.action);
+    const pending = this.pending.get(name) ?? 0;
+    if (pending >= MAX_PENDING_POWER) {
+      throw new VmctlError("rate_limited", `VM "${name}" already has ${pending} power requests waiting; wait for them to end (GET /api/v1/tasks) or cancel them`, { pending });
+    }
+    this.pending.set(name, pending + 1);
+    const release = () => {
+      const left = (this.pending.get(name) ?? 1) - 1;
+      if (left > 0) this.pending.set(name, left);
+      else this.pending.delete(name);
+    };
+    // tasks.run starts the work at once, so `release` runs exactly once whatever becomes of the task.
     return this.deps.tasks.run(`vm.${request.action}`, `vm/${name}`, user, (ctx) =>
       this.deps.runtimes.withLock(name, async () => {
         ctx.begin();
         this.assertAllowed(name, request.action);
         await this.perform(name, request, ctx);
-      }), { queued: true, ...(parentId ? { parentId } : {}) });
+      }).finally(release), { queued: true, ...(parentId ? { parentId } : {}) });
   }
 
   private async perform(name: string, request: PowerRequest, ctx: TaskContext): Promise<void> {
@@ -271,7 +286,11 @@ export class PowerController {
       return;
     }
     rt.crashRestarts.push(now);
-    this.request(name, { action: "start" }, "system (on_crash = restart)");
+    try {
+      this.request(name, { action: "start" }, "system (on_crash = restart)");
+    } catch (error) {
+      this.deps.log.warn({ vm: name, err: (error as Error).message }, "on_crash restart not requested");
+    }
   }
 
   /**
