@@ -1,11 +1,11 @@
 // Datastores added through the API: checked, made, kept in SQLite and loaded at every start beside
 // vmctld.toml's. Only these can be removed, and not while a VM lives on one or uses a file there.
-import { existsSync, lstatSync, realpathSync, rmSync, statSync } from "node:fs";
+import { existsSync, realpathSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Logger } from "pino";
 import { NAME_PATTERN, VmctlError, type Datastore, type DatastoreAddRequest } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
-import { within, type Datastores } from "./datastores.js";
+import { lexists, within, type Datastores } from "./datastores.js";
 import { realPath, rootProblem } from "./datastore-roots.js";
 import { makePrivateDirSync } from "./private-files.js";
 import type { Inventory } from "./inventory.js";
@@ -116,14 +116,6 @@ function firstMissing(path: string): string | undefined {
   return missing;
 }
 
-function lexists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isDirectory(path: string): boolean {
   try {

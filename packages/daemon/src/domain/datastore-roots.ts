@@ -1,9 +1,9 @@
 // Which directories may be a datastore root. Every user with datastore.read can download what a
 // datastore holds, so a root is never a system directory, a home directory or its dot-folders,
 // vmctld's own home (database, keys), nor a directory holding one of those. Compared on real paths.
-import { lstatSync, readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { within } from "./datastores.js";
+import { lexists, within } from "./datastores.js";
 
 /** Refused with everything below them. */
 const SYSTEM_TREES = [
@@ -67,7 +67,7 @@ export function rootProblem(candidate: string, rules: RootRules): string | undef
 export function realPath(path: string): string {
   const full = resolve(path);
   let existing = full;
-  while (!exists(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  while (!lexists(existing) && dirname(existing) !== existing) existing = dirname(existing);
   try {
     return join(realpathSync(existing), relative(existing, full));
   } catch {
@@ -76,18 +76,10 @@ export function realPath(path: string): string {
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** /lib, /lib32, /lib64, /libx32: whichever this host has. */
 function libDirs(): string[] {
-  return ["/lib", "/lib32", "/lib64", "/libx32"].filter((dir) => dir === "/lib" || exists(dir));
+  return ["/lib", "/lib32", "/lib64", "/libx32"].filter((dir) => dir === "/lib" || lexists(dir));
 }
 
 /** /root and each user's home of /etc/passwd that is not "/" and exists (placeholders such as /nonexistent do not). */
@@ -96,7 +88,7 @@ export function hostHomes(): string[] {
   try {
     for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
       const home = line.split(":")[5];
-      if (home && home.startsWith("/") && home !== "/" && exists(home)) homes.add(resolve(home));
+      if (home && home.startsWith("/") && home !== "/" && lexists(home)) homes.add(resolve(home));
     }
   } catch {
     // No /etc/passwd (a container without one): /root and /home/<x> still count.

@@ -93,7 +93,8 @@ function checkSymlinks(root: string, full: string): string {
   return full;
 }
 
-function lexists(path: string): boolean {
+/** Whether anything (a dangling symlink too) stands at path. */
+export function lexists(path: string): boolean {
   try {
     lstatSync(path);
     return true;
