@@ -2,13 +2,30 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { VmctlError } from "@vmctl/api-types";
+import { qemuEnvironment, sandboxedCommand, type QemuRunAs } from "./qemu-sandbox.js";
 
 const execFileAsync = promisify(execFile);
 
+/** How one qemu-img runs: its command line and, when sandboxed, its whole environment. */
+export interface QemuImgCommand { command: string; args: string[]; env?: Record<string, string> }
+
+/**
+ * The command running `qemu-img args`. With `runAs` given, qemu-img reads a file that came from
+ * outside (an imported disk, whose VMDK or qcow2 parsing is its attack surface): it runs through
+ * setpriv as that user (no capabilities, no_new_privs; qemu-img has no -sandbox) with QEMU's clean
+ * environment, or with null (vmctld is not root) as vmctld itself, still with that environment.
+ * Without it, as vmctld: for vmctld's own images.
+ */
+export function qemuImgCommand(args: string[], runAs?: QemuRunAs | null): QemuImgCommand {
+  if (runAs === undefined) return { command: "qemu-img", args };
+  return { ...sandboxedCommand("qemu-img", args, runAs), env: qemuEnvironment() };
+}
+
 /** Runs qemu-img; a failure becomes a qemu_failed error carrying qemu-img's own message. */
-async function run(command: string, args: string[]): Promise<{ stdout: string }> {
+async function run(command: string, args: string[], runAs?: QemuRunAs | null): Promise<{ stdout: string }> {
+  const built = command === "qemu-img" ? qemuImgCommand(args, runAs) : { command, args };
   try {
-    return await execFileAsync(command, args, { maxBuffer: 16 * 1024 * 1024 });
+    return await execFileAsync(built.command, built.args, { maxBuffer: 16 * 1024 * 1024, ...(built.env ? { env: built.env } : {}) });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new VmctlError("qemu_failed", `${command} ${args[0]} failed: ${stderr || (error as Error).message}`);
@@ -28,10 +45,11 @@ export interface ImageInfo { format: string; virtualSize: number; actualSize: nu
 
 /**
  * Sizes of an image read in its declared format (never probed: a raw disk whose guest wrote a qcow2
- * header into it must not be read as qcow2). `shared` (-U) reads an image a running QEMU holds.
+ * header into it must not be read as qcow2). `shared` (-U) reads an image a running QEMU holds;
+ * `runAs` as in qemuImgCommand (an image from outside is parsed unprivileged).
  */
-export async function imageInfo(path: string, format: "qcow2" | "raw", options: { shared?: boolean } = {}): Promise<ImageInfo> {
-  const { stdout } = await run("qemu-img", ["info", "--output=json", "-f", format, ...(options.shared ? ["-U"] : []), path]);
+export async function imageInfo(path: string, format: "qcow2" | "raw" | "vmdk", options: { shared?: boolean; runAs?: QemuRunAs | null } = {}): Promise<ImageInfo> {
+  const { stdout } = await run("qemu-img", ["info", "--output=json", "-f", format, ...(options.shared ? ["-U"] : []), path], options.runAs);
   const info = JSON.parse(stdout) as { format: string; "virtual-size": number; "actual-size": number; "backing-filename"?: string };
   return { format: info.format, virtualSize: info["virtual-size"], actualSize: info["actual-size"], ...(info["backing-filename"] ? { backingFile: info["backing-filename"] } : {}) };
 }
@@ -70,23 +88,39 @@ export interface ConvertOptions {
   targetFormat: "qcow2" | "raw" | "vmdk";
   /** Read the image as it was at this internal snapshot. */
   snapshot?: string;
-  /** Extra -o options, e.g. "subformat=streamOptimized". */
+  /** Extra -o options, e.g. "subformat=streamOptimized" (not with existingTarget: nothing is created). */
   options?: string;
+  /**
+   * The target exists, made empty by the caller at the source's virtual size (so a qemu-img that
+   * may not create files in its folder can write it): written in place (-n), its zeroes not
+   * written again (--target-is-zero).
+   */
+  existingTarget?: boolean;
+  /** Who qemu-img runs as (see qemuImgCommand); absent: vmctld itself, for its own images. */
+  runAs?: QemuRunAs | null;
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
 }
 
-/** qemu-img convert, with its progress ("(42.00/100%)") reported as it goes; cancelled by the signal. */
-export function convertImage(options: ConvertOptions): Promise<void> {
+/** The qemu-img convert command for these options (pure: what convertImage runs). */
+export function convertCommand(options: ConvertOptions): QemuImgCommand {
+  if (options.existingTarget && options.options) throw new TypeError("convert options (-o) apply to a target qemu-img creates, not to an existing one");
   const args = ["convert", "-p", "-W", "-m", "8"];
+  if (options.existingTarget) args.push("-n", "--target-is-zero");
   args.push("-f", options.sourceFormat);
   // A snapshot never changes, so it may be read while a running QEMU holds the image (-U).
   if (options.snapshot) args.push("-U", "-l", `snapshot.name=${options.snapshot}`);
   args.push("-O", options.targetFormat);
   if (options.options) args.push("-o", options.options);
   args.push(options.source, options.target);
+  return qemuImgCommand(args, options.runAs);
+}
+
+/** qemu-img convert, with its progress ("(42.00/100%)") reported as it goes; cancelled by the signal. */
+export function convertImage(options: ConvertOptions): Promise<void> {
+  const command = convertCommand(options);
   return new Promise((resolve, reject) => {
-    const child = spawn("qemu-img", args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
+    const child = spawn(command.command, command.args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal, ...(command.env ? { env: command.env } : {}) });
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       const matches = [...chunk.matchAll(/\(([\d.]+)\/100%\)/g)];
