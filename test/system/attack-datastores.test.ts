@@ -3,38 +3,21 @@
 // dangling one to create through, a folder swapped for a link to /etc, and the modes of what
 // vmctld makes. Each is refused with a clear error, audited, and nothing changes on disk.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { request } from "node:https";
 import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { TestHost, guestDefinition } from "./harness.js";
+import { https, type Answer } from "./https-support.js";
 
 let host: TestHost;
 let outside: string;
 const tokens: Record<string, string> = {};
 
-interface Answer { status: number; body: Buffer; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
-
-/** One HTTPS request with the path sent exactly as given; a JSON body or raw bytes. */
-function https(method: string, path: string, token: string, body?: unknown): Promise<Answer> {
-  return new Promise((done, reject) => {
-    const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (bytes) {
-      headers["content-type"] = Buffer.isBuffer(body) ? "application/octet-stream" : "application/json";
-      headers["content-length"] = String(bytes.length);
-    }
-    const req = request({ host: "127.0.0.1", port: host.port, path, method, headers, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => { const data = Buffer.concat(chunks); done({ status: res.statusCode ?? 0, body: data, json: () => JSON.parse(data.toString()) }); });
-    });
-    req.on("error", reject);
-    req.end(bytes);
-  });
-}
+/** A request as `token` with the path sent exactly as given; a JSON body, or a Buffer's raw bytes. */
+const call = (method: string, path: string, token: string, body?: unknown): Promise<Answer> =>
+  https(host.port, method, path, { token, ...(Buffer.isBuffer(body) ? { rawBody: body, type: "application/octet-stream" } : body === undefined ? {} : { body }) });
 
 const files = (path: string) => `/api/v1/datastores/local/files/${path}`;
 const local = (path = "") => join(host.home, "datastores", "local", path);
@@ -68,13 +51,13 @@ describe("datastore roots", () => {
     const refused = ["/", "/root", "/root/.ssh", "/home", "/etc", "/etc/ssh", foreign, "/proc", "/usr", "/var/log", "/tmp", host.home, join(host.home, "tls"), link, join(link, "vms")];
     const auditBefore = (await audit()).filter((e) => e.action === "POST /api/v1/datastores" && e.status === 400).length;
     for (const [i, path] of refused.entries()) {
-      const answer = await https("POST", "/api/v1/datastores", tokens.keeper!, { name: `bad${i}`, path });
+      const answer = await call("POST", "/api/v1/datastores", tokens.keeper!, { name: `bad${i}`, path });
       expect([path, answer.status, answer.json().error.code]).toEqual([path, 400, "bad_request"]);
       const message: string = answer.json().error.message;
       expect(message, path).toContain(`path: "${path}"`);
       expect(message, path).toContain('e.g. "/srv/vmstore"');
     }
-    const symlinked = await https("POST", "/api/v1/datastores", tokens.keeper!, { name: "vialink", path: link });
+    const symlinked = await call("POST", "/api/v1/datastores", tokens.keeper!, { name: "vialink", path: link });
     expect(symlinked.json().error.message).toContain(`"${link}" (really "/etc") is the system directory "/etc"`);
     expect(existsSync(foreign)).toBe(false);
     expect(existsSync("/etc/ssh/vms") || existsSync("/etc/vms")).toBe(false);
@@ -89,10 +72,10 @@ describe("datastore roots", () => {
     const tmpFolder = join(outside, "store");
     try {
       for (const [name, path] of [["varlib", vmctlFolder], ["tmpstore", tmpFolder]] as const) {
-        const answer = await https("POST", "/api/v1/datastores", tokens.keeper!, { name, path });
+        const answer = await call("POST", "/api/v1/datastores", tokens.keeper!, { name, path });
         expect([path, answer.status]).toEqual([path, 201]);
         expect(mode(path), path).toBe(privateDirMode);
-        expect((await https("DELETE", `/api/v1/datastores/${name}`, tokens.keeper!)).status).toBe(200);
+        expect((await call("DELETE", `/api/v1/datastores/${name}`, tokens.keeper!)).status).toBe(200);
       }
     } finally {
       rmSync(vmctlFolder, { recursive: true, force: true });
@@ -123,13 +106,13 @@ describe("symlinks in a datastore", () => {
     symlinkSync("/etc/shadow", local("shadow"));
     symlinkSync("/etc", local("etc-dir"));
     try {
-      const listing = await https("GET", "/api/v1/datastores/local/files", tokens.reader!);
+      const listing = await call("GET", "/api/v1/datastores/local/files", tokens.reader!);
       expect(listing.status).toBe(200);
       const names = listing.json().entries.map((e: { name: string }) => e.name);
       expect(names).not.toContain("shadow");
       expect(names).not.toContain("etc-dir");
       for (const path of ["shadow", "etc-dir", "etc-dir/", "etc-dir/shadow", "etc-dir/passwd"]) {
-        const answer = await https("GET", files(path), tokens.reader!);
+        const answer = await call("GET", files(path), tokens.reader!);
         expect([path, answer.status, answer.json().error.code]).toEqual([path, 400, "path_outside_datastore"]);
         expect(answer.body.toString()).not.toMatch(/root:/);
       }
@@ -145,7 +128,7 @@ describe("symlinks in a datastore", () => {
     symlinkSync(join(outside, "dangling", "sub"), local("xdir"));
     try {
       for (const [method, path] of [["PUT", "x"], ["PUT", "x?overwrite=true"], ["PUT", "xdir/inner.bin"], ["POST", "xdir/made?mkdir"], ["POST", "xdir?mkdir"]] as const) {
-        const answer = await https(method, files(path), tokens.keeper!, method === "PUT" ? Buffer.from("planted bytes") : undefined);
+        const answer = await call(method, files(path), tokens.keeper!, method === "PUT" ? Buffer.from("planted bytes") : undefined);
         expect([method, path, answer.status, answer.json().error.code]).toEqual([method, path, 400, "path_outside_datastore"]);
         expect(answer.json().error.message).toMatch(/dangling symlink/);
       }
@@ -161,9 +144,9 @@ describe("symlinks in a datastore", () => {
   });
 
   it("a folder swapped for a symlink to /etc between requests is never listed, read, written or deleted through", async () => {
-    expect((await https("POST", files("swap?mkdir"), tokens.keeper!)).status).toBe(201);
-    expect((await https("PUT", files("swap/a.txt"), tokens.keeper!, Buffer.from("mine"))).status).toBe(201);
-    expect((await https("GET", files("swap"), tokens.reader!)).json().entries.map((e: { name: string }) => e.name)).toEqual(["a.txt"]);
+    expect((await call("POST", files("swap?mkdir"), tokens.keeper!)).status).toBe(201);
+    expect((await call("PUT", files("swap/a.txt"), tokens.keeper!, Buffer.from("mine"))).status).toBe(201);
+    expect((await call("GET", files("swap"), tokens.reader!)).json().entries.map((e: { name: string }) => e.name)).toEqual(["a.txt"]);
     // Someone with a shell on the host (or an escaped guest in a shared folder) swaps it.
     renameSync(local("swap"), local("swap-old"));
     symlinkSync("/etc", local("swap"));
@@ -175,14 +158,14 @@ describe("symlinks in a datastore", () => {
         ["DELETE", "swap/hostname", undefined], ["POST", "swap/evil.d?mkdir", undefined],
       ];
       for (const [method, path, body] of attempts) {
-        const answer = await https(method, files(path), method === "GET" ? tokens.reader! : tokens.keeper!, body);
+        const answer = await call(method, files(path), method === "GET" ? tokens.reader! : tokens.keeper!, body);
         expect([method, path, answer.status, answer.json().error.code]).toEqual([method, path, 400, "path_outside_datastore"]);
         expect(answer.body.toString()).not.toMatch(/root:x:0:0|^[a-z0-9.-]+\n$/);
       }
       expect(existsSync("/etc/evil.conf")).toBe(false);
       expect(existsSync("/etc/evil.d")).toBe(false);
       expect(readFileSync("/etc/hostname")).toEqual(hostname);
-      const listing = (await https("GET", "/api/v1/datastores/local/files", tokens.reader!)).json().entries.map((e: { name: string }) => e.name);
+      const listing = (await call("GET", "/api/v1/datastores/local/files", tokens.reader!)).json().entries.map((e: { name: string }) => e.name);
       expect(listing).not.toContain("swap");
       expect(listing).toContain("swap-old");
     } finally {
@@ -194,26 +177,18 @@ describe("symlinks in a datastore", () => {
   it("a folder swapped for a symlink out while an upload into it is under way: the bytes land in the folder, never outside", async () => {
     const data = randomBytes(1 << 20);
     mkdirSync(join(outside, "target"));
-    const answer = new Promise<Answer>((done, reject) => {
-      const req = request({ host: "127.0.0.1", port: host.port, path: files("race/f.bin"), method: "PUT", rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${tokens.keeper!}`, "content-type": "application/octet-stream", "content-length": String(data.length) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => { const body = Buffer.concat(chunks); done({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body.toString()) }); });
-      });
-      req.on("error", reject);
-      req.write(data.subarray(0, 64 * 1024));
-      // Once vmctld has the part file open, the folder is swapped for a link out; then the rest follows.
-      void (async () => {
-        for (let tries = 0; (await host.client.uploadStatus("local", "race/f.bin")).received === 0; tries++) {
-          if (tries > 400) throw new Error("vmctld stored nothing of the upload");
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        renameSync(local("race"), local("race-moved"));
-        symlinkSync(join(outside, "target"), local("race"));
-        req.end(data.subarray(64 * 1024));
-      })().catch(reject);
-    });
+    // Once vmctld has the part file open, the folder is swapped for a link out; then the rest follows.
+    async function* pieces(): AsyncGenerator<Buffer> {
+      yield data.subarray(0, 64 * 1024);
+      for (let tries = 0; (await host.client.uploadStatus("local", "race/f.bin")).received === 0; tries++) {
+        if (tries > 400) throw new Error("vmctld stored nothing of the upload");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      renameSync(local("race"), local("race-moved"));
+      symlinkSync(join(outside, "target"), local("race"));
+      yield data.subarray(64 * 1024);
+    }
+    const answer = https(host.port, "PUT", files("race/f.bin"), { token: tokens.keeper!, type: "application/octet-stream", upload: { length: data.length, pieces: pieces() } });
     try {
       const done = await answer;
       expect(done.status).toBe(201);
@@ -227,15 +202,15 @@ describe("symlinks in a datastore", () => {
   });
 
   it("deleting a symlink deletes the link, never the file or folder it names, inside or out", async () => {
-    expect((await https("PUT", files("keep/data.bin"), tokens.keeper!, Buffer.from("keep me"))).status).toBe(201);
+    expect((await call("PUT", files("keep/data.bin"), tokens.keeper!, Buffer.from("keep me"))).status).toBe(201);
     symlinkSync("keep/data.bin", local("file-link"));
     symlinkSync("keep", local("dir-link"));
     // Listed as what they name, and readable through: they stay in the datastore.
-    const names = (await https("GET", "/api/v1/datastores/local/files", tokens.reader!)).json().entries.map((e: { name: string; type: string }) => `${e.name}:${e.type}`);
+    const names = (await call("GET", "/api/v1/datastores/local/files", tokens.reader!)).json().entries.map((e: { name: string; type: string }) => `${e.name}:${e.type}`);
     expect(names).toEqual(expect.arrayContaining(["file-link:file", "dir-link:dir"]));
-    expect((await https("GET", files("dir-link/data.bin"), tokens.reader!)).body.toString()).toBe("keep me");
+    expect((await call("GET", files("dir-link/data.bin"), tokens.reader!)).body.toString()).toBe("keep me");
     for (const link of ["file-link", "dir-link"]) {
-      const answer = await https("DELETE", files(link), tokens.keeper!);
+      const answer = await call("DELETE", files(link), tokens.keeper!);
       expect([link, answer.status]).toEqual([link, 200]);
       expect(existsSync(local(link)) || isLink(local(link))).toBe(false);
     }
@@ -247,14 +222,14 @@ describe("symlinks in a datastore", () => {
     symlinkSync(outside, local("out-dir-link"));
     symlinkSync(join(outside, "nothing"), local("dead-link"));
     for (const link of ["out-link", "out-dir-link", "dead-link"]) {
-      const answer = await https("DELETE", files(link), tokens.keeper!);
+      const answer = await call("DELETE", files(link), tokens.keeper!);
       expect([link, answer.status, answer.json()]).toEqual([link, 200, { datastore: "local", path: link, type: "file" }]);
       expect(isLink(local(link))).toBe(false);
     }
     expect(readFileSync(join(outside, "victim.txt"), "utf8")).toBe("host file");
     // Through a link out, nothing is deleted.
     symlinkSync(outside, local("out-dir-link"));
-    const through = await https("DELETE", files("out-dir-link/victim.txt"), tokens.keeper!);
+    const through = await call("DELETE", files("out-dir-link/victim.txt"), tokens.keeper!);
     expect([through.status, through.json().error.code]).toEqual([400, "path_outside_datastore"]);
     expect(existsSync(join(outside, "victim.txt"))).toBe(true);
     rmSync(local("out-dir-link"));
@@ -263,9 +238,9 @@ describe("symlinks in a datastore", () => {
 
 describe("private files", () => {
   it("folders made through the API and by uploads are 0710 root:vmctl-qemu (0700 without it), uploads 0600, a VM's folder and new disk likewise", async () => {
-    expect((await https("POST", files("private/nested?mkdir"), tokens.keeper!)).status).toBe(201);
-    expect((await https("PUT", files("iso/fresh.iso"), tokens.keeper!, randomBytes(4096))).status).toBe(201);
-    expect((await https("PUT", files("private/nested/up.bin"), tokens.keeper!, Buffer.from("secret bytes"))).status).toBe(201);
+    expect((await call("POST", files("private/nested?mkdir"), tokens.keeper!)).status).toBe(201);
+    expect((await call("PUT", files("iso/fresh.iso"), tokens.keeper!, randomBytes(4096))).status).toBe(201);
+    expect((await call("PUT", files("private/nested/up.bin"), tokens.keeper!, Buffer.from("secret bytes"))).status).toBe(201);
     for (const dir of ["private", "private/nested", "iso"]) {
       const info = statSync(local(dir));
       expect([dir, info.mode & 0o777, info.uid]).toEqual([dir, privateDirMode, process.getuid?.()]);

@@ -1,28 +1,55 @@
 // What an outside client of vmctld does over real HTTPS and WSS (loopback, self-signed certificate):
 // requests with a token, a session cookie or nothing, a login, and WebSockets whose end is awaited.
-import { request } from "node:https";
+import { request, type Agent } from "node:https";
 import WebSocket from "ws";
 
-export interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- test answers are checked field by field
+/** What came back: the body as text and as the bytes received (a download, an exported OVA). */
+export interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string; bytes: Buffer; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- test answers are checked field by field
 
+/** A bearer token, or a browser session's cookie and CSRF token (what `login` returns), or nothing. */
 export interface Credentials { token?: string; cookie?: string; csrf?: string }
 
-export function https(port: number, method: string, path: string, options: Credentials & { body?: unknown; rawBody?: string; localAddress?: string } = {}): Promise<Answer> {
+export interface RequestOptions extends Credentials {
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent exactly as given (a broken JSON text, a TOML definition, an OVA, a file's bytes), as `type`. */
+  rawBody?: string | Buffer;
+  /** Sent in pieces, each written once the one before it is: an upload during which the test acts. */
+  upload?: { length: number; pieces: AsyncIterable<Buffer> };
+  /** The content type of `rawBody` or `upload`; application/json by default. */
+  type?: string;
+  headers?: Record<string, string>;
+  localAddress?: string;
+  /** A connection pool to use (keep-alive); by default each request has a connection of its own. */
+  agent?: Agent;
+}
+
+export function https(port: number, method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const text = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    const headers: Record<string, string> = {};
-    if (text !== undefined) { headers["content-type"] = "application/json"; headers["content-length"] = String(Buffer.byteLength(text)); }
+    const bytes = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const length = options.upload?.length ?? (bytes === undefined ? undefined : Buffer.byteLength(bytes));
+    const headers: Record<string, string> = { ...options.headers };
+    if (length !== undefined) { headers["content-type"] = options.type ?? "application/json"; headers["content-length"] = String(length); }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.cookie) headers.cookie = options.cookie;
     if (options.csrf) headers["x-csrf-token"] = options.csrf;
-    const req = request({ host: "127.0.0.1", port, path, method, headers, rejectUnauthorized: false, agent: false, ...(options.localAddress ? { localAddress: options.localAddress } : {}) }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => { body += c.toString(); });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }));
+    const req = request({ host: "127.0.0.1", port, path, method, headers, rejectUnauthorized: false, agent: options.agent ?? false, ...(options.localAddress ? { localAddress: options.localAddress } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const received = Buffer.concat(chunks);
+        const body = received.toString();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, bytes: received, json: () => JSON.parse(body) });
+      });
     });
     req.on("error", reject);
-    if (text !== undefined) req.write(text);
-    req.end();
+    if (options.upload) {
+      const { pieces } = options.upload;
+      void (async () => {
+        for await (const piece of pieces) req.write(piece);
+        req.end();
+      })().catch((error: unknown) => { reject(error); req.destroy(); });
+    } else req.end(bytes);
   });
 }
 
@@ -44,6 +71,20 @@ export function wsStatus(port: number, path: string, credentials: Credentials = 
     socket.once("upgrade", () => { resolve(101); socket.close(); });
     socket.once("unexpected-response", (_req, res) => { resolve(res.statusCode ?? 0); socket.terminate(); });
     socket.once("error", () => resolve(0));
+  });
+}
+
+/** A WebSocket that may be refused: the open socket (to hold), or the status and body of the refusal. */
+export function tryWs(port: number, path: string, credentials: Credentials = {}): Promise<{ status: number; socket?: WebSocket; body?: string }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`wss://127.0.0.1:${port}${path}`, { rejectUnauthorized: false, headers: wsHeaders(credentials) });
+    socket.once("open", () => resolve({ status: 101, socket }));
+    socket.once("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => { body += c.toString(); });
+      res.on("end", () => { resolve({ status: res.statusCode ?? 0, body }); socket.terminate(); });
+    });
+    socket.once("error", () => resolve({ status: 0 }));
   });
 }
 

@@ -1,46 +1,14 @@
 // Security over HTTPS: the permission matrix of every route for each role and for no credentials,
 // CSRF, tickets, token revocation, login back-off, console typing rights and the audit trail.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { request } from "node:https";
 import { connect as tlsConnect } from "node:tls";
-import WebSocket from "ws";
 import { TestHost, ConsoleReader, guestDefinition, announceOversizedBody, GUEST_READY_LINE } from "./harness.js";
 import { ROUTE_PRIVILEGES } from "../../packages/daemon/src/security/route-privileges.js";
 import { BUILTIN_ROLES } from "../../packages/daemon/src/security/privileges.js";
+import { https, openWs, wsStatus } from "./https-support.js";
 
 let host: TestHost;
 const tokens: Record<string, string> = {};
-
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- test answers are checked field by field
-
-function https(method: string, path: string, options: { token?: string; cookie?: string; csrf?: string; body?: unknown } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const text = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = {};
-    if (text !== undefined) { headers["content-type"] = "application/json"; headers["content-length"] = String(Buffer.byteLength(text)); }
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.cookie) headers.cookie = options.cookie;
-    if (options.csrf) headers["x-csrf-token"] = options.csrf;
-    const req = request({ host: "127.0.0.1", port: host.port, path, method, headers, rejectUnauthorized: false }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => { body += c.toString(); });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) }));
-    });
-    req.on("error", reject);
-    if (text !== undefined) req.write(text);
-    req.end();
-  });
-}
-
-/** Opens a WebSocket over TLS; resolves with the HTTP status of the upgrade (101 when accepted). */
-function wsStatus(path: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(`wss://127.0.0.1:${host.port}${path}`, { rejectUnauthorized: false, headers });
-    socket.once("upgrade", () => { resolve(101); socket.close(); });
-    socket.once("unexpected-response", (_req, res) => { resolve(res.statusCode ?? 0); socket.terminate(); });
-    socket.once("error", () => resolve(0));
-  });
-}
 
 beforeAll(async () => {
   host = await TestHost.start();
@@ -60,7 +28,7 @@ describe("HTTPS and authentication", () => {
     });
     const { readFileSync } = await import("node:fs");
     expect(readFileSync(`${host.home}/tls-fingerprint`, "utf8").trim()).toBe(fingerprint);
-    const health = await https("GET", "/healthz");
+    const health = await https(host.port, "GET", "/healthz");
     expect(health.status).toBe(200);
     expect(health.headers["strict-transport-security"]).toContain("max-age");
     expect(health.headers["x-content-type-options"]).toBe("nosniff");
@@ -79,8 +47,8 @@ describe("HTTPS and authentication", () => {
         const effective = key === "PATCH /api/v1/users/:user" ? "user.admin" : need;
         const allowed = effective === "public" || (role !== "none" && (effective === "authenticated" || privileges.includes(effective)));
         let status: number;
-        if (route.startsWith("/ws/")) status = await wsStatus(path, token ? { authorization: `Bearer ${token}` } : {});
-        else status = (await https(method, path, { ...(token ? { token } : {}), ...(method === "GET" || method === "DELETE" ? {} : { body: {} }) })).status;
+        if (route.startsWith("/ws/")) status = await wsStatus(host.port, path, token ? { token } : {});
+        else status = (await https(host.port, method, path, { ...(token ? { token } : {}), ...(method === "GET" || method === "DELETE" ? {} : { body: {} }) })).status;
         const denied = status === 401 || status === 403;
         const expected = allowed ? "allow" : role === "none" ? "401" : "403";
         const got = denied ? String(status) : "allow";
@@ -93,7 +61,7 @@ describe("HTTPS and authentication", () => {
 
 describe("sessions, tokens and tickets", () => {
   it("a browser session needs the CSRF token for changes, and logout ends it", async () => {
-    const login = await https("POST", "/api/v1/login", { body: { username: "operator", password: "operator-password" } });
+    const login = await https(host.port, "POST", "/api/v1/login", { body: { username: "operator", password: "operator-password" } });
     expect(login.status).toBe(200);
     const setCookie = String(login.headers["set-cookie"]);
     expect(setCookie).toMatch(/vmctl_session=[^;]+; HttpOnly; Secure; SameSite=Strict/);
@@ -102,22 +70,22 @@ describe("sessions, tokens and tickets", () => {
     expect(privileges.host).toContain("vm.power");
     expect(privileges.host).not.toContain("vm.create");
     await host.client.createVm(guestDefinition("csrf"));
-    expect((await https("GET", "/api/v1/vms/csrf", { cookie })).status).toBe(200);
-    const without = await https("POST", "/api/v1/vms/csrf/power", { cookie, body: { action: "pause" } });
+    expect((await https(host.port, "GET", "/api/v1/vms/csrf", { cookie })).status).toBe(200);
+    const without = await https(host.port, "POST", "/api/v1/vms/csrf/power", { cookie, body: { action: "pause" } });
     expect(without.status).toBe(403);
     expect(without.json().error.code).toBe("csrf_failed");
-    const wrongState = await https("POST", "/api/v1/vms/csrf/power", { cookie, csrf: csrfToken, body: { action: "pause" } });
+    const wrongState = await https(host.port, "POST", "/api/v1/vms/csrf/power", { cookie, csrf: csrfToken, body: { action: "pause" } });
     expect(wrongState.status).toBe(409); // through authentication and CSRF, refused only by the VM's state
-    expect((await https("POST", "/api/v1/logout", { cookie, csrf: csrfToken })).status).toBe(200);
-    expect((await https("GET", "/api/v1/vms/csrf", { cookie })).status).toBe(401);
+    expect((await https(host.port, "POST", "/api/v1/logout", { cookie, csrf: csrfToken })).status).toBe(200);
+    expect((await https(host.port, "GET", "/api/v1/vms/csrf", { cookie })).status).toBe(401);
   });
 
   it("a revoked token stops working at once; an expired or made-up one never works", async () => {
     const created = await host.client.call<{ token: string; id: string }>("POST", "/api/v1/tokens", { name: "short-lived", role: "ReadOnly", expires: null, user: "admin" });
-    expect((await https("GET", "/api/v1/me", { token: created.token })).json()).toMatchObject({ user: "admin", role: "ReadOnly", kind: "token" });
+    expect((await https(host.port, "GET", "/api/v1/me", { token: created.token })).json()).toMatchObject({ user: "admin", role: "ReadOnly", kind: "token" });
     await host.client.call("DELETE", `/api/v1/tokens/${created.id}`);
-    expect((await https("GET", "/api/v1/me", { token: created.token })).status).toBe(401);
-    expect((await https("GET", "/api/v1/me", { token: created.token.slice(0, -2) + "xx" })).status).toBe(401);
+    expect((await https(host.port, "GET", "/api/v1/me", { token: created.token })).status).toBe(401);
+    expect((await https(host.port, "GET", "/api/v1/me", { token: created.token.slice(0, -2) + "xx" })).status).toBe(401);
     const listed = await host.client.call<{ tokens: Array<{ id: string; revoked: boolean; lastUsedAt: string | null }> }>("GET", "/api/v1/tokens");
     expect(listed.tokens.find((t) => t.id === created.id)).toMatchObject({ revoked: true, lastUsedAt: expect.any(String) });
     expect(JSON.stringify(listed)).not.toContain(created.token.split("_")[2]);
@@ -129,20 +97,19 @@ describe("sessions, tokens and tickets", () => {
     const reader = await ConsoleReader.open(host.client, "watched");
     await reader.waitFor(GUEST_READY_LINE);
     reader.close();
-    const ticketOf = async (token: string) => (await https("POST", "/api/v1/vms/watched/console", { token, body: {} })).json().ticket as string;
+    const ticketOf = async (token: string) => (await https(host.port, "POST", "/api/v1/vms/watched/console", { token, body: {} })).json().ticket as string;
     const ticket = await ticketOf(tokens.ReadOnly!);
-    const socket = new WebSocket(`wss://127.0.0.1:${host.port}/ws/vms/watched/console?ticket=${ticket}`, { rejectUnauthorized: false });
-    const messages: Array<{ type: string; data: { code?: string; content?: string } }> = [];
-    socket.on("message", (raw) => messages.push(JSON.parse(raw.toString())));
-    await new Promise((r) => socket.once("open", r));
+    const viewer = await openWs(host.port, `/ws/vms/watched/console?ticket=${ticket}`);
+    const { socket } = viewer;
+    const messages = viewer.messages as Array<{ type: string; data: { code?: string; content?: string } }>;
     socket.send(JSON.stringify({ type: "console_input", data: { content: Buffer.from("echo should-not-run\n").toString("base64") } }));
     for (let i = 0; i < 50 && !messages.some((m) => m.type === "error"); i++) await new Promise((r) => setTimeout(r, 20));
     expect(messages.find((m) => m.type === "error")?.data.code).toBe("forbidden");
     expect(messages.some((m) => m.type === "console" && Buffer.from(m.data.content ?? "", "base64").toString().includes(GUEST_READY_LINE))).toBe(true);
     socket.close();
-    expect(await wsStatus(`/ws/vms/watched/console?ticket=${ticket}`)).toBe(401); // replayed
+    expect(await wsStatus(host.port, `/ws/vms/watched/console?ticket=${ticket}`)).toBe(401); // replayed
     const other = await ticketOf(tokens.Operator!);
-    expect(await wsStatus(`/ws/vms/csrf/console?ticket=${other}`)).toBe(401); // another VM
+    expect(await wsStatus(host.port, `/ws/vms/csrf/console?ticket=${other}`)).toBe(401); // another VM
     expect((await host.cli(["stop", "--force", "watched"])).code).toBe(0);
   });
 });
@@ -150,10 +117,10 @@ describe("sessions, tokens and tickets", () => {
 describe("hardening", () => {
   it("brute force on login is locked out with back-off and logged in the audit", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await https("POST", "/api/v1/login", { body: { username: "readonly", password: `guess-${i}` } })).status);
+    for (let i = 0; i < 7; i++) statuses.push((await https(host.port, "POST", "/api/v1/login", { body: { username: "readonly", password: `guess-${i}` } })).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
-    const locked = await https("POST", "/api/v1/login", { body: { username: "readonly", password: "readonly-password" } });
+    const locked = await https(host.port, "POST", "/api/v1/login", { body: { username: "readonly", password: "readonly-password" } });
     expect(locked.status).toBe(429);
     expect(locked.json().error.message).toMatch(/try again in \d+ s/);
     const audit = await host.client.call<{ entries: Array<{ user: string; action: string; result: string; source: string }> }>("GET", "/api/v1/audit?user=readonly");
@@ -163,11 +130,11 @@ describe("hardening", () => {
 
   it("path traversal and oversized bodies are refused without side effects, and every change is audited", async () => {
     const before = (await host.client.listVms()).length;
-    expect((await https("GET", "/api/v1/vms/..%2F..%2Fetc", { token: tokens.Admin! })).status).toBe(400);
+    expect((await https(host.port, "GET", "/api/v1/vms/..%2F..%2Fetc", { token: tokens.Admin! })).status).toBe(400);
     const big = await announceOversizedBody(tlsConnect({ host: "127.0.0.1", port: host.port, rejectUnauthorized: false }), "/api/v1/vms", 2 * 1024 * 1024, { authorization: `Bearer ${tokens.Admin}` });
     expect(big.status).toBe(413);
     expect((await host.client.listVms()).length).toBe(before);
-    const made = await https("POST", "/api/v1/vms", { token: tokens.Admin!, body: guestDefinition("audited") });
+    const made = await https(host.port, "POST", "/api/v1/vms", { token: tokens.Admin!, body: guestDefinition("audited") });
     expect(made.status).toBe(201);
     const audit = await host.client.call<{ entries: Array<{ user: string; action: string; target: string | null; status: number }> }>("GET", "/api/v1/audit?limit=20");
     expect(audit.entries).toContainEqual(expect.objectContaining({ user: "boss (token boss-token)", action: "POST /api/v1/vms", status: 201 }));
