@@ -4,43 +4,26 @@
 // again. "rob" (ReadOnly at host scope) lists everything but may not download a VM's disk or memory.
 // Each refusal names the file and the privilege, is audited, and leaves the definition untouched.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { request } from "node:https";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UUID_PATTERN } from "@vmctl/api-types";
 import { TestHost } from "./harness.js";
+import { https, login, type Answer, type Credentials } from "./https-support.js";
 
 let host: TestHost;
 let eve: { cookie: string; csrf: string };
 const tokens: Record<string, string> = {};
 const SECRET = "memory of theirs: the root password is hunter2\n";
 
-interface Answer { status: number; body: Buffer; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
-interface Who { token?: string; session?: { cookie: string; csrf: string } }
-
-/** One HTTPS request as `who`: a JSON body, or a string with its content type. */
-function https(method: string, path: string, who: Who, body?: unknown, type = "application/json"): Promise<Answer> {
-  return new Promise((done, reject) => {
-    const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
-    const headers: Record<string, string> = {};
-    if (who.token) headers.authorization = `Bearer ${who.token}`;
-    if (who.session) { headers.cookie = who.session.cookie; headers["x-csrf-token"] = who.session.csrf; }
-    if (bytes) { headers["content-type"] = type; headers["content-length"] = String(bytes.length); }
-    const req = request({ host: "127.0.0.1", port: host.port, path, method, headers, rejectUnauthorized: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => { const data = Buffer.concat(chunks); done({ status: res.statusCode ?? 0, body: data, json: () => JSON.parse(data.toString()) }); });
-    });
-    req.on("error", reject);
-    req.end(bytes);
-  });
-}
+/** A request as `who`: a JSON body, or a string or bytes sent as they are with their content type. */
+const call = (method: string, path: string, who: Credentials, body?: unknown, type = "application/json"): Promise<Answer> =>
+  https(host.port, method, path, { ...who, ...(body === undefined ? {} : { rawBody: Buffer.isBuffer(body) || typeof body === "string" ? body : JSON.stringify(body), type }) });
 
 const local = (path = "") => join(host.home, "datastores", "local", path);
-const asEve = (): Who => ({ session: eve });
-const rob = (): Who => ({ token: tokens.rob! });
-const boss = (): Who => ({ token: tokens.boss! });
+const asEve = (): Credentials => eve;
+const rob = (): Credentials => ({ token: tokens.rob! });
+const boss = (): Credentials => ({ token: tokens.boss! });
 
 interface AuditEntry { user: string; action: string; target: string | null; result: string; status: number }
 const audit = async () => (await host.client.call<{ entries: AuditEntry[] }>("GET", "/api/v1/audit?limit=500")).entries;
@@ -66,26 +49,10 @@ beforeAll(async () => {
     await host.client.call("POST", "/api/v1/users", { username: user, password: `${user}-password`, role });
     tokens[user] = (await host.client.call<{ token: string }>("POST", "/api/v1/tokens", { name: `${user}-token`, role, expires: null, user })).token;
   }
-  eve = await sessionOf("eve", "eve-password");
+  // A browser session (cookie and CSRF token): grants apply to it whole, where a token is cut to its role.
+  eve = await login(host.port, "eve", "eve-password");
 });
 afterAll(async () => { await host?.close(); });
-
-/** A browser session (cookie and CSRF token): grants apply to it whole, where a token is cut to its role. */
-function sessionOf(username: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  return new Promise((done, reject) => {
-    const body = JSON.stringify({ username, password });
-    const req = request({ host: "127.0.0.1", port: host.port, path: "/api/v1/login", method: "POST", rejectUnauthorized: false, headers: { "content-type": "application/json", "content-length": String(body.length) } }, (res) => {
-      let text = "";
-      res.on("data", (c: Buffer) => { text += c.toString(); });
-      res.on("end", () => {
-        if (res.statusCode !== 200) return reject(new Error(`login ${username}: ${res.statusCode} ${text}`));
-        done({ cookie: String(res.headers["set-cookie"]).split(";")[0]!, csrf: (JSON.parse(text) as { csrfToken: string }).csrfToken });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 describe("a vm.edit grant on one VM reaches no other VM's files", () => {
   it("every route that names a file refuses theirs/disk0.qcow2 (and its memory file as a kernel), naming the file and the right; the definition stays byte-identical; each attempt is audited", async () => {
@@ -100,7 +67,7 @@ describe("a vm.edit grant on one VM reaches no other VM's files", () => {
       ["PATCH", "/api/v1/vms/mine", { boot: { kernel: "theirs/theirs.vmstate" } }, undefined, "theirs/theirs.vmstate"],
     ];
     for (const [method, path, body, type, file] of attempts) {
-      const answer = await https(method, path, asEve(), body, type);
+      const answer = await call(method, path, asEve(), body, type);
       expect(answer.status, `${method} ${path}`).toBe(403);
       const error = answer.json().error;
       expect(error.code).toBe("forbidden");
@@ -118,34 +85,34 @@ describe("a vm.edit grant on one VM reaches no other VM's files", () => {
     // As a user with datastore.write could upload it (or a guest write it into its raw disk).
     execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", "../theirs/disk0.qcow2", "-F", "qcow2", local("mine/evil.qcow2")]);
     const before = readFileSync(local("mine/mine.toml"));
-    const direct = await https("POST", "/api/v1/vms/mine/disks", asEve(), { file: "mine/evil.qcow2", readonly: true });
+    const direct = await call("POST", "/api/v1/vms/mine/disks", asEve(), { file: "mine/evil.qcow2", readonly: true });
     expect(direct.status).toBe(403);
     expect(direct.json().error.message).toMatch(/"mine\/evil\.qcow2".*backing file "\.\.\/theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
     expect(readFileSync(local("mine/mine.toml")).equals(before)).toBe(true);
 
     copyFileSync(local("mine/evil.qcow2"), local("mine/data.img"));
-    expect((await https("POST", "/api/v1/vms/mine/disks", asEve(), { id: "data", file: "mine/data.img", format: "raw" })).status).toBe(201);
+    expect((await call("POST", "/api/v1/vms/mine/disks", asEve(), { id: "data", file: "mine/data.img", format: "raw" })).status).toBe(201);
     const declared = readFileSync(local("mine/mine.toml"));
-    const reread = await https("PATCH", "/api/v1/vms/mine", asEve(), { disks: { data: { format: "qcow2" } } });
+    const reread = await call("PATCH", "/api/v1/vms/mine", asEve(), { disks: { data: { format: "qcow2" } } });
     expect(reread.status).toBe(403);
     expect(reread.json().error.message).toMatch(/disks\.data\.file.*backing file/);
     expect(readFileSync(local("mine/mine.toml")).equals(declared)).toBe(true);
-    expect((await https("DELETE", "/api/v1/vms/mine/disks/data", asEve())).status).toBe(200);
+    expect((await call("DELETE", "/api/v1/vms/mine/disks/data", asEve())).status).toBe(200);
   });
 
   it("shared media stays usable: an ISO inserts with datastore.read, a datastore file attached writable needs datastore.write, and an edit that adds no file needs nothing new", async () => {
-    const writable = await https("POST", "/api/v1/vms/mine/disks", asEve(), { file: "shared/blank.img", format: "raw" });
+    const writable = await call("POST", "/api/v1/vms/mine/disks", asEve(), { file: "shared/blank.img", format: "raw" });
     expect(writable.status).toBe(403);
     expect(writable.json().error.message).toMatch(/"shared\/blank\.img".*"datastore\.write"/);
-    expect((await https("PUT", "/api/v1/vms/mine/cdroms/cd0/media", asEve(), { iso: "iso/tools.iso" })).status).toBe(200);
-    expect((await https("PATCH", "/api/v1/vms/mine", asEve(), { cpus: 2 })).status).toBe(200);
+    expect((await call("PUT", "/api/v1/vms/mine/cdroms/cd0/media", asEve(), { iso: "iso/tools.iso" })).status).toBe(200);
+    expect((await call("PATCH", "/api/v1/vms/mine", asEve(), { cpus: 2 })).status).toBe(200);
     expect(readFileSync(local("mine/mine.toml"), "utf8")).toMatch(/cpus = 2[\s\S]*iso = "iso\/tools\.iso"/);
   });
 });
 
 describe("making a VM out of another VM's files needs rights on that VM", () => {
   it("a user who may create VMs but not edit theirs cannot define, clone, import or export one out of its disk", async () => {
-    const cara: Who = { token: tokens.cara! };
+    const cara: Credentials = { token: tokens.cara! };
     const attempts: Array<[string, string, unknown]> = [
       ["POST", "/api/v1/vms", { name: "copy", memory: "64MiB", disks: { disk0: { file: "theirs/disk0.qcow2", readonly: true } } }],
       ["POST", "/api/v1/vms/theirs/clone", { name: "copy" }],
@@ -153,14 +120,14 @@ describe("making a VM out of another VM's files needs rights on that VM", () => 
       ["GET", "/api/v1/vms/theirs/export", undefined],
     ];
     for (const [method, path, body] of attempts) {
-      const answer = await https(method, path, cara, body);
+      const answer = await call(method, path, cara, body);
       expect(answer.status, `${method} ${path}`).toBe(403);
       expect(answer.json().error.message).toMatch(/"theirs\/(disk0\.qcow2|theirs\.vmstate)".*"vm\.edit" on VM "theirs"/);
     }
     // A libvirt domain (put in the datastore by someone who may upload) naming theirs' disk by host path.
     writeFileSync(local("shared/copy.xml"), `<domain type='kvm'><name>copy</name><memory unit='KiB'>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>
   <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${local("theirs/disk0.qcow2")}'/><target dev='vda' bus='virtio'/></disk></devices></domain>\n`);
-    const libvirt = await https("POST", "/api/v1/import", cara, { datastore: "local", path: "shared/copy.xml", name: "copy" });
+    const libvirt = await call("POST", "/api/v1/import", cara, { datastore: "local", path: "shared/copy.xml", name: "copy" });
     expect(libvirt.status).toBe(403);
     expect(libvirt.json().error.message).toMatch(/theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
     expect(existsSync(local("copy"))).toBe(false);
@@ -174,11 +141,11 @@ describe("an OVA's own vmctl definition is held to the same rule", () => {
   it("an OVA whose vmctl section names theirs' disk as a CD-ROM is refused to a user without rights on theirs, before anything is made", async () => {
     // The lure: an OVA as vmctl exports it, whose definition section puts theirs' disk in a CD drive.
     await host.client.createVm({ name: "lure", memory: "64MiB", cdroms: { cd0: { iso: "theirs/disk0.qcow2" } } });
-    const ova = await https("GET", "/api/v1/vms/lure/export", boss());
+    const ova = await call("GET", "/api/v1/vms/lure/export", boss());
     expect(ova.status).toBe(200);
     await host.client.call("DELETE", "/api/v1/vms/lure");
     const before = (await host.client.listVms()).map((vm) => vm.name).sort();
-    const answer = await https("POST", "/api/v1/import?name=lured", { token: tokens.cara! }, ova.body, "application/x-tar");
+    const answer = await call("POST", "/api/v1/import?name=lured", { token: tokens.cara! }, ova.bytes, "application/x-tar");
     expect(answer.status).toBe(403);
     expect(answer.json().error.message).toMatch(/cdroms\.cd0\.iso: .*"theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
     expect((await host.client.listVms()).map((vm) => vm.name).sort()).toEqual(before);
@@ -187,7 +154,7 @@ describe("an OVA's own vmctl definition is held to the same rule", () => {
     const refused = (await audit()).find((e) => e.user === "cara (token cara-token)" && e.action === "POST /api/v1/import" && e.status === 403);
     expect(refused?.result).toBe("refused");
     // The same OVA imported by the Admin, who may edit theirs, keeps its CD-ROM (the rule, not the OVA, refused it).
-    const admin = await https("POST", "/api/v1/import?name=lured", boss(), ova.body, "application/x-tar");
+    const admin = await call("POST", "/api/v1/import?name=lured", boss(), ova.bytes, "application/x-tar");
     expect(admin.status).toBe(202);
     await host.client.call("GET", `/api/v1/tasks/${admin.json().id}?wait=60`);
     expect((await host.client.getVm("lured")).definition).toMatchObject({ cdroms: { cd0: { iso: "theirs/disk0.qcow2" } } });
@@ -205,7 +172,7 @@ describe("the datastore browser cannot define a VM or plant what vmctld loads", 
       ["POST", "other/other.toml?mkdir"],
     ];
     for (const [method, path, body] of attempts) {
-      const answer = await https(method, `/api/v1/datastores/local/files/${path}`, boss(), body, "application/octet-stream");
+      const answer = await call(method, `/api/v1/datastores/local/files/${path}`, boss(), body, "application/octet-stream");
       expect(answer.status, path).toBe(403);
       expect(answer.json().error.message).toMatch(/only vmctld writes|define and change VMs through \/api\/v1\/vms/);
     }
@@ -213,54 +180,54 @@ describe("the datastore browser cannot define a VM or plant what vmctld loads", 
     expect((await host.client.listVms()).map((vm) => vm.name)).toEqual(["mine", "theirs"]);
     // A directory standing where a definition goes (made by hand) is no VM, and breaks no listing.
     mkdirSync(local("odd/odd.toml"), { recursive: true });
-    expect((await https("GET", "/api/v1/vms", rob())).json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine", "theirs"]);
+    expect((await call("GET", "/api/v1/vms", rob())).json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine", "theirs"]);
     rmSync(local("odd"), { recursive: true });
   });
 });
 
 describe("listing and browsing honour per-VM grants", () => {
   it("GET /api/v1/vms lists exactly the VMs a user may read", async () => {
-    const mine = await https("GET", "/api/v1/vms", asEve());
+    const mine = await call("GET", "/api/v1/vms", asEve());
     expect(mine.status).toBe(200);
     expect(mine.json()).toMatchObject({ total: 1, vms: [expect.objectContaining({ name: "mine" })] });
-    expect((await https("GET", "/api/v1/vms?sort=-name", asEve())).json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine"]);
-    const all = await https("GET", "/api/v1/vms", rob());
+    expect((await call("GET", "/api/v1/vms?sort=-name", asEve())).json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine"]);
+    const all = await call("GET", "/api/v1/vms", rob());
     expect(all.json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine", "theirs"]);
-    expect((await https("GET", "/api/v1/vms/theirs", asEve())).status).toBe(403);
+    expect((await call("GET", "/api/v1/vms/theirs", asEve())).status).toBe(403);
   });
 
   it("eve sees no folder of theirs; rob lists it but may not download its disk or memory; Admin may", async () => {
-    const root = await https("GET", "/api/v1/datastores/local/files", asEve());
+    const root = await call("GET", "/api/v1/datastores/local/files", asEve());
     expect(root.status).toBe(200);
     const names = root.json().entries.map((e: { name: string }) => e.name);
     expect(names).toEqual(expect.arrayContaining(["mine", "iso", "shared"]));
     expect(names).not.toContain("theirs");
     for (const path of ["theirs", "theirs/disk0.qcow2", "theirs/theirs.vmstate", "theirs/theirs.toml", "theirs/nothing-here"]) {
-      const answer = await https("GET", `/api/v1/datastores/local/files/${path}`, asEve());
+      const answer = await call("GET", `/api/v1/datastores/local/files/${path}`, asEve());
       expect(answer.status, path).toBe(403);
       expect(answer.json().error.message).toContain('"vm.read" on VM "theirs"');
     }
-    expect((await https("GET", "/api/v1/datastores/local/files/mine/disk0.qcow2", asEve())).status).toBe(200);
+    expect((await call("GET", "/api/v1/datastores/local/files/mine/disk0.qcow2", asEve())).status).toBe(200);
 
-    expect((await https("GET", "/api/v1/datastores/local/files", rob())).json().entries.map((e: { name: string }) => e.name)).toContain("theirs");
-    expect((await https("GET", "/api/v1/datastores/local/files/theirs", rob())).json().entries.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(["disk0.qcow2", "theirs.toml", "theirs.vmstate"]));
-    expect((await https("GET", "/api/v1/datastores/local/files/theirs/theirs.toml", rob())).status).toBe(200);
+    expect((await call("GET", "/api/v1/datastores/local/files", rob())).json().entries.map((e: { name: string }) => e.name)).toContain("theirs");
+    expect((await call("GET", "/api/v1/datastores/local/files/theirs", rob())).json().entries.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(["disk0.qcow2", "theirs.toml", "theirs.vmstate"]));
+    expect((await call("GET", "/api/v1/datastores/local/files/theirs/theirs.toml", rob())).status).toBe(200);
     for (const path of ["theirs/disk0.qcow2", "theirs/theirs.vmstate"]) {
-      const answer = await https("GET", `/api/v1/datastores/local/files/${path}`, rob());
+      const answer = await call("GET", `/api/v1/datastores/local/files/${path}`, rob());
       expect(answer.status, path).toBe(403);
       expect(answer.json().error.message).toContain('"vm.edit" on VM "theirs"');
       expect(answer.body.toString()).not.toContain("hunter2");
     }
-    const memory = await https("GET", "/api/v1/datastores/local/files/theirs/theirs.vmstate", boss());
+    const memory = await call("GET", "/api/v1/datastores/local/files/theirs/theirs.vmstate", boss());
     expect(memory.status).toBe(200);
     expect(memory.body.toString()).toBe(SECRET);
-    expect((await https("GET", "/api/v1/datastores/local/files/theirs/disk0.qcow2", boss())).status).toBe(200);
+    expect((await call("GET", "/api/v1/datastores/local/files/theirs/disk0.qcow2", boss())).status).toBe(200);
   });
 });
 
 describe("grants follow a VM's identity", () => {
   it("a VM has a uuid, in its definition, its detail and vmctl show", async () => {
-    const detail = (await https("GET", "/api/v1/vms/mine", asEve())).json();
+    const detail = (await call("GET", "/api/v1/vms/mine", asEve())).json();
     expect(detail.uuid).toMatch(new RegExp(UUID_PATTERN));
     expect(readFileSync(local("mine/mine.toml"), "utf8")).toContain(`uuid = "${detail.uuid}"`);
     const shown = await host.cli(["show", "mine"]);
@@ -268,7 +235,7 @@ describe("grants follow a VM's identity", () => {
     expect(detail.uuid).not.toBe((await host.client.getVm("theirs")).uuid);
     // The identity cannot be edited away to another VM's.
     const theirs = (await host.client.getVm("theirs")).uuid;
-    const changed = await https("PATCH", "/api/v1/vms/mine", asEve(), { uuid: theirs });
+    const changed = await call("PATCH", "/api/v1/vms/mine", asEve(), { uuid: theirs });
     expect(changed.status).toBe(400);
     expect(changed.body.toString()).toContain("uuid");
   });
@@ -281,13 +248,13 @@ describe("grants follow a VM's identity", () => {
     const fresh = (await host.client.getVm("mine")).uuid;
     expect(fresh).toMatch(new RegExp(UUID_PATTERN));
     expect(fresh).not.toBe(old);
-    const power = await https("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" });
+    const power = await call("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" });
     expect(power.status).toBe(403);
     expect(power.json().error.details).toMatchObject({ privilege: "vm.power", vm: "mine" });
-    expect((await https("GET", "/api/v1/vms", asEve())).json().total).toBe(0);
+    expect((await call("GET", "/api/v1/vms", asEve())).json().total).toBe(0);
 
     await host.client.call("PUT", "/api/v1/users/eve/grants/mine", { role: "OperatorEdit" });
-    const stop = await https("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" });
+    const stop = await call("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" });
     expect(stop.status).toBe(409); // authorized: refused only because the VM is already stopped
     expect(stop.json().error.code).toBe("vm_wrong_state");
   });
@@ -297,7 +264,7 @@ describe("grants follow a VM's identity", () => {
     await host.client.createVm(small("mine"));
     // The grant is still stored (nothing destroyed it through vmctld), bound to the old VM's uuid.
     expect((await host.client.call<{ users: Array<{ name: string; grants: Record<string, string> }> }>("GET", "/api/v1/users")).users.find((u) => u.name === "eve")!.grants).toEqual({ mine: "OperatorEdit" });
-    expect((await https("GET", "/api/v1/vms/mine", asEve())).status).toBe(403);
-    expect((await https("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" })).status).toBe(403);
+    expect((await call("GET", "/api/v1/vms/mine", asEve())).status).toBe(403);
+    expect((await call("POST", "/api/v1/vms/mine/power", asEve(), { action: "stop" })).status).toBe(403);
   });
 });

@@ -5,11 +5,11 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TestHost, guestDefinition } from "./harness.js";
 import { packOva, vmwareOvf } from "./ova-support.js";
+import { https, type Answer } from "./https-support.js";
 
 const run = promisify(execFile);
 const QCOW2_FORMAT = "http://www.gnome.org/~markmc/qcow-image-format.html";
@@ -19,23 +19,9 @@ let token: string;
 let local: string;
 let work: string;
 
-interface Answer { status: number; text: string; json: () => { error?: { code: string; message: string }; id?: string; state?: string } }
-
 /** A request over HTTPS as the attacker (a bearer token), with a body of any type. */
-function call(method: string, path: string, body?: { type: string; data: Buffer | string }, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const all: Record<string, string> = { authorization: `Bearer ${token}`, ...headers };
-    if (body) { all["content-type"] = body.type; all["content-length"] = String(Buffer.byteLength(body.data)); }
-    const req = request({ host: "127.0.0.1", port: host.port, method, path, headers: all, rejectUnauthorized: false, agent: false }, (res) => {
-      let text = "";
-      res.on("data", (c: Buffer) => { text += c.toString(); });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, json: () => JSON.parse(text) }));
-    });
-    req.on("error", reject);
-    if (body) req.write(body.data);
-    req.end();
-  });
-}
+const call = (method: string, path: string, body?: { type: string; data: Buffer | string }, headers: Record<string, string> = {}): Promise<Answer> =>
+  https(host.port, method, path, { token, headers, ...(body ? { rawBody: body.data, type: body.type } : {}) });
 
 const json = (value: unknown) => ({ type: "application/json", data: JSON.stringify(value) });
 
@@ -121,7 +107,7 @@ describe("a disk image reads only files where its user may read", () => {
     ];
     for (const attack of cases) {
       const answer = await uploadOva(attack.name, attack.disk, attack.make, attack.format);
-      expect(answer.status, `${attack.name}: ${answer.text}`).toBe(400);
+      expect(answer.status, `${attack.name}: ${answer.body}`).toBe(400);
       expect(answer.json().error!.code).toBe("image_unsafe");
       expect(answer.json().error!.message).toMatch(attack.expect);
       expect((await call("GET", `/api/v1/vms/${attack.name}`)).status).toBe(404);
@@ -141,7 +127,7 @@ describe("a disk image reads only files where its user may read", () => {
     writeFileSync(join(local, "pkg/good.vmdk"), flatDescriptor("disk-flat.vmdk"));
     writeFileSync(join(local, "pkg/good.ovf"), vmwareOvf("good.vmdk", statSync(join(local, "pkg/good.vmdk")).size, 1, flatFormat));
     const good = await call("POST", "/api/v1/import", json({ datastore: "local", path: "pkg/good.ovf", name: "atk-ovf-good" }));
-    expect(good.status, good.text).toBe(202);
+    expect(good.status, good.body).toBe(202);
     const task = await host.client.waitTask(good.json().id!);
     expect(task.state, JSON.stringify(task.error)).toBe("success");
     const compare = await run("qemu-img", ["compare", "-f", "vmdk", "-F", "qcow2", join(local, "pkg/good.vmdk"), join(local, "atk-ovf-good/vmdisk1.qcow2")]);
@@ -152,7 +138,7 @@ describe("a disk image reads only files where its user may read", () => {
     writeFileSync(join(local, "pkg-evil/evil.ovf"), vmwareOvf("evil.vmdk", statSync(join(local, "pkg-evil/evil.vmdk")).size, 1, flatFormat));
     const before = listing();
     const evil = await call("POST", "/api/v1/import", json({ datastore: "local", path: "pkg-evil/evil.ovf", name: "atk-ovf-evil" }));
-    expect(evil.status, evil.text).toBe(400);
+    expect(evil.status, evil.body).toBe(400);
     expect(evil.json().error).toMatchObject({ code: "image_unsafe", message: `disk "evil.vmdk" refers to "../other-vm/secret.raw" (a VMDK extent, resolving to "${join(local, "other-vm/secret.raw")}"), outside the package: an imported disk may only read files of its package` });
     expect((await call("GET", "/api/v1/vms/atk-ovf-evil")).status).toBe(404);
     expect(listing()).toEqual(before);
@@ -178,7 +164,7 @@ describe("a disk image reads only files where its user may read", () => {
 `);
     const before = listing();
     const answer = await call("POST", "/api/v1/import", json({ datastore: "local", path: "lv/web.xml" }));
-    expect(answer.status, answer.text).toBe(400);
+    expect(answer.status, answer.body).toBe(400);
     expect(answer.json().error).toMatchObject({ code: "image_unsafe", message: `disk "${disk}" refers to "${join(host.home, "vmctld.toml")}" (a backing file), outside every datastore: a disk imported from a libvirt domain may only read files in a datastore` });
     expect((await call("GET", "/api/v1/vms/atk-libvirt")).status).toBe(404);
     expect(listing()).toEqual(before);
@@ -189,20 +175,20 @@ describe("a disk image reads only files where its user may read", () => {
     await host.client.createVm(guestDefinition("atk-attach"));
     const before = await call("GET", "/api/v1/vms/atk-attach/definition");
     const answer = await call("POST", "/api/v1/vms/atk-attach/disks", json({ file: "evil/shadow.qcow2", format: "qcow2" }));
-    expect(answer.status, answer.text).toBe(400);
+    expect(answer.status, answer.body).toBe(400);
     expect(answer.json().error).toMatchObject({ code: "image_unsafe", message: 'disk "evil/shadow.qcow2" refers to "/etc/shadow" (a backing file), outside every datastore: a disk may only read files in a datastore' });
-    expect((await call("GET", "/api/v1/vms/atk-attach/definition")).text).toBe(before.text);
+    expect((await call("GET", "/api/v1/vms/atk-attach/definition")).body).toBe(before.body);
     expect((await audited("POST /api/v1/vms/:name/disks"))[0]).toMatchObject({ target: "atk-attach", result: "refused", status: 400 });
   });
 
   it("a definition whose disk is such a qcow2 (PUT by hand) does not start: the start names the file, QEMU never runs", async () => {
     await host.client.createVm(guestDefinition("atk-start"));
     const current = await call("GET", "/api/v1/vms/atk-start/definition");
-    const toml = `${current.text}\n[disks.stolen]\nfile = "evil/shadow.qcow2"\nformat = "qcow2"\n`;
+    const toml = `${current.body}\n[disks.stolen]\nfile = "evil/shadow.qcow2"\nformat = "qcow2"\n`;
     const put = await call("PUT", "/api/v1/vms/atk-start/definition", { type: "application/toml", data: toml });
-    expect(put.status, put.text).toBe(200);
+    expect(put.status, put.body).toBe(200);
     const start = await call("POST", "/api/v1/vms/atk-start/power", json({ action: "start" }));
-    expect(start.status, start.text).toBe(202);
+    expect(start.status, start.body).toBe(202);
     const task = await host.client.waitTask(start.json().id!);
     expect(task.state).toBe("error");
     expect(task.error).toMatchObject({ code: "image_unsafe", message: 'disks.stolen.file "evil/shadow.qcow2" refers to "/etc/shadow" (a backing file), outside every datastore: a disk may only read files in a datastore' });
@@ -221,7 +207,7 @@ describe("a disk image reads only files where its user may read", () => {
       await run("qemu-io", ["-f", "raw", "-c", "write -P 0x5a 0 64k", join(work, "atk-good/good.img")]);
       await run("qemu-img", ["convert", "-q", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", join(work, "atk-good/good.img"), join(work, "atk-good/good.vmdk")]);
     });
-    expect(answer.status, answer.text).toBe(202);
+    expect(answer.status, answer.body).toBe(202);
     const task = await host.client.waitTask(answer.json().id!);
     expect(task.state, JSON.stringify(task.error)).toBe("success");
     const compare = await run("qemu-img", ["compare", "-f", "raw", "-F", "qcow2", join(work, "atk-good/good.img"), join(local, "atk-good/vmdisk1.qcow2")]);
