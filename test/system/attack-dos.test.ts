@@ -3,10 +3,11 @@
 // a batch selector with one, and a flood of WebSockets by one user, refused beyond the per-user cap
 // while other users still connect.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { Agent, request } from "node:https";
+import { Agent } from "node:https";
 import fc from "fast-check";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { TestHost, guestDefinition, waitForState, GUEST_READY_LINE } from "./harness.js";
+import { https, tryWs } from "./https-support.js";
 import { MAX_WEBSOCKETS_PER_USER } from "../../packages/daemon/src/api/ws-connection-limit.js";
 import { MAX_CONSOLE_VIEWERS } from "../../packages/daemon/src/domain/serial-console.js";
 import { MAX_COMMANDS_IN_FLIGHT } from "../../packages/daemon/src/api/vm-monitor.js";
@@ -16,24 +17,8 @@ const tokens: Record<string, string> = {};
 const agent = new Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false });
 let names: string[] = [];
 
-interface Answer { status: number; body: string; json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
-
-function https(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const text = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = {};
-    if (text !== undefined) { headers["content-type"] = "application/json"; headers["content-length"] = String(Buffer.byteLength(text)); }
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const req = request({ host: "127.0.0.1", port: host.port, path, method, headers, agent }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => { body += c.toString(); });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) }));
-    });
-    req.on("error", reject);
-    if (text !== undefined) req.write(text);
-    req.end();
-  });
-}
+/** Requests share a keep-alive pool of 8 connections, as a script's client would. */
+const call = (method: string, path: string, options: { token?: string; body?: unknown } = {}) => https(host.port, method, path, { ...options, agent });
 
 /** An independent model of the pattern rule: * any run, ? one character, the rest literal, whole name. */
 function modelMatch(pattern: string, name: string): boolean {
@@ -63,18 +48,7 @@ function hostilePatterns(): string[] {
   return [...fixed, ...random, ...nearMisses];
 }
 
-function openWs(path: string, token: string): Promise<{ status: number; socket?: WebSocket; body?: string }> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(`wss://127.0.0.1:${host.port}${path}`, { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` } });
-    socket.once("open", () => resolve({ status: 101, socket }));
-    socket.once("unexpected-response", (_req, res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => { body += c.toString(); });
-      res.on("end", () => { resolve({ status: res.statusCode ?? 0, body }); socket.terminate(); });
-    });
-    socket.once("error", () => resolve({ status: 0 }));
-  });
-}
+const openWs = (path: string, token: string) => tryWs(host.port, path, { token });
 
 beforeAll(async () => {
   host = await TestHost.start();
@@ -100,7 +74,7 @@ describe("no request can stall the daemon", () => {
     const probe = (async () => {
       while (!done) {
         const started = performance.now();
-        const answer = await https("GET", "/healthz");
+        const answer = await call("GET", "/healthz");
         healthLatencies.push(performance.now() - started);
         expect(answer.status).toBe(200);
         await new Promise((r) => setTimeout(r, 10));
@@ -111,7 +85,7 @@ describe("no request can stall the daemon", () => {
       // Four at a time: the daemon sees concurrent hostile requests, as from a script.
       for (let i = 0; i < patterns.length; i += 4) {
         await Promise.all(patterns.slice(i, i + 4).map(async (pattern) => {
-          const answer = await https("GET", `/api/v1/vms?name=${encodeURIComponent(pattern)}`, { token: tokens.rita! });
+          const answer = await call("GET", `/api/v1/vms?name=${encodeURIComponent(pattern)}`, { token: tokens.rita! });
           const expected = names.filter((name) => modelMatch(pattern, name)).sort();
           const got = answer.status === 200 ? (answer.json().vms as Array<{ name: string }>).map((vm) => vm.name).sort() : [`HTTP ${answer.status}`];
           if (JSON.stringify(got) !== JSON.stringify(expected)) wrong.push(`${pattern}: got ${got.join(",")} expected ${expected.join(",")}`);
@@ -130,17 +104,17 @@ describe("no request can stall the daemon", () => {
   }, 120_000);
 
   it("a pattern longer than a name can be is refused naming the field", async () => {
-    const answer = await https("GET", `/api/v1/vms?name=${"*a".repeat(40)}`, { token: tokens.rita! });
+    const answer = await call("GET", `/api/v1/vms?name=${"*a".repeat(40)}`, { token: tokens.rita! });
     expect(answer.status).toBe(400);
     expect(answer.json().error.message).toMatch(/name/);
   });
 
   it("a batch selector with a hostile pattern is answered at once: no match, nothing started, the attempt audited", async () => {
     const pattern = "*a".repeat(31) + "*c";
-    const answer = await https("POST", "/api/v1/vms:batch", { token: tokens.otto!, body: { action: "start", pattern } });
+    const answer = await call("POST", "/api/v1/vms:batch", { token: tokens.otto!, body: { action: "start", pattern } });
     expect(answer.status).toBe(404);
     expect(answer.json().error).toMatchObject({ code: "vm_not_found", message: `no VM matches "${pattern}"` });
-    const tooLong = await https("POST", "/api/v1/vms:batch", { token: tokens.otto!, body: { action: "start", pattern: "*".repeat(65) } });
+    const tooLong = await call("POST", "/api/v1/vms:batch", { token: tokens.otto!, body: { action: "start", pattern: "*".repeat(65) } });
     expect(tooLong.status).toBe(400);
     expect(tooLong.json().error.message).toMatch(/pattern/);
     const audit = await host.client.call<{ entries: Array<{ user: string; action: string; result: string; status: number }> }>("GET", "/api/v1/audit?limit=20");
@@ -152,7 +126,7 @@ describe("no request can stall the daemon", () => {
   });
 
   it("a batch naming one VM ten thousand times acts on it once", async () => {
-    const answer = await https("POST", "/api/v1/vms:batch", { token: tokens.otto!, body: { action: "stop", names: Array.from({ length: 10_000 }, () => names[0]!) } });
+    const answer = await call("POST", "/api/v1/vms:batch", { token: tokens.otto!, body: { action: "stop", names: Array.from({ length: 10_000 }, () => names[0]!) } });
     expect(answer.status).toBe(202);
     const ended = await host.client.call<{ state: string; error: { message: string } | null; log: string[] }>("GET", `/api/v1/tasks/${answer.json().id as string}?wait=30`);
     // Stopping a stopped VM fails: once, not ten thousand times.

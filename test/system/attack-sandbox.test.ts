@@ -5,12 +5,12 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE, ADMIN_PASSWORD, waitForState } from "./harness.js";
 import type { Task } from "../../packages/api-types/src/index.js";
+import { https } from "./https-support.js";
 
 const QEMU_USER = "vmctl-qemu";
 const uid = Number(execFileSync("id", ["-u", QEMU_USER], { encoding: "utf8" }).trim());
@@ -26,24 +26,11 @@ function asQemu(script: string): { code: number; stderr: string; stdout: string 
   return { code: result.status ?? -1, stderr: result.stderr, stdout: result.stdout };
 }
 
-function https(method: string, path: string, body?: unknown): Promise<{ status: number; json: () => any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- answers are checked field by field
-  return new Promise((resolve, reject) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (text !== undefined) { headers["content-type"] = "application/json"; headers["content-length"] = String(Buffer.byteLength(text)); }
-    const req = request({ host: "127.0.0.1", port: host.port, path, method, headers, rejectUnauthorized: false }, (res) => {
-      let answer = "";
-      res.on("data", (c: Buffer) => { answer += c.toString(); });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(answer) }));
-    });
-    req.on("error", reject);
-    if (text !== undefined) req.write(text);
-    req.end();
-  });
-}
+/** A request as the sandbox's Admin (its bearer token). */
+const call = (method: string, path: string, body?: unknown) => https(host.port, method, path, { token, ...(body === undefined ? {} : { body }) });
 
 async function power(name: string, action: "start" | "stop"): Promise<Task> {
-  const answer = await https("POST", `/api/v1/vms/${name}/power`, action === "stop" ? { action, force: true } : { action });
+  const answer = await call("POST", `/api/v1/vms/${name}/power`, action === "stop" ? { action, force: true } : { action });
   expect(answer.status).toBe(202);
   return host.client.waitTask((answer.json() as Task).id);
 }
@@ -241,7 +228,7 @@ with open(sys.argv[1], "r+b") as f:
     copyFileSync(guest.kernel, join(root, "vmlinuz"));
     copyFileSync(guest.initrd, join(root, "initrd.img"));
     chmodSync(join(root, "vmlinuz"), 0o600);
-    const added = await https("POST", "/api/v1/datastores", { name: "hidden", path: root });
+    const added = await call("POST", "/api/v1/datastores", { name: "hidden", path: root });
     expect(added.status).toBe(201);
     const definition = guestDefinition("blocked");
     await host.client.createVm({ ...definition, boot: { ...definition.boot, datastore: "hidden" } });
@@ -255,7 +242,7 @@ with open(sys.argv[1], "r+b") as f:
     expect([statSync(join(root, "vmlinuz")).mode & 0o777, statSync(join(root, "vmlinuz")).uid]).toEqual([0o600, 0]);
     expect(statSync(hidden).mode & 0o777).toBe(0o700);
     // The attempt is in the audit (accepted as a task; the task's error is the refusal).
-    const audit = (await https("GET", "/api/v1/audit?limit=50")).json() as { entries: Array<{ action: string; target: string | null }> };
+    const audit = (await call("GET", "/api/v1/audit?limit=50")).json() as { entries: Array<{ action: string; target: string | null }> };
     expect(audit.entries.filter((e) => e.action === "POST /api/v1/vms/:name/power" && e.target === "blocked")).toHaveLength(1);
   });
 });

@@ -3,31 +3,15 @@
 // a command into the shell on the guest's screen (tty1); the serial console then shows that nothing
 // ran, while an Operator doing the same through the same code sees it run (so the test can fail).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { request } from "node:https";
 import WebSocket from "ws";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
 import { launchChromium, logIn } from "./browser.js";
+import { https } from "./https-support.js";
 
 const VM = "screen";
 let host: TestHost;
 let serial: ConsoleReader;
 const tokens: Record<string, string> = {};
-
-function post(path: string, token: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const text = JSON.stringify(body);
-    const req = request({
-      host: "127.0.0.1", port: host.port, path, method: "POST", rejectUnauthorized: false,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) },
-    }, (res) => {
-      let data = "";
-      res.on("data", (c: Buffer) => { data += c.toString(); });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(data) as Record<string, unknown> }));
-    });
-    req.on("error", reject);
-    req.end(text);
-  });
-}
 
 /** A minimal RFB client over vmctld's VNC WebSocket: reads what it needs, writes raw messages. */
 class RfbClient {
@@ -40,9 +24,9 @@ class RfbClient {
   }
 
   static async open(token: string): Promise<RfbClient> {
-    const minted = await post(`/api/v1/vms/${VM}/console`, token, { purpose: "vnc" });
+    const minted = await https(host.port, "POST", `/api/v1/vms/${VM}/console`, { token, body: { purpose: "vnc" } });
     expect(minted.status).toBe(200);
-    const socket = new WebSocket(`wss://127.0.0.1:${host.port}/ws/vms/${VM}/vnc?ticket=${String(minted.json.ticket)}`, ["binary"], { rejectUnauthorized: false });
+    const socket = new WebSocket(`wss://127.0.0.1:${host.port}/ws/vms/${VM}/vnc?ticket=${String(minted.json().ticket)}`, ["binary"], { rejectUnauthorized: false });
     const client = new RfbClient(socket);
     await new Promise<void>((resolve, reject) => { socket.once("open", () => resolve()); socket.once("error", reject); });
     return client;
