@@ -1,6 +1,7 @@
 // Bringing VMs in: an OVA (uploaded, or a file in a datastore), an OVF folder, or a libvirt domain
 // XML. The package is unpacked into a hidden staging folder of the target datastore, its descriptor
-// becomes a vmctl definition, and every disk is converted to qcow2 with qemu-img as a task.
+// becomes a vmctl definition, and every disk is converted to qcow2 with qemu-img as a task, qemu-img
+// running as the QEMU user (import-sandbox.ts).
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, rm, stat } from "node:fs/promises";
@@ -9,7 +10,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { parse as parseToml } from "smol-toml";
 import { VmctlError, type Task, type VmDefinition, type VmDefinitionInput } from "@vmctl/api-types";
 import { definitionToToml, validateDefinition } from "@vmctl/definition";
-import { convertImage, createImage } from "@vmctl/qemu";
+import { createImage } from "@vmctl/qemu";
 import { extractOva, readOvfFolder, parseLibvirtDomain, type ImportedVm, type OvfPackage } from "@vmctl/ovf";
 import type { TaskContext } from "./task-manager.js";
 import type { VmPreparer } from "./vm-prepare.js";
@@ -19,6 +20,7 @@ import { startAfter } from "./vm-clone.js";
 import { assertImageTrusted, datastoreScope, importFormat, packageScope, type TrustScope } from "./image-trust.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { makePrivateDir } from "./private-files.js";
+import { assertQemuReaches, convertForImport } from "./import-sandbox.js";
 
 export interface ImportDeps extends StorageDeps {
   prepare: VmPreparer;
@@ -138,7 +140,7 @@ export class ImportService {
       this.deps.inventory.assertNameFree(name, NAME_HINT);
       // Refused before the task exists, so the request itself fails (and is audited as refused).
       scope = scopeOf();
-      await checkImages(vm, files, scope);
+      await checkImages(vm, files, scope, join(this.deps.datastores.root(datastore), name));
       input = this.definitionFor(vm, name);
       await options.authorizeDefinition?.(validateDefinition(input), datastore, join(this.deps.datastores.root(datastore), name));
     } catch (error) {
@@ -176,10 +178,12 @@ export class ImportService {
         if (source) {
           ctx.log(`disk ${disk.id}: converting ${basename(source)} (${disk.format}) to qcow2`);
           // Checked again right before qemu-img reads it: the files may have changed since the request.
-          const sourceFormat = importFormat(disk.format, diskLabel(disk.fileHref ?? source));
-          await assertImageTrusted(source, sourceFormat, scope, diskLabel(disk.fileHref ?? source));
-          await convertImage({
-            source, sourceFormat, target, targetFormat: "qcow2", signal: ctx.signal,
+          const label = diskLabel(disk.fileHref ?? source);
+          const sourceFormat = importFormat(disk.format, label);
+          const read = await assertImageTrusted(source, sourceFormat, scope, label);
+          // As the QEMU user, lent exactly the files just listed: qemu-img parses what came from outside.
+          await convertForImport({
+            source, sourceFormat, files: read, roots: scope.roots, target, targetFormat: "qcow2", label, signal: ctx.signal,
             onProgress: (p) => ctx.progress(Math.min(99, ((done + (sizes[index]! * p) / 100) / total) * 100)),
           });
         } else {
@@ -192,8 +196,9 @@ export class ImportService {
       for (const cdrom of vm.cdroms) {
         const source = cdrom.fileHref ? files[cdrom.fileHref] : undefined;
         if (!source) continue;
-        await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, `CD-ROM "${cdrom.fileHref}"`);
-        await convertImage({ source, sourceFormat: "raw", target: join(dir, `${cdrom.id}.iso`), targetFormat: "raw", signal: ctx.signal });
+        const label = `CD-ROM "${cdrom.fileHref}"`;
+        const read = await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, label);
+        await convertForImport({ source, sourceFormat: "raw", files: read, roots: scope.roots, target: join(dir, `${cdrom.id}.iso`), targetFormat: "raw", label, signal: ctx.signal });
       }
       const text = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(definitionToToml(input), validateDefinition(input)), validateDefinition(input), { fresh: true });
       await this.deps.inventory.write(name, datastore, text);
@@ -255,17 +260,23 @@ const diskLabel = (file: string) => `disk "${file}"`;
 
 /**
  * Every disk of the package read in its declared format with every file it reads inside the scope;
- * ISOs are copied as raw bytes, so only their own place matters.
+ * ISOs are copied as raw bytes, so only their own place matters. Each file, and the target in the
+ * VM's folder, must be reachable by the QEMU user, which converts them.
  */
-async function checkImages(vm: ImportedVm, files: Record<string, string>, scope: TrustScope): Promise<void> {
+async function checkImages(vm: ImportedVm, files: Record<string, string>, scope: TrustScope, vmDir: string): Promise<void> {
   for (const disk of vm.disks) {
     const source = disk.fileHref ? files[disk.fileHref] : undefined;
     if (!source) continue;
-    await assertImageTrusted(source, importFormat(disk.format, diskLabel(disk.fileHref!)), scope, diskLabel(disk.fileHref!));
+    const label = diskLabel(disk.fileHref!);
+    const read = await assertImageTrusted(source, importFormat(disk.format, label), scope, label);
+    await assertQemuReaches([...read.map((file) => file.path), join(vmDir, `${disk.id}.qcow2`)], label);
   }
   for (const cdrom of vm.cdroms) {
     const source = cdrom.fileHref ? files[cdrom.fileHref] : undefined;
-    if (source) await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, `CD-ROM "${cdrom.fileHref}"`);
+    if (!source) continue;
+    const label = `CD-ROM "${cdrom.fileHref}"`;
+    const read = await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, label);
+    await assertQemuReaches([...read.map((file) => file.path), join(vmDir, `${cdrom.id}.iso`)], label);
   }
 }
 
