@@ -21,6 +21,7 @@ import { assertImageTrusted, datastoreScope, importFormat, packageScope, type Tr
 import type { StorageDeps } from "./storage-deps.js";
 import { makePrivateDir } from "./private-files.js";
 import { assertQemuReaches, convertForImport } from "./import-sandbox.js";
+import { qemuRunAs } from "./vm-sandbox.js";
 
 export interface ImportDeps extends StorageDeps {
   prepare: VmPreparer;
@@ -264,6 +265,8 @@ const diskLabel = (file: string) => `disk "${file}"`;
  * VM's folder, must be reachable by the QEMU user, which converts them.
  */
 async function checkImages(vm: ImportedVm, files: Record<string, string>, scope: TrustScope, vmDir: string): Promise<void> {
+  // A root vmctld without the QEMU user refuses now: it never converts an import as root.
+  if (vm.disks.some((disk) => disk.fileHref) || vm.cdroms.some((cdrom) => cdrom.fileHref)) qemuRunAs();
   for (const disk of vm.disks) {
     const source = disk.fileHref ? files[disk.fileHref] : undefined;
     if (!source) continue;
