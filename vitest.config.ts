@@ -26,6 +26,9 @@ export default defineConfig({
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // What a user waits for (a disk grown, a row updated) may take seconds on two busy cores:
+          // expect.poll's 1 s default made browser scenarios fail under load, not the product.
+          expect: { poll: { timeout: 15_000 } },
           // Guests run under TCG on 2 cores: a few files at once keeps boots near 2 s.
           maxWorkers: 3,
           globalSetup: ["test/system/global-setup.ts"],
