@@ -10,12 +10,13 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import WebSocket from "ws";
 import { VmctlClient } from "../packages/client/dist/index.js";
-import { buildGuest, GUEST_READY_LINE } from "../packages/guest/dist/index.js";
+import { GUEST_READY_LINE } from "../packages/guest/dist/index.js";
+import { benchGuest } from "./bench-guest.mjs";
 import { validateDefinition } from "../packages/definition/dist/index.js";
 import { buildQemuArgv, isAlive } from "../packages/qemu/dist/index.js";
 
 const VMS = 1000;
-const guest = await buildGuest({});
+const guest = await benchGuest();
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-api-"));
 writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
 // One core for vmctld, the other for autocannon and QEMU: the target is per core.
@@ -135,4 +136,5 @@ try {
   const pidfile = join(home, "run", "echo", "qemu.pid");
   if (existsSync(pidfile)) { const pid = Number(readFileSync(pidfile, "utf8")); if (isAlive(pid)) process.kill(pid, "SIGKILL"); }
   rmSync(home, { recursive: true, force: true });
+  guest.remove();
 }

@@ -7,13 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { VmctlClient } from "../packages/client/dist/index.js";
-import { buildGuest, GUEST_READY_LINE } from "../packages/guest/dist/index.js";
+import { GUEST_READY_LINE } from "../packages/guest/dist/index.js";
+import { benchGuest } from "./bench-guest.mjs";
 import { validateDefinition } from "../packages/definition/dist/index.js";
 import { buildQemuArgv, isAlive } from "../packages/qemu/dist/index.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10" } } });
 const runs = Number(values.runs);
-const guest = await buildGuest({});
+const guest = await benchGuest();
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-"));
 writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
 const input = { name: "bench", memory: "256MiB", boot: { datastore: "images", kernel: "vmlinuz", initrd: "initrd.img", cmdline: guest.cmdline } };
@@ -107,4 +108,5 @@ try {
   const pidfile = join(home, "run", "bench", "qemu.pid");
   if (existsSync(pidfile)) { const pid = Number(readFileSync(pidfile, "utf8")); if (isAlive(pid)) process.kill(pid, "SIGKILL"); }
   rmSync(home, { recursive: true, force: true });
+  guest.remove();
 }

@@ -8,12 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { VmctlClient } from "../packages/client/dist/index.js";
-import { buildGuest, GUEST_READY_LINE } from "../packages/guest/dist/index.js";
+import { GUEST_READY_LINE } from "../packages/guest/dist/index.js";
+import { benchGuest } from "./bench-guest.mjs";
 import { isAlive } from "../packages/qemu/dist/index.js";
 
 const { values } = parseArgs({ options: { vms: { type: "string", default: "8" } } });
 const count = Number(values.vms);
-const guest = await buildGuest({});
+const guest = await benchGuest();
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-mem-"));
 writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
 const daemon = spawn(process.execPath, ["--expose-gc", new URL("../packages/daemon/dist/main.js", import.meta.url).pathname, "--home", home], { stdio: "ignore", env: { ...process.env, VMCTL_ADMIN_PASSWORD: "bench-password" } });
@@ -63,4 +64,5 @@ try {
     if (existsSync(pidfile)) { const pid = Number(readFileSync(pidfile, "utf8")); if (isAlive(pid)) process.kill(pid, "SIGKILL"); }
   }
   rmSync(home, { recursive: true, force: true });
+  guest.remove();
 }
