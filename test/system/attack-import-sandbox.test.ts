@@ -6,12 +6,13 @@
 // cannot pass is refused before anything is made.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { chmodSync, closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { TestHost } from "./harness.js";
 import { packOva, vmwareOvf } from "./ova-support.js";
+import { patternFile, qemuImgs, type Sighting } from "./qemu-img-watch.js";
 
 const run = promisify(execFile);
 const RAW_FORMAT = "http://en.wikipedia.org/wiki/Byte";
@@ -42,41 +43,6 @@ function call(method: string, path: string, body?: { type: string; data?: string
     if (body?.file) createReadStream(body.file).pipe(req);
     else req.end(body?.data);
   });
-}
-
-interface Sighting { argv: string[]; uid: string[]; gid: string[]; capEff: string; capBnd: string; noNewPrivs: string; env: string[] }
-
-/** Every running qemu-img (exec'd: argv[0] is qemu-img, not setpriv) with an argument containing `fragment`. */
-function qemuImgs(fragment: string): Sighting[] {
-  const found: Sighting[] = [];
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-      if (basename(argv[0] ?? "") !== "qemu-img" || !argv.some((arg) => arg.includes(fragment))) continue;
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1]?.trim() ?? "";
-      const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean);
-      found.push({ argv, uid: field("Uid").split(/\s+/), gid: field("Gid").split(/\s+/), capEff: field("CapEff"), capBnd: field("CapBnd"), noNewPrivs: field("NoNewPrivs"), env });
-    } catch {
-      // Gone between the listing and the read.
-    }
-  }
-  return found;
-}
-
-/** Writes `bytes` of data no zero detection can skip (a pattern that changes every MiB). */
-function patternFile(path: string, bytes: number): void {
-  const fd = openSync(path, "w");
-  try {
-    const block = Buffer.alloc(MIB);
-    for (let offset = 0; offset < bytes; offset += MIB) {
-      for (let i = 0; i < MIB; i += 4) block.writeUInt32LE(((offset / MIB) * 2654435761 + i * 40503 + 1) >>> 0, i);
-      writeSync(fd, block);
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const owner = (path: string) => { const s = statSync(path); return { uid: s.uid, gid: s.gid, mode: (s.mode & 0o7777).toString(8) }; };
@@ -131,7 +97,9 @@ describe("qemu-img converts imported disks as the unprivileged QEMU user", () =>
 
     const converts = seen.filter((s) => s.argv[1] === "convert");
     expect(converts.length, "a qemu-img convert of the staging folder was seen in /proc").toBeGreaterThan(0);
-    expect(converts[0]!.argv).toEqual(expect.arrayContaining(["-n", "--target-is-zero", "-f", "raw", "-O", "qcow2", join(local, "sbx-ova/vmdisk1.qcow2")]));
+    // The target vmctld made is handed over open, as /dev/fd/3.
+    expect(converts[0]!.argv).toEqual(expect.arrayContaining(["-n", "--target-is-zero", "-f", "raw", "-O", "qcow2", "/dev/fd/3"]));
+    expect(converts[0]!.fd3).toBe(join(local, "sbx-ova/vmdisk1.qcow2"));
     // Every qemu-img that read the package (the size read, info, included when caught) ran as the QEMU user.
     for (const sighting of seen) {
       expect(sighting.uid, sighting.argv.join(" ")).toEqual([String(qemuUid), String(qemuUid), String(qemuUid), String(qemuUid)]);

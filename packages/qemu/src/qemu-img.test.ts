@@ -32,6 +32,10 @@ describe("convertCommand", () => {
     expect(Object.keys(command.env!).sort()).toEqual(["LC_ALL", "PATH"]);
   });
 
+  it("names a target handed over as a descriptor /dev/fd/3, so no folder above it must be passable", () => {
+    expect(convertCommand({ ...base, runAs: qemuUser, existingTarget: true, targetDescriptor: 21 }).args.slice(-2)).toEqual([base.source, "/dev/fd/3"]);
+  });
+
   it("keeps a snapshot's -U -l and the -o options of a target it creates, and refuses -o on an existing target", () => {
     expect(convertCommand({ ...base, snapshot: "s1", options: "subformat=streamOptimized", targetFormat: "vmdk" }).args)
       .toEqual(["convert", "-p", "-W", "-m", "8", "-f", "vmdk", "-U", "-l", "snapshot.name=s1", "-O", "vmdk", "-o", "subformat=streamOptimized", base.source, base.target]);

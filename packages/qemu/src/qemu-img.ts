@@ -1,5 +1,6 @@
 // qemu-img: create, inspect, convert and snapshot disk images of stopped VMs.
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { VmctlError } from "@vmctl/api-types";
 import { qemuEnvironment, sandboxedCommand, type QemuRunAs } from "./qemu-sandbox.js";
@@ -10,11 +11,12 @@ const execFileAsync = promisify(execFile);
 export interface QemuImgCommand { command: string; args: string[]; env?: Record<string, string> }
 
 /**
- * The command running `qemu-img args`. With `runAs` given, qemu-img reads a file that came from
- * outside (an imported disk, whose VMDK or qcow2 parsing is its attack surface): it runs through
- * setpriv as that user (no capabilities, no_new_privs; qemu-img has no -sandbox) with QEMU's clean
- * environment, or with null (vmctld is not root) as vmctld itself, still with that environment.
- * Without it, as vmctld: for vmctld's own images.
+ * The command running `qemu-img args`. With `runAs` given, qemu-img parses an image someone else
+ * wrote (an imported disk, or a VM's disk, which its QEMU and so an escaped guest could rewrite:
+ * VMDK and qcow2 parsing is its attack surface): it runs through setpriv as that user (no
+ * capabilities, no_new_privs; qemu-img has no -sandbox) with QEMU's clean environment, or with null
+ * (vmctld is not root) as vmctld itself, still with that environment. Without it, as vmctld: for
+ * images vmctld makes itself (a new disk, an overlay), whose headers are its own.
  */
 export function qemuImgCommand(args: string[], runAs?: QemuRunAs | null): QemuImgCommand {
   if (runAs === undefined) return { command: "qemu-img", args };
@@ -36,6 +38,15 @@ export async function createImage(path: string, format: "qcow2" | "raw", sizeByt
   await run("qemu-img", ["create", "-q", "-f", format, ...(format === "qcow2" ? ["-o", "lazy_refcounts=on"] : []), path, String(sizeBytes)]);
 }
 
+/**
+ * An empty image for a convert to write in place (-n): made by vmctld, so that a qemu-img that may
+ * not create files in the folder can fill it. `options` are the -o a convert would have created the
+ * target with (a stream-optimized VMDK's subformat).
+ */
+export async function createConvertTarget(path: string, format: "qcow2" | "raw" | "vmdk", sizeBytes: number, options?: string): Promise<void> {
+  await run("qemu-img", ["create", "-q", "-f", format, ...(options ? ["-o", options] : []), path, String(sizeBytes)]);
+}
+
 /** A qcow2 overlay whose reads fall through to `backing` (stored as given, so relative paths stay relative). */
 export async function createOverlay(path: string, backing: string, backingFormat: "qcow2" | "raw"): Promise<void> {
   await run("qemu-img", ["create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "-b", backing, "-F", backingFormat, path]);
@@ -54,9 +65,9 @@ export async function imageInfo(path: string, format: "qcow2" | "raw" | "vmdk", 
   return { format: info.format, virtualSize: info["virtual-size"], actualSize: info["actual-size"], ...(info["backing-filename"] ? { backingFile: info["backing-filename"] } : {}) };
 }
 
-/** Grows an image of a stopped VM. */
-export async function resizeImage(path: string, format: "qcow2" | "raw", sizeBytes: number): Promise<void> {
-  await run("qemu-img", ["resize", "-q", "-f", format, path, String(sizeBytes)]);
+/** Grows an image of a stopped VM; `runAs` as in qemuImgCommand. */
+export async function resizeImage(path: string, format: "qcow2" | "raw", sizeBytes: number, runAs?: QemuRunAs | null): Promise<void> {
+  await run("qemu-img", ["resize", "-q", "-f", format, path, String(sizeBytes)], runAs);
 }
 
 export interface ImageSnapshot { id: string; name: string; vmStateBytes: number; date: string; vmClockNs: number }
@@ -71,13 +82,13 @@ export async function listImageSnapshots(path: string): Promise<ImageSnapshot[]>
   }));
 }
 
-/** Internal qcow2 snapshots of a stopped VM's image: create (-c), revert (-a) or delete (-d). */
-export async function imageSnapshot(path: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
+/** Internal qcow2 snapshots of a stopped VM's image: create (-c), revert (-a) or delete (-d); `runAs` as in qemuImgCommand. */
+export async function imageSnapshot(path: string, op: "create" | "apply" | "delete", tag: string, runAs?: QemuRunAs | null): Promise<void> {
   const flag = { create: "-c", apply: "-a", delete: "-d" }[op];
   // `qemu-img snapshot` has no -f: the format is given in a JSON name, so it is never probed, and
   // with no backing file (internal snapshots never read it), so a header's backing name is not opened.
   const image = JSON.stringify({ driver: "qcow2", backing: null, file: { driver: "file", filename: path } });
-  await run("qemu-img", ["snapshot", "-q", flag, tag, `json:${image}`]);
+  await run("qemu-img", ["snapshot", "-q", flag, tag, `json:${image}`], runAs);
 }
 
 export interface ConvertOptions {
@@ -96,6 +107,11 @@ export interface ConvertOptions {
    * written again (--target-is-zero).
    */
   existingTarget?: boolean;
+  /**
+   * The existing target, opened by the caller: the child's descriptor 3, named /dev/fd/3, so that
+   * qemu-img writes exactly that file and needs no search permission on the folders above it.
+   */
+  targetDescriptor?: number;
   /** Who qemu-img runs as (see qemuImgCommand); absent: vmctld itself, for its own images. */
   runAs?: QemuRunAs | null;
   onProgress?: (percent: number) => void;
@@ -112,7 +128,7 @@ export function convertCommand(options: ConvertOptions): QemuImgCommand {
   if (options.snapshot) args.push("-U", "-l", `snapshot.name=${options.snapshot}`);
   args.push("-O", options.targetFormat);
   if (options.options) args.push("-o", options.options);
-  args.push(options.source, options.target);
+  args.push(options.source, options.targetDescriptor === undefined ? options.target : "/dev/fd/3");
   return qemuImgCommand(args, options.runAs);
 }
 
@@ -120,7 +136,9 @@ export function convertCommand(options: ConvertOptions): QemuImgCommand {
 export function convertImage(options: ConvertOptions): Promise<void> {
   const command = convertCommand(options);
   return new Promise((resolve, reject) => {
-    const child = spawn(command.command, command.args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal, ...(command.env ? { env: command.env } : {}) });
+    const stdio: Array<"ignore" | "pipe" | number> = ["ignore", "pipe", "pipe", ...(options.targetDescriptor === undefined ? [] : [options.targetDescriptor])];
+    // stdout and stderr are pipes (the stdio above), whatever the descriptor after them.
+    const child = spawn(command.command, command.args, { stdio, signal: options.signal, ...(command.env ? { env: command.env } : {}) }) as ChildProcessByStdio<null, Readable, Readable>;
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       const matches = [...chunk.matchAll(/\(([\d.]+)\/100%\)/g)];

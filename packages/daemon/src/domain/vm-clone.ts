@@ -2,11 +2,11 @@
 // progress; from the present disks of a stopped VM or from a snapshot). A linked clone is a qcow2
 // overlay on a template's disk: made in constant time whatever the disk's size, and the template
 // then may not change or go while a clone reads through to it.
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { VmctlError, isActionAllowed, type CloneRequest, type Task, type VmDefinition } from "@vmctl/api-types";
 import { parseDefinitionToml } from "@vmctl/definition";
-import { convertImage, createOverlay, imageInfo, readQcow2Backing } from "@vmctl/qemu";
+import { createOverlay, readQcow2Backing } from "@vmctl/qemu";
 import type { InventoryEntry } from "./inventory.js";
 import type { TaskContext } from "./task-manager.js";
 import type { VmPreparer } from "./vm-prepare.js";
@@ -17,6 +17,7 @@ import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 import { assertImageTrusted, datastoreScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
+import { convertAsQemu } from "./qemu-img-sandbox.js";
 
 export interface CloneDeps extends StorageDeps {
   prepare: VmPreparer;
@@ -147,8 +148,8 @@ export class CloneService {
       const files: Record<string, { file: string; format: "qcow2" | "raw" }> = {};
       const work = Object.entries(def.disks).filter(([, d]) => !d.readonly);
       await this.checkSources(source, entry, def);
-      // A clone of a snapshot may read a running VM's disks (a snapshot never changes): -U.
-      const sizes = await Promise.all(work.map(async ([, d]) => (await imageInfo(this.diskPath(entry, d), d.format, { shared: request.snapshot !== undefined })).actualSize || 1));
+      // Weights for the progress: the space each image takes (read by vmctld, not by a qemu-img as root).
+      const sizes = await Promise.all(work.map(async ([, d]) => (await stat(this.diskPath(entry, d))).blocks * 512 || 1));
       const total = sizes.reduce((a, b) => a + b, 0);
       let done = 0;
       for (const [index, [id, disk]] of work.entries()) {
@@ -163,8 +164,13 @@ export class CloneService {
           ctx.log(`disk ${id}: overlay on ${backing}`);
         } else {
           ctx.log(`disk ${id}: copying ${sourcePath}${request.snapshot ? ` as of snapshot "${request.snapshot}"` : ""}`);
-          await convertImage({
-            source: sourcePath, sourceFormat: disk.format, target: targetPath, targetFormat: disk.format,
+          // Its QEMU (an escaped guest) may have rewritten the header: qemu-img reads it as the QEMU
+          // user, lent the files just listed (a clone of a snapshot may read a running VM's disks: -U).
+          const label = `disk "${id}" of "${source}" (${disk.file})`;
+          const scope = datastoreScope(this.deps.datastores, "a clone may only read files in a datastore");
+          const read = await assertImageTrusted(sourcePath, disk.format, scope, label);
+          await convertAsQemu({
+            source: sourcePath, sourceFormat: disk.format, files: read, roots: scope.roots, target: targetPath, targetFormat: disk.format, label, purpose: "copies VM disks",
             ...(request.snapshot ? { snapshot: request.snapshot } : {}),
             signal: ctx.signal,
             onProgress: (p) => ctx.progress(Math.min(99, ((done + (sizes[index]! * p) / 100) / total) * 100)),

@@ -17,6 +17,7 @@ import { Reverter } from "./reverter.js";
 import { usesOfPath } from "./vm-file-usage.js";
 import { assertImageTrusted, datastoreScope } from "./image-trust.js";
 import { makeFilePrivate, makePrivateDir } from "./private-files.js";
+import { onVmImageAsQemu } from "./qemu-img-sandbox.js";
 
 export class DiskService {
   constructor(
@@ -48,7 +49,10 @@ export class DiskService {
     const out: DiskInfo[] = [];
     for (const [id, disk] of Object.entries(def.disks).filter(wanted)) {
       const path = this.resolve(entry, disk.datastore, disk.file);
-      const info = existsSync(path) ? await imageInfo(path, disk.format, { shared: true }).catch(() => undefined) : undefined;
+      // Read as the QEMU user (a running or escaped QEMU may have rewritten the header); an image it
+      // may not be given (its files leave the datastores) shows no sizes.
+      const image = { path, format: disk.format, scope: datastoreScope(this.datastores), label: `disks.${id}.file "${disk.file}"` };
+      const info = existsSync(path) ? await onVmImageAsQemu(image, (runAs) => imageInfo(path, disk.format, { shared: true, runAs })).catch(() => undefined) : undefined;
       out.push({
         id, kind: "disk", bus: disk.bus, format: disk.format, file: disk.file, datastore: disk.datastore ?? entry.datastore, path, readonly: disk.readonly,
         ...(info ? { virtualSizeBytes: info.virtualSize, allocatedBytes: info.actualSize } : {}),
@@ -150,14 +154,16 @@ export class DiskService {
     const bytes = parseSize(size);
     if (bytes === null) throw new VmctlError("bad_request", `size "${size}" is not a size; write e.g. "20GiB"`, { field: "size" });
     const path = this.resolve(entry, disk.datastore, disk.file);
-    const current = (await imageInfo(path, disk.format, { shared: proc !== undefined })).virtualSize;
-    if (bytes <= current) throw new VmctlError("bad_request", `disks only grow: "${id}" is ${current} bytes and ${size} is not larger (shrinking would cut the guest's filesystem)`, { field: "size", currentBytes: current });
+    // qemu-img resize opens the backing chain (a definition edited by hand may name any image): all
+    // of it is checked, and read as the QEMU user, which owns the image while it grows it.
+    const image = { path, format: disk.format, scope: datastoreScope(this.datastores), label: `disks.${id}.file "${disk.file}"`, write: proc === undefined, chain: proc === undefined };
+    const current = await onVmImageAsQemu(image, async (runAs) => {
+      const now = (await imageInfo(path, disk.format, { shared: proc !== undefined, runAs })).virtualSize;
+      if (bytes <= now) throw new VmctlError("bad_request", `disks only grow: "${id}" is ${now} bytes and ${size} is not larger (shrinking would cut the guest's filesystem)`, { field: "size", currentBytes: now });
+      if (!proc) await resizeImage(path, disk.format, bytes, runAs);
+      return now;
+    });
     if (proc) await resizeLive(proc, id, bytes);
-    else {
-      // qemu-img resize opens the backing chain: a definition edited by hand may name any image.
-      await assertImageTrusted(path, disk.format, datastoreScope(this.datastores), `disks.${id}.file "${disk.file}"`);
-      await resizeImage(path, disk.format, bytes);
-    }
     await this.writeDefinition(entry, (doc) => { doc.disks = { ...doc.disks, [id]: { ...doc.disks![id]!, size } }; });
     this.events.record("vm.disk_resized", name, { disk: id, fromBytes: current, toBytes: bytes, live: proc !== undefined });
     return (await this.list(name, id))[0]!;

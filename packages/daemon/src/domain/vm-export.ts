@@ -2,12 +2,13 @@
 // a VMware-style OVF descriptor that also carries the vmctl definition, and a SHA-256 manifest,
 // streamed as one tar. The conversion runs under the VM's lock as a task; the stream follows.
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { VmctlError, isActionAllowed, type VmDefinition } from "@vmctl/api-types";
-import { convertImage, imageInfo } from "@vmctl/qemu";
 import { assertImageTrusted, datastoreScope } from "./image-trust.js";
+import { makePrivateDir } from "./private-files.js";
+import { convertAsQemu } from "./qemu-img-sandbox.js";
 import { createOva } from "@vmctl/ovf";
 import type { StorageDeps } from "./storage-deps.js";
 
@@ -32,20 +33,25 @@ export class ExportService {
     const task = this.deps.tasks.run("vm.export", `vm/${name}`, user, async (ctx) => {
       try {
         await this.deps.runtimes.withLock(name, async () => {
-          await mkdir(staging);
+          // Root's, and passable (not writable) for the QEMU user, whose qemu-img fills the targets vmctld makes there.
+          await makePrivateDir(staging);
           const disks = Object.entries(def.disks);
           const disksOut = [];
           for (const [index, [id, disk]] of disks.entries()) {
             const source = this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
             const target = join(staging, `${id}.vmdk`);
             // The OVA is downloadable: what qemu-img reads (the whole backing chain) must lie in a datastore.
-            await assertImageTrusted(source, disk.format, datastoreScope(this.deps.datastores, "an exported disk may only read files in a datastore"), `disks.${id}.file "${disk.file}"`);
+            const label = `disks.${id}.file "${disk.file}"`;
+            const scope = datastoreScope(this.deps.datastores, "an exported disk may only read files in a datastore");
+            const read = await assertImageTrusted(source, disk.format, scope, label);
             ctx.log(`disk ${id}: converting to a stream-optimized VMDK`);
-            await convertImage({
-              source, sourceFormat: disk.format, target, targetFormat: "vmdk", options: "subformat=streamOptimized", signal: ctx.signal,
+            // As the QEMU user (its QEMU may have rewritten the header), lent the files just listed.
+            const { virtualSize } = await convertAsQemu({
+              source, sourceFormat: disk.format, files: read, roots: scope.roots, target, targetFormat: "vmdk", targetOptions: "subformat=streamOptimized",
+              label, purpose: "exports VM disks", signal: ctx.signal,
               onProgress: (p) => ctx.progress(Math.min(90, ((index + p / 100) / Math.max(1, disks.length)) * 90)),
             });
-            disksOut.push({ id, path: target, capacityBytes: (await imageInfo(source, disk.format)).virtualSize });
+            disksOut.push({ id, path: target, capacityBytes: virtualSize });
           }
           const ova = await createOva({ definition: def, definitionToml: entry.text, disks: disksOut });
           ctx.log(`sending ${ova.name} (${ova.size} bytes)`);

@@ -1,7 +1,7 @@
 // Bringing VMs in: an OVA (uploaded, or a file in a datastore), an OVF folder, or a libvirt domain
 // XML. The package is unpacked into a hidden staging folder of the target datastore, its descriptor
 // becomes a vmctl definition, and every disk is converted to qcow2 with qemu-img as a task, qemu-img
-// running as the QEMU user (import-sandbox.ts).
+// running as the QEMU user (qemu-img-sandbox.ts).
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, rm, stat } from "node:fs/promises";
@@ -20,7 +20,7 @@ import { startAfter } from "./vm-clone.js";
 import { assertImageTrusted, datastoreScope, importFormat, packageScope, type TrustScope } from "./image-trust.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { makePrivateDir } from "./private-files.js";
-import { assertQemuReaches, convertForImport } from "./import-sandbox.js";
+import { assertQemuReaches, convertForImport } from "./qemu-img-sandbox.js";
 import { qemuRunAs } from "./vm-sandbox.js";
 
 export interface ImportDeps extends StorageDeps {

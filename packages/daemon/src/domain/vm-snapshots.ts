@@ -13,6 +13,8 @@ import { imageSnapshot, snapshotLive, deleteSnapshotLive } from "@vmctl/qemu";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { TaskContext } from "./task-manager.js";
 import type { StorageDeps } from "./storage-deps.js";
+import { datastoreScope } from "./image-trust.js";
+import { onVmImageAsQemu } from "./qemu-img-sandbox.js";
 
 interface StoredSnapshot {
   name: string;
@@ -77,6 +79,17 @@ export class SnapshotService {
     return this.deps.datastores.resolve(disk.datastore ?? this.deps.inventory.get(name).datastore, disk.file);
   }
 
+  /**
+   * An internal snapshot of a stopped VM's disk, made, applied or deleted by qemu-img as the QEMU
+   * user (its QEMU, or an escaped guest, may have rewritten the header), which owns the image
+   * meanwhile; it goes back to its owner after.
+   */
+  private async onStoppedDisk(name: string, def: VmDefinition, id: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
+    const path = this.path(name, def, id);
+    const image = { path, format: "qcow2" as const, scope: datastoreScope(this.deps.datastores), label: `disks.${id}.file "${def.disks[id]!.file}"`, write: true };
+    await onVmImageAsQemu(image, (runAs) => imageSnapshot(path, op, tag, runAs));
+  }
+
   private assertState(name: string, action: "snapshot" | "revert"): VmState {
     const { state } = this.deps.runtimes.get(name);
     if (!isActionAllowed(action, state)) {
@@ -126,12 +139,12 @@ export class SnapshotService {
       const done: string[] = [];
       try {
         for (const id of disks) {
-          await imageSnapshot(this.path(name, def, id), "create", request.name);
+          await this.onStoppedDisk(name, def, id, "create", request.name);
           done.push(id);
           ctx.progress((done.length / disks.length) * 100);
         }
       } catch (error) {
-        for (const id of done) await imageSnapshot(this.path(name, def, id), "delete", request.name).catch(() => {});
+        for (const id of done) await this.onStoppedDisk(name, def, id, "delete", request.name).catch(() => {});
         throw error;
       }
     }
@@ -185,7 +198,7 @@ export class SnapshotService {
       const def = this.deps.inventory.definition(name);
       for (const id of snapshot.disks) {
         if (!def.disks[id]) continue;
-        await imageSnapshot(this.path(name, def, id), "apply", snap);
+        await this.onStoppedDisk(name, def, id, "apply", snap);
       }
     }
     data.current = snap;
@@ -207,7 +220,7 @@ export class SnapshotService {
       } else {
         for (const id of disks) {
           const path = this.path(name, def, id);
-          if (existsSync(path)) await imageSnapshot(path, "delete", snap);
+          if (existsSync(path)) await this.onStoppedDisk(name, def, id, "delete", snap);
         }
       }
       // Internal snapshots need no merge: the children hang from the deleted one's parent.

@@ -1,5 +1,6 @@
-// Lending the files of an import to the QEMU user: only what it cannot read yet, only plain files
-// with one name inside the import's roots, given back through the same descriptor by the last user.
+// Lending the files qemu-img reads (an import's, a VM disk's) to the QEMU user: only what it cannot
+// read yet, only plain files with one name inside the roots, given back through the same descriptor
+// by the last user; an image changed in place owned by that user for the time, then given back.
 import { describe, it, expect, vi, beforeEach, afterEach } from "vitest";
 import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ vi.mock("../security/qemu-user.js", async (original) => ({
   ...(await original<typeof import("../security/qemu-user.js")>()),
   qemuGroupIds: () => [4243],
 }));
-const { lendToQemu } = await import("./import-sandbox.js");
+const { lendToQemu } = await import("./qemu-img-sandbox.js");
 
 const runAs = { user: "vmctl-qemu", uid: 4242, gid: 4243 };
 const asRoot = process.getuid?.() === 0;
@@ -27,7 +28,7 @@ const privateFile = (name: string, mode = 0o600) => {
 };
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "import-sandbox-"));
+  root = mkdtempSync(join(tmpdir(), "qemu-img-sandbox-"));
   pkg = join(root, "pkg");
   mkdirSync(pkg);
 });
@@ -68,7 +69,7 @@ describe.skipIf(!asRoot)("lendToQemu", () => {
     const link = join(pkg, "disk.vmdk");
     symlinkSync(host, link);
     await expect(lendToQemu([image(link)], [pkg], 'disk "disk.vmdk"', runAs)).rejects.toMatchObject({ code: "image_unsafe", message: `disk "disk.vmdk": "${link}" was replaced by a symlink since it was inspected; it was not given to qemu-img` });
-    await expect(lendToQemu([image(host)], [pkg], "disk", runAs)).rejects.toMatchObject({ code: "image_unsafe", message: expect.stringContaining(`now lies at "${host}", outside what the import may read`) });
+    await expect(lendToQemu([image(host)], [pkg], "disk", runAs)).rejects.toMatchObject({ code: "image_unsafe", message: expect.stringContaining(`now lies at "${host}", outside what qemu-img may read`) });
     const linked = join(pkg, "linked.img");
     linkSync(host, linked);
     await expect(lendToQemu([image(linked)], [pkg], "disk", runAs)).rejects.toMatchObject({ message: expect.stringContaining("has 2 hard links") });
@@ -90,5 +91,31 @@ describe.skipIf(!asRoot)("lendToQemu", () => {
     chmodSync(disk, 0o600);
     await giveBack();
     expect(owner(disk)).toEqual({ uid: 4242, gid: 4243, mode: 0o600 });
+  });
+
+  it("owns an image written in place (0600) for the time and gives it back to its owner; its backing file only lent for reading", async () => {
+    const disk = privateFile("disk.qcow2");
+    const base = privateFile("base.qcow2", 0o640);
+    const giveBack = await lendToQemu([image(disk), { ...image(base), role: "backing file" }], [pkg], "disk", runAs, { writeImage: true });
+    expect([owner(disk), owner(base)]).toEqual([{ uid: 4242, gid: 4243, mode: 0o600 }, { uid: 0, gid: 4243, mode: 0o640 }]);
+    await giveBack();
+    expect([owner(disk), owner(base)]).toEqual([{ uid: 0, gid: 0, mode: 0o600 }, { uid: 0, gid: 0, mode: 0o640 }]);
+  });
+
+  it("leaves an image the QEMU user owns already (its VM runs) with it, and a read loan taken over by a write goes back to the first owner", async () => {
+    const running = privateFile("running.qcow2");
+    chownSync(running, 4242, 4243);
+    const first = await lendToQemu([image(running)], [pkg], "disk", runAs, { writeImage: true });
+    await first();
+    expect(owner(running)).toEqual({ uid: 4242, gid: 4243, mode: 0o600 });
+
+    const disk = privateFile("stopped.qcow2");
+    const reading = await lendToQemu([image(disk)], [pkg], "disk", runAs);
+    const writing = await lendToQemu([image(disk)], [pkg], "disk", runAs, { writeImage: true });
+    expect(owner(disk)).toEqual({ uid: 4242, gid: 4243, mode: 0o600 });
+    await reading();
+    expect(owner(disk)).toEqual({ uid: 4242, gid: 4243, mode: 0o600 });
+    await writing();
+    expect(owner(disk)).toEqual({ uid: 0, gid: 0, mode: 0o600 });
   });
 });
