@@ -127,7 +127,10 @@ export class Host {
     await secureHome(this.config.home, this.config.runDir, Object.fromEntries(this.datastores.names().map((ds) => [ds, this.datastores.root(ds)])), this.log);
     this.qemuVersion = await qemuVersion(this.config.qemu);
     if (!this.qemuVersion) this.log.error(`${this.config.qemu} not found: install the qemu-system-x86 package`);
-    await this.ensureFirstAdmin();
+    // Read once and dropped from vmctld's environment, so no child (qemu-img, openssl) inherits it.
+    const adminPassword = process.env.VMCTL_ADMIN_PASSWORD;
+    delete process.env.VMCTL_ADMIN_PASSWORD;
+    await this.ensureFirstAdmin(adminPassword);
     const interrupted = this.tasks.failInterrupted();
     if (interrupted) this.log.warn({ tasks: interrupted }, "tasks cut off by the last vmctld exit marked as errors");
     this.retention = startRetention(this);
@@ -166,9 +169,8 @@ export class Host {
    * The first admin is made at first start: its password from VMCTL_ADMIN_PASSWORD, otherwise a
    * one-time password written once to stderr and stored nowhere in clear.
    */
-  private async ensureFirstAdmin(): Promise<void> {
+  private async ensureFirstAdmin(given: string | undefined): Promise<void> {
     if (this.auth.countUsers() > 0) return;
-    const given = process.env.VMCTL_ADMIN_PASSWORD;
     const password = given || randomSecret(12);
     await this.auth.createUser("admin", password, "Admin");
     this.audit.record({ user: "vmctld", source: "startup", action: "create first admin", target: "admin", result: "ok", status: 201 });
