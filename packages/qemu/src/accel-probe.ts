@@ -2,8 +2,8 @@
 // so the probe boots a real Linux kernel under KVM for a few seconds and only trusts KVM if the
 // kernel got far enough to panic for want of a root filesystem. The answer is cached per host boot.
 import { spawn } from "node:child_process";
-import { access, constants, readFile, writeFile, rename, mkdtemp, rm, rmdir, copyFile, chown } from "node:fs/promises";
-import { existsSync, readdirSync } from "node:fs";
+import { access, readFile, writeFile, rename, mkdtemp, rm, rmdir, open, type FileHandle } from "node:fs/promises";
+import { constants, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import type { Accel } from "./build-argv.js";
@@ -74,31 +74,94 @@ export async function probeKvm(options: ProbeOptions = {}): Promise<AccelChoice>
   const base = ["-nodefaults", "-no-user-config", "-display", "none", "-accel", "kvm", "-cpu", "host", "-m", "128", "-no-reboot"];
   const kernel = [...(options.kernels ?? []), ...hostKernels()].find((k) => existsSync(k));
   // The QEMU user may not reach the kernel where it lies (the guest cache is under /root): the
-  // probe gets a copy of its own, in a folder of the QEMU user's.
-  const dir = await mkdtemp(join(tmpdir(), "vmctl-probe-"));
-  const give = async (path: string) => { if (runAs) await chown(path, runAs.uid, runAs.gid); };
+  // probe gets a copy of its own, in a folder of root's that the QEMU user may only traverse.
+  const dir = await makeProbeDir(runAs);
   try {
-    await give(dir);
     const denied = (output: string) => (runAs && /Permission denied/.test(output) ? ` (QEMU runs as "${runAs.user}": it needs group kvm, which the set-up adds)` : "");
     if (kernel) {
-      const copy = join(dir, "vmlinuz");
-      await copyFile(kernel, copy);
-      await give(copy);
+      const copy = await writeProbeFile(dir, "vmlinuz", { copyOf: kernel }, runAs, false);
       const run = await runQemu(binary, [...base, "-serial", "stdio", "-kernel", copy, "-append", "console=ttyS0 panic=-1 loglevel=4"], timeoutMs, runAs);
       if (run.timedOut) return { accel: "tcg", reason: `KVM is present but a test kernel made no progress in ${timeoutMs} ms (nested virtualization off?): using TCG emulation` };
       if (/Kernel panic|Linux version/.test(run.output)) return { accel: "kvm", reason: "KVM booted a test kernel" };
       return { accel: "tcg", reason: `KVM failed to run a test kernel: ${run.output.trim().split("\n").slice(-1)[0] ?? "no output"}${denied(run.output)}; using TCG emulation` };
     }
-    const image = join(dir, "probe.img");
-    await writeFile(image, bootSector());
-    await give(image);
+    // QEMU opens an IDE disk read-write: the image is the QEMU user's own, given through the handle.
+    const image = await writeProbeFile(dir, "probe.img", { data: bootSector() }, runAs, true);
     const run = await runQemu(binary, [...base, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", `file=${image},format=raw,if=ide`], timeoutMs, runAs);
     if (run.code === 3) return { accel: "kvm", reason: "KVM ran a real-mode test (no kernel was at hand for a fuller check)" };
     return { accel: "tcg", reason: run.timedOut ? `KVM hung on a test boot sector: using TCG emulation` : `KVM failed: ${run.output.trim()}${denied(run.output)}; using TCG emulation` };
   } finally {
-    // Named files, not a recursive delete, in a folder the QEMU user could have written.
-    await Promise.all(["vmlinuz", "probe.img"].map((name) => rm(join(dir, name), { force: true })));
+    // Named files, not a recursive delete: only root creates names in the folder.
+    await Promise.all(PROBE_FILES.map((name) => rm(join(dir, name), { force: true })));
     await rmdir(dir).catch(() => {});
+  }
+}
+
+const PROBE_FILES = ["vmlinuz", "probe.img"];
+
+/**
+ * The probe's folder: made by mkdtemp (root's, 0700), then given group QEMU user and mode 0710
+ * through a handle, so the QEMU user can reach the files in it but never create, rename or plant
+ * a link there. Without a QEMU user it stays 0700.
+ */
+export async function makeProbeDir(runAs: QemuRunAs | null, parent = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(join(parent, "vmctl-probe-"));
+  try {
+    const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      if (runAs) await handle.chown(process.getuid?.() ?? 0, runAs.gid);
+      await handle.chmod(runAs ? 0o710 : 0o700);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await rmdir(dir).catch(() => {});
+    throw error;
+  }
+  return dir;
+}
+
+/**
+ * Creates `name` in the probe folder (O_CREAT|O_EXCL|O_NOFOLLOW: whatever already holds the name,
+ * a planted symlink included, makes this fail and is left untouched), fills it through the handle
+ * and gives it to QEMU through that same handle: read-only as root:QEMU group 0640, or when QEMU
+ * must write it, the QEMU user's own 0600. Returns the file's path.
+ */
+export async function writeProbeFile(dir: string, name: string, content: { data: Buffer } | { copyOf: string }, runAs: QemuRunAs | null, writable: boolean): Promise<string> {
+  const path = join(dir, name);
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.nlink !== 1) throw new Error(`${path} is not a fresh plain file`);
+    if ("data" in content) await handle.writeFile(content.data);
+    else await copyInto(content.copyOf, handle);
+    if (runAs) {
+      if (writable) await handle.chown(runAs.uid, runAs.gid);
+      else await handle.chown(process.getuid?.() ?? 0, runAs.gid);
+      await handle.chmod(writable ? 0o600 : 0o640);
+    } else {
+      await handle.chmod(0o600);
+    }
+  } catch (error) {
+    await handle.close();
+    await rm(path, { force: true });
+    throw error;
+  }
+  await handle.close();
+  return path;
+}
+
+async function copyInto(source: string, target: FileHandle): Promise<void> {
+  const input = await open(source, constants.O_RDONLY);
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      await target.write(buffer, 0, bytesRead);
+    }
+  } finally {
+    await input.close();
   }
 }
 
