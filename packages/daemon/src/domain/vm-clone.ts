@@ -15,7 +15,7 @@ import type { SnapshotService } from "./vm-snapshots.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { editDefinitionText } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
-import { assertImageTrusted, datastoreScope } from "./image-trust.js";
+import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
 import { convertAsQemu } from "./qemu-img-sandbox.js";
 
@@ -77,7 +77,7 @@ export class CloneService {
    * file of it must lie in a datastore (a definition edited by hand may name any image).
    */
   private async checkSources(source: string, entry: InventoryEntry, def: VmDefinition): Promise<void> {
-    const scope = datastoreScope(this.deps.datastores, "a clone may only read files in a datastore");
+    const scope = vmDiskScope(this.deps.datastores, this.deps.inventory.list(), source, "a clone may only read files in a datastore");
     for (const [id, disk] of Object.entries(def.disks).filter(([, d]) => !d.readonly)) {
       await assertImageTrusted(this.diskPath(entry, disk), disk.format, scope, `disk "${id}" of "${source}" (${disk.file})`);
     }
@@ -167,7 +167,7 @@ export class CloneService {
           // Its QEMU (an escaped guest) may have rewritten the header: qemu-img reads it as the QEMU
           // user, lent the files just listed (a clone of a snapshot may read a running VM's disks: -U).
           const label = `disk "${id}" of "${source}" (${disk.file})`;
-          const scope = datastoreScope(this.deps.datastores, "a clone may only read files in a datastore");
+          const scope = vmDiskScope(this.deps.datastores, this.deps.inventory.list(), source, "a clone may only read files in a datastore");
           const read = await assertImageTrusted(sourcePath, disk.format, scope, label);
           await convertAsQemu({
             source: sourcePath, sourceFormat: disk.format, files: read, roots: scope.roots, target: targetPath, targetFormat: disk.format, label, purpose: "copies VM disks",

@@ -15,7 +15,7 @@ import type { EventLog } from "./event-log.js";
 import { editDefinitionText, type DefinitionDocument } from "./definition-edit.js";
 import { Reverter } from "./reverter.js";
 import { usesOfPath } from "./vm-file-usage.js";
-import { assertImageTrusted, datastoreScope } from "./image-trust.js";
+import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makeFilePrivate, makePrivateDir } from "./private-files.js";
 import { onVmImageAsQemu } from "./qemu-img-sandbox.js";
 
@@ -51,7 +51,7 @@ export class DiskService {
       const path = this.resolve(entry, disk.datastore, disk.file);
       // Read as the QEMU user (a running or escaped QEMU may have rewritten the header); an image it
       // may not be given (its files leave the datastores) shows no sizes.
-      const image = { path, format: disk.format, scope: datastoreScope(this.datastores), label: `disks.${id}.file "${disk.file}"` };
+      const image = { path, format: disk.format, scope: vmDiskScope(this.datastores, this.inventory.list(), name), label: `disks.${id}.file "${disk.file}"` };
       const info = existsSync(path) ? await onVmImageAsQemu(image, (runAs) => imageInfo(path, disk.format, { shared: true, runAs })).catch(() => undefined) : undefined;
       out.push({
         id, kind: "disk", bus: disk.bus, format: disk.format, file: disk.file, datastore: disk.datastore ?? entry.datastore, path, readonly: disk.readonly,
@@ -100,7 +100,7 @@ export class DiskService {
         throw new VmctlError("file_exists", `"${file}" already exists; attach it with "file", or choose another id`, { field: "id" });
       } else {
         // An existing image is read in its declared format with every file it names inside a datastore.
-        await assertImageTrusted(path, format, datastoreScope(this.datastores), `disk "${file}"`);
+        await assertImageTrusted(path, format, vmDiskScope(this.datastores, this.inventory.list(), name), `disk "${file}"`);
       }
       if (proc) {
         await giveToQemu({ path, writable: !(request.readonly ?? false), field: "file", format }, this.datastores);
@@ -156,7 +156,7 @@ export class DiskService {
     const path = this.resolve(entry, disk.datastore, disk.file);
     // qemu-img resize opens the backing chain (a definition edited by hand may name any image): all
     // of it is checked, and read as the QEMU user, which owns the image while it grows it.
-    const image = { path, format: disk.format, scope: datastoreScope(this.datastores), label: `disks.${id}.file "${disk.file}"`, write: proc === undefined, chain: proc === undefined };
+    const image = { path, format: disk.format, scope: vmDiskScope(this.datastores, this.inventory.list(), name), label: `disks.${id}.file "${disk.file}"`, write: proc === undefined, chain: proc === undefined };
     const current = await onVmImageAsQemu(image, async (runAs) => {
       const now = (await imageInfo(path, disk.format, { shared: proc !== undefined, runAs })).virtualSize;
       if (bytes <= now) throw new VmctlError("bad_request", `disks only grow: "${id}" is ${now} bytes and ${size} is not larger (shrinking would cut the guest's filesystem)`, { field: "size", currentBytes: now });

@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { VmctlError, isActionAllowed, type VmDefinition } from "@vmctl/api-types";
-import { assertImageTrusted, datastoreScope } from "./image-trust.js";
+import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
 import { convertAsQemu } from "./qemu-img-sandbox.js";
 import { createOva } from "@vmctl/ovf";
@@ -42,7 +42,7 @@ export class ExportService {
             const target = join(staging, `${id}.vmdk`);
             // The OVA is downloadable: what qemu-img reads (the whole backing chain) must lie in a datastore.
             const label = `disks.${id}.file "${disk.file}"`;
-            const scope = datastoreScope(this.deps.datastores, "an exported disk may only read files in a datastore");
+            const scope = vmDiskScope(this.deps.datastores, this.deps.inventory.list(), name, "an exported disk may only read files in a datastore");
             const read = await assertImageTrusted(source, disk.format, scope, label);
             ctx.log(`disk ${id}: converting to a stream-optimized VMDK`);
             // As the QEMU user (its QEMU may have rewritten the header), lent the files just listed.

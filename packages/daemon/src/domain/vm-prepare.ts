@@ -11,7 +11,7 @@ import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { Reverter } from "./reverter.js";
 import type { TaskContext } from "./task-manager.js";
-import { assertImageTrusted, datastoreScope } from "./image-trust.js";
+import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makeFilePrivate, makePrivateDir } from "./private-files.js";
 
 export function randomMac(): string {
@@ -93,8 +93,9 @@ export class VmPreparer {
       ctx.log("allocated MAC addresses or the VM's uuid and wrote them to the definition");
     }
     await this.ensureFiles(def, entry.datastore, undefined, (line) => ctx.log(line));
-    // QEMU opens a qcow2 disk's backing chain and data file from its header: all in a datastore.
-    const scope = datastoreScope(this.datastores);
+    // QEMU opens a qcow2 disk's backing chain and data file from its header (which its guest may
+    // have rewritten): all in a datastore, and none another VM's (but a template's disk it clones).
+    const scope = vmDiskScope(this.datastores, this.inventory.list(), entry.name);
     for (const [id, disk] of Object.entries(def.disks)) {
       await assertImageTrusted(this.datastores.resolve(disk.datastore ?? entry.datastore, disk.file), disk.format, scope, `disks.${id}.file "${disk.file}"`);
     }

@@ -13,7 +13,7 @@ import { imageSnapshot, snapshotLive, deleteSnapshotLive } from "@vmctl/qemu";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { TaskContext } from "./task-manager.js";
 import type { StorageDeps } from "./storage-deps.js";
-import { datastoreScope } from "./image-trust.js";
+import { vmDiskScope } from "./image-trust.js";
 import { onVmImageAsQemu } from "./qemu-img-sandbox.js";
 
 interface StoredSnapshot {
@@ -86,7 +86,7 @@ export class SnapshotService {
    */
   private async onStoppedDisk(name: string, def: VmDefinition, id: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
     const path = this.path(name, def, id);
-    const image = { path, format: "qcow2" as const, scope: datastoreScope(this.deps.datastores), label: `disks.${id}.file "${def.disks[id]!.file}"`, write: true };
+    const image = { path, format: "qcow2" as const, scope: vmDiskScope(this.deps.datastores, this.deps.inventory.list(), name), label: `disks.${id}.file "${def.disks[id]!.file}"`, write: true };
     await onVmImageAsQemu(image, (runAs) => imageSnapshot(path, op, tag, runAs));
   }
 
