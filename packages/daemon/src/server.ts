@@ -32,6 +32,7 @@ import { limitWebSocketsPerUser } from "./api/ws-connection-limit.js";
 import { registerAuthRoutes } from "./api/auth-routes.js";
 import type { TlsMaterial } from "./security/tls.js";
 import { enforceRequestDeadline } from "./security/request-deadline.js";
+import { markLocalConnection } from "./security/local-socket.js";
 
 export async function buildApp(host: Host, logger: Logger, onRoute?: (method: string, url: string) => void): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true }) as unknown as FastifyInstance;
@@ -107,6 +108,9 @@ export interface Listening { app: FastifyInstance; tcp: Server; port: number; cl
 export async function listen(app: FastifyInstance, socketPath: string, tcp: { host: string; port: number }, tls: TlsMaterial): Promise<Listening> {
   if (await socketInUse(socketPath)) throw new Error(`another vmctld is already listening on ${socketPath}`);
   await rm(socketPath, { force: true });
+  // Root is whoever came in on this listener: its connections are marked as they are accepted (the
+  // HTTPS server below emits its requests into the same app, unmarked).
+  app.server.on("connection", markLocalConnection);
   const previous = process.umask(0o177);
   try {
     await app.listen({ path: socketPath });

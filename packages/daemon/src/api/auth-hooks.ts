@@ -8,6 +8,7 @@ import type { WebSocket } from "ws";
 import { VmctlError } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import { can, ROOT_PRINCIPAL, type Principal, type TicketPurpose } from "../security/principal.js";
+import { isLocalConnection } from "../security/local-socket.js";
 import { needOf } from "../security/route-privileges.js";
 import { sameSecret } from "../security/passwords.js";
 import { ticketPrincipal } from "../security/console-tickets.js";
@@ -37,20 +38,35 @@ function ticketPurpose(url: string): TicketPurpose {
 }
 
 export function sourceOf(request: FastifyRequest): string {
-  // The socket is gone (null) once a client has hung up mid-request.
-  return request.raw.socket?.remoteAddress ?? "unix socket";
+  if (isLocalConnection(request.raw.socket)) return "unix socket";
+  // A network client that has hung up (or reset) mid-request has no address any more.
+  return request.raw.socket?.remoteAddress ?? "unknown (the connection has closed)";
 }
 
 export function cookie(request: FastifyRequest, name: string): string | undefined {
   for (const part of (request.headers.cookie ?? "").split(";")) {
     const [key, ...rest] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(rest.join("="));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(rest.join("="));
+    } catch {
+      return undefined; // not percent-encoding: no session of ours, as if none were sent
+    }
   }
   return undefined;
 }
 
+/** The host part of an Origin header, or null for one that is no URL ("null", garbage). */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 function authenticate(host: Host, request: FastifyRequest): Principal | null {
-  if (request.raw.socket.remoteAddress === undefined) return ROOT_PRINCIPAL;
+  if (isLocalConnection(request.raw.socket)) return ROOT_PRINCIPAL;
   const query = request.query as Record<string, unknown> | undefined;
   // A URL ends up in logs, proxies and shell history: a long-lived secret never rides in one.
   if (query?.token !== undefined) throw new VmctlError("unauthenticated", "a token in the URL (?token=) is not accepted: send it as Authorization: Bearer <token>, or open the WebSocket with a ticket (POST /api/v1/vms/{name}/console)");
@@ -61,8 +77,10 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
     if (!principal) throw new VmctlError("unauthenticated", "the bearer token is unknown, expired or revoked");
     return principal;
   }
-  const isWebSocket = request.headers.upgrade?.toLowerCase() === "websocket";
-  if (isWebSocket && typeof query?.ticket === "string") {
+  // A real upgrade (Node saw Connection: upgrade), not a header a client adds to skip the CSRF check;
+  // and a ticket opens only the VM WebSockets it was made for, never a plain route.
+  const isWebSocket = (request.raw as { upgrade?: boolean }).upgrade === true;
+  if (isWebSocket && typeof query?.ticket === "string" && (request.routeOptions.url ?? "").startsWith("/ws/vms/")) {
     const ticket = host.tickets.redeem(query.ticket, (request.params as { name?: string }).name ?? "", ticketPurpose(request.routeOptions.url ?? ""));
     const principal = ticket ? ticketPrincipal(host.auth.resolve(ticket.via), ticket) : null;
     if (!principal) throw new VmctlError("unauthenticated", "the console ticket is unknown, expired, already used, for another VM or purpose, or the credential that made it no longer holds");
@@ -76,7 +94,7 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
     if (isWebSocket) {
       // A cookie rides along on cross-site WebSockets too: only our own pages may open one.
       const origin = request.headers.origin;
-      if (origin && new URL(origin).host !== request.headers.host) throw new VmctlError("forbidden", `WebSocket from origin ${origin} refused`);
+      if (origin !== undefined && originHost(origin) !== request.headers.host) throw new VmctlError("forbidden", `WebSocket from origin ${origin.slice(0, 200)} refused: only vmctld's own pages may open one with a session`);
     } else if (UNSAFE.has(request.method) && !sameSecret(String(request.headers["x-csrf-token"] ?? ""), session.csrf)) {
       throw new VmctlError("csrf_failed", "this request changes something and needs the X-CSRF-Token header given at login");
     }
@@ -132,7 +150,7 @@ export function registerAuth(app: FastifyInstance, host: Host): void {
   });
   app.addHook("onSend", async (request, reply, payload) => {
     void reply.header("X-Content-Type-Options", "nosniff").header("X-Frame-Options", "DENY").header("Referrer-Policy", "no-referrer").header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    if (request.raw.socket.remoteAddress !== undefined) void reply.header("Strict-Transport-Security", "max-age=31536000");
+    if (!isLocalConnection(request.raw.socket)) void reply.header("Strict-Transport-Security", "max-age=31536000");
     return payload;
   });
   // Every change is audited: who, from where, what, on what, and how it ended. Bodies never are (secrets).

@@ -140,7 +140,9 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     // A credential never hands out more than it holds: the new token's rights, host and per VM,
     // must be within the caller's own (a ReadOnly token cannot make an Admin one).
     const candidate = host.auth.principalFor(owner, { kind: "token", tokenId: "(new)" }, body.role);
-    const gained = candidate ? gainedOver(candidate, principal) : [];
+    // A disabled user has no rights to weigh now, but would have them back when enabled: no token.
+    if (!candidate) throw new VmctlError("forbidden", `user "${owner}" is disabled: enable it before making it a token`, { user: owner });
+    const gained = gainedOver(candidate, principal);
     if (gained.length) {
       throw new VmctlError("forbidden", `${principal.name} cannot make a token with more rights than it holds: role "${body.role}" for ${owner} would gain ${gained.join(", ")}`, { privileges: gained });
     }
