@@ -5,11 +5,13 @@
 // Each refusal names the file and the privilege, is audited, and leaves the definition untouched.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UUID_PATTERN } from "@vmctl/api-types";
 import { TestHost } from "./harness.js";
 import { https, login, type Answer, type Credentials } from "./https-support.js";
+import { vmwareOvf } from "./ova-support.js";
 
 let host: TestHost;
 let eve: { cookie: string; csrf: string };
@@ -27,6 +29,9 @@ const boss = (): Credentials => ({ token: tokens.boss! });
 
 interface AuditEntry { user: string; action: string; target: string | null; result: string; status: number }
 const audit = async () => (await host.client.call<{ entries: AuditEntry[] }>("GET", "/api/v1/audit?limit=500")).entries;
+const refusals = async (user: string, action: string, status = 403) => (await audit()).filter((e) => e.user === user && e.action === action && e.status === status && e.result === "refused").length;
+/** The task an answer (202) started, once it has ended. */
+const ended = async (answer: Answer) => host.client.call<{ state: string; error: { message: string } | null }>("GET", `/api/v1/tasks/${answer.json().id as string}?wait=60`);
 
 const small = (name: string) => ({ name, memory: "64MiB", disks: { disk0: { file: `${name}/disk0.qcow2`, size: "1MiB" } }, cdroms: { cd0: {} } });
 
@@ -182,6 +187,116 @@ describe("the datastore browser cannot define a VM or plant what vmctld loads", 
     mkdirSync(local("odd/odd.toml"), { recursive: true });
     expect((await call("GET", "/api/v1/vms", rob())).json().vms.map((vm: { name: string }) => vm.name)).toEqual(["mine", "theirs"]);
     rmSync(local("odd"), { recursive: true });
+  });
+});
+
+describe("an OVF folder import reads only the files its requester may read", () => {
+  it("an .ovf at the datastore root naming theirs' memory file as a CD-ROM is refused to cara, before anything is made; the Admin's import of it works", async () => {
+    // Uploaded by someone who may write the datastore: a descriptor whose only file is theirs' saved memory, in a CD drive.
+    const ovf = vmwareOvf("theirs/theirs.vmstate", SECRET.length, 1)
+      .replace(/\s*<Disk [^>]*\/>/, "")
+      .replace("<rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>", "<rasd:HostResource>ovf:/file/file1</rasd:HostResource>")
+      .replace("<rasd:ResourceType>17</rasd:ResourceType>", "<rasd:ResourceType>15</rasd:ResourceType>");
+    writeFileSync(local("evil.ovf"), ovf);
+    const cara: Credentials = { token: tokens.cara! };
+    const vms = (await host.client.listVms()).map((vm) => vm.name).sort();
+    const refusedBefore = await refusals("cara (token cara-token)", "POST /api/v1/import");
+    const answer = await call("POST", "/api/v1/import", cara, { datastore: "local", path: "evil.ovf", name: "loot" });
+    expect(answer.status).toBe(403);
+    expect(answer.json().error.message).toMatch(/theirs\/theirs\.vmstate".*"vm\.edit" on VM "theirs"/);
+    expect(answer.json().error.details).toMatchObject({ privilege: "vm.edit", vm: "theirs" });
+    expect(existsSync(local("loot"))).toBe(false);
+    expect((await host.client.listVms()).map((vm) => vm.name).sort()).toEqual(vms);
+    expect(await refusals("cara (token cara-token)", "POST /api/v1/import")).toBe(refusedBefore + 1);
+
+    // The same package imported by the Admin, who may edit theirs: the rule, not the package, refused it.
+    const admin = await call("POST", "/api/v1/import", boss(), { datastore: "local", path: "evil.ovf", name: "loot" });
+    expect(admin.status).toBe(202);
+    expect((await ended(admin)).state).toBe("success");
+    const isos = readdirSync(local("loot")).filter((f) => f.endsWith(".iso"));
+    expect(isos).toHaveLength(1);
+    expect(readFileSync(local(`loot/${isos[0]!}`), "utf8").startsWith(SECRET)).toBe(true); // padded to whole sectors
+    await host.client.call("DELETE", "/api/v1/vms/loot");
+    rmSync(local("evil.ovf"));
+  });
+});
+
+describe("a snapshot brings back no file its requester may not give the VM", () => {
+  it("reverting to (or cloning) a snapshot that held theirs' disk is refused without rights on theirs, nothing changed; the Admin's revert works and keeps the uuid", async () => {
+    // dan may create VMs and edit mine (a session: grants apply to it whole), not theirs.
+    await host.client.call("POST", "/api/v1/users", { username: "dan", password: "dan-password", role: "Creator" });
+    await host.client.call("PUT", "/api/v1/users/dan/grants/mine", { role: "OperatorEdit" });
+    const dan = await login(host.port, "dan", "dan-password");
+    // Once someone who could attached theirs' disk to mine, took a snapshot and detached it again.
+    expect((await call("POST", "/api/v1/vms/mine/disks", boss(), { id: "stolen", file: "theirs/disk0.qcow2", readonly: true })).status).toBe(201);
+    const taken = await call("POST", "/api/v1/vms/mine/snapshots", boss(), { name: "held" });
+    expect(taken.status).toBe(202);
+    expect((await ended(taken)).state).toBe("success");
+    expect((await call("DELETE", "/api/v1/vms/mine/disks/stolen", boss())).status).toBe(200);
+    const uuid = (await host.client.getVm("mine")).uuid;
+    const before = readFileSync(local("mine/mine.toml"));
+    const revertsBefore = await refusals("dan", "POST /api/v1/vms/:name/snapshots/:snap/revert");
+    const clonesBefore = await refusals("dan", "POST /api/v1/vms/:name/clone");
+
+    const revert = await call("POST", "/api/v1/vms/mine/snapshots/held/revert", dan);
+    expect(revert.status).toBe(403);
+    expect(revert.json().error.message).toMatch(/disks\.stolen\.file: .*"theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
+    const clone = await call("POST", "/api/v1/vms/mine/clone", dan, { name: "heldcopy", snapshot: "held" });
+    expect(clone.status).toBe(403);
+    expect(clone.json().error.message).toMatch(/"theirs\/disk0\.qcow2".*"vm\.edit" on VM "theirs"/);
+    expect(readFileSync(local("mine/mine.toml")).equals(before)).toBe(true);
+    expect(existsSync(local("heldcopy"))).toBe(false);
+    expect(await refusals("dan", "POST /api/v1/vms/:name/snapshots/:snap/revert")).toBe(revertsBefore + 1);
+    expect(await refusals("dan", "POST /api/v1/vms/:name/clone")).toBe(clonesBefore + 1);
+
+    // The Admin may give mine theirs' disk: the revert brings it back, and mine stays the same VM.
+    const allowed = await call("POST", "/api/v1/vms/mine/snapshots/held/revert", boss());
+    expect(allowed.status).toBe(202);
+    expect((await ended(allowed)).state).toBe("success");
+    expect((await host.client.getVm("mine")).definition).toMatchObject({ disks: { stolen: { file: "theirs/disk0.qcow2", readonly: true } } });
+    expect((await host.client.getVm("mine")).uuid).toBe(uuid);
+    expect((await call("DELETE", "/api/v1/vms/mine/disks/stolen", boss())).status).toBe(200);
+  });
+});
+
+describe("a disk added without a file is checked where it will be", () => {
+  it("a default-named image that already exists (theirs' disk) is never attached unnamed; named, it needs vm.edit on theirs; a new disk in her folder works", async () => {
+    const extra = mkdtempSync(join(tmpdir(), "vmctl-grants-ds2-"));
+    expect((await call("POST", "/api/v1/datastores", boss(), { name: "ds2", path: extra })).status).toBe(201);
+    // theirs has disks where mine's default names fall: in ds2 and (made by hand) in mine's own folder.
+    expect((await call("POST", "/api/v1/vms/theirs/disks", boss(), { id: "far", datastore: "ds2", file: "mine/disk1.qcow2", size: "1MiB" })).status).toBe(201);
+    expect((await call("POST", "/api/v1/vms/theirs/disks", boss(), { id: "near", file: "mine/disk2.qcow2", size: "1MiB" })).status).toBe(201);
+    const before = readFileSync(local("mine/mine.toml"));
+    const badBefore = await refusals("eve", "POST /api/v1/vms/:name/disks", 409);
+    const forbiddenBefore = await refusals("eve", "POST /api/v1/vms/:name/disks");
+    for (const body of [{ datastore: "ds2", id: "disk1", readonly: true }, { id: "disk2", readonly: true }]) {
+      const answer = await call("POST", "/api/v1/vms/mine/disks", asEve(), body);
+      expect(answer.status, JSON.stringify(body)).toBe(409);
+      expect(answer.json().error.code).toBe("file_exists");
+      expect(answer.json().error.message).toMatch(/"mine\/disk[12]\.qcow2" already exists; give "file" to attach an existing image/);
+    }
+    for (const body of [{ datastore: "ds2", id: "disk1", file: "mine/disk1.qcow2", readonly: true }, { id: "disk2", file: "mine/disk2.qcow2", readonly: true }]) {
+      const answer = await call("POST", "/api/v1/vms/mine/disks", asEve(), body);
+      expect(answer.status, JSON.stringify(body)).toBe(403);
+      expect(answer.json().error.message).toMatch(/"mine\/disk[12]\.qcow2".*disk of VM "theirs".*"vm\.edit" on VM "theirs"/);
+    }
+    expect(readFileSync(local("mine/mine.toml")).equals(before)).toBe(true);
+    expect(await refusals("eve", "POST /api/v1/vms/:name/disks", 409)).toBe(badBefore + 2);
+    expect(await refusals("eve", "POST /api/v1/vms/:name/disks")).toBe(forbiddenBefore + 2);
+
+    // With the rights the same attach works; a new disk in her own folder needs no more than her grant.
+    expect((await call("POST", "/api/v1/vms/mine/disks", boss(), { datastore: "ds2", id: "disk1", file: "mine/disk1.qcow2", readonly: true })).status).toBe(201);
+    expect((await call("DELETE", "/api/v1/vms/mine/disks/disk1", boss())).status).toBe(200);
+    expect((await call("POST", "/api/v1/vms/mine/disks", asEve(), { id: "fresh", size: "1MiB" })).status).toBe(201);
+    expect(existsSync(local("mine/fresh.qcow2"))).toBe(true);
+    expect((await call("DELETE", "/api/v1/vms/mine/disks/fresh?delete=true", asEve())).status).toBe(200);
+    // A new disk in ds2 is a datastore file outside her VM's folder: it needs datastore.write, which she lacks.
+    const outside = await call("POST", "/api/v1/vms/mine/disks", asEve(), { datastore: "ds2", id: "disk3", size: "1MiB" });
+    expect(outside.status).toBe(403);
+    expect(outside.json().error.message).toMatch(/"mine\/disk3\.qcow2" of datastore "ds2".*"datastore\.write"/);
+    expect(existsSync(join(extra, "mine/disk3.qcow2"))).toBe(false);
+    for (const id of ["far", "near"]) expect((await call("DELETE", `/api/v1/vms/theirs/disks/${id}`, boss())).status).toBe(200);
+    rmSync(local("mine/disk2.qcow2"));
   });
 });
 

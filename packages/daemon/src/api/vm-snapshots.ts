@@ -9,7 +9,7 @@ import {
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
-import { assertFiles } from "./file-access-guards.js";
+import { assertFiles, updateGuard } from "./file-access-guards.js";
 import { fileRefsOf } from "../security/file-access.js";
 
 const accepted = (reply: FastifyReply, task: Task) => reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);
@@ -27,7 +27,8 @@ export function registerSnapshotRoutes(app: FastifyInstance, host: Host): void {
 
   app.post("/api/v1/vms/:name/snapshots/:snap/revert", { schema: { params: SnapshotParamsSchema, response: responses({ 202: TaskSchema }, 404, 409), summary: "Revert to a snapshot: the guest resumes where it was (memory) or the VM is left stopped (disks only)" } }, async (request, reply) => {
     const { name, snap } = request.params as { name: string; snap: string };
-    return accepted(reply, await host.snapshots.revert(name, snap, userOf(request)));
+    // The snapshot's definition comes back: the files it adds need what adding them by an edit needs.
+    return accepted(reply, await host.snapshots.revert(name, snap, userOf(request), updateGuard(host, request, name)));
   });
 
   app.delete("/api/v1/vms/:name/snapshots/:snap", { schema: { params: SnapshotParamsSchema, response: responses({ 202: TaskSchema }, 404, 409), summary: "Delete a snapshot; its children hang from its parent" } }, async (request, reply) => {
@@ -44,6 +45,10 @@ export function registerSnapshotRoutes(app: FastifyInstance, host: Host): void {
     const source = host.inventory.definition(name);
     // (The clone has no files yet: "" is no VM's name, so even a clash with an existing name grants nothing.)
     await assertFiles(host, request, "", fileRefsOf(source, entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
+    // A clone of a snapshot copies the definition saved with it, whose files may be others.
+    if (body.snapshot !== undefined) {
+      await assertFiles(host, request, "", fileRefsOf(await host.snapshots.definitionAt(name, body.snapshot), entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
+    }
     return accepted(reply, await host.clones.clone(name, body, userOf(request)));
   });
 

@@ -19,15 +19,8 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
   app.post("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, body: DiskAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a disk: a new image (size) or an existing file; hot-plugged into a running VM (virtio)" } }, async (request, reply) => {
     const { name } = request.params as { name: string };
     const body = request.body as DiskAddRequest;
-    const disk = await host.withVmLock(name, async () => {
-      // An existing file (or a new one outside the VM's folder) must be one the requester may give the VM.
-      const datastore = body.datastore ?? host.inventory.get(name).datastore;
-      if (body.file !== undefined || body.datastore !== undefined) {
-        const format = body.format ?? (body.file && /\.(img|raw)$/i.test(body.file) ? "raw" : "qcow2");
-        await assertFiles(host, request, name, [{ field: "file", datastore, file: body.file ?? `${name}/${body.id ?? "disk"}`, mode: body.readonly ? "read" : "write", format }]);
-      }
-      return host.disks.add(name, body);
-    });
+    // The file the disk will be (as DiskService resolves it, default name included) must be one the requester may give the VM.
+    const disk = await host.withVmLock(name, () => host.disks.add(name, body, (ref) => assertFiles(host, request, name, [{ field: "file", ...ref }])));
     return reply.status(201).send(disk);
   });
 

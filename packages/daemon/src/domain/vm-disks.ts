@@ -19,6 +19,9 @@ import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makeFilePrivate, makePrivateDir } from "./private-files.js";
 import { onVmImageAsQemu } from "./qemu-img-sandbox.js";
 
+/** Refuses a file the requester may not give the VM (the disk routes bind it to the request). */
+export type DiskAuthorizer = (file: { datastore: string; file: string; mode: "read" | "write"; format: "qcow2" | "raw" }) => Promise<void>;
+
 export class DiskService {
   constructor(
     private readonly inventory: Inventory,
@@ -69,7 +72,8 @@ export class DiskService {
   }
 
   /** Adds a disk: a new image (size) or an existing file; hot-plugged when the VM runs (virtio only). */
-  async add(name: string, request: DiskAddRequest): Promise<DiskInfo> {
+  /** `authorize`: refuses the file the disk will be (exactly the resolved name) if its requester may not give it to the VM. */
+  async add(name: string, request: DiskAddRequest, authorize?: DiskAuthorizer): Promise<DiskInfo> {
     const { entry, def, proc } = this.prepare(name);
     const taken = new Set([...Object.keys(def.disks), ...Object.keys(def.cdroms)]);
     let id = request.id;
@@ -88,16 +92,20 @@ export class DiskService {
     if (users.length > 0 && !request.readonly) {
       throw new VmctlError("in_use", `"${file}" is a disk of ${users.map((u) => `"${u}"`).join(", ")}; two VMs writing one image corrupt it. Attach it readonly, or clone the VM`, { vms: users });
     }
+    const exists = existsSync(path);
+    // An image already at the default name is attached only when named: "file" is what gets checked and shown.
+    if (exists && request.file === undefined) {
+      throw new VmctlError("file_exists", `"${file}" already exists; give "file" to attach an existing image, or choose another id`, { field: "id", file });
+    }
+    await authorize?.({ datastore: request.datastore ?? entry.datastore, file, mode: request.readonly ? "read" : "write", format });
     const reverter = new Reverter();
     try {
-      if (!existsSync(path)) {
+      if (!exists) {
         if (sizeBytes === undefined) throw new VmctlError("bad_request", `"${file}" does not exist; give a size to create it, e.g. "size": "10GiB"`, { field: "size" });
         await makePrivateDir(dirname(path), { recursive: true });
         await createImage(path, format, sizeBytes);
         await makeFilePrivate(path);
         reverter.add(() => rm(path, { force: true }));
-      } else if (request.size !== undefined && request.file === undefined) {
-        throw new VmctlError("file_exists", `"${file}" already exists; attach it with "file", or choose another id`, { field: "id" });
       } else {
         // An existing image is read in its declared format with every file it names inside a datastore.
         await assertImageTrusted(path, format, vmDiskScope(this.datastores, this.inventory.list(), name), `disk "${file}"`);

@@ -109,7 +109,10 @@ export class ImportService {
     }
     if (/\.ovf$/i.test(path)) {
       const pkg = await readOvfFolder(dirname(path));
-      return this.run(pkg.vm, pkg.files, null, options, user, source.path, () => packageScope(dirname(path)));
+      // The package's files are datastore files (another VM's folder, when the .ovf lies at the
+      // root or beside it): each, and every file their images read, must be one the requester may read.
+      await options.authorizeFiles?.(Object.values(pkg.files));
+      return this.run(pkg.vm, pkg.files, null, options, user, source.path, () => packageScope(dirname(path)), options.authorizeFiles);
     }
     if (/\.xml$/i.test(path)) {
       const vm = parseLibvirtDomain(await readFile(path, "utf8"));
@@ -127,12 +130,13 @@ export class ImportService {
       }
       await options.authorizeFiles?.(Object.values(files));
       // The domain's disks are host files already: each may read only what lies in a datastore.
-      return this.run(vm, files, null, options, user, source.path, () => datastoreScope(this.deps.datastores, "a disk imported from a libvirt domain may only read files in a datastore"));
+      return this.run(vm, files, null, options, user, source.path, () => datastoreScope(this.deps.datastores, "a disk imported from a libvirt domain may only read files in a datastore"), options.authorizeFiles);
     }
     throw new VmctlError("bad_request", `"${source.path}" is not an .ova, .ovf or libvirt .xml file`, { field: "path" });
   }
 
-  private async run(vm: ImportedVm, files: Record<string, string>, staging: string | null, options: ImportOptions, user: string, from: string, scopeOf: () => TrustScope): Promise<Task> {
+  /** `authorizeRead`: for packages of datastore files, checks every file the conversion reads (backing files too). */
+  private async run(vm: ImportedVm, files: Record<string, string>, staging: string | null, options: ImportOptions, user: string, from: string, scopeOf: () => TrustScope, authorizeRead?: (paths: string[]) => Promise<void>): Promise<Task> {
     const name = options.name ?? vmctlName(vm.name);
     const datastore = options.datastore ?? "local";
     let scope: TrustScope;
@@ -141,7 +145,8 @@ export class ImportService {
       this.deps.inventory.assertNameFree(name, NAME_HINT);
       // Refused before the task exists, so the request itself fails (and is audited as refused).
       scope = scopeOf();
-      await checkImages(vm, files, scope, join(this.deps.datastores.root(datastore), name));
+      const read = await checkImages(vm, files, scope, join(this.deps.datastores.root(datastore), name));
+      await authorizeRead?.(read);
       input = this.definitionFor(vm, name);
       await options.authorizeDefinition?.(validateDefinition(input), datastore, join(this.deps.datastores.root(datastore), name));
     } catch (error) {
@@ -264,7 +269,8 @@ const diskLabel = (file: string) => `disk "${file}"`;
  * ISOs are copied as raw bytes, so only their own place matters. Each file, and the target in the
  * VM's folder, must be reachable by the QEMU user, which converts them.
  */
-async function checkImages(vm: ImportedVm, files: Record<string, string>, scope: TrustScope, vmDir: string): Promise<void> {
+async function checkImages(vm: ImportedVm, files: Record<string, string>, scope: TrustScope, vmDir: string): Promise<string[]> {
+  const all: string[] = [];
   // A root vmctld without the QEMU user refuses now: it never converts an import as root.
   if (vm.disks.some((disk) => disk.fileHref) || vm.cdroms.some((cdrom) => cdrom.fileHref)) qemuRunAs();
   for (const disk of vm.disks) {
@@ -272,6 +278,7 @@ async function checkImages(vm: ImportedVm, files: Record<string, string>, scope:
     if (!source) continue;
     const label = diskLabel(disk.fileHref!);
     const read = await assertImageTrusted(source, importFormat(disk.format, label), scope, label);
+    all.push(...read.map((file) => file.path));
     await assertQemuReaches([...read.map((file) => file.path), join(vmDir, `${disk.id}.qcow2`)], label);
   }
   for (const cdrom of vm.cdroms) {
@@ -279,8 +286,10 @@ async function checkImages(vm: ImportedVm, files: Record<string, string>, scope:
     if (!source) continue;
     const label = `CD-ROM "${cdrom.fileHref}"`;
     const read = await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, label);
+    all.push(...read.map((file) => file.path));
     await assertQemuReaches([...read.map((file) => file.path), join(vmDir, `${cdrom.id}.iso`)], label);
   }
+  return [...new Set(all)];
 }
 
 /**

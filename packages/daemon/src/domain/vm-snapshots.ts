@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { VmctlError, isActionAllowed, type Snapshot, type SnapshotRequest, type Task, type VmDefinition, type VmState } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
-import { parseDefinitionToml } from "@vmctl/definition";
+import { parseDefinitionToml, setTopLevelValue } from "@vmctl/definition";
+import type { UpdateAuthorizer } from "./vm-service.js";
 import { imageSnapshot, snapshotLive, deleteSnapshotLive } from "@vmctl/qemu";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { TaskContext } from "./task-manager.js";
@@ -165,19 +166,36 @@ export class SnapshotService {
     return { data, snapshot };
   }
 
-  async revert(name: string, snap: string, user: string): Promise<Task> {
+  /** The definition saved with a snapshot (what a revert restores, and a clone of it copies). */
+  async definitionAt(name: string, snap: string): Promise<VmDefinition> {
+    const { snapshot } = await this.find(name, snap);
+    return parseDefinitionToml(snapshot.definition, { file: this.deps.inventory.get(name).file });
+  }
+
+  /** `authorize`: refuses the files the snapshot's definition uses that the current one does not, if its requester may not give them. */
+  async revert(name: string, snap: string, user: string, authorize?: UpdateAuthorizer): Promise<Task> {
     this.deps.inventory.get(name);
     this.assertState(name, "revert");
-    await this.find(name, snap);
+    const { snapshot } = await this.find(name, snap);
+    // Refused before the task exists, so the request fails (403, audited) and nothing changes.
+    await this.authorizeRevert(name, snapshot, authorize);
     return this.deps.tasks.run("vm.revert", `vm/${name}`, user, (ctx) => this.deps.runtimes.withLock(name, async () => {
       ctx.begin();
-      await this.revertNow(name, snap, ctx);
+      await this.revertNow(name, snap, ctx, authorize);
     }), { queued: true });
   }
 
-  private async revertNow(name: string, snap: string, ctx: TaskContext): Promise<void> {
+  private async authorizeRevert(name: string, snapshot: StoredSnapshot, authorize: UpdateAuthorizer | undefined): Promise<void> {
+    const entry = this.deps.inventory.get(name);
+    if (!authorize || snapshot.definition === entry.text) return;
+    await authorize(entry.def, parseDefinitionToml(snapshot.definition, { file: entry.file }), entry.datastore);
+  }
+
+  private async revertNow(name: string, snap: string, ctx: TaskContext, authorize?: UpdateAuthorizer): Promise<void> {
     const state = this.assertState(name, "revert");
     const { data, snapshot } = await this.find(name, snap);
+    // Again under the lock: the definition may have changed since the request.
+    await this.authorizeRevert(name, snapshot, authorize);
     const entry = this.deps.inventory.get(name);
     if (this.deps.runtimes.get(name).process) {
       ctx.log(snapshot.memory ? "ending the running QEMU; the snapshot's memory replaces it" : "powering the VM off: the snapshot has no memory, so the VM comes back stopped");
@@ -187,8 +205,11 @@ export class SnapshotService {
     }
     // The hardware as it was when the snapshot was taken: the saved memory only fits that.
     if (snapshot.definition !== entry.text) {
-      parseDefinitionToml(snapshot.definition, { file: entry.file });
-      await this.deps.inventory.write(name, entry.datastore, snapshot.definition);
+      const saved = parseDefinitionToml(snapshot.definition, { file: entry.file });
+      // The uuid is the VM's identity (grants follow it): the one it has now stays.
+      const uuid = entry.def?.uuid;
+      const text = uuid !== undefined && saved.uuid !== undefined && saved.uuid !== uuid ? setTopLevelValue(snapshot.definition, "uuid", uuid) : snapshot.definition;
+      await this.deps.inventory.write(name, entry.datastore, text);
       ctx.log("restored the definition saved with the snapshot");
     }
     if (snapshot.memory) {
