@@ -3,7 +3,8 @@
 // a process running as that user) reaches none of vmctld's secrets, no host file, and cannot turn
 // vmctld's own writes into root writes of its choosing.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,20 @@ async function power(name: string, action: "start" | "stop"): Promise<Task> {
   const answer = await call("POST", `/api/v1/vms/${name}/power`, action === "stop" ? { action, force: true } : { action });
   expect(answer.status).toBe(202);
   return host.client.waitTask((answer.json() as Task).id);
+}
+
+/**
+ * The connections to vmctld.sock whose client end vmctld itself holds (a console or VNC proxy
+ * steered into its own break-glass socket); a control connection of the test's proves the
+ * listing sees connections to that socket at all.
+ */
+function vmctldSelfConnections(sock: string): string[] {
+  const own = new Set(readdirSync(`/proc/${host.pid}/fd`).map((fd) => {
+    try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${host.pid}/fd/${fd}`))?.[1]; } catch { return undefined; }
+  }).filter((inode): inode is string => inode !== undefined));
+  const accepted = execFileSync("ss", ["-xn"], { encoding: "utf8" }).split("\n").map((line) => line.trim().split(/\s+/)).filter((f) => f[4] === sock);
+  if (accepted.length === 0) throw new Error(`ss lists no connection to ${sock}: the control connection should be there`);
+  return accepted.filter((f) => own.has(f[7]!)).map((f) => f.join(" "));
 }
 
 const statusField = (pid: number, field: string) => new RegExp(`^${field}:\\s*(.*)$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]?.trim().split(/\s+/);
@@ -204,6 +219,53 @@ with open(sys.argv[1], "r+b") as f:
     // Not given away: still root's alone, and the QEMU user still cannot read it.
     expect([statSync(hostFile).mode & 0o777, statSync(hostFile).uid, statSync(hostFile).gid]).toEqual([0o600, 0, 0]);
     expect(asQemu(`cat '${hostFile}'`).stderr).toContain("Permission denied");
+  });
+
+  it("another escaped QEMU racing a link to vmctld.sock over serial.sock while a VM starts: the start fails naming serial.sock, or serial.sock stays QEMU's socket; vmctld never connects to its own socket and console input never reaches the API", async () => {
+    const vmctldSock = join(host.home, "vmctld.sock");
+    const race = join(host.home, "run/race");
+    await host.client.createVm(guestDefinition("race"));
+    // The other escaped QEMU (same uid): spins until serial.sock is a socket, then renames a link over it.
+    const attacker = spawn("setpriv", [`--reuid=${uid}`, `--regid=${gid}`, "--init-groups", "--", "sh", "-c",
+      `while :; do [ -S '${race}/serial.sock' ] && ln -sfn '${vmctldSock}' '${race}/.x' 2>/dev/null && mv -Tf '${race}/.x' '${race}/serial.sock' 2>/dev/null && exit 0; done`],
+    { stdio: "ignore", env: { PATH: "/usr/bin:/bin" } });
+    const attackerDone = new Promise<number | null>((resolve) => attacker.once("exit", (code) => resolve(code)));
+    try {
+      const task = await power("race", "start");
+      // The attack either won (it renamed its link in place before the run dir was taken back) or lost.
+      const won = await Promise.race([attackerDone.then((code) => code === 0), new Promise<false>((resolve) => setTimeout(() => resolve(false), 200))]);
+      console.info(`serial.sock race: the attack ${won ? "won the race" : "lost the race"}; the start ${task.state}`);
+      if (task.state === "error") {
+        expect(won).toBe(true);
+        expect(task.error?.message).toContain(`run/race/serial.sock was replaced while QEMU started (a symlink to "${vmctldSock}")`);
+        expect((await host.client.getVm("race")).state).toBe("stopped");
+        expect(existsSync(join(race, "serial.sock"))).toBe(false);
+      } else {
+        expect(task.state).toBe("success");
+        expect(lstatSync(join(race, "serial.sock")).isSocket()).toBe(true);
+        expect(statSync(race).uid).toBe(0);
+        const console = await ConsoleReader.open(host.client, "race");
+        await console.waitFor(GUEST_READY_LINE);
+        const from = console.text.length;
+        console.type("GET /api/v1/vms HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        expect(await console.run("echo reached-$((6*7))")).toContain("reached-42");
+        expect(console.text.slice(from)).not.toMatch(/HTTP\/1\.1 [1-5]\d\d/);
+        console.close();
+      }
+      const control = connect(vmctldSock);
+      await new Promise((resolve, reject) => { control.once("connect", resolve); control.once("error", reject); });
+      try {
+        expect(vmctldSelfConnections(vmctldSock)).toEqual([]);
+      } finally {
+        control.destroy();
+      }
+      expect(lstatSync(vmctldSock).isSocket()).toBe(true);
+      expect((await host.client.getVm("sbx")).state).toBe("running");
+    } finally {
+      if (attacker.exitCode === null && attacker.pid) process.kill(attacker.pid, "SIGKILL");
+      await attackerDone;
+    }
+    if ((await host.client.getVm("race")).state === "running") expect((await power("race", "stop")).state).toBe("success");
   });
 
   it("destroying a VM removes its run dir; what the QEMU user left in io/ (a folder, a link out) is removed as that user, never followed by root", async () => {

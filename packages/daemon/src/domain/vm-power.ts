@@ -14,7 +14,7 @@ import type { Datastores } from "./datastores.js";
 import type { EventLog } from "./event-log.js";
 import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
-import { lockRunDir, prepareForQemu, takeBackFromQemu } from "./vm-sandbox.js";
+import { lockRunDir, prepareForQemu, qemuSockets, takeBackFromQemu } from "./vm-sandbox.js";
 import type { VmPreparer } from "./vm-prepare.js";
 
 export interface PowerDeps {
@@ -143,7 +143,7 @@ export class PowerController {
       throw error;
     }
     try {
-      await lockRunDir(runDir);
+      await lockRunDir(runDir, { pid: proc.pid, sockets: qemuSockets(def) });
     } catch (error) {
       await proc.forceStop().catch(() => {});
       runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
@@ -303,7 +303,7 @@ export class PowerController {
     const runDir = join(this.deps.runDir, name);
     const proc = await QemuProcess.attach(runDir);
     if (proc) {
-      await lockRunDir(runDir).catch((error: unknown) => this.deps.log.warn({ vm: name, err: error }, "could not take the run dir back from QEMU's user"));
+      await lockRunDir(runDir, { pid: proc.pid }).catch((error: unknown) => this.deps.log.warn({ vm: name, err: error }, "could not take the run dir back from QEMU's user"));
       rt.process = proc;
       rt.pid = proc.pid;
       rt.stopping = false;

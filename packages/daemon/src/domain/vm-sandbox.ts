@@ -3,12 +3,13 @@
 // and every folder above them must let it pass; otherwise the start fails naming that folder.
 import { constants } from "node:fs";
 import { execFile } from "node:child_process";
-import { mkdir, open, readdir, realpath, rm, rmdir } from "node:fs/promises";
-import { dirname, isAbsolute, join } from "node:path";
+import { lstat, mkdir, open, readdir, readlink, realpath, rm, rmdir } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { qemuEnvironment, readQcow2Backing, runPaths, sandboxedCommand, type QemuRunAs } from "@vmctl/qemu";
 import { within } from "./datastores.js";
-import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, ownForQemu, qemuIdentity, shareDirWithQemu, takeDirFromQemu, takeFromQemu } from "../security/qemu-user.js";
+import { QEMU_USER, folderBlockingQemu, giveReadableToQemu, kindOf, ownForQemu, qemuIdentity, shareDirWithQemu, takeDirFromQemu, takeFromQemu } from "../security/qemu-user.js";
 
 /** A file QEMU opens: its path, whether QEMU writes it, and the definition field that names it. */
 export interface QemuFile { path: string; writable: boolean; field: string; format?: "qcow2" | "raw" }
@@ -128,16 +129,83 @@ export async function prepareForQemu(def: VmDefinition, datastores: QemuFileRoot
   return runAs;
 }
 
+/** The sockets QEMU makes in its run dir, as named by runPaths. */
+export type QemuSocket = "qmp" | "serial" | "vnc";
+
+/** The sockets QEMU is told to make for this definition (as build-argv.ts does: no VNC on microvm). */
+export function qemuSockets(def: VmDefinition): QemuSocket[] {
+  const sockets: QemuSocket[] = ["qmp"];
+  if (def.console.serial) sockets.push("serial");
+  if (def.console.vnc && def.machine !== "microvm") sockets.push("vnc");
+  return sockets;
+}
+
+/** What lockRunDir knows of the QEMU whose run dir it takes back. */
+export interface RunDirQemu {
+  /** Its pid: killed when one of its sockets was replaced. */
+  pid?: number;
+  /** The sockets it was told to make (qemuSockets); unknown (a re-attach): each one found is checked. */
+  sockets?: QemuSocket[];
+}
+
 /**
  * Once QEMU has made its sockets, its run dir is taken back (root's, traverse-only for QEMU): a
  * guest that escapes into QEMU can then no longer swap qmp.sock, serial.sock, vnc.sock or the logs
  * for links to other sockets or files that vmctld (root) would connect to, read or append to.
  * QEMU still writes through what it opened, and creates files only in io/.
+ *
+ * Until then the folder was the QEMU user's, so another escaped QEMU (the same uid) may have
+ * renamed a link to vmctld.sock over a socket: once the folder is root's nothing can change there
+ * any more, and each socket is checked to be one that user made (a socket, not a link, owned by
+ * the user QEMU runs as, one name) and a socket QEMU was not told to make must not be there.
+ * Otherwise that QEMU is killed, the name removed and the start fails naming the file: vmctld
+ * connects to serial.sock and vnc.sock only after this.
  */
-export async function lockRunDir(runDir: string): Promise<void> {
-  if (!qemuIdentity() || process.getuid?.() !== 0) return;
-  await makeScratch(runDir);
-  await takeDirFromQemu(runDir);
+export async function lockRunDir(runDir: string, qemu: RunDirQemu = {}): Promise<void> {
+  if (qemuIdentity() && process.getuid?.() === 0) {
+    await takeDirFromQemu(runDir);
+    await makeScratch(runDir);
+  }
+  const problem = await replacedSocket(runDir, qemu.sockets);
+  if (!problem) return;
+  if (qemu.pid && qemu.pid > 0) {
+    try { process.kill(qemu.pid, "SIGKILL"); } catch { /* already gone */ }
+  }
+  // The folder is root's now: unlinking the name cannot be steered, and no later re-attach finds it.
+  await rm(problem.path, { force: true }).catch(() => {});
+  throw new VmctlError("qemu_failed", `${problem.message}; QEMU was stopped and vmctld connected to none of its console sockets`, { path: problem.path });
+}
+
+/** The first socket of the run dir that is not what QEMU made, with why; null when all are. */
+async function replacedSocket(runDir: string, expected: QemuSocket[] | undefined): Promise<{ path: string; message: string } | null> {
+  const paths = runPaths(runDir);
+  const owner = qemuIdentity()?.uid ?? process.getuid?.() ?? 0;
+  const ownerName = qemuIdentity() ? `the QEMU user "${QEMU_USER}" (uid ${owner})` : `vmctld's user (uid ${owner})`;
+  for (const socket of ["qmp", "serial", "vnc"] as const) {
+    const path = paths[socket];
+    const shown = `run/${basename(runDir)}/${basename(path)}`;
+    const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return null;
+      throw error;
+    });
+    const wanted = expected === undefined ? info !== null : expected.includes(socket);
+    if (!info) {
+      if (wanted) return { path, message: `${shown} is missing: it was removed or renamed while QEMU started` };
+      continue;
+    }
+    if (!wanted) return { path, message: `${shown} was planted while QEMU started (${await describe(path, info)}): QEMU was not told to make it` };
+    if (info.isSymbolicLink() || !info.isSocket()) return { path, message: `${shown} was replaced while QEMU started (${await describe(path, info)})` };
+    if (info.uid !== owner) return { path, message: `${shown} was replaced while QEMU started (a socket owned by uid ${info.uid}, not by ${ownerName})` };
+    if (info.nlink !== 1) return { path, message: `${shown} was replaced while QEMU started (a socket with ${info.nlink} links)` };
+  }
+  return null;
+}
+
+/** "a symlink to "…"", "a plain file", … */
+async function describe(path: string, info: Stats): Promise<string> {
+  if (!info.isSymbolicLink()) return kindOf(info);
+  const target = await readlink(path).catch(() => "?");
+  return `a symlink to "${target}"`;
 }
 
 /** io/ in the run dir, the QEMU user's own (a QEMU re-attached from an older vmctld may lack it). */

@@ -4,7 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { constants } from "node:fs";
 import { open, realpath, stat } from "node:fs/promises";
+import type { Stats } from "node:fs";
 import { dirname } from "node:path";
+import { VmctlError } from "@vmctl/api-types";
 
 export const QEMU_USER = "vmctl-qemu";
 
@@ -35,16 +37,37 @@ export function qemuIdentity(): QemuIdentity | null {
  * Gives a file or folder to the QEMU user (when there is one) with this mode. Never through a
  * symlink: the change is made on what was opened with O_NOFOLLOW, so a link planted where a VM file
  * was expected (by a guest that escaped into the QEMU user) cannot hand a host file to that user.
+ * Nor through a hard link: what was opened must be a folder or a plain file with one name (a second
+ * name for a root file, planted in a start window, would otherwise be handed over with it; today
+ * only fs.protected_hardlinks=1 forbids making one), and never a device, FIFO or socket.
  */
 export async function ownForQemu(path: string, mode: number): Promise<void> {
   const identity = qemuIdentity();
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
+    const info = await handle.stat();
+    if (!info.isFile() && !info.isDirectory()) {
+      throw new VmctlError("qemu_failed", `"${path}" is not a plain file or folder (${kindOf(info)}): only those are given to the QEMU user "${QEMU_USER}"`, { path });
+    }
+    if (info.isFile() && info.nlink !== 1) {
+      throw new VmctlError("qemu_failed", `"${path}" has ${info.nlink} hard links: only a file with one name is given to the QEMU user "${QEMU_USER}" (another name could be a host file's)`, { path });
+    }
     if (identity) await handle.chown(identity.uid, identity.gid);
     await handle.chmod(mode);
   } finally {
     await handle.close();
   }
+}
+
+/** What a file is, in words, for an error message. */
+export function kindOf(info: Stats): string {
+  if (info.isSymbolicLink()) return "a symlink";
+  if (info.isSocket()) return "a socket";
+  if (info.isDirectory()) return "a folder";
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isCharacterDevice()) return "a character device";
+  return "a plain file";
 }
 
 let groupsCached: number[] | undefined;
