@@ -194,7 +194,15 @@ describe("Host Client storage", () => {
     await page.getByRole("button", { name: "More actions for ui-store" }).click();
     await page.getByRole("menuitem", { name: /^Clone/ }).click();
     await page.getByLabel("Name of the new VM").fill("ui-base");
-    await page.getByRole("dialog").getByRole("button", { name: "Clone" }).click();
+    const cloneDialog = page.getByRole("dialog");
+    await cloneDialog.getByRole("button", { name: "Clone" }).click();
+    // The dialog closes once vmctld has taken the clone; a refusal stays in it, and this says which.
+    await expect.poll(async () => ((await cloneDialog.count()) === 0 ? "closed" : await cloneDialog.innerText()), { timeout: 60_000 }).toBe("closed");
+    // The copy is a task: its end (and, should it fail, why) is read from vmctld, not guessed from the page.
+    const cloneTask = (await host.client.listTasks({ target: "vm/ui-store", limit: 20 })).find((t) => t.op === "vm.clone");
+    expect(cloneTask, "a clone task of ui-store").toBeDefined();
+    const cloned = await host.client.getTask(cloneTask!.id, 60);
+    expect({ state: cloned.state, error: cloned.error?.message, log: cloned.log.slice(-3) }).toMatchObject({ state: "success" });
     await nav(page, "Virtual machines");
     await page.locator('tr[data-vm="ui-base"]').waitFor({ timeout: 60_000 });
     await page.getByRole("link", { name: "ui-base", exact: true }).click();
