@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { TestHost, guestDefinition, waitForState, ADMIN_PASSWORD } from "./harness.js";
+import { TestHost, guestDefinition, waitForState, ADMIN_PASSWORD, runCliWithInput } from "./harness.js";
 import { https, login, openWs, wsStatus, type Credentials } from "./https-support.js";
 import { launchChromium, newContext } from "./browser.js";
 
@@ -337,13 +337,13 @@ describe("logins", () => {
     try {
       const env = { XDG_CONFIG_HOME: config };
       const url = `https://127.0.0.1:${port}`;
-      expect((await runCli(["login", url, "--user", "cleo", "--password-stdin"], env, `${password}\n`)).code).toBe(0);
+      expect((await runCliWithInput(["login", url, "--user", "cleo", "--password-stdin"], env, `${password}\n`)).code).toBe(0);
       for (const saved of Object.values((JSON.parse(readFileSync(join(config, "vmctl/credentials.json"), "utf8")) as { logins: Record<string, { token: string }> }).logins)) secrets.add(saved.token);
-      const wrong = await runCli(["--url", url, "user", "passwd", "cleo", "--password-stdin"], env, "not-it\ncleo-new-password-2\n");
+      const wrong = await runCliWithInput(["--url", url, "user", "passwd", "cleo", "--password-stdin"], env, "not-it\ncleo-new-password-2\n");
       expect(wrong.code).not.toBe(0);
       expect(wrong.stderr).toContain("currentPassword is not your password now");
       secrets.add("cleo-new-password-2");
-      const right = await runCli(["--url", url, "user", "passwd", "cleo", "--password-stdin"], env, `${password}\ncleo-new-password-2\n`);
+      const right = await runCliWithInput(["--url", url, "user", "passwd", "cleo", "--password-stdin"], env, `${password}\ncleo-new-password-2\n`);
       expect(right.code).toBe(0);
       expect((await https(port, "POST", "/api/v1/login", { body: { username: "cleo", password: "cleo-new-password-2" } })).status).toBe(200);
     } finally {
@@ -416,14 +416,3 @@ describe("headers, URLs and logs", () => {
     expect(leaked).toEqual([]);
   });
 });
-
-async function runCli(args: string[], env: Record<string, string>, stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(ROOT, "packages/cli/dist/main.js"), ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
-  child.stdin.end(stdin);
-  const code = await new Promise<number>((r) => child.on("exit", (c) => r(c ?? 1)));
-  return { code, stdout, stderr };
-}

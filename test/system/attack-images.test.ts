@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "n
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TestHost, guestDefinition } from "./harness.js";
-import { packOva, vmwareOvf } from "./ova-support.js";
+import { packOva, vmwareOvf, libvirtDomain } from "./ova-support.js";
 import { https, type Answer } from "./https-support.js";
 
 const run = promisify(execFile);
@@ -149,19 +149,7 @@ describe("a disk image reads only files where its user may read", () => {
     mkdirSync(join(local, "lv"));
     const disk = join(local, "lv/web.qcow2");
     await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", join(host.home, "vmctld.toml"), "-F", "raw", disk, "1M"]);
-    writeFileSync(join(local, "lv/web.xml"), `<domain type='kvm'>
-  <name>atk-libvirt</name>
-  <memory unit='KiB'>262144</memory>
-  <vcpu>1</vcpu>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-  </devices>
-</domain>
-`);
+    writeFileSync(join(local, "lv/web.xml"), libvirtDomain("atk-libvirt", 262144, [{ file: disk, type: "qcow2", target: "vda", bus: "virtio" }]));
     const before = listing();
     const answer = await call("POST", "/api/v1/import", json({ datastore: "local", path: "lv/web.xml" }));
     expect(answer.status, answer.body).toBe(400);

@@ -11,7 +11,7 @@ import { request } from "node:https";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TestHost } from "./harness.js";
-import { packOva, vmwareOvf } from "./ova-support.js";
+import { packOva, vmwareOvf, libvirtDomain } from "./ova-support.js";
 import { patternFile, qemuImgs, type Sighting } from "./qemu-img-watch.js";
 
 const run = promisify(execFile);
@@ -127,25 +127,7 @@ describe("qemu-img converts imported disks as the unprivileged QEMU user", () =>
     await run("qemu-img", ["create", "-q", "-f", "qcow2", disk, "16M"]);
     await run("qemu-io", ["-f", "qcow2", "-c", "write -P 0x6b 1M 3M", disk]);
     patternFile(iso, 2 * MIB);
-    writeFileSync(join(dir, "db.xml"), `<domain type='kvm'>
-  <name>sbx-lv</name>
-  <memory unit='KiB'>262144</memory>
-  <vcpu>1</vcpu>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <disk type='file' device='cdrom'>
-      <driver name='qemu' type='raw'/>
-      <source file='${iso}'/>
-      <target dev='sda' bus='sata'/>
-      <readonly/>
-    </disk>
-  </devices>
-</domain>
-`);
+    writeFileSync(join(dir, "db.xml"), libvirtDomain("sbx-lv", 262144, [{ file: disk, type: "qcow2", target: "vda", bus: "virtio" }, { file: iso, type: "raw", device: "cdrom", target: "sda", bus: "sata" }]));
     // As files uploaded through the datastore browser are: root's, private to it.
     for (const file of [disk, iso]) chmodSync(file, 0o600);
     const before = [owner(disk), owner(iso)];
@@ -175,19 +157,7 @@ describe("qemu-img converts imported disks as the unprivileged QEMU user", () =>
     chmodSync(dir, 0o700);
     const disk = join(dir, "app.qcow2");
     await run("qemu-img", ["create", "-q", "-f", "qcow2", disk, "4M"]);
-    writeFileSync(join(dir, "app.xml"), `<domain type='kvm'>
-  <name>sbx-locked</name>
-  <memory unit='KiB'>131072</memory>
-  <vcpu>1</vcpu>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='${disk}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-  </devices>
-</domain>
-`);
+    writeFileSync(join(dir, "app.xml"), libvirtDomain("sbx-locked", 131072, [{ file: disk, type: "qcow2", target: "vda", bus: "virtio" }]));
     const diskBefore = owner(disk);
     const answer = await call("POST", "/api/v1/import", { type: "application/json", data: JSON.stringify({ datastore: "local", path: "lv-locked/app.xml" }) });
     expect(answer.status, answer.text).toBe(500);

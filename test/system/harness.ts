@@ -107,6 +107,18 @@ export class TestHost {
   }
 }
 
+/** Runs the built vmctl CLI with `stdin` piped in (a password prompt's answer, say). */
+export async function runCliWithInput(args: string[], env: Record<string, string>, stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => { stdout += c.toString(); });
+  child.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+  child.stdin!.end(stdin);
+  const code = await new Promise<number>((r) => child.on("exit", (c) => r(c ?? 1)));
+  return { code, stdout, stderr };
+}
+
 /**
  * Sends a request whose Content-Length announces `declaredBytes` but writes only a little of the
  * body, and reads the answer: how to see an oversized upload refused without racing the server's

@@ -98,3 +98,24 @@ export async function packOva(ova: string, dir: string, name: string, ovf: strin
   writeFileSync(join(dir, `${name}.mf`), members.map((m) => `SHA256(${m})= ${sha256(join(dir, m))}\n`).join(""));
   await run("tar", ["-cf", ova, "--format=ustar", "-C", dir, `${name}.ovf`, `${name}.mf`, ...members.slice(1)]);
 }
+
+/** One disk of a libvirt domain: an image file, its format, and where the guest sees it. */
+export interface LibvirtDisk { file: string; type: "qcow2" | "raw"; device?: "disk" | "cdrom"; target: string; bus: "virtio" | "sata" }
+
+/** A libvirt domain XML as `virsh dumpxml` writes the parts vmctl reads. */
+export function libvirtDomain(name: string, memoryKiB: number, disks: LibvirtDisk[]): string {
+  const devices = disks.map((d) => `    <disk type='file' device='${d.device ?? "disk"}'>
+      <driver name='qemu' type='${d.type}'/>
+      <source file='${d.file}'/>
+      <target dev='${d.target}' bus='${d.bus}'/>
+${d.device === "cdrom" ? "      <readonly/>\n" : ""}    </disk>`).join("\n");
+  return `<domain type='kvm'>
+  <name>${name}</name>
+  <memory unit='KiB'>${memoryKiB}</memory>
+  <vcpu>1</vcpu>
+  <devices>
+${devices}
+  </devices>
+</domain>
+`;
+}

@@ -2,7 +2,7 @@
 // CSRF, tickets, token revocation, login back-off, console typing rights and the audit trail.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { connect as tlsConnect } from "node:tls";
-import { TestHost, ConsoleReader, guestDefinition, announceOversizedBody, GUEST_READY_LINE } from "./harness.js";
+import { TestHost, ConsoleReader, guestDefinition, announceOversizedBody, GUEST_READY_LINE, runCliWithInput } from "./harness.js";
 import { ROUTE_PRIVILEGES } from "../../packages/daemon/src/security/route-privileges.js";
 import { BUILTIN_ROLES } from "../../packages/daemon/src/security/privileges.js";
 import { https, openWs, wsStatus } from "./https-support.js";
@@ -149,40 +149,28 @@ describe("vmctl login", () => {
     const config = mkdtempSync(`${tmpdir()}/vmctl-cli-config-`);
     const url = `https://127.0.0.1:${host.port}`;
     const env = { XDG_CONFIG_HOME: config };
-    const login = await runCli(["login", url, "--user", "operator", "--password-stdin"], env, "operator-password\n");
+    const login = await runCliWithInput(["login", url, "--user", "operator", "--password-stdin"], env, "operator-password\n");
     expect(login.stderr).toContain("pinning the certificate");
     expect(login.stdout).toMatch(/logged in to https:\/\/127\.0\.0\.1:\d+ as operator \(Operator\)/);
     const file = `${config}/vmctl/credentials.json`;
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).not.toContain("operator-password");
-    const ls = await runCli(["--url", url, "ls", "--json"], env);
+    const ls = await runCliWithInput(["--url", url, "ls", "--json"], env);
     expect(ls.code).toBe(0);
     expect(JSON.parse(ls.stdout).map((vm: { name: string }) => vm.name)).toEqual((await host.client.listVms()).map((vm) => vm.name));
-    const refused = await runCli(["--url", url, "create", "nope"], env);
+    const refused = await runCliWithInput(["--url", url, "create", "nope"], env);
     expect(refused.stderr).toContain('lacks the privilege "vm.create"');
-    const wrong = await runCli(["login", url, "--user", "operator", "--password-stdin"], env, "not-the-password\n");
+    const wrong = await runCliWithInput(["login", url, "--user", "operator", "--password-stdin"], env, "not-the-password\n");
     expect(wrong.code).toBe(1);
     // A different certificate at the same address: refused, with the warning.
     const saved = JSON.parse(readFileSync(file, "utf8"));
     saved.logins[url].fingerprint = "00:11";
     const { writeFileSync } = await import("node:fs");
     writeFileSync(file, JSON.stringify(saved));
-    const changed = await runCli(["login", url, "--user", "operator", "--password-stdin"], env, "operator-password\n");
+    const changed = await runCliWithInput(["login", url, "--user", "operator", "--password-stdin"], env, "operator-password\n");
     expect(changed.code).toBe(1);
     expect(changed.stderr).toContain("THE CERTIFICATE OF");
     expect(changed.stderr).toContain("--accept-new-certificate");
     rmSync(config, { recursive: true, force: true });
   });
 });
-
-async function runCli(args: string[], env: Record<string, string>, stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { spawn } = await import("node:child_process");
-  const child = spawn(process.execPath, [`${import.meta.dirname}/../../packages/cli/dist/main.js`, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
-  child.stdin.end(stdin);
-  const code = await new Promise<number>((r) => child.on("exit", (c) => r(c ?? 1)));
-  return { code, stdout, stderr };
-}
