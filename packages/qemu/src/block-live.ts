@@ -1,24 +1,15 @@
 // Storage changes on a running QEMU, over QMP: disk hot-plug and unplug, CD-ROM media, live resize,
 // and internal snapshots with memory (QEMU's snapshot jobs).
 import { VmctlError } from "@vmctl/api-types";
+import { qmpCommands as qmp, readQmpEvent, type PciDeviceInfo } from "@vmctl/qmp";
 import type { QemuProcess } from "./qemu-process.js";
+import type { HotplugDisk } from "./vm-driver.js";
 import { HOTPLUG_PORTS } from "./build-argv.js";
-
-export interface HotplugDisk {
-  id: string;
-  path: string;
-  format: "qcow2" | "raw";
-  readonly: boolean;
-  machine: "q35" | "pc" | "microvm";
-}
-
-interface PciDevice { qdev_id?: string; pci_bridge?: { bus: { number: number }; devices?: PciDevice[] } }
-interface PciBus { bus: number; devices: PciDevice[] }
 
 /** A root port of a q35 VM with nothing plugged into it. */
 async function freeRootPort(proc: QemuProcess): Promise<string> {
-  const buses = await proc.qmp.execute<PciBus[]>("query-pci");
-  const ports = buses.flatMap((bus) => bus.devices).filter((d) => d.qdev_id && /^rp\d+$/.test(d.qdev_id));
+  const buses = await qmp.queryPci(proc.qmp);
+  const ports = buses.flatMap((bus) => bus.devices).filter((d: PciDeviceInfo) => d.qdev_id && /^rp\d+$/.test(d.qdev_id));
   const free = ports.find((port) => (port.pci_bridge?.devices ?? []).length === 0);
   if (!free?.qdev_id) {
     throw new VmctlError("vm_wrong_state", `every hot-plug port of this VM is in use (a q35 VM starts with ${HOTPLUG_PORTS} spare ones); stop the VM to add more disks`);
@@ -33,14 +24,14 @@ export async function hotplugDisk(proc: QemuProcess, disk: HotplugDisk): Promise
   // Each node added is deleted again, newest first, if a later step fails.
   const added: string[] = [];
   try {
-    await proc.qmp.execute("blockdev-add", { driver: "file", filename: disk.path, "node-name": `file-${disk.id}`, "read-only": ro, cache: { direct: false } });
+    await qmp.blockdevAdd(proc.qmp, { driver: "file", filename: disk.path, "node-name": `file-${disk.id}`, "read-only": ro, cache: { direct: false } });
     added.push(`file-${disk.id}`);
-    await proc.qmp.execute("blockdev-add", { driver: disk.format, file: `file-${disk.id}`, "node-name": `drive-${disk.id}`, "read-only": ro });
+    await qmp.blockdevAdd(proc.qmp, { driver: disk.format, file: `file-${disk.id}`, "node-name": `drive-${disk.id}`, "read-only": ro });
     added.push(`drive-${disk.id}`);
     const bus = disk.machine === "q35" ? { bus: await freeRootPort(proc) } : {};
-    await proc.qmp.execute("device_add", { driver: "virtio-blk-pci", drive: `drive-${disk.id}`, id: disk.id, ...bus });
+    await qmp.deviceAdd(proc.qmp, { driver: "virtio-blk-pci", drive: `drive-${disk.id}`, id: disk.id, ...bus });
   } catch (error) {
-    for (const node of added.reverse()) await proc.qmp.execute("blockdev-del", { "node-name": node }).catch(() => {});
+    for (const node of added.reverse()) await qmp.blockdevDel(proc.qmp, node).catch(() => {});
     throw error;
   }
 }
@@ -51,47 +42,45 @@ export async function unplugDisk(proc: QemuProcess, id: string, timeoutMs = 30_0
   const deleted = new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
     off = proc.onEvent((event) => {
-      const data = event.data as { device?: string } | undefined;
-      if (event.event === "DEVICE_DELETED" && data?.device === id) { clearTimeout(timer); resolve(true); }
+      const known = readQmpEvent(event);
+      if (known?.event === "DEVICE_DELETED" && known.device === id) { clearTimeout(timer); resolve(true); }
     });
   });
   try {
-    await proc.qmp.execute("device_del", { id });
+    await qmp.deviceDel(proc.qmp, id);
     if (!(await deleted)) {
       throw new VmctlError("timeout", `the guest did not release disk "${id}" within ${timeoutMs / 1000} s (it must support PCI hot-unplug and not be using the disk); stop the VM to detach it`);
     }
   } finally {
     off();
   }
-  for (const node of [`drive-${id}`, `file-${id}`]) await proc.qmp.execute("blockdev-del", { "node-name": node }).catch(() => {});
+  for (const node of [`drive-${id}`, `file-${id}`]) await qmp.blockdevDel(proc.qmp, node).catch(() => {});
 }
 
 /** Puts an ISO in a CD-ROM drive of a running VM, or empties the drive (path null). */
 export async function changeMedium(proc: QemuProcess, id: string, path: string | null): Promise<void> {
   if (path === null) {
-    await proc.qmp.execute("eject", { id, force: true });
+    await qmp.eject(proc.qmp, id, true);
     return;
   }
-  await proc.qmp.execute("blockdev-change-medium", { id, filename: path, format: "raw", "read-only-mode": "read-only" });
+  await qmp.blockdevChangeMedium(proc.qmp, { id, filename: path, format: "raw", "read-only-mode": "read-only" });
 }
 
 /** Grows a disk of a running VM; the guest sees the new size at once (virtio) or on rescan. */
 export async function resizeLive(proc: QemuProcess, id: string, sizeBytes: number): Promise<void> {
-  await proc.qmp.execute("block_resize", { "node-name": `drive-${id}`, size: sizeBytes });
+  await qmp.blockResize(proc.qmp, `drive-${id}`, sizeBytes);
 }
 
-interface JobInfo { id: string; status: string; error?: string; "current-progress": number; "total-progress": number }
-
 /** Runs one of QEMU's snapshot jobs to its end, reporting progress; the job is dismissed either way. */
-async function runJob(proc: QemuProcess, command: string, args: Record<string, unknown>, what: string, onProgress: (percent: number) => void): Promise<void> {
-  const jobId = `vmctl-${command}-${Date.now()}`;
-  await proc.qmp.execute(command, { "job-id": jobId, ...args });
+async function runJob(proc: QemuProcess, start: (jobId: string) => Promise<unknown>, what: string, onProgress: (percent: number) => void): Promise<void> {
+  const jobId = `vmctl-job-${Date.now()}`;
+  await start(jobId);
   for (;;) {
-    const jobs = await proc.qmp.execute<JobInfo[]>("query-jobs");
+    const jobs = await qmp.queryJobs(proc.qmp);
     const job = jobs.find((j) => j.id === jobId);
     if (!job) return;
     if (job.status === "concluded") {
-      await proc.qmp.execute("job-dismiss", { id: jobId }).catch(() => {});
+      await qmp.jobDismiss(proc.qmp, jobId).catch(() => {});
       if (job.error) throw new VmctlError("qemu_failed", `${what} failed: ${job.error}`);
       return;
     }
@@ -107,15 +96,13 @@ async function runJob(proc: QemuProcess, command: string, args: Record<string, u
  */
 export async function snapshotLive(proc: QemuProcess, tag: string, nodes: string[], memory: boolean, onProgress: (percent: number) => void = () => {}): Promise<void> {
   if (memory) {
-    await runJob(proc, "snapshot-save", { tag, vmstate: nodes[0], devices: nodes }, "saving the snapshot", onProgress);
+    await runJob(proc, (jobId) => qmp.snapshotSave(proc.qmp, { "job-id": jobId, tag, vmstate: nodes[0]!, devices: nodes }), "saving the snapshot", onProgress);
     return;
   }
-  await proc.qmp.execute("transaction", {
-    actions: nodes.map((device) => ({ type: "blockdev-snapshot-internal-sync", data: { device, name: tag } })),
-  });
+  await qmp.transaction(proc.qmp, nodes.map((device) => ({ type: "blockdev-snapshot-internal-sync", data: { device, name: tag } })));
 }
 
 /** Deletes an internal snapshot from the disks of a running VM. */
 export async function deleteSnapshotLive(proc: QemuProcess, tag: string, nodes: string[]): Promise<void> {
-  await runJob(proc, "snapshot-delete", { tag, devices: nodes }, "deleting the snapshot", () => {});
+  await runJob(proc, (jobId) => qmp.snapshotDelete(proc.qmp, { "job-id": jobId, tag, devices: nodes }), "deleting the snapshot", () => {});
 }

@@ -1,6 +1,8 @@
 // The qemu driver: definition → argv, launch and re-attach, stop escalation, accelerator probe, qemu-img.
 export * from "./build-argv.js";
 export * from "./run-paths.js";
+export * from "./vm-driver.js";
+export * from "./qemu-driver.js";
 export * from "./qemu-process.js";
 export * from "./accel-probe.js";
 export * from "./qemu-img.js";

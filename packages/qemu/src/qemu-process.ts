@@ -2,14 +2,16 @@
 // ended, and the stop escalation (ACPI powerdown → quit → SIGKILL).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
-import { QmpClient, QmpError, qmpCommands, type QmpEvent, type StatusInfo } from "@vmctl/qmp";
-import { VmctlError, type ExitReason } from "@vmctl/api-types";
+import { QmpClient, QmpError, qmpCommands, readQmpEvent, type QmpEvent, type StatusInfo } from "@vmctl/qmp";
+import { VmctlError } from "@vmctl/api-types";
 import { runPaths, type RunPaths } from "./run-paths.js";
 import { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
 import { qemuEnvironment, sandboxedCommand, type QemuRunAs } from "./qemu-sandbox.js";
 import { openAppendNoFollow, readNoFollow } from "./sandbox-files.js";
 
-export interface ExitInfo { reason: ExitReason; detail: string }
+import type { ExitInfo } from "./vm-driver.js";
+
+export type { ExitInfo };
 
 export interface LaunchOptions {
   binary?: string;
@@ -36,8 +38,9 @@ export class QemuProcess {
     this.paths = paths;
     this.qmp = qmp;
     qmp.on("event", (event) => {
-      if (event.event === "SHUTDOWN") this.shutdown = { guest: event.data.guest === true, reason: String(event.data.reason ?? "") };
-      if (event.event === "GUEST_PANICKED") this.panicked = true;
+      const known = readQmpEvent(event);
+      if (known?.event === "SHUTDOWN") this.shutdown = { guest: known.guest, reason: known.reason };
+      if (known?.event === "GUEST_PANICKED") this.panicked = true;
       for (const listener of this.eventListeners) listener(event);
     });
     this.exited = new Promise((resolve) => {

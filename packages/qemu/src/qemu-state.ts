@@ -9,9 +9,8 @@ import { promisify } from "node:util";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { VmctlError } from "@vmctl/api-types";
+import { qmpCommands as qmp } from "@vmctl/qmp";
 import type { QemuProcess } from "./qemu-process.js";
-
-interface MigrationInfo { status?: string; "error-desc"?: string; ram?: { transferred: number; remaining: number; total: number } }
 
 const NOFOLLOW = constants.O_NOFOLLOW;
 /** A plain descriptor (the streams own and close it), opened with flags fs/promises' streams cannot take. */
@@ -19,7 +18,7 @@ const openFd = promisify(openCallback) as (path: string, flags: number, mode?: n
 
 async function waitForMigration(proc: QemuProcess, onProgress: (percent: number) => void, what: string): Promise<void> {
   for (;;) {
-    const info = await proc.qmp.execute<MigrationInfo>("query-migrate");
+    const info = await qmp.queryMigrate(proc.qmp);
     if (info.status === "completed") return;
     if (info.status === "failed" || info.status === "cancelled") {
       throw new VmctlError("qemu_failed", `${what} failed: ${info["error-desc"] ?? info.status}`);
@@ -62,7 +61,7 @@ export async function saveState(proc: QemuProcess, path: string, onProgress: (pe
     // The QEMU user must be able to connect; run/ lets no one else reach the socket.
     await chmod(socketPath, 0o666);
     await proc.pause();
-    await proc.qmp.execute("migrate", { uri: `unix:${socketPath}` });
+    await qmp.migrate(proc.qmp, `unix:${socketPath}`);
     await waitForMigration(proc, onProgress, "saving the VM's state");
     await received;
   } finally {
@@ -79,7 +78,7 @@ export async function loadState(proc: QemuProcess, path: string, onProgress: (pe
   let socket: Socket | undefined;
   try {
     await rm(socketPath, { force: true });
-    await proc.qmp.execute("migrate-incoming", { uri: `unix:${socketPath}` });
+    await qmp.migrateIncoming(proc.qmp, `unix:${socketPath}`);
     // QEMU's own folder: what is there must at least be a socket, not a link to one of root's.
     if (!(await lstat(socketPath)).isSocket()) throw new VmctlError("qemu_failed", `loading the VM's saved state failed: ${socketPath} is not QEMU's socket`);
     socket = await new Promise<Socket>((resolve, reject) => {

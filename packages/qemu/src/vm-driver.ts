@@ -1,0 +1,138 @@
+// The driver interface: everything the domain asks of a hypervisor, with nothing of QEMU in it.
+// A VmDriver starts or re-attaches a VM and hands back a VmHandle, the one running instance; QEMU
+// (qemu-driver.ts) is the implementation today, the fake driver the one unit tests use.
+import type { ExitReason, VmDefinition } from "@vmctl/api-types";
+import type { Accel } from "./build-argv.js";
+import type { QemuRunAs } from "./qemu-sandbox.js";
+
+/** How a VM's process ended, and why (read from the hypervisor's events, or their absence). */
+export interface ExitInfo { reason: ExitReason; detail: string }
+
+/** Where a VM's sockets and files live while it runs (the console and VNC proxies connect to them). */
+export interface VmRunFiles {
+  dir: string;
+  serial: string;
+  serialLog: string;
+  vnc: string;
+  log: string;
+}
+
+/** What to start: the definition and where the host put things for it. */
+export interface StartSpec {
+  def: VmDefinition;
+  runDir: string;
+  accel: Accel;
+  /** Resolves a datastore-relative path to an absolute one (the daemon knows the datastores). */
+  resolvePath: (datastore: string | undefined, path: string) => string;
+  /** Wait for a saved state (loaded with loadState) instead of booting. */
+  incoming?: boolean;
+  /** Start from this internal snapshot (memory and disks). */
+  loadSnapshot?: string;
+}
+
+/** A start checked and planned, nothing touched yet: launching it is the side effect. */
+export interface StartPlan {
+  /** Starts the VM as `runAs` (null: vmctld's own user) with its vCPUs stopped; resume() lets it run. */
+  launch(runAs: QemuRunAs | null): Promise<VmHandle>;
+}
+
+/** The guest's run state as the hypervisor reports it. */
+export type GuestStatus = "running" | "paused" | "incoming" | "shutdown" | "panicked" | "error" | "other";
+
+/** Events the domain reacts to while a VM runs (its exit comes through wait()). */
+export type VmDriverEvent =
+  | { type: "paused" }
+  | { type: "resumed" }
+  | { type: "guest-panicked"; info: Record<string, unknown> | undefined }
+  | { type: "device-deleted"; device: string };
+
+/** A disk to plug into a running VM. */
+export interface HotplugDisk {
+  id: string;
+  path: string;
+  format: "qcow2" | "raw";
+  readonly: boolean;
+  machine: "q35" | "pc" | "microvm";
+}
+
+/** Live figures of a running VM; a figure the driver cannot measure is left out, never guessed. */
+export interface VmMetrics {
+  cpu?: { utilization: number };
+  memory?: { used: number; total: number; source: "guest" | "host" };
+  network?: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+  disk?: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
+}
+
+/** A sampler keeps what a rate needs (the previous CPU reading): one per viewer. */
+export interface VmMetricsSampler { sample(): Promise<VmMetrics> }
+
+export type ProgressListener = (percent: number) => void;
+export type LogLine = (line: string) => void;
+
+/**
+ * Room for live migration to another host, not implemented by any driver yet: a handle that can
+ * migrate sets `migration`; the domain checks for it and refuses otherwise. The QEMU driver will
+ * implement it over the same migrate commands that suspend uses.
+ */
+export interface VmMigration {
+  /** Sends the running VM to a receiver prepared by `receive` on the target host. */
+  send(target: { uri: string }, onProgress?: ProgressListener): Promise<void>;
+  /** On the target: waits for an incoming VM on `uri` (the handle was started with incoming). */
+  receive(source: { uri: string }, onProgress?: ProgressListener): Promise<void>;
+}
+
+/** One running VM. */
+export interface VmHandle {
+  readonly pid: number;
+  readonly files: VmRunFiles;
+  status(): Promise<GuestStatus>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  reset(): Promise<void>;
+  /** Presses the ACPI power button; the guest decides what to do. */
+  powerButton(): Promise<void>;
+  /** Graceful stop with escalation: power button, after timeoutMs a hypervisor quit, then a kill. */
+  stop(timeoutMs: number, log?: LogLine): Promise<ExitInfo>;
+  /** Power off at once (quit, then kill). */
+  forceStop(log?: LogLine): Promise<ExitInfo>;
+  /** Resolves when the VM's process has exited, with the reason. */
+  wait(): Promise<ExitInfo>;
+  onEvent(listener: (event: VmDriverEvent) => void): () => void;
+  /** Drops vmctld's connection and leaves the VM running (vmctld is going away). */
+  detach(): void;
+
+  /** Pauses the guest and writes memory and devices to `path`; the caller ends the VM after. */
+  saveState(path: string, onProgress?: ProgressListener): Promise<void>;
+  /** Loads a state saved by saveState into a handle started with incoming; the guest stays paused. */
+  loadState(path: string, onProgress?: ProgressListener): Promise<void>;
+
+  /** An internal snapshot on the given disks, with memory (stored in the first) or crash-consistent. */
+  snapshotSave(tag: string, diskIds: string[], memory: boolean, onProgress?: ProgressListener): Promise<void>;
+  snapshotDelete(tag: string, diskIds: string[]): Promise<void>;
+
+  hotplugDisk(disk: HotplugDisk): Promise<void>;
+  /** Asks the guest to release the disk and waits for it (timeoutMs) before removing it. */
+  unplugDisk(id: string, timeoutMs?: number): Promise<void>;
+  /** Puts an ISO into a CD-ROM drive, or empties it (path null). */
+  changeMedium(driveId: string, path: string | null): Promise<void>;
+  resizeDisk(id: string, sizeBytes: number): Promise<void>;
+
+  /** The screen as PNG bytes (at most maxBytes). */
+  screenshot(maxBytes: number): Promise<Buffer>;
+  /** Presses the keys (QEMU qcodes: "ctrl", "alt", "delete", "a") together. */
+  sendKeys(keys: string[]): Promise<void>;
+  metricsSampler(shape: { vcpus: number; memoryBytes: number }): VmMetricsSampler;
+
+  readonly migration?: VmMigration;
+}
+
+export interface VmDriver {
+  /** The backend's name ("qemu"), reported with the VM. */
+  readonly kind: string;
+  /** The run files a VM will have in runDir (known before it starts: the console log rotates first). */
+  runFiles(runDir: string): VmRunFiles;
+  /** Checks what the backend refuses in the definition (throws, naming the field) and plans the start. */
+  plan(spec: StartSpec): StartPlan;
+  /** Re-attaches to the VM still running from runDir (after a vmctld restart), or null when none is. */
+  attach(runDir: string): Promise<VmHandle | null>;
+}
