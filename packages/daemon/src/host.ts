@@ -12,6 +12,7 @@ import { EventLog } from "./domain/event-log.js";
 import { TaskManager } from "./domain/task-manager.js";
 import { Datastores } from "./domain/datastores.js";
 import { Inventory } from "./domain/inventory.js";
+import { DefinitionStore } from "./domain/definition-store.js";
 import { DatastoreRegistry } from "./domain/datastore-registry.js";
 import { DatastoreBrowser } from "./domain/datastore-browser.js";
 import { Uploads } from "./domain/datastore-upload.js";
@@ -44,6 +45,8 @@ export class Host {
   readonly tasks: TaskManager;
   readonly datastores: Datastores;
   readonly inventory: Inventory;
+  /** The one writer of definitions (read, validate, edit, atomic write). */
+  readonly definitions: DefinitionStore;
   readonly datastoreRegistry: DatastoreRegistry;
   readonly browser: DatastoreBrowser;
   readonly uploads: Uploads;
@@ -73,6 +76,7 @@ export class Host {
       log.warn({ vm: entry.name }, entry.error?.message ?? "invalid definition");
       this.events.record("vm.definition_invalid", entry.name, { file: entry.file, message: entry.error?.message });
     });
+    this.definitions = new DefinitionStore(this.inventory);
     // Datastores added through the API join vmctld.toml's before the first inventory scan.
     this.datastoreRegistry = new DatastoreRegistry(this.db, this.datastores, this.inventory, config.home, log);
     this.datastoreRegistry.load();
@@ -80,20 +84,20 @@ export class Host {
     this.isos = new IsoLibrary(this.db, this.datastores, log);
     this.uploads = new Uploads(this.datastores, this.browser, config.maxUploadBytes, (at) => this.isos.noteUploaded(at.path, at.absolute));
     this.runtimes = new RuntimeTable(this.db, this.events);
-    const prepare = new VmPreparer(this.inventory, this.datastores);
+    const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     this.power = new PowerController({
       runtimes: this.runtimes, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
       prepare, runDir: config.runDir, qemuBinary: config.qemu, accelerator: () => this.accelerator(), log,
     });
-    this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events);
-    const storage = { inventory: this.inventory, datastores: this.datastores, runtimes: this.runtimes, events: this.events, tasks: this.tasks, power: this.power };
+    this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions);
+    const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, events: this.events, tasks: this.tasks, power: this.power };
     this.snapshots = new SnapshotService(storage);
     this.clones = new CloneService({ ...storage, prepare, snapshots: this.snapshots });
-    this.vms = new VmService(this.inventory, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name));
+    this.vms = new VmService(this.inventory, this.definitions, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name));
     this.imports = new ImportService({ ...storage, prepare, maxUploadBytes: () => config.maxUploadBytes });
     this.exports = new ExportService(storage);
     // Per-VM grants follow the VM's uuid; a destroyed VM takes its grants along.
-    this.auth = new AuthStore(this.db, (vm, assign) => this.inventory.identity(vm, assign));
+    this.auth = new AuthStore(this.db, (vm, assign) => (assign ? this.definitions.assignUuid(vm) : this.inventory.identity(vm)));
     this.events.on("event", (event) => { if (event.type === "vm.destroyed" && event.vm) this.auth.dropGrantsOn(event.vm, typeof event.data.uuid === "string" ? event.data.uuid : undefined); });
     this.audit = new AuditLog(this.db);
     this.loginGuard = new LoginGuard(this.db);

@@ -3,9 +3,9 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "@sinclair/typebox";
 import { parse as parseToml } from "smol-toml";
 import { Type as T } from "@sinclair/typebox";
-import { VmNameParamsSchema, VmctlError, VM_STATES, literalUnion, BatchRequestSchema, VmListSchema, VmDetailSchema, TaskSchema, DestroyResultSchema, type VmDefinitionInput, type VmSummary } from "@vmctl/api-types";
+import { VmNameParamsSchema, VmctlError, VM_STATES, literalUnion, BatchRequestSchema, VmListSchema, VmDetailSchema, TaskSchema, DestroyResultSchema, type VmSummary } from "@vmctl/api-types";
 import { responses } from "./openapi.js";
-import { definitionToToml, validateDefinition } from "@vmctl/definition";
+import { renderDefinition } from "../domain/definition-store.js";
 import type { Host } from "../host.js";
 import { startBatch, type BatchRequest } from "../domain/vm-batch.js";
 import { compileNamePattern } from "../domain/name-pattern.js";
@@ -102,9 +102,8 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
           const entry = host.inventory.get(name);
           const current = parseToml(entry.text) as Record<string, unknown>;
           const next = method === "PUT" ? (request.body as Record<string, unknown>) : mergePatch(current, request.body);
-          // Validate before writing TOML: TOML has no null and no mixed arrays, so junk must stop here.
-          validateDefinition(next, { file: entry.file });
-          return host.vms.updateDefinition(name, definitionToToml(next as VmDefinitionInput), request.headers["if-match"], updateGuard(host, request, name));
+          // Validated before rendered as TOML: TOML has no null and no mixed arrays, so junk must stop here.
+          return host.vms.updateDefinition(name, renderDefinition(next, entry.file).text, request.headers["if-match"], updateGuard(host, request, name));
         });
         return reply.header("ETag", vm.etag).send(vm);
       },

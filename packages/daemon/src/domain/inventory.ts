@@ -1,12 +1,12 @@
 // The inventory is the definition files in the datastores (<ds>/<vm>/<vm>.toml), like ESXi's .vmx
 // files. A file edited by hand is picked up on the next look; an invalid one stays listed with its error.
-import { createHash, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, statSync, openSync, writeSync, fsyncSync, closeSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+// It only reads: vmctld writes definitions through definition-store.ts.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
-import { parseDefinitionToml, setTopLevelValue, DefinitionError } from "@vmctl/definition";
+import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
 import type { Datastores } from "./datastores.js";
-import { writeFileAtomic } from "./atomic-write.js";
 
 export interface InventoryEntry {
   name: string;
@@ -92,39 +92,25 @@ export class Inventory {
     return entry.def;
   }
 
-  /**
-   * Writes a definition (already validated by the caller) atomically and re-reads it. A text without
-   * a uuid (one saved before the VM had one, by a snapshot say) keeps the uuid the VM has.
-   */
-  async write(name: string, datastore: string, text: string): Promise<InventoryEntry> {
-    const dir = join(this.datastores.root(datastore), name);
-    const file = join(dir, `${name}.toml`);
-    const uuid = this.entries.get(name)?.def?.uuid;
-    const kept = uuid !== undefined && parseDefinitionToml(text, { file }).uuid === undefined ? setTopLevelValue(text, "uuid", uuid) : text;
-    await writeFileAtomic(file, kept);
-    return this.load(name, datastore, file);
+  /** The VM's uuid as known now (no scan, no write), or undefined when there is no such VM or it has none. */
+  identity(name: string): string | undefined {
+    return this.entries.get(name)?.def?.uuid;
   }
 
-  /**
-   * The VM's uuid as known now (no scan), or undefined when there is no such VM. With `assign`, a
-   * valid definition without one (older, or hand-written) is given one, written back atomically:
-   * a grant binds to it. Synchronous, as the grant store asks while it answers.
-   */
-  identity(name: string, assign = false): string | undefined {
-    let entry = this.entries.get(name);
-    if (!entry && assign) { this.scan(true); entry = this.entries.get(name); }
-    if (!entry?.def) return undefined;
-    if (entry.def.uuid !== undefined || !assign) return entry.def.uuid;
-    const taken = new Set([...this.entries.values()].map((e) => e.def?.uuid));
-    let uuid = randomUUID();
-    while (taken.has(uuid)) uuid = randomUUID();
-    try {
-      writeFileAtomicSync(entry.file, setTopLevelValue(entry.text, "uuid", uuid));
-    } catch {
-      return undefined; // a read-only datastore: the grant stays unbound and binds to the uuid the VM gets later
-    }
-    this.entries.delete(name);
-    return this.load(name, entry.datastore, entry.file).def?.uuid;
+  /** The entry as known now, after a fresh look when the name is not known; no error when there is none. */
+  find(name: string): InventoryEntry | undefined {
+    if (!this.entries.has(name)) this.scan(true);
+    return this.entries.get(name);
+  }
+
+  /** The folder a VM of this name has in the datastore. */
+  folderOf(name: string, datastore: string): string {
+    return join(this.datastores.root(datastore), name);
+  }
+
+  /** Re-reads a definition just written (definition-store.ts), whatever its mtime: the entry and ETag are the new ones. */
+  refresh(name: string, datastore: string): InventoryEntry {
+    return this.load(name, datastore, join(this.folderOf(name, datastore), `${name}.toml`), true);
   }
 
   forget(name: string): void {
@@ -132,10 +118,10 @@ export class Inventory {
     this.generation++;
   }
 
-  private load(name: string, datastore: string, file: string): InventoryEntry {
+  private load(name: string, datastore: string, file: string, force = false): InventoryEntry {
     const previous = this.entries.get(name);
     const mtimeMs = statSync(file).mtimeMs;
-    if (previous && previous.mtimeMs === mtimeMs && previous.datastore === datastore) return previous;
+    if (!force && previous && previous.mtimeMs === mtimeMs && previous.datastore === datastore) return previous;
     const text = readFileSync(file, "utf8");
     let def: VmDefinition | undefined;
     let error: DefinitionError | undefined;
@@ -162,23 +148,5 @@ function isFile(path: string): boolean {
     return statSync(path).isFile();
   } catch {
     return false;
-  }
-}
-
-/** writeFileAtomic's synchronous twin, for the one small write the grant store waits on. */
-function writeFileAtomicSync(path: string, data: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(temp, "wx", statSync(path).mode & 0o777);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
   }
 }

@@ -1,5 +1,6 @@
 // What the storage services (snapshots, clones, imports, exports) stand on: the host's pieces.
 import type { Inventory } from "./inventory.js";
+import type { DefinitionStore } from "./definition-store.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
 import type { EventLog } from "./event-log.js";
@@ -8,6 +9,8 @@ import type { PowerController } from "./vm-power.js";
 
 export interface StorageDeps {
   inventory: Inventory;
+  /** Every definition write goes through it. */
+  definitions: DefinitionStore;
   datastores: Datastores;
   runtimes: RuntimeTable;
   events: EventLog;

@@ -13,7 +13,7 @@ import type { VmPreparer } from "./vm-prepare.js";
 import type { PowerController } from "./vm-power.js";
 import type { SnapshotService } from "./vm-snapshots.js";
 import type { StorageDeps } from "./storage-deps.js";
-import { editDefinitionText } from "./definition-edit.js";
+import { editDefinitionText } from "./definition-store.js";
 import { Reverter } from "./reverter.js";
 import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
@@ -84,7 +84,6 @@ export class CloneService {
   }
 
   async setTemplate(name: string, template: boolean): Promise<void> {
-    const entry = this.deps.inventory.get(name);
     const def = this.deps.inventory.definition(name);
     if (def.template === template) return;
     if (template) {
@@ -94,11 +93,10 @@ export class CloneService {
       const clones = await this.linkedClones(name);
       if (clones.length > 0) throw new VmctlError("in_use", `"${name}" has linked clones (${clones.join(", ")}) reading its disks; it must stay a template until they are destroyed or fully cloned`, { vms: clones });
     }
-    const { text } = editDefinitionText(entry.text, (doc) => {
+    await this.deps.definitions.edit(name, (doc) => {
       if (template) doc.template = true;
       else delete doc.template;
     });
-    await this.deps.inventory.write(name, entry.datastore, text);
     this.deps.events.record(template ? "vm.template_marked" : "vm.template_unmarked", name, {});
   }
 
@@ -197,7 +195,7 @@ export class CloneService {
         }
       });
       const withMacs = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(edited.text, edited.def), edited.def, { fresh: true }); // a clone is a new identity
-      await this.deps.inventory.write(request.name, datastore, withMacs);
+      await this.deps.definitions.write(request.name, datastore, withMacs);
       reverter.add(() => this.deps.inventory.forget(request.name));
       reverter.success();
     } catch (error) {

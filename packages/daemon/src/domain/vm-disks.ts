@@ -12,7 +12,7 @@ import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
 import type { EventLog } from "./event-log.js";
-import { editDefinitionText, type DefinitionDocument } from "./definition-edit.js";
+import type { DefinitionStore, DefinitionMutator } from "./definition-store.js";
 import { Reverter } from "./reverter.js";
 import { usesOfPath } from "./vm-file-usage.js";
 import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
@@ -28,6 +28,7 @@ export class DiskService {
     private readonly datastores: Datastores,
     private readonly runtimes: RuntimeTable,
     private readonly events: EventLog,
+    private readonly definitions: DefinitionStore,
   ) {}
 
   /** The VM's definition for a storage change: not a template, in a state that allows it; its QEMU if running. */
@@ -217,8 +218,7 @@ export class DiskService {
     return (await this.list(name, id))[0]!;
   }
 
-  private async writeDefinition(entry: InventoryEntry, mutate: (doc: DefinitionDocument) => void): Promise<void> {
-    const { text } = editDefinitionText(entry.text, mutate);
-    await this.inventory.write(entry.name, entry.datastore, text);
+  private async writeDefinition(entry: InventoryEntry, mutate: DefinitionMutator): Promise<void> {
+    await this.definitions.edit(entry.name, mutate);
   }
 }

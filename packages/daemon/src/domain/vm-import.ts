@@ -9,12 +9,12 @@ import { basename, dirname, join } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { parse as parseToml } from "smol-toml";
 import { VmctlError, type Task, type VmDefinition, type VmDefinitionInput } from "@vmctl/api-types";
-import { definitionToToml, validateDefinition } from "@vmctl/definition";
+import { validateDefinition } from "@vmctl/definition";
 import { createImage } from "@vmctl/qemu";
 import { extractOva, readOvfFolder, parseLibvirtDomain, type ImportedVm, type OvfPackage } from "@vmctl/ovf";
 import type { TaskContext } from "./task-manager.js";
 import type { VmPreparer } from "./vm-prepare.js";
-import { editDefinitionText } from "./definition-edit.js";
+import { editDefinitionText, renderDefinition } from "./definition-store.js";
 import { Reverter } from "./reverter.js";
 import { startAfter } from "./vm-clone.js";
 import { assertImageTrusted, datastoreScope, importFormat, packageScope, type TrustScope } from "./image-trust.js";
@@ -206,8 +206,9 @@ export class ImportService {
         const read = await assertImageTrusted(source, "raw", { ...scope, exactFormat: false }, label);
         await convertForImport({ source, sourceFormat: "raw", files: read, roots: scope.roots, target: join(dir, `${cdrom.id}.iso`), targetFormat: "raw", label, signal: ctx.signal });
       }
-      const text = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(definitionToToml(input), validateDefinition(input)), validateDefinition(input), { fresh: true });
-      await this.deps.inventory.write(name, datastore, text);
+      const rendered = renderDefinition(input);
+      const text = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(rendered.text, rendered.def), rendered.def, { fresh: true });
+      await this.deps.definitions.write(name, datastore, text);
       reverter.success();
     } catch (error) {
       await reverter.revert();

@@ -6,16 +6,19 @@ import { UUID_PATTERN } from "@vmctl/api-types";
 import { parseDefinitionToml } from "@vmctl/definition";
 import { Datastores } from "./datastores.js";
 import { Inventory } from "./inventory.js";
+import { DefinitionStore } from "./definition-store.js";
 import { VmPreparer } from "./vm-prepare.js";
 
 let dir: string;
 let inventory: Inventory;
+let definitions: DefinitionStore;
 let prepare: VmPreparer;
 beforeEach(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), "uuid-test-")));
   const stores = new Datastores({ local: dir });
   inventory = new Inventory(stores);
-  prepare = new VmPreparer(inventory, stores);
+  definitions = new DefinitionStore(inventory);
+  prepare = new VmPreparer(inventory, stores, definitions);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -41,13 +44,13 @@ describe("a VM's uuid", () => {
     writeFileSync(join(dir, "old", "old.toml"), '# by hand\nname = "old"\n');
     inventory.scan(true);
     expect(inventory.identity("old")).toBeUndefined();
-    const assigned = inventory.identity("old", true)!;
+    const assigned = definitions.assignUuid("old")!;
     expect(assigned).toMatch(uuid);
     expect(readFileSync(join(dir, "old", "old.toml"), "utf8")).toBe(`# by hand\nname = "old"\nuuid = "${assigned}"\n`);
-    expect(inventory.identity("old", true)).toBe(assigned);
+    expect(definitions.assignUuid("old")).toBe(assigned);
     // A write of a text without it (a snapshot's saved definition, say) keeps the VM's identity.
-    await inventory.write("old", "local", 'name = "old"\ncpus = 2\n');
+    await definitions.write("old", "local", 'name = "old"\ncpus = 2\n');
     expect(inventory.get("old").def?.uuid).toBe(assigned);
-    expect(inventory.identity("nothing", true)).toBeUndefined();
+    expect(definitions.assignUuid("nothing")).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { setTomlValue, setTopLevelValue, parseDefinitionToml } from "@vmctl/definition";
 import { createImage } from "@vmctl/qemu";
 import type { Inventory, InventoryEntry } from "./inventory.js";
+import type { DefinitionStore } from "./definition-store.js";
 import type { Datastores } from "./datastores.js";
 import type { Reverter } from "./reverter.js";
 import type { TaskContext } from "./task-manager.js";
@@ -20,7 +21,7 @@ export function randomMac(): string {
 }
 
 export class VmPreparer {
-  constructor(private readonly inventory: Inventory, private readonly datastores: Datastores) {}
+  constructor(private readonly inventory: Inventory, private readonly datastores: Datastores, private readonly definitions: DefinitionStore) {}
 
   /** Replaces every mac = "auto" with a fresh address unique on this host, editing the TOML in place. */
   allocateMacs(text: string, def: VmDefinition): string {
@@ -89,7 +90,7 @@ export class VmPreparer {
     const text = this.allocateUuid(this.allocateMacs(entry.text, def), def);
     if (text !== entry.text) {
       def = parseDefinitionToml(text, { file: entry.file });
-      await this.inventory.write(entry.name, entry.datastore, text);
+      await this.definitions.write(entry.name, entry.datastore, text);
       ctx.log("allocated MAC addresses or the VM's uuid and wrote them to the definition");
     }
     await this.ensureFiles(def, entry.datastore, undefined, (line) => ctx.log(line));

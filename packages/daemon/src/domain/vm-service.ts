@@ -3,8 +3,9 @@ import { rm, readdir, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { VmctlError, isActionAllowed, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
-import { parseDefinitionToml, definitionToToml, validateDefinition, DefinitionError } from "@vmctl/definition";
+import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
 import type { Inventory, InventoryEntry } from "./inventory.js";
+import { renderDefinition, type DefinitionStore } from "./definition-store.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
 import type { EventLog } from "./event-log.js";
@@ -29,6 +30,7 @@ function hardwareOf(def: VmDefinition): string {
 export class VmService {
   constructor(
     private readonly inventory: Inventory,
+    private readonly definitions: DefinitionStore,
     private readonly datastores: Datastores,
     private readonly runtimes: RuntimeTable,
     private readonly events: EventLog,
@@ -71,8 +73,7 @@ export class VmService {
       def = parseDefinitionToml(request.toml, { file: "<request body>" });
       text = request.toml;
     } else {
-      def = validateDefinition(request.json);
-      text = definitionToToml(request.json as Parameters<typeof definitionToToml>[0]);
+      ({ text, def } = renderDefinition(request.json));
     }
     this.inventory.assertNameFree(def.name, `choose another name or \`vmctl destroy ${def.name}\` first`);
     const dir = join(this.datastores.root(datastore), def.name);
@@ -88,7 +89,7 @@ export class VmService {
       text = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, { fresh: true });
       def = parseDefinitionToml(text);
       await this.prepare.ensureFiles(def, datastore, reverter);
-      await this.inventory.write(def.name, datastore, text);
+      await this.definitions.write(def.name, datastore, text);
       reverter.success();
     } catch (error) {
       await reverter.revert();
@@ -125,7 +126,7 @@ export class VmService {
     await authorize?.(entry.def, def, entry.datastore);
     const prepared = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, uuid === undefined ? {} : { keep: uuid });
     await this.prepare.ensureFiles(parseDefinitionToml(prepared, { file: entry.file }), entry.datastore);
-    await this.inventory.write(name, entry.datastore, prepared);
+    await this.definitions.write(name, entry.datastore, prepared);
     this.events.record("vm.definition_changed", name, {});
     return this.detail(name);
   }

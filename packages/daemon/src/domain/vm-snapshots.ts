@@ -209,7 +209,7 @@ export class SnapshotService {
       // The uuid is the VM's identity (grants follow it): the one it has now stays.
       const uuid = entry.def?.uuid;
       const text = uuid !== undefined && saved.uuid !== undefined && saved.uuid !== uuid ? setTopLevelValue(snapshot.definition, "uuid", uuid) : snapshot.definition;
-      await this.deps.inventory.write(name, entry.datastore, text);
+      await this.deps.definitions.write(name, entry.datastore, text);
       ctx.log("restored the definition saved with the snapshot");
     }
     if (snapshot.memory) {
