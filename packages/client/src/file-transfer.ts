@@ -3,6 +3,7 @@
 // Content-Range; a new upload of a file whose earlier attempt was cut off continues it too.
 import { stat } from "node:fs/promises";
 import type { UploadStatus } from "@vmctl/api-types";
+import { apiPaths } from "./api-paths.js";
 import type { Endpoint, RawResponse } from "./http-transport.js";
 import { downloadBody, sendFile } from "./streams.js";
 
@@ -30,8 +31,7 @@ export interface DownloadOptions {
   onProgress?: (progress: TransferProgress) => void;
 }
 
-const encodePath = (path: string) => path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
-export const filesPath = (datastore: string, path = "") => `/api/v1/datastores/${encodeURIComponent(datastore)}/files/${encodePath(path)}`;
+const filesPath = apiPaths.files;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,7 @@
 // HTTP to vmctld over its unix socket (the default) or a URL, with JSON or TOML bodies.
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import type { ApiRequest, Transport } from "./transport.js";
 
 export interface Endpoint {
   socketPath?: string;
@@ -9,6 +10,8 @@ export interface Endpoint {
   token?: string;
   /** The server certificate (PEM) pinned at `vmctl login`: trusted alone, as its own CA. */
   pinnedCert?: string;
+  /** A login's session (its cookie and CSRF token) instead of a token: `vmctl login` uses one to make its token. */
+  session?: { cookie: string; csrfToken: string };
 }
 
 /** TLS options that trust exactly the pinned certificate, whatever name it carries. */
@@ -29,6 +32,10 @@ export async function readResponse(response: IncomingMessage): Promise<RawRespon
 export function openRequest(endpoint: Endpoint, method: string, path: string, headers: Record<string, string>, onResponse: (response: IncomingMessage) => void): ClientRequest {
   const allHeaders: Record<string, string> = { ...headers };
   if (endpoint.token) allHeaders.authorization = `Bearer ${endpoint.token}`;
+  if (endpoint.session) {
+    allHeaders.cookie = endpoint.session.cookie;
+    if (method !== "GET" && method !== "HEAD") allHeaders["x-csrf-token"] = endpoint.session.csrfToken;
+  }
   if (endpoint.url) {
     const url = new URL(path, endpoint.url);
     return url.protocol === "https:"
@@ -69,4 +76,29 @@ export function wsAddress(endpoint: Endpoint, path: string): string {
     return url.toString();
   }
   return `ws+unix://${endpoint.socketPath}:${path}`;
+}
+
+export class ConnectionError extends Error {
+  constructor(readonly endpoint: Endpoint, cause: Error) {
+    const where = endpoint.url ?? endpoint.socketPath;
+    const code = (cause as NodeJS.ErrnoException).code;
+    const hint = code === "ENOENT" || code === "ECONNREFUSED"
+      ? "; is vmctld running? (`npm start` in the repository, or `vmctld --home DIR`)"
+      : code === "EACCES" ? "; the socket is root-only (mode 0600): run as its owner" : "";
+    super(`cannot reach vmctld at ${where}: ${cause.message}${hint}`);
+    this.name = "ConnectionError";
+  }
+}
+
+/** The Node transport: the unix socket, or HTTPS trusting the pinned certificate; an unreachable vmctld is a ConnectionError. */
+export class NodeTransport implements Transport {
+  constructor(readonly endpoint: Endpoint) {}
+
+  async send({ method, path, body, headers }: ApiRequest): Promise<RawResponse> {
+    try {
+      return await sendRequest(this.endpoint, method, path, body, headers);
+    } catch (error) {
+      throw new ConnectionError(this.endpoint, error as Error);
+    }
+  }
 }

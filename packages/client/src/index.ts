@@ -1,4 +1,5 @@
-// The typed REST and WebSocket client of vmctld.
-export * from "./vmctl-client.js";
-export type { Endpoint } from "./http-transport.js";
+// The Node entry of the typed REST and WebSocket client of vmctld (the browser's is browser.ts).
+export * from "./core.js";
+export { VmctlClient } from "./vmctl-client.js";
+export { ConnectionError, type Endpoint, type RawResponse } from "./http-transport.js";
 export type { UploadOptions, DownloadOptions, TransferProgress } from "./file-transfer.js";

@@ -1,0 +1,4 @@
+// The browser entry (`@vmctl/client/browser`): the shared API methods over fetch, with no Node module and no ws.
+export * from "./core.js";
+export { BrowserClient, CLOSE_REVOKED, CLOSE_NARROWED, type BrowserClientOptions } from "./browser-client.js";
+export { BrowserTransport, type BrowserTransportOptions, type Sending, type FileRequest, type FetchLike, type XhrLike } from "./browser-transport.js";
