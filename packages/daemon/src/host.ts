@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import type { Logger } from "pino";
-import { chooseAccelerator, qemuVersion, type AccelChoice, type QemuRunAs } from "@vmctl/qemu";
+import { chooseAccelerator, qemuVersion, QemuDriver, type AccelChoice, type QemuRunAs } from "@vmctl/qemu";
 import { defaultGuestDir } from "@vmctl/guest";
 import type { HostConfig } from "./config/host-config.js";
 import { openDatabase, getMeta, setMeta, type Db } from "./store/database.js";
@@ -87,7 +87,7 @@ export class Host {
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     this.power = new PowerController({
       runtimes: this.runtimes, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
-      prepare, runDir: config.runDir, qemuBinary: config.qemu, accelerator: () => this.accelerator(), log,
+      prepare, runDir: config.runDir, driver: new QemuDriver({ binary: config.qemu }), accelerator: () => this.accelerator(), log,
     });
     this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions);
     const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, events: this.events, tasks: this.tasks, power: this.power };

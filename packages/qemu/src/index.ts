@@ -1,14 +1,13 @@
-// The qemu driver: definition → argv, launch and re-attach, stop escalation, accelerator probe, qemu-img.
+// The qemu driver: the VmDriver interface and QEMU behind it (definition → argv, launch and re-attach,
+// stop escalation, live storage, saved state), the accelerator probe, qemu-img. The process and its
+// QMP connection stay inside: the domain holds a VmHandle.
 export * from "./build-argv.js";
 export * from "./run-paths.js";
 export * from "./vm-driver.js";
 export * from "./qemu-driver.js";
-export * from "./qemu-process.js";
 export * from "./accel-probe.js";
 export * from "./qemu-img.js";
 export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
-export * from "./qemu-state.js";
-export * from "./block-live.js";
 export * from "./qcow2-header.js";
 export * from "./image-inspect.js";
 export { parseVmdkExtents, type VmdkExtent } from "./image-inspect-vmdk.js";

@@ -1,12 +1,8 @@
 // The VM's screen as a PNG (QMP screendump) and keys sent to it (QMP send-key): thumbnails in the
 // Host Client, Ctrl-Alt-Del, and typing text as keystrokes.
 import type { FastifyInstance } from "fastify";
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
-import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import { VmNameParamsSchema, VmctlError } from "@vmctl/api-types";
-import { readBytesNoFollow } from "@vmctl/qemu";
 import type { Host } from "../host.js";
 import { textToKeyPresses, type KeyPress } from "../domain/keyboard.js";
 import { responses } from "./openapi.js";
@@ -32,17 +28,8 @@ export function registerDisplayRoutes(app: FastifyInstance, host: Host): void {
     schema: { params: VmNameParamsSchema, response: responses({ 200: { description: "PNG image", content: { "image/png": { schema: Type.String({ format: "binary" }) } } } }, 404, 409), summary: "The VM's screen as a PNG" },
   }, async (request, reply) => {
     const { name } = request.params as { name: string };
-    const proc = runningProcess(host, name);
-    const file = join(proc.paths.scratch, `screenshot-${randomUUID()}.png`);
-    try {
-      await proc.qmp.execute("screendump", { filename: file, format: "png" });
-      // QEMU's run dir is its user's: read the plain file QEMU wrote, never a link swapped in for it.
-      const png = await readBytesNoFollow(file, SCREENSHOT_MAX_BYTES);
-      if (!png) throw new VmctlError("qemu_failed", `QEMU's screenshot of "${name}" is not a plain file in its run dir`);
-      return reply.header("Content-Type", "image/png").header("Cache-Control", "no-store").send(png);
-    } finally {
-      await rm(file, { force: true });
-    }
+    const png = await runningProcess(host, name).screenshot(SCREENSHOT_MAX_BYTES);
+    return reply.header("Content-Type", "image/png").header("Cache-Control", "no-store").send(png);
   });
 
   app.post("/api/v1/vms/:name/sendkey", {
@@ -58,13 +45,8 @@ export function registerDisplayRoutes(app: FastifyInstance, host: Host): void {
       throw new VmctlError("bad_request", `text: ${(error as Error).message}`);
     }
     const proc = runningProcess(host, name);
-    for (const press of presses) {
-      try {
-        await proc.qmp.execute("send-key", { keys: press.keys.map((key) => ({ type: "qcode", data: key })) });
-      } catch (error) {
-        throw new VmctlError("bad_request", `keys: ${(error as Error).message.replace(/^QMP "send-key" failed: /, "")}`);
-      }
-    }
+    // An unknown key is refused by the driver as bad_request, in the hypervisor's words.
+    for (const press of presses) await proc.sendKeys(press.keys);
     return { sent: presses.length };
   });
 }

@@ -3,9 +3,9 @@
 // carries the command's requestId once the work has ended.
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
-import { VmNameParamsSchema, VmctlError, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
+import { VmNameParamsSchema, wsErrorAnswer, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
-import { MetricsSampler } from "../domain/vm-metrics.js";
+import type { VmMetricsSampler } from "@vmctl/qemu";
 import { parseClientMessage, send, sendError, wsTimestamp, closedForUnknownVm } from "./ws-message.js";
 import { userOf } from "./request-user.js";
 import { can, type Principal } from "../security/principal.js";
@@ -43,12 +43,12 @@ export function registerMonitorRoutes(app: FastifyInstance, host: Host): void {
     host.events.on("event", onEvent);
     sendStatus();
 
-    let sampler: { proc: unknown; sampler: MetricsSampler } | undefined;
+    let sampler: { proc: unknown; sampler: VmMetricsSampler } | undefined;
     const timer = setInterval(() => {
       const rt = host.runtimes.get(name);
       const def = host.inventory.get(name).def;
       if (!rt.process || !def) { sampler = undefined; return; }
-      if (sampler?.proc !== rt.process) sampler = { proc: rt.process, sampler: new MetricsSampler(rt.process, def.cpus, def.memoryBytes) };
+      if (sampler?.proc !== rt.process) sampler = { proc: rt.process, sampler: rt.process.metricsSampler({ vcpus: def.cpus, memoryBytes: def.memoryBytes }) };
       void sampler.sampler.sample().then((metrics) => send(socket, "metrics", metrics));
     }, METRICS_INTERVAL_MS);
 
@@ -92,6 +92,6 @@ async function handleCommand(host: Host, socket: WebSocket, name: string, user: 
     if (ended.state === "success") respond(true, `${action} done (task ${task.id})`);
     else respond(false, ended.error?.message ?? `${action} ${ended.state}`);
   } catch (error) {
-    respond(false, error instanceof VmctlError ? error.message : "internal error");
+    respond(false, wsErrorAnswer(error).message);
   }
 }

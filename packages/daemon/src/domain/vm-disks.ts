@@ -6,7 +6,7 @@ import { dirname, relative, sep } from "node:path";
 import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type VmDefinition } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
 import { parseSize } from "@vmctl/definition";
-import { createImage, imageInfo, resizeImage, hotplugDisk, unplugDisk, changeMedium, resizeLive, type QemuProcess } from "@vmctl/qemu";
+import { createImage, imageInfo, resizeImage, type VmHandle } from "@vmctl/qemu";
 import { giveToQemu, takeBackOneFromQemu } from "./vm-sandbox.js";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
@@ -32,7 +32,7 @@ export class DiskService {
   ) {}
 
   /** The VM's definition for a storage change: not a template, in a state that allows it; its QEMU if running. */
-  private prepare(name: string): { entry: InventoryEntry; def: VmDefinition; proc: QemuProcess | undefined } {
+  private prepare(name: string): { entry: InventoryEntry; def: VmDefinition; proc: VmHandle | undefined } {
     const entry = this.inventory.get(name);
     const def = this.inventory.definition(name);
     assertNotTemplate(name, def);
@@ -113,8 +113,8 @@ export class DiskService {
       }
       if (proc) {
         await giveToQemu({ path, writable: !(request.readonly ?? false), field: "file", format }, this.datastores);
-        await hotplugDisk(proc, { id, path, format, readonly: request.readonly ?? false, machine: def.machine });
-        reverter.add(() => unplugDisk(proc, id).catch(() => {}));
+        await proc.hotplugDisk({ id, path, format, readonly: request.readonly ?? false, machine: def.machine });
+        reverter.add(() => proc.unplugDisk(id).catch(() => {}));
       }
       const disk: Record<string, unknown> = { file, bus, format };
       if (request.datastore) disk.datastore = request.datastore;
@@ -141,7 +141,7 @@ export class DiskService {
     }
     if (proc) {
       if (disk.bus !== "virtio") throw new VmctlError("vm_wrong_state", `disk "${id}" is on ${disk.bus}, which does not hot-unplug; stop "${name}" to detach it`);
-      await unplugDisk(proc, id);
+      await proc.unplugDisk(id);
       if (!disk.readonly) await takeBackOneFromQemu(path);
     }
     await this.writeDefinition(entry, (doc) => {
@@ -172,7 +172,7 @@ export class DiskService {
       if (!proc) await resizeImage(path, disk.format, bytes, runAs);
       return now;
     });
-    if (proc) await resizeLive(proc, id, bytes);
+    if (proc) await proc.resizeDisk(id, bytes);
     await this.writeDefinition(entry, (doc) => { doc.disks = { ...doc.disks, [id]: { ...doc.disks![id]!, size } }; });
     this.events.record("vm.disk_resized", name, { disk: id, fromBytes: current, toBytes: bytes, live: proc !== undefined });
     return (await this.list(name, id))[0]!;
@@ -187,7 +187,7 @@ export class DiskService {
     const path = iso === null ? null : this.resolve(entry, datastore, iso);
     if (path !== null && !existsSync(path)) throw new VmctlError("bad_request", `"${iso}" does not exist in datastore "${datastore ?? entry.datastore}"; \`vmctl iso ls\` lists the ISOs`, { field: "iso" });
     if (proc && path !== null) await giveToQemu({ path, writable: false, field: "iso" }, this.datastores);
-    if (proc) await changeMedium(proc, id, path);
+    if (proc) await proc.changeMedium(id, path);
     await this.writeDefinition(entry, (doc) => {
       const cdrom: Record<string, unknown> = { ...doc.cdroms![id] };
       delete cdrom.iso;

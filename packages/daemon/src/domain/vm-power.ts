@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import { VmctlError, allowedStates, isActionAllowed, hasProcess, type PowerRequest, type VmAction } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
-import { buildQemuArgv, QemuProcess, runPaths, saveState, loadState, type Accel, type ExitInfo } from "@vmctl/qemu";
+import type { Accel, ExitInfo, VmDriver, VmHandle } from "@vmctl/qemu";
 import { rm } from "node:fs/promises";
 import type { RuntimeTable } from "./vm-runtime.js";
 import type { Inventory } from "./inventory.js";
@@ -14,7 +14,7 @@ import type { Datastores } from "./datastores.js";
 import type { EventLog } from "./event-log.js";
 import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
-import { lockRunDir, prepareForQemu, qemuSockets, takeBackFromQemu } from "./vm-sandbox.js";
+import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
 import type { VmPreparer } from "./vm-prepare.js";
 
 export interface PowerDeps {
@@ -23,9 +23,12 @@ export interface PowerDeps {
   datastores: Datastores;
   events: EventLog;
   tasks: TaskManager;
-  prepare: VmPreparer;
+  prepare: Pick<VmPreparer, "forStart">;
   runDir: string;
-  qemuBinary: string;
+  /** The hypervisor (QEMU in production, a fake in unit tests). */
+  driver: VmDriver;
+  /** Ownership of the VM's files around its process (vm-sandbox.ts unless a test passes a fake). */
+  hostFiles?: VmHostFiles;
   accelerator: () => Promise<{ accel: Accel; reason: string }>;
   log: Logger;
 }
@@ -39,7 +42,11 @@ export const MAX_PENDING_POWER = 16;
 export class PowerController {
   private readonly pending = new Map<string, number>();
 
-  constructor(private readonly deps: PowerDeps) {}
+  private readonly hostFiles: VmHostFiles;
+
+  constructor(private readonly deps: PowerDeps) {
+    this.hostFiles = deps.hostFiles ?? qemuHostFiles;
+  }
 
   /** Refuses at once (409) what the VM's state does not allow; the task re-checks under the VM's lock. */
   assertAllowed(name: string, action: VmAction): void {
@@ -104,7 +111,7 @@ export class PowerController {
     }
   }
 
-  private process(name: string): QemuProcess {
+  private process(name: string): VmHandle {
     const proc = this.deps.runtimes.get(name).process;
     if (!proc) throw new VmctlError("vm_wrong_state", `VM "${name}" has no running QEMU`);
     return proc;
@@ -126,24 +133,24 @@ export class PowerController {
     ctx.log(`accelerator: ${choice.accel} (${choice.reason})`);
     const runDir = join(this.deps.runDir, name);
     const resolvePath = (ds: string | undefined, path: string) => datastores.resolve(ds ?? entry.datastore, path);
-    const argv = buildQemuArgv(def, {
-      runDir, accel: choice.accel, startPaused: true, incoming: restoring,
+    const plan = this.deps.driver.plan({
+      def, runDir, accel: choice.accel, incoming: restoring,
       ...(from.loadSnapshot ? { loadSnapshot: from.loadSnapshot } : {}),
       resolvePath,
     });
-    if (!restoring) await rotateConsoleLog(runPaths(runDir).serialLog);
-    const runAs = await prepareForQemu(def, datastores, entry.datastore, entry.dir, runDir);
+    if (!restoring) await rotateConsoleLog(this.deps.driver.runFiles(runDir).serialLog);
+    const runAs = await this.hostFiles.prepare(def, datastores, entry.datastore, entry.dir, runDir);
     runtimes.setState(name, "starting", restoring ? { reason: "resuming from saved state" } : {});
     const rt = runtimes.get(name);
-    let proc: QemuProcess;
+    let proc: VmHandle;
     try {
-      proc = await QemuProcess.launch(argv, runDir, { binary: this.deps.qemuBinary, runAs });
+      proc = await plan.launch(runAs);
     } catch (error) {
       runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
     try {
-      await lockRunDir(runDir, { pid: proc.pid, sockets: qemuSockets(def) });
+      await this.hostFiles.lockRunDir(runDir, proc.pid, def);
     } catch (error) {
       await proc.forceStop().catch(() => {});
       runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
@@ -156,14 +163,14 @@ export class PowerController {
     rt.stopping = false;
     // The serial socket serves one client: vmctld takes it before the guest runs, so nothing is missed.
     if (def.console.serial) {
-      rt.console = new SerialConsole(proc.paths.serial, proc.paths.serialLog);
+      rt.console = new SerialConsole(proc.files.serial, proc.files.serialLog);
       await rt.console.connect({ seedFromLog: restoring });
     }
     this.watch(name, proc);
     if (restoring) {
       ctx.log("loading the saved state");
       try {
-        await loadState(proc, this.statePath(name), (percent) => ctx.progress(50 + percent / 2));
+        await proc.loadState(this.statePath(name), (percent) => ctx.progress(50 + percent / 2));
       } catch (error) {
         rt.exitState = "suspended";
         await proc.forceStop();
@@ -200,7 +207,7 @@ export class PowerController {
     const path = this.statePath(name);
     ctx.log(`saving the VM's state to ${path}`);
     try {
-      await saveState(proc, path, (percent) => ctx.progress(percent));
+      await proc.saveState(path, (percent) => ctx.progress(percent));
     } catch (error) {
       await rm(path, { force: true });
       await proc.resume().catch(() => {});
@@ -230,26 +237,26 @@ export class PowerController {
   }
 
   /** Watches a QEMU for guest-side pauses and for its exit. */
-  private watch(name: string, proc: QemuProcess): void {
+  private watch(name: string, proc: VmHandle): void {
     const rt = this.deps.runtimes.get(name);
     proc.onEvent((event) => {
       if (rt.process !== proc) return;
-      if (event.event === "STOP" && rt.state === "running" && !rt.stopping) this.deps.runtimes.setState(name, "paused", { reason: "QEMU paused the guest" });
-      if (event.event === "RESUME" && rt.state === "paused") this.deps.runtimes.setState(name, "running");
-      if (event.event === "GUEST_PANICKED") this.deps.events.record("vm.guest_panicked", name, { info: event.data });
+      if (event.type === "paused" && rt.state === "running" && !rt.stopping) this.deps.runtimes.setState(name, "paused", { reason: "QEMU paused the guest" });
+      if (event.type === "resumed" && rt.state === "paused") this.deps.runtimes.setState(name, "running");
+      if (event.type === "guest-panicked") this.deps.events.record("vm.guest_panicked", name, { info: event.info });
     });
     void proc.wait().then((info) => this.onExit(name, proc, info));
   }
 
   /** Resolves once onExit has recorded the new state for this process and its disks are root's again. */
-  private async settled(name: string, proc: QemuProcess): Promise<void> {
+  private async settled(name: string, proc: VmHandle): Promise<void> {
     await proc.wait();
     const rt = this.deps.runtimes.get(name);
     while (rt.process === proc) await new Promise((resolve) => setImmediate(resolve));
     await rt.filesReturned;
   }
 
-  private onExit(name: string, proc: QemuProcess, info: ExitInfo): void {
+  private onExit(name: string, proc: VmHandle, info: ExitInfo): void {
     const { runtimes, events, log } = this.deps;
     const rt = runtimes.get(name);
     if (rt.process !== proc) return;
@@ -257,7 +264,7 @@ export class PowerController {
     rt.console?.close();
     const { def, datastore } = this.deps.inventory.get(name);
     if (def) {
-      rt.filesReturned = takeBackFromQemu(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path))
+      rt.filesReturned = this.hostFiles.takeBack(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path))
         .catch((error: unknown) => log.warn({ vm: name, err: error }, "could not give the VM's disks back to root"));
     }
     rt.lastExitReason = info.reason;
@@ -301,19 +308,18 @@ export class PowerController {
     const { runtimes, events } = this.deps;
     const rt = runtimes.get(name);
     const runDir = join(this.deps.runDir, name);
-    const proc = await QemuProcess.attach(runDir);
+    const proc = await this.deps.driver.attach(runDir);
     if (proc) {
-      await lockRunDir(runDir, { pid: proc.pid }).catch((error: unknown) => this.deps.log.warn({ vm: name, err: error }, "could not take the run dir back from QEMU's user"));
+      await this.hostFiles.lockRunDir(runDir, proc.pid).catch((error: unknown) => this.deps.log.warn({ vm: name, err: error }, "could not take the run dir back from QEMU's user"));
       rt.process = proc;
       rt.pid = proc.pid;
       rt.stopping = false;
-      if (existsSync(proc.paths.serial)) {
-        rt.console = new SerialConsole(proc.paths.serial, proc.paths.serialLog);
+      if (existsSync(proc.files.serial)) {
+        rt.console = new SerialConsole(proc.files.serial, proc.files.serialLog);
         await rt.console.connect({ seedFromLog: true }).catch(() => { rt.console = undefined; });
       }
       this.watch(name, proc);
-      const status = await proc.status();
-      const state = status.status === "paused" ? "paused" : "running";
+      const state = (await proc.status()) === "paused" ? "paused" : "running";
       rt.startedAt ??= new Date().toISOString();
       runtimes.setState(name, state, { reason: "re-attached after vmctld restart" });
       runtimes.persist(name);
@@ -326,7 +332,7 @@ export class PowerController {
     }
     if (hasProcess(rt.state)) {
       const { def, datastore } = this.deps.inventory.get(name);
-      if (def) rt.filesReturned = takeBackFromQemu(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path)).catch(() => {});
+      if (def) rt.filesReturned = this.hostFiles.takeBack(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path)).catch(() => {});
       rt.lastExitReason = "crash";
       runtimes.setState(name, "crashed", { reason: "crash", detail: "QEMU vanished while vmctld was down" });
       events.record("vm.crashed", name, { reason: "crash", detail: "QEMU vanished while vmctld was down" });

@@ -1,7 +1,7 @@
 // What vmctld knows of each VM beyond its definition: state, QEMU process, console, and why it last
 // stopped. Every change is persisted (so a vmctld crash loses nothing) and written as an event.
 import type { VmState, ExitReason } from "@vmctl/api-types";
-import type { QemuProcess } from "@vmctl/qemu";
+import type { VmHandle } from "@vmctl/qemu";
 import type { Db } from "../store/database.js";
 import type { EventLog } from "./event-log.js";
 import type { SerialConsole } from "./serial-console.js";
@@ -13,7 +13,8 @@ export interface Runtime {
   startedAt: string | undefined;
   lastExitReason: ExitReason | undefined;
   accel: string | undefined;
-  process: QemuProcess | undefined;
+  /** The running VM, through the driver (VmDriver); undefined while no process runs. */
+  process: VmHandle | undefined;
   console: SerialConsole | undefined;
   /** Set while vmctld itself is stopping the VM, so the exit is not taken for a crash. */
   stopping: boolean;

@@ -1,0 +1,22 @@
+// What the power controller does to the host's files around a VM's process (vm-sandbox.ts: the
+// QEMU user's ownership of disks and run dir), behind one small interface so that unit tests of the
+// power logic pass a fake and touch no owner or mode.
+import type { VmDefinition } from "@vmctl/api-types";
+import type { QemuRunAs } from "@vmctl/qemu";
+import { lockRunDir, prepareForQemu, qemuSockets, takeBackFromQemu } from "./vm-sandbox.js";
+import type { Datastores } from "./datastores.js";
+
+export interface VmHostFiles {
+  /** Gives the VM's process its files and run dir before a start; says whom it runs as. */
+  prepare(def: VmDefinition, datastores: Datastores, datastore: string, vmDir: string, runDir: string): Promise<QemuRunAs | null>;
+  /** Takes the run dir back once the process made its sockets (def: those it was told to make; none: a re-attach). */
+  lockRunDir(runDir: string, pid: number, def?: VmDefinition): Promise<void>;
+  /** After the process exited: its writable files are root's again. */
+  takeBack(def: VmDefinition, resolve: (datastore: string | undefined, path: string) => string): Promise<void>;
+}
+
+export const qemuHostFiles: VmHostFiles = {
+  prepare: prepareForQemu,
+  lockRunDir: (runDir, pid, def) => lockRunDir(runDir, def ? { pid, sockets: qemuSockets(def) } : { pid }),
+  takeBack: takeBackFromQemu,
+};
