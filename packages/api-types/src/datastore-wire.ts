@@ -74,3 +74,12 @@ export const IsoSchema = Type.Object({
 });
 export type Iso = Static<typeof IsoSchema>;
 export const IsoListSchema = Type.Object({ isos: Type.Array(IsoSchema) });
+
+/** GET on a datastore path answers one of these as JSON (else the file's bytes). */
+export const DatastorePathJsonSchema = Type.Union([DatastoreListingSchema, UploadStatusSchema]);
+/** PUT on a datastore path: the body is the file's bytes, whatever its Content-Type. */
+export const UploadBody = { content: { "application/octet-stream": { schema: Type.String({ format: "binary", description: "the file's bytes (any Content-Type); with Content-Range: bytes <start>-<end>/<total>, the part of it that continues an interrupted upload" }) } } };
+export const FileBytesAnswer = {
+  description: "a directory's listing, an upload's status (?upload=status), or the file's bytes",
+  content: { "application/json": { schema: DatastorePathJsonSchema }, "application/octet-stream": { schema: Type.String({ format: "binary" }) } },
+};

@@ -1,5 +1,5 @@
 // The VM definition, declared once: the TOML file, the API body and the CLI all use this schema.
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, TypeGuard, OptionalKind, type Static, type TSchema } from "@sinclair/typebox";
 
 export const NAME_PATTERN = "^[a-z0-9][a-z0-9_.-]{0,62}$";
 export const SIZE_PATTERN = "^[0-9]+(\\.[0-9]+)?\\s*([KMGT]i?B?|B)?$";
@@ -71,23 +71,52 @@ export const VmDefinitionSchema = Type.Object({
 
 export type VmDefinitionInput = Static<typeof VmDefinitionSchema>;
 
-/** A definition after validation, with every default filled in and sizes in bytes. */
-export interface VmDefinition {
-  name: string;
+/** A definition after validation, with every default filled in and sizes in bytes (VmDetail.definition). */
+export const ResolvedVmDefinitionSchema = Type.Object({
+  name: Type.String(),
   /** Absent only in a definition vmctld has not written yet (older, or hand-written). */
-  uuid?: string;
-  description: string;
-  template: boolean;
-  cpus: number;
-  memoryBytes: number;
-  memory: string;
-  machine: "q35" | "pc" | "microvm";
-  firmware: "bios" | "uefi";
-  accel: "auto" | "kvm" | "tcg";
-  boot: { order: string[]; kernel?: string; initrd?: string; cmdline?: string; datastore?: string };
-  disks: Record<string, { file: string; datastore?: string; size?: string; sizeBytes?: number; bus: "virtio" | "sata" | "scsi" | "ide"; format: "qcow2" | "raw"; readonly: boolean }>;
-  cdroms: Record<string, { iso?: string; datastore?: string; bus: "sata" | "ide" | "scsi" }>;
-  nics: Record<string, { network: "nat"; model: "virtio" | "e1000" | "rtl8139"; mac: string }>;
-  console: { serial: boolean; vnc: boolean };
-  policy: { autostart: boolean; on_crash: "restart" | "stop"; stop_timeout: number };
+  uuid: Type.Optional(Type.String()),
+  description: Type.String(),
+  template: Type.Boolean(),
+  cpus: Type.Integer(),
+  memoryBytes: Type.Integer(),
+  memory: Type.String({ description: "as written, e.g. \"512MiB\"" }),
+  machine: Type.Union([Type.Literal("q35"), Type.Literal("pc"), Type.Literal("microvm")]),
+  firmware: Type.Union([Type.Literal("bios"), Type.Literal("uefi")]),
+  accel: Type.Union([Type.Literal("auto"), Type.Literal("kvm"), Type.Literal("tcg")]),
+  boot: Type.Object({ order: Type.Array(Type.String()), kernel: Type.Optional(Type.String()), initrd: Type.Optional(Type.String()), cmdline: Type.Optional(Type.String()), datastore: Type.Optional(Type.String()) }),
+  disks: Type.Record(Type.String(), Type.Object({
+    file: Type.String(), datastore: Type.Optional(Type.String()), size: Type.Optional(Type.String()), sizeBytes: Type.Optional(Type.Integer()),
+    bus: Type.Union([Type.Literal("virtio"), Type.Literal("sata"), Type.Literal("scsi"), Type.Literal("ide")]),
+    format: Type.Union([Type.Literal("qcow2"), Type.Literal("raw")]),
+    readonly: Type.Boolean(),
+  })),
+  cdroms: Type.Record(Type.String(), Type.Object({ iso: Type.Optional(Type.String()), datastore: Type.Optional(Type.String()), bus: Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")]) })),
+  nics: Type.Record(Type.String(), Type.Object({ network: Type.Literal("nat"), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String() })),
+  console: Type.Object({ serial: Type.Boolean(), vnc: Type.Boolean() }),
+  policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer() }),
+});
+export type VmDefinition = Static<typeof ResolvedVmDefinitionSchema>;
+
+type Schema = TSchema;
+/**
+ * The JSON merge patch (RFC 7386) of a schema: every property optional, null deletes it, tables
+ * patched key by key. PATCH /api/v1/vms/{name} takes one of VmDefinitionSchema.
+ */
+export function mergePatchSchema(schema: Schema): Schema {
+  if (TypeGuard.IsObject(schema)) {
+    const properties = Object.fromEntries(Object.entries(schema.properties).map(([key, value]) => [key, Type.Optional(Type.Union([mergePatchSchema(value), Type.Null()]))]));
+    return Type.Object(properties, { additionalProperties: false, ...(schema.description ? { description: schema.description } : {}) });
+  }
+  if (TypeGuard.IsRecord(schema)) {
+    const [pattern, value] = Object.entries(schema.patternProperties)[0]!;
+    return Type.Record(Type.String({ pattern }), Type.Union([mergePatchSchema(value), Type.Null()]));
+  }
+  const { [OptionalKind]: _optional, ...rest } = schema as Schema & { [OptionalKind]?: unknown };
+  return rest as Schema;
 }
+
+export const VmDefinitionPatchSchema = Type.Unsafe<VmDefinitionPatch>(mergePatchSchema(VmDefinitionSchema));
+type MergePatch<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: MergePatch<T[K]> | null } : T;
+/** A merge patch of a definition: what to change; null deletes a key, a table is patched key by key. */
+export type VmDefinitionPatch = MergePatch<VmDefinitionInput>;

@@ -55,6 +55,8 @@ export const DiskInfoSchema = Type.Object({
 });
 export const DiskListSchema = Type.Object({ disks: Type.Array(DiskInfoSchema) });
 export type DiskInfo = Static<typeof DiskInfoSchema>;
+export const DiskDetachAnswerSchema = Type.Object({ deleted: Type.Union([Type.String(), Type.Null()], { description: "the image file deleted, or null when it was kept" }) });
+export type DiskDetachAnswer = Static<typeof DiskDetachAnswerSchema>;
 
 export const SnapshotRequestSchema = Type.Object({
   name: Id("snapshot name"),

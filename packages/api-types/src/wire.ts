@@ -1,12 +1,11 @@
 // Wire types of the v1 API, shared by vmctld, the client, the CLI and later the Host Client.
-import { Type, type Static, type TUnsafe } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { VM_STATES, POWER_ACTIONS, EXIT_REASONS } from "./states.js";
-import { NAME_PATTERN } from "./definition-schema.js";
+import { NAME_PATTERN, ResolvedVmDefinitionSchema, VmDefinitionSchema } from "./definition-schema.js";
 import { DATASTORE_ORIGINS, type DatastoreOrigin } from "./datastore-wire.js";
+import { literalUnion } from "./literal-union.js";
 
-/** A union of string literals that keeps its literal type (Type.Union over a mapped array widens to string). */
-export const literalUnion = <T extends readonly string[]>(values: T): TUnsafe<T[number]> =>
-  Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
+export { literalUnion };
 
 export const VmStateSchema = literalUnion(VM_STATES);
 export const ExitReasonSchema = literalUnion(EXIT_REASONS);
@@ -35,16 +34,17 @@ export const VmDetailSchema = Type.Intersect([VmSummarySchema, Type.Object({
   uuid: Type.Optional(Type.String()),
   definitionPath: Type.String(),
   etag: Type.String(),
-  definition: Type.Unknown(),
+  definition: Type.Union([ResolvedVmDefinitionSchema, Type.Null()], { description: "the definition with every default filled in and sizes in bytes; null while the file does not validate (definitionError says why)" }),
   runDir: Type.String(),
 })]);
 export type VmDetail = Static<typeof VmDetailSchema>;
 
 export const TASK_STATES = ["queued", "running", "success", "error", "cancelled"] as const;
 export const TaskSchema = Type.Object({
-  id: Type.String(),
+  id: Type.String({ description: '"<host id>:<uuid>": unique across the hosts of a cluster (GET /api/v1/host gives the host id)' }),
   op: Type.String(),
-  target: Type.String(),
+  target: Type.String({ description: 'what the task works on, e.g. "vm/web01"' }),
+  targetUuid: Type.Union([Type.String(), Type.Null()], { description: "the uuid of the target VM (for a task that makes its VM, once made); null when the target is not one VM" }),
   state: literalUnion(TASK_STATES),
   progress: Type.Number(),
   eta: Type.Union([Type.String(), Type.Null()]),
@@ -59,15 +59,6 @@ export const TaskSchema = Type.Object({
 export type Task = Static<typeof TaskSchema>;
 export type TaskState = (typeof TASK_STATES)[number];
 
-export const EventSchema = Type.Object({
-  id: Type.Integer(),
-  time: Type.String(),
-  type: Type.String(),
-  vm: Type.Union([Type.String(), Type.Null()]),
-  data: Type.Record(Type.String(), Type.Unknown()),
-});
-export type VmctlEvent = Static<typeof EventSchema>;
-
 export const PowerRequestSchema = Type.Object({
   action: literalUnion(POWER_ACTIONS),
   timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "seconds to wait for the guest (stop, shutdown, restart)" })),
@@ -78,6 +69,7 @@ export type PowerRequest = Static<typeof PowerRequestSchema>;
 export const VmNameParamsSchema = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }) });
 
 export const HostInfoSchema = Type.Object({
+  id: Type.String({ description: "this host's id (a UUID made at its first start): the prefix of its task ids and the host of its events" }),
   hostname: Type.String(),
   version: Type.String(),
   qemuVersion: Type.Union([Type.String(), Type.Null()]),
@@ -113,6 +105,78 @@ export const ErrorBodySchema = Type.Object({
 
 export const VmListSchema = Type.Object({ vms: Type.Array(VmSummarySchema), total: Type.Integer() });
 export const TaskListSchema = Type.Object({ tasks: Type.Array(TaskSchema) });
-export const EventListSchema = Type.Object({ events: Type.Array(EventSchema) });
 export const DatastoreListSchema = Type.Object({ datastores: Type.Array(DatastoreSchema) });
 export const DestroyResultSchema = Type.Object({ removed: Type.Array(Type.String()), kept: Type.Array(Type.String()) });
+
+export const VM_SORT_KEYS = ["name", "-name", "state", "-state", "cpus", "-cpus", "memory", "-memory", "lastStateChange", "-lastStateChange"] as const;
+export type VmSortKey = (typeof VM_SORT_KEYS)[number];
+export const VmListQuerySchema = Type.Object({
+  state: Type.Optional(VmStateSchema),
+  name: Type.Optional(Type.String({ maxLength: 64, description: 'a name pattern, e.g. "web-*"' })),
+  sort: Type.Optional(literalUnion(VM_SORT_KEYS)),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+}, { additionalProperties: false });
+export type VmListQuery = Static<typeof VmListQuerySchema>;
+export const VmCreateQuerySchema = Type.Object({ datastore: Type.Optional(Type.String({ description: "where the VM's folder is made (default: local)" })) }, { additionalProperties: false });
+export const VmDestroyQuerySchema = Type.Object({ keepDisks: Type.Optional(Type.Boolean({ description: "leave the disk images in place" })) }, { additionalProperties: false });
+export type BatchRequest = Static<typeof BatchRequestSchema>;
+export type DestroyResult = Static<typeof DestroyResultSchema>;
+
+export const TaskListQuerySchema = Type.Object({
+  target: Type.Optional(Type.String({ description: "e.g. vm/web01" })),
+  state: Type.Optional(Type.String()),
+  parent: Type.Optional(Type.String({ description: "children of this task" })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+}, { additionalProperties: false });
+export type TaskListQuery = Static<typeof TaskListQuerySchema>;
+export const TaskParamsSchema = Type.Object({ id: Type.String({ maxLength: 128, description: '"<host id>:<uuid>"' }) });
+export const TaskWaitQuerySchema = Type.Object({ wait: Type.Optional(Type.Number({ minimum: 0, maximum: 300, description: "seconds to wait for the task to end" })) }, { additionalProperties: false });
+
+export const HealthSchema = Type.Object({ ok: Type.Boolean() });
+
+export const SendKeyRequestSchema = Type.Object({
+  keys: Type.Optional(Type.Array(Type.String({ pattern: "^[a-z0-9_]{1,20}$" }), { minItems: 1, maxItems: 8, description: 'qcodes pressed together, e.g. ["ctrl","alt","delete"]' })),
+  text: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "text typed as keystrokes (US layout)" })),
+}, { additionalProperties: false, description: "either keys or text" });
+export type SendKeyRequest = { keys: string[]; text?: never } | { text: string; keys?: never };
+export const SendKeyAnswerSchema = Type.Object({ sent: Type.Integer({ description: "key presses sent" }) });
+export const TemplateAnswerSchema = Type.Object({ name: Type.String(), template: Type.Boolean() });
+export type TemplateAnswer = Static<typeof TemplateAnswerSchema>;
+
+/** A schema of bytes, for OpenAPI (binary bodies and answers are not JSON: nothing validates them). */
+export const BinarySchema = Type.String({ format: "binary" });
+/** A non-JSON answer for OpenAPI: its media type, the schema of its body and what it is. */
+export const mediaAnswer = (description: string, media: Record<string, { schema: TSchema }>) =>
+  ({ description, content: Object.fromEntries(Object.entries(media).map(([type, { schema }]) => [type, { schema }])) });
+export const bytesAnswer = (description: string) => mediaAnswer(description, { "application/octet-stream": { schema: BinarySchema } });
+export const TomlSchema = Type.String({ description: "a VM definition in TOML" });
+export const TomlDefinitionAnswer = mediaAnswer("the TOML as written", { "application/toml": { schema: TomlSchema } });
+export const PngAnswer = mediaAnswer("PNG image", { "image/png": { schema: BinarySchema } });
+
+/** POST /api/v1/vms: a definition as JSON, or as TOML with Content-Type: application/toml. */
+export const VmCreateBody = { content: { "application/json": { schema: VmDefinitionSchema }, "application/toml": { schema: TomlSchema } } };
+
+const Name = Type.String({ pattern: NAME_PATTERN });
+export const ImportFromDatastoreSchema = Type.Object({
+  datastore: Name,
+  path: Type.String({ minLength: 1, maxLength: 4096, description: "an .ova, an .ovf (its folder is the package) or a libvirt domain .xml in that datastore" }),
+  name: Type.Optional(Name),
+  targetDatastore: Type.Optional(Name),
+  start: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+export type ImportFromDatastore = Static<typeof ImportFromDatastoreSchema>;
+export const ImportQuerySchema = Type.Object({
+  name: Type.Optional(Name),
+  datastore: Type.Optional(Name),
+  start: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+export type ImportQuery = Static<typeof ImportQuerySchema>;
+/** The media types an OVA upload may come as. */
+export const OVA_MEDIA_TYPES = ["application/x-tar", "application/ova", "application/octet-stream"] as const;
+export const ImportBody = { content: {
+  "application/json": { schema: ImportFromDatastoreSchema },
+  "application/x-tar": { schema: Type.String({ format: "binary", description: "an OVA; ?name=, ?datastore= and ?start= apply" }) },
+  "application/octet-stream": { schema: Type.String({ format: "binary", description: "an OVA, as application/x-tar" }) },
+} };
+export const OvaAnswer = mediaAnswer("the VM as an OVA (descriptor, SHA-256 manifest, stream-optimized VMDKs)", { "application/x-tar": { schema: BinarySchema } });
