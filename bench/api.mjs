@@ -8,8 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import WebSocket from "ws";
-import { VmctlClient } from "../packages/client/dist/index.js";
+import { VmctlClient, apiPaths } from "../packages/client/dist/index.js";
 import { GUEST_READY_LINE } from "../packages/guest/dist/index.js";
 import { benchGuest } from "./bench-guest.mjs";
 import { validateDefinition } from "../packages/definition/dist/index.js";
@@ -65,7 +64,7 @@ async function throughput(send, onData, bytes) {
 }
 
 function consoleOverVmctld(name) {
-  const socket = new WebSocket(`ws+unix://${home}/vmctld.sock:/ws/vms/${name}/console`, ["vmctl.console.binary.v1"]);
+  const socket = client.openConsole(name, { binary: true });
   let handler = () => {};
   socket.on("message", (raw) => handler(Buffer.from(raw).toString("latin1")));
   return { ready: new Promise((r) => socket.once("open", r)), send: (b) => socket.send(b, { binary: true }), onData: (h) => { handler = h; }, close: () => socket.close() };
@@ -89,10 +88,10 @@ try {
   const t0 = performance.now();
   for (let i = 0; i < VMS; i++) await client.createVm({ name: `vm-${String(i).padStart(4, "0")}`, memory: "128MiB" });
   console.log(`bench/api: defined ${VMS} VMs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  await load("/api/v1/vms", 2); // warm-up
+  await load(apiPaths.vms(), 2); // warm-up
   const ceiling = await load("/healthz");
-  const full = await load("/api/v1/vms");
-  const page = await load("/api/v1/vms?limit=50");
+  const full = await load(apiPaths.vms());
+  const page = await load(apiPaths.vms({ limit: 50 }));
   console.log(`GET /healthz (framework ceiling)      ${ceiling.rps.toFixed(0)} req/s  p99 ${ceiling.p99} ms`);
   console.log(`GET /api/v1/vms (all ${VMS})            ${full.rps.toFixed(0)} req/s  p99 ${full.p99} ms  ${(full.bytes / 1e6).toFixed(0)} MB/s  errors ${full.errors}  ratio to ceiling ${(full.rps / ceiling.rps).toFixed(3)}  (target ≥ 5000 req/s)`);
   console.log(`GET /api/v1/vms?limit=50              ${page.rps.toFixed(0)} req/s  p99 ${page.p99} ms  errors ${page.errors}  ratio to ceiling ${(page.rps / ceiling.rps).toFixed(3)}`);

@@ -41,15 +41,11 @@ export function registerLogin(program: Command, globals: () => GlobalOptions): v
       }
       const password = await readSecret(`password for ${options.user}@${new URL(url).host}: `, options.passwordStdin ?? false);
       const anonymous = new VmctlClient({ url, pinnedCert: cert });
-      const login = await anonymous.raw("POST", "/api/v1/login", { type: "application/json", text: JSON.stringify({ username: options.user, password }) });
-      const body = JSON.parse(login.text) as { csrfToken?: string; role?: string; error?: { message: string; code: string } };
-      if (login.status !== 200 || !body.csrfToken) throw new CliError(body.error?.message ?? `login failed (HTTP ${login.status})`, body.error?.code ?? "unauthenticated");
-      const cookie = String(login.headers["set-cookie"] ?? "").split(";")[0]!;
+      // The password opens a session, the session makes a token for later commands, and then ends.
+      const { login: body, client: session } = await anonymous.openSession(options.user, password);
       const expires = new Date(Date.now() + 90 * 86400_000).toISOString();
-      const created = await anonymous.raw("POST", "/api/v1/tokens", { type: "application/json", text: JSON.stringify({ name: `vmctl-cli-${hostname()}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 64), role: body.role, expires }) }, { cookie, "x-csrf-token": body.csrfToken });
-      const token = JSON.parse(created.text) as { token?: string; id?: string; error?: { message: string } };
-      if (created.status !== 201 || !token.token || !token.id) throw new CliError(token.error?.message ?? `could not create a token (HTTP ${created.status})`);
-      await anonymous.raw("POST", "/api/v1/logout", { type: "application/json", text: "{}" }, { cookie, "x-csrf-token": body.csrfToken });
+      const token = await session.createToken({ name: `vmctl-cli-${hostname()}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 64), role: body.role, expires });
+      await session.logout();
       saved.logins[url] = { url, user: options.user, token: token.token, tokenId: token.id, cert, fingerprint };
       saved.current = url;
       writeCredentials(saved);
