@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 
 export type Db = Database.Database;
 
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE vm_runtime (
      name TEXT PRIMARY KEY,
      state TEXT NOT NULL,
@@ -102,6 +102,24 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE login_failures ADD COLUMN last_at TEXT;
    CREATE INDEX login_failures_last ON login_failures(last_at);
    CREATE TABLE login_sources (source TEXT PRIMARY KEY, window_start TEXT NOT NULL, failures INTEGER NOT NULL);`,
+  // Runtime state follows the VM's uuid, not its name: a VM re-created under a name does not inherit
+  // the old one's state. The rows kept by name wait in vm_runtime_by_name until vmctld, having read
+  // the inventory, moves each to its VM's uuid (RuntimeTable.adoptRowsByName).
+  `ALTER TABLE vm_runtime RENAME TO vm_runtime_by_name;
+   CREATE TABLE vm_runtime (
+     uuid TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     state TEXT NOT NULL,
+     pid INTEGER,
+     started_at TEXT,
+     last_change TEXT NOT NULL,
+     last_exit_reason TEXT,
+     accel TEXT
+   );`,
+  // Tasks and events name the VM's uuid beside its name (domain/task-manager.ts, event-log.ts): a VM
+  // made again under the same name is told apart.
+  `ALTER TABLE tasks ADD COLUMN target_uuid TEXT;
+   ALTER TABLE events ADD COLUMN vm_uuid TEXT;`,
 ];
 
 export function openDatabase(path: string): Db {
