@@ -62,15 +62,18 @@ export const LIVE_EVENT_TYPES = ["task.progress"] as const satisfies readonly Ev
 export type EventData<T extends EventType> = Static<(typeof EVENT_DATA)[T]>;
 
 const eventOf = <T extends EventType>(type: T) => Type.Object({
-  id: Type.Integer({ description: "increasing; a live-only event repeats the newest stored id" }),
+  id: Type.Integer({ description: "this host's cursor (?since=), increasing; a live-only event repeats the newest stored id" }),
+  host: Type.String({ description: "the id of the host that recorded it (GET /api/v1/host): host and id identify an event among several hosts'" }),
+  uid: Type.String({ description: '"<host>:<id>" for a stored event, "<host>:live:<uuid>" for a live-only one: unique when several hosts\' events are merged' }),
   time: Type.String(),
   type: Type.Literal(type) as TLiteral<T>,
-  vm: Type.Union([Type.String(), Type.Null()]),
+  vm: Type.Union([Type.String(), Type.Null()], { description: "the VM's name" }),
+  vmUuid: Type.Union([Type.String(), Type.Null()], { description: "the VM's uuid, telling apart a VM made again under the same name; null when not about a VM or the VM had none" }),
   data: EVENT_DATA[type] as TObject<TProperties> as (typeof EVENT_DATA)[T],
 });
 
 /** One event: `data` follows from `type` (narrow with `event.type === "vm.state"`). */
-export type VmctlEvent = { [T in EventType]: { id: number; time: string; type: T; vm: string | null; data: EventData<T> } }[EventType];
+export type VmctlEvent = { [T in EventType]: { id: number; host: string; uid: string; time: string; type: T; vm: string | null; vmUuid: string | null; data: EventData<T> } }[EventType];
 export const EventSchema = Type.Unsafe<VmctlEvent>(Type.Union(EVENT_TYPES.map((type) => eventOf(type)), { description: "an event, discriminated on type; data depends on it" }));
 /** The data of a vm.state event beyond from and to: what the lifecycle says about the change. */
 export type VmStateChange = Omit<EventData<"vm.state">, "from" | "to">;

@@ -10,6 +10,7 @@ import type { HostConfig } from "./config/host-config.js";
 import { openDatabase, getMeta, setMeta, type Db } from "./store/database.js";
 import { EventLog } from "./domain/event-log.js";
 import { TaskManager } from "./domain/task-manager.js";
+import { hostIdOf } from "./domain/host-identity.js";
 import { Datastores } from "./domain/datastores.js";
 import { Inventory } from "./domain/inventory.js";
 import { DefinitionStore } from "./domain/definition-store.js";
@@ -49,6 +50,8 @@ export class Host {
   readonly definitions: DefinitionStore;
   readonly datastoreRegistry: DatastoreRegistry;
   readonly browser: DatastoreBrowser;
+  /** This host's id (domain/host-identity.ts): in its task ids and events, and in GET /api/v1/host. */
+  readonly hostId: string;
   readonly uploads: Uploads;
   readonly isos: IsoLibrary;
   readonly runtimes: RuntimeTable;
@@ -69,8 +72,11 @@ export class Host {
 
   constructor(readonly config: HostConfig, readonly log: Logger) {
     this.db = openDatabase(config.dbPath);
-    this.events = new EventLog(this.db);
-    this.tasks = new TaskManager(this.db, this.events);
+    this.hostId = hostIdOf(this.db);
+    // Tasks and events name a VM's uuid beside its name; the inventory (made below) knows it.
+    const identity = { hostId: this.hostId, vmUuidOf: (vm: string) => this.inventory.identity(vm) };
+    this.events = new EventLog(this.db, identity);
+    this.tasks = new TaskManager(this.db, this.events, identity);
     this.datastores = new Datastores(config.datastores);
     this.inventory = new Inventory(this.datastores, (entry) => {
       log.warn({ vm: entry.name }, entry.error?.message ?? "invalid definition");

@@ -1,23 +1,30 @@
-// The one place where errors become HTTP answers: {"error":{"code","message","details"}}.
+// Where errors become HTTP answers: {"error":{"code","message","details"}}. Fastify's own errors
+// (validation, body parsing) are given their code here; the rest follows the registry's one mapping
+// (@vmctl/api-types errors.ts), which the task manager and the WebSockets use too.
 import type { FastifyError, FastifyInstance } from "fastify";
-import { VmctlError, type ErrorBody } from "@vmctl/api-types";
+import { VmctlError, httpErrorAnswer, type ErrorBody } from "@vmctl/api-types";
 import { DefinitionError } from "@vmctl/definition";
 
-export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof VmctlError) return { status: error.status, body: error.toBody() };
+/** Fastify's errors (schema validation, content types, JSON bodies) as coded errors; anything else as it is. */
+export function codedError(error: unknown): unknown {
+  if (error instanceof VmctlError) return error;
   const fastifyError = error as FastifyError;
-  if (fastifyError.validation) {
+  if (fastifyError?.validation) {
     const message = fastifyError.validation
       .map((v) => `${(v.instancePath || v.params?.missingProperty || "").toString().replace(/^\//, "").replace(/\//g, ".") || fastifyError.validationContext || "body"}: ${v.message ?? "invalid"}`)
       .join("; ");
-    return { status: 400, body: { error: { code: "bad_request", message, details: fastifyError.validation } } };
+    return new VmctlError("bad_request", message, fastifyError.validation);
   }
-  if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") return { status: 413, body: { error: { code: "payload_too_large", message: fastifyError.message } } };
-  if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return { status: 415, body: { error: { code: "unsupported_media_type", message: `${fastifyError.message}; send application/json or application/toml` } } };
-  if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY" || fastifyError.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || (fastifyError.statusCode === 400 && fastifyError.code?.startsWith("FST_"))) {
-    return { status: 400, body: { error: { code: "bad_request", message: fastifyError.message } } };
+  if (fastifyError?.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new VmctlError("payload_too_large", fastifyError.message);
+  if (fastifyError?.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return new VmctlError("unsupported_media_type", `${fastifyError.message}; send application/json or application/toml`);
+  if (fastifyError?.code === "FST_ERR_CTP_INVALID_JSON_BODY" || fastifyError?.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || (fastifyError?.statusCode === 400 && fastifyError.code?.startsWith("FST_"))) {
+    return new VmctlError("bad_request", fastifyError.message);
   }
-  return { status: 500, body: { error: { code: "internal", message: "internal error in vmctld; its log has the details" } } };
+  return error;
+}
+
+export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
+  return httpErrorAnswer(codedError(error));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -28,6 +35,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` } });
+    const { status, body } = httpErrorAnswer(new VmctlError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`));
+    void reply.status(status).send(body);
   });
 }

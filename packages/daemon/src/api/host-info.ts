@@ -14,7 +14,7 @@ export function registerHostRoutes(app: FastifyInstance, host: Host): void {
     for (const vm of host.vms.list()) vmsByState[vm.state] = (vmsByState[vm.state] ?? 0) + 1;
     const accel = await host.accelerator();
     return {
-      hostname: hostname(), version: host.version, qemuVersion: host.qemuVersion, nodeVersion: process.version,
+      id: host.hostId, hostname: hostname(), version: host.version, qemuVersion: host.qemuVersion, nodeVersion: process.version,
       accelerator: { kind: accel.accel, reason: accel.reason }, cpus: cpus().length, memoryBytes: totalmem(),
       home: host.config.home, vmsByState,
     };

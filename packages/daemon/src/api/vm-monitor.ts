@@ -3,7 +3,7 @@
 // carries the command's requestId once the work has ended.
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
-import { VmNameParamsSchema, VmctlError, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
+import { VmNameParamsSchema, wsErrorAnswer, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import type { VmMetricsSampler } from "@vmctl/qemu";
 import { parseClientMessage, send, sendError, wsTimestamp, closedForUnknownVm } from "./ws-message.js";
@@ -92,6 +92,6 @@ async function handleCommand(host: Host, socket: WebSocket, name: string, user: 
     if (ended.state === "success") respond(true, `${action} done (task ${task.id})`);
     else respond(false, ended.error?.message ?? `${action} ${ended.state}`);
   } catch (error) {
-    respond(false, error instanceof VmctlError ? error.message : "internal error");
+    respond(false, wsErrorAnswer(error).message);
   }
 }

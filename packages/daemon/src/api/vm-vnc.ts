@@ -8,7 +8,7 @@ import { connect, type Socket } from "node:net";
 import { VmNameParamsSchema } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import { can } from "../security/principal.js";
-import { sendError } from "./ws-message.js";
+import { closeWithError } from "./ws-message.js";
 import { sourceOf } from "./auth-hooks.js";
 import { RfbInputFilter } from "../domain/rfb-input-filter.js";
 
@@ -21,8 +21,7 @@ export function registerVncRoutes(app: FastifyInstance, host: Host): void {
     const rt = host.inventory.has(name) ? host.runtimes.get(name) : undefined;
     const def = host.inventory.has(name) ? host.inventory.get(name).def : undefined;
     if (!rt?.process || !def?.console.vnc) {
-      sendError(socket, "vm_wrong_state", `VM "${name}" has no running display`);
-      socket.close(4409, "no display");
+      closeWithError(socket, "vm_wrong_state", `VM "${name}" has no running display`, "no display");
       return;
     }
     const vnc = connect(rt.process.files.vnc);

@@ -1,6 +1,9 @@
 // Messages of the WebSocket protocol (shared/WS-PROTOCOL.md): {type, timestamp, data}, timestamps in
-// ISO 8601 with milliseconds and the zone offset.
+// ISO 8601 with milliseconds and the zone offset. Errors are answered through the registry's one
+// mapping (@vmctl/api-types errors.ts): an `error` message with its code, and 4000 + its HTTP
+// status as the close code when the error ends the socket.
 import type { WebSocket } from "ws";
+import { VmctlError, wsCloseCodeOf, wsErrorAnswer, type ErrorCode } from "@vmctl/api-types";
 
 export function wsTimestamp(date = new Date()): string {
   const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
@@ -25,8 +28,21 @@ export function send(socket: WebSocket, type: string, data: unknown): void {
   socket.send(JSON.stringify({ type, timestamp: wsTimestamp(), data }));
 }
 
-export function sendError(socket: WebSocket, code: string, message: string): void {
+export function sendError(socket: WebSocket, code: ErrorCode, message: string): void {
   send(socket, "error", { code, message });
+}
+
+/** Any error as an `error` message (an unexpected one says only that it happened); returns its answer. */
+export function sendErrorOf(socket: WebSocket, error: unknown): ReturnType<typeof wsErrorAnswer> {
+  const answer = wsErrorAnswer(error);
+  sendError(socket, answer.code, answer.message);
+  return answer;
+}
+
+/** Tells the client why and ends the socket with the error's close code (4404 no such VM, 4409 wrong state). */
+export function closeWithError(socket: WebSocket, code: ErrorCode, message: string, reason: string): void {
+  sendError(socket, code, message);
+  socket.close(wsCloseCodeOf(code), reason);
 }
 
 const RATE_PER_SECOND = 200;
@@ -83,7 +99,7 @@ export function parseClientMessage(socket: WebSocket, raw: Buffer | ArrayBuffer 
 /** Ends a VM WebSocket for a VM that does not exist (close code 4404); true when it did so. */
 export function closedForUnknownVm(socket: WebSocket, known: boolean, name: string): boolean {
   if (known) return false;
-  sendError(socket, "vm_not_found", `no VM named "${name}"`);
-  socket.close(4404, "vm not found");
+  const { code, message } = wsErrorAnswer(new VmctlError("vm_not_found", `no VM named "${name}"`));
+  closeWithError(socket, code, message, "vm not found");
   return true;
 }

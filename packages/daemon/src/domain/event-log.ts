@@ -1,13 +1,28 @@
 // Every state change, definition change, task end and error becomes a persisted event, and live
-// listeners (the events WebSocket, per-VM status streams) hear it at once.
+// listeners (the events WebSocket, per-VM status streams) hear it at once. The numeric id is this
+// host's cursor (?since=); `host` and `uid` ("<host>:<id>") make an event unique among several
+// hosts', and `vmUuid` tells apart a VM made again under the same name (`vm`).
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { VmctlEvent } from "@vmctl/api-types";
+import type { EventData, EventType, LIVE_EVENT_TYPES, VmctlEvent } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import { pruneLogBatch, type Prunable, type RetentionLimits } from "./retention.js";
+import { hostIdOf } from "./host-identity.js";
 
-interface Row { id: number; time: string; type: string; vm: string | null; data: string }
+interface Row { id: number; time: string; type: EventType; vm: string | null; vm_uuid: string | null; data: string }
 
-const toEvent = (row: Row): VmctlEvent => ({ id: row.id, time: row.time, type: row.type, vm: row.vm, data: JSON.parse(row.data) as Record<string, unknown> });
+/**
+ * The VM an event is about: its name (its uuid then comes from the inventory), or name and uuid
+ * when the inventory no longer knows it (a VM just destroyed).
+ */
+export type EventVm = string | null | { name: string; uuid: string | undefined };
+
+export interface EventIdentity {
+  /** This host's id (default: the one kept in the database). */
+  hostId?: string;
+  /** The uuid of the VM of this name now, if there is one. */
+  vmUuidOf?: (name: string) => string | undefined;
+}
 
 export interface EventQuery { vm?: string; type?: string; since?: number; limit?: number }
 
@@ -15,16 +30,39 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
   private readonly insert;
   /** The id of the newest event: anything derived from VM state is stale once it grows. */
   lastId = 0;
-  constructor(private readonly db: Db) {
+  readonly hostId: string;
+  private readonly vmUuidOf: (name: string) => string | undefined;
+  constructor(private readonly db: Db, identity: EventIdentity = {}) {
     super();
     this.setMaxListeners(0);
-    this.insert = db.prepare("INSERT INTO events (time, type, vm, data) VALUES (?, ?, ?, ?)");
+    this.insert = db.prepare("INSERT INTO events (time, type, vm, vm_uuid, data) VALUES (?, ?, ?, ?, ?)");
+    this.hostId = identity.hostId ?? hostIdOf(db);
+    this.vmUuidOf = identity.vmUuidOf ?? (() => undefined);
   }
 
-  record(type: string, vm: string | null, data: Record<string, unknown> = {}): VmctlEvent {
+  /** Stored by record() below, which takes only the declared shape of each type (@vmctl/api-types' events-wire.ts). */
+  private toEvent(row: Row): VmctlEvent {
+    return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, row.type, row.vm, row.vm_uuid, JSON.parse(row.data) as EventData<EventType>);
+  }
+
+  /** An event of one type, as a stream listener gets it. */
+  private eventOf<T extends EventType>(id: number, uid: string, time: string, type: T, vm: string | null, vmUuid: string | null, data: EventData<T>): VmctlEvent {
+    return { id, host: this.hostId, uid, time, type, vm, vmUuid, data } as VmctlEvent;
+  }
+
+  private vmOf(vm: EventVm): { name: string | null; uuid: string | null } {
+    if (vm === null) return { name: null, uuid: null };
+    if (typeof vm === "string") return { name: vm, uuid: this.vmUuidOf(vm) ?? null };
+    return { name: vm.name, uuid: vm.uuid ?? null };
+  }
+
+  /** Every event type's data is declared in @vmctl/api-types (events-wire.ts): a new one goes there first. */
+  record<T extends EventType>(type: T, vm: EventVm, ...[data]: object extends EventData<T> ? [data?: EventData<T>] : [data: EventData<T>]): VmctlEvent {
     const time = new Date().toISOString();
-    const id = Number(this.insert.run(time, type, vm, JSON.stringify(data)).lastInsertRowid);
-    const event: VmctlEvent = { id, time, type, vm, data };
+    const given = data ?? ({} as EventData<T>);
+    const { name, uuid } = this.vmOf(vm);
+    const id = Number(this.insert.run(time, type, name, uuid, JSON.stringify(given)).lastInsertRowid);
+    const event = this.eventOf(id, `${this.hostId}:${id}`, time, type, name, uuid, given);
     this.lastId = id;
     this.emit("event", event);
     return event;
@@ -34,8 +72,9 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
    * A live-only event (task progress), on its own channel: never stored, so its id repeats the
    * newest stored one, and a reader resuming with ?since= misses nothing it needs.
    */
-  broadcast(type: string, vm: string | null, data: Record<string, unknown>): void {
-    this.emit("live", { id: this.lastId, time: new Date().toISOString(), type, vm, data });
+  broadcast<T extends (typeof LIVE_EVENT_TYPES)[number]>(type: T, vm: string | null, data: EventData<T>): void {
+    const { name, uuid } = this.vmOf(vm);
+    this.emit("live", this.eventOf(this.lastId, `${this.hostId}:live:${randomUUID()}`, new Date().toISOString(), type, name, uuid, data));
   }
 
   list(query: EventQuery = {}): VmctlEvent[] {
@@ -54,7 +93,7 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
     const sql = query.since !== undefined
       ? `SELECT * FROM events ${filter} ORDER BY id ASC LIMIT ${limit}`
       : `SELECT * FROM (SELECT * FROM events ${filter} ORDER BY id DESC LIMIT ${limit}) ORDER BY id ASC`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toEvent);
+    return (this.db.prepare(sql).all(...params) as Row[]).map((row) => this.toEvent(row));
   }
 
   /** The id of the oldest event kept (retention prunes the old end), or null when there is none. */

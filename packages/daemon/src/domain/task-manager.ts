@@ -1,19 +1,22 @@
 // Long work runs as a task: persisted, with progress, a log and an outcome, so a client can follow it
-// and a vmctld restart can say what was cut off.
+// and a vmctld restart can say what was cut off. A task's id is "<host id>:<uuid>", unique when a
+// cluster merges several hosts' tasks; a task on a VM names it (target "vm/<name>") and its uuid
+// (targetUuid), so a VM made again under the same name is told apart.
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { VmctlError, type Task, type TaskState } from "@vmctl/api-types";
+import { VmctlError, taskErrorAnswer, type Task, type TaskState } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import type { EventLog } from "./event-log.js";
 import type { Prunable, RetentionLimits } from "./retention.js";
+import { hostIdOf } from "./host-identity.js";
 
 interface Row {
-  id: string; op: string; target: string; state: TaskState; progress: number; eta: string | null; log: string;
+  id: string; op: string; target: string; target_uuid: string | null; state: TaskState; progress: number; eta: string | null; log: string;
   error: string | null; user: string; created_at: string; started_at: string | null; ended_at: string | null; parent_id: string | null;
 }
 
 const toTask = (row: Row): Task => ({
-  id: row.id, op: row.op, target: row.target, state: row.state, progress: row.progress, eta: row.eta,
+  id: row.id, op: row.op, target: row.target, targetUuid: row.target_uuid, state: row.state, progress: row.progress, eta: row.eta,
   log: JSON.parse(row.log) as string[], error: row.error ? (JSON.parse(row.error) as Task["error"]) : null, user: row.user,
   createdAt: row.created_at, startedAt: row.started_at, endedAt: row.ended_at, parentId: row.parent_id,
 });
@@ -50,11 +53,25 @@ export function estimateEta(startedAt: number, percent: number, now = Date.now()
   return new Date(now + (elapsed * (100 - percent)) / percent).toISOString();
 }
 
+export interface TaskIdentity {
+  /** This host's id, the prefix of every task id (default: the one kept in the database). */
+  hostId?: string;
+  /** The uuid of the VM of this name now, if there is one. */
+  vmUuidOf?: (name: string) => string | undefined;
+}
+
+/** The VM a target names ("vm/<name>"), or null for a target that is not one VM (a batch). */
+const vmOfTarget = (target: string): string | null => (target.startsWith("vm/") ? target.slice(3) : null);
+
 export class TaskManager implements Prunable {
   private readonly changes = new EventEmitter<{ [id: string]: [Task] }>();
   private readonly controllers = new Map<string, { abort: AbortController; running: () => boolean; cancellableWhileRunning: boolean }>();
-  constructor(private readonly db: Db, private readonly events: EventLog) {
+  readonly hostId: string;
+  private readonly vmUuidOf: (name: string) => string | undefined;
+  constructor(private readonly db: Db, private readonly events: EventLog, identity: TaskIdentity = {}) {
     this.changes.setMaxListeners(0);
+    this.hostId = identity.hostId ?? hostIdOf(db);
+    this.vmUuidOf = identity.vmUuidOf ?? (() => undefined);
   }
 
   /** Tasks cut off by a vmctld crash or restart end as errors that say so. */
@@ -79,17 +96,18 @@ export class TaskManager implements Prunable {
 
   /** Creates the task and starts `work` at once; returns the task as first stored. */
   run(op: string, target: string, user: string, work: (ctx: TaskContext) => Promise<void>, options: RunOptions = {}): Task {
-    const id = randomUUID();
+    const id = `${this.hostId}:${randomUUID()}`;
     const now = new Date().toISOString();
     const initial = options.queued ? "queued" : "running";
-    this.db.prepare("INSERT INTO tasks (id, op, target, state, progress, log, user, created_at, started_at, parent_id) VALUES (?, ?, ?, ?, 0, '[]', ?, ?, ?, ?)")
-      .run(id, op, target, initial, user, now, options.queued ? null : now, options.parentId ?? null);
+    const vm = vmOfTarget(target);
+    const targetUuid = vm === null ? null : this.vmUuidOf(vm) ?? null;
+    this.db.prepare("INSERT INTO tasks (id, op, target, target_uuid, state, progress, log, user, created_at, started_at, parent_id) VALUES (?, ?, ?, ?, ?, 0, '[]', ?, ?, ?, ?)")
+      .run(id, op, target, targetUuid, initial, user, now, options.queued ? null : now, options.parentId ?? null);
     const log: string[] = [];
     const startedAt = Date.now();
     const abort = new AbortController();
     let running = !options.queued;
     this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: CANCELLABLE_WHILE_RUNNING.has(op) });
-    const vm = target.startsWith("vm/") ? target.slice(3) : null;
     this.events.record("task.created", vm, { task: id, op, state: initial, user });
     let lastProgressEvent = 0;
     const ctx: TaskContext = {
@@ -121,8 +139,7 @@ export class TaskManager implements Prunable {
       () => this.finish(id, "success", null),
       (error: unknown) => {
         if (error instanceof TaskCancelled || abort.signal.aborted) return this.finish(id, "cancelled", null);
-        const coded = error instanceof VmctlError ? { code: error.code, message: error.message } : { code: "internal", message: String((error as Error)?.message ?? error) };
-        this.finish(id, "error", coded);
+        this.finish(id, "error", taskErrorAnswer(error));
       },
     );
     return task;
@@ -172,10 +189,13 @@ export class TaskManager implements Prunable {
   private finish(id: string, state: TaskState, error: { code: string; message: string } | null): void {
     if (ENDED.includes(this.get(id).state)) return;
     this.controllers.delete(id);
-    this.db.prepare("UPDATE tasks SET state = ?, error = ?, progress = CASE WHEN ? = 'success' THEN 100 ELSE progress END, eta = NULL, ended_at = ? WHERE id = ?")
-      .run(state, error ? JSON.stringify(error) : null, state, new Date().toISOString(), id);
+    // A task that made its VM (an import) names the VM's uuid once there is one.
+    const vm = vmOfTarget(this.get(id).target);
+    const madeUuid = vm === null ? null : this.vmUuidOf(vm) ?? null;
+    this.db.prepare("UPDATE tasks SET state = ?, error = ?, progress = CASE WHEN ? = 'success' THEN 100 ELSE progress END, eta = NULL, ended_at = ?, target_uuid = coalesce(target_uuid, ?) WHERE id = ?")
+      .run(state, error ? JSON.stringify(error) : null, state, new Date().toISOString(), madeUuid, id);
     const task = this.get(id);
-    this.events.record("task.finished", task.target.startsWith("vm/") ? task.target.slice(3) : null, { task: id, op: task.op, state, ...(error ? { error } : {}) });
+    this.events.record("task.finished", vm, { task: id, op: task.op, state, ...(error ? { error } : {}) });
     this.changes.emit(id, task);
   }
 }

@@ -157,7 +157,7 @@ export class VmService {
     await removeRunDir(join(this.runDir, name));
     this.inventory.forget(name);
     this.runtimes.forget(name);
-    this.events.record("vm.destroyed", name, { keepDisks, kept, ...(entry.def?.uuid ? { uuid: entry.def.uuid } : {}) });
+    this.events.record("vm.destroyed", { name, uuid: entry.def?.uuid }, { keepDisks, kept, ...(entry.def?.uuid ? { uuid: entry.def.uuid } : {}) });
     return { removed, kept };
   }
 }

@@ -3,10 +3,12 @@
 // user is gone is closed with 4401, one whose rights on its VM shrank with 4403. Revocation is
 // immediate, whatever the route: registerAuth adds every WebSocket route's sockets here.
 import type { WebSocket } from "ws";
+import { wsCloseCodeOf } from "@vmctl/api-types";
 import { lostSince, type Principal } from "./principal.js";
 
-export const CLOSE_REVOKED = 4401;
-export const CLOSE_NARROWED = 4403;
+/** The registry's close codes (4000 + the HTTP status) of unauthenticated and forbidden. */
+export const CLOSE_REVOKED = wsCloseCodeOf("unauthenticated");
+export const CLOSE_NARROWED = wsCloseCodeOf("forbidden");
 /** A peer that ignores the close handshake is cut off after this. */
 const CLOSE_GRACE_MS = 2000;
 

@@ -16,7 +16,11 @@ function parseEvent(raw: unknown): VmctlEvent | null {
     const message = JSON.parse(raw) as { type?: unknown; data?: Partial<VmctlEvent> };
     const event = message.data;
     if (message.type !== "event" || !event || typeof event.id !== "number" || typeof event.type !== "string") return null;
-    return { id: event.id, time: String(event.time ?? ""), type: event.type, vm: typeof event.vm === "string" ? event.vm : null, data: event.data && typeof event.data === "object" ? event.data : {} };
+    return {
+      id: event.id, host: String(event.host ?? ""), uid: String(event.uid ?? ""), time: String(event.time ?? ""), type: event.type,
+      vm: typeof event.vm === "string" ? event.vm : null, vmUuid: typeof event.vmUuid === "string" ? event.vmUuid : null,
+      data: event.data && typeof event.data === "object" ? event.data : {},
+    };
   } catch {
     return null;
   }
