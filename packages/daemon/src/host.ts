@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import type { Logger } from "pino";
-import { chooseAccelerator, qemuVersion, QemuDriver, type AccelChoice, type QemuRunAs } from "@vmctl/qemu";
+import { chooseAccelerator, qemuVersion, QemuDriver, type AccelChoice, type QemuRunAs, type VmDriver } from "@vmctl/qemu";
 import { defaultGuestDir } from "@vmctl/guest";
 import type { HostConfig } from "./config/host-config.js";
 import { openDatabase, getMeta, setMeta, type Db } from "./store/database.js";
@@ -22,6 +22,8 @@ import { RuntimeTable } from "./domain/vm-runtime.js";
 import { qemuRunAs } from "./domain/vm-sandbox.js";
 import { secureHome } from "./domain/host-sandbox.js";
 import { VmPreparer } from "./domain/vm-prepare.js";
+import type { VmHostFiles } from "./domain/vm-host-files.js";
+import type { StoppedDiskSnapshot } from "./domain/stopped-disk-snapshot.js";
 import { PowerController } from "./domain/vm-power.js";
 import { VmService } from "./domain/vm-service.js";
 import { DiskService } from "./domain/vm-disks.js";
@@ -36,6 +38,9 @@ import { ConsoleTickets } from "./security/console-tickets.js";
 import { randomSecret } from "./security/passwords.js";
 import { startRetention } from "./domain/host-retention.js";
 import type { RetentionPruner } from "./domain/retention.js";
+
+/** What runs the VMs: injected by unit tests (a fake driver), QEMU otherwise. */
+export interface HostHypervisor { driver?: VmDriver; hostFiles?: VmHostFiles; stoppedDiskSnapshot?: StoppedDiskSnapshot }
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -70,7 +75,8 @@ export class Host {
   private accelChoice: Promise<AccelChoice> | undefined;
   private retention: RetentionPruner | undefined;
 
-  constructor(readonly config: HostConfig, readonly log: Logger) {
+  /** hypervisor: QEMU and the real file ownership unless a unit test passes fakes. */
+  constructor(readonly config: HostConfig, readonly log: Logger, hypervisor: HostHypervisor = {}) {
     this.db = openDatabase(config.dbPath);
     this.hostId = hostIdOf(this.db);
     // Tasks and events name a VM's uuid beside its name; the inventory (made below) knows it.
@@ -93,11 +99,11 @@ export class Host {
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     this.power = new PowerController({
       runtimes: this.runtimes, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
-      prepare, runDir: config.runDir, driver: new QemuDriver({ binary: config.qemu }), accelerator: () => this.accelerator(), log,
+      prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: () => this.accelerator(), log,
     });
-    this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions);
+    this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions, hypervisor.hostFiles);
     const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, events: this.events, tasks: this.tasks, power: this.power };
-    this.snapshots = new SnapshotService(storage);
+    this.snapshots = new SnapshotService(storage, hypervisor.stoppedDiskSnapshot);
     this.clones = new CloneService({ ...storage, prepare, snapshots: this.snapshots });
     this.vms = new VmService(this.inventory, this.definitions, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name));
     this.imports = new ImportService({ ...storage, prepare, maxUploadBytes: () => config.maxUploadBytes });

@@ -5,6 +5,7 @@ export * from "./build-argv.js";
 export * from "./run-paths.js";
 export * from "./vm-driver.js";
 export * from "./qemu-driver.js";
+export * from "./stop-escalation.js";
 export * from "./accel-probe.js";
 export * from "./qemu-img.js";
 export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";

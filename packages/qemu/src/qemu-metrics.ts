@@ -3,7 +3,8 @@
 // query-blockstats. Network counters are not available for user-mode NAT and are left out.
 import { readFile } from "node:fs/promises";
 import { qmpCommands as qmp, type BalloonGuestStats, type QmpClient } from "@vmctl/qmp";
-import type { VmMetrics, VmMetricsSampler } from "./vm-driver.js";
+import type { VmMetrics } from "@vmctl/api-types";
+import type { VmMetricsSampler } from "./vm-driver.js";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const BALLOON = "/machine/peripheral/balloon0";

@@ -8,6 +8,7 @@ import { runPaths, type RunPaths } from "./run-paths.js";
 import { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
 import { qemuEnvironment, sandboxedCommand, type QemuRunAs } from "./qemu-sandbox.js";
 import { openAppendNoFollow, readNoFollow } from "./sandbox-files.js";
+import { forceStopWithEscalation, stopWithEscalation, type StopPrimitives } from "./stop-escalation.js";
 
 import type { ExitInfo } from "./vm-driver.js";
 
@@ -20,8 +21,6 @@ export interface LaunchOptions {
   /** The unprivileged user QEMU runs as (null: vmctld's own user, when vmctld is not root). */
   runAs?: QemuRunAs | null;
 }
-
-const QUIT_GRACE_MS = 5000;
 
 export class QemuProcess {
   readonly pid: number;
@@ -134,38 +133,31 @@ export class QemuProcess {
   }
 
   /** Graceful stop with escalation: ACPI powerdown, after timeoutMs "quit", then SIGKILL. */
-  async stop(timeoutMs: number, log: (line: string) => void = () => {}): Promise<ExitInfo> {
-    if (timeoutMs > 0) {
-      log("asking the guest to power off (ACPI power button)");
-      await this.powerButton().catch(ignoreClosed);
-      if (await this.exitsWithin(timeoutMs)) return this.exited;
-      log(`the guest did not power off within ${Math.round(timeoutMs / 1000)} s: quitting QEMU`);
-    }
-    return this.forceStop(log);
+  stop(timeoutMs: number, log: (line: string) => void = () => {}): Promise<ExitInfo> {
+    return stopWithEscalation(this.stopPrimitives(), timeoutMs, log);
   }
 
   /** Power off at once: QMP quit, and SIGKILL if QEMU does not go. */
-  async forceStop(log: (line: string) => void = () => {}): Promise<ExitInfo> {
-    await qmpCommands.quit(this.qmp).catch(ignoreClosed);
-    if (await this.exitsWithin(QUIT_GRACE_MS)) return this.exited;
-    log("QEMU ignored quit: sending SIGKILL");
-    this.killed = true;
-    if (isAlive(this.pid)) process.kill(this.pid, "SIGKILL");
-    return this.exited;
+  forceStop(log: (line: string) => void = () => {}): Promise<ExitInfo> {
+    return forceStopWithEscalation(this.stopPrimitives(), log);
+  }
+
+  private stopPrimitives(): StopPrimitives {
+    return {
+      exited: this.exited,
+      powerButton: () => this.powerButton().catch(ignoreClosed),
+      quit: () => qmpCommands.quit(this.qmp).then(() => undefined, ignoreClosed),
+      kill: () => {
+        this.killed = true;
+        if (isAlive(this.pid)) process.kill(this.pid, "SIGKILL");
+      },
+    };
   }
 
   /** Drops our connection without touching QEMU (vmctld shutting down leaves VMs running). */
   detach(): void {
     this.qmp.removeAllListeners("close");
     this.qmp.close();
-  }
-
-  private async exitsWithin(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
-    const done = await Promise.race([this.exited.then(() => true as const), timeout]);
-    clearTimeout(timer);
-    return done;
   }
 
   private async settleExit(): Promise<ExitInfo> {

@@ -1,7 +1,9 @@
 // The driver interface: everything the domain asks of a hypervisor, with nothing of QEMU in it.
 // A VmDriver starts or re-attaches a VM and hands back a VmHandle, the one running instance; QEMU
 // (qemu-driver.ts) is the implementation today, the fake driver the one unit tests use.
-import type { ExitReason, VmDefinition } from "@vmctl/api-types";
+import type { ExitReason, VmDefinition, VmMetrics } from "@vmctl/api-types";
+
+export type { VmMetrics };
 import type { Accel } from "./build-argv.js";
 import type { QemuRunAs } from "./qemu-sandbox.js";
 
@@ -55,15 +57,8 @@ export interface HotplugDisk {
   machine: "q35" | "pc" | "microvm";
 }
 
-/** Live figures of a running VM; a figure the driver cannot measure is left out, never guessed. */
-export interface VmMetrics {
-  cpu?: { utilization: number };
-  memory?: { used: number; total: number; source: "guest" | "host" };
-  network?: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
-  disk?: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
-}
-
-/** A sampler keeps what a rate needs (the previous CPU reading): one per viewer. */
+/** Live figures (the wire's VmMetrics: a figure the driver cannot measure is left out). A sampler
+ * keeps what a rate needs (the previous CPU reading): one per viewer. */
 export interface VmMetricsSampler { sample(): Promise<VmMetrics> }
 
 export type ProgressListener = (percent: number) => void;

@@ -7,7 +7,7 @@ import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type V
 import { assertNotTemplate } from "./templates.js";
 import { parseSize } from "@vmctl/definition";
 import { createImage, imageInfo, resizeImage, type VmHandle } from "@vmctl/qemu";
-import { giveToQemu, takeBackOneFromQemu } from "./vm-sandbox.js";
+import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
@@ -29,6 +29,8 @@ export class DiskService {
     private readonly runtimes: RuntimeTable,
     private readonly events: EventLog,
     private readonly definitions: DefinitionStore,
+    /** Ownership of hot-plugged files (vm-sandbox.ts unless a test passes a fake). */
+    private readonly hostFiles: VmHostFiles = qemuHostFiles,
   ) {}
 
   /** The VM's definition for a storage change: not a template, in a state that allows it; its QEMU if running. */
@@ -112,7 +114,7 @@ export class DiskService {
         await assertImageTrusted(path, format, vmDiskScope(this.datastores, this.inventory.list(), name), `disk "${file}"`);
       }
       if (proc) {
-        await giveToQemu({ path, writable: !(request.readonly ?? false), field: "file", format }, this.datastores);
+        await this.hostFiles.give({ path, writable: !(request.readonly ?? false), field: "file", format }, this.datastores);
         await proc.hotplugDisk({ id, path, format, readonly: request.readonly ?? false, machine: def.machine });
         reverter.add(() => proc.unplugDisk(id).catch(() => {}));
       }
@@ -142,7 +144,7 @@ export class DiskService {
     if (proc) {
       if (disk.bus !== "virtio") throw new VmctlError("vm_wrong_state", `disk "${id}" is on ${disk.bus}, which does not hot-unplug; stop "${name}" to detach it`);
       await proc.unplugDisk(id);
-      if (!disk.readonly) await takeBackOneFromQemu(path);
+      if (!disk.readonly) await this.hostFiles.takeBackOne(path);
     }
     await this.writeDefinition(entry, (doc) => {
       const disks = { ...doc.disks };
@@ -186,7 +188,7 @@ export class DiskService {
     }
     const path = iso === null ? null : this.resolve(entry, datastore, iso);
     if (path !== null && !existsSync(path)) throw new VmctlError("bad_request", `"${iso}" does not exist in datastore "${datastore ?? entry.datastore}"; \`vmctl iso ls\` lists the ISOs`, { field: "iso" });
-    if (proc && path !== null) await giveToQemu({ path, writable: false, field: "iso" }, this.datastores);
+    if (proc && path !== null) await this.hostFiles.give({ path, writable: false, field: "iso" }, this.datastores);
     if (proc) await proc.changeMedium(id, path);
     await this.writeDefinition(entry, (doc) => {
       const cdrom: Record<string, unknown> = { ...doc.cdroms![id] };

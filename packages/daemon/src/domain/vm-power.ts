@@ -28,7 +28,7 @@ export interface PowerDeps {
   /** The hypervisor (QEMU in production, a fake in unit tests). */
   driver: VmDriver;
   /** Ownership of the VM's files around its process (vm-sandbox.ts unless a test passes a fake). */
-  hostFiles?: VmHostFiles;
+  hostFiles?: VmHostFiles | undefined;
   accelerator: () => Promise<{ accel: Accel; reason: string }>;
   log: Logger;
 }

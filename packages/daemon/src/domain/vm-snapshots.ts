@@ -10,12 +10,11 @@ import { VmctlError, isActionAllowed, type Snapshot, type SnapshotRequest, type 
 import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml, setTopLevelValue } from "@vmctl/definition";
 import type { UpdateAuthorizer } from "./vm-service.js";
-import { imageSnapshot } from "@vmctl/qemu";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { TaskContext } from "./task-manager.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { vmDiskScope } from "./image-trust.js";
-import { onVmImageAsQemu } from "./qemu-img-sandbox.js";
+import { qemuImgSnapshot, type StoppedDiskSnapshot } from "./stopped-disk-snapshot.js";
 
 interface StoredSnapshot {
   name: string;
@@ -35,7 +34,8 @@ interface SnapshotFile { current: string | null; snapshots: StoredSnapshot[] }
 export type SnapshotDeps = StorageDeps;
 
 export class SnapshotService {
-  constructor(private readonly deps: SnapshotDeps) {}
+  /** stoppedDisks: qemu-img unless a unit test passes its own. */
+  constructor(private readonly deps: SnapshotDeps, private readonly stoppedDisks: StoppedDiskSnapshot = qemuImgSnapshot) {}
 
   private file(name: string): string {
     return join(this.deps.inventory.get(name).dir, "snapshots.json");
@@ -88,7 +88,7 @@ export class SnapshotService {
   private async onStoppedDisk(name: string, def: VmDefinition, id: string, op: "create" | "apply" | "delete", tag: string): Promise<void> {
     const path = this.path(name, def, id);
     const image = { path, format: "qcow2" as const, scope: vmDiskScope(this.deps.datastores, this.deps.inventory.list(), name), label: `disks.${id}.file "${def.disks[id]!.file}"`, write: true };
-    await onVmImageAsQemu(image, (runAs) => imageSnapshot(path, op, tag, runAs));
+    await this.stoppedDisks(image, op, tag);
   }
 
   private assertState(name: string, action: "snapshot" | "revert"): VmState {
