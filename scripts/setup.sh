@@ -49,8 +49,9 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$lock_hash" ]]; then
   echo "$lock_hash" >"$stamp"
 fi
 
-say "building (tsc -b, incremental)"
+say "building (tsc -b, incremental; then the CLI's bundle)"
 npx tsc -b
+node packages/cli/scripts/bundle.mjs
 chmod +x packages/daemon/dist/main.js packages/cli/dist/main.js
 
 web_hash=$( (cat package-lock.json; find packages/web/src packages/web/index.html packages/web/vite.config.ts -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -d' ' -f1)

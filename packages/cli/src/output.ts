@@ -1,5 +1,5 @@
 // How vmctl speaks: tables for people, JSON with --json, errors on stderr with a non-zero exit.
-import { humanSize } from "@vmctl/definition";
+import { humanSize } from "@vmctl/definition/sizes";
 import { ApiError, ConnectionError } from "@vmctl/client";
 
 export interface OutputOptions { json?: boolean }

@@ -1,6 +1,7 @@
 // HTTP to vmctld over its unix socket (the default) or a URL, with JSON or TOML bodies.
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type * as Https from "node:https";
+import { createRequire } from "node:module";
 import type { ApiRequest, Transport } from "./transport.js";
 
 export interface Endpoint {
@@ -13,6 +14,12 @@ export interface Endpoint {
   /** A login's session (its cookie and CSRF token) instead of a token: `vmctl login` uses one to make its token. */
   session?: { cookie: string; csrfToken: string };
 }
+
+// TLS (https, tls, crypto) is loaded only for a URL: a command over the unix socket never pays for it.
+const requireBuiltin = createRequire(import.meta.url);
+let https: typeof Https | undefined;
+const httpsRequest = (url: URL, options: Https.RequestOptions, onResponse: (response: IncomingMessage) => void): ClientRequest =>
+  (https ??= requireBuiltin("node:https") as typeof Https).request(url, options, onResponse);
 
 /** TLS options that trust exactly the pinned certificate, whatever name it carries. */
 export function tlsOptions(endpoint: Endpoint): { ca?: string; checkServerIdentity?: () => undefined } {

@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
-import { humanSize } from "@vmctl/definition";
+import { humanSize } from "@vmctl/definition/sizes";
 import type { VmctlClient } from "@vmctl/client";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson, printTable, progressLine } from "../output.js";

@@ -2,7 +2,7 @@
 // always written to its definition.
 import { Option, type Command } from "commander";
 import { SIZE_PATTERN, type DiskAddRequest, type DiskInfo } from "@vmctl/api-types";
-import { humanSize } from "@vmctl/definition";
+import { humanSize } from "@vmctl/definition/sizes";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson, printTable } from "../output.js";
 

@@ -1,6 +1,6 @@
 // vmctl ls: the VMs of this host.
 import type { Command } from "commander";
-import { humanSize } from "@vmctl/definition";
+import { humanSize } from "@vmctl/definition/sizes";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { duration, printJson, printTable } from "../output.js";
 

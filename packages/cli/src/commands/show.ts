@@ -1,6 +1,6 @@
 // vmctl show NAME: state, process and the definition as written.
 import type { Command } from "commander";
-import { humanSize } from "@vmctl/definition";
+import { humanSize } from "@vmctl/definition/sizes";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { duration, printJson } from "../output.js";
 

@@ -1,0 +1,33 @@
+// Bundles the CLI as tsc wrote it (dist/cli.js, dist/completion-values.js) into dist/bundle with
+// rolldown: one chunk per command module, loaded on demand, so that `vmctl ls` reads a few files
+// instead of about a hundred modules. Writes dist/bundle/inputs.json, by which main.js refuses a
+// bundle that tsc has since made stale. Run by `npm run build` and scripts/setup.sh after `tsc -b`.
+import { rmSync, statSync, writeFileSync } from "node:fs";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "rolldown";
+
+const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+const out = `${dist}bundle/`;
+
+rmSync(out, { recursive: true, force: true });
+const { output } = await build({
+  input: { cli: `${dist}cli.js`, "completion-values": `${dist}completion-values.js` },
+  platform: "node",
+  logLevel: "warn",
+  output: { dir: out, format: "esm", entryFileNames: "[name].js", chunkFileNames: "chunk-[name]-[hash].js", sourcemap: true },
+});
+
+// Every file of the workspace a chunk was made from (rolldown's own helpers have ids that are not
+// paths); what comes from node_modules changes only with package-lock.json, which stands for it.
+const modules = output.flatMap((item) => (item.type === "chunk" ? item.moduleIds : [])).filter((id) => id.startsWith("/"));
+const inputs = new Set([...modules.filter((id) => !id.includes("/node_modules/")), fileURLToPath(new URL("../../../package-lock.json", import.meta.url))]);
+const manifest = {
+  inputs: [...inputs].sort().map((file) => {
+    const stat = statSync(file);
+    return { file: relative(out, file), size: stat.size, mtimeMs: stat.mtimeMs };
+  }),
+};
+writeFileSync(`${out}inputs.json`, `${JSON.stringify(manifest, null, 1)}\n`);
+const chunks = output.filter((item) => item.type === "chunk");
+process.stderr.write(`bundle: ${chunks.length} chunks from ${manifest.inputs.length} modules in ${relative(process.cwd(), out) || "."}\n`);

@@ -1,0 +1,32 @@
+// `vmctl __complete KIND [VM] [--home DIR] [--url URL]`: the names a shell completion offers, one a
+// line, asked of the host itself. Hidden, and run without commander (main.ts sends it here) so that
+// a TAB costs one small request. Prints nothing on any error: a completion must never show a trace.
+import { parseArgs } from "node:util";
+import { clientFor, type GlobalOptions } from "./context.js";
+
+export async function completionValues(kind: string, vm: string | undefined, options: GlobalOptions): Promise<string[]> {
+  const client = clientFor(options);
+  switch (kind) {
+    case "vms": return (await client.listVms()).map((v) => v.name);
+    case "snapshots": return vm ? (await client.listSnapshots(vm)).snapshots.map((s) => s.name) : [];
+    case "datastores": return (await client.datastores()).datastores.map((d) => d.name);
+    // vmctld has no networks yet; the completion script already asks, so it needs no change then.
+    case "networks": return [];
+    default: return [];
+  }
+}
+
+/** The arguments after `vmctl`, starting with `__complete`. */
+export async function run(args: string[]): Promise<void> {
+  try {
+    const { positionals, values } = parseArgs({ args: args.slice(1), options: { home: { type: "string" }, url: { type: "string" } }, allowPositionals: true, strict: false });
+    const options: GlobalOptions = {
+      ...(typeof values.home === "string" ? { home: values.home } : {}),
+      ...(typeof values.url === "string" ? { url: values.url } : {}),
+    };
+    const names = await completionValues(positionals[0] ?? "", positionals[1], options);
+    process.stdout.write(names.map((name) => `${name}\n`).join(""));
+  } catch {
+    // Nothing to offer: vmctld is down, the VM is gone, or the token expired.
+  }
+}
