@@ -1,7 +1,8 @@
 // useVMConsole: the VM's shared serial console over a WebSocket opened with a single-use ticket,
 // raw bytes both ways (binary subprotocol), reconnecting on its own when the connection drops.
 import { useEffect, useRef } from "react";
-import { api, isRefusal, revokedByClose, wsUrl } from "./http";
+import { BINARY_CONSOLE_PROTOCOL } from "@vmctl/client/browser";
+import { client, isRefusal, revokedByClose } from "./http";
 
 export interface ConsoleHandlers { output: (bytes: Uint8Array) => void; status: (text: string) => void }
 
@@ -15,9 +16,9 @@ export function useVMConsole(name: string, handlers: ConsoleHandlers): { send: (
     let timer: number | undefined;
     const open = async () => {
       try {
-        const { url } = await api<{ url: string }>("POST", `/api/v1/vms/${encodeURIComponent(name)}/console`, { purpose: "console" });
+        const url = await client.vmSocketUrl(name, "console");
         if (stopped) return;
-        const ws = new WebSocket(wsUrl(url), ["vmctl.console.binary.v1"]);
+        const ws = new WebSocket(url, [BINARY_CONSOLE_PROTOCOL]);
         ws.binaryType = "arraybuffer";
         socket.current = ws;
         ws.onopen = () => { delay = 500; current.current.status("connected"); };

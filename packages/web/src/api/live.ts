@@ -3,7 +3,7 @@
 // page: HostDataProvider opens it and hands its events to every view that listens.
 import { useEffect, useRef } from "react";
 import type { VmctlEvent } from "@vmctl/api-types";
-import { revokedByClose, CLOSE_NARROWED, wsUrl } from "./http";
+import { client, revokedByClose, CLOSE_NARROWED } from "./http";
 import { reportStream } from "./reachability";
 
 let reconnectNow: () => void = () => {};
@@ -39,7 +39,7 @@ export function useEventStream(onEvent: (event: VmctlEvent) => void, onOpen: () 
     let timer: number | undefined;
     const open = () => {
       window.clearTimeout(timer);
-      socket = new WebSocket(wsUrl(`/ws/events${last !== undefined ? `?since=${last}` : ""}`));
+      socket = new WebSocket(client.eventsSocketUrl(last));
       socket.onopen = () => { delay = 500; attempts = 0; reportStream("open"); handlers.current.onOpen(); };
       socket.onmessage = (message) => {
         const event = parseEvent(message.data);

@@ -1,6 +1,6 @@
 // useVMWebSocket: a VM's status and live metrics from /ws/vms/:name (a single-use ticket opens it).
 import { useEffect, useState } from "react";
-import { api, revokedByClose, wsUrl } from "./http";
+import { client, revokedByClose } from "./http";
 
 export interface VmMetrics {
   cpu?: { utilization: number };
@@ -16,9 +16,9 @@ export function useVMWebSocket(name: string, running: boolean): { metrics: VmMet
     if (!running) { setMetrics(null); return; }
     let socket: WebSocket | undefined;
     let stopped = false;
-    void api<{ url: string }>("POST", `/api/v1/vms/${encodeURIComponent(name)}/console`, { purpose: "monitor" }).then(({ url }) => {
+    void client.vmSocketUrl(name, "monitor").then((url) => {
       if (stopped) return;
-      socket = new WebSocket(wsUrl(url));
+      socket = new WebSocket(url);
       socket.onclose = (event) => { if (!stopped) revokedByClose(event.code); };
       socket.onmessage = (message) => {
         const parsed = JSON.parse(String(message.data)) as { type: string; data: VmMetrics };

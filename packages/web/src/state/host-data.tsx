@@ -3,7 +3,7 @@
 // the events page) listen here rather than open a stream.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Task, VmSummary, VmctlEvent } from "@vmctl/api-types";
-import { api } from "../api/http";
+import { client } from "../api/http";
 import { useEventStream } from "../api/live";
 import { useNotify } from "./notify";
 
@@ -53,10 +53,10 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
     if (end.data.state === "error") notify(`Could not ${what}`, typeof error?.message === "string" ? error.message : "the task failed; its log says why");
   }, [notify]);
   const readTasks = useCallback(() => {
-    api<{ tasks: Task[] }>("GET", "/api/v1/tasks?limit=20").then((a) => { setTasks(a.tasks); setTasksError(null); }, (e: Error) => setTasksError(e.message));
+    client.listTasks({ limit: 20 }).then((list) => { setTasks(list); setTasksError(null); }, (e: Error) => setTasksError(e.message));
   }, []);
   const readVms = useCallback(() => {
-    api<{ vms: VmSummary[] }>("GET", "/api/v1/vms").then((a) => { setVms(a.vms); setError(null); }, (e: Error) => setError(e.message));
+    client.listVms().then((list) => { setVms(list); setError(null); }, (e: Error) => setError(e.message));
   }, []);
   // A burst of events (a batch over many VMs) costs one read, not one per event.
   const pending = useRef<{ vms: boolean; tasks: boolean; timer: number | undefined }>({ vms: false, tasks: false, timer: undefined });

@@ -1,6 +1,6 @@
 // Who is logged in and what they may do (GET /api/v1/me): every view and button follows this.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
-import { api, ApiError, setCsrf, whenUnauthenticated } from "../api/http";
+import { client, ApiError, setCsrf, whenUnauthenticated } from "../api/http";
 
 export interface Me { user: string; name: string; role: string; privileges: { host: string[]; vms: Record<string, string[]> } }
 
@@ -19,7 +19,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     whenUnauthenticated(() => setMe(null));
     // While vmctld does not answer at all, keep asking rather than show a login form that cannot work.
     let timer: number | undefined;
-    const ask = () => api<Me>("GET", "/api/v1/me").then(setMe, (e: unknown) => {
+    const ask = () => client.me().then(setMe, (e: unknown) => {
       if (e instanceof ApiError && e.status === 0) timer = window.setTimeout(ask, 2000);
       else setMe(null);
     });
@@ -27,12 +27,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => window.clearTimeout(timer);
   }, []);
   const login = useCallback(async (username: string, password: string) => {
-    const answer = await api<Me & { csrfToken: string }>("POST", "/api/v1/login", { username, password });
+    const answer = await client.login(username, password);
     setCsrf(answer.csrfToken);
     setMe(answer);
   }, []);
   const logout = useCallback(async () => {
-    await api("POST", "/api/v1/logout", {}).catch(() => {});
+    await client.logout().catch(() => {});
     setCsrf(null);
     setMe(null);
   }, []);

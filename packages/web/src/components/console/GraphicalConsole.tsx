@@ -4,7 +4,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import RFB from "@novnc/novnc";
 import { Button, Label, TextInput } from "@patternfly/react-core";
-import { api, isRefusal, wsUrl } from "../../api/http";
+import { client as api, isRefusal } from "../../api/http";
 import { useNotify } from "../../state/notify";
 import { ConsoleExit, isLeaveKey } from "./ConsoleExit";
 
@@ -21,9 +21,9 @@ export default function GraphicalConsole({ name, canType }: { name: string; canT
     let timer: number | undefined;
     const open = async () => {
       try {
-        const { url } = await api<{ url: string }>("POST", `/api/v1/vms/${encodeURIComponent(name)}/console`, { purpose: "vnc" });
+        const url = await api.vmSocketUrl(name, "vnc");
         if (stopped) return;
-        const client = new RFB(screen.current!, wsUrl(url), { wsProtocols: ["binary"] });
+        const client = new RFB(screen.current!, url, { wsProtocols: ["binary"] });
         client.scaleViewport = true;
         client.viewOnly = !canType;
         client.background = "#151515";
@@ -61,7 +61,7 @@ export default function GraphicalConsole({ name, canType }: { name: string; canT
   const typeText = async (value: string) => {
     if (!value) return;
     try {
-      await api("POST", `/api/v1/vms/${encodeURIComponent(name)}/sendkey`, { text: value });
+      await api.sendKey(name, { text: value });
       setText("");
     } catch (error) {
       notify("Could not type the text", (error as Error).message);

@@ -3,7 +3,7 @@
 // the keyboard alone: focus starts in the name, Enter in a field goes to the next step.
 import { useState, type ReactNode } from "react";
 import { Button, Checkbox, Form, FormGroup, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextInput, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
-import { api, ApiError } from "../../api/http";
+import { client, ApiError } from "../../api/http";
 import type { IsoRef } from "../../api/vm-storage";
 import { hint } from "../shared/form-help";
 import { IsoSelect } from "../storage/IsoSelect";
@@ -45,8 +45,8 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
     setIssues([]);
     setFailure(null);
     try {
-      await api("POST", "/api/v1/vms", definition);
-      if (start) await api("POST", `/api/v1/vms/${encodeURIComponent(name)}/power`, { action: "start" });
+      await client.createVm(definition);
+      if (start) await client.power(name, { action: "start" });
       onClose();
       navigate(`/ui/vms/${encodeURIComponent(name)}`);
     } catch (error) {

@@ -3,15 +3,16 @@
 import { useCallback, useEffect, useState } from "react";
 import type { VmctlEvent } from "@vmctl/api-types";
 import { useApi } from "../../api/use-api";
+import { client } from "../../api/http";
 import { useLiveEvents } from "../../state/host-data";
 
 const KEPT = 500;
 
 export function useEventLog(vm?: string): { events: VmctlEvent[] | undefined; error: Error | null; reload: () => void } {
-  const loaded = useApi<{ events: VmctlEvent[] }>(`/api/v1/events?limit=200${vm ? `&vm=${encodeURIComponent(vm)}` : ""}`);
+  const loaded = useApi(() => client.listEvents({ limit: 200, ...(vm ? { vm } : {}) }), ["events", vm]);
   const [events, setEvents] = useState<VmctlEvent[] | undefined>(undefined);
   useEffect(() => {
-    if (loaded.data) setEvents((live) => merge([...loaded.data!.events].reverse(), live ?? []));
+    if (loaded.data) setEvents((live) => merge([...loaded.data!].reverse(), live ?? []));
   }, [loaded.data]);
   useEffect(() => setEvents(undefined), [vm]);
   useLiveEvents(useCallback((event: VmctlEvent) => {

@@ -1,17 +1,17 @@
 // The host: versions, the accelerator in use and why, CPUs, memory, datastores with capacity, VMs by state.
 import { Button, DescriptionList, Label, PageSection, Progress, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
-import type { Datastore, HostInfo } from "@vmctl/api-types";
 import { usedPercent } from "../../api/datastores";
 import { useApi } from "../../api/use-api";
+import { client } from "../../api/http";
 import { navigate } from "../../state/router";
 import { formatBytes } from "../../format";
 import { Fact } from "../shared/Fact";
 import { Empty, LoadError, Loading } from "../shared/states";
 
 export function HostView() {
-  const host = useApi<HostInfo>("/api/v1/host");
-  const stores = useApi<{ datastores: Datastore[] }>("/api/v1/datastores");
+  const host = useApi(() => client.host(), ["host"]);
+  const stores = useApi(() => client.datastores(), ["datastores"]);
   const info = host.data;
   return (
     <PageSection>

@@ -3,8 +3,7 @@
 // task: the dialog closes when it starts and the tasks panel follows it.
 import { useRef, useState } from "react";
 import { Checkbox, FormGroup, FormSelect, FormSelectOption, Progress, ProgressMeasureLocation, Radio, TextInput } from "@patternfly/react-core";
-import type { Datastore } from "@vmctl/api-types";
-import { DATASTORES_PATH } from "../../api/datastores";
+import { client } from "../../api/http";
 import type { Sending } from "../../api/transfer";
 import { useApi } from "../../api/use-api";
 import { importFromDatastore, importUpload, type IsoRef } from "../../api/vm-storage";
@@ -25,7 +24,7 @@ export function ImportVmDialog({ run, onClose }: { run: RunAction; onClose: () =
   const [start, setStart] = useState(false);
   const [sent, setSent] = useState<number | null>(null);
   const sending = useRef<Sending<unknown> | null>(null);
-  const stores = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH);
+  const stores = useApi(() => client.datastores(), ["datastores"]);
   const options = { ...(name ? { name } : {}), ...(target ? { datastore: target } : {}), ...(start ? { start } : {}) };
   const ready = (source === "upload" ? file !== null : inStore !== null) && (!name || NAME_RULE.test(name));
   const submit = async () => {

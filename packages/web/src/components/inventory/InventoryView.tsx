@@ -8,6 +8,7 @@ import PowerOffIcon from "@patternfly/react-icons/dist/esm/icons/power-off-icon"
 import TemplateIcon from "@patternfly/react-icons/dist/esm/icons/pficon-template-icon";
 import type { VmSummary } from "@vmctl/api-types";
 import { useHostData } from "../../state/host-data";
+import { client } from "../../api/http";
 import { useSession } from "../../state/session";
 import { navigate } from "../../state/router";
 import { formatBytes, formatUptime } from "../../format";
@@ -24,7 +25,7 @@ const SORT_KEYS = [(vm: VmSummary) => vm.name, (vm: VmSummary) => vm.state, (vm:
 function Screen({ vm, tick }: { vm: VmSummary; tick: number }) {
   if (vm.template) return <div className="vmctl-screen vmctl-screen--off vmctl-screen--template" aria-hidden="true"><TemplateIcon /></div>;
   if (vm.state === "running") {
-    return <img className="vmctl-screen" src={`/api/v1/vms/${encodeURIComponent(vm.name)}/screenshot?t=${tick}`} alt={`${vm.name} screen`} width={80} height={50} onError={(e) => { (e.target as HTMLImageElement).style.visibility = "hidden"; }} />;
+    return <img className="vmctl-screen" src={client.screenshotUrl(vm.name, tick)} alt={`${vm.name} screen`} width={80} height={50} onError={(e) => { (e.target as HTMLImageElement).style.visibility = "hidden"; }} />;
   }
   return <div className="vmctl-screen vmctl-screen--off" aria-hidden="true"><PowerOffIcon /></div>;
 }

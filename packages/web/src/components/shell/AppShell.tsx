@@ -4,17 +4,17 @@ import type { ReactNode } from "react";
 import { Button, Masthead, MastheadBrand, MastheadContent, MastheadMain, Nav, NavItem, NavList, Page, PageSidebar, PageSidebarBody, SkipToContent, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import VirtualMachineIcon from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon";
 import UserIcon from "@patternfly/react-icons/dist/esm/icons/user-icon";
-import type { HostInfo } from "@vmctl/api-types";
 import { useSession } from "../../state/session";
 import { navigate, useRoute } from "../../state/router";
 import { useApi } from "../../api/use-api";
+import { client } from "../../api/http";
 import { TasksPanel } from "../tasks/TasksPanel";
 import { ConnectionBanner } from "./ConnectionBanner";
 
 export function AppShell({ children }: { children: ReactNode }) {
   const { me, logout, can } = useSession();
   const route = useRoute();
-  const { data: host } = useApi<HostInfo>("/api/v1/host");
+  const { data: host } = useApi(() => client.host(), ["host"]);
   const link = (path: string, label: string, active: boolean) => (
     <NavItem isActive={active} to={path} onClick={(e) => { e.preventDefault(); navigate(path); }}>{label}</NavItem>
   );

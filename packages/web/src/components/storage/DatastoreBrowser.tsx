@@ -8,8 +8,9 @@ import FileIcon from "@patternfly/react-icons/dist/esm/icons/outlined-file-icon"
 import CompactDiscIcon from "@patternfly/react-icons/dist/esm/icons/compact-disc-icon";
 import HddIcon from "@patternfly/react-icons/dist/esm/icons/outlined-hdd-icon";
 import UploadIcon from "@patternfly/react-icons/dist/esm/icons/upload-icon";
-import type { Datastore, DatastoreEntry, DatastoreListing } from "@vmctl/api-types";
-import { DATASTORES_PATH, deleteFile, filesPath, joinPath, makeDirectory } from "../../api/datastores";
+import type { DatastoreEntry } from "@vmctl/api-types";
+import { deleteFile, fileUrl, joinPath, makeDirectory } from "../../api/datastores";
+import { client } from "../../api/http";
 import { useApi } from "../../api/use-api";
 import { formatBytes, formatDate } from "../../format";
 import { useNotify } from "../../state/notify";
@@ -35,8 +36,8 @@ export function DatastoreBrowser({ datastore, path }: { datastore: string | unde
   const run = useAction();
   const landed = useLandedCount();
   const [version, setVersion] = useState(0);
-  const stores = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH);
-  const listing = useApi<DatastoreListing>(datastore ? filesPath(datastore, path) : null, `${version}:${landed}`);
+  const stores = useApi(() => client.datastores(), ["datastores"]);
+  const listing = useApi(datastore ? () => client.listFiles(datastore, path) : null, ["files", datastore, path], `${version}:${landed}`);
   const [folder, setFolder] = useState<string | null>(null);
   const [removing, setRemoving] = useState<DatastoreEntry | null>(null);
   const canWrite = can("datastore.write");
@@ -101,7 +102,7 @@ export function DatastoreBrowser({ datastore, path }: { datastore: string | unde
                     <Td dataLabel="Modified" modifier="nowrap">{formatDate(e.mtime)}</Td>
                     <Td dataLabel="Actions" isActionCell modifier="fitContent">
                       <div className="vmctl-row-actions">
-                        {e.type === "file" ? <Button size="sm" variant="secondary" component="a" href={filesPath(datastore, at)} download={e.name} aria-label={`Download ${e.name}`}>Download</Button> : null}
+                        {e.type === "file" ? <Button size="sm" variant="secondary" component="a" href={fileUrl(datastore, at)} download={e.name} aria-label={`Download ${e.name}`}>Download</Button> : null}
                         {canWrite ? <Button size="sm" variant="secondary" isDanger aria-label={`Delete ${e.name}`} onClick={() => setRemoving(e)}>Delete</Button> : null}
                       </div>
                     </Td>

@@ -5,7 +5,8 @@ import { Button, FormGroup, Label, Progress, ProgressMeasureLocation, ProgressVa
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import DatabaseIcon from "@patternfly/react-icons/dist/esm/icons/database-icon";
 import type { Datastore } from "@vmctl/api-types";
-import { addDatastore, DATASTORES_PATH, removeDatastore, usedPercent } from "../../api/datastores";
+import { addDatastore, removeDatastore, usedPercent } from "../../api/datastores";
+import { client } from "../../api/http";
 import { useApi } from "../../api/use-api";
 import { formatBytes } from "../../format";
 import { useHostData } from "../../state/host-data";
@@ -32,7 +33,7 @@ export function DatastoresTab() {
   const { vms } = useHostData();
   const run = useAction();
   const [version, setVersion] = useState(0);
-  const { data, error, reload } = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH, version);
+  const { data, error, reload } = useApi(() => client.datastores(), ["datastores"], version);
   const [adding, setAdding] = useState(false);
   const [draft, setDraft] = useState({ name: "", path: "" });
   const [removing, setRemoving] = useState<Datastore | null>(null);

@@ -4,19 +4,19 @@ import { useState } from "react";
 import { Breadcrumb, BreadcrumbItem, Button, FormSelect, FormSelectOption, Radio } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import FolderIcon from "@patternfly/react-icons/dist/esm/icons/folder-icon";
-import type { Datastore, DatastoreListing } from "@vmctl/api-types";
-import { DATASTORES_PATH, filesPath, joinPath } from "../../api/datastores";
+import { joinPath } from "../../api/datastores";
+import { client } from "../../api/http";
 import { useApi } from "../../api/use-api";
 import type { IsoRef } from "../../api/vm-storage";
 import { formatBytes } from "../../format";
 import { Empty, LoadError, Loading } from "../shared/states";
 
 export function FilePicker({ id, accept, value, onChange, initialDatastore }: { id: string; accept: RegExp; value: IsoRef | null; onChange: (file: IsoRef | null) => void; initialDatastore?: string }) {
-  const stores = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH);
+  const stores = useApi(() => client.datastores(), ["datastores"]);
   const [datastore, setDatastore] = useState(initialDatastore ?? "");
   const [dir, setDir] = useState("");
   const shown = datastore || stores.data?.datastores[0]?.name || "";
-  const listing = useApi<DatastoreListing>(shown ? filesPath(shown, dir) : null);
+  const listing = useApi(shown ? () => client.listFiles(shown, dir) : null, ["files", shown, dir]);
   if (stores.error && !stores.data) return <LoadError what="the datastores" error={stores.error} onRetry={stores.reload} />;
   if (!stores.data) return <Loading what="the datastores" lines={1} />;
   const open = (path: string) => { setDir(path); onChange(null); };

@@ -5,8 +5,8 @@ import { Button, ClipboardCopy, FormSelect, FormSelectOption, SearchInput, Spinn
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import CompactDiscIcon from "@patternfly/react-icons/dist/esm/icons/compact-disc-icon";
 import UploadIcon from "@patternfly/react-icons/dist/esm/icons/upload-icon";
-import type { Datastore, Iso } from "@vmctl/api-types";
-import { DATASTORES_PATH, filesPath, ISOS_PATH } from "../../api/datastores";
+import { fileUrl } from "../../api/datastores";
+import { client } from "../../api/http";
 import { useApi } from "../../api/use-api";
 import { formatBytes, formatDate } from "../../format";
 import { useNotify } from "../../state/notify";
@@ -25,18 +25,18 @@ export function IsoLibrary() {
   const notify = useNotify();
   const landed = useLandedCount();
   const [tick, setTick] = useState(0);
-  const { data, error, reload } = useApi<{ isos: Iso[] }>(ISOS_PATH, `${landed}:${tick}`);
-  const stores = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH);
+  const { data, error, reload } = useApi(() => client.listIsos(), ["isos"], `${landed}:${tick}`);
+  const stores = useApi(() => client.datastores(), ["datastores"]);
   const [target, setTarget] = useState("");
   const [filter, setFilter] = useState("");
-  const pending = data?.isos.some((i) => i.checksumPending) ?? false;
+  const pending = data?.some((i) => i.checksumPending) ?? false;
   useEffect(() => {
     if (!pending) return;
     const timer = window.setTimeout(() => setTick((t) => t + 1), PENDING_POLL_MS);
     return () => window.clearTimeout(timer);
   }, [pending, data]);
   const into = target || stores.data?.datastores[0]?.name || "";
-  const shown = (data?.isos ?? []).filter((i) => i.name.toLowerCase().includes(filter.trim().toLowerCase()));
+  const shown = (data ?? []).filter((i) => i.name.toLowerCase().includes(filter.trim().toLowerCase()));
   return (
     <div className="vmctl-tab-body">
       <Toolbar>
@@ -59,9 +59,9 @@ export function IsoLibrary() {
       {error && !data ? <LoadError what="the ISO library" error={error} onRetry={reload} />
         : !data ? <Loading what="the ISO library" lines={3} />
         : shown.length === 0 ? (
-          <Empty title={data.isos.length ? "No ISO image matches" : "No ISO images yet"} icon={CompactDiscIcon}
-            footer={data.isos.length ? <Button variant="link" onClick={() => setFilter("")}>Clear the filter</Button> : undefined}>
-            {data.isos.length ? "Change or clear the filter." : "Upload an installer image: every datastore's iso/ folder is listed here, and CD drives and new VMs pick from it."}
+          <Empty title={data.length ? "No ISO image matches" : "No ISO images yet"} icon={CompactDiscIcon}
+            footer={data.length ? <Button variant="link" onClick={() => setFilter("")}>Clear the filter</Button> : undefined}>
+            {data.length ? "Change or clear the filter." : "Upload an installer image: every datastore's iso/ folder is listed here, and CD drives and new VMs pick from it."}
           </Empty>
         ) : (
           <Table aria-label="ISO images" variant="compact" className="vmctl-table" data-testid="iso-library">
@@ -81,7 +81,7 @@ export function IsoLibrary() {
                       : <span className="vmctl-muted" style={{ display: "inline-flex", gap: 8, alignItems: "center" }}><Spinner size="sm" aria-label={`Computing the SHA-256 of ${iso.name}`} /> computing…</span>}
                   </Td>
                   <Td dataLabel="Actions" isActionCell>
-                    <div className="vmctl-row-actions"><Button size="sm" variant="secondary" component="a" href={filesPath(iso.datastore, iso.path)} download={iso.name} aria-label={`Download ${iso.name}`}>Download</Button></div>
+                    <div className="vmctl-row-actions"><Button size="sm" variant="secondary" component="a" href={fileUrl(iso.datastore, iso.path)} download={iso.name} aria-label={`Download ${iso.name}`}>Download</Button></div>
                   </Td>
                 </Tr>
               ))}

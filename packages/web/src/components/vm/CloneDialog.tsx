@@ -3,10 +3,10 @@
 // datastore, started once made if asked. The copy runs as a task; the new VM appears when it is done.
 import { useState } from "react";
 import { Checkbox, FormGroup, FormSelect, FormSelectOption, Radio, TextInput } from "@patternfly/react-core";
-import type { Datastore, SnapshotList, VmSummary } from "@vmctl/api-types";
-import { DATASTORES_PATH } from "../../api/datastores";
+import type { VmSummary } from "@vmctl/api-types";
+import { client } from "../../api/http";
 import { useApi } from "../../api/use-api";
-import { cloneVm, snapshotsPath } from "../../api/vm-storage";
+import { cloneVm } from "../../api/vm-storage";
 import type { RunAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
 import { hint, NAME_ADVICE, NAME_RULE } from "../shared/form-help";
@@ -36,8 +36,8 @@ export function CloneDialog({ sources, allVms, snapshot: initialSnapshot, run, o
   const [snapshot, setSnapshot] = useState(initialSnapshot ?? "");
   const [datastore, setDatastore] = useState("");
   const [start, setStart] = useState(false);
-  const stores = useApi<{ datastores: Datastore[] }>(DATASTORES_PATH);
-  const snaps = useApi<SnapshotList>(source.template ? null : snapshotsPath(source.name));
+  const stores = useApi(() => client.datastores(), ["datastores"]);
+  const snaps = useApi(source.template ? null : () => client.listSnapshots(source.name), ["snapshots", source.name]);
   const deploying = sources.length > 1 || source.template === true;
   const nameError = !name ? "Give the new VM a name." : !NAME_RULE.test(name) ? NAME_ADVICE : taken.has(name) ? `A VM named "${name}" exists.` : null;
   const stateWhy = linked || snapshot ? null : refusal.clone(source);

@@ -2,7 +2,7 @@
 // each other; errors from the server name the line and the field.
 import { useCallback, useEffect, useState } from "react";
 import { Alert, Button, TextArea } from "@patternfly/react-core";
-import { readDefinitionToml, writeDefinitionToml } from "../../api/http";
+import { client } from "../../api/http";
 import { LoadError, Loading } from "../shared/states";
 
 export function DefinitionEditor({ name, canEdit, readOnlyReason = "your role cannot change this VM" }: { name: string; canEdit: boolean; readOnlyReason?: string }) {
@@ -13,7 +13,7 @@ export function DefinitionEditor({ name, canEdit, readOnlyReason = "your role ca
   const [message, setMessage] = useState<{ kind: "success" | "danger"; text: string } | null>(null);
   const load = useCallback(async () => {
     try {
-      const answer = await readDefinitionToml(name);
+      const answer = await client.getDefinition(name);
       setText(answer.text);
       setSaved(answer.text);
       setEtag(answer.etag);
@@ -25,7 +25,7 @@ export function DefinitionEditor({ name, canEdit, readOnlyReason = "your role ca
   useEffect(() => { void load(); }, [load]);
   const save = async () => {
     try {
-      await writeDefinitionToml(name, text ?? "", etag);
+      await client.putDefinition(name, text ?? "", etag);
       setMessage({ kind: "success", text: "Saved." });
       await load();
     } catch (error) {

@@ -1,7 +1,7 @@
 // A VM's Events and Tasks tabs: its own timeline and its own work, live.
 import { useMemo } from "react";
-import type { Task } from "@vmctl/api-types";
 import { useApi } from "../../api/use-api";
+import { client } from "../../api/http";
 import { useHostData } from "../../state/host-data";
 import { Empty, LoadError, Loading } from "../shared/states";
 import { EventTable } from "../events/EventTable";
@@ -22,11 +22,11 @@ export function VmTasks({ name }: { name: string }) {
   const { tasks: recent } = useHostData();
   const target = `vm/${name}`;
   const version = useMemo(() => recent?.filter((t) => t.target === target).map((t) => `${t.id}:${t.state}`).join(), [recent, target]);
-  const { data, error, reload } = useApi<{ tasks: Task[] }>(`/api/v1/tasks?target=${encodeURIComponent(target)}&limit=50`, version);
+  const { data, error, reload } = useApi(() => client.listTasks({ target, limit: 50 }), ["tasks", target], version);
   if (error && !data) return <LoadError what={`the tasks of ${name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="tasks" />;
-  if (data.tasks.length === 0) return <Empty title="No tasks yet">Starting, stopping and other long work on {name} appear here with their progress and log.</Empty>;
+  if (data.length === 0) return <Empty title="No tasks yet">Starting, stopping and other long work on {name} appear here with their progress and log.</Empty>;
   const live = new Map(recent?.map((t) => [t.id, t]));
-  const tasks = data.tasks.map((t) => (t.state === "running" && live.get(t.id)?.state === "running" ? { ...t, progress: live.get(t.id)!.progress, eta: live.get(t.id)!.eta } : t));
+  const tasks = data.map((t) => (t.state === "running" && live.get(t.id)?.state === "running" ? { ...t, progress: live.get(t.id)!.progress, eta: live.get(t.id)!.eta } : t));
   return <div style={{ marginTop: 8 }}><TaskTable tasks={tasks} label={`Tasks of ${name}`} showTarget={false} testId="vm-tasks" /></div>;
 }

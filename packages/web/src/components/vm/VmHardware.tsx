@@ -3,9 +3,9 @@
 import { useState, type ReactNode } from "react";
 import { Alert, Button, DescriptionList, Label, Title } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
-import type { DiskInfo, VmDetail, VmSummary, VmctlEvent } from "@vmctl/api-types";
+import type { VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { useApi } from "../../api/use-api";
-import { disksPath } from "../../api/vm-storage";
+import { client } from "../../api/http";
 import { readHardware, type Hardware } from "../../api/hardware";
 import { formatBytes } from "../../format";
 import { useLiveEvents } from "../../state/host-data";
@@ -34,8 +34,8 @@ export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: bo
   // changed, a snapshot reverted: every change of this VM is an event.
   const [version, setVersion] = useState(0);
   useLiveEvents((event: VmctlEvent) => { if (event.vm === name && event.type.startsWith("vm.")) setVersion((v) => v + 1); });
-  const { data, error, reload } = useApi<VmDetail>(`/api/v1/vms/${encodeURIComponent(name)}`, version);
-  const disks = useApi<{ disks: DiskInfo[] }>(disksPath(name), version);
+  const { data, error, reload } = useApi(() => client.getVm(name), ["vm", name], version);
+  const disks = useApi(() => client.listDisks(name), ["disks", name], version);
   if (error && !data) return <LoadError what={`the hardware of ${name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="the hardware" lines={5} />;
   const hw = readHardware(data.definition);
@@ -58,7 +58,7 @@ export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: bo
         {hw.boot.cmdline ? <Fact term="Kernel command line"><code>{hw.boot.cmdline}</code></Fact> : null}
       </DescriptionList>
 
-      <HardwareStorage vm={vm} disks={disks.data?.disks} error={disks.error} reload={disks.reload} canEdit={canEdit} />
+      <HardwareStorage vm={vm} disks={disks.data} error={disks.error} reload={disks.reload} canEdit={canEdit} />
 
       <Section title="Network adapters">
         {hw.nics.length === 0 ? <None>No network adapters: the VM is offline.</None> : (

@@ -8,8 +8,8 @@ import MapMarkerIcon from "@patternfly/react-icons/dist/esm/icons/map-marker-alt
 import VirtualMachineIcon from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon";
 import type { Snapshot, SnapshotList, VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { useApi } from "../../api/use-api";
+import { client } from "../../api/http";
 import { formatDate } from "../../format";
-import { snapshotsPath } from "../../api/vm-storage";
 import { useHostData, useLiveEvents } from "../../state/host-data";
 import { useAction } from "../../state/use-action";
 import { Fact } from "../shared/Fact";
@@ -52,7 +52,7 @@ export function VmSnapshots({ vm, canSnapshot, canClone }: { vm: VmSummary; canS
   const run = useAction();
   const [version, setVersion] = useState(0);
   useLiveEvents((event: VmctlEvent) => { if (event.vm === vm.name && /^(vm\.snapshot|task\.finished)/.test(event.type)) setVersion((v) => v + 1); });
-  const { data, error, reload } = useApi<SnapshotList>(snapshotsPath(vm.name), version);
+  const { data, error, reload } = useApi(() => client.listSnapshots(vm.name), ["snapshots", vm.name], version);
   const [chosen, setChosen] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
   if (error && !data) return <LoadError what={`the snapshots of ${vm.name}`} error={error} onRetry={reload} />;

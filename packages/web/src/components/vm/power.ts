@@ -1,8 +1,8 @@
 // Power actions the state machine allows in each state, as the Host Client offers them, and the one
 // way a view runs one: through useAction, so a refusal or a failed task goes to the notifier.
 import { useCallback } from "react";
-import type { Task, VmState } from "@vmctl/api-types";
-import { api } from "../../api/http";
+import type { PowerRequest, VmState } from "@vmctl/api-types";
+import { client } from "../../api/http";
 import { useAction } from "../../state/use-action";
 
 export const ACTIONS: Array<{ action: string; label: string; from: VmState[] }> = [
@@ -29,8 +29,8 @@ export function usePower(): (names: string[], action: string) => Promise<boolean
   return useCallback(async (names: string[], action: string) => {
     const what = `${action} ${names.length === 1 ? names[0] : `${names.length} VMs`}`;
     const task = await run(what, () => (names.length === 1
-      ? api<Task>("POST", `/api/v1/vms/${encodeURIComponent(names[0]!)}/power`, { action })
-      : api<Task>("POST", "/api/v1/vms:batch", { action, names })));
+      ? client.power(names[0]!, { action: action as PowerRequest["action"] })
+      : client.batch({ action: action as PowerRequest["action"], names })));
     return task !== undefined;
   }, [run]);
 }
