@@ -54,7 +54,8 @@ npx tsc -b
 node packages/cli/scripts/bundle.mjs
 chmod +x packages/daemon/dist/main.js packages/cli/dist/main.js
 
-web_hash=$( (cat package-lock.json; find packages/web/src packages/web/index.html packages/web/vite.config.ts -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -d' ' -f1)
+# The Host Client bundles @vmctl/client/browser and the api-types it imports: their sources count too.
+web_hash=$( (cat package-lock.json; find packages/web/src packages/web/index.html packages/web/vite.config.ts packages/client/src packages/api-types/src -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -d' ' -f1)
 web_stamp=packages/web/dist/.vmctl-build-hash
 if [[ ! -f $web_stamp || $(cat "$web_stamp") != "$web_hash" ]]; then
   say "building the Host Client (vite)"
