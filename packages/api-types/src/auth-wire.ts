@@ -115,7 +115,8 @@ export type TokenRequest = Static<typeof TokenCreateRequestSchema>;
 export const TokenParamsSchema = Type.Object({ id: Type.String({ maxLength: 16 }) });
 
 export const TicketRequestSchema = Type.Optional(Type.Object({ purpose: Type.Optional(literalUnion(TICKET_PURPOSES)) }, { additionalProperties: false }));
-export type TicketRequest = Static<typeof TicketRequestSchema>;
+/** The body may be left out: a console ticket. */
+export type TicketRequest = Static<typeof TicketRequestSchema> | undefined;
 export const TicketSchema = Type.Object({
   ticket: Type.String(),
   expiresAt: Type.String(),

@@ -7,13 +7,15 @@ import { literalUnion } from "./literal-union.js";
 import { TASK_STATES } from "./wire.js";
 
 const VmStateSchema = literalUnion(VM_STATES);
+/** An event whose type says it all. */
+const NoData = Type.Object({}, { additionalProperties: false });
 const Live = Type.Boolean({ description: "changed in the running QEMU too (hot-plug), not only in the definition" });
 
 /** The data of each event type. */
 export const EVENT_DATA = {
   "host.started": Type.Object({ version: Type.String(), vms: Type.Integer({ description: "VMs in the inventory" }) }),
   "vm.created": Type.Object({ datastore: Type.String() }),
-  "vm.definition_changed": Type.Object({}),
+  "vm.definition_changed": NoData,
   "vm.definition_invalid": Type.Object({ file: Type.String(), message: Type.Optional(Type.String()) }),
   "vm.destroyed": Type.Object({ keepDisks: Type.Boolean(), kept: Type.Array(Type.String(), { description: "files left in place" }), uuid: Type.Optional(Type.String()) }),
   "vm.state": Type.Object({
@@ -32,7 +34,7 @@ export const EVENT_DATA = {
   }),
   "vm.restart_limit": Type.Object({ restarts: Type.Integer(), windowMinutes: Type.Number() }),
   "vm.reattached": Type.Object({ pid: Type.Integer(), state: VmStateSchema }),
-  "vm.reset": Type.Object({}),
+  "vm.reset": NoData,
   "vm.disk_added": Type.Object({ disk: Type.String(), file: Type.String(), live: Live }),
   "vm.disk_detached": Type.Object({ disk: Type.String(), deleted: Type.Boolean(), live: Live }),
   "vm.disk_resized": Type.Object({ disk: Type.String(), fromBytes: Type.Integer(), toBytes: Type.Integer(), live: Live }),
@@ -43,10 +45,10 @@ export const EVENT_DATA = {
   "vm.snapshot_reverted": Type.Object({ snapshot: Type.String(), memory: Type.Boolean() }),
   "vm.snapshot_deleted": Type.Object({ snapshot: Type.String() }),
   "vm.cloned": Type.Object({ source: Type.String(), linked: Type.Boolean(), snapshot: Type.Union([Type.String(), Type.Null()]) }),
-  "vm.template_marked": Type.Object({}),
-  "vm.template_unmarked": Type.Object({}),
+  "vm.template_marked": NoData,
+  "vm.template_unmarked": NoData,
   "vm.imported": Type.Object({ from: Type.String({ description: "ovf or libvirt" }), originalName: Type.String() }),
-  "vm.exported": Type.Object({}),
+  "vm.exported": NoData,
   "task.created": Type.Object({ task: Type.String(), op: Type.String(), state: literalUnion(TASK_STATES), user: Type.String() }),
   "task.progress": Type.Object({ task: Type.String(), op: Type.String(), progress: Type.Number(), eta: Type.Union([Type.String(), Type.Null()]) }),
   "task.finished": Type.Object({

@@ -104,6 +104,7 @@ export const ErrorBodySchema = Type.Object({
 }, { $id: "ErrorBody", description: "every error: a code from docs/errors.md, a message that says what to do, and details" });
 
 export const VmListSchema = Type.Object({ vms: Type.Array(VmSummarySchema), total: Type.Integer() });
+export type VmList = Static<typeof VmListSchema>;
 export const TaskListSchema = Type.Object({ tasks: Type.Array(TaskSchema) });
 export const DatastoreListSchema = Type.Object({ datastores: Type.Array(DatastoreSchema) });
 export const DestroyResultSchema = Type.Object({ removed: Type.Array(Type.String()), kept: Type.Array(Type.String()) });
@@ -156,6 +157,8 @@ export const PngAnswer = mediaAnswer("PNG image", { "image/png": { schema: Binar
 
 /** POST /api/v1/vms: a definition as JSON, or as TOML with Content-Type: application/toml. */
 export const VmCreateBody = { content: { "application/json": { schema: VmDefinitionSchema }, "application/toml": { schema: TomlSchema } } };
+/** PUT /api/v1/vms/{name}/definition: the whole definition as TOML (comments kept as written). */
+export const TomlDefinitionBody = { content: { "application/toml": { schema: TomlSchema } } };
 
 const Name = Type.String({ pattern: NAME_PATTERN });
 export const ImportFromDatastoreSchema = Type.Object({

@@ -4,8 +4,9 @@ import { createServer, type Server } from "node:https";
 import { chmod, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import type { TLSSocket } from "node:tls";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchema } from "fastify";
 import websocket from "@fastify/websocket";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Logger } from "pino";
 import type { Host } from "./host.js";
 import { registerErrorHandling } from "./api/errors.js";
@@ -34,11 +35,12 @@ import type { TlsMaterial } from "./security/tls.js";
 import { enforceRequestDeadline } from "./security/request-deadline.js";
 import { markLocalConnection } from "./security/local-socket.js";
 
-export async function buildApp(host: Host, logger: Logger, onRoute?: (method: string, url: string) => void): Promise<FastifyInstance> {
+/** `onRoute` hears every route as it is added, with its schema (the route tests walk them). */
+export async function buildApp(host: Host, logger: Logger, onRoute?: (method: string, url: string, schema: FastifySchema | undefined) => void): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true }) as unknown as FastifyInstance;
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerErrorHandling(app);
-  if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url); });
+  if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url, route.schema); });
   registerAuth(app, host);
   limitWebSocketsPerUser(app); // after registerAuth: it counts per authenticated user
   await registerOpenApi(app, host.version);
@@ -68,23 +70,25 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
     });
     app.addHook("onClose", async () => clearInterval(timer));
   });
-  registerHostRoutes(app, host);
-  await registerHostClient(app);
-  registerAuthRoutes(app, host);
-  registerVmRoutes(app, host);
-  registerPowerRoutes(app, host);
-  registerTaskRoutes(app, host);
-  registerEventRoutes(app, host);
-  registerConsoleRoutes(app, host);
-  registerMonitorRoutes(app, host);
-  registerDisplayRoutes(app, host);
-  registerVncRoutes(app, host);
-  registerDatastoreRoutes(app, host);
-  await registerDatastoreFileRoutes(app, host);
-  registerIsoRoutes(app, host);
-  registerStorageRoutes(app, host);
-  registerSnapshotRoutes(app, host);
-  await registerImportRoutes(app, host);
+  // The routes see their schemas' types: request.params, .query and .body as validated, answers as declared.
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  registerHostRoutes(api, host);
+  await registerHostClient(api);
+  registerAuthRoutes(api, host);
+  registerVmRoutes(api, host);
+  registerPowerRoutes(api, host);
+  registerTaskRoutes(api, host);
+  registerEventRoutes(api, host);
+  registerConsoleRoutes(api, host);
+  registerMonitorRoutes(api, host);
+  registerDisplayRoutes(api, host);
+  registerVncRoutes(api, host);
+  registerDatastoreRoutes(api, host);
+  await registerDatastoreFileRoutes(api, host);
+  registerIsoRoutes(api, host);
+  registerStorageRoutes(api, host);
+  registerSnapshotRoutes(api, host);
+  await registerImportRoutes(api, host);
   return app;
 }
 

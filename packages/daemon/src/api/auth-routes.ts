@@ -1,7 +1,12 @@
 // Login and logout, who am I, users, roles, per-VM grants, API tokens, console tickets and the audit log.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { Type } from "@sinclair/typebox";
-import { VmctlError, VmNameParamsSchema, NAME_PATTERN } from "@vmctl/api-types";
+import type { FastifyRequest } from "fastify";
+import {
+  VmctlError, VmNameParamsSchema, CredentialsSchema, LoginAnswerSchema, OkSchema, MeSchema, UserParamsSchema, UserListSchema, UserSchema,
+  UserCreateRequestSchema, UserChangeRequestSchema, GrantParamsSchema, GrantRequestSchema, RoleListSchema, RoleRequestSchema, TokenListSchema,
+  TokenCreateRequestSchema, TokenCreatedSchema, TokenParamsSchema, TokenSchema, TicketRequestSchema, TicketSchema, AuditQuerySchema, AuditListSchema,
+  type Me, type TicketRequest,
+} from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import type { Host } from "../host.js";
 import { SESSION_TTL_MS } from "../security/auth-store.js";
 import { listPrivileges, can, gainedOver, type Principal } from "../security/principal.js";
@@ -11,22 +16,18 @@ import { refuseGain, rightsOfRole, rightsOfUser, knownPrivileges } from "../secu
 import { SESSION_COOKIE, cookie, sourceOf } from "./auth-hooks.js";
 import { responses } from "./openapi.js";
 
-const Credentials = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
-const UserParams = Type.Object({ user: Type.String({ maxLength: 64 }) });
-const Me = Type.Object({ user: Type.String(), name: Type.String(), kind: Type.String(), role: Type.String(), privileges: Type.Object({ host: Type.Array(Type.String()), vms: Type.Record(Type.String(), Type.Array(Type.String())) }) });
-
 function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new VmctlError("unauthenticated", "log in first");
   return request.principal;
 }
 
-function describe(principal: Principal) {
+function describe(principal: Principal): Me {
   return { user: principal.user, name: principal.name, kind: principal.kind, role: principal.role, privileges: listPrivileges(principal) };
 }
 
-export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
-  app.post("/api/v1/login", { schema: { body: Credentials, summary: "Log in: a session cookie (HttpOnly, Secure, SameSite=Strict) and the CSRF token for changes", response: responses({ 200: Type.Intersect([Me, Type.Object({ csrfToken: Type.String(), expiresAt: Type.String() })]) }, 401, 429) } }, async (request, reply) => {
-    const { username, password } = request.body as { username: string; password: string };
+export function registerAuthRoutes(app: ApiApp, host: Host): void {
+  app.post("/api/v1/login", { schema: { body: CredentialsSchema, summary: "Log in: a session cookie (HttpOnly, Secure, SameSite=Strict) and the CSRF token for changes", response: responses({ 200: LoginAnswerSchema }, 401, 429) } }, async (request, reply) => {
+    const { username, password } = request.body;
     const source = sourceOf(request);
     request.auditUser = username;
     // Counted before the (slow) check, so a parallel burst gets no more checks than the lock-out
@@ -42,35 +43,35 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     return { ...describe(principal), csrfToken: session.csrf, expiresAt: session.expiresAt };
   });
 
-  app.post("/api/v1/logout", { schema: { summary: "End this session", response: responses({ 200: Type.Object({ ok: Type.Boolean() }) }, 401) } }, async (request, reply: FastifyReply) => {
+  app.post("/api/v1/logout", { schema: { summary: "End this session", response: responses({ 200: OkSchema }, 401) } }, async (request, reply) => {
     const id = cookie(request, SESSION_COOKIE);
     if (id) host.auth.endSession(id);
     void reply.header("Set-Cookie", `${SESSION_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0`);
     return { ok: true };
   });
 
-  app.get("/api/v1/me", { schema: { summary: "Who is logged in and which privileges they hold, so a UI can hide what they may not do", response: responses({ 200: Me }, 401) } }, async (request) => describe(principalOf(request)));
+  app.get("/api/v1/me", { schema: { summary: "Who is logged in and which privileges they hold, so a UI can hide what they may not do", response: responses({ 200: MeSchema }, 401) } }, async (request) => describe(principalOf(request)));
 
-  app.get("/api/v1/users", { schema: { summary: "Users with their role and per-VM grants", response: responses({ 200: Type.Object({ users: Type.Array(Type.Unknown()) }) }, 401, 403) } }, async () => ({ users: host.auth.users() }));
+  app.get("/api/v1/users", { schema: { summary: "Users with their role and per-VM grants", response: responses({ 200: UserListSchema }, 401, 403) } }, async () => ({ users: host.auth.users() }));
 
   app.post("/api/v1/users", {
-    schema: { summary: "Create a user", body: Type.Object({ username: Type.String(), password: Type.String(), role: Type.String() }, { additionalProperties: false }), response: responses({ 201: Type.Unknown() }, 401, 403, 409) },
+    schema: { summary: "Create a user", body: UserCreateRequestSchema, response: responses({ 201: UserSchema }, 401, 403, 409) },
   }, async (request, reply) => {
-    const { username, password, role } = request.body as { username: string; password: string; role: string };
+    const { username, password, role } = request.body;
     refuseGain(principalOf(request), rightsOfRole(host.auth, role), `create a user with the role "${role}"`);
     return reply.status(201).send(await host.auth.createUser(username, password, role));
   });
 
   app.patch("/api/v1/users/:user", {
     schema: {
-      summary: "Change a password (your own, with currentPassword; or any as an admin), a role, or disable a user", params: UserParams,
-      body: Type.Object({ password: Type.Optional(Type.String()), currentPassword: Type.Optional(Type.String({ maxLength: 1024 })), role: Type.Optional(Type.String()), disabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-      response: responses({ 200: Type.Unknown() }, 401, 403, 404, 429),
+      summary: "Change a password (your own, with currentPassword; or any as an admin), a role, or disable a user", params: UserParamsSchema,
+      body: UserChangeRequestSchema,
+      response: responses({ 200: UserSchema }, 401, 403, 404, 429),
     },
   }, async (request) => {
     const principal = principalOf(request);
-    const { user } = request.params as { user: string };
-    const { currentPassword, ...change } = request.body as { password?: string; currentPassword?: string; role?: string; disabled?: boolean };
+    const { user } = request.params;
+    const { currentPassword, ...change } = request.body;
     const self = principal.user === user && principal.kind !== "root";
     if (!can(principal, "user.admin") && !(self && change.role === undefined && change.disabled === undefined)) {
       throw new VmctlError("forbidden", `changing ${self ? "your own role or status" : `user "${user}"`} needs the privilege "user.admin"`, { privilege: "user.admin" });
@@ -91,36 +92,30 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     return host.auth.updateUser(user, change);
   });
 
-  for (const method of ["PUT", "DELETE"] as const) {
-    app.route({
-      method, url: "/api/v1/users/:user/grants/:vm",
-      schema: {
-        summary: method === "PUT" ? "Grant a role on one VM" : "Remove a grant", params: Type.Object({ user: Type.String(), vm: Type.String({ pattern: NAME_PATTERN }) }),
-        ...(method === "PUT" ? { body: Type.Object({ role: Type.String() }, { additionalProperties: false }) } : {}), response: responses({ 200: Type.Unknown() }, 401, 403, 404),
-      },
-      handler: async (request) => {
-        const { user, vm } = request.params as { user: string; vm: string };
-        if (method === "PUT") {
-          const { role } = request.body as { role: string };
-          refuseGain(principalOf(request), rightsOfRole(host.auth, role, vm), `grant the role "${role}" on VM "${vm}"`);
-        }
-        return host.auth.grant(user, vm, method === "PUT" ? (request.body as { role: string }).role : null);
-      },
-    });
-  }
-
-  app.get("/api/v1/roles", { schema: { summary: "Built-in and custom roles with their privileges", response: responses({ 200: Type.Object({ roles: Type.Array(Type.Unknown()) }) }, 401) } }, async () => ({ roles: host.auth.roles() }));
-  app.post("/api/v1/roles", {
-    schema: { summary: "Define or change a custom role", body: Type.Object({ name: Type.String(), privileges: Type.Array(Type.String()) }, { additionalProperties: false }), response: responses({ 200: Type.Object({ roles: Type.Array(Type.Unknown()) }) }, 401, 403) },
+  app.put("/api/v1/users/:user/grants/:vm", {
+    schema: { summary: "Grant a role on one VM", params: GrantParamsSchema, body: GrantRequestSchema, response: responses({ 200: UserSchema }, 401, 403, 404) },
   }, async (request) => {
-    const { name, privileges } = request.body as { name: string; privileges: string[] };
+    const { user, vm } = request.params;
+    const { role } = request.body;
+    refuseGain(principalOf(request), rightsOfRole(host.auth, role, vm), `grant the role "${role}" on VM "${vm}"`);
+    return host.auth.grant(user, vm, role);
+  });
+  app.delete("/api/v1/users/:user/grants/:vm", {
+    schema: { summary: "Remove a grant", params: GrantParamsSchema, response: responses({ 200: UserSchema }, 401, 403, 404) },
+  }, async (request) => host.auth.grant(request.params.user, request.params.vm, null));
+
+  app.get("/api/v1/roles", { schema: { summary: "Built-in and custom roles with their privileges", response: responses({ 200: RoleListSchema }, 401) } }, async () => ({ roles: host.auth.roles() }));
+  app.post("/api/v1/roles", {
+    schema: { summary: "Define or change a custom role", body: RoleRequestSchema, response: responses({ 200: RoleListSchema }, 401, 403) },
+  }, async (request) => {
+    const { name, privileges } = request.body;
     // A role's privileges reach everyone who holds it: only what the caller holds may go in.
     refuseGain(principalOf(request), { host: knownPrivileges(privileges) }, `define the role "${name}"`);
     host.auth.defineRole(name, privileges);
     return { roles: host.auth.roles() };
   });
 
-  app.get("/api/v1/tokens", { schema: { summary: "API tokens: yours, or everyone's for an admin", response: responses({ 200: Type.Object({ tokens: Type.Array(Type.Unknown()) }) }, 401, 403) } }, async (request) => {
+  app.get("/api/v1/tokens", { schema: { summary: "API tokens: yours, or everyone's for an admin", response: responses({ 200: TokenListSchema }, 401, 403) } }, async (request) => {
     const principal = principalOf(request);
     return { tokens: host.auth.tokens(can(principal, "user.admin") ? undefined : principal.user) };
   });
@@ -128,12 +123,12 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
   app.post("/api/v1/tokens", {
     schema: {
       summary: "Create an API token; the secret is answered once, as token, and stored only hashed",
-      body: Type.Object({ name: Type.String(), role: Type.String(), expires: Type.Union([Type.Null(), Type.String({ format: "date-time" })], { description: "ISO 8601 expiry, or null for none" }), user: Type.Optional(Type.String()) }, { additionalProperties: false }),
-      response: responses({ 201: Type.Object({ token: Type.String(), id: Type.String(), name: Type.String(), user: Type.String(), role: Type.String(), parent: Type.Union([Type.String(), Type.Null()], { description: "the token that made this one: it caps this one, which dies with it" }), expiresAt: Type.Union([Type.String(), Type.Null()]) }) }, 401, 403),
+      body: TokenCreateRequestSchema,
+      response: responses({ 201: TokenCreatedSchema }, 401, 403),
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const body = request.body as { name: string; role: string; expires: string | null; user?: string };
+    const body = request.body;
     const owner = body.user ?? (principal.kind === "root" ? "admin" : principal.user);
     if (owner !== principal.user && !can(principal, "user.admin")) throw new VmctlError("forbidden", "a token for another user needs the privilege \"user.admin\"", { privilege: "user.admin" });
     host.auth.user(owner);
@@ -152,21 +147,23 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
     return reply.status(201).send({ token, ...info });
   });
 
-  app.delete("/api/v1/tokens/:id", { schema: { summary: "Revoke a token: it stops working at once", params: Type.Object({ id: Type.String({ maxLength: 16 }) }), response: responses({ 200: Type.Unknown() }, 401, 403, 404) } }, async (request) => {
+  app.delete("/api/v1/tokens/:id", { schema: { summary: "Revoke a token: it stops working at once", params: TokenParamsSchema, response: responses({ 200: TokenSchema }, 401, 403, 404) } }, async (request) => {
     const principal = principalOf(request);
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     if (host.auth.token(id).user !== principal.user && !can(principal, "user.admin")) throw new VmctlError("forbidden", "revoking another user's token needs the privilege \"user.admin\"", { privilege: "user.admin" });
     return host.auth.revokeToken(id);
   });
 
   app.post("/api/v1/vms/:name/console", {
-    schema: { summary: "A single-use ticket (30 s) for this VM's console or monitor WebSocket: ?ticket=…", params: VmNameParamsSchema, body: Type.Optional(Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal("console"), Type.Literal("vnc"), Type.Literal("monitor")])) }, { additionalProperties: false })), response: responses({ 200: Type.Object({ ticket: Type.String(), expiresAt: Type.String(), url: Type.String() }) }, 401, 403, 404) },
+    schema: { summary: "A single-use ticket (30 s) for this VM's console or monitor WebSocket: ?ticket=…", params: VmNameParamsSchema, body: TicketRequestSchema, response: responses({ 200: TicketSchema }, 401, 403, 404) },
   }, async (request) => {
     const principal = principalOf(request);
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     host.inventory.get(name);
     if (principal.kind === "root") throw new VmctlError("bad_request", "the unix socket needs no ticket: connect to the WebSocket directly");
-    const purpose = (request.body as { purpose?: "console" | "vnc" | "monitor" } | undefined)?.purpose ?? "console";
+    // The body is optional: a request without one asks for a console ticket.
+    const body: TicketRequest = request.body;
+    const purpose = body?.purpose ?? "console";
     const { needs } = TICKET_RIGHTS[purpose];
     if (!can(principal, needs, name)) throw new VmctlError("forbidden", `a ${purpose} ticket needs the privilege "${needs}" on VM "${name}"`, { privilege: needs, vm: name });
     // The ticket carries its minter's credential and is worth only what it still holds, cut to the purpose.
@@ -175,6 +172,6 @@ export function registerAuthRoutes(app: FastifyInstance, host: Host): void {
   });
 
   app.get("/api/v1/audit", {
-    schema: { summary: "The audit log, newest first", querystring: Type.Object({ user: Type.Optional(Type.String()), target: Type.Optional(Type.String()), since: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) }, { additionalProperties: false }), response: responses({ 200: Type.Object({ entries: Type.Array(Type.Unknown()) }) }, 401, 403) },
-  }, async (request) => ({ entries: host.audit.list(request.query as object) }));
+    schema: { summary: "The audit log, newest first", querystring: AuditQuerySchema, response: responses({ 200: AuditListSchema }, 401, 403) },
+  }, async (request) => ({ entries: host.audit.list(request.query) }));
 }

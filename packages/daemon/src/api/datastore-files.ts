@@ -4,12 +4,12 @@
 // A file is sent from the descriptor the browser opened inside the datastore, never by path again.
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import {
   VmctlError, DatastoreParamsSchema, DatastorePathParamsSchema, DatastoreListingSchema, DatastorePathResultSchema,
-  UploadStatusSchema, FilesQuerySchema, UploadQuerySchema, MkdirQuerySchema,
+  UploadStatusSchema, FilesQuerySchema, UploadQuerySchema, MkdirQuerySchema, FileBytesAnswer, UploadBody, bytesAnswer,
 } from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import { sourceOf } from "./auth-hooks.js";
 import type { Host } from "../host.js";
@@ -18,16 +18,13 @@ import type { Opened } from "../domain/datastore-safe-open.js";
 import { parseRange, contentRangeHeader } from "../domain/byte-ranges.js";
 import { assertBrowse, assertNotReserved, listingFilter } from "./file-access-guards.js";
 
-const BINARY = { type: "string", format: "binary" };
-const bytes = (description: string) => ({ description, content: { "application/octet-stream": { schema: BINARY } } });
-
 interface PathParams { ds: string; "*"?: string }
 
-export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Host): Promise<void> {
+export async function registerDatastoreFileRoutes(app: ApiApp, host: Host): Promise<void> {
   // A VM's folder and files are bounded by rights on that VM (file-access-guards.ts), on top of the
   // route's datastore privilege: listing it needs vm.read, its disks and memory vm.edit, changes vm.edit.
-  const locate = (request: FastifyRequest, action: "list" | "read" | "change", options: { entryItself?: boolean } = {}): Located => {
-    const params = request.params as PathParams;
+  const locate = (request: FastifyRequest & { params: PathParams }, action: "list" | "read" | "change", options: { entryItself?: boolean } = {}): Located => {
+    const { params } = request;
     const at = host.browser.locate(params.ds, params["*"] ?? "", options);
     assertBrowse(host, request, at, action);
     return at;
@@ -42,15 +39,15 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
       params: DatastorePathParamsSchema, querystring: FilesQuerySchema,
       response: {
         ...responses({}, 404, 416),
-        200: { description: "a directory's listing, an upload's status (?upload=status), or the file's bytes", content: { "application/json": { schema: Type.Union([DatastoreListingSchema, UploadStatusSchema]) }, "application/octet-stream": { schema: BINARY } } },
-        206: bytes("the bytes of the one range asked for with Range"),
+        200: FileBytesAnswer,
+        206: bytesAnswer("the bytes of the one range asked for with Range"),
       },
       summary: "A directory's listing, a file's bytes (Range, If-Range, ETag), or with ?upload=status how much of an upload arrived",
     },
   }, async (request, reply) => {
     // Checked before opening, so a VM's folder the asker may not read does not tell what it holds.
     const at = locate(request, "list");
-    if ((request.query as { upload?: string }).upload === "status") return host.uploads.status(at);
+    if (request.query.upload === "status") return host.uploads.status(at);
     const opened = await host.browser.open(at);
     if (opened.info.isDirectory()) {
       try {
@@ -77,11 +74,11 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
   }, async (request, reply) => {
     const at = locate(request, "change");
     assertNotReserved(host, at);
-    if ((request.query as { mkdir?: string }).mkdir === undefined) throw new VmctlError("bad_request", `POST on a datastore path makes a directory: add ?mkdir (POST /api/v1/datastores/${at.datastore}/files/${at.path}?mkdir)`);
+    if (request.query.mkdir === undefined) throw new VmctlError("bad_request", `POST on a datastore path makes a directory: add ?mkdir (POST /api/v1/datastores/${at.datastore}/files/${at.path}?mkdir)`);
     return reply.status(201).send(await host.browser.mkdir(at));
   });
 
-  await app.register(async (uploads) => {
+  await app.register(async (uploads: ApiApp) => {
     // Any body is the file's bytes, handed over as the request stream: no parsing, no body limit.
     // The stream travels beside the body, which stays the (empty) binary string the schema documents.
     const streams = new WeakMap<FastifyRequest, Readable>();
@@ -95,7 +92,7 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
     uploads.put("/api/v1/datastores/:ds/files/*", {
       schema: {
         params: DatastorePathParamsSchema, querystring: UploadQuerySchema,
-        body: { content: { "application/octet-stream": { schema: { ...BINARY, description: "the file's bytes (any Content-Type); with Content-Range: bytes <start>-<end>/<total>, the part of it that continues an interrupted upload" } } } },
+        body: UploadBody,
         response: responses({ 201: UploadStatusSchema, 200: UploadStatusSchema }, 404, 409, 411, 413),
         summary: "Upload a file (201 when it is in place; 200 when a Content-Range part is stored and more is to come)",
       },
@@ -105,7 +102,7 @@ export async function registerDatastoreFileRoutes(app: FastifyInstance, host: Ho
         assertNotReserved(host, at);
         const status = await host.uploads.receive({
           at,
-          overwrite: (request.query as { overwrite?: boolean }).overwrite ?? false,
+          overwrite: request.query.overwrite ?? false,
           contentLength: request.headers["content-length"],
           contentRange: request.headers["content-range"],
           body: streams.get(request) ?? Readable.from([]),
@@ -150,8 +147,8 @@ async function sendFile(request: FastifyRequest, reply: FastifyReply, at: Locate
 }
 
 /** A dropped upload never reaches the onResponse hook that audits every change: record it here. */
-function auditAborted(host: Host, request: FastifyRequest): void {
-  const params = request.params as PathParams;
+function auditAborted(host: Host, request: FastifyRequest & { params: PathParams }): void {
+  const { params } = request;
   host.audit.record({
     user: request.principal?.name ?? "anonymous", source: sourceOf(request), action: `${request.method} ${request.routeOptions.url ?? ""}`,
     target: `${params.ds}:${params["*"] ?? ""}`, result: "aborted", status: 499,

@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type WebSocket from "ws";
 import { openDatabase, type Db } from "../store/database.js";
 import { EventLog } from "../domain/event-log.js";
@@ -19,7 +20,7 @@ beforeEach(async () => {
   app = Fastify();
   registerErrorHandling(app);
   await app.register(websocket);
-  registerEventRoutes(app, { events } as unknown as Host);
+  registerEventRoutes(app.withTypeProvider<TypeBoxTypeProvider>(), { events } as unknown as Host);
   await app.ready();
 });
 afterEach(async () => {
@@ -45,7 +46,8 @@ async function open(path: string): Promise<{ socket: WebSocket; until: (enough: 
 }
 
 function addEvents(count: number, time = new Date().toISOString()): void {
-  const insert = db.prepare("INSERT INTO events (time, type, vm, data) VALUES (?, 'vm.state', 'web01', '{}')");
+  // Each stored event has the data its type declares (@vmctl/api-types events-wire.ts): the answer's schema holds it to that.
+  const insert = db.prepare("INSERT INTO events (time, type, vm, data) VALUES (?, 'vm.state', 'web01', '{\"from\":\"stopped\",\"to\":\"starting\"}')");
   db.transaction(() => { for (let i = 0; i < count; i++) insert.run(time); })();
 }
 
@@ -54,7 +56,7 @@ describe("/ws/events replay", () => {
     addEvents(12_345);
     const { socket, until } = await open("/ws/events?since=0");
     // Recorded while the replay runs: it must come once, after the stored ones.
-    events.record("vm.state", "web01");
+    events.record("vm.state", "web01", { from: "starting", to: "running" });
     const ids = (await until((m) => m.at(-1)?.data.id === 12_346)).filter((m) => m.type === "event").map((m) => m.data.id);
     expect(ids).toEqual(Array.from({ length: 12_346 }, (_, i) => i + 1));
     socket.terminate();

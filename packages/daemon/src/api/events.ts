@@ -1,19 +1,11 @@
 // /api/v1/events and /ws/events: the persisted event log, and its live stream that resumes after a
 // reconnect from the last id seen, with nothing missed (but what retention has pruned meanwhile).
-import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
-import { Type } from "@sinclair/typebox";
-import { EventListSchema, type VmctlEvent } from "@vmctl/api-types";
+import { EventListSchema, EventQuerySchema, type VmctlEvent } from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { send, MAX_BUFFERED } from "./ws-message.js";
-
-const EventQuery = Type.Object({
-  vm: Type.Optional(Type.String({ maxLength: 64 })),
-  type: Type.Optional(Type.String({ maxLength: 64, description: 'an event type, or a prefix ending in "*" (e.g. "vm.*")' })),
-  since: Type.Optional(Type.Integer({ minimum: 0 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
-}, { additionalProperties: false });
 
 /** A replay goes out a page at a time, each once the socket has drained the one before. */
 const REPLAY_PAGE = 500;
@@ -31,11 +23,11 @@ function drained(socket: WebSocket): Promise<void> {
   });
 }
 
-export function registerEventRoutes(app: FastifyInstance, host: Host): void {
-  app.get("/api/v1/events", { schema: { querystring: EventQuery, response: responses({ 200: EventListSchema }), summary: "Events, oldest first; ?since=ID for those after an id (retention may have pruned the oldest)" } }, async (request) => ({ events: host.events.list(request.query as object) }));
+export function registerEventRoutes(app: ApiApp, host: Host): void {
+  app.get("/api/v1/events", { schema: { querystring: EventQuerySchema, response: responses({ 200: EventListSchema }), summary: "Events, oldest first; ?since=ID for those after an id (retention may have pruned the oldest)" } }, async (request) => ({ events: host.events.list(request.query) }));
 
-  app.get("/ws/events", { websocket: true, schema: { querystring: EventQuery, hide: true } }, (socket, request) => {
-    const query = request.query as { vm?: string; type?: string; since?: number };
+  app.get("/ws/events", { websocket: true, schema: { querystring: EventQuerySchema, hide: true } }, (socket, request) => {
+    const query = request.query;
     const matches = (event: VmctlEvent) => (!query.vm || event.vm === query.vm) && (!query.type || event.type === query.type || (query.type.endsWith("*") && event.type.startsWith(query.type.slice(0, -1))));
     let lastSent = query.since ?? Number.MAX_SAFE_INTEGER;
     const pending: VmctlEvent[] = [];

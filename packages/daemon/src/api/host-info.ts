@@ -1,13 +1,12 @@
 // /api/v1/host and /api/v1/datastores: what this host is and what it has.
-import type { FastifyInstance } from "fastify";
 import { hostname, cpus, totalmem } from "node:os";
-import { HostInfoSchema, DatastoreListSchema, type HostInfo } from "@vmctl/api-types";
-import { Type } from "@sinclair/typebox";
+import { HostInfoSchema, DatastoreListSchema, HealthSchema, type HostInfo } from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 
-export function registerHostRoutes(app: FastifyInstance, host: Host): void {
-  app.get("/healthz", { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) }, summary: "Liveness" } }, async () => ({ ok: true }));
+export function registerHostRoutes(app: ApiApp, host: Host): void {
+  app.get("/healthz", { schema: { response: { 200: HealthSchema }, summary: "Liveness" } }, async () => ({ ok: true }));
 
   app.get("/api/v1/host", { schema: { response: responses({ 200: HostInfoSchema }), summary: "This host: versions, accelerator and why, CPUs, memory, VMs by state" } }, async (): Promise<HostInfo> => {
     const vmsByState: Record<string, number> = {};

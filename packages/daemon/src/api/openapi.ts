@@ -5,11 +5,15 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { ErrorBodySchema } from "@vmctl/api-types";
 
-/** Response schemas for a route: its success answer plus the error body for each error status. */
-export function responses(success: Record<number, unknown>, ...errorStatuses: number[]): Record<number, unknown> {
+/**
+ * Response schemas for a route: its success answers plus the error body for each error status. Typed
+ * as the success answers alone, so the type provider checks what a handler returns against them
+ * (errors are thrown, never returned).
+ */
+export function responses<Success extends Record<number, unknown>>(success: Success, ...errorStatuses: number[]): Success {
   const all: Record<number, unknown> = { ...success };
   for (const status of [400, 500, ...errorStatuses]) all[status] = ErrorBodySchema;
-  return all;
+  return all as Success;
 }
 
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {

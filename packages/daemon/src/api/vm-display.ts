@@ -1,16 +1,10 @@
 // The VM's screen as a PNG (QMP screendump) and keys sent to it (QMP send-key): thumbnails in the
 // Host Client, Ctrl-Alt-Del, and typing text as keystrokes.
-import type { FastifyInstance } from "fastify";
-import { Type } from "@sinclair/typebox";
-import { VmNameParamsSchema, VmctlError } from "@vmctl/api-types";
+import { VmNameParamsSchema, VmctlError, SendKeyRequestSchema, SendKeyAnswerSchema, PngAnswer } from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import type { Host } from "../host.js";
 import { textToKeyPresses, type KeyPress } from "../domain/keyboard.js";
 import { responses } from "./openapi.js";
-
-const SendKeySchema = Type.Object({
-  keys: Type.Optional(Type.Array(Type.String({ pattern: "^[a-z0-9_]{1,20}$" }), { minItems: 1, maxItems: 8, description: 'qcodes pressed together, e.g. ["ctrl","alt","delete"]' })),
-  text: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "text typed as keystrokes (US layout)" })),
-}, { additionalProperties: false });
 
 /** A screen's PNG stays far below this (a 4K screen uncompressed is 25 MiB). */
 const SCREENSHOT_MAX_BYTES = 64 * 1024 * 1024;
@@ -23,20 +17,20 @@ function runningProcess(host: Host, name: string) {
   return rt.process;
 }
 
-export function registerDisplayRoutes(app: FastifyInstance, host: Host): void {
+export function registerDisplayRoutes(app: ApiApp, host: Host): void {
   app.get("/api/v1/vms/:name/screenshot", {
-    schema: { params: VmNameParamsSchema, response: responses({ 200: { description: "PNG image", content: { "image/png": { schema: Type.String({ format: "binary" }) } } } }, 404, 409), summary: "The VM's screen as a PNG" },
+    schema: { params: VmNameParamsSchema, response: responses({ 200: PngAnswer }, 404, 409), summary: "The VM's screen as a PNG" },
   }, async (request, reply) => {
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     const png = await runningProcess(host, name).screenshot(SCREENSHOT_MAX_BYTES);
     return reply.header("Content-Type", "image/png").header("Cache-Control", "no-store").send(png);
   });
 
   app.post("/api/v1/vms/:name/sendkey", {
-    schema: { params: VmNameParamsSchema, body: SendKeySchema, response: responses({ 200: Type.Object({ sent: Type.Integer() }) }, 404, 409), summary: "Press keys together (keys), or type text as keystrokes" },
+    schema: { params: VmNameParamsSchema, body: SendKeyRequestSchema, response: responses({ 200: SendKeyAnswerSchema }, 404, 409), summary: "Press keys together (keys), or type text as keystrokes" },
   }, async (request) => {
-    const { name } = request.params as { name: string };
-    const body = request.body as { keys?: string[]; text?: string };
+    const { name } = request.params;
+    const body = request.body;
     if ((body.keys === undefined) === (body.text === undefined)) throw new VmctlError("bad_request", 'give either "keys" (pressed together) or "text" (typed)');
     let presses: KeyPress[];
     try {

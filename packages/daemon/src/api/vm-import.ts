@@ -1,36 +1,20 @@
 // POST /api/v1/import (an OVA as the body, or a package already in a datastore) and
 // GET /api/v1/vms/{name}/export (the VM as an OVA). Imports answer 202 with their task.
 import { Readable } from "node:stream";
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { Type } from "@sinclair/typebox";
-import { NAME_PATTERN, TaskSchema, VmNameParamsSchema, type Task } from "@vmctl/api-types";
+import type { FastifyRequest } from "fastify";
+import { TaskSchema, VmNameParamsSchema, ImportQuerySchema, ImportBody, OvaAnswer, OVA_MEDIA_TYPES, type ImportFromDatastore, type Task } from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
 import { assertFiles, createGuard } from "./file-access-guards.js";
 import { fileRefsOf } from "../security/file-access.js";
 
-const Name = Type.String({ pattern: NAME_PATTERN });
-const ImportFromDatastoreSchema = Type.Object({
-  datastore: Name,
-  path: Type.String({ minLength: 1, maxLength: 4096, description: "an .ova, an .ovf (its folder is the package) or a libvirt domain .xml in that datastore" }),
-  name: Type.Optional(Name),
-  targetDatastore: Type.Optional(Name),
-  start: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false });
-const ImportQuerySchema = Type.Object({
-  name: Type.Optional(Name),
-  datastore: Type.Optional(Name),
-  start: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false });
-
-const OVA_TYPES = ["application/x-tar", "application/ova", "application/octet-stream"];
-
-export async function registerImportRoutes(app: FastifyInstance, host: Host): Promise<void> {
-  await app.register(async (scope) => {
+export async function registerImportRoutes(app: ApiApp, host: Host): Promise<void> {
+  await app.register(async (scope: ApiApp) => {
     // An OVA body is handed over as the request stream: no parsing and no 1 MiB body limit.
     const streams = new WeakMap<FastifyRequest, Readable>();
-    for (const type of OVA_TYPES) {
+    for (const type of OVA_MEDIA_TYPES) {
       scope.addContentTypeParser(type, (request, payload, done) => {
         streams.set(request, payload);
         done(null, "");
@@ -39,11 +23,7 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
     scope.post("/api/v1/import", {
       schema: {
         querystring: ImportQuerySchema,
-        body: { content: {
-          "application/json": { schema: ImportFromDatastoreSchema },
-          "application/x-tar": { schema: { type: "string", format: "binary", description: "an OVA; ?name=, ?datastore= and ?start= apply" } },
-          "application/octet-stream": { schema: { type: "string", format: "binary", description: "an OVA, as application/x-tar" } },
-        } },
+        body: ImportBody,
         response: responses({ 202: TaskSchema }, 404, 409, 413, 415),
         summary: "Import a VM: an OVA as the body, or an OVA/OVF/libvirt XML already in a datastore; the disks are converted to qcow2 as a task",
       },
@@ -52,7 +32,7 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
       const stream = streams.get(request);
       let task: Task;
       if (stream) {
-        const query = request.query as { name?: string; datastore?: string; start?: boolean };
+        const query = request.query;
         const length = request.headers["content-length"];
         try {
           task = await host.imports.fromUpload(stream, length === undefined ? undefined : Number(length), { ...query, authorizeDefinition: createGuard(host, request) }, user);
@@ -62,7 +42,8 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
           throw error;
         }
       } else {
-        const body = request.body as { datastore: string; path: string; name?: string; targetDatastore?: string; start?: boolean };
+        // Checked against ImportFromDatastoreSchema as JSON (the body's schema is per media type, which the type provider does not follow).
+        const body = request.body as ImportFromDatastore;
         // The package is read into a new VM: it must be a file its requester may read (not another VM's).
         // (The new VM has no files yet: "" is no VM's name.)
         await assertFiles(host, request, "", [{ field: "path", datastore: body.datastore, file: body.path, mode: "read" }]);
@@ -79,11 +60,11 @@ export async function registerImportRoutes(app: FastifyInstance, host: Host): Pr
   app.get("/api/v1/vms/:name/export", {
     schema: {
       params: VmNameParamsSchema,
-      response: { ...responses({}, 404, 409), 200: { description: "the VM as an OVA (descriptor, SHA-256 manifest, stream-optimized VMDKs)", content: { "application/x-tar": { schema: { type: "string", format: "binary" } } } } },
+      response: responses({ 200: OvaAnswer }, 404, 409),
       summary: "Export a stopped VM as an OVA that VMware and vmctl import; the disk conversion is a task (vm.export) named in X-Vmctl-Task",
     },
   }, async (request, reply) => {
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     // The OVA carries the VM's disks: reading them needs what downloading them needs (vm.edit on the VM).
     await assertFiles(host, request, "", fileRefsOf(host.inventory.definition(name), host.inventory.get(name).datastore).filter((ref) => ref.field.startsWith("disks.")).map((ref) => ({ ...ref, mode: "read" as const })));
     const ova = await host.exports.prepare(name, userOf(request));

@@ -1,7 +1,7 @@
 // /ws/vms/:name: `status` on connect and on every change, `metrics` every few seconds while QEMU
 // runs, and `command` messages (start|stop|restart|suspend|resume) answered by a `response` that
 // carries the command's requestId once the work has ended.
-import type { FastifyInstance } from "fastify";
+import type { ApiApp } from "./api-app.js";
 import type { WebSocket } from "ws";
 import { VmNameParamsSchema, wsErrorAnswer, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
@@ -27,9 +27,9 @@ export function protocolStatus(state: VmState): "running" | "stopped" | "paused"
   }
 }
 
-export function registerMonitorRoutes(app: FastifyInstance, host: Host): void {
+export function registerMonitorRoutes(app: ApiApp, host: Host): void {
   app.get("/ws/vms/:name", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     if (closedForUnknownVm(socket, host.inventory.has(name), name)) return;
     const user = userOf(request);
     const sendStatus = () => {

@@ -2,7 +2,8 @@
 // subprotocol) to the VM's VNC unix socket. Without vm.console.input the view is read-only: an RFB
 // filter reads both directions of the handshake and drops the client's key, pointer and clipboard
 // messages, whatever the browser sends; a byte it cannot account for closes the connection.
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
+import type { ApiApp } from "./api-app.js";
 import type { WebSocket } from "ws";
 import { connect, type Socket } from "node:net";
 import { VmNameParamsSchema } from "@vmctl/api-types";
@@ -15,9 +16,9 @@ import { RfbInputFilter } from "../domain/rfb-input-filter.js";
 /** WebSocket close code for a read-only view that sent what it may not (RFC 6455: policy violation). */
 export const VNC_POLICY_CLOSE = 1008;
 
-export function registerVncRoutes(app: FastifyInstance, host: Host): void {
+export function registerVncRoutes(app: ApiApp, host: Host): void {
   app.get("/ws/vms/:name/vnc", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     const rt = host.inventory.has(name) ? host.runtimes.get(name) : undefined;
     const def = host.inventory.has(name) ? host.inventory.get(name).def : undefined;
     if (!rt?.process || !def?.console.vnc) {

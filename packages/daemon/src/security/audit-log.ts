@@ -1,8 +1,9 @@
 // The audit log: every change (who, from where, what, on what, with which result, when), in SQLite.
+import type { AuditEntry, AuditQuery } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import { pruneLogBatch, type Prunable, type RetentionLimits } from "../domain/retention.js";
 
-export interface AuditEntry { id: number; time: string; user: string; source: string; action: string; target: string | null; result: string; status: number }
+export type { AuditEntry };
 
 export class AuditLog implements Prunable {
   constructor(private readonly db: Db) {}
@@ -12,7 +13,7 @@ export class AuditLog implements Prunable {
       .run(new Date().toISOString(), entry.user, entry.source, entry.action, entry.target, entry.result, entry.status);
   }
 
-  list(query: { user?: string; target?: string; since?: number; limit?: number } = {}): AuditEntry[] {
+  list(query: AuditQuery = {}): AuditEntry[] {
     const where: string[] = [];
     const params: Array<string | number> = [];
     if (query.user) { where.push("user = ?"); params.push(query.user); }

@@ -1,7 +1,7 @@
 // Users, roles, per-VM grants, sessions and API tokens in SQLite. Passwords are scrypt hashes;
 // session ids and token secrets are stored only as SHA-256 hashes, so the database holds no secret.
 import { randomUUID } from "node:crypto";
-import { VmctlError } from "@vmctl/api-types";
+import { VmctlError, type User, type Token, type Role } from "@vmctl/api-types";
 import type { Db } from "../store/database.js";
 import { BUILTIN_ROLES, VM_SCOPED, isPrivilege, type Privilege } from "./privileges.js";
 import { hashPassword, verifyPassword, randomSecret, sha256, sameSecret, dummyHash } from "./passwords.js";
@@ -10,9 +10,10 @@ import { ROOT_PRINCIPAL, narrowTo, type Credential, type Principal } from "./pri
 export const SESSION_TTL_MS = 8 * 3600_000;
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
-export interface UserInfo { name: string; role: string; disabled: boolean; createdAt: string; grants: Record<string, string> }
+/** The wire shapes, declared once in @vmctl/api-types (auth-wire.ts). */
+export type UserInfo = User;
 /** `parent`: the token that made this one; it caps this one and takes it along when revoked or expired. */
-export interface TokenInfo { id: string; name: string; user: string; role: string; parent: string | null; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revoked: boolean }
+export type TokenInfo = Token;
 
 interface UserRow { name: string; password_hash: string; role: string; disabled: number; created_at: string }
 interface TokenRow { id: string; name: string; user: string; role: string; secret_hash: string; parent_id: string | null; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null }
@@ -39,7 +40,7 @@ export class AuthStore {
     return new Set(JSON.parse(row.privileges) as Privilege[]);
   }
 
-  roles(): Array<{ name: string; builtin: boolean; privileges: Privilege[] }> {
+  roles(): Role[] {
     const custom = this.db.prepare("SELECT name, privileges FROM roles ORDER BY name").all() as Array<{ name: string; privileges: string }>;
     return [
       ...Object.entries(BUILTIN_ROLES).map(([name, privileges]) => ({ name, builtin: true, privileges: [...privileges] })),

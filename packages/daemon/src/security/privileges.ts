@@ -1,11 +1,9 @@
 // Privileges and the built-in roles. Every route names the privilege it needs in route-privileges.ts.
 
-export const PRIVILEGES = [
-  "host.read", "vm.read", "vm.create", "vm.edit", "vm.delete", "vm.power", "vm.console.view", "vm.console.input",
-  "vm.snapshot", "task.read", "task.cancel", "event.read", "user.admin", "audit.read", "token.own",
-  "datastore.read", "datastore.write",
-] as const;
-export type Privilege = (typeof PRIVILEGES)[number];
+import { PRIVILEGES, type Privilege } from "@vmctl/api-types";
+
+// Declared once with the wire types (a UI shows what it may do by them).
+export { PRIVILEGES, type Privilege };
 
 export const BUILTIN_ROLES: Record<string, readonly Privilege[]> = {
   Admin: PRIVILEGES,
