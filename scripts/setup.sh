@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools)
-# The browser tests drive Debian's Chromium (npm test sets VMCTL_SETUP_TESTS=1).
-[[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium)
+# The browser tests drive Debian's Chromium, the completion tests zsh (npm test sets VMCTL_SETUP_TESTS=1).
+[[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh)
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()

@@ -113,6 +113,7 @@ _vmctl() {
   else
     COMPREPLY=($(compgen -W "\${_vmctl_words[*]}" -- "$cur"))
   fi
+  return 0
 }
 complete -F _vmctl vmctl
 `;
