@@ -11,6 +11,7 @@ const alias = [
   { find: /^@vmctl\/api-types\/states$/, replacement: source("api-types/src/states.ts") },
   { find: /^@vmctl\/client\/browser$/, replacement: source("client/src/browser.ts") },
   { find: /^@vmctl\/definition\/sizes$/, replacement: source("definition/src/sizes.ts") },
+  { find: /^@vmctl\/definition\/disk-file-name$/, replacement: source("definition/src/disk-file-name.ts") },
 ];
 
 export default defineConfig({

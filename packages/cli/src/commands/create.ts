@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import type { VmDefinitionInput } from "@vmctl/api-types";
+import { defaultDiskFile } from "@vmctl/definition/disk-file-name";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson } from "../output.js";
 import { waitAndReport } from "./power.js";
@@ -15,7 +16,7 @@ export function definitionFromFlags(name: string, options: CreateOptions): VmDef
   const cpus = options.cpus === undefined ? undefined : Number(options.cpus);
   if (cpus !== undefined && !Number.isInteger(cpus)) throw new CliError(`--cpus: "${options.cpus}" is not a whole number`, "bad_request", 2);
   const def: VmDefinitionInput = { name, ...(cpus !== undefined ? { cpus } : {}), memory: options.memory ?? "512MiB" };
-  if (options.disk) def.disks = { disk0: { file: `${name}/disk0.qcow2`, size: options.disk } };
+  if (options.disk) def.disks = { disk0: { file: defaultDiskFile(name, "disk0"), size: options.disk } };
   if (options.iso) def.cdroms = { cdrom0: { iso: options.iso } };
   if (options.kernel || options.initrd || options.append) {
     def.boot = { ...(options.kernel ? { kernel: options.kernel } : {}), ...(options.initrd ? { initrd: options.initrd } : {}), ...(options.append ? { cmdline: options.append } : {}) };

@@ -1,6 +1,7 @@
-// The Host Client (packages/web, built at set-up) served at /ui; the root redirects there. Its files
-// are public, like any login page's assets: the data behind them needs a login.
-import type { FastifyInstance } from "fastify";
+// The Host Client (packages/web, built at set-up) served at /ui/; the root and /ui (as the README
+// writes it) redirect there. Its files are public, like any login page's assets: the data behind
+// them needs a login.
+import type { ApiApp } from "./api-app.js";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
@@ -12,6 +13,11 @@ export const UI_DIR = fileURLToPath(new URL("../../../web/dist/", import.meta.ur
 
 export async function registerHostClient(app: FastifyInstance): Promise<void> {
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/ui/"));
+  // Permanent, and keeping the query: the app's relative asset paths only resolve under /ui/.
+  app.get("/ui", { schema: { hide: true } }, async (request, reply) => {
+    const query = request.url.indexOf("?");
+    return reply.redirect(`/ui/${query < 0 ? "" : request.url.slice(query)}`, 301);
+  });
   if (!existsSync(UI_DIR)) {
     for (const url of ["/ui/*", ...UI_PAGES]) {
       app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.status(503).type("text/plain").send("The Host Client is not built: run `npm run build` (npm start does it).\n"));

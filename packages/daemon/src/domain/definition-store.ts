@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import type { VmDefinition, VmDefinitionInput } from "@vmctl/api-types";
-import { DefinitionError, definitionToToml, parseDefinitionToml, setTopLevelValue, validateDefinition } from "@vmctl/definition";
+import { DefinitionError, definitionToToml, nameNewDisks, nameNewDisksInToml, parseDefinitionToml, setTopLevelValue, validateDefinition } from "@vmctl/definition";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import { writeFileAtomic, writeFileAtomicSync } from "./atomic-write.js";
 
@@ -28,10 +28,19 @@ export function editDefinitionText(text: string, mutate: DefinitionMutator): { t
   return { text: comments + definitionToToml(doc), def };
 }
 
-/** A definition given as data (JSON), validated and rendered as the TOML that will be stored. */
+/**
+ * A definition given as data (JSON), validated and rendered as the TOML that will be stored. A new
+ * disk given only a size is named by the one rule (defaultDiskFile: <vm>/<disk>.qcow2).
+ */
 export function renderDefinition(input: unknown, file?: string): { text: string; def: VmDefinition } {
-  const def = validateDefinition(input, file === undefined ? {} : { file });
-  return { text: definitionToToml(input as VmDefinitionInput), def };
+  const named = nameNewDisks(input);
+  const def = validateDefinition(named, file === undefined ? {} : { file });
+  return { text: definitionToToml(named as VmDefinitionInput), def };
+}
+
+/** A definition given as TOML, with each new disk given only a size named by the same rule. */
+export function nameNewDisksInText(text: string): string {
+  return nameNewDisksInToml(text, (doc) => definitionToToml(doc as VmDefinitionInput));
 }
 
 export class DefinitionStore {

@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { dirname, relative, sep } from "node:path";
 import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type VmDefinition } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
-import { parseSize } from "@vmctl/definition";
+import { defaultDiskFile, parseSize } from "@vmctl/definition";
 import { createImage, imageInfo, resizeImage, type VmHandle } from "@vmctl/qemu";
 import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
 import type { Inventory, InventoryEntry } from "./inventory.js";
@@ -85,7 +85,7 @@ export class DiskService {
     const bus = request.bus ?? "virtio";
     if (proc && bus !== "virtio") throw new VmctlError("vm_wrong_state", `only virtio disks hot-plug into a running VM; use bus "virtio", or stop "${name}" to add a ${bus} disk`, { field: "bus" });
     const format = request.format ?? (request.file && /\.(img|raw)$/i.test(request.file) ? "raw" : "qcow2");
-    const file = request.file ?? `${name}/${id}.${format === "qcow2" ? "qcow2" : "img"}`;
+    const file = request.file ?? defaultDiskFile(name, id, format);
     const path = this.resolve(entry, request.datastore, file);
     const sizeBytes = request.size === undefined ? undefined : parseSize(request.size) ?? 0;
     if (sizeBytes !== undefined && sizeBytes < 1024 ** 2) {

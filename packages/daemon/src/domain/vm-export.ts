@@ -10,6 +10,7 @@ import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
 import { convertAsQemu } from "./qemu-img-sandbox.js";
 import { createOva } from "@vmctl/ovf";
+import { beforeLastChunk } from "./last-chunk-gate.js";
 import type { StorageDeps } from "./storage-deps.js";
 
 export type ExportDeps = Omit<StorageDeps, "power">;
@@ -32,31 +33,34 @@ export class ExportService {
     const prepared = new Promise<PreparedExport | Error>((resolve) => { ready = resolve; });
     const task = this.deps.tasks.run("vm.export", `vm/${name}`, user, async (ctx) => {
       try {
-        await this.deps.runtimes.withLock(name, async () => {
-          // Root's, and passable (not writable) for the QEMU user, whose qemu-img fills the targets vmctld makes there.
-          await makePrivateDir(staging);
-          const disks = Object.entries(def.disks);
-          const disksOut = [];
-          for (const [index, [id, disk]] of disks.entries()) {
-            const source = this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
-            const target = join(staging, `${id}.vmdk`);
-            // The OVA is downloadable: what qemu-img reads (the whole backing chain) must lie in a datastore.
-            const label = `disks.${id}.file "${disk.file}"`;
-            const scope = vmDiskScope(this.deps.datastores, this.deps.inventory.list(), name, "an exported disk may only read files in a datastore");
-            const read = await assertImageTrusted(source, disk.format, scope, label);
-            ctx.log(`disk ${id}: converting to a stream-optimized VMDK`);
-            // As the QEMU user (its QEMU may have rewritten the header), lent the files just listed.
-            const { virtualSize } = await convertAsQemu({
-              source, sourceFormat: disk.format, files: read, roots: scope.roots, target, targetFormat: "vmdk", targetOptions: "subformat=streamOptimized",
-              label, purpose: "exports VM disks", signal: ctx.signal,
-              onProgress: (p) => ctx.progress(Math.min(90, ((index + p / 100) / Math.max(1, disks.length)) * 90)),
-            });
-            disksOut.push({ id, path: target, capacityBytes: virtualSize });
-          }
-          const ova = await createOva({ definition: def, definitionToml: entry.text, disks: disksOut });
-          ctx.log(`sending ${ova.name} (${ova.size} bytes)`);
-          ready({ ...ova, taskId: ctx.id, done: finish });
-        });
+        // The VM shows "exporting" while its disks are read: it cannot start or change meanwhile.
+        release = await this.deps.lifecycle.hold(name, "export");
+        // Root's, and passable (not writable) for the QEMU user, whose qemu-img fills the targets vmctld makes there.
+        await makePrivateDir(staging);
+        const disks = Object.entries(def.disks);
+        const disksOut = [];
+        for (const [index, [id, disk]] of disks.entries()) {
+          const source = this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
+          const target = join(staging, `${id}.vmdk`);
+          // The OVA is downloadable: what qemu-img reads (the whole backing chain) must lie in a datastore.
+          const label = `disks.${id}.file "${disk.file}"`;
+          const scope = vmDiskScope(this.deps.datastores, this.deps.inventory.list(), name, "an exported disk may only read files in a datastore");
+          const read = await assertImageTrusted(source, disk.format, scope, label);
+          ctx.log(`disk ${id}: converting to a stream-optimized VMDK`);
+          // As the QEMU user (its QEMU may have rewritten the header), lent the files just listed.
+          const { virtualSize } = await convertAsQemu({
+            source, sourceFormat: disk.format, files: read, roots: scope.roots, target, targetFormat: "vmdk", targetOptions: "subformat=streamOptimized",
+            label, purpose: "exports VM disks", signal: ctx.signal,
+            onProgress: (p) => ctx.progress(Math.min(90, ((index + p / 100) / Math.max(1, disks.length)) * 90)),
+          });
+          disksOut.push({ id, path: target, capacityBytes: virtualSize });
+        }
+        const ova = await createOva({ definition: def, definitionToml: entry.text, disks: disksOut });
+        ctx.log(`sending ${ova.name} (${ova.size} bytes)`);
+        release();
+        // Success is recorded before the last byte goes out: a client that has every byte reads the task ended.
+        const stream = beforeLastChunk(ova.stream, async () => { finish(true); await this.deps.tasks.wait(ctx.id, 60_000); });
+        ready({ ...ova, stream, taskId: ctx.id, done: finish });
         await ended;
         ctx.progress(100);
         this.deps.events.record("vm.exported", name, {});

@@ -5,7 +5,7 @@ import { VmctlError, isActionAllowed, type VmDefinition, type VmDetail, type VmS
 import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
 import type { Inventory, InventoryEntry } from "./inventory.js";
-import { renderDefinition, type DefinitionStore } from "./definition-store.js";
+import { nameNewDisksInText, renderDefinition, type DefinitionStore } from "./definition-store.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
 import type { EventLog } from "./event-log.js";
@@ -70,8 +70,8 @@ export class VmService {
     let text: string;
     let def: VmDefinition;
     if (request.toml !== undefined) {
-      def = parseDefinitionToml(request.toml, { file: "<request body>" });
-      text = request.toml;
+      text = nameNewDisksInText(request.toml);
+      def = parseDefinitionToml(text, { file: "<request body>" });
     } else {
       ({ text, def } = renderDefinition(request.json));
     }
@@ -101,8 +101,17 @@ export class VmService {
     return this.detail(def.name);
   }
 
-  /** Replaces the definition text; hardware may only change while QEMU is not running. */
-  async updateDefinition(name: string, text: string, ifMatch?: string, authorize?: UpdateAuthorizer): Promise<VmDetail> {
+  /**
+   * Replaces the definition text (or the text `edit` makes of the current entry), in the VM's
+   * exclusive section; hardware may only change while QEMU is not running.
+   */
+  async updateDefinition(name: string, text: string | ((entry: InventoryEntry) => string), ifMatch?: string, authorize?: UpdateAuthorizer): Promise<VmDetail> {
+    this.inventory.get(name);
+    return this.lifecycle.run(name, "edit", () => this.update(name, typeof text === "string" ? text : text(this.inventory.get(name)), ifMatch, authorize));
+  }
+
+  private async update(name: string, given: string, ifMatch?: string, authorize?: UpdateAuthorizer): Promise<VmDetail> {
+    const text = nameNewDisksInText(given);
     const entry = this.inventory.get(name);
     if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== entry.etag) {
       throw new VmctlError("precondition_failed", `the definition of "${name}" changed since you read it (ETag ${entry.etag}, yours ${ifMatch}); read it again and reapply your change`);

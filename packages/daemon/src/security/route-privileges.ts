@@ -9,6 +9,7 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "GET /healthz": "public",
   // The Host Client's files: the login page and its assets; the data behind them needs a login.
   "GET /": "public",
+  "GET /ui": "public",
   "GET /ui/*": "public",
   "GET /ui/vms/*": "public",
   "GET /ui/host": "public",
