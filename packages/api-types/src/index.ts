@@ -10,3 +10,4 @@ export * from "./auth-wire.js";
 export * from "./events-wire.js";
 export * from "./metrics-wire.js";
 export * from "./ws-wire.js";
+export * from "./lifecycle-wire.js";

@@ -21,6 +21,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["show"], load: async () => (await import("./commands/show.js")).registerShow },
   { names: ["create"], load: async () => (await import("./commands/create.js")).registerCreate },
   { names: ["start", "stop", "shutdown", "restart", "reset", "pause", "resume", "suspend"], load: async () => (await import("./commands/power.js")).registerPower },
+  { names: ["state"], load: async () => (await import("./commands/state.js")).registerState },
   { names: ["destroy"], load: async () => (await import("./commands/destroy.js")).registerDestroy },
   { names: ["edit"], load: async () => (await import("./commands/edit.js")).registerEdit },
   { names: ["console"], load: async () => (await import("./commands/console.js")).registerConsole },

@@ -1,6 +1,6 @@
 // The v1 API as typed methods over any Transport: what the Node client (CLI, tests, benchmarks)
 // and the browser client (the Host Client) share. Nothing here touches Node or the DOM.
-import type { HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore } from "@vmctl/api-types";
+import type { HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore, DesiredState, DesiredStateResult } from "@vmctl/api-types";
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
 import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus } from "@vmctl/api-types";
 import { apiPaths, type SocketPurpose } from "./api-paths.js";
@@ -94,6 +94,12 @@ export class VmctlApi {
   }
   patchVm(name: string, patch: unknown, etag?: string): Promise<VmDetail> { return this.request("PATCH", apiPaths.vm(name), patch, ifMatch(etag)); }
   power(name: string, request: PowerRequest): Promise<Task> { return this.request("POST", apiPaths.power(name), request); }
+  /** PUT /vms/{name}/state: nothing to do (the VM as it is), or the task that gets it there. */
+  async desiredState(name: string, state: DesiredState): Promise<DesiredStateResult> {
+    const response = await this.send("PUT", apiPaths.desiredState(name), json({ state }));
+    const body = parseAnswer<VmSummary | Task>(response);
+    return response.status === 202 ? { changed: true, task: body as Task } : { changed: false, vm: body as VmSummary };
+  }
   batch(request: PowerRequest & { names?: string[]; pattern?: string }): Promise<Task> { return this.request("POST", apiPaths.vmBatch(), request); }
   sendKey(name: string, request: SendKeyRequest): Promise<{ sent: number }> { return this.request("POST", apiPaths.sendKey(name), request); }
   /** A single-use ticket (30 s) for a console, VNC or monitor WebSocket; its `url` opens it. */

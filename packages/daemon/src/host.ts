@@ -19,6 +19,7 @@ import { DatastoreBrowser } from "./domain/datastore-browser.js";
 import { Uploads } from "./domain/datastore-upload.js";
 import { IsoLibrary } from "./domain/iso-library.js";
 import { RuntimeTable } from "./domain/vm-runtime.js";
+import { VmLifecycle } from "./domain/vm-lifecycle.js";
 import { qemuRunAs } from "./domain/vm-sandbox.js";
 import { secureHome } from "./domain/host-sandbox.js";
 import { VmPreparer } from "./domain/vm-prepare.js";
@@ -60,6 +61,8 @@ export class Host {
   readonly uploads: Uploads;
   readonly isos: IsoLibrary;
   readonly runtimes: RuntimeTable;
+  /** The one place a VM's state changes, and its exclusive section. */
+  readonly lifecycle: VmLifecycle;
   readonly power: PowerController;
   readonly vms: VmService;
   readonly disks: DiskService;
@@ -95,17 +98,20 @@ export class Host {
     this.browser = new DatastoreBrowser(this.datastores, this.inventory);
     this.isos = new IsoLibrary(this.db, this.datastores, log);
     this.uploads = new Uploads(this.datastores, this.browser, config.maxUploadBytes, (at) => this.isos.noteUploaded(at.path, at.absolute));
-    this.runtimes = new RuntimeTable(this.db, this.events);
+    this.runtimes = new RuntimeTable(this.db, {
+      identity: (name) => this.inventory.identity(name), has: (name) => this.inventory.has(name), assignUuid: (name) => this.definitions.assignUuid(name),
+    });
+    this.lifecycle = new VmLifecycle(this.runtimes, this.events, log);
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     this.power = new PowerController({
-      runtimes: this.runtimes, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
+      runtimes: this.runtimes, lifecycle: this.lifecycle, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
       prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: () => this.accelerator(), log,
     });
-    this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions, hypervisor.hostFiles);
-    const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, events: this.events, tasks: this.tasks, power: this.power };
+    this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions, this.lifecycle, hypervisor.hostFiles);
+    const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, lifecycle: this.lifecycle, events: this.events, tasks: this.tasks, power: this.power };
     this.snapshots = new SnapshotService(storage, hypervisor.stoppedDiskSnapshot);
     this.clones = new CloneService({ ...storage, prepare, snapshots: this.snapshots });
-    this.vms = new VmService(this.inventory, this.definitions, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name));
+    this.vms = new VmService(this.inventory, this.definitions, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name), this.lifecycle);
     this.imports = new ImportService({ ...storage, prepare, maxUploadBytes: () => config.maxUploadBytes });
     this.exports = new ExportService(storage);
     // Per-VM grants follow the VM's uuid; a destroyed VM takes its grants along.
@@ -134,11 +140,6 @@ export class Host {
     return this.accelChoice;
   }
 
-  withVmLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-    this.inventory.get(name);
-    return this.runtimes.withLock(name, work);
-  }
-
   async start(): Promise<void> {
     await secureHome(this.config.home, this.config.runDir, Object.fromEntries(this.datastores.names().map((ds) => [ds, this.datastores.root(ds)])), this.log);
     this.qemuVersion = await qemuVersion(this.config.qemu);
@@ -154,7 +155,9 @@ export class Host {
     await this.removeStaging();
     this.inventory.scan();
     const names = this.inventory.list().map((entry) => entry.name);
-    await Promise.all(names.map((name) => this.runtimes.withLock(name, () => this.power.reconcile(name)).catch((error: unknown) => {
+    const rows = this.runtimes.adoptRowsByName(names);
+    if (rows.adopted + rows.dropped > 0) this.log.info(rows, "runtime rows kept by name moved to their VMs' uuids (rows of VMs gone dropped)");
+    await Promise.all(names.map((name) => this.power.reconcile(name).catch((error: unknown) => {
       this.log.error({ vm: name, err: error }, "could not reconcile VM");
     })));
     await this.autostart(names);

@@ -11,7 +11,7 @@ export function codedError(error: unknown): unknown {
   const fastifyError = error as FastifyError;
   if (fastifyError?.validation) {
     const message = fastifyError.validation
-      .map((v) => `${(v.instancePath || v.params?.missingProperty || "").toString().replace(/^\//, "").replace(/\//g, ".") || fastifyError.validationContext || "body"}: ${v.message ?? "invalid"}`)
+      .map((v) => `${(v.instancePath || v.params?.missingProperty || v.params?.additionalProperty || "").toString().replace(/^\//, "").replace(/\//g, ".") || fastifyError.validationContext || "body"}: ${v.message ?? "invalid"}`)
       .join("; ");
     return new VmctlError("bad_request", message, fastifyError.validation);
   }

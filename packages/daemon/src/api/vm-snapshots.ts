@@ -52,16 +52,15 @@ export function registerSnapshotRoutes(app: FastifyInstance, host: Host): void {
     return accepted(reply, await host.clones.clone(name, body, userOf(request)));
   });
 
-  const templateAnswer = Type.Object({ name: Type.String(), template: Type.Boolean() });
-  app.post("/api/v1/vms/:name/template", { schema: { params: VmNameParamsSchema, response: responses({ 200: templateAnswer }, 404, 409), summary: "Make a stopped VM a template: it no longer starts or changes; clones deploy from it" } }, async (request) => {
-    const { name } = request.params as { name: string };
-    await host.withVmLock(name, () => host.clones.setTemplate(name, true));
+  app.post("/api/v1/vms/:name/template", { schema: { params: VmNameParamsSchema, response: responses({ 200: TemplateAnswerSchema }, 404, 409), summary: "Make a stopped VM a template: it no longer starts or changes; clones deploy from it" } }, async (request) => {
+    const { name } = request.params;
+    await host.clones.setTemplate(name, true);
     return { name, template: true };
   });
 
-  app.delete("/api/v1/vms/:name/template", { schema: { params: VmNameParamsSchema, response: responses({ 200: templateAnswer }, 404, 409), summary: "Make a template a VM again (refused while linked clones read its disks)" } }, async (request) => {
-    const { name } = request.params as { name: string };
-    await host.withVmLock(name, () => host.clones.setTemplate(name, false));
+  app.delete("/api/v1/vms/:name/template", { schema: { params: VmNameParamsSchema, response: responses({ 200: TemplateAnswerSchema }, 404, 409), summary: "Make a template a VM again (refused while linked clones read its disks)" } }, async (request) => {
+    const { name } = request.params;
+    await host.clones.setTemplate(name, false);
     return { name, template: false };
   });
 }

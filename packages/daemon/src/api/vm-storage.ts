@@ -20,38 +20,35 @@ export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
     const { name } = request.params as { name: string };
     const body = request.body as DiskAddRequest;
     // The file the disk will be (as DiskService resolves it, default name included) must be one the requester may give the VM.
-    const disk = await host.withVmLock(name, () => host.disks.add(name, body, (ref) => assertFiles(host, request, name, [{ field: "file", ...ref }])));
+    const disk = await host.disks.add(name, body, (ref) => assertFiles(host, request, name, [{ field: "file", ...ref }]));
     return reply.status(201).send(disk);
   });
 
-  app.delete("/api/v1/vms/:name/disks/:id", { schema: { params: DiskIdParamsSchema, querystring: DiskDetachQuerySchema, response: responses({ 200: Type.Object({ deleted: Type.Union([Type.String(), Type.Null()]) }) }, 404, 409, 504), summary: "Detach a disk (hot-unplug when running); ?delete=true also deletes its image" } }, async (request) => {
-    const { name, id } = request.params as { name: string; id: string };
-    const { delete: deleteFile } = request.query as { delete?: boolean };
-    return host.withVmLock(name, () => host.disks.detach(name, id, deleteFile ?? false));
+  app.delete("/api/v1/vms/:name/disks/:id", { schema: { params: DiskIdParamsSchema, querystring: DiskDetachQuerySchema, response: responses({ 200: DiskDetachAnswerSchema }, 404, 409, 504), summary: "Detach a disk (hot-unplug when running); ?delete=true also deletes its image" } }, async (request) => {
+    const { name, id } = request.params;
+    const { delete: deleteFile } = request.query;
+    return host.disks.detach(name, id, deleteFile ?? false);
   });
 
   app.post("/api/v1/vms/:name/disks/:id/resize", { schema: { params: DiskIdParamsSchema, body: DiskResizeRequestSchema, response: responses({ 200: DiskInfoSchema }, 404, 409), summary: "Grow a disk (live through block_resize when running)" } }, async (request) => {
-    const { name, id } = request.params as { name: string; id: string };
-    const { size } = request.body as { size: string };
-    return host.withVmLock(name, () => host.disks.resize(name, id, size));
+    const { name, id } = request.params;
+    const { size } = request.body;
+    return host.disks.resize(name, id, size);
   });
 
   app.post("/api/v1/vms/:name/cdroms", { schema: { params: VmNameParamsSchema, body: CdromAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a CD-ROM drive to a stopped VM" } }, async (request, reply) => {
-    const { name } = request.params as { name: string };
-    const body = request.body as CdromAddRequest;
-    const drive = await host.withVmLock(name, async () => {
-      if (body.iso !== undefined) await assertFiles(host, request, name, [{ field: "iso", datastore: body.datastore ?? host.inventory.get(name).datastore, file: body.iso, mode: "read" }]);
-      return host.disks.addCdrom(name, body);
-    });
+    const { name } = request.params;
+    const body = request.body;
+    // The requester's right to the ISO does not depend on the VM's state: checked before its section.
+    if (body.iso !== undefined) await assertFiles(host, request, name, [{ field: "iso", datastore: body.datastore ?? host.inventory.get(name).datastore, file: body.iso, mode: "read" }]);
+    const drive = await host.disks.addCdrom(name, body);
     return reply.status(201).send(drive);
   });
 
   app.put("/api/v1/vms/:name/cdroms/:id/media", { schema: { params: DiskIdParamsSchema, body: MediaRequestSchema, response: responses({ 200: DiskInfoSchema }, 404, 409), summary: "Insert an ISO into a CD-ROM drive, or eject it (iso null); live while running" } }, async (request) => {
-    const { name, id } = request.params as { name: string; id: string };
-    const { iso, datastore } = request.body as MediaRequest;
-    return host.withVmLock(name, async () => {
-      if (iso !== null) await assertFiles(host, request, name, [{ field: "iso", datastore: datastore ?? host.inventory.get(name).datastore, file: iso, mode: "read" }]);
-      return host.disks.setMedium(name, id, iso, datastore);
-    });
+    const { name, id } = request.params;
+    const { iso, datastore } = request.body;
+    if (iso !== null) await assertFiles(host, request, name, [{ field: "iso", datastore: datastore ?? host.inventory.get(name).datastore, file: iso, mode: "read" }]);
+    return host.disks.setMedium(name, id, iso, datastore);
   });
 }

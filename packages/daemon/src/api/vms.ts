@@ -97,14 +97,14 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
         summary: method === "PUT" ? "Replace the definition (JSON), guarded by If-Match" : "Change the definition with a JSON merge patch, guarded by If-Match",
       },
       handler: async (request, reply) => {
-        const { name } = request.params as { name: string };
-        const vm = await host.withVmLock(name, async () => {
-          const entry = host.inventory.get(name);
+        const { name } = request.params;
+        // The patch applies to the definition as it is in the VM's exclusive section.
+        const vm = await host.vms.updateDefinition(name, (entry) => {
           const current = parseToml(entry.text) as Record<string, unknown>;
           const next = method === "PUT" ? (request.body as Record<string, unknown>) : mergePatch(current, request.body);
           // Validated before rendered as TOML: TOML has no null and no mixed arrays, so junk must stop here.
-          return host.vms.updateDefinition(name, renderDefinition(next, entry.file).text, request.headers["if-match"], updateGuard(host, request, name));
-        });
+          return renderDefinition(next, entry.file).text;
+        }, request.headers["if-match"], updateGuard(host, request, name));
         return reply.header("ETag", vm.etag).send(vm);
       },
     });
@@ -137,9 +137,7 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
       response: responses({ 200: DestroyResultSchema }, 404, 409), summary: "Destroy a stopped VM and its files (keepDisks keeps disk images)",
     },
   }, async (request) => {
-    const { name } = request.params as { name: string };
-    const { keepDisks } = request.query as { keepDisks?: boolean };
-    return host.withVmLock(name, () => host.vms.destroy(name, keepDisks ?? false));
+    return host.vms.destroy(request.params.name, request.query.keepDisks ?? false);
   });
 
   app.get("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema, response: responses({ 200: { description: "the TOML as written", content: { "application/toml": { schema: T.String() } } } }, 404), summary: "The definition as written (TOML), with its ETag" } }, async (request, reply) => {
@@ -152,7 +150,7 @@ export function registerVmRoutes(app: FastifyInstance, host: Host): void {
     if (typeof request.body !== "string") throw new VmctlError("unsupported_media_type", "send the definition as TOML with Content-Type: application/toml");
     const ifMatch = request.headers["if-match"];
     const body = request.body;
-    const vm = await host.withVmLock(name, () => host.vms.updateDefinition(name, body, ifMatch, updateGuard(host, request, name)));
+    const vm = await host.vms.updateDefinition(name, body, ifMatch, updateGuard(host, request, name));
     return reply.header("ETag", vm.etag).send(vm);
   });
 }

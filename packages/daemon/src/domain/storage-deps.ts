@@ -3,6 +3,7 @@ import type { Inventory } from "./inventory.js";
 import type { DefinitionStore } from "./definition-store.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
+import type { VmLifecycle } from "./vm-lifecycle.js";
 import type { EventLog } from "./event-log.js";
 import type { TaskManager } from "./task-manager.js";
 import type { PowerController } from "./vm-power.js";
@@ -13,6 +14,8 @@ export interface StorageDeps {
   definitions: DefinitionStore;
   datastores: Datastores;
   runtimes: RuntimeTable;
+  /** Every state change and the VM's exclusive section. */
+  lifecycle: VmLifecycle;
   events: EventLog;
   tasks: TaskManager;
   power: PowerController;

@@ -4,7 +4,7 @@
 // then may not change or go while a clone reads through to it.
 import { rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { VmctlError, isActionAllowed, type CloneRequest, type Task, type VmDefinition } from "@vmctl/api-types";
+import { VmctlError, type CloneRequest, type Task, type VmDefinition } from "@vmctl/api-types";
 import { parseDefinitionToml } from "@vmctl/definition";
 import { createOverlay, readQcow2Backing } from "@vmctl/qemu";
 import type { InventoryEntry } from "./inventory.js";
@@ -27,28 +27,7 @@ export interface CloneDeps extends StorageDeps {
 const inside = (dir: string, path: string) => relative(dir, path).split(sep)[0] !== "..";
 
 export class CloneService {
-  /** Full clones reading each source now, and the state it goes back to when the last one ends. */
-  private readonly holds = new Map<string, { count: number; state: "stopped" | "crashed" }>();
-
   constructor(private readonly deps: CloneDeps) {}
-
-  /** A stopped VM being copied shows "cloning" and cannot start; several clones may read it at once. */
-  private hold(source: string): () => void {
-    let held = this.holds.get(source);
-    if (!held) {
-      const { state } = this.deps.runtimes.get(source);
-      held = { count: 0, state: state === "crashed" ? "crashed" : "stopped" };
-      this.holds.set(source, held);
-      this.deps.runtimes.setState(source, "cloning");
-    }
-    held.count++;
-    const current = held;
-    return () => {
-      if (--current.count > 0) return;
-      this.holds.delete(source);
-      this.deps.runtimes.setState(source, current.state, { reason: "clone ended" });
-    };
-  }
 
   private diskPath(entry: InventoryEntry, disk: VmDefinition["disks"][string]): string {
     return this.deps.datastores.resolve(disk.datastore ?? entry.datastore, disk.file);
@@ -83,13 +62,15 @@ export class CloneService {
     }
   }
 
-  async setTemplate(name: string, template: boolean): Promise<void> {
+  /** Marks or unmarks a template, in the VM's exclusive section. */
+  setTemplate(name: string, template: boolean): Promise<void> {
+    return this.deps.lifecycle.run(name, "template", () => this.markTemplate(name, template));
+  }
+
+  private async markTemplate(name: string, template: boolean): Promise<void> {
     const def = this.deps.inventory.definition(name);
     if (def.template === template) return;
-    if (template) {
-      const { state } = this.deps.runtimes.get(name);
-      if (!isActionAllowed("template", state)) throw new VmctlError("vm_wrong_state", `"${name}" is ${state}; stop it before making it a template`, { state });
-    } else {
+    if (!template) {
       const clones = await this.linkedClones(name);
       if (clones.length > 0) throw new VmctlError("in_use", `"${name}" has linked clones (${clones.join(", ")}) reading its disks; it must stay a template until they are destroyed or fully cloned`, { vms: clones });
     }
@@ -112,9 +93,8 @@ export class CloneService {
     } else if (request.snapshot) {
       const { snapshots } = await this.deps.snapshots.read(source);
       if (!snapshots.some((s) => s.name === request.snapshot)) throw new VmctlError("snapshot_not_found", `VM "${source}" has no snapshot "${request.snapshot}"`, { field: "snapshot" });
-    } else if (!def.template && !this.holds.has(source)) {
-      const { state } = this.deps.runtimes.get(source);
-      if (!isActionAllowed("clone", state)) throw new VmctlError("vm_wrong_state", `"${source}" is ${state}: a full clone copies the disks of a stopped VM. Stop it, or clone from a snapshot (--snapshot)`, { state });
+    } else if (!def.template) {
+      this.deps.lifecycle.assertAllowed(source, "clone");
     }
     await this.checkSources(source, entry, def);
     const op = request.linked ? "vm.clone_linked" : "vm.clone";
@@ -135,8 +115,9 @@ export class CloneService {
     const def = parseDefinitionToml(text, { file: entry.file });
     const targetDir = join(this.deps.datastores.root(datastore), request.name);
     const reverter = new Reverter();
-    // A template's disks never change, and a snapshot's neither: only a plain VM is held.
-    const release = !request.linked && !request.snapshot && !def.template ? this.hold(source) : () => {};
+    // A template's disks never change, and a snapshot's neither: only a plain VM is held (cloning:
+    // it cannot start or change meanwhile; several clones may read it at once).
+    const release = !request.linked && !request.snapshot && !def.template ? await this.deps.lifecycle.hold(source, "clone") : () => {};
     try {
       await makePrivateDir(targetDir).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EEXIST") throw new VmctlError("file_exists", `folder "${targetDir}" already exists; move it away or choose another name`);
@@ -204,7 +185,7 @@ export class CloneService {
     } finally {
       release();
     }
-    this.deps.runtimes.setState(request.name, "stopped");
+    this.deps.lifecycle.created(request.name);
     this.deps.events.record("vm.cloned", request.name, { source, linked: request.linked ?? false, snapshot: request.snapshot ?? null });
     ctx.progress(100);
   }

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, relative, sep } from "node:path";
-import { VmctlError, isActionAllowed, type DiskAddRequest, type DiskInfo, type VmDefinition } from "@vmctl/api-types";
+import { VmctlError, type DiskAddRequest, type DiskInfo, type VmDefinition } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
 import { defaultDiskFile, parseSize } from "@vmctl/definition";
 import { createImage, imageInfo, resizeImage, type VmHandle } from "@vmctl/qemu";
@@ -11,6 +11,7 @@ import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
+import type { VmLifecycle } from "./vm-lifecycle.js";
 import type { EventLog } from "./event-log.js";
 import type { DefinitionStore, DefinitionMutator } from "./definition-store.js";
 import { Reverter } from "./reverter.js";
@@ -29,18 +30,44 @@ export class DiskService {
     private readonly runtimes: RuntimeTable,
     private readonly events: EventLog,
     private readonly definitions: DefinitionStore,
+    private readonly lifecycle: VmLifecycle,
     /** Ownership of hot-plugged files (vm-sandbox.ts unless a test passes a fake). */
     private readonly hostFiles: VmHostFiles = qemuHostFiles,
   ) {}
+
+  // Every change runs in the VM's exclusive section, as a "storage" action.
+  private storage<T>(name: string, work: () => Promise<T>): Promise<T> {
+    this.inventory.get(name);
+    return this.lifecycle.run(name, "storage", work);
+  }
+
+  add(name: string, request: DiskAddRequest, authorize?: DiskAuthorizer): Promise<DiskInfo> {
+    return this.storage(name, () => this.addNow(name, request, authorize));
+  }
+
+  detach(name: string, id: string, deleteFile: boolean): Promise<{ deleted: string | null }> {
+    return this.storage(name, () => this.detachNow(name, id, deleteFile));
+  }
+
+  resize(name: string, id: string, size: string): Promise<DiskInfo> {
+    return this.storage(name, () => this.resizeNow(name, id, size));
+  }
+
+  setMedium(name: string, id: string, iso: string | null, datastore?: string): Promise<DiskInfo> {
+    return this.storage(name, () => this.setMediumNow(name, id, iso, datastore));
+  }
+
+  addCdrom(name: string, request: { id?: string; bus?: "sata" | "ide" | "scsi"; iso?: string; datastore?: string }): Promise<DiskInfo> {
+    return this.storage(name, () => this.addCdromNow(name, request));
+  }
 
   /** The VM's definition for a storage change: not a template, in a state that allows it; its QEMU if running. */
   private prepare(name: string): { entry: InventoryEntry; def: VmDefinition; proc: VmHandle | undefined } {
     const entry = this.inventory.get(name);
     const def = this.inventory.definition(name);
     assertNotTemplate(name, def);
-    const rt = this.runtimes.get(name);
-    if (!isActionAllowed("storage", rt.state)) throw new VmctlError("vm_wrong_state", `cannot change the storage of "${name}" while it is ${rt.state}`, { state: rt.state });
-    return { entry, def, proc: rt.process };
+    this.lifecycle.assertAllowed(name, "storage");
+    return { entry, def, proc: this.runtimes.get(name).process };
   }
 
   private resolve(entry: InventoryEntry, datastore: string | undefined, file: string): string {
@@ -76,7 +103,7 @@ export class DiskService {
 
   /** Adds a disk: a new image (size) or an existing file; hot-plugged when the VM runs (virtio only). */
   /** `authorize`: refuses the file the disk will be (exactly the resolved name) if its requester may not give it to the VM. */
-  async add(name: string, request: DiskAddRequest, authorize?: DiskAuthorizer): Promise<DiskInfo> {
+  private async addNow(name: string, request: DiskAddRequest, authorize?: DiskAuthorizer): Promise<DiskInfo> {
     const { entry, def, proc } = this.prepare(name);
     const taken = new Set([...Object.keys(def.disks), ...Object.keys(def.cdroms)]);
     let id = request.id;
@@ -133,7 +160,7 @@ export class DiskService {
   }
 
   /** Detaches a disk (hot-unplugged when running); with deleteFile also deletes an image in the VM's folder. */
-  async detach(name: string, id: string, deleteFile: boolean): Promise<{ deleted: string | null }> {
+  private async detachNow(name: string, id: string, deleteFile: boolean): Promise<{ deleted: string | null }> {
     const { entry, def, proc } = this.prepare(name);
     const disk = def.disks[id];
     if (!disk) throw new VmctlError("disk_not_found", `"${name}" has no disk "${id}"; it has ${Object.keys(def.disks).map((d) => `"${d}"`).join(", ") || "none"}`);
@@ -158,7 +185,7 @@ export class DiskService {
   }
 
   /** Grows a disk; live through block_resize when the VM runs. */
-  async resize(name: string, id: string, size: string): Promise<DiskInfo> {
+  private async resizeNow(name: string, id: string, size: string): Promise<DiskInfo> {
     const { entry, def, proc } = this.prepare(name);
     const disk = def.disks[id];
     if (!disk) throw new VmctlError("disk_not_found", `"${name}" has no disk "${id}"`);
@@ -181,7 +208,7 @@ export class DiskService {
   }
 
   /** Puts an ISO into a CD-ROM drive (or ejects with iso null), live when the VM runs. */
-  async setMedium(name: string, id: string, iso: string | null, datastore?: string): Promise<DiskInfo> {
+  private async setMediumNow(name: string, id: string, iso: string | null, datastore?: string): Promise<DiskInfo> {
     const { entry, def, proc } = this.prepare(name);
     if (!def.cdroms[id]) {
       throw new VmctlError("disk_not_found", `"${name}" has no CD-ROM drive "${id}"; it has ${Object.keys(def.cdroms).map((d) => `"${d}"`).join(", ") || "none"}. Add one with \`vmctl cdrom add ${name}\` while it is stopped`);
@@ -203,7 +230,7 @@ export class DiskService {
   }
 
   /** Adds an empty (or loaded) CD-ROM drive to a stopped VM: IDE/SATA drives do not hot-plug. */
-  async addCdrom(name: string, request: { id?: string; bus?: "sata" | "ide" | "scsi"; iso?: string; datastore?: string }): Promise<DiskInfo> {
+  private async addCdromNow(name: string, request: { id?: string; bus?: "sata" | "ide" | "scsi"; iso?: string; datastore?: string }): Promise<DiskInfo> {
     const { entry, def, proc } = this.prepare(name);
     if (proc) throw new VmctlError("vm_wrong_state", `a CD-ROM drive cannot be added to a running VM; stop "${name}" first (a drive present at boot takes media at any time)`);
     const taken = new Set([...Object.keys(def.disks), ...Object.keys(def.cdroms)]);

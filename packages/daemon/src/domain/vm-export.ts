@@ -1,11 +1,11 @@
 // Taking a VM out as an OVA: each disk converted to a stream-optimized VMDK (what VMware imports),
 // a VMware-style OVF descriptor that also carries the vmctl definition, and a SHA-256 manifest,
-// streamed as one tar. The conversion runs under the VM's lock as a task; the stream follows.
+// streamed as one tar. The conversion is a task that holds the VM "exporting"; the stream follows.
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { VmctlError, isActionAllowed, type VmDefinition } from "@vmctl/api-types";
+import type { VmDefinition } from "@vmctl/api-types";
 import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
 import { convertAsQemu } from "./qemu-img-sandbox.js";
@@ -24,14 +24,14 @@ export class ExportService {
   async prepare(name: string, user: string): Promise<PreparedExport> {
     const entry = this.deps.inventory.get(name);
     const def: VmDefinition = this.deps.inventory.definition(name);
-    const { state } = this.deps.runtimes.get(name);
-    if (!isActionAllowed("clone", state)) throw new VmctlError("vm_wrong_state", `"${name}" is ${state}: an export reads the disks of a stopped VM; stop it first`, { state });
+    this.deps.lifecycle.assertAllowed(name, "export");
     const staging = join(entry.dir, `.export-${randomUUID()}`);
     let finish: (ok: boolean, error?: Error) => void = () => {};
     const ended = new Promise<void>((resolve, reject) => { finish = (ok, error) => (ok ? resolve() : reject(error ?? new Error("the download was interrupted"))); });
     let ready!: (value: PreparedExport | Error) => void;
     const prepared = new Promise<PreparedExport | Error>((resolve) => { ready = resolve; });
     const task = this.deps.tasks.run("vm.export", `vm/${name}`, user, async (ctx) => {
+      let release = () => {};
       try {
         // The VM shows "exporting" while its disks are read: it cannot start or change meanwhile.
         release = await this.deps.lifecycle.hold(name, "export");
@@ -68,6 +68,7 @@ export class ExportService {
         ready(error as Error);
         throw error;
       } finally {
+        release();
         await rm(staging, { recursive: true, force: true });
       }
     });

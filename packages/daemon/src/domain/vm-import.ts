@@ -215,7 +215,7 @@ export class ImportService {
       this.deps.inventory.forget(name);
       throw error;
     }
-    this.deps.runtimes.setState(name, "stopped");
+    this.deps.lifecycle.created(name);
     this.deps.events.record("vm.imported", name, { from: vm.source, originalName: vm.name });
     ctx.progress(100);
   }

@@ -8,6 +8,7 @@ import { openDatabase } from "../store/database.js";
 import { EventLog } from "./event-log.js";
 import { TaskManager } from "./task-manager.js";
 import { RuntimeTable } from "./vm-runtime.js";
+import { VmLifecycle } from "./vm-lifecycle.js";
 import { MAX_PENDING_POWER, PowerController, type PowerDeps } from "./vm-power.js";
 
 const dirs: string[] = [];
@@ -19,20 +20,21 @@ function controller() {
   const db = openDatabase(join(dir, "vmctld.db"));
   const events = new EventLog(db);
   const tasks = new TaskManager(db, events);
-  const runtimes = new RuntimeTable(db, events);
+  const runtimes = new RuntimeTable(db, { identity: (name) => `uuid-of-${name}`, has: () => true, assignUuid: () => undefined });
+  const lifecycle = new VmLifecycle(runtimes, events);
   // Only what request() reads before the work begins: the work itself never begins in these tests.
   const inventory = { get: () => ({ def: { template: false } }) } as unknown as PowerDeps["inventory"];
-  const power = new PowerController({ runtimes, inventory, tasks, events, log: pino({ level: "silent" }) } as unknown as PowerDeps);
-  return { power, tasks, runtimes };
+  const power = new PowerController({ runtimes, lifecycle, inventory, tasks, events, log: pino({ level: "silent" }) } as unknown as PowerDeps);
+  return { power, tasks, lifecycle };
 }
 
 describe("power requests waiting for one VM", () => {
   it("are refused past the cap with rate_limited, and the cap frees as waiting tasks end", async () => {
-    const { power, tasks, runtimes } = controller();
+    const { power, tasks, lifecycle } = controller();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => { release = resolve; });
     // Something else holds the VM (a long stop, say): every request waits behind it.
-    const held = runtimes.withLock("web", () => gate);
+    const held = lifecycle.exclusive("web", () => gate);
     const accepted = Array.from({ length: MAX_PENDING_POWER }, () => power.request("web", { action: "start" }, "flood"));
     let refused: unknown;
     try { power.request("web", { action: "start" }, "flood"); } catch (error) { refused = error; }

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { rename, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import type { Logger } from "pino";
-import { VmctlError, allowedStates, isActionAllowed, hasProcess, type PowerRequest, type VmAction } from "@vmctl/api-types";
+import { VmctlError, desiredStep, hasProcess, guestPanicData, type DesiredState, type PowerRequest, type Task } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
 import type { Accel, ExitInfo, VmDriver, VmHandle } from "@vmctl/qemu";
 import { rm } from "node:fs/promises";
 import type { RuntimeTable } from "./vm-runtime.js";
+import { desiredStateError, type VmLifecycle } from "./vm-lifecycle.js";
 import type { Inventory } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { EventLog } from "./event-log.js";
@@ -19,6 +20,7 @@ import type { VmPreparer } from "./vm-prepare.js";
 
 export interface PowerDeps {
   runtimes: RuntimeTable;
+  lifecycle: VmLifecycle;
   inventory: Inventory;
   datastores: Datastores;
   events: EventLog;
@@ -48,19 +50,50 @@ export class PowerController {
     this.hostFiles = deps.hostFiles ?? qemuHostFiles;
   }
 
-  /** Refuses at once (409) what the VM's state does not allow; the task re-checks under the VM's lock. */
-  assertAllowed(name: string, action: VmAction): void {
-    const { state } = this.deps.runtimes.get(name);
-    if (!isActionAllowed(action, state)) {
-      const allowed = allowedStates(action);
-      throw new VmctlError("vm_wrong_state", `cannot ${action} VM "${name}": it is ${state}; ${action} needs it ${allowed.join(" or ")}`, { state, allowed });
-    }
-  }
-
-  request(name: string, request: PowerRequest, user: string, parentId?: string) {
+  /** A power action as a task; refused at once (409) unless the state accepts it, and checked again in the VM's section. */
+  request(name: string, request: PowerRequest, user: string, parentId?: string): Task {
     const entry = this.deps.inventory.get(name);
     if (request.action === "start") assertNotTemplate(name, entry.def, "never starts", `deploy a VM from it with \`vmctl clone ${name} <new-name> --linked\`, or `);
-    this.assertAllowed(name, request.action);
+    this.deps.lifecycle.assertAllowed(name, request.action);
+    // A stop queued behind another operation that finds the VM stopped has nothing left to do.
+    const choose = (state: string) => (request.action === "stop" && (state === "stopped" || state === "crashed") ? undefined : request.action);
+    return this.queue(name, `vm.${request.action}`, user, parentId, (ctx) => this.deps.lifecycle.runChosen(name, choose, async (action) => {
+      ctx.begin();
+      if (action === undefined) ctx.log(`"${name}" is ${this.deps.lifecycle.state(name)} already`);
+      else await this.perform(name, request, ctx);
+    }));
+  }
+
+  /**
+   * PUT /vms/{name}/state: undefined when the VM is there already (or as near as it gets: a crashed
+   * VM counts as stopped), else the task that gets it there, deciding again in the VM's section.
+   */
+  desired(name: string, desired: DesiredState, user: string): Task | undefined {
+    const entry = this.deps.inventory.get(name);
+    const state = this.deps.lifecycle.state(name);
+    const step = desiredStep(desired, state);
+    if (step.kind === "there") return undefined;
+    if (step.kind === "refused") throw desiredStateError(desired, name, state, step.hint);
+    if (desired === "running") assertNotTemplate(name, entry.def, "never starts", `deploy a VM from it with \`vmctl clone ${name} <new-name> --linked\`, or `);
+    if (step.kind === "action") this.deps.lifecycle.assertAllowed(name, step.action);
+    const choose = (now: Parameters<typeof desiredStep>[1]) => {
+      const next = desiredStep(desired, now);
+      if (next.kind === "there") return undefined;
+      if (next.kind === "action") return next.action;
+      throw desiredStateError(desired, name, now, next.kind === "refused" ? next.hint : "another operation holds it; ask again");
+    };
+    return this.queue(name, "vm.set_state", user, undefined, (ctx) => this.deps.lifecycle.runChosen(name, choose, async (action) => {
+      ctx.begin();
+      if (action === undefined) ctx.log(`"${name}" is ${this.deps.lifecycle.state(name)} already`);
+      else {
+        ctx.log(`${action} to get "${name}" ${desired}`);
+        await this.perform(name, { action }, ctx);
+      }
+    }));
+  }
+
+  /** A task for one VM's power work, with a bound on how many may wait for it. */
+  private queue(name: string, op: string, user: string, parentId: string | undefined, work: (ctx: TaskContext) => Promise<void>): Task {
     const pending = this.pending.get(name) ?? 0;
     if (pending >= MAX_PENDING_POWER) {
       throw new VmctlError("rate_limited", `VM "${name}" already has ${pending} power requests waiting; wait for them to end (GET /api/v1/tasks) or cancel them`, { pending });
@@ -72,12 +105,7 @@ export class PowerController {
       else this.pending.delete(name);
     };
     // tasks.run starts the work at once, so `release` runs exactly once whatever becomes of the task.
-    return this.deps.tasks.run(`vm.${request.action}`, `vm/${name}`, user, (ctx) =>
-      this.deps.runtimes.withLock(name, async () => {
-        ctx.begin();
-        this.assertAllowed(name, request.action);
-        await this.perform(name, request, ctx);
-      }).finally(release), { queued: true, ...(parentId ? { parentId } : {}) });
+    return this.deps.tasks.run(op, `vm/${name}`, user, (ctx) => work(ctx).finally(release), { queued: true, ...(parentId ? { parentId } : {}) });
   }
 
   private async perform(name: string, request: PowerRequest, ctx: TaskContext): Promise<void> {
@@ -101,12 +129,12 @@ export class PowerController {
         return;
       case "pause":
         await this.process(name).pause();
-        this.deps.runtimes.setState(name, "paused");
+        this.deps.lifecycle.transition(name, "paused");
         return;
       case "resume":
         if (suspended) return this.start(name, ctx);
         await this.process(name).resume();
-        this.deps.runtimes.setState(name, "running");
+        this.deps.lifecycle.transition(name, "running");
         return;
     }
   }
@@ -140,20 +168,20 @@ export class PowerController {
     });
     if (!restoring) await rotateConsoleLog(this.deps.driver.runFiles(runDir).serialLog);
     const runAs = await this.hostFiles.prepare(def, datastores, entry.datastore, entry.dir, runDir);
-    runtimes.setState(name, "starting", restoring ? { reason: "resuming from saved state" } : {});
+    this.deps.lifecycle.transition(name, "starting", restoring ? { reason: "resuming from saved state" } : {});
     const rt = runtimes.get(name);
     let proc: VmHandle;
     try {
       proc = await plan.launch(runAs);
     } catch (error) {
-      runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
+      this.deps.lifecycle.transition(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
     try {
       await this.hostFiles.lockRunDir(runDir, proc.pid, def);
     } catch (error) {
       await proc.forceStop().catch(() => {});
-      runtimes.setState(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
+      this.deps.lifecycle.transition(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
     ctx.progress(50);
@@ -181,12 +209,12 @@ export class PowerController {
     }
     rt.startedAt = new Date().toISOString();
     if (from.loadSnapshot && from.resume === false) {
-      runtimes.setState(name, "paused", { pid: proc.pid, accel: choice.accel, reason: `reverted to snapshot "${from.loadSnapshot}", paused as it was taken` });
+      this.deps.lifecycle.transition(name, "paused", { pid: proc.pid, accel: choice.accel, reason: `reverted to snapshot "${from.loadSnapshot}", paused as it was taken` });
       ctx.log(`QEMU running as pid ${proc.pid}, guest paused`);
       return;
     }
     await proc.resume();
-    runtimes.setState(name, "running", { pid: proc.pid, accel: choice.accel });
+    this.deps.lifecycle.transition(name, "running", { pid: proc.pid, accel: choice.accel });
     ctx.log(`QEMU running as pid ${proc.pid}`);
   }
 
@@ -194,7 +222,7 @@ export class PowerController {
     const rt = this.deps.runtimes.get(name);
     const proc = this.process(name);
     rt.stopping = true;
-    this.deps.runtimes.setState(name, "stopping");
+    this.deps.lifecycle.transition(name, "stopping");
     const info = await proc.stop(timeoutMs, (line) => ctx.log(line));
     await this.settled(name, proc);
     ctx.log(`stopped: ${info.detail}`);
@@ -222,7 +250,7 @@ export class PowerController {
   async discardSuspended(name: string, ctx: TaskContext): Promise<void> {
     await rm(this.statePath(name), { force: true });
     ctx.log("discarded the saved state");
-    this.deps.runtimes.setState(name, "stopped", { reason: "saved state discarded" });
+    this.deps.lifecycle.transition(name, "stopped", { reason: "saved state discarded" });
   }
 
   async shutdown(name: string, timeoutMs: number, ctx: TaskContext): Promise<void> {
@@ -241,11 +269,12 @@ export class PowerController {
     const rt = this.deps.runtimes.get(name);
     proc.onEvent((event) => {
       if (rt.process !== proc) return;
-      if (event.type === "paused" && rt.state === "running" && !rt.stopping) this.deps.runtimes.setState(name, "paused", { reason: "QEMU paused the guest" });
-      if (event.type === "resumed" && rt.state === "paused") this.deps.runtimes.setState(name, "running");
-      if (event.type === "guest-panicked") this.deps.events.record("vm.guest_panicked", name, { info: event.info });
+      if (event.type === "paused" && rt.state === "running" && !rt.stopping) this.deps.lifecycle.observe(name, "guest-pause", "paused", { reason: "QEMU paused the guest" });
+      if (event.type === "resumed" && rt.state === "paused") this.deps.lifecycle.observe(name, "guest-resume", "running");
+      if (event.type === "guest-panicked") this.deps.events.record("vm.guest_panicked", name, guestPanicData(event.info));
     });
-    void proc.wait().then((info) => this.onExit(name, proc, info));
+    void proc.wait().then((info) => this.onExit(name, proc, info))
+      .catch((error: unknown) => this.deps.log.error({ vm: name, err: error }, "recording the exit of the VM's QEMU failed"));
   }
 
   /** Resolves once onExit has recorded the new state for this process and its disks are root's again. */
@@ -273,11 +302,11 @@ export class PowerController {
     rt.stopping = false;
     rt.exitState = undefined;
     if (!unexpected) {
-      runtimes.setState(name, exitState, { reason: exitState === "suspended" ? "state saved to disk" : info.reason, detail: info.detail });
+      this.deps.lifecycle.observe(name, "qemu-exit", exitState, { reason: exitState === "suspended" ? "state saved to disk" : info.reason, detail: info.detail });
       return;
     }
     log.warn({ vm: name, reason: info.reason }, info.detail);
-    runtimes.setState(name, "crashed", { reason: info.reason, detail: info.detail });
+    this.deps.lifecycle.observe(name, "qemu-exit", "crashed", { reason: info.reason, detail: info.detail });
     events.record("vm.crashed", name, { reason: info.reason, detail: info.detail });
     this.applyCrashPolicy(name);
   }
@@ -304,7 +333,11 @@ export class PowerController {
    * After a vmctld restart: re-attach every QEMU still running; a VM whose QEMU vanished while it
    * should have run is marked crashed and its policy applied.
    */
-  async reconcile(name: string): Promise<void> {
+  reconcile(name: string): Promise<void> {
+    return this.deps.lifecycle.exclusive(name, () => this.reattach(name));
+  }
+
+  private async reattach(name: string): Promise<void> {
     const { runtimes, events } = this.deps;
     const rt = runtimes.get(name);
     const runDir = join(this.deps.runDir, name);
@@ -321,20 +354,20 @@ export class PowerController {
       this.watch(name, proc);
       const state = (await proc.status()) === "paused" ? "paused" : "running";
       rt.startedAt ??= new Date().toISOString();
-      runtimes.setState(name, state, { reason: "re-attached after vmctld restart" });
+      this.deps.lifecycle.observe(name, "reconcile", state, { reason: "re-attached after vmctld restart" });
       runtimes.persist(name);
       events.record("vm.reattached", name, { pid: proc.pid, state });
       return;
     }
-    if (rt.state === "cloning") {
-      runtimes.setState(name, "stopped", { reason: "vmctld restarted while a clone of this VM was made; the clone task failed" });
+    if (rt.state === "cloning" || rt.state === "exporting") {
+      this.deps.lifecycle.observe(name, "reconcile", "stopped", { reason: `vmctld restarted while ${rt.state === "cloning" ? "a clone" : "an export"} of this VM was made; that task failed` });
       return;
     }
     if (hasProcess(rt.state)) {
       const { def, datastore } = this.deps.inventory.get(name);
       if (def) rt.filesReturned = this.hostFiles.takeBack(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path)).catch(() => {});
       rt.lastExitReason = "crash";
-      runtimes.setState(name, "crashed", { reason: "crash", detail: "QEMU vanished while vmctld was down" });
+      this.deps.lifecycle.observe(name, "reconcile", "crashed", { reason: "crash", detail: "QEMU vanished while vmctld was down" });
       events.record("vm.crashed", name, { reason: "crash", detail: "QEMU vanished while vmctld was down" });
       this.applyCrashPolicy(name);
     }

@@ -1,13 +1,14 @@
 // Defining, changing and destroying VMs, and describing them to the API.
 import { rm, readdir, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { VmctlError, isActionAllowed, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
+import { VmctlError, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import { nameNewDisksInText, renderDefinition, type DefinitionStore } from "./definition-store.js";
 import type { Datastores } from "./datastores.js";
 import type { RuntimeTable } from "./vm-runtime.js";
+import type { VmLifecycle } from "./vm-lifecycle.js";
 import type { EventLog } from "./event-log.js";
 import type { VmPreparer } from "./vm-prepare.js";
 import { Reverter } from "./reverter.js";
@@ -38,6 +39,7 @@ export class VmService {
     private readonly runDir: string,
     /** Which VMs read through to this one's disks (the linked clones of a template). */
     private readonly linkedClones: (name: string) => Promise<string[]>,
+    private readonly lifecycle: VmLifecycle,
   ) {}
 
   summary(entry: InventoryEntry): VmSummary {
@@ -96,7 +98,7 @@ export class VmService {
       this.inventory.forget(def.name);
       throw error;
     }
-    this.runtimes.setState(def.name, "stopped");
+    this.lifecycle.created(def.name);
     this.events.record("vm.created", def.name, { datastore });
     return this.detail(def.name);
   }
@@ -128,10 +130,7 @@ export class VmService {
     if (uuid !== undefined && def.uuid !== undefined && def.uuid !== uuid) {
       throw new DefinitionError([{ field: "uuid", message: `is "${def.uuid}"; the uuid is the VM's identity and cannot change, keep uuid = "${uuid}" or leave it out` }], entry.file);
     }
-    const state = this.runtimes.get(name).state;
-    if (entry.def && hardwareOf(entry.def) !== hardwareOf(def) && !isActionAllowed("edit-hardware", state)) {
-      throw new VmctlError("vm_wrong_state", `VM "${name}" is ${state}: only [policy] and description can change while it runs; stop it to change hardware`, { state });
-    }
+    if (entry.def && hardwareOf(entry.def) !== hardwareOf(def)) this.lifecycle.assertAllowed(name, "edit-hardware");
     await authorize?.(entry.def, def, entry.datastore);
     const prepared = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, uuid === undefined ? {} : { keep: uuid });
     await this.prepare.ensureFiles(parseDefinitionToml(prepared, { file: entry.file }), entry.datastore);
@@ -140,13 +139,14 @@ export class VmService {
     return this.detail(name);
   }
 
-  /** Removes the VM: its folder, or with keepDisks everything but the disk images. */
+  /** Removes the VM, in its exclusive section: its folder, or with keepDisks everything but the disk images. */
   async destroy(name: string, keepDisks: boolean): Promise<{ removed: string[]; kept: string[] }> {
+    this.inventory.get(name);
+    return this.lifecycle.run(name, "destroy", () => this.remove(name, keepDisks));
+  }
+
+  private async remove(name: string, keepDisks: boolean): Promise<{ removed: string[]; kept: string[] }> {
     const entry = this.inventory.get(name);
-    const state = this.runtimes.get(name).state;
-    if (!isActionAllowed("destroy", state)) {
-      throw new VmctlError("vm_wrong_state", `cannot destroy VM "${name}": it is ${state}; stop it first (\`vmctl stop ${name}\`)`, { state });
-    }
     if (entry.def?.template) {
       const clones = await this.linkedClones(name);
       if (clones.length > 0) throw new VmctlError("in_use", `template "${name}" has linked clones (${clones.join(", ")}) that read its disks; destroy them first`, { vms: clones });

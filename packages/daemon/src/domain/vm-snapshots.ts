@@ -6,7 +6,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { VmctlError, isActionAllowed, type Snapshot, type SnapshotRequest, type Task, type VmDefinition, type VmState } from "@vmctl/api-types";
+import { VmctlError, type Snapshot, type SnapshotRequest, type Task, type VmDefinition, type VmState } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml, setTopLevelValue } from "@vmctl/definition";
 import type { UpdateAuthorizer } from "./vm-service.js";
@@ -92,11 +92,7 @@ export class SnapshotService {
   }
 
   private assertState(name: string, action: "snapshot" | "revert"): VmState {
-    const { state } = this.deps.runtimes.get(name);
-    if (!isActionAllowed(action, state)) {
-      throw new VmctlError("vm_wrong_state", `cannot ${action === "snapshot" ? "snapshot" : "revert"} VM "${name}": it is ${state}`, { state });
-    }
-    return state;
+    return this.deps.lifecycle.assertAllowed(name, action);
   }
 
   async create(name: string, request: SnapshotRequest, user: string): Promise<Task> {
@@ -110,7 +106,7 @@ export class SnapshotService {
     if ((await this.read(name)).snapshots.some((s) => s.name === request.name)) {
       throw new VmctlError("snapshot_exists", `VM "${name}" already has a snapshot "${request.name}"; choose another name or delete that one first`);
     }
-    return this.deps.tasks.run("vm.snapshot", `vm/${name}`, user, (ctx) => this.deps.runtimes.withLock(name, async () => {
+    return this.deps.tasks.run("vm.snapshot", `vm/${name}`, user, (ctx) => this.deps.lifecycle.run(name, "snapshot", async () => {
       ctx.begin();
       await this.take(name, request, ctx);
     }), { queued: true });
@@ -129,12 +125,13 @@ export class SnapshotService {
     const started = Date.now();
     if (live) {
       ctx.log(memory ? "saving memory, devices and disks (the guest pauses for the save)" : "taking a crash-consistent snapshot of the disks while the guest runs");
-      this.deps.runtimes.setState(name, "snapshotting", { snapshot: request.name });
+      this.deps.lifecycle.transition(name, "snapshotting", { snapshot: request.name });
       try {
         await rt.process!.snapshotSave(request.name, disks, memory, (p) => ctx.progress(p));
       } finally {
         const status = await rt.process?.status().catch(() => undefined);
-        this.deps.runtimes.setState(name, status === "paused" ? "paused" : rt.process ? "running" : "stopped");
+        // A QEMU that ended meanwhile: its exit has moved the VM (or will), not the snapshot.
+        if (rt.state === "snapshotting" && rt.process) this.deps.lifecycle.transition(name, status === "paused" ? "paused" : "running");
       }
     } else {
       const done: string[] = [];
@@ -179,7 +176,7 @@ export class SnapshotService {
     const { snapshot } = await this.find(name, snap);
     // Refused before the task exists, so the request fails (403, audited) and nothing changes.
     await this.authorizeRevert(name, snapshot, authorize);
-    return this.deps.tasks.run("vm.revert", `vm/${name}`, user, (ctx) => this.deps.runtimes.withLock(name, async () => {
+    return this.deps.tasks.run("vm.revert", `vm/${name}`, user, (ctx) => this.deps.lifecycle.run(name, "revert", async () => {
       ctx.begin();
       await this.revertNow(name, snap, ctx, authorize);
     }), { queued: true });
@@ -229,8 +226,9 @@ export class SnapshotService {
 
   async remove(name: string, snap: string, user: string): Promise<Task> {
     this.deps.inventory.get(name);
+    this.deps.lifecycle.assertAllowed(name, "snapshot-delete");
     await this.find(name, snap);
-    return this.deps.tasks.run("vm.snapshot_delete", `vm/${name}`, user, (ctx) => this.deps.runtimes.withLock(name, async () => {
+    return this.deps.tasks.run("vm.snapshot_delete", `vm/${name}`, user, (ctx) => this.deps.lifecycle.run(name, "snapshot-delete", async () => {
       ctx.begin();
       const { data, snapshot } = await this.find(name, snap);
       const def = this.deps.inventory.definition(name);

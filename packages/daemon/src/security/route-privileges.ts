@@ -42,6 +42,7 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "GET /api/v1/vms/:name/definition": "vm.read",
   "PUT /api/v1/vms/:name/definition": "vm.edit",
   "POST /api/v1/vms/:name/power": "vm.power",
+  "PUT /api/v1/vms/:name/state": "vm.power",
   "GET /api/v1/vms/:name/screenshot": "vm.console.view",
   "POST /api/v1/vms/:name/sendkey": "vm.console.input",
   "POST /api/v1/vms/:name/console": "vm.console.view",

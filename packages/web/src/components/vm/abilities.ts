@@ -7,10 +7,11 @@ import { allowedStates } from "@vmctl/api-types/states";
 const STORAGE = allowedStates("storage");
 const SNAPSHOT = allowedStates("snapshot");
 const REVERT = allowedStates("revert");
-// A CD drive is added to the definition, as hardware is; clone, template and export read the disks of a stopped VM.
+// A CD drive is added to the definition, as hardware is; clone, template and export need a stopped VM.
 const ADD_CDROM = allowedStates("edit-hardware");
 const CLONE = allowedStates("clone");
 const TEMPLATE = allowedStates("template");
+const EXPORT = allowedStates("export");
 
 /** Whether a QEMU process runs the guest (its uptime, metrics and live changes). */
 export const hasQemu = (vm: VmSummary) => vm.state === "running" || vm.state === "paused";
@@ -24,5 +25,5 @@ export const refusal = {
   /** A full copy of the present disks; a snapshot or a template may be cloned at any time. */
   clone: (vm: VmSummary) => (vm.template || CLONE.includes(vm.state) ? null : "Stop the VM to copy its disks, or clone one of its snapshots."),
   template: (vm: VmSummary) => (TEMPLATE.includes(vm.state) ? null : "Stop the VM first."),
-  export: (vm: VmSummary) => (vm.template || CLONE.includes(vm.state) ? null : "Stop the VM to export it."),
+  export: (vm: VmSummary) => (vm.template || EXPORT.includes(vm.state) ? null : "Stop the VM to export it."),
 };

@@ -1,22 +1,20 @@
 // Power actions the state machine allows in each state, as the Host Client offers them, and the one
 // way a view runs one: through useAction, so a refusal or a failed task goes to the notifier.
 import { useCallback } from "react";
-import type { PowerRequest, VmState } from "@vmctl/api-types";
+import type { PowerAction, PowerRequest, VmState } from "@vmctl/api-types";
+import { allowedStates } from "@vmctl/api-types/states";
 import { client } from "../../api/http";
 import { useAction } from "../../state/use-action";
 
-export const ACTIONS: Array<{ action: string; label: string; from: VmState[] }> = [
-  { action: "start", label: "Start", from: ["stopped", "crashed", "suspended"] },
-  { action: "shutdown", label: "Shut down", from: ["running"] },
-  { action: "stop", label: "Stop", from: ["running", "paused", "suspended"] },
-  { action: "restart", label: "Restart", from: ["running"] },
-  { action: "pause", label: "Pause", from: ["running"] },
-  { action: "resume", label: "Resume", from: ["paused", "suspended"] },
-  { action: "suspend", label: "Suspend", from: ["running", "paused"] },
-];
+// The states each action accepts come from vmctld's own table (api-types states.ts): a copy here
+// had drifted (no Stop for a VM stuck starting or stopping).
+export const ACTIONS: Array<{ action: PowerAction; label: string; from: VmState[] }> = ([
+  ["start", "Start"], ["shutdown", "Shut down"], ["stop", "Stop"], ["restart", "Restart"], ["pause", "Pause"], ["resume", "Resume"], ["suspend", "Suspend"],
+] as const).map(([action, label]) => ({ action, label, from: [...allowedStates(action)] }));
 
 export const STATE_COLOR: Record<string, "green" | "grey" | "orange" | "red" | "blue" | "purple"> = {
   running: "green", stopped: "grey", paused: "orange", crashed: "red", starting: "blue", stopping: "blue", suspended: "purple",
+  snapshotting: "blue", cloning: "blue", exporting: "blue", migrating: "blue",
 };
 
 /**
