@@ -1,63 +1,117 @@
 // /ws/vms/:name/console: the shared serial console. `console` carries output (base64), `console_input`
 // keystrokes; a new viewer first gets the scroll-back; eof when the console ends. With the subprotocol
 // vmctl.console.binary.v1, output and input are raw bytes in binary frames (text frames carry JSON
-// errors) and the end of the console is a close with code 1000.
-import type { FastifyInstance } from "fastify";
-import { VmNameParamsSchema } from "@vmctl/api-types";
+// errors and status) and the end of the console is a close with code 1000.
+// Opened while the VM is not running, the console waits: a `status` message says so (console:
+// "waiting"), and when the VM starts the viewer is attached (a `status` with console: "attached")
+// and gets everything from QEMU's first byte on, the whole boot. Output reaches each viewer at the
+// pace its connection takes (SerialConsole's MAX_VIEWER_IN_FLIGHT), so a slow one holds no memory.
+import type { ApiApp } from "./api-app.js";
+import { VmNameParamsSchema, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
+import type { SerialConsole } from "../domain/serial-console.js";
 import { can } from "../security/principal.js";
-import { parseClientMessage, send, sendError, overRateLimit, closedForUnknownVm, BINARY_CONSOLE_PROTOCOL, MAX_BUFFERED, MAX_WS_MESSAGE } from "./ws-message.js";
+import { parseClientMessage, send, sendError, overRateLimit, closedForUnknownVm, wsTimestamp, BINARY_CONSOLE_PROTOCOL, MAX_WS_MESSAGE } from "./ws-message.js";
+import { protocolStatus } from "./vm-monitor.js";
 
 const BACKLOGGED = "the guest has not read the input sent so far; this input was dropped: retry when it catches up";
 
-export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
+export function registerConsoleRoutes(app: ApiApp, host: Host): void {
   app.get("/ws/vms/:name/console", { websocket: true, schema: { params: VmNameParamsSchema, hide: true } }, (socket, request) => {
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     if (closedForUnknownVm(socket, host.inventory.has(name), name)) return;
-    const rt = host.runtimes.get(name);
-    const serial = rt.console;
-    if (!serial) {
-      sendError(socket, "vm_wrong_state", `VM "${name}" is ${rt.state}: its serial console is not running`);
-      send(socket, "console", { content: "", eof: true });
-      socket.close(1000, "console not running");
-      return;
-    }
-    if (serial.full) {
-      sendError(socket, "rate_limited", `VM "${name}" has ${serial.viewerCount} console viewers, the most it takes; close one and retry`);
-      socket.close(1013, "too many console viewers");
+    const binary = socket.protocol === BINARY_CONSOLE_PROTOCOL;
+    const endConsole = (reason: string) => {
+      if (!binary) send(socket, "console", { content: "", eof: true });
+      socket.close(1000, reason);
+    };
+    if (host.inventory.get(name).def?.console.serial === false) {
+      sendError(socket, "vm_wrong_state", `VM "${name}" has no serial console ([console] serial = false in its definition)`);
+      endConsole("no serial console");
       return;
     }
     // Viewing needs vm.console.view (checked before the upgrade); typing needs vm.console.input.
     const mayType = request.principal !== null && can(request.principal, "vm.console.input", name);
     const refuseInput = () => sendError(socket, "forbidden", `${request.principal?.name ?? "you"} may watch this console but not type into it (needs "vm.console.input")`);
-    if (socket.protocol === BINARY_CONSOLE_PROTOCOL) {
-      const detachBinary = serial.attach({
-        output: (chunk) => {
-          if (socket.bufferedAmount > MAX_BUFFERED) socket.close(1013, "client too slow");
-          else if (socket.readyState === socket.OPEN) socket.send(chunk, { binary: true });
-        },
-        end: () => socket.close(1000, "console ended"),
+
+    let serial: SerialConsole | undefined;
+    let detach = () => {};
+    const sendStatus = (consoleState: "waiting" | "attached") => {
+      const rt = host.runtimes.get(name);
+      const uptime = rt.startedAt && (rt.state === "running" || rt.state === "paused") ? Math.floor((Date.now() - Date.parse(rt.startedAt)) / 1000) : 0;
+      send(socket, "status", {
+        status: protocolStatus(rt.state), state: rt.state, lastStateChange: wsTimestamp(new Date(rt.lastChange)), uptime,
+        console: consoleState,
+        message: consoleState === "waiting" ? `waiting for ${name} to start (it is ${rt.state})` : `${name} started; attached to its serial console`,
       });
-      socket.on("close", detachBinary);
+    };
+    const attach = (console: SerialConsole) => {
+      if (console.full) {
+        sendError(socket, "rate_limited", `VM "${name}" has ${console.viewerCount} console viewers, the most it takes; close one and retry`);
+        socket.close(1013, "too many console viewers");
+        return;
+      }
+      serial = console;
+      detach = console.attach({
+        output: (chunk, sent) => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (binary) socket.send(chunk, { binary: true }, () => sent());
+          else socket.send(JSON.stringify({ type: "console", timestamp: wsTimestamp(), data: { content: chunk.toString("base64"), eof: false } }), () => sent());
+        },
+        end: () => endConsole("console ended"),
+      });
+    };
+    const running = () => {
+      const console = host.runtimes.get(name).console;
+      return console && !console.ended ? console : undefined;
+    };
+    // Waiting: every change of this VM is looked at; a start attaches, a destroy ends the console.
+    const onEvent = (event: VmctlEvent) => {
+      if (event.vm !== name) return;
+      if (!host.inventory.has(name)) {
+        stopWaiting();
+        endConsole("vm destroyed");
+        return;
+      }
+      if (event.type !== "vm.state") return;
+      const console = running();
+      if (!console) {
+        sendStatus("waiting");
+        return;
+      }
+      stopWaiting();
+      sendStatus("attached");
+      attach(console);
+    };
+    const stopWaiting = () => host.events.off("event", onEvent);
+    socket.on("close", () => {
+      stopWaiting();
+      detach();
+    });
+
+    const now = running();
+    if (now) attach(now);
+    else {
+      host.events.on("event", onEvent);
+      sendStatus("waiting");
+    }
+
+    const type = (bytes: Buffer) => {
+      if (!serial) sendError(socket, "vm_wrong_state", `VM "${name}" is ${host.runtimes.get(name).state}: the console is waiting for it to start; type once it runs`);
+      else if (serial.inputBacklogged) sendError(socket, "rate_limited", BACKLOGGED);
+      else if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
+    };
+    if (binary) {
       socket.on("message", (raw, isBinary) => {
         if (overRateLimit(socket)) return;
         const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
         if (!mayType) refuseInput();
         else if (!isBinary) sendError(socket, "bad_request", "send keystrokes as binary frames on this subprotocol");
         else if (bytes.length > MAX_WS_MESSAGE) sendError(socket, "payload_too_large", `input over ${MAX_WS_MESSAGE} bytes`);
-        else if (serial.inputBacklogged) sendError(socket, "rate_limited", BACKLOGGED);
-        else if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
+        else type(bytes);
       });
       return;
     }
-    const detach = serial.attach({
-      output: (chunk) => send(socket, "console", { content: chunk.toString("base64"), eof: false }),
-      end: () => {
-        send(socket, "console", { content: "", eof: true });
-        socket.close(1000, "console ended");
-      },
-    });
-    socket.on("close", detach);
     socket.on("message", (raw, isBinary) => {
       const message = parseClientMessage(socket, raw, isBinary);
       if (!message) return;
@@ -66,9 +120,7 @@ export function registerConsoleRoutes(app: FastifyInstance, host: Host): void {
         return;
       }
       if (!mayType) return refuseInput();
-      const bytes = Buffer.from(message.data.content, "base64");
-      if (serial.inputBacklogged) sendError(socket, "rate_limited", BACKLOGGED);
-      else if (!serial.write(bytes)) sendError(socket, "vm_wrong_state", "the console has ended");
+      type(Buffer.from(message.data.content, "base64"));
     });
   });
 }

@@ -1,26 +1,66 @@
 // vmctld holds the one connection a QEMU serial socket allows and fans it out: every viewer gets the
-// recent scroll-back first, then live output; input from any viewer reaches the guest.
+// recent scroll-back first, then live output; input from any viewer reaches the guest. What it holds
+// per console is fixed: one ring of SCROLLBACK_BYTES, and per viewer a cursor into it and at most
+// MAX_VIEWER_IN_FLIGHT bytes handed to its connection.
 import { connect, type Socket } from "node:net";
 import { open } from "node:fs/promises";
 import { constants } from "node:fs";
+import { ConsoleRing } from "./console-ring.js";
 
 export const SCROLLBACK_BYTES = 256 * 1024;
-/** Viewers of one console at once: each costs a scroll-back copy and a share of every output chunk. */
+/** Viewers of one console at once: each costs a cursor and up to MAX_VIEWER_IN_FLIGHT of output under way. */
 export const MAX_CONSOLE_VIEWERS = 32;
 /** Input the guest has not read yet (QEMU stops reading when the UART is full): beyond it, input is refused. */
 export const MAX_INPUT_BACKLOG = 256 * 1024;
+/**
+ * Output handed to one viewer's connection and not written out yet. A viewer this far behind gets
+ * nothing more until its connection drains; what the ring overwrites meanwhile is skipped, and the
+ * viewer is told so in its output (skippedMarker). No viewer can make vmctld hold more than this.
+ */
+export const MAX_VIEWER_IN_FLIGHT = 64 * 1024;
+/**
+ * Pieces of output handed to one viewer's connection and not written out yet. A message costs its
+ * framing and the connection's bookkeeping beyond its bytes (a UART's few bytes in a JSON message
+ * cost more than the bytes): while a viewer's connection lags, what the guest prints meanwhile is
+ * gathered into the next, larger piece instead.
+ */
+export const MAX_VIEWER_MESSAGES_IN_FLIGHT = 4;
+/** The largest piece of output handed to a viewer at once (a new viewer's scroll-back comes in such pieces). */
+export const VIEWER_CHUNK_BYTES = 16 * 1024;
 
 export interface ConsoleViewer {
-  output(chunk: Buffer): void;
+  /** Takes the next output; calls `sent` once it has left vmctld (or never will), so that more may follow. */
+  output(chunk: Buffer, sent: () => void): void;
   end(): void;
 }
 
+/** What a viewer that fell behind sees in place of the output it missed. */
+export function skippedMarker(bytes: number): Buffer {
+  return Buffer.from(`\r\n[vmctl: ${bytes} bytes of console output skipped: this viewer fell behind]\r\n`);
+}
+
+interface ViewerState {
+  readonly viewer: ConsoleViewer;
+  /** Ring position of the next byte this viewer is to get. */
+  cursor: number;
+  inFlight: number;
+  messagesInFlight: number;
+  pumping: boolean;
+}
+
+/**
+ * Where every console's socket reads land: QEMU's output is copied from here into the console's
+ * ring at once (onread below), so a read allocates nothing. One buffer serves every console, as
+ * each read is handed to its callback before the next read into the buffer begins.
+ */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
+
 export class SerialConsole {
   private socket: Socket | undefined;
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private readonly viewers = new Set<ConsoleViewer>();
-  private ended = false;
+  private readonly ring = new ConsoleRing(SCROLLBACK_BYTES);
+  private readonly viewers = new Map<ConsoleViewer, ViewerState>();
+  private done = false;
+  private pumpScheduled = false;
 
   constructor(readonly socketPath: string, readonly logPath: string) {}
 
@@ -30,7 +70,7 @@ export class SerialConsole {
     for (let attempt = 0; ; attempt++) {
       try {
         this.socket = await new Promise<Socket>((resolve, reject) => {
-          const socket = connect(this.socketPath);
+          const socket = connect({ path: this.socketPath, onread: { buffer: READ_BUFFER, callback: (bytes, buffer) => { this.append(buffer.subarray(0, bytes)); return true; } } });
           socket.once("connect", () => { socket.off("error", reject); resolve(socket); });
           socket.once("error", reject);
         });
@@ -40,21 +80,23 @@ export class SerialConsole {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
-    this.socket.setNoDelay(true);
-    this.socket.on("data", (chunk: Buffer) => this.append(chunk));
     this.socket.on("error", () => {});
     this.socket.on("close", () => this.end());
   }
 
-  /** Subscribes a viewer: it receives the scroll-back at once, then live output. */
+  /**
+   * Subscribes a viewer: it gets the scroll-back, then live output, each at the pace its connection
+   * takes it (see MAX_VIEWER_IN_FLIGHT). Returns the function that unsubscribes it.
+   */
   attach(viewer: ConsoleViewer): () => void {
-    if (this.size > 0) viewer.output(this.scrollback());
-    if (this.ended) {
+    if (this.done) {
       viewer.end();
       return () => {};
     }
-    this.viewers.add(viewer);
-    return () => this.viewers.delete(viewer);
+    const state: ViewerState = { viewer, cursor: this.ring.start, inFlight: 0, messagesInFlight: 0, pumping: false };
+    this.viewers.set(viewer, state);
+    this.pump(state);
+    return () => { if (this.viewers.get(viewer) === state) this.viewers.delete(viewer); };
   }
 
   get viewerCount(): number {
@@ -64,6 +106,19 @@ export class SerialConsole {
   /** True when another viewer would pass MAX_CONSOLE_VIEWERS. */
   get full(): boolean {
     return this.viewers.size >= MAX_CONSOLE_VIEWERS;
+  }
+
+  /** True once QEMU's serial socket has closed (the VM stopped) or close() was called. */
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** What this console holds: the ring, and output handed to viewers' connections but not written out yet. */
+  get memory(): { ring: number; inFlight: number; messagesInFlight: number } {
+    let inFlight = 0;
+    let messagesInFlight = 0;
+    for (const state of this.viewers.values()) { inFlight += state.inFlight; messagesInFlight += state.messagesInFlight; }
+    return { ring: this.ring.allocated, inFlight, messagesInFlight };
   }
 
   /**
@@ -76,14 +131,14 @@ export class SerialConsole {
 
   /** Sends input to the guest; false when the console has ended (or the input was dropped, see inputBacklogged). */
   write(input: Buffer): boolean {
-    if (!this.socket || this.ended || this.inputBacklogged) return false;
+    if (!this.socket || this.done || this.inputBacklogged) return false;
     this.socket.write(input);
     return true;
   }
 
+  /** A copy of the scroll-back, oldest byte first. */
   scrollback(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0] ?? Buffer.alloc(0);
+    return this.ring.snapshot();
   }
 
   close(): void {
@@ -91,23 +146,64 @@ export class SerialConsole {
     this.end();
   }
 
-  private append(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    if (this.size > SCROLLBACK_BYTES * 1.25) {
-      const all = Buffer.concat(this.chunks);
-      // Copy so the ring does not pin the large concatenation.
-      this.chunks = [Buffer.from(all.subarray(all.length - SCROLLBACK_BYTES))];
-      this.size = SCROLLBACK_BYTES;
+  private append(chunk: Uint8Array): void {
+    if (this.done) return;
+    this.ring.write(chunk);
+    // Output read in the same turn of the event loop goes to viewers together: a UART hands over a
+    // few bytes per read, and one message per read would cost more than the bytes.
+    if (this.pumpScheduled || this.viewers.size === 0) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      for (const state of this.viewers.values()) this.pump(state);
+    });
+  }
+
+  /** Hands a viewer what it has not had yet, while its connection keeps up. */
+  private pump(state: ViewerState, unbounded = false): void {
+    if (state.pumping) return; // the loop under way sees what a synchronous `sent` changed
+    state.pumping = true;
+    const room = () => unbounded || (state.inFlight < MAX_VIEWER_IN_FLIGHT && state.messagesInFlight < MAX_VIEWER_MESSAGES_IN_FLIGHT);
+    try {
+      while (this.viewers.get(state.viewer) === state && room() && state.cursor < this.ring.end) {
+        if (state.cursor < this.ring.start) {
+          const missed = this.ring.start - state.cursor;
+          state.cursor = this.ring.start;
+          this.hand(state, skippedMarker(missed));
+          continue;
+        }
+        const chunk = this.ring.read(state.cursor, VIEWER_CHUNK_BYTES);
+        state.cursor += chunk.length;
+        this.hand(state, chunk);
+      }
+    } finally {
+      state.pumping = false;
     }
-    for (const viewer of this.viewers) viewer.output(chunk);
+  }
+
+  private hand(state: ViewerState, chunk: Buffer): void {
+    state.inFlight += chunk.length;
+    state.messagesInFlight++;
+    let settled = false;
+    state.viewer.output(chunk, () => {
+      if (settled) return;
+      settled = true;
+      state.inFlight -= chunk.length;
+      state.messagesInFlight--;
+      if (!this.done) this.pump(state);
+    });
   }
 
   private end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    for (const viewer of this.viewers) viewer.end();
+    if (this.done) return;
+    // Each viewer gets the rest of the output, whatever its pace (once, and at most the ring), then the end.
+    for (const state of [...this.viewers.values()]) {
+      this.pump(state, true);
+      state.viewer.end();
+    }
+    this.done = true;
     this.viewers.clear();
+    this.ring.release();
   }
 
   /** After a vmctld restart, the scroll-back comes from the tail of the console log. */
