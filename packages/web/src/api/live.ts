@@ -2,7 +2,7 @@
 // reconnection and back-off, resuming from the last event seen so nothing is missed. One stream per
 // page: HostDataProvider opens it and hands its events to every view that listens.
 import { useEffect, useRef } from "react";
-import type { VmctlEvent } from "@vmctl/api-types";
+import type { VmctlEvent, WsEventsServerMessage } from "@vmctl/api-types";
 import { client, revokedByClose, CLOSE_NARROWED } from "./http";
 import { reportStream } from "./reachability";
 
@@ -13,14 +13,10 @@ export const retryNow = (): void => reconnectNow();
 function parseEvent(raw: unknown): VmctlEvent | null {
   if (typeof raw !== "string") return null;
   try {
-    const message = JSON.parse(raw) as { type?: unknown; data?: Partial<VmctlEvent> };
-    const event = message.data;
-    if (message.type !== "event" || !event || typeof event.id !== "number" || typeof event.type !== "string") return null;
-    return {
-      id: event.id, host: String(event.host ?? ""), uid: String(event.uid ?? ""), time: String(event.time ?? ""), type: event.type,
-      vm: typeof event.vm === "string" ? event.vm : null, vmUuid: typeof event.vmUuid === "string" ? event.vmUuid : null,
-      data: event.data && typeof event.data === "object" ? event.data : {},
-    };
+    // The stream's messages are declared in @vmctl/api-types (ws-wire.ts): an event, events_pruned or an error.
+    const message = JSON.parse(raw) as Partial<WsEventsServerMessage>;
+    if (message.type !== "event" || typeof message.data?.id !== "number" || typeof message.data.type !== "string") return null;
+    return message.data;
   } catch {
     return null;
   }

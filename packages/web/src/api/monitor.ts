@@ -1,13 +1,9 @@
 // useVMWebSocket: a VM's status and live metrics from /ws/vms/:name (a single-use ticket opens it).
 import { useEffect, useState } from "react";
+import type { VmMetrics, WsMonitorServerMessage } from "@vmctl/api-types";
 import { client, revokedByClose } from "./http";
 
-export interface VmMetrics {
-  cpu?: { utilization: number };
-  memory?: { used: number; total: number; source: string };
-  network?: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
-  disk?: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
-}
+export type { VmMetrics };
 
 export function useVMWebSocket(name: string, running: boolean): { metrics: VmMetrics | null; history: number[] } {
   const [metrics, setMetrics] = useState<VmMetrics | null>(null);
@@ -21,7 +17,7 @@ export function useVMWebSocket(name: string, running: boolean): { metrics: VmMet
       socket = new WebSocket(url);
       socket.onclose = (event) => { if (!stopped) revokedByClose(event.code); };
       socket.onmessage = (message) => {
-        const parsed = JSON.parse(String(message.data)) as { type: string; data: VmMetrics };
+        const parsed = JSON.parse(String(message.data)) as WsMonitorServerMessage;
         if (parsed.type !== "metrics") return;
         setMetrics(parsed.data);
         const cpu = parsed.data.cpu?.utilization;

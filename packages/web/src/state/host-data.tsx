@@ -24,12 +24,7 @@ interface HostData {
 
 const HostDataContext = createContext<HostData | null>(null);
 
-/** task.progress: live only, at most two a second per task. */
-function readProgress(event: VmctlEvent): { task: string; progress: number; eta: string | null } | null {
-  const { task, progress, eta } = event.data;
-  if (typeof task !== "string" || typeof progress !== "number") return null;
-  return { task, progress, eta: typeof eta === "string" ? eta : null };
-}
+type TaskFinished = Extract<VmctlEvent, { type: "task.finished" }>;
 
 export function HostDataProvider({ children }: { children: ReactNode }) {
   const [vms, setVms] = useState<VmSummary[] | undefined>(undefined);
@@ -42,15 +37,14 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
   known.current = new Set(tasks?.map((t) => t.id));
   const asked = useRef(new Set<string>());
   // Ends are kept a while: a quick task may end before the answer that started it arrives.
-  const ended = useRef(new Map<string, VmctlEvent>());
+  const ended = useRef(new Map<string, TaskFinished>());
   const notify = useNotify();
   const reportEnd = useCallback((id: string) => {
     const what = watched.current.get(id);
     const end = ended.current.get(id);
     if (what === undefined || !end) return;
     watched.current.delete(id);
-    const error = end.data.error as { message?: unknown } | undefined;
-    if (end.data.state === "error") notify(`Could not ${what}`, typeof error?.message === "string" ? error.message : "the task failed; its log says why");
+    if (end.data.state === "error") notify(`Could not ${what}`, end.data.error?.message ?? "the task failed; its log says why");
   }, [notify]);
   const readTasks = useCallback(() => {
     client.listTasks({ limit: 20 }).then((list) => { setTasks(list); setTasksError(null); }, (e: Error) => setTasksError(e.message));
@@ -79,16 +73,15 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
     else if (event.type === "task.created") schedule({ tasks: true });
     else if (event.type === "task.finished") {
       schedule({ tasks: true });
-      if (typeof event.data.task === "string") {
-        ended.current.set(event.data.task, event);
-        if (ended.current.size > 100) ended.current.delete(ended.current.keys().next().value!);
-        reportEnd(event.data.task);
-      }
+      ended.current.set(event.data.task, event);
+      if (ended.current.size > 100) ended.current.delete(ended.current.keys().next().value!);
+      reportEnd(event.data.task);
     } else if (event.type === "task.progress") {
-      const p = readProgress(event);
+      // Live only, at most two a second per task.
+      const p = event.data;
       // A task this page has not read yet is read with its log; one it has only moves its bar.
-      if (p && known.current.has(p.task)) setTasks((list) => list?.map((t) => (t.id === p.task ? { ...t, state: "running", progress: p.progress, eta: p.eta } : t)));
-      else if (p && !asked.current.has(p.task)) { asked.current.add(p.task); schedule({ tasks: true }); }
+      if (known.current.has(p.task)) setTasks((list) => list?.map((t) => (t.id === p.task ? { ...t, state: "running", progress: p.progress, eta: p.eta } : t)));
+      else if (!asked.current.has(p.task)) { asked.current.add(p.task); schedule({ tasks: true }); }
     }
     for (const listener of listeners.current) listener(event);
   }, [schedule, reportEnd]), refresh);

@@ -1,12 +1,13 @@
 // Who is logged in and what they may do (GET /api/v1/me): every view and button follows this.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
+import type { Me, Privilege } from "@vmctl/api-types";
 import { client, ApiError, setCsrf, whenUnauthenticated } from "../api/http";
 
-export interface Me { user: string; name: string; role: string; privileges: { host: string[]; vms: Record<string, string[]> } }
+export type { Me };
 
 interface Session {
   me: Me | null | undefined; // undefined while loading
-  can: (privilege: string, vm?: string) => boolean;
+  can: (privilege: Privilege, vm?: string) => boolean;
   login: (username: string, password: string) => Promise<void>;
   logout: () => Promise<void>;
 }
@@ -36,7 +37,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setCsrf(null);
     setMe(null);
   }, []);
-  const can = useCallback((privilege: string, vm?: string) => {
+  const can = useCallback((privilege: Privilege, vm?: string) => {
     if (!me) return false;
     return me.privileges.host.includes(privilege) || (vm !== undefined && (me.privileges.vms[vm] ?? []).includes(privilege));
   }, [me]);
