@@ -89,7 +89,7 @@ export class Host {
     this.datastores = new Datastores(config.datastores);
     this.inventory = new Inventory(this.datastores, (entry) => {
       log.warn({ vm: entry.name }, entry.error?.message ?? "invalid definition");
-      this.events.record("vm.definition_invalid", entry.name, { file: entry.file, message: entry.error?.message });
+      this.events.record("vm.definition_invalid", entry.name, { file: entry.file, ...(entry.error ? { message: entry.error.message } : {}) });
     });
     this.definitions = new DefinitionStore(this.inventory);
     // Datastores added through the API join vmctld.toml's before the first inventory scan.

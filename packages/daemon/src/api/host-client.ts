@@ -11,7 +11,7 @@ export const UI_PAGES = ["/ui/vms/*", "/ui/host", "/ui/events", "/ui/admin", "/u
 
 export const UI_DIR = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 
-export async function registerHostClient(app: FastifyInstance): Promise<void> {
+export async function registerHostClient(app: ApiApp): Promise<void> {
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/ui/"));
   // Permanent, and keeping the query: the app's relative asset paths only resolve under /ui/.
   app.get("/ui", { schema: { hide: true } }, async (request, reply) => {

@@ -1,11 +1,11 @@
 // Snapshots, clones and templates: /api/v1/vms/{name}/snapshots, /clone and /template. Taking,
 // reverting, deleting and cloning are tasks (202 with the task and its Location).
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { Type } from "@sinclair/typebox";
+import type { FastifyReply } from "fastify";
 import {
-  VmNameParamsSchema, SnapshotParamsSchema, SnapshotRequestSchema, SnapshotListSchema, CloneRequestSchema, TaskSchema,
-  type SnapshotRequest, type CloneRequest, type Task,
+  VmNameParamsSchema, SnapshotParamsSchema, SnapshotRequestSchema, SnapshotListSchema, CloneRequestSchema, TaskSchema, TemplateAnswerSchema,
+  type Task,
 } from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
@@ -14,31 +14,31 @@ import { fileRefsOf } from "../security/file-access.js";
 
 const accepted = (reply: FastifyReply, task: Task) => reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);
 
-export function registerSnapshotRoutes(app: FastifyInstance, host: Host): void {
+export function registerSnapshotRoutes(app: ApiApp, host: Host): void {
   app.get("/api/v1/vms/:name/snapshots", { schema: { params: VmNameParamsSchema, response: responses({ 200: SnapshotListSchema }, 404), summary: "The VM's snapshots as a tree (parent, children) with the current position" } }, async (request) => {
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     return host.snapshots.list(name);
   });
 
   app.post("/api/v1/vms/:name/snapshots", { schema: { params: VmNameParamsSchema, body: SnapshotRequestSchema, response: responses({ 202: TaskSchema }, 404, 409), summary: "Take a snapshot: with memory while running (default), of the disks otherwise" } }, async (request, reply) => {
-    const { name } = request.params as { name: string };
-    return accepted(reply, await host.snapshots.create(name, request.body as SnapshotRequest, userOf(request)));
+    const { name } = request.params;
+    return accepted(reply, await host.snapshots.create(name, request.body, userOf(request)));
   });
 
   app.post("/api/v1/vms/:name/snapshots/:snap/revert", { schema: { params: SnapshotParamsSchema, response: responses({ 202: TaskSchema }, 404, 409), summary: "Revert to a snapshot: the guest resumes where it was (memory) or the VM is left stopped (disks only)" } }, async (request, reply) => {
-    const { name, snap } = request.params as { name: string; snap: string };
+    const { name, snap } = request.params;
     // The snapshot's definition comes back: the files it adds need what adding them by an edit needs.
     return accepted(reply, await host.snapshots.revert(name, snap, userOf(request), updateGuard(host, request, name)));
   });
 
   app.delete("/api/v1/vms/:name/snapshots/:snap", { schema: { params: SnapshotParamsSchema, response: responses({ 202: TaskSchema }, 404, 409), summary: "Delete a snapshot; its children hang from its parent" } }, async (request, reply) => {
-    const { name, snap } = request.params as { name: string; snap: string };
+    const { name, snap } = request.params;
     return accepted(reply, await host.snapshots.remove(name, snap, userOf(request)));
   });
 
   app.post("/api/v1/vms/:name/clone", { schema: { params: VmNameParamsSchema, body: CloneRequestSchema, response: responses({ 202: TaskSchema }, 404, 409), summary: "Clone a VM: a full copy (of a stopped VM or a snapshot) or a linked clone of a template" } }, async (request, reply) => {
-    const { name } = request.params as { name: string };
-    const body = request.body as CloneRequest;
+    const { name } = request.params;
+    const body = request.body;
     // A clone reads every file of its source (copies, or backing files of a linked clone): the
     // source's folder and disks need vm.edit on it, shared media the datastore's read privilege.
     const entry = host.inventory.get(name);

@@ -1,24 +1,23 @@
 // A VM's disks and CD-ROM media: /api/v1/vms/{name}/disks and /cdroms. Quick changes answer at
 // once; a hot-unplug waits for the guest to let the disk go (up to 30 s).
-import type { FastifyInstance } from "fastify";
-import { Type } from "@sinclair/typebox";
 import {
   VmNameParamsSchema, DiskIdParamsSchema, DiskAddRequestSchema, DiskResizeRequestSchema, DiskDetachQuerySchema, MediaRequestSchema,
-  DiskInfoSchema, DiskListSchema, CdromAddRequestSchema, type DiskAddRequest, type CdromAddRequest, type MediaRequest,
+  DiskInfoSchema, DiskListSchema, CdromAddRequestSchema, DiskDetachAnswerSchema,
 } from "@vmctl/api-types";
+import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { assertFiles } from "./file-access-guards.js";
 
-export function registerStorageRoutes(app: FastifyInstance, host: Host): void {
+export function registerStorageRoutes(app: ApiApp, host: Host): void {
   app.get("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, response: responses({ 200: DiskListSchema }, 404), summary: "The VM's disks and CD-ROM drives, with sizes from the images" } }, async (request) => {
-    const { name } = request.params as { name: string };
+    const { name } = request.params;
     return { disks: await host.disks.list(name) };
   });
 
   app.post("/api/v1/vms/:name/disks", { schema: { params: VmNameParamsSchema, body: DiskAddRequestSchema, response: responses({ 201: DiskInfoSchema }, 404, 409), summary: "Add a disk: a new image (size) or an existing file; hot-plugged into a running VM (virtio)" } }, async (request, reply) => {
-    const { name } = request.params as { name: string };
-    const body = request.body as DiskAddRequest;
+    const { name } = request.params;
+    const body = request.body;
     // The file the disk will be (as DiskService resolves it, default name included) must be one the requester may give the VM.
     const disk = await host.disks.add(name, body, (ref) => assertFiles(host, request, name, [{ field: "file", ...ref }]));
     return reply.status(201).send(disk);
