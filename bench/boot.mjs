@@ -1,5 +1,6 @@
-// bench/boot: start request → the guest's ready line on the serial console, through vmctld, against
-// the same QEMU argv launched by hand, measured alternately in one run. Prints both medians and the ratio.
+// bench/boot: start → the guest's ready line on the serial console, through vmctld's API and through
+// the CLI a user types (`vmctl start`, bin/vmctl), against the same QEMU argv launched by hand,
+// measured alternately in one run. Prints the medians and the ratios.
 // Run: npm run bench:boot [-- --runs 10]   (needs `npm run build` and the demo guest: npm start or npm test set them up)
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, watch, existsSync } from "node:fs";
@@ -19,6 +20,8 @@ const home = mkdtempSync(join(tmpdir(), "vmctl-bench-"));
 writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
 const input = { name: "bench", memory: "256MiB", boot: { datastore: "images", kernel: "vmlinuz", initrd: "initrd.img", cmdline: guest.cmdline } };
 
+// What `npm start` links into /usr/local/bin as vmctl.
+const vmctlBin = new URL("../bin/vmctl", import.meta.url).pathname;
 const daemon = spawn(process.execPath, [new URL("../packages/daemon/dist/main.js", import.meta.url).pathname, "--home", home], { stdio: "ignore" });
 const client = new VmctlClient({ socketPath: join(home, "vmctld.sock") });
 const rawPids = [];
@@ -31,13 +34,9 @@ async function waitForDaemon() {
   throw new Error("vmctld did not start");
 }
 
-/** Through vmctld: POST start, then the shared console (its scroll-back holds everything since boot). */
-async function bootThroughVmctld() {
-  const t0 = performance.now();
-  const task = await client.power("bench", { action: "start" });
-  const done = await client.getTask(task.id, 60);
-  if (done.state !== "success") throw new Error(`start failed: ${done.error?.message}`);
-  await new Promise((resolve, reject) => {
+/** The shared console's scroll-back holds everything since boot: answers once the ready line is in it. */
+function readyLine() {
+  return new Promise((resolve, reject) => {
     const socket = client.openConsole("bench");
     let text = "";
     const timer = setTimeout(() => reject(new Error(`no ready line: ${text.slice(-500)}`)), 60_000);
@@ -48,9 +47,38 @@ async function bootThroughVmctld() {
     });
     socket.on("error", reject);
   });
-  const elapsed = performance.now() - t0;
+}
+
+async function forceStop() {
   const stop = await client.power("bench", { action: "stop", force: true });
   await client.getTask(stop.id, 60);
+}
+
+/** Through vmctld: POST start, then the shared console. */
+async function bootThroughVmctld() {
+  const t0 = performance.now();
+  const task = await client.power("bench", { action: "start" });
+  const done = await client.getTask(task.id, 60);
+  if (done.state !== "success") throw new Error(`start failed: ${done.error?.message}`);
+  await readyLine();
+  const elapsed = performance.now() - t0;
+  await forceStop();
+  return elapsed;
+}
+
+/** Through the CLI: `vmctl start bench`, which returns once the VM runs, then the shared console. */
+async function bootThroughCli() {
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    const child = spawn(vmctlBin, ["--home", home, "start", "bench"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => { stderr += chunk; });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`vmctl start exited ${code}: ${stderr}`))));
+  });
+  await readyLine();
+  const elapsed = performance.now() - t0;
+  await forceStop();
   return elapsed;
 }
 
@@ -87,21 +115,27 @@ try {
   const argvFor = (runDir) => buildQemuArgv(def, { runDir, accel, resolvePath: (_ds, p) => join(guest.dir, p), startPaused: false, daemonize: false });
   console.log(`bench/boot: ${runs} runs each, accelerator ${accel} (${info.accelerator.reason}), QEMU ${info.qemuVersion}`);
   await bootThroughVmctld(); // warm-up: caches, page cache
+  await bootThroughCli();
   await bootByHand(argvFor, "warm");
   const vmctld = [];
+  const cli = [];
   const byHand = [];
   for (let i = 0; i < runs; i++) {
     byHand.push(await bootByHand(argvFor, i));
     vmctld.push(await bootThroughVmctld());
-    process.stderr.write(`  run ${i + 1}: by hand ${byHand.at(-1).toFixed(0)} ms, vmctld ${vmctld.at(-1).toFixed(0)} ms\n`);
+    cli.push(await bootThroughCli());
+    process.stderr.write(`  run ${i + 1}: by hand ${byHand.at(-1).toFixed(0)} ms, vmctld ${vmctld.at(-1).toFixed(0)} ms, vmctl start ${cli.at(-1).toFixed(0)} ms\n`);
   }
-  const m = { byHand: median(byHand), vmctld: median(vmctld) };
+  const m = { byHand: median(byHand), vmctld: median(vmctld), cli: median(cli) };
   const ratio = m.vmctld / m.byHand;
+  const cliRatio = m.cli / m.byHand;
   console.log(`raw QEMU by hand   median ${m.byHand.toFixed(0)} ms  (min ${Math.min(...byHand).toFixed(0)}, max ${Math.max(...byHand).toFixed(0)})`);
   console.log(`through vmctld     median ${m.vmctld.toFixed(0)} ms  (min ${Math.min(...vmctld).toFixed(0)}, max ${Math.max(...vmctld).toFixed(0)})`);
   console.log(`ratio vmctld / by hand: ${ratio.toFixed(3)}  (target ≤ 1.05)`);
+  console.log(`through vmctl start median ${m.cli.toFixed(0)} ms  (min ${Math.min(...cli).toFixed(0)}, max ${Math.max(...cli).toFixed(0)})`);
+  console.log(`ratio vmctl start / by hand: ${cliRatio.toFixed(3)}  (target ≤ 1.05)`);
   mkdirSync(new URL("results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("results/boot.json", import.meta.url), JSON.stringify({ date: new Date().toISOString(), accel, runs, byHand, vmctld, medians: m, ratio }, null, 2));
+  writeFileSync(new URL("results/boot.json", import.meta.url), JSON.stringify({ date: new Date().toISOString(), accel, runs, byHand, vmctld, cli, medians: m, ratio, cliRatio }, null, 2));
 } finally {
   daemon.kill("SIGKILL");
   for (const pid of rawPids) if (isAlive(pid)) process.kill(pid, "SIGKILL");

@@ -1,5 +1,5 @@
 // HTTP to vmctld over its unix socket (the default) or a URL, with JSON or TOML bodies.
-import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions } from "node:http";
 import type * as Https from "node:https";
 import { createRequire } from "node:module";
 import type { ApiRequest, Transport } from "./transport.js";
@@ -49,7 +49,10 @@ export function openRequest(endpoint: Endpoint, method: string, path: string, he
       ? httpsRequest(url, { method, headers: allHeaders, ...tlsOptions(endpoint) }, onResponse)
       : httpRequest(url, { method, headers: allHeaders }, onResponse);
   }
-  return httpRequest({ socketPath: endpoint.socketPath, path, method, headers: allHeaders }, onResponse);
+  // A server name for TLS, which a unix socket never speaks: left unset, the agent works one out
+  // with net.isIP, whose first call compiles Node's IPv6 pattern (several ms of every CLI command).
+  const socketOptions: RequestOptions & { servername: string } = { socketPath: endpoint.socketPath, path, method, headers: allHeaders, servername: "" };
+  return httpRequest(socketOptions, onResponse);
 }
 
 export function sendRequest(endpoint: Endpoint, method: string, path: string, body?: { type: string; text: string }, headers: Record<string, string> = {}): Promise<RawResponse> {
