@@ -10,10 +10,12 @@ const DETACH = 0x1d; // Ctrl-]
 interface ServerMessage { type: string; data: { message?: string; code?: string; console?: string } }
 
 export function registerConsole(program: Command, globals: () => GlobalOptions): void {
-  program.command("console").description("attach to a VM's serial console (Ctrl-] detaches; piped input is typed, then the console is left; a stopped VM is waited for)").argument("<name>")
+  program.command("console").description("attach to a VM's serial console (Ctrl-] detaches; piped input is typed, then the console is left; a stopped VM is waited for; with --json, stdout still carries the guest's bytes as they are, and stderr only an error, as JSON)").argument("<name>")
     .action(async (name: string) => {
       const socket = clientFor(globals()).openConsole(name, { binary: true });
       const interactive = process.stdin.isTTY;
+      // --json: no words for people on stderr, which then carries only an error object.
+      const say = (text: string) => { if (!globals().json) process.stderr.write(text); };
       await new Promise<void>((resolve, reject) => {
         let failure: Error | undefined;
         let waiting = false;
@@ -27,7 +29,7 @@ export function registerConsole(program: Command, globals: () => GlobalOptions):
           typing = true;
           if (interactive) {
             process.stdin.setRawMode(true);
-            process.stderr.write(`connected to ${name}'s serial console; Ctrl-] detaches\r\n`);
+            say(`connected to ${name}'s serial console; Ctrl-] detaches\r\n`);
           }
           process.stdin.on("data", (chunk: Buffer) => {
             const detachAt = interactive ? chunk.indexOf(DETACH) : -1;
@@ -55,7 +57,7 @@ export function registerConsole(program: Command, globals: () => GlobalOptions):
           if (message.type === "error") failure = new CliError(message.data.message ?? "console error", message.data.code ?? "error");
           if (message.type === "status" && message.data.console === "waiting" && !waiting && !typing) {
             waiting = true;
-            process.stderr.write(`waiting for ${name} to start${interactive ? " (Ctrl-C leaves)" : ""}\n`);
+            say(`waiting for ${name} to start${interactive ? " (Ctrl-C leaves)" : ""}\n`);
           }
           if (message.type === "status" && message.data.console === "attached") {
             waiting = false;
@@ -65,7 +67,7 @@ export function registerConsole(program: Command, globals: () => GlobalOptions):
         socket.on("error", (error) => { restore(); reject(error); });
         socket.on("close", () => {
           restore();
-          if (interactive) process.stderr.write("\r\ndetached\r\n");
+          if (interactive) say("\r\ndetached\r\n");
           if (failure) reject(failure);
           else resolve();
         });

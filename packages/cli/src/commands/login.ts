@@ -36,7 +36,8 @@ export function registerLogin(program: Command, globals: () => GlobalOptions): v
       if (previous && previous.fingerprint !== fingerprint) {
         process.stderr.write(`@@@ WARNING: THE CERTIFICATE OF ${url} HAS CHANGED @@@\n  pinned:  ${previous.fingerprint}\n  offered: ${fingerprint}\nSomeone may be intercepting the connection, or the server's certificate was replaced.\n`);
         if (!options.acceptNewCertificate) throw new CliError("refusing to log in; check the fingerprint on the server (its tls-fingerprint file), then rerun with --accept-new-certificate", "certificate_changed");
-      } else if (!previous) {
+      } else if (!previous && !globals().json) {
+        // With --json the fingerprint is in the answer, and stderr carries only an error.
         process.stderr.write(`pinning the certificate of ${url}\n  SHA-256 ${fingerprint}\n`);
       }
       const password = await readSecret(`password for ${options.user}@${new URL(url).host}: `, options.passwordStdin ?? false);
