@@ -91,8 +91,8 @@ describe("refusals generated from the table, every action × every state", () =>
   it("says what to do where there is something to do", () => {
     const { db, lifecycle } = host();
     const running = vmIn(db, "a", "running");
-    expect(refusalOf(() => lifecycle.assertAllowed(running, "destroy"))?.message).toContain(`Stop it first (\`vmctl stop ${running}\`)`);
-    expect(refusalOf(() => lifecycle.assertAllowed(vmIn(db, "b", "cloning"), "start"))?.message).toContain("A clone is reading its disks");
+    expect(refusalOf(() => lifecycle.assertAllowed(running, "destroy"))?.message).toContain(`; stop it first (\`vmctl stop ${running}\`)`);
+    expect(refusalOf(() => lifecycle.assertAllowed(vmIn(db, "b", "cloning"), "start"))?.message).toContain("; a clone is reading its disks");
   });
 });
 

@@ -34,7 +34,7 @@ export function wrongStateError(action: VmAction, name: string, state: VmState, 
   const advice = hint ?? HELD[state] ?? HINTS[action]?.(name);
   return new VmctlError(
     "vm_wrong_state",
-    `cannot ${action} VM "${name}": it is ${state}; ${action} needs it ${allowed.join(" or ")}${advice ? `. ${advice[0]!.toUpperCase()}${advice.slice(1)}` : ""}`,
+    `cannot ${action} VM "${name}": it is ${state}; ${action} needs it ${allowed.join(" or ")}${advice ? `; ${advice}` : ""}`,
     { action, state, allowed: [...allowed] },
   );
 }
