@@ -10,8 +10,8 @@ import { VmMetricsSchema } from "./metrics-wire.js";
 import { EventSchema } from "./events-wire.js";
 
 /** Subprotocols: JSON messages (the default), and the console's binary fast path (raw bytes both ways). */
-export const WS_JSON_PROTOCOL = "vmctl.json.v1";
-export const WS_BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
+export const JSON_PROTOCOL = "vmctl.json.v1";
+export const BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
 
 const message = <T extends string, D extends TSchema>(type: T, data: D) => Type.Object({
   type: Type.Literal(type) as TLiteral<T>,
@@ -29,6 +29,8 @@ export const WsStatusDataSchema = Type.Object({
   state: literalUnion(VM_STATES, { description: "vmctl's exact state" }),
   lastStateChange: Type.String(),
   uptime: Type.Integer({ description: "seconds since the VM started (0 when it is not running)" }),
+  console: Type.Optional(Type.Union([Type.Literal("waiting"), Type.Literal("attached")], { description: "on /ws/vms/{name}/console: waiting for the VM to start, or attached to its serial console" })),
+  message: Type.Optional(Type.String({ description: "on /ws/vms/{name}/console: the same, in words" })),
 });
 export const WsResponseDataSchema = Type.Object({ requestId: Type.String(), success: Type.Boolean(), message: Type.String() });
 
@@ -63,7 +65,7 @@ export type WsClientData<T extends WsClientType> = Static<(typeof WS_CLIENT_DATA
 
 export const WsMonitorServerMessageSchema = Type.Union([message("status", WsStatusDataSchema), message("metrics", VmMetricsSchema), message("response", WsResponseDataSchema), message("error", WsErrorDataSchema)]);
 export const WsMonitorClientMessageSchema = message("command", WsCommandDataSchema);
-export const WsConsoleServerMessageSchema = Type.Union([message("console", WsConsoleDataSchema), message("error", WsErrorDataSchema)]);
+export const WsConsoleServerMessageSchema = Type.Union([message("console", WsConsoleDataSchema), message("status", WsStatusDataSchema), message("error", WsErrorDataSchema)]);
 export const WsConsoleClientMessageSchema = message("console_input", WsConsoleInputDataSchema);
 export const WsEventsServerMessageSchema = Type.Union([message("event", EventSchema), message("events_pruned", WsEventsPrunedDataSchema), message("error", WsErrorDataSchema)]);
 /** /ws/vms/{name}/vnc carries RFB in binary frames; only a refusal comes as JSON text, before the close. */
@@ -74,7 +76,7 @@ export type WsServerMessage = { [T in WsServerType]: { type: T; timestamp: strin
 /** A message a client sends: `data` follows from `type`. */
 export type WsClientMessage = { [T in WsClientType]: { type: T; timestamp?: string; data: WsClientData<T> } }[WsClientType];
 export type WsMonitorServerMessage = Extract<WsServerMessage, { type: "status" | "metrics" | "response" | "error" }>;
-export type WsConsoleServerMessage = Extract<WsServerMessage, { type: "console" | "error" }>;
+export type WsConsoleServerMessage = Extract<WsServerMessage, { type: "console" | "status" | "error" }>;
 export type WsEventsServerMessage = Extract<WsServerMessage, { type: "event" | "events_pruned" | "error" }>;
 export type WsStatusData = WsServerData<"status">;
 export type WsCommandData = WsClientData<"command">;

@@ -2,7 +2,7 @@
 // and the browser client (the Host Client) share. Nothing here touches Node or the DOM.
 import type { HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore, DesiredState, DesiredStateResult } from "@vmctl/api-types";
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
-import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus } from "@vmctl/api-types";
+import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus, ImportQuery, ImportFromDatastore } from "@vmctl/api-types";
 import { apiPaths, type SocketPurpose } from "./api-paths.js";
 import { ApiError, parseAnswer } from "./api-error.js";
 import { headerValue, type ApiResponse, type RequestBody, type Transport } from "./transport.js";
@@ -14,8 +14,9 @@ export const BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
 const json = (value: unknown): RequestBody => ({ type: "application/json", text: JSON.stringify(value) });
 const ifMatch = (etag: string | undefined): Record<string, string> => (etag ? { "if-match": etag } : {});
 
-export interface ImportOptions { name?: string; datastore?: string; start?: boolean }
-export interface ImportFromDatastoreRequest { datastore: string; path: string; name?: string; targetDatastore?: string; start?: boolean }
+/** The query of an OVA upload and the body of an import from a datastore, as declared in @vmctl/api-types. */
+export type ImportOptions = ImportQuery;
+export type ImportFromDatastoreRequest = ImportFromDatastore;
 
 export class VmctlApi {
   constructor(protected readonly transport: Transport) {}

@@ -3,7 +3,7 @@
 // mapping (@vmctl/api-types errors.ts): an `error` message with its code, and 4000 + its HTTP
 // status as the close code when the error ends the socket.
 import type { WebSocket } from "ws";
-import { VmctlError, wsCloseCodeOf, wsErrorAnswer, type ErrorCode } from "@vmctl/api-types";
+import { VmctlError, wsCloseCodeOf, wsErrorAnswer, JSON_PROTOCOL, BINARY_CONSOLE_PROTOCOL, type ErrorCode, type WsServerData, type WsServerType } from "@vmctl/api-types";
 
 export function wsTimestamp(date = new Date()): string {
   const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
@@ -13,13 +13,13 @@ export function wsTimestamp(date = new Date()): string {
 }
 
 export const MAX_WS_MESSAGE = 64 * 1024;
-/** Subprotocols: JSON messages (the default), and the console's binary fast path (raw bytes both ways). */
-export const JSON_PROTOCOL = "vmctl.json.v1";
-export const BINARY_CONSOLE_PROTOCOL = "vmctl.console.binary.v1";
+/** Subprotocols (declared with the messages in @vmctl/api-types ws-wire.ts). */
+export { JSON_PROTOCOL, BINARY_CONSOLE_PROTOCOL };
 /** A viewer this far behind is cut off rather than letting vmctld's memory grow. */
 export const MAX_BUFFERED = 4 * 1024 * 1024;
 
-export function send(socket: WebSocket, type: string, data: unknown): void {
+/** Sends one of the messages declared in @vmctl/api-types (ws-wire.ts): its data is the one its type declares. */
+export function send<T extends WsServerType>(socket: WebSocket, type: T, data: WsServerData<T>): void {
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount > MAX_BUFFERED) {
     socket.close(1013, "client too slow");

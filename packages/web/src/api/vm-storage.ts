@@ -1,6 +1,6 @@
 // A VM's storage through the client: disks and CD media (answered at once), snapshots, clones and
 // imports (tasks), templates, and the OVA export, which is a plain download.
-import type { CloneRequest, DiskAddRequest, SnapshotRequest, Task } from "@vmctl/api-types";
+import type { CloneRequest, DiskAddRequest, ImportQuery, SnapshotRequest, Task } from "@vmctl/api-types";
 import { client } from "./http";
 import type { Sending } from "./transfer";
 
@@ -24,7 +24,8 @@ export const deleteSnapshot = (name: string, snap: string) => client.deleteSnaps
 export const cloneVm = (name: string, request: CloneRequest) => client.cloneVm(name, request);
 export const setTemplate = (name: string, template: boolean) => client.setTemplate(name, template);
 
-export interface ImportOptions { name?: string; datastore?: string; start?: boolean }
+/** Where the imported VM goes: its name, datastore and whether it starts (the upload's query, as declared). */
+export type ImportOptions = ImportQuery;
 
 /** Imports an OVA, .ovf or libvirt .xml that is already in a datastore. */
 export const importFromDatastore = (source: IsoRef, options: ImportOptions) =>
