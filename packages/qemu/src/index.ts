@@ -6,6 +6,7 @@ export * from "./run-paths.js";
 export * from "./vm-driver.js";
 export * from "./qemu-driver.js";
 export * from "./stop-escalation.js";
+export { vmDriverCases, type DriverCase, type DriverCaseContext } from "./vm-driver-cases.js";
 export * from "./accel-probe.js";
 export * from "./qemu-img.js";
 export { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
