@@ -3,7 +3,7 @@
 // carries the command's requestId once the work has ended.
 import type { ApiApp } from "./api-app.js";
 import type { WebSocket } from "ws";
-import { VmNameParamsSchema, wsErrorAnswer, type PowerAction, type VmState, type VmctlEvent } from "@vmctl/api-types";
+import { VmNameParamsSchema, wsErrorAnswer, type PowerAction, type VmState, type VmctlEvent, WS_COMMAND_ACTIONS, type ProtocolStatus, type WsCommandAction } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import type { VmMetricsSampler } from "@vmctl/qemu";
 import { parseClientMessage, send, sendError, wsTimestamp, closedForUnknownVm } from "./ws-message.js";
@@ -14,15 +14,17 @@ export const METRICS_INTERVAL_MS = 2000;
 /** Commands one connection may have under way: each is a task and a wait, so a flood must not pile them up. */
 export const MAX_COMMANDS_IN_FLIGHT = 8;
 
-const WS_COMMANDS: Record<string, PowerAction> = { start: "start", stop: "stop", restart: "restart", suspend: "suspend", resume: "resume" };
+const WS_COMMANDS: Record<WsCommandAction, PowerAction> = { start: "start", stop: "stop", restart: "restart", suspend: "suspend", resume: "resume" };
+const isWsCommand = (action: string): action is WsCommandAction => (WS_COMMAND_ACTIONS as readonly string[]).includes(action);
 
 /** vmctl's states on the protocol's coarser ones; the exact one travels as `state`. */
-export function protocolStatus(state: VmState): "running" | "stopped" | "paused" | "shutdown" | "crashed" | "unknown" {
+export function protocolStatus(state: VmState): ProtocolStatus {
   switch (state) {
     case "running": case "starting": case "snapshotting": case "migrating": case "cloning": return "running";
     case "paused": case "suspended": return "paused";
     case "stopping": return "shutdown";
-    case "stopped": return "stopped";
+    // An export reads the disks of a stopped VM.
+    case "stopped": case "exporting": return "stopped";
     case "crashed": return "crashed";
   }
 }
@@ -81,11 +83,11 @@ async function handleCommand(host: Host, socket: WebSocket, name: string, user: 
     respond(false, `${user} may watch this VM but not change its power state (needs "vm.power")`);
     return;
   }
-  const power = WS_COMMANDS[action];
-  if (!power) {
-    respond(false, `unknown action "${action}"; one of ${Object.keys(WS_COMMANDS).join(", ")}`);
+  if (!isWsCommand(action)) {
+    respond(false, `unknown action "${action}"; one of ${WS_COMMAND_ACTIONS.join(", ")}`);
     return;
   }
+  const power = WS_COMMANDS[action];
   try {
     const task = host.power.request(name, { action: power }, user);
     const ended = await host.tasks.wait(task.id, 3600_000);
