@@ -9,6 +9,7 @@ const source = (file: string) => fileURLToPath(new URL(`./packages/${file}`, imp
 const alias = [
   ...packages.map((name) => ({ find: new RegExp(`^@vmctl/${name}$`), replacement: source(`${name}/src/index.ts`) })),
   { find: /^@vmctl\/api-types\/states$/, replacement: source("api-types/src/states.ts") },
+  { find: /^@vmctl\/api-types\/errors$/, replacement: source("api-types/src/errors.ts") },
   { find: /^@vmctl\/client\/browser$/, replacement: source("client/src/browser.ts") },
   { find: /^@vmctl\/definition\/sizes$/, replacement: source("definition/src/sizes.ts") },
   { find: /^@vmctl\/definition\/disk-file-name$/, replacement: source("definition/src/disk-file-name.ts") },

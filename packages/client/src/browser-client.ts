@@ -2,13 +2,14 @@
 // progress, the addresses of downloads and screenshots, and the WebSocket URLs (console, VNC,
 // monitor, events) on the page's own host.
 import type { Task, UploadStatus } from "@vmctl/api-types";
+import { wsCloseCodeOf } from "@vmctl/api-types/errors";
 import { VmctlApi, type ImportOptions } from "./api-client.js";
 import { apiPaths, socketPaths, type SocketPurpose } from "./api-paths.js";
 import { BrowserTransport, type BrowserTransportOptions, type Sending } from "./browser-transport.js";
 
-/** vmctld closes a WebSocket with these when its credential is gone, or its rights on the VM shrank. */
-export const CLOSE_REVOKED = 4401;
-export const CLOSE_NARROWED = 4403;
+/** vmctld closes a WebSocket with these when its credential is gone, or its rights on the VM shrank (the registry's 4401, 4403). */
+export const CLOSE_REVOKED = wsCloseCodeOf("unauthenticated");
+export const CLOSE_NARROWED = wsCloseCodeOf("forbidden");
 
 export interface BrowserClientOptions extends BrowserTransportOptions {
   /** The page's location (default: globalThis.location), for the WebSockets' addresses. */
