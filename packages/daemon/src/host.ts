@@ -41,7 +41,13 @@ import { startRetention } from "./domain/host-retention.js";
 import type { RetentionPruner } from "./domain/retention.js";
 
 /** What runs the VMs: injected by unit tests (a fake driver), QEMU otherwise. */
-export interface HostHypervisor { driver?: VmDriver; hostFiles?: VmHostFiles; stoppedDiskSnapshot?: StoppedDiskSnapshot }
+export interface HostHypervisor {
+  driver?: VmDriver;
+  hostFiles?: VmHostFiles;
+  stoppedDiskSnapshot?: StoppedDiskSnapshot;
+  /** What accel = "auto" becomes (the KVM probe otherwise). */
+  accelerator?: () => Promise<AccelChoice>;
+}
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -105,7 +111,7 @@ export class Host {
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     this.power = new PowerController({
       runtimes: this.runtimes, lifecycle: this.lifecycle, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
-      prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: () => this.accelerator(), log,
+      prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: hypervisor.accelerator ?? (() => this.accelerator()), log,
     });
     this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions, this.lifecycle, hypervisor.hostFiles);
     const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, lifecycle: this.lifecycle, events: this.events, tasks: this.tasks, power: this.power };

@@ -122,7 +122,7 @@ export interface VmHandle {
 }
 
 export interface VmDriver {
-  /** The backend's name ("qemu"), reported with the VM. */
+  /** The backend's name ("qemu", "fake"). */
   readonly kind: string;
   /** The run files a VM will have in runDir (known before it starts: the console log rotates first). */
   runFiles(runDir: string): VmRunFiles;

@@ -91,6 +91,14 @@ describe("power with the fake driver", () => {
     expect(d.host.events.list({ vm: "web" }).some((e) => e.type === "vm.reset")).toBe(true);
   });
 
+  it("accel = \"auto\" starts with what the probe chose, and says so in the task log", async () => {
+    await d.host.vms.create({ toml: definition("web").replace('accel = "tcg"', 'accel = "auto"') });
+    const task = await power(d, "web", { action: "start" });
+    expect(d.driver.vm("web")!.spec.accel).toBe("tcg");
+    expect(task.log.join("\n")).toMatch(/accelerator: tcg \(the unit tests' fake probe\)/);
+    expect(d.host.vms.summary(d.host.inventory.get("web")).accel).toBe("tcg");
+  });
+
   it("refuses what the state does not allow, before any task", async () => {
     await d.host.vms.create({ toml: definition("web") });
     expect(() => d.host.power.request("web", { action: "pause" }, "test")).toThrow(/cannot pause VM "web": it is stopped/);

@@ -33,7 +33,9 @@ export async function domainHost(existing?: { home: string; driver: FakeDriver; 
   const hostFiles = new FakeHostFiles();
   const stoppedSnapshots = existing?.stoppedSnapshots ?? [];
   const stoppedDiskSnapshot: StoppedDiskSnapshot = async (image, op, tag) => { stoppedSnapshots.push(`${op} ${tag} ${image.path}`); };
-  const host = new Host(config, pino({ level: "silent" }), { driver, hostFiles, stoppedDiskSnapshot });
+  // accel = "auto" becomes TCG at once: no KVM probe (it runs QEMU) in a unit test.
+  const accelerator = async () => ({ accel: "tcg" as const, reason: "the unit tests' fake probe" });
+  const host = new Host(config, pino({ level: "silent" }), { driver, hostFiles, stoppedDiskSnapshot, accelerator });
   host.inventory.scan();
   if (existing) {
     for (const entry of host.inventory.list()) await host.power.reconcile(entry.name);
