@@ -23,7 +23,8 @@ export interface FakeBehaviour {
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-let nextPid = 4_000_000;
+/** Beyond the kernel's largest pid_max (2^22): a fake pid is never a real process. */
+let nextPid = 5_000_000;
 
 export class FakeVm implements VmHandle {
   readonly pid = nextPid++;
