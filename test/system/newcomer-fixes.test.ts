@@ -96,6 +96,14 @@ describe("task and event identity", () => {
     expect(created).toEqual([first.uuid, second.uuid]);
     expect(events.find((e) => e.type === "vm.destroyed")?.vmUuid).toBe(first.uuid);
     expect(events.filter((e) => e.type === "task.created" && e.data.task === task.id).map((e) => e.vmUuid)).toEqual([first.uuid]);
+    // Asked by uuid, the first VM's events and tasks, none of the second's.
+    const ofFirst = await host.client.call<{ events: Array<{ type: string; vmUuid: string }> }>("GET", `/api/v1/events?vmUuid=${first.uuid}`);
+    expect(ofFirst.events.map((e) => e.type)).toEqual(expect.arrayContaining(["vm.created", "vm.destroyed"]));
+    expect(new Set(ofFirst.events.map((e) => e.vmUuid))).toEqual(new Set([first.uuid]));
+    const tasksOfSecond = await host.client.call<{ tasks: unknown[] }>("GET", `/api/v1/tasks?targetUuid=${second.uuid}`);
+    expect(tasksOfSecond.tasks).toEqual([]);
+    const tasksOfFirst = await host.client.call<{ tasks: Array<{ id: string }> }>("GET", `/api/v1/tasks?targetUuid=${first.uuid}`);
+    expect(tasksOfFirst.tasks.map((t) => t.id)).toContain(task.id);
 
     // The host id is made once: a restarted vmctld keeps it, and an old task's id still answers.
     await host.killDaemon();

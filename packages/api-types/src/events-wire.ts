@@ -82,6 +82,7 @@ export type VmStateChange = Omit<EventData<"vm.state">, "from" | "to">;
 
 export const EventQuerySchema = Type.Object({
   vm: Type.Optional(Type.String({ maxLength: 64 })),
+  vmUuid: Type.Optional(Type.String({ maxLength: 64, description: "events of the VM with this uuid only (not another made under its name)" })),
   type: Type.Optional(Type.String({ maxLength: 64, description: 'an event type, or a prefix ending in "*" (e.g. "vm.*")' })),
   since: Type.Optional(Type.Integer({ minimum: 0 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),

@@ -126,6 +126,7 @@ export type DestroyResult = Static<typeof DestroyResultSchema>;
 
 export const TaskListQuerySchema = Type.Object({
   target: Type.Optional(Type.String({ description: "e.g. vm/web01" })),
+  targetUuid: Type.Optional(Type.String({ maxLength: 64, description: "tasks on the VM with this uuid only" })),
   state: Type.Optional(Type.String()),
   parent: Type.Optional(Type.String({ description: "children of this task" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),

@@ -28,7 +28,7 @@ export function registerEventRoutes(app: ApiApp, host: Host): void {
 
   app.get("/ws/events", { websocket: true, schema: { querystring: EventQuerySchema, hide: true } }, (socket, request) => {
     const query = request.query;
-    const matches = (event: VmctlEvent) => (!query.vm || event.vm === query.vm) && (!query.type || event.type === query.type || (query.type.endsWith("*") && event.type.startsWith(query.type.slice(0, -1))));
+    const matches = (event: VmctlEvent) => (!query.vm || event.vm === query.vm) && (!query.vmUuid || event.vmUuid === query.vmUuid) && (!query.type || event.type === query.type || (query.type.endsWith("*") && event.type.startsWith(query.type.slice(0, -1))));
     let lastSent = query.since ?? Number.MAX_SAFE_INTEGER;
     const pending: VmctlEvent[] = [];
     let replaying = query.since !== undefined;

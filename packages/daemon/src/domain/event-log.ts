@@ -24,7 +24,7 @@ export interface EventIdentity {
   vmUuidOf?: (name: string) => string | undefined;
 }
 
-export interface EventQuery { vm?: string; type?: string; since?: number; limit?: number }
+export interface EventQuery { vm?: string; vmUuid?: string; type?: string; since?: number; limit?: number }
 
 export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEvent] }> implements Prunable {
   private readonly insert;
@@ -81,6 +81,7 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
     const where: string[] = [];
     const params: Array<string | number> = [];
     if (query.vm) { where.push("vm = ?"); params.push(query.vm); }
+    if (query.vmUuid) { where.push("vm_uuid = ?"); params.push(query.vmUuid); }
     // "vm.*" is a prefix: LIKE with the user's own % and _ escaped, so only the one trailing % is a wildcard.
     if (query.type) {
       if (query.type.endsWith("*")) { where.push("type LIKE ? ESCAPE '\\'"); params.push(`${query.type.slice(0, -1).replace(/[\\%_]/g, "\\$&")}%`); }

@@ -42,6 +42,7 @@ describe("task identity", () => {
     expect((await tasks.wait(made.id, 10_000)).targetUuid).toBe("22222222-2222-4222-8222-222222222222");
     const batch = tasks.run("vms.batch", "vms/start", "root", async () => {});
     expect((await tasks.wait(batch.id, 10_000)).targetUuid).toBeNull();
+    expect(tasks.list({ targetUuid: "11111111-1111-4111-8111-111111111111" }).map((t) => t.id)).toEqual([onA.id]);
   });
 
   it("records a failure through the registry's mapping: a coded error as it is, any other as internal with its message", async () => {
@@ -70,6 +71,7 @@ describe("event identity", () => {
       [`h1:${destroyed.id}`, "b", "22222222-2222-4222-8222-222222222222"],
       [`h1:${destroyed.id + 1}`, null, null],
     ]);
+    expect(events.list({ vmUuid: "22222222-2222-4222-8222-222222222222" }).map((e) => e.type)).toEqual(["vm.destroyed"]);
     events.broadcast("task.progress", "a", { task: "h1:t", op: "vm.clone", progress: 5, eta: null });
     events.broadcast("task.progress", "a", { task: "h1:t", op: "vm.clone", progress: 6, eta: null });
     const [first, second] = seen as Array<{ id: number; uid: string }>;

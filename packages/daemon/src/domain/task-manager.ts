@@ -151,11 +151,12 @@ export class TaskManager implements Prunable {
     return toTask(row);
   }
 
-  list(filter: { target?: string; state?: string; parent?: string; limit?: number } = {}): Task[] {
+  list(filter: { target?: string; targetUuid?: string; state?: string; parent?: string; limit?: number } = {}): Task[] {
     const where: string[] = [];
     const params: string[] = [];
     if (filter.parent) { where.push("parent_id = ?"); params.push(filter.parent); }
     if (filter.target) { where.push("target = ?"); params.push(filter.target); }
+    if (filter.targetUuid) { where.push("target_uuid = ?"); params.push(filter.targetUuid); }
     if (filter.state) { where.push("state = ?"); params.push(filter.state); }
     const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC LIMIT ${Math.min(filter.limit ?? 100, 1000)}`;
     return (this.db.prepare(sql).all(...params) as Row[]).map(toTask);

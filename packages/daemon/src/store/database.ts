@@ -120,6 +120,9 @@ export const MIGRATIONS: readonly string[] = [
   // made again under the same name is told apart.
   `ALTER TABLE tasks ADD COLUMN target_uuid TEXT;
    ALTER TABLE events ADD COLUMN vm_uuid TEXT;`,
+  // ?vmUuid= and ?targetUuid= look them up as ?vm= and ?target= do.
+  `CREATE INDEX events_vm_uuid ON events(vm_uuid, id);
+   CREATE INDEX tasks_target_uuid ON tasks(target_uuid);`,
 ];
 
 export function openDatabase(path: string): Db {
