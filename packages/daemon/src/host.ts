@@ -56,14 +56,14 @@ export class Host {
   readonly db: Db;
   readonly events: EventLog;
   readonly tasks: TaskManager;
+  /** This host's id (domain/host-identity.ts): in its task ids and events, and in GET /api/v1/host. */
+  readonly hostId: string;
   readonly datastores: Datastores;
   readonly inventory: Inventory;
   /** The one writer of definitions (read, validate, edit, atomic write). */
   readonly definitions: DefinitionStore;
   readonly datastoreRegistry: DatastoreRegistry;
   readonly browser: DatastoreBrowser;
-  /** This host's id (domain/host-identity.ts): in its task ids and events, and in GET /api/v1/host. */
-  readonly hostId: string;
   readonly uploads: Uploads;
   readonly isos: IsoLibrary;
   readonly runtimes: RuntimeTable;
