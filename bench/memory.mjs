@@ -54,6 +54,17 @@ async function measure() {
   const status = readFileSync(`/proc/${daemon.pid}/status`, "utf8");
   const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)[1]);
   const point = { rss: kib("VmRSS"), heapTotal: Math.round(usage.heapTotal / 1024), heap: Math.round(usage.heapUsed / 1024), external: Math.round(usage.external / 1024), arrayBuffers: Math.round(usage.arrayBuffers / 1024) };
+  if (process.env.TRACE_MEMORY) {
+    const groups = {};
+    let current = "";
+    for (const line of readFileSync(`/proc/${daemon.pid}/smaps`, "utf8").split("\n")) {
+      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) { const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024; current = head[3] || (size >= 60000 ? "anon>=60M" : size >= 1024 ? "anon>=1M" : "anon<1M"); if (current.includes(".so") || current.includes("node")) current = "code/libs"; continue; }
+      const rss = /^Rss:\s+(\d+)/.exec(line);
+      if (rss) groups[current] = (groups[current] ?? 0) + Number(rss[1]);
+    }
+    console.log("smaps", JSON.stringify(groups));
+  }
   if (process.env.TRACE_MEMORY) console.log("point", JSON.stringify(point), "rss-heapTotal", point.rss - point.heapTotal, `${((Date.now() - started) / 1000).toFixed(0)} s`);
   return point;
 }
@@ -117,22 +128,27 @@ async function startAll(names) {
 try {
   for (let i = 0; i < 200; i++) { try { await client.host(); break; } catch { await sleep(50); } }
   const vm = (name) => ({ name, memory: "128MiB", boot: { datastore: "images", kernel: "vmlinuz", initrd: "initrd.img", cmdline: guest.cmdline } });
-  // Warm every code path once with one VM (then delete it), so the baseline is not the cost of loading code.
-  await client.createVm(vm("mem-warm"));
-  await startAll(["mem-warm"]);
-  {
-    const json = viewer("mem-warm");
-    const bin = viewer("mem-warm", { binary: true });
-    const stalled = viewer("mem-warm", { stalled: true });
+  // Warm every code path with two VMs (then delete them), so the baseline is not the cost of
+  // loading and compiling code.
+  const warm = ["mem-warm-0", "mem-warm-1"];
+  for (const name of warm) await client.createVm(vm(name));
+  await startAll(warm);
+  await Promise.all(warm.map(async (name) => {
+    const json = viewer(name);
+    const bin = viewer(name, { binary: true });
+    const stalled = viewer(name, { stalled: true });
     await Promise.all([json.opened, bin.opened, stalled.opened]);
-    await json.waitFor(GUEST_READY_LINE, "the warm-up VM");
+    await json.waitFor(GUEST_READY_LINE, "a warm-up VM");
     json.socket.send(JSON.stringify({ type: "console_input", data: { content: Buffer.from(printCommand(1)).toString("base64") } }));
     await Promise.all([json.waitFor(printed(1), "the JSON viewer"), bin.waitFor(printed(1), "the binary viewer")]);
     for (const v of [json, bin, stalled]) v.close();
-    await cliConsole("mem-warm", printCommand(2));
-    await client.getTask((await client.power("mem-warm", { action: "stop", force: true })).id, 60);
-    await client.destroyVm("mem-warm");
-  }
+    await cliConsole(name, printCommand(2));
+    const late = viewer(name);
+    await late.waitFor(printed(2), "a late viewer");
+    late.close();
+    await client.getTask((await client.power(name, { action: "stop", force: true })).id, 60);
+    await client.destroyVm(name);
+  }));
   const names = Array.from({ length: count }, (_, i) => `mem-${i}`);
   for (const name of names) await client.createVm(vm(name));
   const base = await measure();

@@ -49,17 +49,28 @@ export class ConsoleRing {
    * older than that); empty when nothing is newer.
    */
   read(from: number, max = this.capacity): Buffer {
-    const begin = Math.max(from, this.start);
-    const length = Math.max(0, Math.min(this.written - begin, max));
+    const length = Math.max(0, Math.min(this.written - Math.max(from, this.start), max));
     if (length === 0) return Buffer.alloc(0);
     // Its own allocation of exactly this size: a piece from Buffer's shared pool would keep the
     // whole pool slab alive for as long as a slow viewer's connection holds the piece.
     const out = Buffer.allocUnsafeSlow(length);
+    this.readInto(out, from);
+    return out;
+  }
+
+  /**
+   * Copies bytes from position `from` on (from the oldest kept byte when `from` is older) into
+   * `target`, as many as fit; returns how many.
+   */
+  readInto(target: Uint8Array, from: number): number {
+    const begin = Math.max(from, this.start);
+    const length = Math.max(0, Math.min(this.written - begin, target.length));
+    if (length === 0) return 0;
     const at = begin % this.capacity;
     const first = Math.min(length, this.capacity - at);
-    this.buffer.copy(out, 0, at, at + first);
-    if (first < length) this.buffer.copy(out, first, 0, length - first);
-    return out;
+    target.set(this.buffer.subarray(at, at + first), 0);
+    if (first < length) target.set(this.buffer.subarray(0, length - first), first);
+    return length;
   }
 
   /** Everything kept, oldest first: what a new viewer is shown. */

@@ -66,11 +66,11 @@ async function print(peer: Socket, total: number, piece: number, from = 0): Prom
 }
 
 /** A viewer that records what it got; `sent` calls are kept back while `stalled`, as a connection that does not drain. */
-function recorder(): ConsoleViewer & { got: Buffer[]; text: () => Buffer; ended: boolean; stalled: boolean; pending: Array<() => void>; release: () => void } {
+function recorder(): ConsoleViewer & { got: Buffer[]; buffers: Set<ArrayBufferLike>; text: () => Buffer; ended: boolean; stalled: boolean; pending: Array<() => void>; release: () => void } {
   const v = {
-    got: [] as Buffer[], ended: false, stalled: false, pending: [] as Array<() => void>,
+    got: [] as Buffer[], buffers: new Set<ArrayBufferLike>(), ended: false, stalled: false, pending: [] as Array<() => void>,
     text: () => Buffer.concat(v.got),
-    output(chunk: Buffer, sent: () => void) { v.got.push(chunk); if (v.stalled) v.pending.push(sent); else sent(); },
+    output(chunk: Buffer, sent: () => void) { v.got.push(Buffer.from(chunk)); v.buffers.add(chunk.buffer); if (v.stalled) v.pending.push(sent); else sent(); },
     end() { v.ended = true; },
     release() { v.stalled = false; for (const sent of v.pending.splice(0)) sent(); },
   };
@@ -114,6 +114,8 @@ describe("serial console viewers", () => {
     await print(peer, total, 4096);
     await expect.poll(() => fast.text().length, { timeout: 20_000 }).toBe(total);
     expect(fast.text().equals(guestOutput(0, total))).toBe(true);
+    // A megabyte went out through the same few buffers, none allocated per message.
+    expect(fast.buffers.size).toBeLessThanOrEqual(MAX_VIEWER_MESSAGES_IN_FLIGHT);
     // The stalled viewer was handed at most the bound (plus the piece that crossed it) and holds no more.
     const handed = slow.text().length;
     expect(handed).toBeLessThanOrEqual(MAX_VIEWER_IN_FLIGHT + VIEWER_CHUNK_BYTES);
