@@ -1,5 +1,6 @@
 // useVMConsole: the VM's shared serial console over a WebSocket opened with a single-use ticket,
-// raw bytes both ways (binary subprotocol), reconnecting on its own when the connection drops.
+// raw bytes both ways (binary subprotocol), reconnecting on its own when the connection drops or the
+// VM stops (the console then waits for the next start).
 import { useEffect, useRef } from "react";
 import { BINARY_CONSOLE_PROTOCOL } from "@vmctl/client/browser";
 import { client, isRefusal, revokedByClose } from "./http";
@@ -25,8 +26,10 @@ export function useVMConsole(name: string, handlers: ConsoleHandlers): { send: (
         ws.onmessage = (message) => {
           if (message.data instanceof ArrayBuffer) current.current.output(new Uint8Array(message.data));
           else {
-            const parsed = JSON.parse(String(message.data)) as { type: string; data: { message?: string } };
+            const parsed = JSON.parse(String(message.data)) as { type: string; data: { message?: string; console?: string } };
             if (parsed.type === "error") current.current.status(parsed.data.message ?? "error");
+            // Opened while the VM is not running, the console waits and says so; it attaches at Start.
+            if (parsed.type === "status") current.current.status(parsed.data.console === "attached" ? "connected" : parsed.data.message ?? "waiting for the VM to start");
           }
         };
         ws.onclose = (event) => {
@@ -35,7 +38,8 @@ export function useVMConsole(name: string, handlers: ConsoleHandlers): { send: (
           const revoked = revokedByClose(event.code);
           if (revoked !== null) { current.current.status(revoked); return; }
           current.current.status(event.code === 1000 ? "the console ended (VM stopped)" : "disconnected; reconnecting…");
-          if (event.code !== 1000) { timer = window.setTimeout(() => void open(), delay); delay = Math.min(delay * 2, 10_000); }
+          // After the VM stopped, open it again: it waits for the next start and shows that boot.
+          if (event.code !== 1000 || event.reason === "console ended") { timer = window.setTimeout(() => void open(), delay); delay = Math.min(delay * 2, 10_000); }
         };
       } catch (error) {
         current.current.status(`cannot open the console: ${(error as Error).message}`);
