@@ -43,7 +43,7 @@ export function defineGlobalOptions(program: Command): Command {
   return program
     .option("--home <dir>", "vmctld's home: talk to <dir>/vmctld.sock (default $VMCTL_HOME, /var/lib/vmctl for root, else ~/.local/share/vmctl)")
     .option("--url <url>", "talk to vmctld at this URL instead of the unix socket")
-    .option("--json", "machine-readable output");
+    .option("--json", "machine-readable output: results as JSON on stdout, an error as JSON on stderr (completion prints its script regardless)");
 }
 const VALUE_OPTIONS = ["--home", "--url"];
 
