@@ -133,9 +133,13 @@ _vmctl() {
     compadd -a _vmctl_words
   fi
 }
-if (( ! $+functions[compdef] )); then
-  autoload -Uz compinit && compinit
+# Autoloaded from $fpath as _vmctl, this file is the function's first run: complete now. Sourced
+# (source <(vmctl completion zsh) in ~/.zshrc), it registers the function.
+if [[ \${funcstack[1]:-} == _vmctl ]]; then
+  _vmctl "$@"
+else
+  (( $+functions[compdef] )) || { autoload -Uz compinit && compinit; }
+  compdef _vmctl vmctl
 fi
-compdef _vmctl vmctl
 `;
 }
