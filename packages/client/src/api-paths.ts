@@ -35,8 +35,8 @@ export const apiPaths = {
   audit: (query: { user?: string | undefined; target?: string | undefined; since?: number | undefined; limit?: number | undefined } = {}) => `${V1}/audit${queryString(query)}`,
   datastores: () => `${V1}/datastores`,
   datastore: (name: string) => `${V1}/datastores/${e(name)}`,
-  /** A file or directory of a datastore; a GET of a file downloads it. */
-  files: (datastore: string, path = "") => `${V1}/datastores/${e(datastore)}/files${path ? `/${encodePath(path)}` : ""}`,
+  /** A file or directory of a datastore (the root is `files/`); a GET of a file downloads it. */
+  files: (datastore: string, path = "") => `${V1}/datastores/${e(datastore)}/files/${encodePath(path)}`,
   isos: () => `${V1}/isos`,
   vms: (query: { state?: string | undefined; name?: string | undefined; sort?: string | undefined; limit?: number | undefined; offset?: number | undefined; datastore?: string | undefined } = {}) => `${V1}/vms${queryString(query)}`,
   vm: (name: string, query: Query = {}) => `${vm(name)}${queryString(query)}`,

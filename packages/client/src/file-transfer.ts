@@ -3,6 +3,7 @@
 // Content-Range; a new upload of a file whose earlier attempt was cut off continues it too.
 import { stat } from "node:fs/promises";
 import type { UploadStatus } from "@vmctl/api-types";
+import { ApiError } from "./api-error.js";
 import { apiPaths } from "./api-paths.js";
 import type { Endpoint, RawResponse } from "./http-transport.js";
 import { downloadBody, sendFile } from "./streams.js";
@@ -47,8 +48,14 @@ export async function uploadToDatastore(client: TransferClient, datastore: strin
   const { size: total } = await stat(local);
   const retries = options.retries ?? 8;
   let offset = 0;
-  if (options.resume !== false && total > 0) {
-    const status = await settledStatus(client, path);
+  const resumable = options.resume !== false && total > 0;
+  const status = resumable || !options.overwrite ? await settledStatus(client, path) : undefined;
+  // vmctld would refuse it too, but a refusal can be lost when it closes the connection early, and
+  // the retry below would then take the file already there for this upload landing whole.
+  if (status?.complete && !options.overwrite) {
+    throw new ApiError(409, "file_exists", `"${remote}" already exists in datastore "${datastore}" (${status.total ?? status.received} bytes); upload with overwrite (vmctl ds upload --overwrite) to replace it`, { path: remote });
+  }
+  if (resumable && status) {
     if (!status.complete && status.total === total && status.received > 0) {
       offset = status.received;
       options.onResume?.(offset, total);

@@ -1,7 +1,7 @@
 // Only the client spells the API's routes: a path literal (/api/v1…, /ws/…) anywhere else in the
 // packages' sources or the benchmarks fails here. The daemon, which serves the routes, and the
-// tests, which test the API itself, may spell them. Prose that names a route the way the docs do
-// ("GET /api/v1/tasks") is not a request target and passes; comments are not looked at.
+// tests, which test the API itself, may spell them. Prose that names a route after a space ("GET
+// /api/v1/tasks", "on /ws/events: …") is not a request target and passes; comments are not read.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import ts from "typescript";
@@ -11,7 +11,7 @@ const ROOT = resolve(import.meta.dirname, "../../..");
 const SPELLS_ROUTES = new Set(["client", "daemon"]);
 const SOURCE = /\.(ts|tsx|mts|js|mjs)$/;
 const ROUTE = /\/api\/v1|\/ws\//g;
-const NAMED_IN_PROSE = /\b(GET|HEAD|POST|PUT|PATCH|DELETE) $/;
+const NAMED_IN_PROSE = /\s$/;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -42,7 +42,7 @@ export function literalsOf(file: string, text: string): Array<{ line: number; te
   return found;
 }
 
-/** Whether a literal holds a route used as a path, not named in prose after its method. */
+/** Whether a literal holds a route used as a path: at its start or joined to what precedes it, never after a space. */
 export function spellsRoute(literal: string): boolean {
   for (const match of literal.matchAll(ROUTE)) {
     if (!NAMED_IN_PROSE.test(literal.slice(0, match.index))) return true;
@@ -56,6 +56,7 @@ describe("API paths are spelled only by the client", () => {
     expect(spellsRoute("?x=1&then=/api/v1/host")).toBe(true);
     expect(spellsRoute("ws+unix:///tmp/vmctld.sock:/ws/events")).toBe(true);
     expect(spellsRoute("wait for the task to end (GET /api/v1/tasks), then ask again")).toBe(false);
+    expect(spellsRoute("on /ws/vms/{name}/console: the same, in words")).toBe(false);
     expect(spellsRoute("vmctl ls")).toBe(false);
     expect(literalsOf("a.ts", "// GET /api/v1/vms\nconst a = `x${1}/api/v1/y`;").map((l) => l.text)).toEqual(["x", "/api/v1/y"]);
   });
