@@ -11,7 +11,7 @@ import { VmNameParamsSchema, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import { VIEWER_CHUNK_BYTES, MAX_VIEWER_MESSAGES_IN_FLIGHT, type SerialConsole } from "../domain/serial-console.js";
 import { can } from "../security/principal.js";
-import { parseClientMessage, send, sendError, overRateLimit, closedForUnknownVm, wsTimestamp, BINARY_CONSOLE_PROTOCOL, MAX_WS_MESSAGE } from "./ws-message.js";
+import { parseClientMessage, clientData, send, sendError, overRateLimit, closedForUnknownVm, wsTimestamp, BINARY_CONSOLE_PROTOCOL, MAX_WS_MESSAGE } from "./ws-message.js";
 import { protocolStatus } from "./vm-monitor.js";
 
 /** A `console` message of a full chunk: its base64 and the JSON around it. */
@@ -129,12 +129,13 @@ export function registerConsoleRoutes(app: ApiApp, host: Host): void {
     socket.on("message", (raw, isBinary) => {
       const message = parseClientMessage(socket, raw, isBinary);
       if (!message) return;
-      if (message.type !== "console_input" || typeof message.data.content !== "string") {
+      const input = clientData(message, "console_input");
+      if (!input) {
         sendError(socket, "bad_request", 'expected {"type":"console_input","data":{"content":"<base64>"}}');
         return;
       }
       if (!mayType) return refuseInput();
-      type(Buffer.from(message.data.content, "base64"));
+      type(Buffer.from(input.content, "base64"));
     });
   });
 }

@@ -6,7 +6,7 @@ import type { WebSocket } from "ws";
 import { VmNameParamsSchema, wsErrorAnswer, type PowerAction, type VmState, type VmctlEvent, WS_COMMAND_ACTIONS, type ProtocolStatus, type WsCommandAction } from "@vmctl/api-types";
 import type { Host } from "../host.js";
 import type { VmMetricsSampler } from "@vmctl/qemu";
-import { parseClientMessage, send, sendError, wsTimestamp, closedForUnknownVm } from "./ws-message.js";
+import { parseClientMessage, clientData, send, sendError, wsTimestamp, closedForUnknownVm } from "./ws-message.js";
 import { userOf } from "./request-user.js";
 import { can, type Principal } from "../security/principal.js";
 
@@ -15,7 +15,6 @@ export const METRICS_INTERVAL_MS = 2000;
 export const MAX_COMMANDS_IN_FLIGHT = 8;
 
 const WS_COMMANDS: Record<WsCommandAction, PowerAction> = { start: "start", stop: "stop", restart: "restart", suspend: "suspend", resume: "resume" };
-const isWsCommand = (action: string): action is WsCommandAction => (WS_COMMAND_ACTIONS as readonly string[]).includes(action);
 
 /** vmctl's states on the protocol's coarser ones; the exact one travels as `state`. */
 export function protocolStatus(state: VmState): ProtocolStatus {
@@ -83,11 +82,13 @@ async function handleCommand(host: Host, socket: WebSocket, name: string, user: 
     respond(false, `${user} may watch this VM but not change its power state (needs "vm.power")`);
     return;
   }
-  if (!isWsCommand(action)) {
+  // Well-formed enough to answer by its requestId; the declared schema (ws-wire.ts) says whether the action is one.
+  const command = clientData(message, "command");
+  if (!command) {
     respond(false, `unknown action "${action}"; one of ${WS_COMMAND_ACTIONS.join(", ")}`);
     return;
   }
-  const power = WS_COMMANDS[action];
+  const power = WS_COMMANDS[command.action];
   try {
     const task = host.power.request(name, { action: power }, user);
     const ended = await host.tasks.wait(task.id, 3600_000);

@@ -3,7 +3,8 @@
 // mapping (@vmctl/api-types errors.ts): an `error` message with its code, and 4000 + its HTTP
 // status as the close code when the error ends the socket.
 import type { WebSocket } from "ws";
-import { VmctlError, wsCloseCodeOf, wsErrorAnswer, JSON_PROTOCOL, BINARY_CONSOLE_PROTOCOL, type ErrorCode, type WsServerData, type WsServerType } from "@vmctl/api-types";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { VmctlError, wsCloseCodeOf, wsErrorAnswer, JSON_PROTOCOL, BINARY_CONSOLE_PROTOCOL, WS_CLIENT_DATA, type ErrorCode, type WsClientData, type WsClientType, type WsServerData, type WsServerType } from "@vmctl/api-types";
 
 export function wsTimestamp(date = new Date()): string {
   const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
@@ -94,6 +95,15 @@ export function parseClientMessage(socket: WebSocket, raw: Buffer | ArrayBuffer 
     return null;
   }
   return { type: m.type, data: m.data as Record<string, unknown> };
+}
+
+const clientChecks = { command: TypeCompiler.Compile(WS_CLIENT_DATA.command), console_input: TypeCompiler.Compile(WS_CLIENT_DATA.console_input) };
+
+/** The data of a client message of this type, checked against its declared schema (ws-wire.ts); null when it is another or does not match. */
+export function clientData<T extends WsClientType>(message: { type: string; data: Record<string, unknown> }, type: T): WsClientData<T> | null {
+  if (message.type !== type) return null;
+  const check: { Check(value: unknown): value is WsClientData<T> } = clientChecks[type];
+  return check.Check(message.data) ? message.data : null;
 }
 
 /** Ends a VM WebSocket for a VM that does not exist (close code 4404); true when it did so. */
