@@ -6,21 +6,41 @@ import { connect } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { untypedPlaces, ALLOWED_UNTYPED } from "@vmctl/api-types";
 import { TestHost, guestDefinition, announceOversizedBody, ADMIN_PASSWORD } from "./harness.js";
 
 let host: TestHost;
 beforeAll(async () => { host = await TestHost.start(); });
 afterAll(async () => { await host?.close(); });
 
-interface Operation { responses: Record<string, { content?: Record<string, { schema: object }> }> }
+type Media = Record<string, { schema: object }>;
+interface Operation { parameters?: Array<{ in: string; name: string; schema: object }>; requestBody?: { content?: Media }; responses: Record<string, { content?: Media }> }
+
+/** Every place of the document that accepts any value, but the allow-list of @vmctl/api-types (schema-audit.ts). */
+function untypedInDocument(doc: { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, object> } }): string[] {
+  const places: string[] = [];
+  const add = (where: string, schema: unknown) => places.push(...untypedPlaces(schema).map((place) => `${where}: ${place}`));
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      const at = `${method.toUpperCase()} ${path}`;
+      for (const parameter of operation.parameters ?? []) add(`${at} ${parameter.in} ${parameter.name}`, parameter.schema);
+      for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) add(`${at} body ${type}`, media.schema);
+      for (const [status, answer] of Object.entries(operation.responses)) for (const [type, media] of Object.entries(answer.content ?? {})) add(`${at} ${status} ${type}`, media.schema);
+    }
+  }
+  for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) add(`components ${name}`, schema);
+  return places.filter((place) => !ALLOWED_UNTYPED.some((allowed) => allowed.test(place)));
+}
 interface Case { method: string; path: string; route: string; status: number; body?: { type: string; text: string }; headers?: Record<string, string> }
 
 const json = (value: unknown) => ({ type: "application/json", text: JSON.stringify(value) });
 
 describe("OpenAPI contract", () => {
   it("every documented route answers as documented, errors included", async () => {
-    const doc = JSON.parse((await host.client.raw("GET", "/api/v1/openapi.json")).text) as { openapi: string; paths: Record<string, Record<string, Operation>> };
+    const doc = JSON.parse((await host.client.raw("GET", "/api/v1/openapi.json")).text) as { openapi: string; paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, object> } };
     expect(doc.openapi).toMatch(/^3\./);
+    // The document says what every request and answer is: an untyped place could drift unseen.
+    expect(untypedInDocument(doc)).toEqual([]);
     const docs = await host.client.raw("GET", "/api/docs/");
     expect(docs.status).toBe(200);
     expect(docs.text).toContain("swagger");

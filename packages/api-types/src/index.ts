@@ -10,4 +10,5 @@ export * from "./auth-wire.js";
 export * from "./events-wire.js";
 export * from "./metrics-wire.js";
 export * from "./ws-wire.js";
+export * from "./schema-audit.js";
 export * from "./lifecycle-wire.js";

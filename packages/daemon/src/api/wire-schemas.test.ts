@@ -1,7 +1,8 @@
 // The wire contract cannot drift where it says nothing: every schema of every route (params, query,
-// body, each answer of each status, the WebSockets too) is typed all the way down, and the route files
-// declare none of their own (they import them from @vmctl/api-types). The OpenAPI contract test
-// (test/system/api-contract.test.ts) then holds every answer to these schemas.
+// body, each answer of each status, the WebSockets too) is typed all the way down (but the allow-list
+// of @vmctl/api-types schema-audit.ts), and the route files declare none of their own (they import
+// them from @vmctl/api-types). The OpenAPI contract test (test/system/api-contract.test.ts) checks
+// the served document the same way and holds every answer to these schemas.
 import { describe, it, expect } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,55 +11,13 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import Fastify, { type FastifySchema } from "fastify";
 import { Type } from "@sinclair/typebox";
-import { ErrorBodySchema, VmDetailSchema } from "@vmctl/api-types";
+import { ErrorBodySchema, VmDetailSchema, untypedPlaces, ALLOWED_UNTYPED } from "@vmctl/api-types";
 import { loadHostConfig } from "../config/host-config.js";
 import { Host } from "../host.js";
 import { buildApp } from "../server.js";
 
 type Json = Record<string, unknown>;
-
-/**
- * Untyped places, each with why: nothing else may be one. Paths are route part, then keys.
- * - error.details: each error code carries its own details (the field and fix of a refusal, a
- *   limit, the privileges a token lacks, the validator's list), documented per code in docs/errors.md.
- */
-const ALLOWED_UNTYPED = [/^response \d+( \S+)?: error\.details$/];
-
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** The places in a JSON schema that accept any value: `{}` (Type.Unknown/Any), an object with no declared key, an array of anything. */
-function untypedPlaces(schema: unknown, path = ""): string[] {
-  const here = path || "(the whole schema)";
-  if (schema === true) return [here];
-  if (!isObject(schema)) return [];
-  const found: string[] = [];
-  const walk = (child: unknown, key: string) => found.push(...untypedPlaces(child, path ? `${path}.${key}` : key));
-  for (const combinator of ["anyOf", "oneOf", "allOf"] as const) {
-    const members = schema[combinator];
-    if (Array.isArray(members)) members.forEach((member) => found.push(...untypedPlaces(member, path)));
-  }
-  // Type.Never() is {not: {}}: it accepts nothing (e.g. additionalProperties that refuses unknown keys).
-  const never = isObject(schema.not) && Object.keys(schema.not).length === 0;
-  const typed = never || ["type", "enum", "const", "$ref", "anyOf", "oneOf", "allOf"].some((key) => key in schema);
-  if (!typed) return [here, ...found];
-  if (schema.type === "object") {
-    const properties = isObject(schema.properties) ? schema.properties : {};
-    const patterns = isObject(schema.patternProperties) ? schema.patternProperties : {};
-    for (const [key, value] of Object.entries(properties)) walk(value, key);
-    for (const value of Object.values(patterns)) walk(value, "*");
-    if (isObject(schema.additionalProperties)) walk(schema.additionalProperties, "*");
-    const closed = schema.additionalProperties === false;
-    // An intersection (allOf) declares its keys in its members.
-    const declared = Object.keys(properties).length > 0 || Object.keys(patterns).length > 0 || isObject(schema.additionalProperties) || Array.isArray(schema.allOf);
-    if (!declared && !closed) found.unshift(here);
-    else if (schema.additionalProperties === true) found.unshift(`${here} (additionalProperties: true)`);
-  }
-  if (schema.type === "array") {
-    if (schema.items === undefined) found.unshift(`${here} (items)`);
-    else walk(schema.items, "[]");
-  }
-  return found;
-}
 
 /** A route's schemas by part: params, querystring, body (and each media type's), each response status (and media type). */
 function partsOf(schema: FastifySchema): Array<[string, unknown]> {
