@@ -9,13 +9,11 @@
 import type { ApiApp } from "./api-app.js";
 import { VmNameParamsSchema, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
-import { VIEWER_CHUNK_BYTES, MAX_VIEWER_MESSAGES_IN_FLIGHT, type SerialConsole } from "../domain/serial-console.js";
+import type { SerialConsole } from "../domain/serial-console.js";
 import { can } from "../security/principal.js";
 import { parseClientMessage, clientData, send, sendError, overRateLimit, closedForUnknownVm, wsTimestamp, BINARY_CONSOLE_PROTOCOL, MAX_WS_MESSAGE } from "./ws-message.js";
 import { protocolStatus } from "./vm-monitor.js";
 
-/** A `console` message of a full chunk: its base64 and the JSON around it. */
-const JSON_MESSAGE_BYTES = Math.ceil(VIEWER_CHUNK_BYTES / 3) * 4 + 256;
 const BACKLOGGED = "the guest has not read the input sent so far; this input was dropped: retry when it catches up";
 
 export function registerConsoleRoutes(app: ApiApp, host: Host): void {
@@ -54,23 +52,11 @@ export function registerConsoleRoutes(app: ApiApp, host: Host): void {
         return;
       }
       serial = console;
-      // JSON messages are written into buffers used again once sent, as the binary chunks are.
-      const spare: Buffer[] = [];
       detach = console.attach({
         output: (chunk, sent) => {
           if (socket.readyState !== socket.OPEN) return;
-          if (binary) {
-            socket.send(chunk, { binary: true }, () => sent());
-            return;
-          }
-          const text = JSON.stringify({ type: "console", timestamp: wsTimestamp(), data: { content: chunk.toString("base64"), eof: false } });
-          const length = Buffer.byteLength(text);
-          const buffer = length <= JSON_MESSAGE_BYTES ? spare.pop() ?? Buffer.allocUnsafeSlow(JSON_MESSAGE_BYTES) : Buffer.allocUnsafeSlow(length);
-          buffer.write(text);
-          socket.send(buffer.subarray(0, length), { binary: false }, () => {
-            if (buffer.length === JSON_MESSAGE_BYTES && spare.length < MAX_VIEWER_MESSAGES_IN_FLIGHT) spare.push(buffer);
-            sent();
-          });
+          if (binary) socket.send(chunk, { binary: true }, () => sent());
+          else socket.send(JSON.stringify({ type: "console", timestamp: wsTimestamp(), data: { content: chunk.toString("base64"), eof: false } }), () => sent());
         },
         end: () => endConsole("console ended"),
       });

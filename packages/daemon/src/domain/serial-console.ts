@@ -29,10 +29,7 @@ export const MAX_VIEWER_MESSAGES_IN_FLIGHT = 4;
 export const VIEWER_CHUNK_BYTES = 16 * 1024;
 
 export interface ConsoleViewer {
-  /**
-   * Takes the next output; calls `sent` once it has left vmctld (or never will), so that more may
-   * follow. The chunk's memory is used again after `sent`: copy what is to be kept longer.
-   */
+  /** Takes the next output (a copy of its own); calls `sent` once it has left vmctld (or never will), so that more may follow. */
   output(chunk: Buffer, sent: () => void): void;
   end(): void;
 }
@@ -49,8 +46,6 @@ interface ViewerState {
   inFlight: number;
   messagesInFlight: number;
   pumping: boolean;
-  /** Buffers of VIEWER_CHUNK_BYTES this viewer's output went out in, free again: a busy console allocates nothing per message. */
-  readonly spare: Buffer[];
 }
 
 /**
@@ -98,7 +93,7 @@ export class SerialConsole {
       viewer.end();
       return () => {};
     }
-    const state: ViewerState = { viewer, cursor: this.ring.start, inFlight: 0, messagesInFlight: 0, pumping: false, spare: [] };
+    const state: ViewerState = { viewer, cursor: this.ring.start, inFlight: 0, messagesInFlight: 0, pumping: false };
     this.viewers.set(viewer, state);
     this.pump(state);
     return () => { if (this.viewers.get(viewer) === state) this.viewers.delete(viewer); };
@@ -177,24 +172,18 @@ export class SerialConsole {
           this.hand(state, skippedMarker(missed));
           continue;
         }
-        if (unbounded) {
-          // The console has ended: the rest goes out at once, in buffers that are not used again.
-          const rest = this.ring.read(state.cursor, VIEWER_CHUNK_BYTES);
-          state.cursor += rest.length;
-          this.hand(state, rest);
-          continue;
-        }
-        const buffer = state.spare.pop() ?? Buffer.allocUnsafeSlow(VIEWER_CHUNK_BYTES);
-        const length = this.ring.readInto(buffer, state.cursor);
-        state.cursor += length;
-        this.hand(state, buffer.subarray(0, length), buffer);
+        // A copy of its own, of exactly its size, freed once sent: pieces kept for reuse would sit
+        // scattered in the allocator's heap after their viewer left, and keep it from shrinking.
+        const chunk = this.ring.read(state.cursor, VIEWER_CHUNK_BYTES);
+        state.cursor += chunk.length;
+        this.hand(state, chunk);
       }
     } finally {
       state.pumping = false;
     }
   }
 
-  private hand(state: ViewerState, chunk: Buffer, reusable?: Buffer): void {
+  private hand(state: ViewerState, chunk: Buffer): void {
     state.inFlight += chunk.length;
     state.messagesInFlight++;
     let settled = false;
@@ -203,7 +192,6 @@ export class SerialConsole {
       settled = true;
       state.inFlight -= chunk.length;
       state.messagesInFlight--;
-      if (reusable && state.spare.length < MAX_VIEWER_MESSAGES_IN_FLIGHT) state.spare.push(reusable);
       if (!this.done) this.pump(state);
     });
   }
