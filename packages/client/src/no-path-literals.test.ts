@@ -66,7 +66,9 @@ describe("API paths are spelled only by the client", () => {
     expect(files.some((f) => f.includes("/packages/web/src/"))).toBe(true);
     expect(files.some((f) => f.includes("/packages/cli/src/"))).toBe(true);
     expect(files.some((f) => f.includes("/bench/"))).toBe(true);
-    const offenders = files.flatMap((file) => literalsOf(file, readFileSync(file, "utf8"))
+    // Only a file that holds a route somewhere (comments included) is parsed.
+    const offenders = files.map((file) => ({ file, text: readFileSync(file, "utf8") })).filter(({ text }) => /\/api\/v1|\/ws\//.test(text))
+      .flatMap(({ file, text }) => literalsOf(file, text)
       .filter((literal) => spellsRoute(literal.text))
       .map((literal) => `${relative(ROOT, file)}:${literal.line}: ${JSON.stringify(literal.text)}: use a method of @vmctl/client (or apiPaths/socketPaths)`));
     expect(offenders).toEqual([]);
