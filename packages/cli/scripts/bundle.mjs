@@ -1,6 +1,7 @@
 // Bundles the CLI as tsc wrote it (dist/cli.js, dist/completion-values.js) into dist/bundle with
 // rolldown: one chunk per command module, loaded on demand, so that `vmctl ls` reads a few files
-// instead of about a hundred modules. Writes dist/bundle/inputs.json, by which main.js refuses a
+// instead of about a hundred modules. CommonJS, which Node loads with synchronous reads and no
+// linking phase: measurably less work at start than the same chunks as ES modules. Writes dist/bundle/inputs.json, by which main.js refuses a
 // bundle that tsc has since made stale. Run by `npm run build` and scripts/setup.sh after `tsc -b`.
 import { rmSync, statSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -15,7 +16,7 @@ const { output } = await build({
   input: { cli: `${dist}cli.js`, "completion-values": `${dist}completion-values.js` },
   platform: "node",
   logLevel: "warn",
-  output: { dir: out, format: "esm", entryFileNames: "[name].js", chunkFileNames: "chunk-[name]-[hash].js", sourcemap: true },
+  output: { dir: out, format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "chunk-[name]-[hash].cjs", sourcemap: true },
 });
 
 // Every file of the workspace a chunk was made from (rolldown's own helpers have ids that are not
