@@ -73,6 +73,20 @@ describe("invalid definitions are refused and create nothing", () => {
     expect(JSON.parse(again.stderr).error).toMatchObject({ code: "vm_exists" });
   });
 
+  it("an unknown key in a request body is refused by its name, never dropped, and nothing happens", async () => {
+    await host.client.createVm(guestDefinition("typo"));
+    const tasksBefore = (await host.client.listTasks()).length;
+    const power = await host.client.raw("POST", "/api/v1/vms/typo/power", { type: "application/json", text: JSON.stringify({ action: "start", forse: true }) });
+    expect(power.status).toBe(400);
+    expect(JSON.parse(power.text).error).toMatchObject({ code: "bad_request", message: expect.stringMatching(/^forse: unknown field; check its spelling/) });
+    const snapshot = await host.client.raw("POST", "/api/v1/vms/typo/snapshots", { type: "application/json", text: JSON.stringify({ name: "s1", memroy: false }) });
+    expect(snapshot.status).toBe(400);
+    expect(JSON.parse(snapshot.text).error.message).toMatch(/^memroy: unknown field/);
+    expect((await host.client.getVm("typo")).state).toBe("stopped");
+    expect((await host.client.listSnapshots("typo")).snapshots).toEqual([]);
+    expect((await host.client.listTasks()).length).toBe(tasksBefore);
+  });
+
   it("a definition broken by hand on disk is listed with its error, never dropped, and cannot start", async () => {
     await host.client.createVm(guestDefinition("handmade"));
     const file = join(local(), "handmade/handmade.toml");

@@ -37,7 +37,10 @@ import { markLocalConnection } from "./security/local-socket.js";
 
 /** `onRoute` hears every route as it is added, with its schema (the route tests walk them). */
 export async function buildApp(host: Host, logger: Logger, onRoute?: (method: string, url: string, schema: FastifySchema | undefined) => void): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
+    // An unknown key is refused with its name (400), never silently dropped: Fastify's default
+    // removeAdditional would strip it, so `{"forse": true}` would be a plain stop.
+    ajv: { customOptions: { removeAdditional: false } } }) as unknown as FastifyInstance;
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerErrorHandling(app);
   if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url, route.schema); });

@@ -10,9 +10,14 @@ export function codedError(error: unknown): unknown {
   if (error instanceof VmctlError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError?.validation) {
-    const message = fastifyError.validation
-      .map((v) => `${(v.instancePath || v.params?.missingProperty || v.params?.additionalProperty || "").toString().replace(/^\//, "").replace(/\//g, ".") || fastifyError.validationContext || "body"}: ${v.message ?? "invalid"}`)
-      .join("; ");
+    const message = fastifyError.validation.map((v) => {
+      const at = (v.instancePath || "").replace(/^\//, "").replace(/\//g, ".");
+      const unknown = v.params?.additionalProperty as string | undefined;
+      // An unknown key is named itself, not the object holding it: `disks.disk0.sise`, not `disks.disk0`.
+      if (unknown !== undefined) return `${at ? `${at}.` : ""}${unknown}: unknown field; check its spelling (the API's schema is GET /api/v1/openapi.json)`;
+      const where = at || String(v.params?.missingProperty ?? "") || fastifyError.validationContext || "body";
+      return `${where}: ${v.message ?? "invalid"}`;
+    }).join("; ");
     return new VmctlError("bad_request", message, fastifyError.validation);
   }
   if (fastifyError?.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new VmctlError("payload_too_large", fastifyError.message);
