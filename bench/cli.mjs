@@ -12,7 +12,7 @@ import { VmctlClient } from "../packages/client/dist/index.js";
 const { values } = parseArgs({ options: { runs: { type: "string", default: "30" }, vms: { type: "string", default: "5" }, cli: { type: "string" } } });
 const runs = Number(values.runs);
 // --cli: another build of the CLI to compare (the default is the one `npm run build` makes).
-const cli = values.cli ?? new URL("../packages/cli/dist/main.js", import.meta.url).pathname;
+const cli = values.cli ?? new URL("../packages/cli/dist/main.cjs", import.meta.url).pathname;
 // What `npm start` links into /usr/local/bin: a sh wrapper that finds the checkout, then the same CLI.
 const wrapper = new URL("../bin/vmctl", import.meta.url).pathname;
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-cli-"));
@@ -41,9 +41,9 @@ function timed(args, command = process.execPath) {
 
 /** Which code the CLI runs: the bundle npm run build made, or (missing or stale) the modules tsc wrote. */
 async function whatRuns() {
-  const freshness = join(dirname(cli), "bundle-freshness.js");
+  const freshness = join(dirname(cli), "bundle-freshness.cjs");
   if (!existsSync(freshness)) return "the modules tsc wrote (this build has no bundle)";
-  const { bundleState } = await import(freshness);
+  const { bundleState } = (await import(freshness)).default;
   const state = bundleState(join(dirname(cli), "bundle/"));
   if (state.state === "current") return "dist/bundle (current)";
   return `the modules tsc wrote: the bundle is ${state.state}${state.file ? ` (${state.file} changed since)` : ""}; npm run build makes it again`;

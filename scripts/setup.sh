@@ -52,7 +52,7 @@ fi
 say "building (tsc -b, incremental; then the CLI's bundle)"
 npx tsc -b
 node packages/cli/scripts/bundle.mjs
-chmod +x packages/daemon/dist/main.js packages/cli/dist/main.js
+chmod +x packages/daemon/dist/main.js packages/cli/dist/main.js packages/cli/dist/main.cjs
 
 # The Host Client bundles @vmctl/client/browser and the api-types it imports: their sources count too.
 web_hash=$( (cat package-lock.json; find packages/web/src packages/web/index.html packages/web/vite.config.ts packages/client/src packages/api-types/src -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -d' ' -f1)
