@@ -13,6 +13,15 @@ const Live = Type.Boolean({ description: "changed in the running QEMU too (hot-p
 
 /** The data of each event type. */
 export const EVENT_DATA = {
+  /**
+   * A stored event that does not match what its type declares now (written by an older vmctld, or
+   * by hand): shown as it was stored, so one old row never breaks the whole log.
+   */
+  "event.unrecognized": Type.Object({
+    type: Type.String({ description: "the type it was stored with" }),
+    json: Type.String({ description: "its data as stored (JSON text)" }),
+    why: Type.String({ description: "what does not match: an unknown type, or the first field in error" }),
+  }),
   "host.started": Type.Object({ version: Type.String(), vms: Type.Integer({ description: "VMs in the inventory" }) }),
   "vm.created": Type.Object({ datastore: Type.String() }),
   "vm.definition_changed": NoData,

@@ -86,4 +86,23 @@ describe("/ws/events replay", () => {
     expect((answer.json() as { events: Array<{ id: number }> }).events.map((e) => e.id)).toEqual([11, 12, 13]);
     expect((await app.inject({ method: "GET", url: `/api/v1/events?type=${"x".repeat(65)}` })).statusCode).toBe(400);
   });
+
+  it("an event an older vmctld stored in another shape is listed as it was stored, and the rest of the log still reads", async () => {
+    addEvents(2);
+    const insert = db.prepare("INSERT INTO events (time, type, vm, data) VALUES (?, ?, 'web01', ?)");
+    const time = new Date().toISOString();
+    insert.run(time, "vm.renamed", '{"to":"web02"}');
+    insert.run(time, "vm.state", '{"from":"stopped"}');
+    insert.run(time, "vm.created", "not json");
+    const answer = await app.inject({ method: "GET", url: "/api/v1/events" });
+    expect(answer.statusCode).toBe(200);
+    const listed = (answer.json() as { events: Array<{ id: number; type: string; data: Record<string, string> }> }).events;
+    expect(listed.map((e) => e.type)).toEqual(["vm.state", "vm.state", "event.unrecognized", "event.unrecognized", "event.unrecognized"]);
+    expect(listed[2]?.data).toEqual({ type: "vm.renamed", json: '{"to":"web02"}', why: 'no event type "vm.renamed" in this version' });
+    expect(listed[3]?.data.why).toBe("to: Expected required property");
+    expect(listed[4]?.data.why).toBe("its data is not JSON");
+    const { socket, until } = await open("/ws/events?since=0");
+    expect((await until((m) => m.length === 5)).map((m) => m.type)).toEqual(["event", "event", "event", "event", "event"]);
+    socket.terminate();
+  });
 });

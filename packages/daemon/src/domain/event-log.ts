@@ -4,7 +4,8 @@
 // hosts', and `vmUuid` tells apart a VM made again under the same name (`vm`).
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { EventData, EventType, LIVE_EVENT_TYPES, VmctlEvent } from "@vmctl/api-types";
+import { EVENT_DATA, EVENT_TYPES, type EventData, type EventType, type LIVE_EVENT_TYPES, type VmctlEvent } from "@vmctl/api-types";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { Db } from "../store/database.js";
 import { pruneLogBatch, type Prunable, type RetentionLimits } from "./retention.js";
 import { hostIdOf } from "./host-identity.js";
@@ -26,6 +27,19 @@ export interface EventIdentity {
 
 export interface EventQuery { vm?: string; vmUuid?: string; type?: string; since?: number; limit?: number }
 
+const dataCheckers = new Map(EVENT_TYPES.map((type) => [type as string, TypeCompiler.Compile(EVENT_DATA[type])]));
+
+/** A row's data when it matches what its type declares now; else why not (an older vmctld's row, a hand edit). */
+function storedData(row: Row): EventData<EventType> | string {
+  const checker = dataCheckers.get(row.type);
+  if (!checker) return `no event type "${row.type}" in this version`;
+  let data: unknown;
+  try { data = JSON.parse(row.data); } catch { return "its data is not JSON"; }
+  if (checker.Check(data)) return data as EventData<EventType>;
+  const first = checker.Errors(data).First();
+  return first ? `${first.path.replace(/^\//, "").replace(/\//g, ".") || "data"}: ${first.message}` : "its data does not match";
+}
+
 export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEvent] }> implements Prunable {
   private readonly insert;
   /** The id of the newest event: anything derived from VM state is stale once it grows. */
@@ -42,7 +56,11 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
 
   /** Stored by record() below, which takes only the declared shape of each type (@vmctl/api-types' events-wire.ts). */
   private toEvent(row: Row): VmctlEvent {
-    return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, row.type, row.vm, row.vm_uuid, JSON.parse(row.data) as EventData<EventType>);
+    const data = storedData(row);
+    if (typeof data === "string") {
+      return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, "event.unrecognized", row.vm, row.vm_uuid, { type: row.type, json: row.data, why: data });
+    }
+    return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, row.type, row.vm, row.vm_uuid, data);
   }
 
   /** An event of one type, as a stream listener gets it. */
