@@ -232,6 +232,8 @@ describe("Host Client", () => {
     await tabTo(page, "Create VM");
     await page.keyboard.press("Enter");
     await page.getByRole("dialog").waitFor();
+    // The dialog's focus trap moves focus into the name once it has opened: type only then.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("vm-name");
     await page.keyboard.type("ui-kbd");
     await page.keyboard.press("Enter");
     await page.getByLabel("Disk size").waitFor();
