@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { openDatabase, type Db } from "../store/database.js";
 import { EventLog } from "./event-log.js";
+import type { VmctlEvent } from "@vmctl/api-types";
 import { TaskManager } from "./task-manager.js";
 import { AuditLog } from "../security/audit-log.js";
 import { pruneAll, RetentionPruner } from "./retention.js";
@@ -134,11 +135,13 @@ describe("vmctld's retention at start", () => {
 
 describe("event type filter", () => {
   it("treats only a trailing * as a wildcard: the user's % and _ are literal", () => {
-    events.record("vm.state", "a");
-    events.record("vm_state", "b");
-    events.record("task.created", "c");
-    expect(events.list({ type: "vm.*" }).map((e) => e.type)).toEqual(["vm.state"]);
-    expect(events.list({ type: "vm_*" }).map((e) => e.type)).toEqual(["vm_state"]);
+    events.record("vm.state", "a", { from: "stopped", to: "starting" });
+    // No such type is declared: it lists as event.unrecognized, with the type it was stored with.
+    events.record("vm_state" as "vm.definition_changed", "b");
+    events.record("vm.definition_changed", "c");
+    const stored = (e: VmctlEvent) => (e.type === "event.unrecognized" ? e.data.type : e.type);
+    expect(events.list({ type: "vm.*" }).map(stored)).toEqual(["vm.state", "vm.definition_changed"]);
+    expect(events.list({ type: "vm_*" }).map(stored)).toEqual(["vm_state"]);
     expect(events.list({ type: "%*" })).toEqual([]);
     expect(events.list({ type: "*" })).toHaveLength(3);
   });
