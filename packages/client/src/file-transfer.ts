@@ -1,7 +1,7 @@
 // Uploads and downloads of datastore files, streamed with progress. An upload that loses its
 // connection asks vmctld how much arrived (GET …?upload=status) and continues from there with
 // Content-Range; a new upload of a file whose earlier attempt was cut off continues it too.
-import { stat } from "node:fs/promises";
+import { promises as fsPromises } from "node:fs"; // not node:fs/promises: see streams.ts
 import type { UploadStatus } from "@vmctl/api-types";
 import { ApiError } from "./api-error.js";
 import { apiPaths } from "./api-paths.js";
@@ -45,7 +45,7 @@ function isDropped(error: unknown): boolean {
 export async function uploadToDatastore(client: TransferClient, datastore: string, remote: string, local: string, options: UploadOptions = {}): Promise<UploadStatus> {
   const path = filesPath(datastore, remote);
   const query = options.overwrite ? "?overwrite=true" : "";
-  const { size: total } = await stat(local);
+  const { size: total } = await fsPromises.stat(local);
   const retries = options.retries ?? 8;
   let offset = 0;
   const resumable = options.resume !== false && total > 0;

@@ -1,8 +1,9 @@
 // Files as HTTP bodies, both ways: a file (or the rest of one) streamed up as a request body, and
 // a response streamed down into a file, with progress. The datastore transfers (file-transfer.ts)
 // and the whole-VM import and export (vmctl-client.ts) are both built on these.
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+// fs.promises, not node:fs/promises: bundled (the CLI), it is then loaded when a file moves, not at
+// every start.
+import { createReadStream, createWriteStream, promises as fsPromises } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -51,7 +52,7 @@ export function sendFile(endpoint: Endpoint, method: string, path: string, body:
 
 /** POSTs (or PUTs) a whole file as the raw request body and reads the JSON answer. */
 export async function uploadBody(endpoint: Endpoint, method: string, path: string, file: string, contentType: string, onProgress?: Progress): Promise<RawResponse> {
-  const total = (await stat(file)).size;
+  const total = (await fsPromises.stat(file)).size;
   return sendFile(endpoint, method, path, { file, total, contentType }, (sent) => onProgress?.(sent, total));
 }
 
@@ -98,9 +99,9 @@ export async function downloadBody(endpoint: Endpoint, path: string, file: strin
   try {
     await pipeline(response, count, createWriteStream(temp));
     if (length !== undefined && done !== length) throw new Error(`the download of ${JSON.stringify(path)} ended after ${done} of ${length} bytes`);
-    await rename(temp, file);
+    await fsPromises.rename(temp, file);
   } catch (error) {
-    await rm(temp, { force: true });
+    await fsPromises.rm(temp, { force: true });
     throw error;
   }
   return { status, headers: response.headers, text: "", bytes: done };
