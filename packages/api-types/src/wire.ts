@@ -12,6 +12,8 @@ export const ExitReasonSchema = literalUnion(EXIT_REASONS);
 
 export const VmSummarySchema = Type.Object({
   name: Type.String(),
+  /** The VM's identity (its definition's uuid); absent only while the definition does not validate or its datastore is read-only. */
+  uuid: Type.Optional(Type.String()),
   state: VmStateSchema,
   cpus: Type.Integer(),
   memoryBytes: Type.Integer(),
@@ -30,8 +32,6 @@ export const VmSummarySchema = Type.Object({
 export type VmSummary = Static<typeof VmSummarySchema>;
 
 export const VmDetailSchema = Type.Intersect([VmSummarySchema, Type.Object({
-  /** The VM's identity (its definition's uuid); absent until vmctld first writes the definition. */
-  uuid: Type.Optional(Type.String()),
   definitionPath: Type.String(),
   etag: Type.String(),
   definition: Type.Union([ResolvedVmDefinitionSchema, Type.Null()], { description: "the definition with every default filled in and sizes in bytes; null while the file does not validate (definitionError says why)" }),

@@ -48,6 +48,7 @@ export class VmService {
       name: entry.name, state: rt.state, cpus: entry.def?.cpus ?? 0, memoryBytes: entry.def?.memoryBytes ?? 0,
       datastore: entry.datastore, lastStateChange: rt.lastChange, autostart: entry.def?.policy.autostart ?? false,
     };
+    if (entry.def?.uuid) summary.uuid = entry.def.uuid;
     if (entry.error) summary.definitionError = entry.error.message;
     if (entry.def?.template) summary.template = true;
     if (rt.pid !== undefined) summary.pid = rt.pid;
@@ -63,7 +64,7 @@ export class VmService {
 
   detail(name: string): VmDetail {
     const entry = this.inventory.get(name);
-    return { ...this.summary(entry), ...(entry.def?.uuid ? { uuid: entry.def.uuid } : {}), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
+    return { ...this.summary(entry), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
   }
 
   async create(request: CreateRequest): Promise<VmDetail> {
