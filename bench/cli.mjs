@@ -59,6 +59,7 @@ try {
   const missing = names.filter((name) => !listed.includes(name));
   if (missing.length > 0) throw new Error(`vmctl ls did not list ${missing.join(", ")}:\n${listed}`);
   timed(["-e", "0"]); // warm-up: page cache
+  const before = await whatRuns();
   const useWrapper = values.cli === undefined;
   if (useWrapper) timed(ls, wrapper);
   const floor = [];
@@ -72,7 +73,10 @@ try {
   const m = { node: median(floor), vmctlLs: median(vmctl), ...(useWrapper ? { binVmctlLs: median(wrapped) } : {}) };
   const ratio = m.vmctlLs / m.node;
   const range = (xs) => `(min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
-  console.log(`bench/cli: ${runs} runs each, ${names.length} VMs defined, node ${process.version}; the CLI runs ${await whatRuns()}`);
+  const after = await whatRuns();
+  // A build during the runs (tsc -b) makes the bundle stale halfway: the figures then mix both.
+  const ran = before === after ? before : `${before} at first, then ${after}: rerun for a clean figure`;
+  console.log(`bench/cli: ${runs} runs each, ${names.length} VMs defined, node ${process.version}; the CLI runs ${ran}`);
   console.log(`node -e 0    median ${m.node.toFixed(1)} ms  ${range(floor)}`);
   console.log(`vmctl ls     median ${m.vmctlLs.toFixed(1)} ms  ${range(vmctl)}  (node ${cli.replace(`${process.cwd()}/`, "")} ls)`);
   if (useWrapper) console.log(`bin/vmctl ls median ${m.binVmctlLs.toFixed(1)} ms  ${range(wrapped)}  (through the sh wrapper: ratio ${(m.binVmctlLs / m.node).toFixed(2)})`);
