@@ -44,6 +44,7 @@ describe("the completion script", () => {
     expect(args("ds rm")).toEqual(["datastore"]);
     expect(args("ds upload")).toEqual(["datastore", "file", "-"]);
     expect(args("completion")).toEqual(["choices:bash,zsh"]);
+    expect(args("state")).toEqual(["vm", "choices:running,stopped"]);
     const clone = specs.find((s) => s.path.map((n) => n[0]).join(" ") === "clone")!;
     expect(clone.valueOptions).toContainEqual({ flag: "--snapshot", kind: "snapshot" });
     expect(clone.valueOptions).toContainEqual({ flag: "--datastore", kind: "datastore" });

@@ -2,7 +2,7 @@
 // command, subcommand and option as registered), which asks vmctl itself for the names of VMs,
 // snapshots, datastores and networks (`vmctl __complete …`), as incus and virsh do.
 import { Argument, type Command, type Option } from "commander";
-import { VM_STATES } from "@vmctl/api-types/states";
+import { DESIRED_STATES, VM_STATES } from "@vmctl/api-types/states";
 import { bashScript, zshScript } from "./completion-script.js";
 
 /**
@@ -49,6 +49,7 @@ export function argumentKind(path: readonly string[], argument: Argument, index:
   if (where === "clone" && name === "source") return "vm";
   if ((where === "snapshot revert" || where === "snapshot rm") && name === "name") return "snapshot";
   if (where === "ds rm" && name === "name") return "datastore";
+  if (where === "state" && name === "state") return choices(DESIRED_STATES);
   // A top-level command's first <name> or <names...> names VMs (show, start, destroy …), except the one that makes it.
   if (path.length === 1 && index === 0 && (name === "name" || name === "names") && where !== "create") return "vm";
   return "-";
