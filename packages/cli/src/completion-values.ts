@@ -16,8 +16,16 @@ export async function completionValues(kind: string, vm: string | undefined, opt
   }
 }
 
+/**
+ * How long a TAB may wait for vmctld: a vmctld that accepts and never answers (stopped, hung, a
+ * host that drops packets) held the shell until the user pressed Ctrl-C.
+ */
+export const COMPLETION_DEADLINE_MS = 2000;
+
 /** The arguments after `vmctl`, starting with `__complete`. */
 export async function run(args: string[]): Promise<void> {
+  // Nothing printed yet, nothing offered: the shell completes as if vmctld were down.
+  setTimeout(() => process.exit(0), COMPLETION_DEADLINE_MS).unref();
   try {
     const { positionals, values } = parseArgs({ args: args.slice(1), options: { home: { type: "string" }, url: { type: "string" } }, allowPositionals: true, strict: false });
     const options: GlobalOptions = {

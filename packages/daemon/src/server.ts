@@ -4,12 +4,13 @@ import { createServer, type Server } from "node:https";
 import { chmod, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import type { TLSSocket } from "node:tls";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchema } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema } from "fastify";
 import websocket from "@fastify/websocket";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Logger } from "pino";
 import type { Host } from "./host.js";
-import { registerErrorHandling } from "./api/errors.js";
+import { VmctlError } from "@vmctl/api-types";
+import { registerErrorHandling, toErrorBody } from "./api/errors.js";
 import { registerVmRoutes } from "./api/vms.js";
 import { registerPowerRoutes } from "./api/vm-power.js";
 import { registerTaskRoutes } from "./api/tasks.js";
@@ -40,7 +41,17 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true,
     // An unknown key is refused with its name (400), never silently dropped: Fastify's default
     // removeAdditional would strip it, so `{"forse": true}` would be a plain stop.
-    ajv: { customOptions: { removeAdditional: false } } }) as unknown as FastifyInstance;
+    ajv: { customOptions: { removeAdditional: false } },
+    // Path parameters are held to their schemas (a task id's 128 characters, a name's 63), not cut
+    // first by the router at 100 with an answer of Fastify's own shape; what the router still
+    // refuses (a segment over 256, a broken percent-encoding) answers in vmctld's error body.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: (error, request, reply) => {
+      const path = request.url.split("?")[0]!.slice(0, 200);
+      const why = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "a path segment is longer than 256 characters" : error.code === "FST_ERR_BAD_URL" ? "a path segment is not valid percent-encoding" : error.message;
+      const { status, body } = toErrorBody(new VmctlError("bad_request", `${path}: ${why}`));
+      void (reply as unknown as FastifyReply).status(status).send(body);
+    } }) as unknown as FastifyInstance;
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerErrorHandling(app);
   if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url, route.schema); });

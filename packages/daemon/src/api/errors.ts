@@ -32,9 +32,23 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
   return httpErrorAnswer(codedError(error));
 }
 
+/**
+ * A plugin's own refusal, thrown with a 4xx status (@fastify/static's 403 for /ui/..%2f..%2f): the
+ * client's mistake, answered as such, where it was a 500 "internal error".
+ */
+function pluginRefusal(error: unknown, method: string, url: string): VmctlError | undefined {
+  if (!(error instanceof Error) || error instanceof VmctlError || (error as FastifyError).validation) return undefined;
+  const status = (error as { statusCode?: unknown; status?: unknown }).statusCode ?? (error as { status?: unknown }).status;
+  if (typeof status !== "number" || status < 400 || status >= 500 || (error as FastifyError).code?.startsWith("FST_")) return undefined;
+  const path = url.split("?")[0]!.slice(0, 200);
+  if (status === 403) return new VmctlError("not_found", `no file at ${path}: a path that climbs out of its folder (.. or an encoded slash) is never served`);
+  if (status === 404) return new VmctlError("not_found", `no file at ${path}`);
+  return new VmctlError("bad_request", `${method} ${path}: ${error.message}`);
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toErrorBody(error);
+    const { status, body } = toErrorBody(pluginRefusal(error, request.method, request.url) ?? error);
     if (status >= 500) request.log.error({ err: error }, "request failed");
     else if (!(error instanceof DefinitionError)) request.log.debug({ code: body.error.code }, body.error.message);
     void reply.status(status).send(body);
