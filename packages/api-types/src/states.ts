@@ -136,7 +136,8 @@ const EVENT_MOVES: Record<VmEvent, readonly StateMove[]> = {
     { from: VM_STATES, to: "running", when: "vmctld restarted and re-attached the VM's live QEMU: what QEMU reports wins over the stored row" },
     { from: VM_STATES, to: "paused", when: "the same, with the guest paused" },
     { from: ["cloning", "exporting"], to: "stopped", when: "vmctld restarted during a clone or an export of the VM: that task failed" },
-    { from: PROCESS, to: "crashed", when: "vmctld restarted and the VM's QEMU was gone" },
+    { from: ["stopping"], to: "stopped", when: "vmctld restarted while it stopped the VM, and its QEMU had ended: the stop happened, no crash" },
+    { from: PROCESS.filter((s) => s !== "stopping"), to: "crashed", when: "vmctld restarted and the VM's QEMU was gone" },
   ],
 };
 

@@ -366,6 +366,12 @@ export class PowerController {
     if (hasProcess(rt.state)) {
       const { def, datastore } = this.deps.inventory.get(name);
       if (def) rt.filesReturned = this.hostFiles.takeBack(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path)).catch(() => {});
+      if (rt.state === "stopping") {
+        // vmctld was stopping it when it went away: the stop it was asked for happened, no crash policy.
+        rt.lastExitReason = "host-stop";
+        this.deps.lifecycle.observe(name, "reconcile", "stopped", { reason: "host-stop", detail: "QEMU had ended when vmctld restarted during the stop" });
+        return;
+      }
       rt.lastExitReason = "crash";
       this.deps.lifecycle.observe(name, "reconcile", "crashed", { reason: "crash", detail: "QEMU vanished while vmctld was down" });
       events.record("vm.crashed", name, { reason: "crash", detail: "QEMU vanished while vmctld was down" });
