@@ -2,7 +2,7 @@
 // stopped. Kept by the VM's uuid (its identity), so a VM made later under a destroyed one's name
 // starts afresh; persisted so a vmctld crash loses nothing. Only the lifecycle (vm-lifecycle.ts)
 // changes the state.
-import type { VmState, ExitReason } from "@vmctl/api-types";
+import { VM_STATES, type VmState, type ExitReason } from "@vmctl/api-types";
 import type { VmHandle } from "@vmctl/qemu";
 import type { Db } from "../store/database.js";
 import type { SerialConsole } from "./serial-console.js";
@@ -63,7 +63,8 @@ export class RuntimeTable {
     if (!rt) {
       const row = this.db.prepare("SELECT * FROM vm_runtime WHERE uuid = ?").get(key) as Row | undefined;
       rt = {
-        name, state: row?.state ?? "stopped", lastChange: row?.last_change ?? new Date().toISOString(), pid: row?.pid ?? undefined,
+        // A state this release does not know (a newer release's row, a hand edit) counts as stopped: reconcile re-attaches a live QEMU.
+        name, state: row && (VM_STATES as readonly string[]).includes(row.state) ? row.state : "stopped", lastChange: row?.last_change ?? new Date().toISOString(), pid: row?.pid ?? undefined,
         startedAt: row?.started_at ?? undefined, lastExitReason: row?.last_exit_reason ?? undefined, accel: row?.accel ?? undefined,
         process: undefined, console: undefined, stopping: false, exitState: undefined, crashRestarts: [], lock: Promise.resolve(), filesReturned: Promise.resolve(),
       };
