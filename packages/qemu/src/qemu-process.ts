@@ -5,7 +5,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { QmpClient, QmpError, qmpCommands, readQmpEvent, type QmpEvent, type StatusInfo } from "@vmctl/qmp";
 import { VmctlError } from "@vmctl/api-types";
 import { runPaths, type RunPaths } from "./run-paths.js";
-import { isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
+import { findOurQemu, isAlive, isOurQemu, waitForExit } from "./process-liveness.js";
 import { qemuEnvironment, sandboxedCommand, type QemuRunAs } from "./qemu-sandbox.js";
 import { openAppendNoFollow, readNoFollow } from "./sandbox-files.js";
 import { forceStopWithEscalation, stopWithEscalation, type StopPrimitives } from "./stop-escalation.js";
@@ -99,17 +99,31 @@ export class QemuProcess {
     }
   }
 
-  /** Re-attaches to the QEMU whose pidfile is in runDir, or returns null when none is alive. */
-  static async attach(runDir: string): Promise<QemuProcess | null> {
+  /**
+   * Re-attaches to the QEMU of runDir, or returns null when none is alive: found by its pidfile, or by
+   * its command line naming runDir's QMP socket when a vmctld killed during the launch left a QEMU
+   * that had not written the pidfile yet. One that does not answer QMP within timeoutMs (a launch
+   * cut off before QEMU came up, a hung QEMU) is killed, as a launch does: nothing may hold the VM's
+   * disks behind vmctld's back, where a new start would fail on their locks.
+   */
+  static async attach(runDir: string, timeoutMs = 10_000): Promise<QemuProcess | null> {
     const paths = runPaths(runDir);
     // The pidfile is the QEMU user's to write: read as a plain file, and the pid then proven ours.
-    const pid = Number(((await readNoFollow(paths.pidfile, 32)) ?? "").trim());
-    if (!pid || !isAlive(pid) || !isOurQemu(pid, paths.qmp)) return null;
-    try {
-      return new QemuProcess(pid, paths, await QmpClient.connect(paths.qmp, { timeoutMs: 5000 }));
-    } catch {
-      return null;
+    const recorded = Number(((await readNoFollow(paths.pidfile, 32)) ?? "").trim());
+    const pid = recorded && isAlive(recorded) && isOurQemu(recorded, paths.qmp) ? recorded : await findOurQemu(paths.qmp);
+    if (pid === undefined) return null;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return new QemuProcess(pid, paths, await QmpClient.connect(paths.qmp, { timeoutMs: Math.max(1000, deadline - Date.now()) }));
+      } catch { /* not listening yet, or not answering */ }
+      if (!isAlive(pid)) return null;
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    process.kill(pid, "SIGKILL");
+    await waitForExit(pid, 10_000);
+    return null;
   }
 
   onEvent(listener: (event: QmpEvent) => void): () => void {
