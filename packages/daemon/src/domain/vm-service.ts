@@ -143,6 +143,8 @@ export class VmService {
   /** Removes the VM, in its exclusive section: its folder, or with keepDisks everything but the disk images. */
   async destroy(name: string, keepDisks: boolean): Promise<{ removed: string[]; kept: string[] }> {
     this.inventory.get(name);
+    // Refused at once in a state that does not accept it (a start under way, say), not after waiting for that operation: checked again in the section.
+    this.lifecycle.assertAllowed(name, "destroy");
     return this.lifecycle.run(name, "destroy", () => this.remove(name, keepDisks));
   }
 
