@@ -31,6 +31,8 @@ export function guestDefinition(name: string, extra: Partial<VmDefinitionInput> 
 
 export class TestHost {
   daemon: ChildProcess | undefined;
+  /** Everything every vmctld of this host wrote on stderr (its warnings and errors), across restarts. */
+  log = "";
   readonly client: VmctlClient;
   private constructor(readonly home: string) {
     this.client = new VmctlClient({ socketPath: join(home, "vmctld.sock") });
@@ -56,7 +58,7 @@ export class TestHost {
   async startDaemon(): Promise<void> {
     const daemon = spawn(process.execPath, [DAEMON, "--home", this.home], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VMCTL_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     let stderr = "";
-    daemon.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+    daemon.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); this.log += chunk.toString(); });
     this.daemon = daemon;
     const deadline = Date.now() + 20_000;
     for (;;) {
