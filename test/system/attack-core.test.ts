@@ -5,11 +5,12 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { TestHost } from "./harness.js";
+import { TestHost, waitForState } from "./harness.js";
+import { isAlive } from "../../packages/qemu/src/index.js";
 import { https, login, openWs, type Credentials } from "./https-support.js";
 import { UUID_PATTERN } from "../../packages/api-types/src/index.js";
 
@@ -154,6 +155,102 @@ describe("a VM's uuid is its identity: never edited, never copied", () => {
     expect(importedUuid).toMatch(new RegExp(UUID_PATTERN));
     expect(importedUuid).not.toBe(other);
     expect((await host.client.getVm("other")).uuid).toBe(other);
+  });
+});
+
+describe("one uuid is one VM, also for folders copied or edited by hand", () => {
+  const local = (path: string) => join(host.home, "datastores/local", path);
+
+  it("a VM folder copied by hand (cp -r) is listed invalid, naming uuid, and never reaches the original's runtime, QEMU or grants", async () => {
+    await host.client.createVm({ name: "orig", memory: "64MiB", policy: { stop_timeout: 1 } });
+    const { uuid } = await host.client.getVm("orig");
+    const start = await host.client.power("orig", { action: "start" });
+    expect((await host.client.waitTask(start.id)).state).toBe("success");
+    const running = await host.client.getVm("orig");
+    expect(running.pid !== undefined && isAlive(running.pid)).toBe(true);
+    await host.client.call("POST", "/api/v1/roles", { name: "Nothing", privileges: ["token.own"] });
+    await host.client.call("POST", "/api/v1/users", { username: "gus", password: "gus-password", role: "Nothing" });
+    await host.client.call("PUT", "/api/v1/users/gus/grants/orig", { role: "Operator" });
+
+    cpSync(local("orig"), local("dup"), { recursive: true });
+    renameSync(local("dup/orig.toml"), local("dup/dup.toml"));
+    writeFileSync(local("dup/dup.toml"), readFileSync(local("dup/dup.toml"), "utf8").replace('name = "orig"', 'name = "dup"'));
+    // Before: dup shared orig's runtime row (running, orig's pid) and `stop dup` killed orig's QEMU.
+    const dup = await host.client.getVm("dup");
+    expect(dup).toMatchObject({ state: "stopped" });
+    expect(dup.pid).toBeUndefined();
+    expect(dup.uuid).toBeUndefined();
+    expect(dup.definitionError).toContain(`uuid: is also VM "orig"'s uuid`);
+    const stop = await host.client.raw("POST", "/api/v1/vms/dup/power", { type: "application/json", text: '{"action":"stop","force":true}' });
+    expect(stop.status).not.toBe(202);
+    // A start is taken (as for any VM whose file is invalid) and fails naming the uuid; dup stays stopped.
+    const wanted = await host.client.raw("PUT", "/api/v1/vms/dup/state", { type: "application/json", text: '{"state":"running"}' });
+    expect(wanted.status).toBe(202);
+    const failed = await host.client.waitTask((JSON.parse(wanted.text) as { id: string }).id);
+    expect(failed.state).toBe("error");
+    expect(failed.error?.message).toContain(`uuid: is also VM "orig"'s uuid`);
+    expect((await host.client.getVm("dup")).state).toBe("stopped");
+    // The grant on orig reaches orig only.
+    const gus = await login(host.port, "gus", "gus-password");
+    expect((await call("GET", "/api/v1/vms/dup", gus)).status).toBe(403);
+    expect((await call("PUT", "/api/v1/vms/dup/state", { ...gus, body: { state: "stopped" } })).status).toBe(403);
+    expect((await call("GET", "/api/v1/vms/orig", gus)).status).toBe(200);
+    const still = await host.client.getVm("orig");
+    expect(still).toMatchObject({ state: "running", pid: running.pid, uuid });
+    expect(isAlive(running.pid!)).toBe(true);
+
+    // Following the error's advice: without the uuid line, dup gets one of its own.
+    writeFileSync(local("dup/dup.toml"), readFileSync(local("dup/dup.toml"), "utf8").replace(/^uuid = .*\n/m, ""));
+    await host.client.getVm("dup"); // the first look gives it its uuid (and answers the entry as it was read)
+    const fixed = await host.client.getVm("dup");
+    expect(fixed.uuid).toMatch(new RegExp(UUID_PATTERN));
+    expect(fixed.uuid).not.toBe(uuid);
+    expect(fixed.state).toBe("stopped");
+
+    const stopOrig = await host.client.power("orig", { action: "stop", force: true });
+    expect((await host.client.waitTask(stopOrig.id)).state).toBe("success");
+    await waitForState(host.client, "orig", "stopped");
+  });
+
+  it("a VM folder renamed by hand (mv) keeps its uuid and is no copy", async () => {
+    await host.client.createVm({ name: "moved", memory: "64MiB" });
+    const { uuid } = await host.client.getVm("moved");
+    renameSync(local("moved"), local("moved2"));
+    renameSync(local("moved2/moved.toml"), local("moved2/moved2.toml"));
+    writeFileSync(local("moved2/moved2.toml"), readFileSync(local("moved2/moved2.toml"), "utf8").replace('name = "moved"', 'name = "moved2"'));
+    await host.client.listVms();
+    expect((await host.client.getVm("moved2")).uuid).toBe(uuid);
+  });
+
+  it("a VM whose file did not parse cannot be given another VM's uuid by an edit", async () => {
+    const other = (await host.client.getVm("other")).uuid!;
+    mkdirSync(local("broken"));
+    writeFileSync(local("broken/broken.toml"), 'name = "broken"\nmemory = 12\n');
+    await host.client.listVms();
+    const edit = await host.client.raw("PUT", "/api/v1/vms/broken/definition", { type: "application/toml", text: `name = "broken"\nuuid = "${other}"\nmemory = "64MiB"\n` });
+    expect(edit.status).toBe(400);
+    expect(JSON.parse(edit.text).error.message).toContain(`uuid: is VM "other"'s uuid`);
+    expect(readFileSync(local("broken/broken.toml"), "utf8")).not.toContain(other);
+    expect((await host.client.getVm("other")).uuid).toBe(other);
+    // Without the line, the edit goes through and the VM gets a uuid of its own.
+    const fixed = await host.client.raw("PUT", "/api/v1/vms/broken/definition", { type: "application/toml", text: 'name = "broken"\nmemory = "64MiB"\n' });
+    expect(fixed.status, fixed.text).toBe(200);
+    expect(JSON.parse(fixed.text).uuid).toMatch(new RegExp(UUID_PATTERN));
+    expect(JSON.parse(fixed.text).uuid).not.toBe(other);
+  });
+});
+
+describe("a browser session's uploads need its CSRF token too", () => {
+  it("a datastore upload and an import without X-CSRF-Token are 403 csrf_failed, and nothing is written", async () => {
+    const admin = await login(host.port, "admin", "test-admin-password");
+    const upload = await call("PUT", "/api/v1/datastores/local/files/planted.iso", { cookie: admin.cookie, rawBody: Buffer.alloc(1024), type: "application/octet-stream" });
+    expect(upload.status).toBe(403);
+    expect(upload.json().error.code).toBe("csrf_failed");
+    const imported = await call("POST", "/api/v1/import?name=planted", { cookie: admin.cookie, rawBody: Buffer.alloc(1024), type: "application/x-tar" });
+    expect(imported.status).toBe(403);
+    expect(imported.json().error.code).toBe("csrf_failed");
+    expect((await host.client.raw("GET", "/api/v1/datastores/local/files/planted.iso")).status).toBe(404);
+    expect((await host.client.raw("GET", "/api/v1/vms/planted")).status).toBe(404);
   });
 });
 

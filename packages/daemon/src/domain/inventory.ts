@@ -135,12 +135,45 @@ export class Inventory {
       def = undefined;
       error = caught;
     }
+    // One uuid is one VM: a folder copied by hand (cp -r web01 web02) keeps web01's uuid, and web02
+    // then shared web01's runtime row (its state and pid: `vmctl stop web02` killed web01's QEMU)
+    // and its grants. The copy (the newer folder) is listed with the error until its uuid line goes.
+    const uuid = def?.uuid;
+    const original = uuid === undefined ? undefined : [...this.entries.values()].find((e) => e.name !== name && e.def?.uuid === uuid && isFile(e.file)); // a folder renamed by hand (mv) is no copy
+    if (original) {
+      const dir = join(this.datastores.root(datastore), name);
+      if (isLaterCopy(dir, name, original)) {
+        def = undefined;
+        error = duplicateUuid(name, original.name, file);
+      } else {
+        const demoted: InventoryEntry = { ...original, def: undefined, error: duplicateUuid(original.name, name, original.file) };
+        this.entries.set(original.name, demoted);
+        this.onProblem(demoted);
+      }
+    }
     const entry: InventoryEntry = { name, datastore, dir: join(this.datastores.root(datastore), name), file, text, etag: etagOf(text), mtimeMs, def, error };
     this.entries.set(name, entry);
     this.generation++;
     if (error && previous?.error?.message !== error.message) this.onProblem(entry);
     return entry;
   }
+}
+
+function duplicateUuid(name: string, other: string, file: string): DefinitionError {
+  return new DefinitionError([{ field: "uuid", message: `is also VM "${other}"'s uuid (a copied folder keeps it; one identity cannot be two VMs): remove the uuid line from ${name}/${name}.toml and vmctld gives "${name}" one of its own` }], file);
+}
+
+/** Which of two folders claiming one uuid is the copy: the one made later (cp -r makes a new folder); else the later name. */
+function isLaterCopy(dir: string, name: string, original: InventoryEntry): boolean {
+  const born = (path: string) => {
+    try {
+      return statSync(path).birthtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const [mine, theirs] = [born(dir), born(original.dir)];
+  return mine !== theirs && mine > 0 && theirs > 0 ? mine > theirs : name > original.name;
 }
 
 function isFile(path: string): boolean {

@@ -131,6 +131,11 @@ export class VmService {
     if (uuid !== undefined && def.uuid !== undefined && def.uuid !== uuid) {
       throw new DefinitionError([{ field: "uuid", message: `is "${def.uuid}"; the uuid is the VM's identity and cannot change, keep uuid = "${uuid}" or leave it out` }], entry.file);
     }
+    // A VM without a uuid yet (its file did not parse) may be given none that another VM holds: it would take that VM's grants.
+    const holder = uuid === undefined && def.uuid !== undefined ? this.inventory.list().find((e) => e.name !== name && e.def?.uuid === def.uuid) : undefined;
+    if (holder) {
+      throw new DefinitionError([{ field: "uuid", message: `is VM "${holder.name}"'s uuid; a uuid is one VM's identity: leave the uuid line out and vmctld gives "${name}" one of its own` }], entry.file);
+    }
     if (entry.def && hardwareOf(entry.def) !== hardwareOf(def)) this.lifecycle.assertAllowed(name, "edit-hardware");
     await authorize?.(entry.def, def, entry.datastore);
     const prepared = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, uuid === undefined ? {} : { keep: uuid });
