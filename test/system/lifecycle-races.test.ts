@@ -4,12 +4,12 @@
 // move outside the table (IllegalTransitionError) is ever logged, reconcile takes every stored
 // state, and no QEMU is left running that vmctld does not know.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { VM_STATES, type VmState } from "@vmctl/api-types";
 import { isAlive } from "../../packages/qemu/src/index.js";
-import { TestHost, guestDefinition, waitForState } from "./harness.js";
+import { TestHost, ConsoleReader, GUEST_READY_LINE, guestDefinition, waitForState } from "./harness.js";
 
 let host: TestHost;
 beforeAll(async () => { host = await TestHost.start(); });
@@ -133,9 +133,38 @@ describe("races in the lifecycle, with real QEMU", () => {
     expect((await host.client.waitTask((await host.client.power("midstart", { action: "stop", force: true })).id)).state).toBe("success");
   });
 
+  it("kill -9 of vmctld while a suspended VM resumes: it is suspended again with its saved state, and the next resume continues the guest", async () => {
+    await host.client.createVm(guestDefinition("dreamer"));
+    await host.client.waitTask((await host.client.power("dreamer", { action: "start" })).id);
+    let console = await ConsoleReader.open(host.client, "dreamer");
+    await console.waitFor(GUEST_READY_LINE);
+    await console.run("DREAM=kept-$((40+2))");
+    console.close();
+    expect((await host.client.waitTask((await host.client.power("dreamer", { action: "suspend" })).id)).state).toBe("success");
+    const saved = join(host.home, "datastores/local/dreamer/dreamer.vmstate");
+    expect(existsSync(saved)).toBe(true);
+
+    await host.client.power("dreamer", { action: "resume" });
+    const pid = await freezeQemuOnLaunch("dreamer");
+    await waitForState(host.client, "dreamer", "starting");
+    await host.killDaemon();
+    // QEMU comes up waiting for the saved state that the killed vmctld never sent it.
+    process.kill(pid, "SIGCONT");
+    await host.startDaemon();
+    expect(await host.client.getVm("dreamer")).toMatchObject({ state: "suspended", lastExitReason: expect.any(String) });
+    expect(isAlive(pid)).toBe(false);
+    expect(existsSync(saved)).toBe(true);
+
+    expect((await host.client.waitTask((await host.client.power("dreamer", { action: "resume" })).id)).state).toBe("success");
+    console = await ConsoleReader.open(host.client, "dreamer");
+    expect(await console.run("echo $DREAM")).toContain("kept-42");
+    console.close();
+    expect((await host.client.waitTask((await host.client.power("dreamer", { action: "stop", force: true })).id)).state).toBe("success");
+  });
+
   it("reconcile takes every stored state: a VM without QEMU ends where it can act again, one with QEMU is re-attached", async () => {
     const names = VM_STATES.map((state) => `at-${state}`);
-    for (const name of [...names, "at-unknown", "alive"]) await host.client.createVm(guestDefinition(name));
+    for (const name of [...names, "at-unknown", "at-resuming", "alive"]) await host.client.createVm(guestDefinition(name));
     await host.client.waitTask((await host.client.power("alive", { action: "start" })).id);
     const alivePid = host.qemuPid("alive")!;
     await host.killDaemon();
@@ -144,6 +173,9 @@ describe("races in the lifecycle, with real QEMU", () => {
     // Killed during a live snapshot (its QEMU lives on), and a row from a release with a state this one does not know.
     db.prepare("UPDATE vm_runtime SET state = 'snapshotting' WHERE name = 'alive'").run();
     db.prepare("UPDATE vm_runtime SET state = 'hibernating' WHERE name = 'at-unknown'").run();
+    // Cut off in a resume from its saved state (that QEMU gone too, a host reboot say): the state file is still there.
+    db.prepare("UPDATE vm_runtime SET state = 'starting' WHERE name = 'at-resuming'").run();
+    writeFileSync(join(host.home, "datastores/local/at-resuming/at-resuming.vmstate"), "a saved state\n");
     db.close();
     await host.startDaemon();
 
@@ -156,6 +188,7 @@ describe("races in the lifecycle, with real QEMU", () => {
     };
     expect(Object.fromEntries(VM_STATES.map((state) => [state, after[`at-${state}`]]))).toEqual(expected);
     expect(after["at-unknown"]).toBe("stopped");
+    expect(after["at-resuming"]).toBe("suspended");
     expect(await host.client.getVm("alive")).toMatchObject({ state: "running", pid: alivePid });
     expect((await host.client.waitTask((await host.client.power("alive", { action: "stop", force: true })).id)).state).toBe("success");
     expect((await host.client.waitTask((await host.client.power("at-stopping", { action: "start" })).id)).state).toBe("success");

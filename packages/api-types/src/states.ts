@@ -137,6 +137,7 @@ const EVENT_MOVES: Record<VmEvent, readonly StateMove[]> = {
     { from: VM_STATES, to: "paused", when: "the same, with the guest paused" },
     { from: ["cloning", "exporting"], to: "stopped", when: "vmctld restarted during a clone or an export of the VM: that task failed" },
     { from: ["stopping"], to: "stopped", when: "vmctld restarted while it stopped the VM, and its QEMU had ended: the stop happened, no crash" },
+    { from: ["starting"], to: "suspended", when: "vmctld restarted during a resume from the saved state, before the guest ran: the state file is kept for the next resume" },
     { from: PROCESS.filter((s) => s !== "stopping"), to: "crashed", when: "vmctld restarted and the VM's QEMU was gone" },
   ],
 };

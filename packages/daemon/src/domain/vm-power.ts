@@ -352,7 +352,18 @@ export class PowerController {
         await rt.console.connect({ seedFromLog: true }).catch(() => { rt.console = undefined; });
       }
       this.watch(name, proc);
-      const state = (await proc.status()) === "paused" ? "paused" : "running";
+      const status = await proc.status();
+      if (status === "incoming" && rt.state === "starting") {
+        // vmctld went away while this QEMU waited to load the saved state (a resume): it never ran the
+        // guest. It is ended and the VM is suspended again with its state file, which the next resume loads.
+        rt.stopping = true;
+        rt.exitState = "suspended";
+        await proc.forceStop();
+        await this.settled(name, proc);
+        return;
+      }
+      // Only a running guest counts as running; paused, panicked, waiting or in error, its vCPUs do not run.
+      const state = status === "running" ? "running" : "paused";
       rt.startedAt ??= new Date().toISOString();
       this.deps.lifecycle.observe(name, "reconcile", state, { reason: "re-attached after vmctld restart" });
       runtimes.persist(name);
@@ -366,6 +377,11 @@ export class PowerController {
     if (hasProcess(rt.state)) {
       const { def, datastore } = this.deps.inventory.get(name);
       if (def) rt.filesReturned = this.hostFiles.takeBack(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path)).catch(() => {});
+      if (rt.state === "starting" && existsSync(this.statePath(name))) {
+        // A resume from the saved state that vmctld's exit cut off: the state file was never loaded (it goes once it is).
+        this.deps.lifecycle.observe(name, "reconcile", "suspended", { reason: "resume cut off by a vmctld restart; the saved state is kept" });
+        return;
+      }
       if (rt.state === "stopping") {
         // vmctld was stopping it when it went away: the stop it was asked for happened, no crash policy.
         rt.lastExitReason = "host-stop";
