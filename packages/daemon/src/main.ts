@@ -3,6 +3,7 @@
 import { mkdir, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { getHeapStatistics } from "node:v8";
 import pino from "pino";
 import { loadHostConfig, defaultHome } from "./config/host-config.js";
 import { Host } from "./host.js";
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   // how many password checks it has run (the login brute-force test counts them).
   process.on("SIGUSR2", () => {
     (globalThis as { gc?: () => void }).gc?.();
-    void writeFile(join(home, "vmctld-memory.json"), `${JSON.stringify({ time: new Date().toISOString(), ...process.memoryUsage(), passwords: passwordCheckStats() })}\n`);
+    void writeFile(join(home, "vmctld-memory.json"), `${JSON.stringify({ time: new Date().toISOString(), ...process.memoryUsage(), v8: getHeapStatistics(), passwords: passwordCheckStats() })}\n`);
   });
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));

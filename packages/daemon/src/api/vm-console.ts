@@ -9,10 +9,27 @@
 import type { ApiApp } from "./api-app.js";
 import { VmNameParamsSchema, type VmctlEvent } from "@vmctl/api-types";
 import type { Host } from "../host.js";
-import type { SerialConsole } from "../domain/serial-console.js";
+import { VIEWER_SLOT_BYTES, type SerialConsole, type ViewerFraming } from "../domain/serial-console.js";
 import { can } from "../security/principal.js";
 import { parseClientMessage, clientData, send, sendError, overRateLimit, closedForUnknownVm, wsTimestamp, BINARY_CONSOLE_PROTOCOL, MAX_WS_MESSAGE } from "./ws-message.js";
 import { protocolStatus } from "./vm-monitor.js";
+
+/**
+ * A JSON viewer's `console` message, written straight into the slot it goes out from (sent as a
+ * text frame): 6 KiB of output make 8 KiB of base64, within a slot with room for the envelope.
+ */
+export const JSON_CONSOLE_FRAMING: ViewerFraming = {
+  chunkBytes: 6 * 1024,
+  write(bytes, into) {
+    const head = `{"type":"console","timestamp":${JSON.stringify(wsTimestamp())},"data":{"content":"`;
+    const tail = '","eof":false}}';
+    const length = head.length + Math.ceil(bytes.length / 3) * 4 + tail.length;
+    if (length > into.length) throw new RangeError(`a console message of ${length} bytes does not fit in a slot of ${into.length} (VIEWER_SLOT_BYTES ${VIEWER_SLOT_BYTES})`);
+    let at = into.write(head, 0, "latin1");
+    at += into.write(bytes.toString("base64"), at, "latin1");
+    return at + into.write(tail, at, "latin1");
+  },
+};
 
 const BACKLOGGED = "the guest has not read the input sent so far; this input was dropped: retry when it catches up";
 
@@ -53,10 +70,11 @@ export function registerConsoleRoutes(app: ApiApp, host: Host): void {
       }
       serial = console;
       detach = console.attach({
+        // JSON viewers get their messages framed in the console's slots (a text frame of those bytes).
+        frame: binary ? undefined : JSON_CONSOLE_FRAMING,
         output: (chunk, sent) => {
           if (socket.readyState !== socket.OPEN) return;
-          if (binary) socket.send(chunk, { binary: true }, () => sent());
-          else socket.send(JSON.stringify({ type: "console", timestamp: wsTimestamp(), data: { content: chunk.toString("base64"), eof: false } }), () => sent());
+          socket.send(chunk, { binary }, () => sent());
         },
         end: () => endConsole("console ended"),
       });

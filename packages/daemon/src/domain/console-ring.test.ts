@@ -97,6 +97,11 @@ describe("ConsoleRing", () => {
           const from = Math.max(0, all.length - o.back);
           const begin = Math.max(from, all.length - capacity);
           expect(ring.read(from, o.max).equals(all.subarray(begin, Math.min(all.length, begin + o.max)))).toBe(true);
+          // A view is a prefix of the same bytes, up to where the ring wraps, and no copy.
+          const view = ring.view(from, o.max);
+          expect(view.equals(all.subarray(begin, begin + view.length))).toBe(true);
+          expect(view.length === Math.min(all.length - begin, o.max) || (begin + view.length) % capacity === 0).toBe(true);
+          if (view.length > 0) expect(view.buffer).toBe(ring.view(ring.start).buffer);
         }
         expect(ring.end).toBe(all.length);
         expect(ring.start).toBe(Math.max(0, all.length - capacity));

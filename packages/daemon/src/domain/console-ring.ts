@@ -73,6 +73,18 @@ export class ConsoleRing {
     return length;
   }
 
+  /**
+   * The bytes from position `from` on (from the oldest kept byte when `from` is older), at most
+   * `max`, as a view into the ring itself: no copy, and it stops where the ring wraps around. Valid
+   * only until the next write: use it at once, never keep it.
+   */
+  view(from: number, max = this.capacity): Buffer {
+    const begin = Math.max(from, this.start);
+    const at = begin % this.capacity;
+    const length = Math.max(0, Math.min(this.written - begin, max, this.capacity - at));
+    return this.buffer.subarray(at, at + length);
+  }
+
   /** Everything kept, oldest first: what a new viewer is shown. */
   snapshot(): Buffer {
     return this.read(this.start);

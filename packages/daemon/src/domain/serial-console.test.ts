@@ -114,8 +114,9 @@ describe("serial console viewers", () => {
     await print(peer, total, 4096);
     await expect.poll(() => fast.text().length, { timeout: 20_000 }).toBe(total);
     expect(fast.text().equals(guestOutput(0, total))).toBe(true);
-    // Each piece is a copy of its own: nothing a viewer holds shares memory with the ring or another piece.
-    expect(fast.buffers.size).toBe(fast.got.length);
+    // Every piece went out from the viewer's one staging buffer: nothing was allocated per message.
+    expect(fast.got.length).toBeGreaterThan(total / VIEWER_CHUNK_BYTES - 1);
+    expect(fast.buffers.size).toBe(1);
     // The stalled viewer was handed at most the bound (plus the piece that crossed it) and holds no more.
     const handed = slow.text().length;
     expect(handed).toBeLessThanOrEqual(MAX_VIEWER_IN_FLIGHT + VIEWER_CHUNK_BYTES);

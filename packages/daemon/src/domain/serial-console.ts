@@ -1,7 +1,8 @@
 // vmctld holds the one connection a QEMU serial socket allows and fans it out: every viewer gets the
 // recent scroll-back first, then live output; input from any viewer reaches the guest. What it holds
-// per console is fixed: one ring of SCROLLBACK_BYTES, and per viewer a cursor into it and at most
-// MAX_VIEWER_IN_FLIGHT bytes handed to its connection.
+// per console is fixed: one ring of SCROLLBACK_BYTES, and per viewer a cursor into it and a staging
+// buffer of MAX_VIEWER_MESSAGES_IN_FLIGHT slots that its output goes out from (allocated when the
+// viewer is first handed output, used again for every message, freed with the viewer).
 import { connect, type Socket } from "node:net";
 import { open } from "node:fs/promises";
 import { constants } from "node:fs";
@@ -17,7 +18,7 @@ export const MAX_INPUT_BACKLOG = 256 * 1024;
  * nothing more until its connection drains; what the ring overwrites meanwhile is skipped, and the
  * viewer is told so in its output (skippedMarker). No viewer can make vmctld hold more than this.
  */
-export const MAX_VIEWER_IN_FLIGHT = 64 * 1024;
+export const MAX_VIEWER_IN_FLIGHT = 32 * 1024;
 /**
  * Pieces of output handed to one viewer's connection and not written out yet. A message costs its
  * framing and the connection's bookkeeping beyond its bytes (a UART's few bytes in a JSON message
@@ -26,12 +27,30 @@ export const MAX_VIEWER_IN_FLIGHT = 64 * 1024;
  */
 export const MAX_VIEWER_MESSAGES_IN_FLIGHT = 4;
 /** The largest piece of output handed to a viewer at once (a new viewer's scroll-back comes in such pieces). */
-export const VIEWER_CHUNK_BYTES = 16 * 1024;
+export const VIEWER_CHUNK_BYTES = 8 * 1024;
+/** One slot of a viewer's staging buffer: a piece of output, or the message a viewer's framing makes of it. */
+export const VIEWER_SLOT_BYTES = VIEWER_CHUNK_BYTES + 512;
+
+/**
+ * How a viewer wraps output into its messages (a JSON viewer's base64 in a JSON object), written
+ * straight into the slot the message goes out from.
+ */
+export interface ViewerFraming {
+  /** Output bytes per message at most: their message must fit in VIEWER_SLOT_BYTES. */
+  readonly chunkBytes: number;
+  /** Writes the message carrying `bytes` (valid only during the call) into `into`; returns its length. */
+  write(bytes: Buffer, into: Buffer): number;
+}
 
 export interface ConsoleViewer {
-  /** Takes the next output (a copy of its own); calls `sent` once it has left vmctld (or never will), so that more may follow. */
+  /**
+   * Takes the next output: the raw bytes, or the message `frame` made of them. `chunk` is a slot of
+   * the viewer's staging buffer, written again once `sent` is called: hand it to the connection as
+   * it is and do not keep it. Calls `sent` once it has left vmctld (or never will), so that more may follow.
+   */
   output(chunk: Buffer, sent: () => void): void;
   end(): void;
+  readonly frame?: ViewerFraming | undefined;
 }
 
 /** What a viewer that fell behind sees in place of the output it missed. */
@@ -46,6 +65,14 @@ interface ViewerState {
   inFlight: number;
   messagesInFlight: number;
   pumping: boolean;
+  /**
+   * Where the viewer's messages go out from: MAX_VIEWER_MESSAGES_IN_FLIGHT slots, each used again
+   * once its message is sent. A busy console thus allocates nothing per message: pieces allocated
+   * and freed per message pile up in malloc's heap until a GC frees them, and what malloc frees below
+   * the top of its heap stays resident, so vmctld's memory would follow the busiest moment.
+   */
+  staging?: Buffer;
+  freeSlots: number[];
 }
 
 /**
@@ -93,7 +120,7 @@ export class SerialConsole {
       viewer.end();
       return () => {};
     }
-    const state: ViewerState = { viewer, cursor: this.ring.start, inFlight: 0, messagesInFlight: 0, pumping: false };
+    const state: ViewerState = { viewer, cursor: this.ring.start, inFlight: 0, messagesInFlight: 0, pumping: false, freeSlots: [] };
     this.viewers.set(viewer, state);
     this.pump(state);
     return () => { if (this.viewers.get(viewer) === state) this.viewers.delete(viewer); };
@@ -166,32 +193,43 @@ export class SerialConsole {
     const room = () => unbounded || (state.inFlight < MAX_VIEWER_IN_FLIGHT && state.messagesInFlight < MAX_VIEWER_MESSAGES_IN_FLIGHT);
     try {
       while (this.viewers.get(state.viewer) === state && room() && state.cursor < this.ring.end) {
+        let bytes: Buffer;
         if (state.cursor < this.ring.start) {
-          const missed = this.ring.start - state.cursor;
+          bytes = skippedMarker(this.ring.start - state.cursor);
           state.cursor = this.ring.start;
-          this.hand(state, skippedMarker(missed));
-          continue;
+        } else {
+          bytes = this.ring.view(state.cursor, state.viewer.frame?.chunkBytes ?? VIEWER_CHUNK_BYTES);
+          state.cursor += bytes.length;
         }
-        // A copy of its own, of exactly its size, freed once sent: pieces kept for reuse would sit
-        // scattered in the allocator's heap after their viewer left, and keep it from shrinking.
-        const chunk = this.ring.read(state.cursor, VIEWER_CHUNK_BYTES);
-        state.cursor += chunk.length;
-        this.hand(state, chunk);
+        this.hand(state, bytes);
       }
     } finally {
       state.pumping = false;
     }
   }
 
-  private hand(state: ViewerState, chunk: Buffer): void {
-    state.inFlight += chunk.length;
+  /** Writes `bytes` (or its framing's message) into a free slot of the viewer's staging buffer and hands it over. */
+  private hand(state: ViewerState, bytes: Buffer): void {
+    if (!state.staging) {
+      state.staging = Buffer.allocUnsafeSlow(MAX_VIEWER_MESSAGES_IN_FLIGHT * VIEWER_SLOT_BYTES);
+      state.freeSlots = Array.from({ length: MAX_VIEWER_MESSAGES_IN_FLIGHT }, (_, i) => MAX_VIEWER_MESSAGES_IN_FLIGHT - 1 - i);
+    }
+    const slotIndex = state.freeSlots.pop();
+    // No slot free only when the console ends and a lagging viewer gets the rest at once (end()): a
+    // one-off buffer then.
+    const slot = slotIndex === undefined ? Buffer.allocUnsafeSlow(VIEWER_SLOT_BYTES) : state.staging.subarray(slotIndex * VIEWER_SLOT_BYTES, (slotIndex + 1) * VIEWER_SLOT_BYTES);
+    const { frame } = state.viewer;
+    const length = frame ? frame.write(bytes, slot) : bytes.copy(slot);
+    const raw = bytes.length;
+    state.inFlight += raw;
     state.messagesInFlight++;
     let settled = false;
-    state.viewer.output(chunk, () => {
+    state.viewer.output(slot.subarray(0, length), () => {
       if (settled) return;
       settled = true;
-      state.inFlight -= chunk.length;
+      state.inFlight -= raw;
       state.messagesInFlight--;
+      if (slotIndex !== undefined) state.freeSlots.push(slotIndex);
       if (!this.done) this.pump(state);
     });
   }
