@@ -115,6 +115,23 @@ describe("a flood of PUT /state is bounded", () => {
   });
 });
 
+describe("a flood of other queued work on one VM is bounded too", () => {
+  it("300 snapshot requests at once on a stopped VM: at most 16 wait at once, the rest are 429 naming the bound (all 300 were queued)", async () => {
+    await host.client.createVm({ name: "snappy", memory: "64MiB", disks: { disk0: { size: "16MiB" } } } as Parameters<typeof host.client.createVm>[0]);
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => host.client.raw("POST", "/api/v1/vms/snappy/snapshots", { type: "application/json", text: JSON.stringify({ name: `s${i}` }) })));
+    const accepted = answers.filter((a) => a.status === 202).length;
+    const limited = answers.filter((a) => a.status === 429);
+    expect(accepted + limited.length, JSON.stringify(answers.filter((a) => a.status !== 202 && a.status !== 429).slice(0, 2))).toBe(300);
+    // At most 16 wait at once; a few more get in as the first ones end while the flood still arrives.
+    expect((await host.client.listTasks({ target: "vm/snappy", state: "queued" })).length).toBeLessThanOrEqual(16);
+    expect(accepted).toBeGreaterThanOrEqual(1);
+    expect(limited.length).toBeGreaterThanOrEqual(300 - 64);
+    expect(JSON.parse(limited[0]!.text).error).toMatchObject({ code: "rate_limited", message: expect.stringContaining('VM "snappy" already has 16 tasks waiting') });
+    for (const task of await host.client.listTasks({ target: "vm/snappy" })) expect((await host.client.waitTask(task.id)).state).toBe("success");
+    expect((await host.client.listTasks({ target: "vm/snappy" })).length).toBe(accepted);
+  });
+});
+
 describe("a VM's uuid is its identity: never edited, never copied", () => {
   it("PUT (JSON and TOML) and PATCH naming another VM's uuid are refused naming uuid; the file keeps its own", async () => {
     const own = (await host.client.getVm("ident")).uuid!;

@@ -46,6 +46,12 @@ const ENDED: readonly TaskState[] = ["success", "error", "cancelled"];
 /** Tasks whose work stops cleanly halfway (a qemu-img copy is killed and its output removed). */
 const CANCELLABLE_WHILE_RUNNING = new Set(["vms.batch", "vm.clone", "vm.import", "vm.export"]);
 
+/**
+ * Queued tasks (power, snapshots, reverts) that may wait for one target at once: 300 snapshot
+ * requests at once queued 300 tasks in the VM's section, ahead of any stop. Beyond it: 429.
+ */
+export const MAX_QUEUED_PER_TARGET = 16;
+
 /** When the task should end if it goes on at the pace it has kept so far; null until there is a pace. */
 export function estimateEta(startedAt: number, percent: number, now = Date.now()): string | null {
   if (percent <= 0 || percent >= 100) return null;
@@ -66,6 +72,8 @@ const vmOfTarget = (target: string): string | null => (target.startsWith("vm/") 
 export class TaskManager implements Prunable {
   private readonly changes = new EventEmitter<{ [id: string]: [Task] }>();
   private readonly controllers = new Map<string, { abort: AbortController; running: () => boolean; cancellableWhileRunning: boolean }>();
+  /** The queued tasks of each target that have not begun yet. */
+  private readonly waiting = new Map<string, Set<string>>();
   readonly hostId: string;
   private readonly vmUuidOf: (name: string) => string | undefined;
   constructor(private readonly db: Db, private readonly events: EventLog, identity: TaskIdentity = {}) {
@@ -96,6 +104,11 @@ export class TaskManager implements Prunable {
 
   /** Creates the task and starts `work` at once; returns the task as first stored. */
   run(op: string, target: string, user: string, work: (ctx: TaskContext) => Promise<void>, options: RunOptions = {}): Task {
+    const held = options.queued ? this.waiting.get(target)?.size ?? 0 : 0;
+    if (held >= MAX_QUEUED_PER_TARGET) {
+      const vmName = vmOfTarget(target);
+      throw new VmctlError("rate_limited", `${vmName === null ? `"${target}"` : `VM "${vmName}"`} already has ${held} tasks waiting (power, snapshots, reverts); wait for them to end (GET /api/v1/tasks?target=${target}) or cancel them`, { waiting: held, limit: MAX_QUEUED_PER_TARGET });
+    }
     const id = `${this.hostId}:${randomUUID()}`;
     const now = new Date().toISOString();
     const initial = options.queued ? "queued" : "running";
@@ -107,6 +120,7 @@ export class TaskManager implements Prunable {
     const startedAt = Date.now();
     const abort = new AbortController();
     let running = !options.queued;
+    if (options.queued) this.waiting.set(target, (this.waiting.get(target) ?? new Set()).add(id));
     this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: CANCELLABLE_WHILE_RUNNING.has(op) });
     this.events.record("task.created", vm, { task: id, op, state: initial, user });
     let lastProgressEvent = 0;
@@ -117,6 +131,7 @@ export class TaskManager implements Prunable {
         if (abort.signal.aborted) throw new TaskCancelled();
         if (running) return;
         running = true;
+        this.stopWaiting(target, id);
         this.db.prepare("UPDATE tasks SET state = 'running', started_at = ? WHERE id = ?").run(new Date().toISOString(), id);
       },
       log: (line) => {
@@ -187,9 +202,16 @@ export class TaskManager implements Prunable {
     return this.get(id);
   }
 
+  private stopWaiting(target: string, id: string): void {
+    const ids = this.waiting.get(target);
+    if (!ids?.delete(id) || ids.size > 0) return;
+    this.waiting.delete(target);
+  }
+
   private finish(id: string, state: TaskState, error: { code: string; message: string } | null): void {
     if (ENDED.includes(this.get(id).state)) return;
     this.controllers.delete(id);
+    this.stopWaiting(this.get(id).target, id);
     // A task that made its VM (an import) names the VM's uuid once there is one.
     const vm = vmOfTarget(this.get(id).target);
     const madeUuid = vm === null ? null : this.vmUuidOf(vm) ?? null;
