@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, summary: "Authenticated, but the role lacks the privilege the operation needs; details name it." },
   csrf_failed: { status: 403, summary: "A cookie-authenticated request that changes something lacks the X-CSRF-Token header from login." },
   login_locked: { status: 429, summary: "Too many failed logins for this user from this address, or from this address whatever the names (50 in 10 minutes); wait the time given and retry.", retryable: true },
-  rate_limited: { status: 429, summary: "Too much at once: more than 200 WebSocket messages a second on one connection (a flood ends it), more WebSockets open than one user may hold (64), more viewers than one console takes, more input than a guest reads, or more power requests waiting for one VM than it queues (16).", retryable: true },
+  rate_limited: { status: 429, summary: "Too much at once: more than 200 WebSocket messages a second on one connection (a flood ends it), more WebSockets open than one user may hold (64), more viewers than one console takes, more input than a guest reads, or more power requests or other queued tasks (snapshots, reverts) waiting for one VM than it queues (16).", retryable: true },
   bad_request: { status: 400, summary: "The request is malformed: a field is missing, mistyped or out of range." },
   invalid_definition: { status: 400, summary: "A VM definition does not parse or does not validate; details name file, line and field." },
   path_outside_datastore: { status: 400, summary: "A path leaves its datastore (`..`, an absolute path elsewhere, or a symlink escape)." },
