@@ -149,6 +149,10 @@ describe("a VM's uuid is its identity: never edited, never copied", () => {
     expect(putToml.status).toBe(400);
     expect(putToml.json().error.message).toContain("uuid");
     expect((await host.client.getVm("ident")).uuid).toBe(own);
+    // Leaving it out, or deleting it with a merge patch's null, keeps it.
+    const dropped = await call("PATCH", "/api/v1/vms/ident", { token: admin, body: { uuid: null, description: "kept" } });
+    expect(dropped.status, dropped.body).toBe(200);
+    expect(dropped.json()).toMatchObject({ uuid: own, definition: { description: "kept" } });
   });
 
   it("a VM created with another VM's uuid, a clone and an import of an export get uuids of their own", async () => {
