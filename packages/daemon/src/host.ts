@@ -30,6 +30,7 @@ import { VmService } from "./domain/vm-service.js";
 import { DiskService } from "./domain/vm-disks.js";
 import { SnapshotService } from "./domain/vm-snapshots.js";
 import { CloneService } from "./domain/vm-clone.js";
+import { removeUnfinishedVmFolders } from "./domain/unfinished-vm-folders.js";
 import { ImportService } from "./domain/vm-import.js";
 import { ExportService } from "./domain/vm-export.js";
 import { AuthStore } from "./security/auth-store.js";
@@ -159,6 +160,7 @@ export class Host {
     this.retention = startRetention(this);
     this.accelerator().catch((error: unknown) => this.log.warn((error as Error).message));
     await this.removeStaging();
+    await removeUnfinishedVmFolders(this.datastores.names().map((ds) => this.datastores.root(ds)), this.log);
     this.inventory.scan();
     const names = this.inventory.list().map((entry) => entry.name);
     const rows = this.runtimes.adoptRowsByName(names);

@@ -17,6 +17,7 @@ import { editDefinitionText } from "./definition-store.js";
 import { Reverter } from "./reverter.js";
 import { assertImageTrusted, vmDiskScope } from "./image-trust.js";
 import { makePrivateDir } from "./private-files.js";
+import { markFinished, markUnfinished } from "./unfinished-vm-folders.js";
 import { convertAsQemu } from "./qemu-img-sandbox.js";
 
 export interface CloneDeps extends StorageDeps {
@@ -124,6 +125,7 @@ export class CloneService {
         throw error;
       });
       reverter.add(() => rm(targetDir, { recursive: true, force: true }));
+      await markUnfinished(targetDir);
       const files: Record<string, { file: string; format: "qcow2" | "raw" }> = {};
       const work = Object.entries(def.disks).filter(([, d]) => !d.readonly);
       await this.checkSources(source, entry, def);
@@ -177,6 +179,7 @@ export class CloneService {
       });
       const withMacs = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(edited.text, edited.def), edited.def, { fresh: true }); // a clone is a new identity
       await this.deps.definitions.write(request.name, datastore, withMacs);
+      await markFinished(targetDir);
       reverter.add(() => this.deps.inventory.forget(request.name));
       reverter.success();
     } catch (error) {

@@ -20,6 +20,7 @@ import { startAfter } from "./vm-clone.js";
 import { assertImageTrusted, datastoreScope, importFormat, packageScope, type TrustScope } from "./image-trust.js";
 import type { StorageDeps } from "./storage-deps.js";
 import { makePrivateDir } from "./private-files.js";
+import { markFinished, markUnfinished } from "./unfinished-vm-folders.js";
 import { assertQemuReaches, convertForImport } from "./qemu-img-sandbox.js";
 import { qemuRunAs } from "./vm-sandbox.js";
 
@@ -174,6 +175,7 @@ export class ImportService {
         throw error;
       });
       reverter.add(() => rm(dir, { recursive: true, force: true }));
+      await markUnfinished(dir);
       const sources = vm.disks.map((disk) => (disk.fileHref ? files[disk.fileHref] : undefined));
       const sizes = await Promise.all(sources.map(async (path) => (path ? (await stat(path)).size : 0) || 1));
       const total = sizes.reduce((a, b) => a + b, 0);
@@ -209,6 +211,7 @@ export class ImportService {
       const rendered = renderDefinition(input);
       const text = this.deps.prepare.allocateUuid(this.deps.prepare.allocateMacs(rendered.text, rendered.def), rendered.def, { fresh: true });
       await this.deps.definitions.write(name, datastore, text);
+      await markFinished(dir);
       reverter.success();
     } catch (error) {
       await reverter.revert();

@@ -13,6 +13,7 @@ import type { EventLog } from "./event-log.js";
 import type { VmPreparer } from "./vm-prepare.js";
 import { Reverter } from "./reverter.js";
 import { makePrivateDir } from "./private-files.js";
+import { markFinished, markUnfinished } from "./unfinished-vm-folders.js";
 import { removeRunDir } from "./vm-sandbox.js";
 
 /** Checks, before anything is written, that the requester may have the VM use the files it names. */
@@ -88,11 +89,13 @@ export class VmService {
         throw error;
       });
       reverter.add(() => rm(dir, { recursive: true, force: true }));
+      await markUnfinished(dir);
       // A new VM is a new identity, even when the body carries a uuid (copied from another VM, say).
       text = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, { fresh: true });
       def = parseDefinitionToml(text);
       await this.prepare.ensureFiles(def, datastore, reverter);
       await this.definitions.write(def.name, datastore, text);
+      await markFinished(dir);
       reverter.success();
     } catch (error) {
       await reverter.revert();
