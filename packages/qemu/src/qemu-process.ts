@@ -106,7 +106,7 @@ export class QemuProcess {
    * cut off before QEMU came up, a hung QEMU) is killed, as a launch does: nothing may hold the VM's
    * disks behind vmctld's back, where a new start would fail on their locks.
    */
-  static async attach(runDir: string, timeoutMs = 10_000): Promise<QemuProcess | null> {
+  static async attach(runDir: string, timeoutMs = 5000): Promise<QemuProcess | null> {
     const paths = runPaths(runDir);
     // The pidfile is the QEMU user's to write: read as a plain file, and the pid then proven ours.
     const recorded = Number(((await readNoFollow(paths.pidfile, 32)) ?? "").trim());
