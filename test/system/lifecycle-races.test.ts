@@ -12,8 +12,13 @@ import { isAlive } from "../../packages/qemu/src/index.js";
 import { TestHost, ConsoleReader, GUEST_READY_LINE, guestDefinition, waitForState } from "./harness.js";
 
 let host: TestHost;
+/** Every QEMU a test froze: killed at the end if a failed test left it (one vmctld lost sight of has no pidfile to be found by). */
+const frozen = new Set<number>();
 beforeAll(async () => { host = await TestHost.start(); });
-afterAll(async () => { await host?.close(); });
+afterAll(async () => {
+  for (const pid of frozen) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+  await host?.close();
+});
 // A bug in vmctld shows as an error in its log: none of these may appear, whatever the test did.
 afterEach(() => {
   expect(host.log).not.toMatch(/IllegalTransitionError|may not move VM|could not reconcile VM|no action holds VM/);
@@ -39,6 +44,7 @@ async function freezeQemuOnLaunch(name: string): Promise<number> {
     const pid = findQemu(name);
     if (pid !== undefined) {
       process.kill(pid, "SIGSTOP");
+      frozen.add(pid);
       return pid;
     }
     if (Date.now() > deadline) throw new Error(`no QEMU of "${name}" appeared`);
@@ -160,6 +166,28 @@ describe("races in the lifecycle, with real QEMU", () => {
     expect(await console.run("echo $DREAM")).toContain("kept-42");
     console.close();
     expect((await host.client.waitTask((await host.client.power("dreamer", { action: "stop", force: true })).id)).state).toBe("success");
+  });
+
+  it("kill -9 of vmctld during a full clone: the source is stopped again, the half-made copy is removed and the name is free", async () => {
+    await host.client.createVm(guestDefinition("original", { disks: { disk0: { file: "original/disk0.qcow2", size: "64MiB" } } }));
+    const copy = join(host.home, "datastores/local/copy");
+    await host.client.call("POST", "/api/v1/vms/original/clone", { name: "copy" });
+    // The copy's folder exists as soon as the clone starts; its definition is written only once the disks are copied.
+    while (!existsSync(copy)) await new Promise((r) => setImmediate(r));
+    await host.killDaemon();
+    expect(existsSync(join(copy, "copy.toml"))).toBe(false);
+    expect(stored("original")).toBe("cloning");
+    // A definition write cut off in the source's folder leaves its temp file: it is no VM and goes too.
+    const temp = join(host.home, "datastores/local/original/.original.toml.12345.1796220000000.tmp");
+    writeFileSync(temp, "name = \"orig");
+    await host.startDaemon();
+    expect((await host.client.getVm("original")).state).toBe("stopped");
+    expect(existsSync(copy)).toBe(false);
+    expect(existsSync(temp)).toBe(false);
+    expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("copy");
+    const again = await host.client.call<{ id: string }>("POST", "/api/v1/vms/original/clone", { name: "copy" });
+    expect((await host.client.waitTask(again.id)).state).toBe("success");
+    expect(readdirSync(copy).sort()).toEqual(["copy.toml", "disk0.qcow2"]);
   });
 
   it("reconcile takes every stored state: a VM without QEMU ends where it can act again, one with QEMU is re-attached", async () => {
