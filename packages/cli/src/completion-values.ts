@@ -20,7 +20,7 @@ export async function completionValues(kind: string, vm: string | undefined, opt
  * How long a TAB may wait for vmctld: a vmctld that accepts and never answers (stopped, hung, a
  * host that drops packets) held the shell until the user pressed Ctrl-C.
  */
-export const COMPLETION_DEADLINE_MS = 2000;
+export const COMPLETION_DEADLINE_MS = 3000;
 
 /** The arguments after `vmctl`, starting with `__complete`. */
 export async function run(args: string[]): Promise<void> {
