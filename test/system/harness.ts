@@ -67,7 +67,11 @@ export class TestHost {
         return;
       } catch (error) {
         if (daemon.exitCode !== null) throw new Error(`vmctld exited with ${daemon.exitCode}: ${stderr}`);
-        if (Date.now() > deadline) throw new Error(`vmctld did not answer: ${(error as Error).message}\n${stderr}`);
+        if (Date.now() > deadline) {
+          // Not left running: no close() will come for a host that never started.
+          daemon.kill("SIGKILL");
+          throw new Error(`vmctld did not answer: ${(error as Error).message}\n${stderr}`);
+        }
         await new Promise((r) => setTimeout(r, 50));
       }
     }
