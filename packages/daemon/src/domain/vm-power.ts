@@ -104,8 +104,15 @@ export class PowerController {
       if (left > 0) this.pending.set(name, left);
       else this.pending.delete(name);
     };
-    // tasks.run starts the work at once, so `release` runs exactly once whatever becomes of the task.
-    return this.deps.tasks.run(op, `vm/${name}`, user, (ctx) => work(ctx).finally(release), { queued: true, ...(parentId ? { parentId } : {}) });
+    // tasks.run starts the work at once, so `release` runs exactly once whatever becomes of the task;
+    // refused before the task exists (too many tasks of any kind waiting for this VM), it runs here,
+    // or each refusal would count as waiting for good and lock the VM out of power requests.
+    try {
+      return this.deps.tasks.run(op, `vm/${name}`, user, (ctx) => work(ctx).finally(release), { queued: true, ...(parentId ? { parentId } : {}) });
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   private async perform(name: string, request: PowerRequest, ctx: TaskContext): Promise<void> {
