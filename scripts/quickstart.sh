@@ -35,7 +35,7 @@ else
   fi
   # Its log stays root's alone (vmctld's home is traversable by QEMU's user).
   umask 077
-  VMCTL_ADMIN_PASSWORD=$first_password nohup node packages/daemon/dist/main.js --home "$home" >>"$home/vmctld.log" 2>&1 &
+  VMCTL_ADMIN_PASSWORD=$first_password nohup "$repo/bin/vmctld" --home "$home" >>"$home/vmctld.log" 2>&1 &
   for _ in $(seq 100); do
     [[ -S $home/vmctld.sock ]] && vmctl ls >/dev/null 2>&1 && break
     sleep 0.1
