@@ -24,6 +24,11 @@
 // goes out from a staging buffer of its own (serial-console.ts), so a busy console allocates nothing
 // per message, and bin/vmctld fixes glibc's mmap threshold at 32 KiB (see there), so blocks of
 // 32 KiB and more are given back when freed. Without gdb, held is not measured (printed as resident).
+// Still counted although it is no VM's: most of the live JS heap growth (~120 KiB per VM) is code V8
+// compiles and optimizes while N VMs run (the warm-up's two VMs do not make every path hot). Heap
+// snapshots at the baseline and at the end (HEAP_SNAPSHOTS=DIR) showed, over 8 VMs, 841 KiB of
+// (code) in 3175 objects and ~150 KiB of objects in all (the VMs' sockets, QMP clients, consoles):
+// ~19 KiB per VM of JS objects. Held beyond the ring less that code is ~40 KiB per VM.
 // Run: npm run bench:memory [-- --vms 8 --bytes 409600]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
