@@ -28,7 +28,7 @@
 // compiles and optimizes while N VMs run (the warm-up's two VMs do not make every path hot). Heap
 // snapshots at the baseline and at the end (HEAP_SNAPSHOTS=DIR) showed, over 8 VMs, 841 KiB of
 // (code) in 3175 objects and ~150 KiB of objects in all (the VMs' sockets, QMP clients, consoles):
-// ~19 KiB per VM of JS objects. Held beyond the ring less that code is ~40 KiB per VM.
+// ~19 KiB per VM of JS objects. Held beyond the ring less that code: −10 to 45 KiB per VM (3 runs).
 // Run: npm run bench:memory [-- --vms 8 --bytes 409600]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
