@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools)
 # The browser tests drive Debian's Chromium, the completion tests zsh (npm test sets VMCTL_SETUP_TESTS=1).
 [[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh)
+# bench/memory reads what vmctld holds after calling malloc_trim in it through gdb (VMCTL_SETUP_BENCH=1).
+[[ ${VMCTL_SETUP_BENCH:-} == 1 ]] && APT_PACKAGES+=(gdb)
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
