@@ -60,7 +60,15 @@ export async function logIn(browser: Browser, host: TestHost, user: string, pass
   await page.getByLabel("User name").fill(user);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
+  try {
+    await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
+  } catch (error) {
+    // Say what the person would have seen instead (a CI run once stayed on another page here).
+    const shot = `${ARTIFACTS}/login-failed-${Date.now()}.png`;
+    await page.screenshot({ path: shot }).catch(() => {});
+    const text = await page.locator("body").innerText().catch(() => "(no page)");
+    throw new Error(`after logging in as ${user}, no inventory at ${page.url()} (screenshot ${shot}); the page shows: ${text.slice(0, 600)}`, { cause: error });
+  }
   return page;
 }
 
