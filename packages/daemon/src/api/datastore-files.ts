@@ -17,6 +17,7 @@ import type { Located } from "../domain/datastore-browser.js";
 import type { Opened } from "../domain/datastore-safe-open.js";
 import { parseRange, contentRangeHeader } from "../domain/byte-ranges.js";
 import { assertBrowse, assertNotReserved, listingFilter } from "./file-access-guards.js";
+import { endRefusedBody } from "./refused-body.js";
 
 interface PathParams { ds: string; "*"?: string }
 
@@ -109,8 +110,7 @@ export async function registerDatastoreFileRoutes(app: ApiApp, host: Host): Prom
         });
         return await reply.status(status.complete ? 201 : 200).send(status);
       } catch (error) {
-        // Refused before the body was read: end the connection rather than drain gigabytes.
-        if (!request.raw.complete) void reply.header("connection", "close");
+        endRefusedBody(request, reply, streams.get(request));
         if (request.raw.socket.destroyed) auditAborted(host, request);
         throw error;
       }

@@ -9,6 +9,7 @@ import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
 import { assertFiles, createGuard } from "./file-access-guards.js";
 import { fileRefsOf } from "../security/file-access.js";
+import { endRefusedBody } from "./refused-body.js";
 
 export async function registerImportRoutes(app: ApiApp, host: Host): Promise<void> {
   await app.register(async (scope: ApiApp) => {
@@ -37,8 +38,7 @@ export async function registerImportRoutes(app: ApiApp, host: Host): Promise<voi
         try {
           task = await host.imports.fromUpload(stream, length === undefined ? undefined : Number(length), { ...query, authorizeDefinition: createGuard(host, request) }, user);
         } catch (error) {
-          // Refused halfway: end the connection rather than drain the rest of a large upload.
-          if (!request.raw.complete) void reply.header("connection", "close");
+          endRefusedBody(request, reply, stream);
           throw error;
         }
       } else {
