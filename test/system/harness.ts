@@ -38,9 +38,10 @@ export class TestHost {
     this.client = new VmctlClient({ socketPath: join(home, "vmctld.sock") });
   }
 
-  static async start(): Promise<TestHost> {
+  /** `config` is added to the top of vmctld.toml (top-level keys such as `qemu = "..."`). */
+  static async start(options: { config?: string } = {}): Promise<TestHost> {
     const home = mkdtempSync(join(tmpdir(), "vmctl-test-"));
-    writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n\n[datastores.images]\npath = ${JSON.stringify(inject("guest").dir)}\n`);
+    writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n${options.config ?? ""}\n[datastores.images]\npath = ${JSON.stringify(inject("guest").dir)}\n`);
     const host = new TestHost(home);
     await host.startDaemon();
     return host;

@@ -1,10 +1,14 @@
-// Races and crashes against the lifecycle with real QEMU: a QEMU held still (SIGSTOP) the moment it
-// appears keeps vmctld inside a start, a snapshot or a pause for as long as the test wants, so a stop,
-// a destroy, QEMU's death or a kill -9 of vmctld lands at exactly that point. Whatever happens, no
+// Races and crashes against the lifecycle with real QEMU: a QEMU held still (SIGSTOP) keeps vmctld
+// inside a start, a snapshot or a pause for as long as the test wants, so a stop, a destroy, QEMU's
+// death or a kill -9 of vmctld lands at exactly that point. A start is held by the QEMU binary
+// vmctld is given here: a wrapper that, while a hold file exists, stops itself before it becomes QEMU
+// (same pid, a command line like QEMU's), so the hold never loses a race with QMP's first answer. Whatever happens, no
 // move outside the table (IllegalTransitionError) is ever logged, reconcile takes every stored
 // state, and no QEMU is left running that vmctld does not know.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
@@ -15,10 +19,27 @@ import { TestHost, ConsoleReader, GUEST_READY_LINE, guestDefinition, waitForStat
 let host: TestHost;
 /** Every QEMU a test froze: killed at the end if a failed test left it (one vmctld lost sight of has no pidfile to be found by). */
 const frozen = new Set<number>();
-beforeAll(async () => { host = await TestHost.start(); });
+/** Where the wrapper looks for its hold file: readable by the QEMU user, who runs the wrapper. */
+const wrapperDir = mkdtempSync(join(tmpdir(), "vmctl-hold-"));
+const holdFile = join(wrapperDir, "hold");
+beforeAll(async () => {
+  chmodSync(wrapperDir, 0o755);
+  const qemu = execFileSync("sh", ["-c", "command -v qemu-system-x86_64"], { encoding: "utf8" }).trim();
+  // exec -a gives the held process QEMU's name as argv[0]; after SIGCONT it execs QEMU itself.
+  writeFileSync(join(wrapperDir, "qemu-held"), [
+    "#!/bin/bash",
+    `if [ -e ${JSON.stringify(holdFile)} ]; then`,
+    `  exec -a qemu-system-x86_64 /bin/bash -c 'kill -STOP $$; exec ${qemu} "$@"' qemu-system-x86_64 "$@"`,
+    "fi",
+    `exec ${qemu} "$@"`,
+    "",
+  ].join("\n"), { mode: 0o755 });
+  host = await TestHost.start({ config: `qemu = ${JSON.stringify(join(wrapperDir, "qemu-held"))}\n` });
+});
 afterAll(async () => {
   for (const pid of frozen) if (isAlive(pid)) process.kill(pid, "SIGKILL");
   await host?.close();
+  rmSync(wrapperDir, { recursive: true, force: true });
 });
 // A bug in vmctld shows as an error in its log: none of these may appear, whatever the test did.
 afterEach(() => {
@@ -65,9 +86,28 @@ async function freeze(what: string, find: () => number | undefined): Promise<num
   }
 }
 
-/** Waits for VM `name`'s QEMU to appear and freezes it (SIGSTOP) before it can answer QMP. */
+/** The next QEMU launched stops itself before it is QEMU, until the test sends it SIGCONT. */
+function holdNextLaunch(): void {
+  writeFileSync(holdFile, "");
+}
+
+const stoppedProcess = (pid: number) => {
+  try {
+    // The state follows the command name in parentheses, which may itself hold spaces or parentheses.
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("T");
+  } catch {
+    return false;
+  }
+};
+
+/** Waits for VM `name`'s held launch to stop itself, before it can answer QMP, and ends the hold. */
 async function freezeQemuOnLaunch(name: string): Promise<number> {
-  return freeze(`QEMU of "${name}"`, () => findQemu(name));
+  const pid = await freeze(`held QEMU of "${name}"`, () => {
+    const found = findQemu(name);
+    return found !== undefined && stoppedProcess(found) ? found : undefined;
+  });
+  rmSync(holdFile, { force: true });
+  return pid;
 }
 
 const stored = (name: string): VmState | undefined => {
@@ -84,6 +124,7 @@ const status = (promise: Promise<unknown>) => promise.then(() => 200, (error: { 
 describe("races in the lifecycle, with real QEMU", () => {
   it("a stop asked while the VM is starting waits for the start, then stops it; destroy is refused meanwhile", async () => {
     await host.client.createVm(guestDefinition("held"));
+    holdNextLaunch();
     const start = await host.client.power("held", { action: "start" });
     const pid = await freezeQemuOnLaunch("held");
     await waitForState(host.client, "held", "starting");
@@ -104,15 +145,15 @@ describe("races in the lifecycle, with real QEMU", () => {
 
   it("QEMU killed while the start waits for it: the start fails, the VM is stopped and starts again", async () => {
     await host.client.createVm(guestDefinition("shot"));
+    holdNextLaunch();
     const start = await host.client.power("shot", { action: "start" });
     const pid = await freezeQemuOnLaunch("shot");
     await waitForState(host.client, "shot", "starting");
     process.kill(pid, "SIGKILL");
     const failed = await host.client.waitTask(start.id);
     expect(failed.state, JSON.stringify(failed)).toBe("error");
-    // Killed before it answered QMP, the launch fails (stopped); on a loaded machine the freeze may land
-    // just after, and QEMU's exit then ends the start (crashed). Either way it starts again.
-    expect(["stopped", "crashed"]).toContain((await host.client.getVm("shot")).state);
+    // Killed before it answered QMP, the launch fails: the VM is stopped, and starts again.
+    expect((await host.client.getVm("shot")).state).toBe("stopped");
     expect((await host.client.waitTask((await host.client.power("shot", { action: "start" })).id)).state).toBe("success");
     expect((await host.client.waitTask((await host.client.power("shot", { action: "stop", force: true })).id)).state).toBe("success");
   });
@@ -139,6 +180,7 @@ describe("races in the lifecycle, with real QEMU", () => {
 
   it("kill -9 of vmctld in the middle of a start, its QEMU not answering yet: after the restart no QEMU is left behind and the VM starts", async () => {
     await host.client.createVm(guestDefinition("midstart"));
+    holdNextLaunch();
     await host.client.power("midstart", { action: "start" });
     const pid = await freezeQemuOnLaunch("midstart");
     await waitForState(host.client, "midstart", "starting");
@@ -171,6 +213,7 @@ describe("races in the lifecycle, with real QEMU", () => {
     const saved = join(host.home, "datastores/local/dreamer/dreamer.vmstate");
     expect(existsSync(saved)).toBe(true);
 
+    holdNextLaunch();
     await host.client.power("dreamer", { action: "resume" });
     const pid = await freezeQemuOnLaunch("dreamer");
     await waitForState(host.client, "dreamer", "starting");
