@@ -6,10 +6,10 @@ import pino from "pino";
 import { VmctlError } from "@vmctl/api-types";
 import { openDatabase } from "../store/database.js";
 import { EventLog } from "./event-log.js";
-import { TaskManager } from "./task-manager.js";
+import { MAX_QUEUED_PER_TARGET, TaskManager } from "./task-manager.js";
 import { RuntimeTable } from "./vm-runtime.js";
 import { VmLifecycle } from "./vm-lifecycle.js";
-import { MAX_PENDING_POWER, PowerController, type PowerDeps } from "./vm-power.js";
+import { PowerController, type PowerDeps } from "./vm-power.js";
 
 const dirs: string[] = [];
 afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
@@ -35,12 +35,12 @@ describe("power requests waiting for one VM", () => {
     const gate = new Promise<void>((resolve) => { release = resolve; });
     // Something else holds the VM (a long stop, say): every request waits behind it.
     const held = lifecycle.exclusive("web", () => gate);
-    const accepted = Array.from({ length: MAX_PENDING_POWER }, () => power.request("web", { action: "start" }, "flood"));
+    const accepted = Array.from({ length: MAX_QUEUED_PER_TARGET }, () => power.request("web", { action: "start" }, "flood"));
     let refused: unknown;
     try { power.request("web", { action: "start" }, "flood"); } catch (error) { refused = error; }
     expect(refused).toBeInstanceOf(VmctlError);
     expect((refused as VmctlError).code).toBe("rate_limited");
-    expect((refused as VmctlError).message).toContain(`VM "web" already has ${MAX_PENDING_POWER} power requests waiting`);
+    expect((refused as VmctlError).message).toContain(`VM "web" already has ${MAX_QUEUED_PER_TARGET} tasks waiting`);
     // Another VM is not held up by this one's queue.
     const other = power.request("db", { action: "start" }, "someone");
     tasks.cancel(other.id);

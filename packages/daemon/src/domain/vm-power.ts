@@ -38,12 +38,8 @@ export interface PowerDeps {
 const CONSOLE_LOG_ROTATE_BYTES = 8 * 1024 * 1024;
 const CRASH_RESTART_LIMIT = 5;
 const CRASH_RESTART_WINDOW_MS = 10 * 60_000;
-/** Power requests waiting for one VM (each a stored task): a flood of them is refused, not queued. */
-export const MAX_PENDING_POWER = 16;
 
 export class PowerController {
-  private readonly pending = new Map<string, number>();
-
   private readonly hostFiles: VmHostFiles;
 
   constructor(private readonly deps: PowerDeps) {
@@ -92,27 +88,9 @@ export class PowerController {
     }));
   }
 
-  /** A task for one VM's power work, with a bound on how many may wait for it. */
+  /** A task for one VM's power work; the task manager bounds how many tasks may wait for one VM (MAX_QUEUED_PER_TARGET). */
   private queue(name: string, op: string, user: string, parentId: string | undefined, work: (ctx: TaskContext) => Promise<void>): Task {
-    const pending = this.pending.get(name) ?? 0;
-    if (pending >= MAX_PENDING_POWER) {
-      throw new VmctlError("rate_limited", `VM "${name}" already has ${pending} power requests waiting; wait for them to end (GET /api/v1/tasks) or cancel them`, { pending });
-    }
-    this.pending.set(name, pending + 1);
-    const release = () => {
-      const left = (this.pending.get(name) ?? 1) - 1;
-      if (left > 0) this.pending.set(name, left);
-      else this.pending.delete(name);
-    };
-    // tasks.run starts the work at once, so `release` runs exactly once whatever becomes of the task;
-    // refused before the task exists (too many tasks of any kind waiting for this VM), it runs here,
-    // or each refusal would count as waiting for good and lock the VM out of power requests.
-    try {
-      return this.deps.tasks.run(op, `vm/${name}`, user, (ctx) => work(ctx).finally(release), { queued: true, ...(parentId ? { parentId } : {}) });
-    } catch (error) {
-      release();
-      throw error;
-    }
+    return this.deps.tasks.run(op, `vm/${name}`, user, work, { queued: true, ...(parentId ? { parentId } : {}) });
   }
 
   private async perform(name: string, request: PowerRequest, ctx: TaskContext): Promise<void> {
