@@ -51,6 +51,12 @@ describe("a new disk given only its size", () => {
     const file = join(host.home, "datastores/local/sized/disk0.qcow2");
     expect(await virtualSize(file)).toBe(1024 ** 3);
     expect(readFileSync(vm.definitionPath, "utf8")).toContain('file = "sized/disk0.qcow2"');
+    // And the contract says so: the served OpenAPI does not require a disk's file in the create body.
+    const doc = JSON.parse((await host.client.raw("GET", "/api/v1/openapi.json")).text) as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { properties: { disks: { additionalProperties?: { required?: string[] }; patternProperties?: Record<string, { required?: string[] }> } } } }> } } }> };
+    const disks = doc.paths["/api/v1/vms"]!.post!.requestBody.content["application/json"]!.schema.properties.disks;
+    const disk = disks.additionalProperties ?? Object.values(disks.patternProperties ?? {})[0];
+    expect(disk).toBeDefined();
+    expect(disk!.required ?? []).not.toContain("file");
 
     // The same in TOML: the file is written into the [disks.<id>] table, the comments stay.
     const toml = '# two disks, named by vmctld\nname = "sized-toml"\n\n[disks.system]\nsize = "64MiB" # the system\n\n[disks.scratch]\nsize = "32MiB"\nformat = "raw"\n';

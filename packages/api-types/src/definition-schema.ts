@@ -71,6 +71,19 @@ export const VmDefinitionSchema = Type.Object({
 
 export type VmDefinitionInput = Static<typeof VmDefinitionSchema>;
 
+/** A disk as POST /api/v1/vms and PUT take it: one given only a size is made as <vm>/<disk>.qcow2 in the VM's datastore. */
+export const NewDiskSchema = Type.Object({
+  ...DiskSchema.properties,
+  file: Type.Optional(DatastorePath("disk image, relative to the datastore; without it (and with a size), <vm>/<disk>.qcow2 in the VM's datastore, made at that size")),
+}, { additionalProperties: false });
+
+/** The definition as POST /api/v1/vms and PUT /api/v1/vms/{name} take it as JSON: a disk's file may be left to vmctld. */
+export const VmDefinitionBodySchema = Type.Object({
+  ...VmDefinitionSchema.properties,
+  disks: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), NewDiskSchema)),
+}, { additionalProperties: false });
+export type VmDefinitionBody = Static<typeof VmDefinitionBodySchema>;
+
 /** A definition after validation, with every default filled in and sizes in bytes (VmDetail.definition). */
 export const ResolvedVmDefinitionSchema = Type.Object({
   name: Type.String(),

@@ -1,7 +1,7 @@
 // Wire types of the v1 API, shared by vmctld, the client, the CLI and later the Host Client.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { VM_STATES, POWER_ACTIONS, EXIT_REASONS } from "./states.js";
-import { NAME_PATTERN, ResolvedVmDefinitionSchema, VmDefinitionSchema } from "./definition-schema.js";
+import { NAME_PATTERN, ResolvedVmDefinitionSchema, VmDefinitionBodySchema } from "./definition-schema.js";
 import { DATASTORE_ORIGINS, type DatastoreOrigin } from "./datastore-wire.js";
 import { literalUnion } from "./literal-union.js";
 
@@ -157,7 +157,7 @@ export const TomlDefinitionAnswer = mediaAnswer("the TOML as written", { "applic
 export const PngAnswer = mediaAnswer("PNG image", { "image/png": { schema: BinarySchema } });
 
 /** POST /api/v1/vms: a definition as JSON, or as TOML with Content-Type: application/toml. */
-export const VmCreateBody = { content: { "application/json": { schema: VmDefinitionSchema }, "application/toml": { schema: TomlSchema } } };
+export const VmCreateBody = { content: { "application/json": { schema: VmDefinitionBodySchema }, "application/toml": { schema: TomlSchema } } };
 /** PUT /api/v1/vms/{name}/definition: the whole definition as TOML (comments kept as written). */
 export const TomlDefinitionBody = { content: { "application/toml": { schema: TomlSchema } } };
 

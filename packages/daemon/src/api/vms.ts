@@ -2,7 +2,7 @@
 import { parse as parseToml } from "smol-toml";
 import {
   VmNameParamsSchema, VmctlError, BatchRequestSchema, VmListSchema, VmDetailSchema, TaskSchema, DestroyResultSchema, VmListQuerySchema, VmCreateQuerySchema,
-  VmDestroyQuerySchema, VmCreateBody, VmDefinitionSchema, VmDefinitionPatchSchema, TomlDefinitionAnswer, TomlDefinitionBody,
+  VmDestroyQuerySchema, VmCreateBody, VmDefinitionBodySchema, VmDefinitionPatchSchema, TomlDefinitionAnswer, TomlDefinitionBody,
   type VmSummary, type VmSortKey, type VmListQuery, type VmList,
 } from "@vmctl/api-types";
 import type { ApiApp } from "./api-app.js";
@@ -96,7 +96,7 @@ export function registerVmRoutes(app: ApiApp, host: Host): void {
     app.route({
       method, url: "/api/v1/vms/:name", validatorCompiler,
       schema: {
-        params: VmNameParamsSchema, body: method === "PUT" ? VmDefinitionSchema : VmDefinitionPatchSchema, response: responses({ 200: VmDetailSchema }, 404, 409, 412),
+        params: VmNameParamsSchema, body: method === "PUT" ? VmDefinitionBodySchema : VmDefinitionPatchSchema, response: responses({ 200: VmDetailSchema }, 404, 409, 412),
         summary: method === "PUT" ? "Replace the definition (JSON), guarded by If-Match" : "Change the definition with a JSON merge patch, guarded by If-Match",
       },
       handler: async (request, reply) => {
