@@ -22,13 +22,15 @@
 // the rings as the only growth in use, the rest as free chunks; with glibc's default settings
 // malloc_trim(0) gave back 23 MiB of vmctld's 148 MiB VmRSS after this bench). Two fixes keep resident close to held: a viewer's output
 // goes out from a staging buffer of its own (serial-console.ts), so a busy console allocates nothing
-// per message, and bin/vmctld fixes glibc's mmap threshold at 32 KiB (see there), so blocks of
-// 32 KiB and more are given back when freed. Without gdb, held is not measured (printed as resident).
-// Still counted although it is no VM's: most of the live JS heap growth (~120 KiB per VM) is code V8
-// compiles and optimizes while N VMs run (the warm-up's two VMs do not make every path hot). Heap
-// snapshots at the baseline and at the end (HEAP_SNAPSHOTS=DIR) showed, over 8 VMs, 841 KiB of
-// (code) in 3175 objects and ~150 KiB of objects in all (the VMs' sockets, QMP clients, consoles):
-// ~19 KiB per VM of JS objects. Held beyond the ring less that code: −10 to 45 KiB per VM (3 runs).
+// per message, and vmctld's bin (packages/daemon/bin/vmctld) fixes glibc's mmap threshold at
+// 128 KiB (see there: why not 32), so blocks of 128 KiB and more are given back when freed. Without
+// gdb, held is not measured (printed as resident).
+// The warm-up runs as many VMs as are measured: V8 compiles and optimizes code as paths get hot,
+// once per vmctld. With a warm-up of two VMs, ~120 KiB per measured VM was such code (heap
+// snapshots, HEAP_SNAPSHOTS=DIR: over 8 VMs, 841 KiB of (code) in 3175 objects, ~19 KiB per VM of
+// JS objects: the VMs' sockets, QMP clients, consoles). With it, quiet, 8 VMs: held 305–351 KiB per
+// VM, resident 50–117 KiB (4 runs; resident is below held because the warm-up left free pages that
+// the measured VMs reuse).
 // Run: npm run bench:memory [-- --vms 8 --bytes 409600]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
@@ -227,9 +229,10 @@ const vm = (name) => ({ name, memory: "128MiB", boot: { datastore: "images", ker
 
 try {
   for (let i = 0; i < 600; i++) { try { await client.host(); break; } catch (error) { if (i === 599) throw error; await sleep(100); } }
-  // Warm every code path with two VMs (then delete them), so the baseline is not the cost of
-  // loading and compiling code.
-  const warm = ["mem-warm-0", "mem-warm-1"];
+  // Warm every code path with as many VMs as are measured (then delete them), so the baseline is
+  // not the cost of loading and compiling code: V8 compiles and optimizes code as paths get hot,
+  // once per vmctld, however many VMs run (two warm-up VMs left ~120 KiB of code per measured VM).
+  const warm = Array.from({ length: count }, (_, i) => `mem-warm-${i}`);
   await exercise(warm);
   await Promise.all(warm.map(async (name) => {
     await client.getTask((await client.power(name, { action: "stop", force: true })).id, 60);
