@@ -15,6 +15,12 @@ const alias = [
   { find: /^@vmctl\/definition\/disk-file-name$/, replacement: source("definition/src/disk-file-name.ts") },
 ];
 
+// The slow tier (a Debian guest with systemd, sshd and cloud-init under TCG, a minute a boot) runs
+// with `npm run test:slow` only, which sets VMCTL_SLOW_TESTS=1; a plain `vitest run` (npm test) leaves it out.
+const slow = process.env.VMCTL_SLOW_TESTS === "1"
+  ? [{ resolve: { alias }, test: { name: "slow", sequence: { groupOrder: 2 }, include: ["test/system-slow/**/*.test.ts"], environment: "node", testTimeout: 600_000, hookTimeout: 1_800_000 } }]
+  : [];
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -37,6 +43,7 @@ export default defineConfig({
           globalSetup: ["test/system/global-setup.ts"],
         },
       },
+      ...slow,
     ],
   },
 });

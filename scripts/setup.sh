@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools)
 # The browser tests drive Debian's Chromium, the completion tests zsh (npm test sets VMCTL_SETUP_TESTS=1).
-[[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh)
+# The cloud-init seed ISOs are made with genisoimage.
+[[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh genisoimage)
+# The Debian test guest (VMCTL_SETUP_DEBIAN=1): debootstrap and mkfs.ext4 -d build it, the slow tier
+# logs in to it with ssh through a seed ISO.
+[[ ${VMCTL_SETUP_DEBIAN:-} == 1 ]] && APT_PACKAGES+=(debootstrap e2fsprogs genisoimage openssh-client)
 # bench/memory reads what vmctld holds after calling malloc_trim in it through gdb (VMCTL_SETUP_BENCH=1).
 [[ ${VMCTL_SETUP_BENCH:-} == 1 ]] && APT_PACKAGES+=(gdb)
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -67,3 +71,8 @@ fi
 
 say "building the demo guest (cached)"
 node packages/cli/dist/main.js guest build >&2
+
+if [[ ${VMCTL_SETUP_DEBIAN:-} == 1 ]]; then
+  say "building the Debian 12 test guest (cached; a few minutes the first time)"
+  node packages/cli/dist/main.js guest build --debian >&2
+fi

@@ -1,16 +1,23 @@
-// vmctl guest build: the demo/test guest (Debian cloud kernel + busybox initramfs), cached.
+// vmctl guest build: the demo/test guest (Debian cloud kernel + busybox initramfs), or with --debian the Debian 12 guest; cached.
 import type { Command } from "commander";
-import { buildGuest } from "@vmctl/guest";
+import { buildDebianGuest, buildGuest } from "@vmctl/guest";
 import type { GlobalOptions } from "../context.js";
 import { printJson } from "../output.js";
 
 export function registerGuest(program: Command, globals: () => GlobalOptions): void {
   const guest = program.command("guest").description("the demo guest built from Debian packages");
   guest.command("build").description("build (or reuse) the demo guest and print its paths")
-    .option("--out <dir>", "where to put vmlinuz and initrd.img (default ~/.cache/vmctl/guest)")
+    .option("--out <dir>", "where to put vmlinuz and initrd.img (default ~/.cache/vmctl/guest, with --debian ~/.cache/vmctl/debian-12)")
     .option("--force", "rebuild even if cached")
-    .action(async (options: { out?: string; force?: boolean }) => {
+    .option("--debian", "the Debian 12 guest instead (debootstrap, systemd, sshd, cloud-init; needs root; minutes)")
+    .action(async (options: { out?: string; force?: boolean; debian?: boolean }) => {
       const json = globals().json ?? false;
+      if (options.debian) {
+        const debian = await buildDebianGuest({ ...(options.out ? { outDir: options.out } : {}), ...(options.force ? { force: true } : {}), log: (line) => { if (!json) process.stderr.write(`${line}\n`); } });
+        if (json) return printJson(debian);
+        process.stdout.write(`kernel:   ${debian.kernel}\ninitrd:   ${debian.initrd}\nimage:    ${debian.image}\nmanifest: ${debian.manifest}\ncmdline:  ${debian.cmdline}\nversion:  ${debian.kernelVersion}${debian.cached ? " (cached)" : ""}\n`);
+        return;
+      }
       const image = await buildGuest({ ...(options.out ? { outDir: options.out } : {}), ...(options.force ? { force: true } : {}), log: (line) => { if (!json) process.stderr.write(`${line}\n`); } });
       if (json) return printJson(image);
       process.stdout.write(`kernel:  ${image.kernel}\ninitrd:  ${image.initrd}\ncmdline: ${image.cmdline}\nversion: ${image.kernelVersion}${image.cached ? " (cached)" : ""}\n`);
