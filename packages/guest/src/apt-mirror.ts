@@ -39,5 +39,5 @@ export async function machineMirror(suite: string): Promise<string> {
     const uri = mirrorFromSources(await readFile(file, "utf8"), suite);
     if (uri) return uri;
   }
-  throw new Error(`no apt source for Debian ${suite} in ${APT_SOURCE_FILES.join(" or ")}: add one, or pass the mirror (--mirror URI)`);
+  throw new Error(`no apt source for Debian ${suite} in ${APT_SOURCE_FILES.join(" or ")}: add one (the Debian guest is built from the mirror the machine's apt uses), or give buildDebianGuest a mirror`);
 }
