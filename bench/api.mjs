@@ -17,7 +17,7 @@ import { buildQemuArgv, isAlive } from "../packages/qemu/dist/index.js";
 const VMS = 1000;
 const guest = await benchGuest();
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-api-"));
-writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
+writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[networks.default]\nkind = "user"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
 // One core for vmctld, the other for autocannon and QEMU: the target is per core.
 const daemon = spawn("taskset", ["-c", "0", process.execPath, new URL("../packages/daemon/dist/main.js", import.meta.url).pathname, "--home", home], { stdio: "ignore" });
 const client = new VmctlClient({ socketPath: join(home, "vmctld.sock") });

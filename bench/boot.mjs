@@ -17,7 +17,7 @@ const { values } = parseArgs({ options: { runs: { type: "string", default: "10" 
 const runs = Number(values.runs);
 const guest = await benchGuest();
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-"));
-writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
+writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[networks.default]\nkind = "user"\n[datastores.images]\npath = ${JSON.stringify(guest.dir)}\n`);
 const input = { name: "bench", memory: "256MiB", boot: { datastore: "images", kernel: "vmlinuz", initrd: "initrd.img", cmdline: guest.cmdline } };
 
 // What `npm start` links into /usr/local/bin as vmctl.

@@ -16,7 +16,7 @@ const cli = values.cli ?? new URL("../packages/cli/dist/main.cjs", import.meta.u
 // What `npm start` links into /usr/local/bin: a sh wrapper that finds the checkout, then the same CLI.
 const wrapper = new URL("../bin/vmctl", import.meta.url).pathname;
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-cli-"));
-writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n`);
+writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[networks.default]\nkind = "user"\n`);
 const daemon = spawn(process.execPath, [new URL("../packages/daemon/dist/main.js", import.meta.url).pathname, "--home", home], { stdio: ["ignore", "ignore", "pipe"] });
 let daemonErr = "";
 daemon.stderr.on("data", (chunk) => { daemonErr += chunk; });

@@ -14,7 +14,7 @@ const runs = Number(values.runs);
 const fillMiB = Number(values.fill);
 const home = mkdtempSync(join(tmpdir(), "vmctl-bench-storage-"));
 const local = join(home, "datastores/local");
-writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n`);
+writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n[networks.default]\nkind = "user"\n`);
 const daemon = spawn(process.execPath, [new URL("../packages/daemon/dist/main.js", import.meta.url).pathname, "--home", home], { stdio: "ignore", env: { ...process.env, VMCTL_ADMIN_PASSWORD: "bench-password" } });
 const client = new VmctlClient({ socketPath: join(home, "vmctld.sock") });
 

@@ -12,6 +12,12 @@ export VMCTL_HOME=$home
 vmctl() { node "$repo/packages/cli/dist/main.js" "$@"; }
 # Private when made; vmctld itself opens it to QEMU's user for traversal only (0710).
 mkdir -p -m 700 "$home"
+# A first vmctld.toml keeps the default network user-mode (QEMU's own NAT): a managed nat network
+# makes a bridge and nftables rules, which build machines forbid outside a test's namespace. Write
+# VMCTL_DEFAULT_NETWORK=nat (or edit [networks.default] later) for the bridge with DHCP.
+if [[ ! -f $home/vmctld.toml ]]; then
+  printf '# vmctld settings (docs/architecture.md, "Networks")\n[networks.default]\nkind = "%s"\n' "${VMCTL_DEFAULT_NETWORK:-user}" >"$home/vmctld.toml"
+fi
 
 # The demo guest goes into the local datastore, where definitions may reference it (and where QEMU,
 # running as vmctl-qemu, can read it: the guest cache under /root is out of its reach).

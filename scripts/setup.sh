@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools)
+# dnsmasq-base and nftables: the DHCP/DNS and the masquerade of managed networks; iproute2 their bridges and taps.
+APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools dnsmasq-base nftables iproute2)
 # The browser tests drive Debian's Chromium, the completion tests zsh (npm test sets VMCTL_SETUP_TESTS=1).
 # The cloud-init seed ISOs are made with genisoimage.
 [[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh genisoimage)

@@ -34,15 +34,21 @@ export class TestHost {
   /** Everything every vmctld of this host wrote on stderr (its warnings and errors), across restarts. */
   log = "";
   readonly client: VmctlClient;
-  private constructor(readonly home: string) {
+  private constructor(readonly home: string, readonly netns?: string) {
     this.client = new VmctlClient({ socketPath: join(home, "vmctld.sock") });
   }
 
-  /** `config` is added to the top of vmctld.toml (top-level keys such as `qemu = "..."`). */
-  static async start(options: { config?: string } = {}): Promise<TestHost> {
+  /**
+   * `config` is added to the top of vmctld.toml (top-level keys such as `qemu = "..."`). `netns`: vmctld
+   * runs in that network namespace (made by the test); outside one, the default network is user-mode,
+   * as no test may make a bridge or send guest traffic in the machine's own namespace.
+   */
+  static async start(options: { config?: string; netns?: string } = {}): Promise<TestHost> {
     const home = mkdtempSync(join(tmpdir(), "vmctl-test-"));
-    writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n${options.config ?? ""}\n[datastores.images]\npath = ${JSON.stringify(inject("guest").dir)}\n`);
-    const host = new TestHost(home);
+    const config = options.config ?? "";
+    const userDefault = options.netns || /^\[networks\.default\]/m.test(config) ? "" : `[networks.default]\nkind = "user"\n`;
+    writeFileSync(join(home, "vmctld.toml"), `listen = "127.0.0.1:0"\nlog_level = "warn"\n${config}\n${userDefault}[datastores.images]\npath = ${JSON.stringify(inject("guest").dir)}\n`);
+    const host = new TestHost(home, options.netns);
     await host.startDaemon();
     return host;
   }
@@ -57,7 +63,8 @@ export class TestHost {
   }
 
   async startDaemon(): Promise<void> {
-    const daemon = spawn(process.execPath, [DAEMON, "--home", this.home], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VMCTL_ADMIN_PASSWORD: ADMIN_PASSWORD } });
+    const command = this.netns ? ["ip", ["netns", "exec", this.netns, process.execPath, DAEMON, "--home", this.home]] as const : [process.execPath, [DAEMON, "--home", this.home]] as const;
+    const daemon = spawn(command[0], [...command[1]], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VMCTL_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     let stderr = "";
     daemon.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); this.log += chunk.toString(); });
     this.daemon = daemon;

@@ -35,7 +35,7 @@ export const CdromSchema = Type.Object({
 }, { additionalProperties: false });
 
 export const NicSchema = Type.Object({
-  network: Type.Optional(Type.Literal("nat", { description: "host network; only user-mode \"nat\" for now" })),
+  network: Type.Optional(Name("a host network (`vmctl network ls`), default \"default\"; \"nat\", as definitions written before host networks said, means the host's default network unless one is named \"nat\"")),
   model: Type.Optional(Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")])),
   mac: Type.Optional(Type.String({ pattern: MAC_PATTERN, description: "\"auto\" or a MAC address; auto is allocated and written back" })),
 }, { additionalProperties: false });
@@ -105,7 +105,7 @@ export const ResolvedVmDefinitionSchema = Type.Object({
     readonly: Type.Boolean(),
   })),
   cdroms: Type.Record(Type.String(), Type.Object({ iso: Type.Optional(Type.String()), datastore: Type.Optional(Type.String()), bus: Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")]) })),
-  nics: Type.Record(Type.String(), Type.Object({ network: Type.Literal("nat"), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String() })),
+  nics: Type.Record(Type.String(), Type.Object({ network: Type.String(), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String() })),
   console: Type.Object({ serial: Type.Boolean(), vnc: Type.Boolean() }),
   policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer() }),
 });

@@ -5,6 +5,7 @@ export * from "./definition-schema.js";
 export * from "./literal-union.js";
 export * from "./wire.js";
 export * from "./datastore-wire.js";
+export * from "./network-wire.js";
 export * from "./storage-wire.js";
 export * from "./auth-wire.js";
 export * from "./events-wire.js";

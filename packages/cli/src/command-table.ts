@@ -35,6 +35,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["clone", "template"], load: async () => (await import("./commands/clone.js")).registerClone },
   { names: ["import", "export"], load: async () => (await import("./commands/transfer.js")).registerTransfer },
   { names: ["ds", "datastore", "iso"], load: async () => (await import("./commands/datastore.js")).registerDatastore },
+  { names: ["network"], load: async () => (await import("./commands/network.js")).registerNetwork },
   { names: ["completion"], load: async () => (await import("./completion.js")).registerCompletion, wholeTree: true },
 ];
 

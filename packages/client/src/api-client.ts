@@ -3,6 +3,7 @@
 import type { HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore, DesiredState, DesiredStateResult } from "@vmctl/api-types";
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
 import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus, ImportQuery, ImportFromDatastore } from "@vmctl/api-types";
+import type { Network, NetworkCreateRequest, NetworkPatch } from "@vmctl/api-types";
 import { apiPaths, type SocketPurpose } from "./api-paths.js";
 import { ApiError, parseAnswer } from "./api-error.js";
 import { headerValue, type ApiResponse, type RequestBody, type Transport } from "./transport.js";
@@ -56,6 +57,13 @@ export class VmctlApi {
   datastores(): Promise<{ datastores: Datastore[] }> { return this.request("GET", apiPaths.datastores()); }
   addDatastore(name: string, path: string): Promise<Datastore> { return this.request("POST", apiPaths.datastores(), { name, path }); }
   removeDatastore(name: string): Promise<{ name: string; path: string }> { return this.request("DELETE", apiPaths.datastore(name)); }
+
+  // Host networks.
+  async listNetworks(): Promise<Network[]> { return (await this.request<{ networks: Network[] }>("GET", apiPaths.networks())).networks; }
+  network(name: string): Promise<Network> { return this.request("GET", apiPaths.network(name)); }
+  createNetwork(request: NetworkCreateRequest): Promise<Network> { return this.request("POST", apiPaths.networks(), request); }
+  patchNetwork(name: string, patch: NetworkPatch): Promise<Network> { return this.request("PATCH", apiPaths.network(name), patch); }
+  removeNetwork(name: string): Promise<{ name: string }> { return this.request("DELETE", apiPaths.network(name)); }
   /** A directory's listing; a file is refused here (a download fetches it). */
   async listFiles(datastore: string, path = ""): Promise<DatastoreListing> {
     const response = await this.send("GET", apiPaths.files(datastore, path));

@@ -38,6 +38,8 @@ export const apiPaths = {
   /** A file or directory of a datastore (the root is `files/`); a GET of a file downloads it. */
   files: (datastore: string, path = "") => `${V1}/datastores/${e(datastore)}/files/${encodePath(path)}`,
   isos: () => `${V1}/isos`,
+  networks: () => `${V1}/networks`,
+  network: (name: string) => `${V1}/networks/${e(name)}`,
   vms: (query: { state?: string | undefined; name?: string | undefined; sort?: string | undefined; limit?: number | undefined; offset?: number | undefined; datastore?: string | undefined } = {}) => `${V1}/vms${queryString(query)}`,
   vm: (name: string, query: Query = {}) => `${vm(name)}${queryString(query)}`,
   vmBatch: () => `${V1}/vms:batch`,

@@ -39,6 +39,10 @@ import { LoginGuard } from "./security/login-guard.js";
 import { ConsoleTickets } from "./security/console-tickets.js";
 import { randomSecret } from "./security/passwords.js";
 import { startRetention } from "./domain/host-retention.js";
+import { NetworkRegistry } from "./domain/network-registry.js";
+import { HostNetworks, type RunningVm } from "./domain/host-networks.js";
+import { networkNames, subnetSeed } from "./network/network-names.js";
+import { HostNetworkPlumbing, NullNetworkPlumbing, type NetworkPlumbing } from "./network/network-plumbing.js";
 import type { RetentionPruner } from "./domain/retention.js";
 
 /** What runs the VMs: injected by unit tests (a fake driver), QEMU otherwise. */
@@ -48,6 +52,8 @@ export interface HostHypervisor {
   stoppedDiskSnapshot?: StoppedDiskSnapshot;
   /** What accel = "auto" becomes (the KVM probe otherwise). */
   accelerator?: () => Promise<AccelChoice>;
+  /** Bridges, taps, dnsmasq and nftables; with a fake driver and none given, nothing on the host is touched. */
+  networkPlumbing?: NetworkPlumbing;
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -67,6 +73,8 @@ export class Host {
   readonly browser: DatastoreBrowser;
   readonly uploads: Uploads;
   readonly isos: IsoLibrary;
+  /** Host networks: vmctld.toml's, the default one and the API's, with their bridges and the NICs' taps. */
+  readonly networks: HostNetworks;
   readonly runtimes: RuntimeTable;
   /** The one place a VM's state changes, and its exclusive section. */
   readonly lifecycle: VmLifecycle;
@@ -109,10 +117,16 @@ export class Host {
       identity: (name) => this.inventory.identity(name), has: (name) => this.inventory.has(name), assignUuid: (name) => this.definitions.assignUuid(name),
     });
     this.lifecycle = new VmLifecycle(this.runtimes, this.events, log);
+    const names = networkNames(this.hostId);
+    this.networks = new HostNetworks(
+      new NetworkRegistry(this.db, config.networks, subnetSeed(this.hostId), this.inventory, (message) => log.warn(message)),
+      hypervisor.networkPlumbing ?? (hypervisor.driver ? new NullNetworkPlumbing() : new HostNetworkPlumbing(names, config.runDir, "nobody")),
+      names, Object.hasOwn(config.networks, "default"), qemuOwner, log,
+    );
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     this.power = new PowerController({
       runtimes: this.runtimes, lifecycle: this.lifecycle, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
-      prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: hypervisor.accelerator ?? (() => this.accelerator()), log,
+      prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: hypervisor.accelerator ?? (() => this.accelerator()), nics: this.networks, log,
     });
     this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions, this.lifecycle, hypervisor.hostFiles);
     const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, lifecycle: this.lifecycle, events: this.events, tasks: this.tasks, power: this.power };
@@ -162,12 +176,14 @@ export class Host {
     await this.removeStaging();
     await removeUnfinishedVmFolders(this.datastores.names().map((ds) => this.datastores.root(ds)), this.log);
     this.inventory.scan();
+    await this.networks.start();
     const names = this.inventory.list().map((entry) => entry.name);
     const rows = this.runtimes.adoptRowsByName(names);
     if (rows.adopted + rows.dropped > 0) this.log.info(rows, "runtime rows kept by name moved to their VMs' uuids (rows of VMs gone dropped)");
     await Promise.all(names.map((name) => this.power.reconcile(name).catch((error: unknown) => {
       this.log.error({ vm: name, err: error }, "could not reconcile VM");
     })));
+    await this.networks.sweep(this.runningVms());
     await this.autostart(names);
     this.events.record("host.started", null, { version: this.version, vms: names.length });
   }
@@ -218,9 +234,29 @@ export class Host {
     }
   }
 
+  /** The VMs whose QEMU runs (they outlive vmctld, and so do the networks they use). */
+  private runningVms(): RunningVm[] {
+    return this.inventory.list().flatMap((entry) => (entry.def && this.runtimes.get(entry.name).process ? [{ name: entry.name, uuid: entry.def.uuid, def: entry.def }] : []));
+  }
+
+  /** A clean stop: the networks no running VM uses are taken down (bridge, dnsmasq, nftables table). */
+  async stopNetworks(): Promise<void> {
+    await this.networks.stop(this.runningVms());
+  }
+
   close(): void {
     this.retention?.stop();
     this.power.detachAll(this.inventory.list().map((entry) => entry.name));
     this.db.close();
+  }
+}
+
+/** Who owns a NIC's tap: QEMU's user, so that QEMU without capabilities can open it (null when vmctld is not root). */
+function qemuOwner(): { uid: number; gid: number } | null {
+  try {
+    const runAs = qemuRunAs();
+    return runAs ? { uid: runAs.uid, gid: runAs.gid } : null;
+  } catch {
+    return null;
   }
 }

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ signal }, "vmctld stopping; VMs keep running and are re-attached at the next start");
     await listening.close().catch(() => {});
+    await host.stopNetworks().catch((error: unknown) => logger.warn({ err: error }, "could not take the networks down"));
     host.close();
     await rm(pidfile, { force: true });
     process.exit(0);

@@ -22,6 +22,7 @@ import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { registerDisplayRoutes } from "./api/vm-display.js";
 import { registerVncRoutes } from "./api/vm-vnc.js";
 import { registerDatastoreRoutes } from "./api/datastores.js";
+import { registerNetworkRoutes } from "./api/networks.js";
 import { registerDatastoreFileRoutes } from "./api/datastore-files.js";
 import { registerIsoRoutes } from "./api/isos.js";
 import { registerStorageRoutes } from "./api/vm-storage.js";
@@ -98,6 +99,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerDisplayRoutes(api, host);
   registerVncRoutes(api, host);
   registerDatastoreRoutes(api, host);
+  registerNetworkRoutes(api, host);
   await registerDatastoreFileRoutes(api, host);
   registerIsoRoutes(api, host);
   registerStorageRoutes(api, host);

@@ -105,6 +105,12 @@ describe("buildQemuArgv", () => {
     expect(() => buildQemuArgv(validateDefinition({ name: "a", firmware: "uefi" }), ctx)).toThrow(/ovmf/);
   });
 
+  it("gives a NIC the tap vmctld made for it, opened by name with no helper scripts, and user-mode otherwise", () => {
+    const def = validateDefinition({ name: "a", nics: { lan: { mac: "52:54:00:00:00:01" }, out: { mac: "52:54:00:00:00:02" } } });
+    const argv = buildQemuArgv(def, { ...ctx, nics: { lan: { kind: "tap", ifname: "vm12345t0abcdef" } } });
+    expect(values(argv, "-netdev")).toEqual(["tap,id=net-lan,ifname=vm12345t0abcdef,script=no,downscript=no", "user,id=net-out"]);
+  });
+
   it("doubles commas in paths so QEMU's option parser keeps them", () => {
     const def = validateDefinition({ name: "a", disks: { d: { file: "we,ird.qcow2" } } });
     expect(values(buildQemuArgv(def, ctx), "-blockdev")[0]).toContain("filename=/ds/local/we,,ird.qcow2,");

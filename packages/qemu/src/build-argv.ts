@@ -19,7 +19,12 @@ export interface ArgvContext {
   incoming?: boolean;
   /** Start from this internal snapshot (memory and disks), as -loadvm does. */
   loadSnapshot?: string;
+  /** How each NIC reaches its network (the daemon made the taps); a NIC not named here gets user-mode networking. */
+  nics?: Record<string, NicBackend>;
 }
+
+/** user: QEMU's user-mode stack; tap: a tap vmctld made for the NIC, opened by name (no helper scripts). */
+export type NicBackend = { kind: "user" } | { kind: "tap"; ifname: string };
 
 /** Empty PCIe root ports a q35 VM gets for disks hot-plugged while it runs. */
 export const HOTPLUG_PORTS = 4;
@@ -154,7 +159,8 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
   for (const [id, nic] of Object.entries(def.nics)) {
     if (nic.mac === "auto") throw new VmctlError("internal", `nics.${id}.mac is still "auto": a MAC must be allocated before start`);
     const model = microvm ? "virtio-net-device" : nic.model === "virtio" ? "virtio-net-pci" : nic.model;
-    args.push("-netdev", `user,id=net-${id}`);
+    const backend = ctx.nics?.[id] ?? { kind: "user" };
+    args.push("-netdev", backend.kind === "tap" ? `tap,id=net-${id},ifname=${backend.ifname},script=no,downscript=no` : `user,id=net-${id}`);
     args.push("-device", `${model},netdev=net-${id},mac=${nic.mac},id=${id}`);
   }
   if (def.console.serial) {

@@ -124,6 +124,7 @@ export class QemuDriver implements VmDriver {
     const argv = buildQemuArgv(spec.def, {
       runDir: spec.runDir, accel: spec.accel, startPaused: true, incoming: spec.incoming ?? false,
       ...(spec.loadSnapshot ? { loadSnapshot: spec.loadSnapshot } : {}),
+      ...(spec.nics ? { nics: spec.nics } : {}),
       resolvePath: spec.resolvePath,
     });
     return {

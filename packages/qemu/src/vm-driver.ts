@@ -4,7 +4,7 @@
 import type { ExitReason, VmDefinition, VmMetrics } from "@vmctl/api-types";
 
 export type { VmMetrics };
-import type { Accel } from "./build-argv.js";
+import type { Accel, NicBackend } from "./build-argv.js";
 import type { QemuRunAs } from "./qemu-sandbox.js";
 
 /** How a VM's process ended, and why (read from the hypervisor's events, or their absence). */
@@ -30,6 +30,8 @@ export interface StartSpec {
   incoming?: boolean;
   /** Start from this internal snapshot (memory and disks). */
   loadSnapshot?: string;
+  /** Each NIC's way to its network (default: user-mode). */
+  nics?: Record<string, NicBackend>;
 }
 
 /** A start checked and planned, nothing touched yet: launching it is the side effect. */

@@ -33,6 +33,14 @@ describe("vmctld.toml", () => {
     await expect(loadHostConfig(home('log_level = "loud"\n'))).rejects.toThrow(/log_level: is "loud"; expected one of "trace"/);
   });
 
+  it("takes host networks as [networks.NAME] tables, refusing an unknown key or kind with the field named", async () => {
+    expect((await loadHostConfig(home('[networks.default]\nkind = "user"\n[networks.lab]\nkind = "isolated"\nsubnet = "10.5.0.0/24"\n'))).networks)
+      .toEqual({ default: { kind: "user" }, lab: { kind: "isolated", subnet: "10.5.0.0/24" } });
+    expect((await loadHostConfig(home())).networks).toEqual({});
+    await expect(loadHostConfig(home('[networks.lab]\nkind = "isolated"\nsubnett = "10.5.0.0/24"\n'))).rejects.toThrow(/vmctld\.toml:3: networks\.lab\.subnett: unknown key.*did you mean "subnet"/);
+    await expect(loadHostConfig(home('[networks.lab]\nkind = "wifi"\n'))).rejects.toThrow(/networks\.lab\.kind: is "wifi"; expected one of "nat"/);
+  });
+
   it("takes the largest upload as a size with a unit, 64 GiB unless set", async () => {
     expect((await loadHostConfig(home())).maxUploadBytes).toBe(64 * 1024 ** 3);
     expect((await loadHostConfig(home('max_upload_size = "1.5GiB"\n'))).maxUploadBytes).toBe(1.5 * 1024 ** 3);

@@ -6,7 +6,7 @@ import { isIP } from "node:net";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { NAME_PATTERN, SIZE_PATTERN, VmctlError } from "@vmctl/api-types";
+import { CIDR_PATTERN, IFNAME_PATTERN, NAME_PATTERN, NETWORK_KINDS, SIZE_PATTERN, VmctlError } from "@vmctl/api-types";
 import type { RetentionLimits } from "../domain/retention.js";
 import { unknownKeyIssues, describeExpected, schemaAt, formatIssue, locateField, parseSize, type DefinitionIssue } from "@vmctl/definition";
 import { rootProblem } from "../domain/datastore-roots.js";
@@ -26,7 +26,18 @@ export const HostConfigSchema = Type.Object({
   max_upload_size: Type.Optional(Type.String({ pattern: SIZE_PATTERN, description: "the largest file one upload to a datastore may store, e.g. \"64GiB\" (never more than the free space)" })),
   tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: "a CA-signed certificate and its key (PEM); without it vmctld makes a self-signed one" })),
   datastores: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
+  // Host networks (domain/network-registry.ts checks each kind's settings); `default` may change kind.
+  networks: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({
+    kind: Type.Union(NETWORK_KINDS.map((k) => Type.Literal(k))),
+    subnet: Type.Optional(Type.String({ pattern: CIDR_PATTERN })),
+    bridge: Type.Optional(Type.String({ pattern: IFNAME_PATTERN })),
+    parent: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
+    vlan: Type.Optional(Type.Integer({ minimum: 1, maximum: 4094 })),
+  }, { additionalProperties: false }))),
 }, { additionalProperties: false });
+
+/** A network as vmctld.toml declares it. */
+export type ConfiguredNetwork = NonNullable<Static<typeof HostConfigSchema>["networks"]>[string];
 
 export interface HostConfig {
   home: string;
@@ -38,6 +49,7 @@ export interface HostConfig {
   retention: { events: RetentionLimits; audit: RetentionLimits };
   maxUploadBytes: number;
   datastores: Record<string, string>;
+  networks: Record<string, ConfiguredNetwork>;
   tls: { cert: string; key: string } | undefined;
   socketPath: string;
   dbPath: string;
@@ -106,6 +118,7 @@ export async function loadHostConfig(home = defaultHome(), overrides: { listen?:
     }),
     maxUploadBytes: parseSize(input.max_upload_size ?? DEFAULT_MAX_UPLOAD) ?? Number.MAX_SAFE_INTEGER,
     datastores: Object.freeze(datastores),
+    networks: Object.freeze({ ...input.networks }),
     tls: input.tls ? { cert: resolve(home, input.tls.cert), key: resolve(home, input.tls.key) } : undefined,
     socketPath: join(home, "vmctld.sock"),
     dbPath: join(home, "vmctld.db"),

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import { VmctlError, desiredStep, hasProcess, guestPanicData, type DesiredState, type PowerRequest, type Task } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
-import type { Accel, ExitInfo, VmDriver, VmHandle } from "@vmctl/qemu";
+import type { Accel, ExitInfo, NicBackend, StartPlan, VmDriver, VmHandle } from "@vmctl/qemu";
 import { rm } from "node:fs/promises";
 import type { RuntimeTable } from "./vm-runtime.js";
 import { desiredStateError, type VmLifecycle } from "./vm-lifecycle.js";
@@ -17,6 +17,14 @@ import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
 import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
 import type { VmPreparer } from "./vm-prepare.js";
+import type { VmDefinition } from "@vmctl/api-types";
+
+/** The host side of a VM's NICs (domain/host-networks.ts): taps made before QEMU starts, removed once it has ended. */
+export interface VmNics {
+  attach(vm: string, uuid: string | undefined, def: VmDefinition): Promise<Record<string, NicBackend>>;
+  detach(vm: string, uuid: string | undefined, def: VmDefinition): Promise<void>;
+  reattach(vm: { name: string; uuid: string | undefined; def: VmDefinition }): Promise<void>;
+}
 
 export interface PowerDeps {
   runtimes: RuntimeTable;
@@ -32,6 +40,8 @@ export interface PowerDeps {
   /** Ownership of the VM's files around its process (vm-sandbox.ts unless a test passes a fake). */
   hostFiles?: VmHostFiles | undefined;
   accelerator: () => Promise<{ accel: Accel; reason: string }>;
+  /** The NICs' taps; without it every NIC gets QEMU's user-mode networking. */
+  nics?: VmNics | undefined;
   log: Logger;
 }
 
@@ -41,6 +51,10 @@ const CRASH_RESTART_WINDOW_MS = 10 * 60_000;
 
 export class PowerController {
   private readonly hostFiles: VmHostFiles;
+  /** Per running VM: removes the taps made for the QEMU it runs (called once it has ended). */
+  private readonly nicRelease = new Map<string, () => Promise<void>>();
+  /** The removal under way, which a start right after an exit (on_crash = restart) waits for: it would remove the new taps. */
+  private readonly nicReleasing = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: PowerDeps) {
     this.hostFiles = deps.hostFiles ?? qemuHostFiles;
@@ -146,26 +160,40 @@ export class PowerController {
     ctx.log(`accelerator: ${choice.accel} (${choice.reason})`);
     const runDir = join(this.deps.runDir, name);
     const resolvePath = (ds: string | undefined, path: string) => datastores.resolve(ds ?? entry.datastore, path);
-    const plan = this.deps.driver.plan({
-      def, runDir, accel: choice.accel, incoming: restoring,
-      ...(from.loadSnapshot ? { loadSnapshot: from.loadSnapshot } : {}),
-      resolvePath,
-    });
-    if (!restoring) await rotateConsoleLog(this.deps.driver.runFiles(runDir).serialLog);
-    const runAs = await this.hostFiles.prepare(def, datastores, entry.datastore, entry.dir, runDir);
+    await this.nicReleasing.get(name);
+    const nics = await this.deps.nics?.attach(name, def.uuid, def);
+    const releaseNics = async () => { await this.deps.nics?.detach(name, def.uuid, def); };
+    let plan: StartPlan;
+    let runAs: Awaited<ReturnType<VmHostFiles["prepare"]>>;
+    try {
+      plan = this.deps.driver.plan({
+        def, runDir, accel: choice.accel, incoming: restoring,
+        ...(from.loadSnapshot ? { loadSnapshot: from.loadSnapshot } : {}),
+        ...(nics ? { nics } : {}),
+        resolvePath,
+      });
+      if (!restoring) await rotateConsoleLog(this.deps.driver.runFiles(runDir).serialLog);
+      runAs = await this.hostFiles.prepare(def, datastores, entry.datastore, entry.dir, runDir);
+    } catch (error) {
+      await releaseNics();
+      throw error;
+    }
     this.deps.lifecycle.transition(name, "starting", restoring ? { reason: "resuming from saved state" } : {});
     const rt = runtimes.get(name);
     let proc: VmHandle;
     try {
       proc = await plan.launch(runAs);
     } catch (error) {
+      await releaseNics();
       this.deps.lifecycle.transition(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
+    this.nicRelease.set(name, releaseNics);
     try {
       await this.hostFiles.lockRunDir(runDir, proc.pid, def);
     } catch (error) {
       await proc.forceStop().catch(() => {});
+      await this.takeNicsBack(name);
       this.deps.lifecycle.transition(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
@@ -276,6 +304,7 @@ export class PowerController {
     if (rt.process !== proc) return;
     rt.process = undefined;
     rt.console?.close();
+    void this.takeNicsBack(name);
     const { def, datastore } = this.deps.inventory.get(name);
     if (def) {
       rt.filesReturned = this.hostFiles.takeBack(def, (ds, path) => this.deps.datastores.resolve(ds ?? datastore, path))
@@ -336,6 +365,12 @@ export class PowerController {
         rt.console = new SerialConsole(proc.files.serial, proc.files.serialLog);
         await rt.console.connect({ seedFromLog: true }).catch(() => { rt.console = undefined; });
       }
+      const def = this.deps.inventory.get(name).def;
+      if (def && this.deps.nics) {
+        const nics = this.deps.nics;
+        await nics.reattach({ name, uuid: def.uuid, def });
+        this.nicRelease.set(name, () => nics.detach(name, def.uuid, def));
+      }
       this.watch(name, proc);
       const status = await proc.status();
       if (status === "incoming" && rt.state === "starting") {
@@ -378,6 +413,17 @@ export class PowerController {
       events.record("vm.crashed", name, { reason: "crash", detail: "QEMU vanished while vmctld was down" });
       this.applyCrashPolicy(name);
     }
+  }
+
+  /** Removes the taps of the QEMU that ran the VM (once), logging what fails. */
+  private takeNicsBack(name: string): Promise<void> {
+    const release = this.nicRelease.get(name);
+    if (!release) return this.nicReleasing.get(name) ?? Promise.resolve();
+    this.nicRelease.delete(name);
+    const done = release().catch((error: unknown) => this.deps.log.warn({ vm: name, err: error }, "could not remove the VM's taps"))
+      .finally(() => { if (this.nicReleasing.get(name) === done) this.nicReleasing.delete(name); });
+    this.nicReleasing.set(name, done);
+    return done;
   }
 
   /** vmctld is going away: drop QMP and console connections, leave every QEMU running. */

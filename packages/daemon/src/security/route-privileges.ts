@@ -30,6 +30,11 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "POST /api/v1/datastores/:ds/files/*": "datastore.write",
   "DELETE /api/v1/datastores/:ds/files/*": "datastore.write",
   "GET /api/v1/isos": "datastore.read",
+  "GET /api/v1/networks": "host.read",
+  "GET /api/v1/networks/:network": "host.read",
+  "POST /api/v1/networks": "network.write",
+  "PATCH /api/v1/networks/:network": "network.write",
+  "DELETE /api/v1/networks/:network": "network.write",
   "GET /api/v1/openapi.json": "host.read",
   // Lists the VMs the principal may read (all with vm.read at host scope; else those of its grants).
   "GET /api/v1/vms": "authenticated",

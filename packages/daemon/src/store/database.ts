@@ -123,6 +123,16 @@ export const MIGRATIONS: readonly string[] = [
   // ?vmUuid= and ?targetUuid= look them up as ?vm= and ?target= do.
   `CREATE INDEX events_vm_uuid ON events(vm_uuid, id);
    CREATE INDEX tasks_target_uuid ON tasks(target_uuid);`,
+  // Host networks added through the API (vmctld.toml's are not stored); subnet as vmctld chose it.
+  `CREATE TABLE networks (
+     name TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     subnet TEXT,
+     bridge TEXT,
+     parent TEXT,
+     vlan INTEGER,
+     created_at TEXT NOT NULL
+   );`,
 ];
 
 export function openDatabase(path: string): Db {

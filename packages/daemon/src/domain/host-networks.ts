@@ -1,0 +1,196 @@
+// The networks at work: nat and isolated ones brought up at start (the implicit default one when its
+// first VM starts, so a vmctld whose VMs have no NIC makes nothing), their state, the taps of a
+// VM's NICs around its QEMU, and what is taken down on delete, on a clean stop and after a kill -9.
+import type { Logger } from "pino";
+import { VmctlError, type Network, type NetworkCreateRequest, type NetworkPatch, type VmDefinition } from "@vmctl/api-types";
+import type { NicBackend } from "@vmctl/qemu";
+import type { NetworkPlumbing } from "../network/network-plumbing.js";
+import type { NetworkNames } from "../network/network-names.js";
+import { gatewayOf } from "../network/cidr.js";
+import { DEFAULT_NETWORK, type HostNetwork, type NetworkRegistry } from "./network-registry.js";
+
+type State = { state: "active" | "inactive" | "failed"; error?: string };
+/** A running VM as the sweep and the clean stop see it. */
+export interface RunningVm { name: string; uuid: string | undefined; def: VmDefinition }
+
+const managed = (n: HostNetwork): n is HostNetwork & { kind: "nat" | "isolated" } => n.kind === "nat" || n.kind === "isolated";
+
+export class HostNetworks {
+  private readonly states = new Map<string, State>();
+  /** One bring-up or take-down of a network at a time. */
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly registry: NetworkRegistry,
+    private readonly plumbing: NetworkPlumbing,
+    private readonly names: NetworkNames,
+    /** Whether vmctld.toml declares the default network (else it waits for its first VM). */
+    private readonly defaultDeclared: boolean,
+    private readonly qemuOwner: () => { uid: number; gid: number } | null,
+    private readonly log: Logger,
+  ) {}
+
+  describe(): Network[] {
+    return this.registry.list().map((n) => this.describeOne(n.name));
+  }
+
+  describeOne(name: string): Network {
+    const { parsedSubnet, origin, ...spec } = this.registry.get(name);
+    const state = managed(this.registry.get(name)) ? (this.states.get(name) ?? { state: "inactive" }) : { state: "active" as const };
+    return {
+      ...spec, origin, state: state.state,
+      ...(parsedSubnet ? { gateway: gatewayOf(parsedSubnet), device: this.names.bridge(name) } : {}),
+      ...(state.error ? { error: state.error } : {}),
+    };
+  }
+
+  /** At start: every managed network is made or fixed (the implicit default one only if it exists from before). */
+  async start(): Promise<void> {
+    for (const network of this.registry.list().filter(managed)) {
+      if (network.name === DEFAULT_NETWORK && network.origin === "default" && !this.defaultDeclared) continue;
+      await this.up(network).catch(() => {});
+    }
+  }
+
+  private serial<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.busy.get(name) ?? Promise.resolve()).catch(() => {}).then(work);
+    this.busy.set(name, next);
+    return next;
+  }
+
+  private up(network: HostNetwork & { kind: "nat" | "isolated" }): Promise<void> {
+    return this.serial(network.name, async () => {
+      if (!this.plumbing.real) return void this.states.set(network.name, { state: "active" });
+      if (process.getuid?.() !== 0) {
+        const error = `a ${network.kind} network needs vmctld to run as root (it makes a bridge, taps and nftables rules); run vmctld as root, or declare it \`kind = "user"\` in vmctld.toml ([networks.${network.name}])`;
+        this.states.set(network.name, { state: "failed", error });
+        throw new VmctlError("bad_request", `network "${network.name}": ${error}`);
+      }
+      try {
+        await this.plumbing.up({ name: network.name, kind: network.kind, subnet: network.parsedSubnet! });
+        this.states.set(network.name, { state: "active" });
+        this.log.info({ network: network.name, bridge: this.names.bridge(network.name), subnet: network.subnet }, "network up");
+      } catch (error) {
+        const message = (error as Error).message;
+        this.states.set(network.name, { state: "failed", error: message });
+        this.log.error({ network: network.name, err: message }, "could not bring the network up");
+        throw new VmctlError("internal", `network "${network.name}" could not be brought up: ${message}`, { network: network.name });
+      }
+    });
+  }
+
+  private down(name: string): Promise<void> {
+    return this.serial(name, async () => {
+      await this.plumbing.down(name);
+      this.states.delete(name);
+    });
+  }
+
+  async create(request: NetworkCreateRequest): Promise<Network> {
+    const network = this.registry.add(request);
+    if (managed(network)) {
+      try {
+        await this.up(network);
+      } catch (error) {
+        await this.down(network.name).catch(() => {});
+        this.registry.remove(network.name);
+        throw error;
+      }
+    }
+    return this.describeOne(network.name);
+  }
+
+  /** A change of a network no running VM uses: taken down, changed, brought up again. */
+  async patch(name: string, patch: NetworkPatch, running: (vm: string) => boolean): Promise<Network> {
+    const planned = this.registry.planPatch(name, patch);
+    const live = this.registry.users(name).filter(running);
+    if (live.length > 0) throw new VmctlError("in_use", `network "${name}" is used by the running VMs ${live.map((v) => `"${v}"`).join(", ")}; stop them first`, { vms: live });
+    const before = this.registry.get(name);
+    if (managed(before)) await this.down(name);
+    this.registry.apply(planned);
+    if (managed(planned)) await this.up(planned);
+    return this.describeOne(name);
+  }
+
+  async remove(name: string): Promise<{ name: string }> {
+    const network = this.registry.checkRemovable(name);
+    if (managed(network)) await this.down(name);
+    this.registry.remove(name);
+    return { name };
+  }
+
+  /**
+   * The QEMU backend of each NIC, its taps made (and removed again if one fails). A NIC on an
+   * unknown network, or on a kind VMs cannot use yet, fails the start naming the NIC.
+   */
+  async attach(vm: string, uuid: string | undefined, def: VmDefinition): Promise<Record<string, NicBackend>> {
+    const backends: Record<string, NicBackend> = {};
+    const made: string[] = [];
+    try {
+      for (const [id, nic] of Object.entries(def.nics)) {
+        const network = this.registry.resolveNic(vm, id, nic.network);
+        if (network.kind === "user") {
+          backends[id] = { kind: "user" };
+          continue;
+        }
+        if (!managed(network)) {
+          throw new VmctlError("bad_request", `nics.${id}.network of VM "${vm}": network "${network.name}" is a ${network.kind} network, which VMs cannot use yet; put the NIC on a nat, isolated or user network`, { vm, nic: id, network: network.name });
+        }
+        if (this.states.get(network.name)?.state !== "active") await this.up(network);
+        const tap = this.names.tap(uuid ?? vm, id);
+        await this.plumbing.createTap(tap, network.name, this.qemuOwner());
+        made.push(tap);
+        backends[id] = { kind: "tap", ifname: tap };
+      }
+    } catch (error) {
+      for (const tap of made) await this.plumbing.deleteTap(tap).catch(() => {});
+      throw error;
+    }
+    return backends;
+  }
+
+  /** The VM's QEMU has ended: its taps go. */
+  async detach(vm: string, uuid: string | undefined, def: VmDefinition): Promise<void> {
+    for (const tap of this.tapsOf({ name: vm, uuid, def })) {
+      await this.plumbing.deleteTap(tap).catch((error: unknown) => this.log.warn({ vm, tap, err: (error as Error).message }, "could not remove the NIC's tap"));
+    }
+  }
+
+  /** A QEMU found running after a restart: its taps join their (maybe new) bridges again. */
+  async reattach(vm: RunningVm): Promise<void> {
+    for (const [id, nic] of Object.entries(vm.def.nics)) {
+      const network = this.registry.resolve(nic.network);
+      if (network && managed(network) && this.states.get(network.name)?.state === "active") {
+        await this.plumbing.attachTap(this.names.tap(vm.uuid ?? vm.name, id), network.name).catch((error: unknown) => this.log.warn({ vm: vm.name, err: (error as Error).message }, "could not attach the NIC's tap again"));
+      }
+    }
+  }
+
+  private tapsOf(vm: RunningVm): string[] {
+    return Object.entries(vm.def.nics).flatMap(([id, nic]) => {
+      const network = this.registry.resolve(nic.network);
+      return network && managed(network) ? [this.names.tap(vm.uuid ?? vm.name, id)] : [];
+    });
+  }
+
+  /** After start and reconcile: whatever of this vmctld's prefix no live network or running VM owns goes (a kill -9's leftovers). */
+  async sweep(running: RunningVm[]): Promise<void> {
+    const networks = new Set([...this.states].filter(([, s]) => s.state === "active").map(([name]) => name));
+    if (process.getuid?.() !== 0) return;
+    try {
+      const removed = await this.plumbing.sweep({ networks, taps: new Set(running.flatMap((vm) => this.tapsOf(vm))) });
+      if (removed.length > 0) this.log.warn({ removed }, "removed network leftovers of an earlier vmctld");
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, "could not look for network leftovers of an earlier vmctld");
+    }
+  }
+
+  /** A clean stop: every managed network goes, but for those running VMs (which outlive vmctld) still use. */
+  async stop(running: RunningVm[]): Promise<void> {
+    const inUse = new Set(running.flatMap((vm) => Object.values(vm.def.nics).map((nic) => this.registry.resolve(nic.network)?.name)));
+    for (const name of [...this.states.keys()]) {
+      if (inUse.has(name)) continue;
+      await this.down(name).catch((error: unknown) => this.log.warn({ network: name, err: (error as Error).message }, "could not take the network down"));
+    }
+  }
+}

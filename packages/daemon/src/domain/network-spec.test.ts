@@ -1,0 +1,29 @@
+import { describe, it, expect } from "vitest";
+import { checkNetwork, type CheckedNetwork } from "./network-spec.js";
+
+const lab = checkNetwork("lab", { kind: "isolated", subnet: "10.50.0.0/24" }, [], 0);
+
+describe("network settings by kind", () => {
+  it("keeps a nat or isolated network's subnet, or picks a free one", () => {
+    expect(lab).toMatchObject({ name: "lab", kind: "isolated", subnet: "10.50.0.0/24" });
+    expect(checkNetwork("def", { kind: "nat" }, [lab], 0x5000)).toMatchObject({ subnet: "10.80.0.0/24" });
+  });
+
+  it("refuses a subnet that overlaps another network's, naming it and a free one", () => {
+    expect(() => checkNetwork("b", { kind: "nat", subnet: "10.50.0.128/25" }, [lab], 0x3200)).toThrow('subnet: "10.50.0.128/25" overlaps network "lab" (10.50.0.0/24); choose a subnet of its own, e.g. "10.50.1.0/24"');
+  });
+
+  it("refuses what a kind has no use for, and asks for what it needs", () => {
+    expect(() => checkNetwork("u", { kind: "user", subnet: "10.1.0.0/24" }, [], 0)).toThrow(/subnet: a user network takes no subnet/);
+    expect(() => checkNetwork("b", { kind: "bridge" }, [], 0)).toThrow(/bridge: a bridge network needs a bridge; e\.g\. \{"kind": "bridge", "bridge": "br0"\}/);
+    expect(() => checkNetwork("p", { kind: "portgroup", parent: "nope", vlan: 3 }, [lab], 0)).toThrow(/parent: no network "nope"/);
+    expect(() => checkNetwork("p", { kind: "portgroup", parent: "lab" }, [lab], 0)).toThrow(/vlan: a portgroup network needs a vlan/);
+    expect(checkNetwork("p", { kind: "portgroup", parent: "lab", vlan: 3 }, [lab], 0)).toMatchObject({ kind: "portgroup", vlan: 3 });
+  });
+
+  it("refuses a bad kind or name, prefixed with where it was declared", () => {
+    expect(() => checkNetwork("x", { kind: "wifi" } as unknown as CheckedNetwork, [], 0, "vmctld.toml: networks.x.")).toThrow('vmctld.toml: networks.x.kind: "wifi" is not a network kind');
+    expect(() => checkNetwork("Bad Name", { kind: "user" }, [], 0)).toThrow(/name: "Bad Name" is not a network name/);
+    expect(() => checkNetwork("x", { kind: "nat", subnet: "10.0.0.0" }, [], 0)).toThrow(/subnet: "10\.0\.0\.0" is not an IPv4 subnet/);
+  });
+});

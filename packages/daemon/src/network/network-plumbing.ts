@@ -1,0 +1,112 @@
+// What a managed network is on the host, behind one interface: its bridge, dnsmasq and nftables
+// table made (or found again and fixed) and removed, a NIC's tap, and the sweep of this vmctld's
+// leftovers after a kill -9. Unit tests of the domain use the null plumbing, which touches nothing.
+import { existsSync } from "node:fs";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Subnet } from "./cidr.js";
+import type { NetworkNames } from "./network-names.js";
+import { ensureBridge } from "./bridge-device.js";
+import { removeDnsmasq, startDnsmasq } from "./dnsmasq-process.js";
+import { deleteNftTable, listNftTables, loadNftTable } from "./nft-table.js";
+import { attachTap, createTap, deleteTap } from "./tap-device.js";
+import { deleteLink, listLinks } from "./net-commands.js";
+
+export interface ManagedNetwork { name: string; kind: "nat" | "isolated"; subnet: Subnet }
+
+/** What stays when leftovers are swept: the live networks and the taps of running VMs. */
+export interface Keep { networks: ReadonlySet<string>; taps: ReadonlySet<string> }
+
+export interface NetworkPlumbing {
+  /** Whether this plumbing really changes the host (the null one does not). */
+  readonly real: boolean;
+  up(network: ManagedNetwork): Promise<void>;
+  down(network: string): Promise<void>;
+  createTap(tap: string, network: string, owner: { uid: number; gid: number } | null): Promise<void>;
+  attachTap(tap: string, network: string): Promise<void>;
+  deleteTap(tap: string): Promise<void>;
+  /** Removes every device, table and dnsmasq of this vmctld's prefix that `keep` does not name. */
+  sweep(keep: Keep): Promise<string[]>;
+}
+
+export class HostNetworkPlumbing implements NetworkPlumbing {
+  readonly real = true;
+  /** runDir: vmctld's run dir; each network's dnsmasq files go to .networks/<name> in it (no VM name starts with "."). */
+  constructor(private readonly names: NetworkNames, private readonly runDir: string, private readonly dnsmasqUser: string) {}
+
+  private dir(network: string): string {
+    return join(this.runDir, ".networks", network);
+  }
+
+  async up(network: ManagedNetwork): Promise<void> {
+    const bridge = this.names.bridge(network.name);
+    const uplink = network.kind === "nat";
+    // Made first: its presence tells a later start that this vmctld may have left something to sweep.
+    await mkdir(join(this.runDir, ".networks"), { recursive: true, mode: 0o755 });
+    await ensureBridge(bridge, network.subnet);
+    await loadNftTable({ table: this.names.nftTable(network.name), bridge, subnet: network.subnet, uplink });
+    // Masquerading needs forwarding in vmctld's network namespace, as libvirt's NAT networks do.
+    if (uplink) await writeFile("/proc/sys/net/ipv4/ip_forward", "1\n");
+    await startDnsmasq(this.dir(network.name), { bridge, subnet: network.subnet, uplink, user: this.dnsmasqUser });
+  }
+
+  async down(network: string): Promise<void> {
+    await removeDnsmasq(this.dir(network));
+    await deleteNftTable(this.names.nftTable(network));
+    // Taps on the bridge go with it only from the bridge; they are the VMs' and stay until those stop.
+    await deleteLink(this.names.bridge(network));
+  }
+
+  createTap(tap: string, network: string, owner: { uid: number; gid: number } | null): Promise<void> {
+    return createTap(tap, this.names.bridge(network), owner);
+  }
+
+  attachTap(tap: string, network: string): Promise<void> {
+    return attachTap(tap, this.names.bridge(network));
+  }
+
+  deleteTap(tap: string): Promise<void> {
+    return deleteTap(tap);
+  }
+
+  async sweep(keep: Keep): Promise<string[]> {
+    const removed: string[] = [];
+    // A vmctld that never made a network (e.g. every network of kind user) has nothing to look for.
+    if (keep.networks.size === 0 && !existsSync(join(this.runDir, ".networks"))) return removed;
+    const bridges = new Set([...keep.networks].map((n) => this.names.bridge(n)));
+    const tables = new Set([...keep.networks].map((n) => this.names.nftTable(n)));
+    for (const entry of await readdir(join(this.runDir, ".networks")).catch(() => [] as string[])) {
+      if (!keep.networks.has(entry)) {
+        await removeDnsmasq(this.dir(entry));
+        removed.push(`dnsmasq of ${entry}`);
+      }
+    }
+    for (const table of await listNftTables(this.names.nftPrefix)) {
+      if (!tables.has(table)) {
+        await deleteNftTable(table);
+        removed.push(`nftables table ${table}`);
+      }
+    }
+    // Taps first: a bridge deleted under them would only detach them.
+    const links = [...(await listLinks()).keys()].filter((name) => this.names.owns(name)).sort((a, b) => (a[this.names.prefix.length] === "t" ? -1 : 0) - (b[this.names.prefix.length] === "t" ? -1 : 0));
+    for (const link of links) {
+      if (!bridges.has(link) && !keep.taps.has(link)) {
+        await deleteLink(link);
+        removed.push(`interface ${link}`);
+      }
+    }
+    return removed;
+  }
+}
+
+/** For the domain's unit tests (a fake driver): nothing on the host is made or removed. */
+export class NullNetworkPlumbing implements NetworkPlumbing {
+  readonly real = false;
+  readonly log: string[] = [];
+  async up(network: ManagedNetwork): Promise<void> { this.log.push(`up ${network.name}`); }
+  async down(network: string): Promise<void> { this.log.push(`down ${network}`); }
+  async createTap(tap: string, network: string): Promise<void> { this.log.push(`tap ${tap} ${network}`); }
+  async attachTap(tap: string, network: string): Promise<void> { this.log.push(`attach ${tap} ${network}`); }
+  async deleteTap(tap: string): Promise<void> { this.log.push(`rm tap ${tap}`); }
+  async sweep(): Promise<string[]> { return []; }
+}
