@@ -8,6 +8,7 @@ import pino from "pino";
 import { loadHostConfig, defaultHome } from "./config/host-config.js";
 import { Host } from "./host.js";
 import { closeInheritedDescriptors } from "./domain/host-sandbox.js";
+import { warmCompilers } from "./api/lazy-compilers.js";
 import { buildApp, listen } from "./server.js";
 import { loadOrCreateTls } from "./security/tls.js";
 import { LOG_REDACTION } from "./security/log-redaction.js";
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
   await writeFile(pidfile, `${process.pid}\n`);
   await writeFile(join(home, "vmctld.port"), `${listening.port}\n`);
   logger.info({ socket: config.socketPath, listen: `https://${config.listen.host}:${listening.port}`, fingerprint: tls.fingerprint, home }, "vmctld ready");
+  // The schemas no request has used yet compile now, a little at a time; one that cannot is a bug that ends vmctld.
+  void warmCompilers().catch((error: unknown) => {
+    logger.fatal({ err: error }, "a route schema does not compile");
+    process.exit(1);
+  });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

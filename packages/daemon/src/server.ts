@@ -36,6 +36,7 @@ import { registerAuthRoutes } from "./api/auth-routes.js";
 import type { TlsMaterial } from "./security/tls.js";
 import { enforceRequestDeadline } from "./security/request-deadline.js";
 import { markLocalConnection } from "./security/local-socket.js";
+import { lazySchemaController } from "./api/lazy-compilers.js";
 
 /** `onRoute` hears every route as it is added, with its schema (the route tests walk them). */
 export async function buildApp(host: Host, logger: Logger, onRoute?: (method: string, url: string, schema: FastifySchema | undefined) => void): Promise<FastifyInstance> {
@@ -43,6 +44,8 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
     // An unknown key is refused with its name (400), never silently dropped: Fastify's default
     // removeAdditional would strip it, so `{"forse": true}` would be a plain stop.
     ajv: { customOptions: { removeAdditional: false } },
+    // Validators and serializers compile on first use or in the background after the start (lazy-compilers.ts).
+    schemaController: lazySchemaController,
     // Path parameters are held to their schemas (a task id's 128 characters, a name's 63), not cut
     // first by the router at 100 with an answer of Fastify's own shape; what the router still
     // refuses (a segment over 256, a broken percent-encoding) answers in vmctld's error body.
