@@ -112,7 +112,8 @@ export class TestHost {
   /** Ends every QEMU this host started (by pid), then vmctld, then removes the home. */
   async close(): Promise<void> {
     const runDir = join(this.home, "run");
-    if (this.daemon && this.daemon.exitCode === null) await this.killDaemon();
+    // A vmctld ended by a signal has a null exitCode but its signalCode: no "exit" would come again.
+    if (this.daemon && this.daemon.exitCode === null && this.daemon.signalCode === null) await this.killDaemon();
     for (const name of existsSync(runDir) ? readdirSync(runDir) : []) {
       const pid = this.qemuPid(name);
       if (pid && isAlive(pid) && isOurQemu(pid, join(runDir, name, "qmp.sock"))) process.kill(pid, "SIGKILL");

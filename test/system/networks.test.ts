@@ -12,6 +12,8 @@ import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./ha
 
 const run = promisify(execFile);
 const NS = `vmctl-t-${randomBytes(4).toString("hex")}`;
+/** The "outside" of the NAT test: a second namespace behind a veth, with no route back to any guest. */
+const OUTSIDE = `${NS}-out`;
 const SUBNET = "10.231.7.0/24";
 let host: TestHost;
 
@@ -23,14 +25,15 @@ const dnsmasqPid = (network: string): number => Number(readFileSync(join(dnsmasq
 /** Running, not a zombie waiting for its reaper. */
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
 
-/** The guest's IPv4 address on eth0 once udhcpc has applied its lease. */
-async function leasedAddress(console: ConsoleReader): Promise<string> {
+/** The guest's IPv4 address on eth0 once udhcpc has applied its lease in `subnet` (a /24). */
+async function leasedAddress(console: ConsoleReader, subnet = SUBNET): Promise<string> {
+  const prefix = subnet.split(".").slice(0, 3).join("\\.");
   for (let i = 0; i < 60; i++) {
-    const match = /inet (10\.231\.7\.\d+)\//.exec(await console.run("ip -4 addr show eth0"));
+    const match = new RegExp(`inet (${prefix}\\.\\d+)/`).exec(await console.run("ip -4 addr show eth0"));
     if (match) return match[1]!;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  throw new Error(`the guest got no lease on ${SUBNET}; console:\n${console.text.slice(-1500)}`);
+  throw new Error(`the guest got no lease on ${subnet}; console:\n${console.text.slice(-1500)}`);
 }
 
 beforeAll(async () => {
@@ -40,13 +43,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Everything this file started runs in its namespace (vmctld, QEMU, dnsmasq): each is ended by pid
-  // even when a test failed halfway, then the home and the namespace go.
+  // vmctld and its QEMUs first (by pid, as the harness does), then whatever else this file started
+  // in its namespace (a dnsmasq a failed test left), each by pid; then the namespaces go.
+  await host?.close().catch(() => {});
   for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
     try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
   }
-  await host?.close().catch(() => {});
   await run("ip", ["netns", "del", NS]).catch(() => {});
+  await run("ip", ["netns", "del", OUTSIDE]).catch(() => {});
 });
 
 describe("host networks in a network namespace", () => {
@@ -94,6 +98,44 @@ describe("host networks in a network namespace", () => {
     for (const name of ["net-a", "net-b"]) expect((await host.cli(["stop", name, "--force"])).code).toBe(0);
     expect((await links()).filter((l) => taps.includes(l))).toEqual([]);
     for (const name of ["net-a", "net-b"]) await host.client.destroyVm(name);
+  });
+
+  it("a VM's NIC on the default nat network, brought up by its start, reaches a host behind a veth through the masquerade", async () => {
+    await run("ip", ["netns", "add", OUTSIDE]);
+    await run("ip", ["-n", NS, "link", "add", "vmtout0", "type", "veth", "peer", "name", "vmtpeer0", "netns", OUTSIDE]);
+    await run("ip", ["-n", NS, "addr", "add", "172.31.250.1/24", "dev", "vmtout0"]);
+    await run("ip", ["-n", NS, "link", "set", "vmtout0", "up"]);
+    await run("ip", ["-n", OUTSIDE, "addr", "add", "172.31.250.2/24", "dev", "vmtpeer0"]);
+    await run("ip", ["-n", OUTSIDE, "link", "set", "vmtpeer0", "up"]);
+    try {
+      expect(await host.client.network("default")).toMatchObject({ state: "inactive" });
+      await host.client.createVm(guestDefinition("net-nat", { nics: { net0: {} } }));
+      expect((await host.cli(["start", "net-nat"])).code).toBe(0);
+      const net = await host.client.network("default");
+      expect(net).toMatchObject({ kind: "nat", state: "active" });
+      const guest = await ConsoleReader.open(host.client, "net-nat");
+      await guest.waitFor(GUEST_READY_LINE);
+      await leasedAddress(guest, net.subnet!);
+      expect(await guest.run("ip route")).toContain(`default via ${net.gateway}`);
+      // The outside has no route to the guest's subnet: only a masqueraded ping gets its answer.
+      expect(await guest.run("ping -c 3 -W 2 172.31.250.2", 30_000)).toMatch(/3 packets received/);
+      expect(await nftTables()).toMatch(/table ip vmctl_vm[0-9a-f]{5}_[0-9a-f]{6}/);
+      guest.close();
+      expect((await host.cli(["stop", "net-nat", "--force"])).code).toBe(0);
+      await host.client.destroyVm("net-nat");
+    } finally {
+      await run("ip", ["-n", NS, "link", "del", "vmtout0"]).catch(() => {});
+      await run("ip", ["netns", "del", OUTSIDE]).catch(() => {});
+    }
+  });
+
+  it("a network added through the API changes its subnet while no VM runs on it", async () => {
+    const changed = await host.client.patchNetwork("lab", { subnet: "10.231.8.0/24" });
+    expect(changed).toMatchObject({ subnet: "10.231.8.0/24", gateway: "10.231.8.1", state: "active" });
+    expect(await inNs(["ip", "-4", "addr", "show", "dev", changed.device!])).toContain("inet 10.231.8.1/24");
+    expect(readFileSync(join(dnsmasqDir("lab"), "dnsmasq.conf"), "utf8")).toContain("dhcp-range=10.231.8.2,10.231.8.254");
+    await expect(host.client.patchNetwork("default", { subnet: "10.231.9.0/24" })).rejects.toMatchObject({ status: 409, code: "network_not_removable" });
+    expect(await host.client.patchNetwork("lab", { subnet: SUBNET })).toMatchObject({ subnet: SUBNET });
   });
 
   it("a NIC on an unknown network fails the start, naming the NIC and the fix", async () => {

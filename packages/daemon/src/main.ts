@@ -34,16 +34,9 @@ async function main(): Promise<void> {
   const tls = await loadOrCreateTls(home, config.tls);
   if (tls.generated) logger.info({ fingerprint: tls.fingerprint }, "generated a self-signed certificate in tls/");
   const listening = await listen(app, config.socketPath, config.listen, tls);
-  await writeFile(join(home, "tls-fingerprint"), `${tls.fingerprint}\n`);
   const pidfile = join(home, "vmctld.pid");
-  await writeFile(pidfile, `${process.pid}\n`);
-  await writeFile(join(home, "vmctld.port"), `${listening.port}\n`);
-  logger.info({ socket: config.socketPath, listen: `https://${config.listen.host}:${listening.port}`, fingerprint: tls.fingerprint, home }, "vmctld ready");
-  // The schemas no request has used yet compile now, a little at a time; one that cannot is a bug that ends vmctld.
-  void warmCompilers().catch((error: unknown) => {
-    logger.fatal({ err: error }, "a route schema does not compile");
-    process.exit(1);
-  });
+  // Handled from the moment the socket can answer: a client that saw an answer and sends SIGTERM
+  // gets the clean stop (networks taken down), not Node's default exit.
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -55,14 +48,23 @@ async function main(): Promise<void> {
     await rm(pidfile, { force: true });
     process.exit(0);
   };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  await writeFile(join(home, "tls-fingerprint"), `${tls.fingerprint}\n`);
+  await writeFile(pidfile, `${process.pid}\n`);
+  await writeFile(join(home, "vmctld.port"), `${listening.port}\n`);
+  logger.info({ socket: config.socketPath, listen: `https://${config.listen.host}:${listening.port}`, fingerprint: tls.fingerprint, home }, "vmctld ready");
+  // The schemas no request has used yet compile now, a little at a time; one that cannot is a bug that ends vmctld.
+  void warmCompilers().catch((error: unknown) => {
+    logger.fatal({ err: error }, "a route schema does not compile");
+    process.exit(1);
+  });
   // Diagnostics: SIGUSR2 writes vmctld's memory use (after a full GC when run with --expose-gc) and
   // how many password checks it has run (the login brute-force test counts them).
   process.on("SIGUSR2", () => {
     (globalThis as { gc?: () => void }).gc?.();
     void writeFile(join(home, "vmctld-memory.json"), `${JSON.stringify({ time: new Date().toISOString(), ...process.memoryUsage(), v8: getHeapStatistics(), passwords: passwordCheckStats() })}\n`);
   });
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
 main().catch((error: unknown) => {
