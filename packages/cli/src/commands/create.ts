@@ -9,7 +9,7 @@ import { waitAndReport } from "./power.js";
 
 interface CreateOptions {
   file?: string; cpus?: string; memory?: string; disk?: string; iso?: string; kernel?: string; initrd?: string;
-  append?: string; datastore?: string; nic: boolean; onCrash?: string; autostart?: boolean; start?: boolean;
+  append?: string; datastore?: string; nic: boolean; network?: string[]; onCrash?: string; autostart?: boolean; start?: boolean;
 }
 
 export function definitionFromFlags(name: string, options: CreateOptions): VmDefinitionInput {
@@ -21,7 +21,9 @@ export function definitionFromFlags(name: string, options: CreateOptions): VmDef
   if (options.kernel || options.initrd || options.append) {
     def.boot = { ...(options.kernel ? { kernel: options.kernel } : {}), ...(options.initrd ? { initrd: options.initrd } : {}), ...(options.append ? { cmdline: options.append } : {}) };
   }
-  if (options.nic) def.nics = { net0: { network: "nat", model: "virtio", mac: "auto" } };
+  if (options.network?.length && !options.nic) throw new CliError("--network and --no-nic contradict each other; give one", "bad_request", 2);
+  // One NIC per --network (net0, net1, …), or one on the host's default network.
+  if (options.nic) def.nics = Object.fromEntries((options.network?.length ? options.network : ["default"]).map((network, i) => [`net${i}`, { network, model: "virtio" as const, mac: "auto" }]));
   if (options.onCrash || options.autostart) {
     def.policy = { ...(options.onCrash ? { on_crash: options.onCrash as "restart" | "stop" } : {}), ...(options.autostart ? { autostart: true } : {}) };
   }
@@ -40,7 +42,8 @@ export function registerCreate(program: Command, globals: () => GlobalOptions): 
     .option("--initrd <path>", "initramfs for direct kernel boot (datastore path)")
     .option("--append <cmdline>", "kernel command line")
     .option("--datastore <name>", "datastore to create the VM in", "local")
-    .option("--no-nic", "no network card (default: one virtio NIC on NAT)")
+    .option("--network <name>", "a virtio NIC on this host network (`vmctl network ls`); repeat for more NICs", (value: string, previous: string[] = []) => [...previous, value])
+    .option("--no-nic", "no network card (default: one virtio NIC on the host's default network)")
     .option("--on-crash <restart|stop>", "what to do when the VM crashes")
     .option("--autostart", "start with the host")
     .option("--start", "start the VM once created")
