@@ -58,7 +58,7 @@ export class QemuProcess {
     await Promise.all([paths.qmp, paths.serial, paths.vnc, paths.pidfile].map((p) => rm(p, { force: true })));
     const binary = options.binary ?? "qemu-system-x86_64";
     const runAs = options.runAs ?? null;
-    const command = sandboxedCommand(binary, args, runAs);
+    const command = sandboxedCommand(binary, args, runAs, { outlivesVmctld: true });
     const log = await openAppendNoFollow(paths.log);
     let child: ChildProcess;
     let logStart: number;

@@ -3,10 +3,12 @@ import { qemuEnvironment, sandboxedCommand, SANDBOX_OPTION } from "./qemu-sandbo
 
 describe("how QEMU is run", () => {
   it("as the QEMU user through setpriv: its groups (kvm), no new privileges, no capabilities, QEMU exec'd in place", () => {
-    expect(sandboxedCommand("qemu-system-x86_64", ["-S"], { user: "vmctl-qemu", uid: 999, gid: 995 })).toEqual({
+    expect(sandboxedCommand("qemu-system-x86_64", ["-S"], { user: "vmctl-qemu", uid: 999, gid: 995 }, { outlivesVmctld: true })).toEqual({
       command: "setpriv",
       args: ["--reuid=999", "--regid=995", "--init-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--", "qemu-system-x86_64", "-S"],
     });
+    // Anything but a VM's QEMU dies with vmctld.
+    expect(sandboxedCommand("qemu-img", ["info"], { user: "vmctl-qemu", uid: 999, gid: 995 }).args).toContain("--pdeathsig=KILL");
     expect(sandboxedCommand("qemu-system-x86_64", ["-S"], null)).toEqual({ command: "qemu-system-x86_64", args: ["-S"] });
   });
 

@@ -19,11 +19,14 @@ export function qemuEnvironment(): Record<string, string> {
  * util-linux's setpriv sets the user's groups (--init-groups), then no_new_privs, an empty
  * capability bounding set, and execs QEMU in place (same pid). Without runAs (vmctld is not
  * root) QEMU runs as vmctld's own, already unprivileged, user.
+ * Only a VM's QEMU outlives vmctld (`outlivesVmctld`); anything else (the KVM probe, qemu-img, a
+ * clean-up) is killed when vmctld dies (--pdeathsig), or a vmctld killed during its start left a
+ * probe QEMU running, and one killed during a clone a qemu-img still writing the copy.
  */
-export function sandboxedCommand(binary: string, args: string[], runAs: QemuRunAs | null): { command: string; args: string[] } {
+export function sandboxedCommand(binary: string, args: string[], runAs: QemuRunAs | null, options: { outlivesVmctld?: boolean } = {}): { command: string; args: string[] } {
   if (!runAs) return { command: binary, args };
   return {
     command: "setpriv",
-    args: [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--init-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--", binary, ...args],
+    args: [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--init-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", ...(options.outlivesVmctld ? [] : ["--pdeathsig=KILL"]), "--", binary, ...args],
   };
 }
