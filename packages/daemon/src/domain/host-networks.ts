@@ -19,6 +19,11 @@ export class HostNetworks {
   private readonly states = new Map<string, State>();
   /** One bring-up or take-down of a network at a time. */
   private readonly busy = new Map<string, Promise<unknown>>();
+  /**
+   * The taps of running VMs' NICs → whose they are ("vm/nic"). A tap's name is a short hash, and
+   * making one deletes a leftover of that name: a NIC that collides with another is refused instead.
+   */
+  private readonly taps = new Map<string, { vm: string; nic: string; key: string }>();
 
   constructor(
     readonly registry: NetworkRegistry,
@@ -138,20 +143,35 @@ export class HostNetworks {
         }
         if (this.states.get(network.name)?.state !== "active") await this.up(network);
         const tap = this.names.tap(uuid ?? vm, id);
-        await this.plumbing.createTap(tap, network.name, this.qemuOwner());
+        this.claimTap(tap, vm, uuid, id);
         made.push(tap);
+        await this.plumbing.createTap(tap, network.name, this.qemuOwner());
         backends[id] = { kind: "tap", ifname: tap };
       }
     } catch (error) {
-      for (const tap of made) await this.plumbing.deleteTap(tap).catch(() => {});
+      for (const tap of made) {
+        this.taps.delete(tap);
+        await this.plumbing.deleteTap(tap).catch(() => {});
+      }
       throw error;
     }
     return backends;
   }
 
+  /** Records the tap as this NIC's, refusing (before anything is made) one another NIC holds. */
+  private claimTap(tap: string, vm: string, uuid: string | undefined, nic: string): void {
+    const key = `${uuid ?? vm}/${nic}`;
+    const holder = this.taps.get(tap);
+    if (holder && holder.key !== key) {
+      throw new VmctlError("in_use", `nics.${nic} of VM "${vm}": its tap ${tap} would be the tap of NIC ${holder.nic} of VM "${holder.vm}" (a name collision); rename the NIC, e.g. "${nic}-1"`, { vm, nic, tap, holder: holder.vm });
+    }
+    this.taps.set(tap, { vm, nic, key });
+  }
+
   /** The VM's QEMU has ended: its taps go. */
   async detach(vm: string, uuid: string | undefined, def: VmDefinition): Promise<void> {
     for (const tap of this.tapsOf({ name: vm, uuid, def })) {
+      if (this.taps.get(tap)?.key.startsWith(`${uuid ?? vm}/`)) this.taps.delete(tap);
       await this.plumbing.deleteTap(tap).catch((error: unknown) => this.log.warn({ vm, tap, err: (error as Error).message }, "could not remove the NIC's tap"));
     }
   }
@@ -160,6 +180,7 @@ export class HostNetworks {
   async reattach(vm: RunningVm): Promise<void> {
     for (const [id, nic] of Object.entries(vm.def.nics)) {
       const network = this.registry.resolve(nic.network);
+      if (network && managed(network)) this.taps.set(this.names.tap(vm.uuid ?? vm.name, id), { vm: vm.name, nic: id, key: `${vm.uuid ?? vm.name}/${id}` });
       if (network && managed(network) && this.states.get(network.name)?.state === "active") {
         await this.plumbing.attachTap(this.names.tap(vm.uuid ?? vm.name, id), network.name).catch((error: unknown) => this.log.warn({ vm: vm.name, err: (error as Error).message }, "could not attach the NIC's tap again"));
       }

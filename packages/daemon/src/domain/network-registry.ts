@@ -11,6 +11,8 @@ import { checkNetwork, type CheckedNetwork, type NetworkSpec } from "./network-s
 export const DEFAULT_NETWORK = "default";
 /** The NIC network value that means the host's default network (kept for old definitions). */
 export const LEGACY_NAT = "nat";
+/** Each nat or isolated network is a bridge, a table and a dnsmasq made as root: a flood of POSTs stops here. */
+export const MAX_ADDED_NETWORKS = 64;
 
 export interface HostNetwork extends CheckedNetwork { origin: NetworkOrigin }
 
@@ -84,6 +86,9 @@ export class NetworkRegistry {
   add(request: NetworkCreateRequest): HostNetwork {
     const { name, ...spec } = request;
     if (this.networks.has(name) || this.stored(name)) throw new VmctlError("network_exists", `name: a network "${name}" already exists; choose another name`, { field: "name" });
+    if (this.list().filter((n) => n.origin === "added").length >= MAX_ADDED_NETWORKS) {
+      throw new VmctlError("bad_request", `name: the host already has ${MAX_ADDED_NETWORKS} networks added through the API, as many as it takes; remove one first (vmctl network rm NAME)`, { field: "name", limit: MAX_ADDED_NETWORKS });
+    }
     const checked = checkNetwork(name, spec, this.list(), this.seed);
     this.db.prepare("INSERT INTO networks (name, kind, subnet, bridge, parent, vlan, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(name, checked.kind, checked.subnet ?? null, checked.bridge ?? null, checked.parent ?? null, checked.vlan ?? null, new Date().toISOString());

@@ -26,4 +26,13 @@ describe("network settings by kind", () => {
     expect(() => checkNetwork("Bad Name", { kind: "user" }, [], 0)).toThrow(/name: "Bad Name" is not a network name/);
     expect(() => checkNetwork("x", { kind: "nat", subnet: "10.0.0.0" }, [], 0)).toThrow(/subnet: "10\.0\.0\.0" is not an IPv4 subnet/);
   });
+
+  // Attack review: a network's bridge and nftables table are named by 6 hex digits of its name's
+  // hash; "n4030" hashes like "n1773" (found in a second), so it would take over that network's
+  // bridge (its address replaced, its table reloaded, both deleted with it).
+  it("refuses a name whose devices would be another network's", () => {
+    const first = checkNetwork("n1773", { kind: "isolated", subnet: "10.51.0.0/24" }, [], 0);
+    expect(() => checkNetwork("n4030", { kind: "isolated", subnet: "10.52.0.0/24" }, [first], 0)).toThrow('name: network "n4030" would get the same bridge and nftables table as network "n1773"; choose another name');
+    expect(() => checkNetwork("n4030", { kind: "user" }, [first], 0)).not.toThrow();
+  });
 });

@@ -3,6 +3,7 @@
 // a nat or isolated network without one gets a free /24.
 import { NAME_PATTERN, VmctlError, type NetworkKind } from "@vmctl/api-types";
 import { formatSubnet, overlaps, parseSubnet, pickFreeSubnet, type Subnet } from "../network/cidr.js";
+import { networkKey } from "../network/network-names.js";
 
 export interface NetworkSpec { kind: NetworkKind; subnet?: string; bridge?: string; parent?: string; vlan?: number }
 /** A checked spec: nat and isolated always carry their subnet. */
@@ -43,6 +44,11 @@ export function checkNetwork(name: string, spec: NetworkSpec, others: readonly C
     if (spec[key] === undefined) fail(key, `a ${spec.kind} network needs a ${key}; e.g. ${EXAMPLE[spec.kind]}`);
   }
   const checked: CheckedNetwork = { name, ...spec };
+  if (spec.kind === "nat" || spec.kind === "isolated") {
+    // Its bridge and table are named by a short hash of the name: a collision would take over another's.
+    const twin = others.find((o) => (o.kind === "nat" || o.kind === "isolated") && networkKey(o.name) === networkKey(name));
+    if (twin) fail("name", `network "${name}" would get the same bridge and nftables table as network "${twin.name}"; choose another name`);
+  }
   if (spec.kind === "portgroup") {
     const parent = others.find((o) => o.name === spec.parent);
     if (!parent) fail("parent", `no network "${spec.parent}"; a portgroup is a VLAN of an existing nat, isolated or bridge network`);

@@ -19,6 +19,16 @@ describe("subnets of managed networks", () => {
     expect(() => parseSubnet("10.0.0.0/4")).toThrow(/\/8 to \/29/);
   });
 
+  // Attack review: vmctld (root) puts the gateway on a bridge of its own; a loopback, "this network",
+  // link-local, multicast or reserved subnet would shadow the host's lo, 169.254 or multicast routes.
+  it("refuses the host's special ranges, naming a private one to use", () => {
+    for (const special of ["127.0.0.0/8", "127.0.1.0/24", "0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/8", "239.1.0.0/24", "240.0.0.0/8", "255.255.255.0/24"]) {
+      expect(() => parseSubnet(special), special).toThrow(/is in .* which a network may not use; choose a private subnet, e\.g\. "10\.77\.0\.0\/24"/);
+    }
+    expect(formatSubnet(parseSubnet("192.168.8.0/24"))).toBe("192.168.8.0/24");
+    expect(formatSubnet(parseSubnet("100.64.0.0/24"))).toBe("100.64.0.0/24");
+  });
+
   it("tells overlapping subnets apart from neighbours", () => {
     const a = parseSubnet("10.1.0.0/16");
     expect(overlaps(a, parseSubnet("10.1.200.0/24"))).toBe(true);

@@ -21,6 +21,17 @@ export function numberToIp(n: number): string {
 const MIN_PREFIX = 8;
 const MAX_PREFIX = 29;
 
+/**
+ * Ranges whose gateway on a bridge of vmctld's (root) would shadow the host's own routes: lo's
+ * 127/8, link-local (where cloud metadata answers), multicast and the reserved rest.
+ */
+const SPECIAL: readonly { subnet: Subnet; what: string }[] = [
+  { subnet: { base: 0, prefix: 8 }, what: '"this network"' },
+  { subnet: { base: 127 * 2 ** 24, prefix: 8 }, what: "loopback" },
+  { subnet: { base: (169 * 256 + 254) * 2 ** 16, prefix: 16 }, what: "link-local" },
+  { subnet: { base: 224 * 2 ** 24, prefix: 3 }, what: "multicast and reserved" },
+];
+
 /** Parses "10.77.0.0/24", refusing host bits and sizes that leave no room for guests; throws a message for the field. */
 export function parseSubnet(text: string): Subnet {
   const [ip, bits, extra] = text.split("/");
@@ -30,6 +41,8 @@ export function parseSubnet(text: string): Subnet {
   if (prefix < MIN_PREFIX || prefix > MAX_PREFIX) throw new Error(`"${text}": the prefix must be /${MIN_PREFIX} to /${MAX_PREFIX}, e.g. "${ip}/24"`);
   const size = 2 ** (32 - prefix);
   if (base % size !== 0) throw new Error(`"${text}" has host bits set; the subnet is "${numberToIp(base - (base % size))}/${prefix}"`);
+  const special = SPECIAL.find((s) => overlaps(s.subnet, { base, prefix }));
+  if (special) throw new Error(`"${text}" is in ${formatSubnet(special.subnet)} (${special.what}), which a network may not use; choose a private subnet, e.g. "10.77.0.0/24"`);
   return { base, prefix };
 }
 

@@ -9,6 +9,11 @@ function hex(text: string, length: number): string {
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
+/** What a network's bridge and nftables table are named by: two managed networks may not share it. */
+export function networkKey(network: string): string {
+  return hex(network, 6);
+}
+
 export interface NetworkNames {
   /** "vm" and 5 hex digits of the host id: begins every bridge and tap name of this vmctld. */
   readonly prefix: string;
@@ -29,10 +34,10 @@ export function networkNames(hostId: string): NetworkNames {
     prefix,
     nftPrefix,
     // "b" + 6 hex digits of the network's name: 14 characters.
-    bridge: (network) => `${prefix}b${hex(network, 6)}`,
+    bridge: (network) => `${prefix}b${networkKey(network)}`,
     // "t" + 7 hex digits of the VM's identity and the NIC: 15 characters, stable across restarts.
     tap: (vm, nic) => `${prefix}t${hex(`${vm}/${nic}`, 7)}`,
-    nftTable: (network) => `${nftPrefix}${hex(network, 6)}`,
+    nftTable: (network) => `${nftPrefix}${networkKey(network)}`,
     owns: (ifname) => ifname.length <= IFNAMSIZ && ifname.startsWith(prefix) && /^(b[0-9a-f]{6}|t[0-9a-f]{7})$/.test(ifname.slice(prefix.length)),
   };
   return names;

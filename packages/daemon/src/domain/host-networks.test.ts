@@ -1,0 +1,43 @@
+// Attack review of host networks: a NIC's tap is named by 7 hex digits of a hash of its VM's
+// identity and NIC id, and creating a tap first deletes one of that name (a kill -9's leftover).
+// Two NICs whose names collide (found in a second among NIC ids one may choose freely) would so
+// delete the tap of a running VM and take its place on the bridge.
+import { describe, it, expect } from "vitest";
+import pino from "pino";
+import type { VmDefinition } from "@vmctl/api-types";
+import { NullNetworkPlumbing } from "../network/network-plumbing.js";
+import { networkNames } from "../network/network-names.js";
+import { parseSubnet } from "../network/cidr.js";
+import { HostNetworks } from "./host-networks.js";
+import type { HostNetwork, NetworkRegistry } from "./network-registry.js";
+
+const lab: HostNetwork = { name: "lab", kind: "isolated", subnet: "10.60.0.0/24", parsedSubnet: parseSubnet("10.60.0.0/24"), origin: "added" };
+const registry = { resolveNic: () => lab, resolve: () => lab, get: () => lab, list: () => [lab] } as unknown as NetworkRegistry;
+const def = (...nics: string[]) => ({ nics: Object.fromEntries(nics.map((id) => [id, { network: "lab", model: "virtio", mac: "52:54:00:00:00:01" }])) }) as unknown as VmDefinition;
+
+function networks(): { networks: HostNetworks; plumbing: NullNetworkPlumbing } {
+  const plumbing = new NullNetworkPlumbing();
+  return { plumbing, networks: new HostNetworks(registry, plumbing, networkNames("host-1"), false, () => null, pino({ level: "silent" })) };
+}
+
+describe("the taps of NICs", () => {
+  it("refuse a NIC whose tap would be a running VM's (a hash collision), naming both and the fix", async () => {
+    const { networks: nets, plumbing } = networks();
+    // tap(a, n12770) === tap(b, n9543)
+    await nets.attach("vm-a", "a", def("n12770"));
+    await expect(nets.attach("vm-b", "b", def("n9543"))).rejects.toThrow(/nics\.n9543 of VM "vm-b": its tap vm[0-9a-f]{5}t[0-9a-f]{7} would be the tap of NIC n12770 of VM "vm-a" \(a name collision\); rename the NIC, e\.g\. "n9543-1"/);
+    expect(plumbing.log.filter((l) => l.startsWith("tap "))).toHaveLength(1);
+    // Once vm-a's QEMU has ended its tap name is free again.
+    await nets.detach("vm-a", "a", def("n12770"));
+    await expect(nets.attach("vm-b", "b", def("n9543"))).resolves.toMatchObject({ n9543: { kind: "tap" } });
+  });
+
+  it("refuse two NICs of one VM whose taps collide, and make none of its taps", async () => {
+    const { networks: nets, plumbing } = networks();
+    await expect(nets.attach("vm-c", "u1", def("nic3731", "nic41700"))).rejects.toThrow(/nics\.nic41700 of VM "vm-c": its tap .* would be the tap of NIC nic3731 of VM "vm-c"/);
+    expect(plumbing.log.filter((l) => l.startsWith("tap ")).length).toBe(plumbing.log.filter((l) => l.startsWith("rm tap ")).length);
+    // The same VM started again (its taps remade) is no collision.
+    await nets.attach("vm-d", "d", def("net0"));
+    await nets.attach("vm-d", "d", def("net0"));
+  });
+});
