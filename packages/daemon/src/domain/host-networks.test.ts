@@ -41,3 +41,21 @@ describe("the taps of NICs", () => {
     await nets.attach("vm-d", "d", def("net0"));
   });
 });
+
+describe("a vmctld restarted while VMs run on the implicit default network", () => {
+  it("brings that network up again and rejoins their taps, instead of sweeping its bridge from under them", async () => {
+    const implicit: HostNetwork = { name: "default", kind: "nat", subnet: "10.61.0.0/24", parsedSubnet: parseSubnet("10.61.0.0/24"), origin: "default" };
+    const reg = { resolveNic: () => implicit, resolve: () => implicit, get: () => implicit, list: () => [implicit] } as unknown as NetworkRegistry;
+    const kept: { networks: ReadonlySet<string>; taps: ReadonlySet<string> }[] = [];
+    const plumbing = new NullNetworkPlumbing();
+    plumbing.sweep = async (keep) => { kept.push(keep); return []; };
+    const nets = new HostNetworks(reg, plumbing, networkNames("host-1"), false, () => null, pino({ level: "silent" }));
+    await nets.start();
+    expect(plumbing.log).toEqual([]);
+    await nets.sweep([{ name: "web", uuid: "w", def: def("net0") }]);
+    expect(nets.describeOne("default")).toMatchObject({ state: "active" });
+    expect(plumbing.log).toEqual([`attach ${networkNames("host-1").tap("w", "net0")} default`]);
+    // The sweep itself runs only as root (it keeps the default network's bridge).
+    if (process.getuid?.() === 0) expect(kept[0]?.networks.has("default")).toBe(true);
+  });
+});

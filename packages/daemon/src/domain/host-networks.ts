@@ -196,6 +196,13 @@ export class HostNetworks {
 
   /** After start and reconcile: whatever of this vmctld's prefix no live network or running VM owns goes (a kill -9's leftovers). */
   async sweep(running: RunningVm[]): Promise<void> {
+    // start() left the implicit default network down; a VM that ran on it through the restart needs
+    // it (its taps rejoin the bridge), or the sweep below would delete its bridge from under it.
+    for (const vm of running) {
+      const waiting = Object.values(vm.def.nics).map((nic) => this.registry.resolve(nic.network)).filter((n) => n && managed(n) && this.states.get(n.name)?.state !== "active");
+      for (const network of waiting) await this.up(network as HostNetwork & { kind: "nat" | "isolated" }).catch(() => {});
+      if (waiting.length > 0) await this.reattach(vm);
+    }
     const networks = new Set([...this.states].filter(([, s]) => s.state === "active").map(([name]) => name));
     if (process.getuid?.() !== 0) return;
     try {
