@@ -178,5 +178,22 @@ describe("host networks in a network namespace", () => {
     expect((await run("ip", ["netns", "pids", NS])).stdout.trim().split("\n")).toEqual([String(host.pid)]);
     expect(JSON.parse((await host.cli(["network", "ls", "--json"])).stdout).map((n: { name: string }) => n.name)).toEqual(["default"]);
   });
-});
 
+  // Attack review: vmctld (root) checked a subnet only against its own networks; one the host already
+  // routes (here a veth inside this namespace, standing for the host's LAN) got a gateway beside it.
+  it("refuses a subnet the host already routes, naming the device, and makes nothing", async () => {
+    await run("ip", ["-n", NS, "link", "add", "vmtlan0", "type", "veth", "peer", "name", "vmtlan1"]);
+    try {
+      await run("ip", ["-n", NS, "addr", "add", "10.231.20.5/24", "dev", "vmtlan0"]);
+      await run("ip", ["-n", NS, "link", "set", "vmtlan0", "up"]);
+      await expect(host.client.createNetwork({ name: "shadow", kind: "nat", subnet: "10.231.20.0/25" })).rejects.toMatchObject({
+        status: 400, code: "bad_request", message: expect.stringContaining('subnet: "10.231.20.0/25" overlaps the host\'s route 10.231.20.0/24 on vmtlan0'),
+      });
+      expect((await links()).sort()).toEqual(["lo", "vmtlan0", "vmtlan1"]);
+      expect(await nftTables()).toBe("");
+      expect((await host.client.listNetworks()).map((n) => n.name)).not.toContain("shadow");
+    } finally {
+      await run("ip", ["-n", NS, "link", "del", "vmtlan0"]).catch(() => {});
+    }
+  });
+});

@@ -7,6 +7,7 @@ import type { NicBackend } from "@vmctl/qemu";
 import type { NetworkPlumbing } from "../network/network-plumbing.js";
 import type { NetworkNames } from "../network/network-names.js";
 import { gatewayOf } from "../network/cidr.js";
+import { HostRouteClash } from "../network/host-routes.js";
 import { DEFAULT_NETWORK, type HostNetwork, type NetworkRegistry } from "./network-registry.js";
 
 type State = { state: "active" | "inactive" | "failed"; error?: string };
@@ -79,6 +80,7 @@ export class HostNetworks {
         const message = (error as Error).message;
         this.states.set(network.name, { state: "failed", error: message });
         this.log.error({ network: network.name, err: message }, "could not bring the network up");
+        if (error instanceof HostRouteClash) throw new VmctlError("bad_request", `network "${network.name}": ${message}`, { field: "subnet", network: network.name });
         throw new VmctlError("internal", `network "${network.name}" could not be brought up: ${message}`, { network: network.name });
       }
     });

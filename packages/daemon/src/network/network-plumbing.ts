@@ -11,6 +11,7 @@ import { removeDnsmasq, startDnsmasq } from "./dnsmasq-process.js";
 import { deleteNftTable, listNftTables, loadNftTable } from "./nft-table.js";
 import { attachTap, createTap, deleteTap } from "./tap-device.js";
 import { deleteLink, listLinks } from "./net-commands.js";
+import { checkHostRoutes } from "./host-routes.js";
 
 export interface ManagedNetwork { name: string; kind: "nat" | "isolated"; subnet: Subnet }
 
@@ -41,6 +42,8 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
   async up(network: ManagedNetwork): Promise<void> {
     const bridge = this.names.bridge(network.name);
     const uplink = network.kind === "nat";
+    // Before anything is made: a subnet the host routes elsewhere would take over part of its traffic.
+    await checkHostRoutes(network.subnet, bridge);
     // Made first: its presence tells a later start that this vmctld may have left something to sweep.
     await mkdir(join(this.runDir, ".networks"), { recursive: true, mode: 0o755 });
     await ensureBridge(bridge, network.subnet);
