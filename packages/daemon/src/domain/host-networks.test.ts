@@ -59,3 +59,56 @@ describe("a vmctld restarted while VMs run on the implicit default network", () 
     if (process.getuid?.() === 0) expect(kept[0]?.networks.has("default")).toBe(true);
   });
 });
+
+describe("a NIC's start racing a change of its network", () => {
+  const onLab = { nics: { net0: { network: "lab", model: "virtio", mac: "52:54:00:00:00:02" } } } as unknown as VmDefinition;
+  async function racing() {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { openDatabase } = await import("../store/database.js");
+    const { NetworkRegistry } = await import("./network-registry.js");
+    const dir = mkdtempSync(join(tmpdir(), "vmctl-netrace-"));
+    const db = openDatabase(join(dir, "vmctld.db"));
+    const reg = new NetworkRegistry(db, {}, 0, { list: () => [] } as unknown as import("./inventory.js").Inventory, () => {});
+    const plumbing = new NullNetworkPlumbing();
+    let release = () => {};
+    const held = new Promise<void>((r) => { release = r; });
+    const nets = new HostNetworks(reg, plumbing, networkNames("host-1"), false, () => null, pino({ level: "silent" }));
+    await nets.create({ name: "lab", kind: "isolated", subnet: "10.62.0.0/24" });
+    // Taking the network down takes a while (dnsmasq's exit, ip link del): a start comes meanwhile.
+    plumbing.down = async (network) => { plumbing.log.push(`down ${network}`); await held; };
+    return { nets, plumbing, release, done: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  }
+
+  it("a start during a delete fails naming the network instead of making a tap on a bridge going away", async () => {
+    const { nets, plumbing, release, done } = await racing();
+    try {
+      const removing = nets.remove("lab");
+      const starting = nets.attach("web", "w", onLab);
+      release();
+      await removing;
+      await expect(starting).rejects.toMatchObject({ code: "network_not_found" });
+      expect(plumbing.log.filter((l) => l.startsWith("tap "))).toEqual([]);
+    } finally {
+      done();
+    }
+  });
+
+  it("a start during a subnet change waits for it and joins the changed network", async () => {
+    const { nets, plumbing, release, done } = await racing();
+    try {
+      const patching = nets.patch("lab", { subnet: "10.63.0.0/24" }, () => false);
+      const starting = nets.attach("web", "w", onLab);
+      await new Promise((r) => setTimeout(r, 20));
+      // No tap while the old bridge is being taken down.
+      expect(plumbing.log.filter((l) => l.startsWith("tap "))).toEqual([]);
+      release();
+      await patching;
+      await expect(starting).resolves.toMatchObject({ net0: { kind: "tap" } });
+      expect(nets.describeOne("lab")).toMatchObject({ subnet: "10.63.0.0/24", state: "active" });
+    } finally {
+      done();
+    }
+  });
+});

@@ -64,6 +64,15 @@ export class HostNetworks {
     return next;
   }
 
+  /** Resolves once the bring-ups and take-downs queued for the network have ended. */
+  private async settled(name: string | undefined): Promise<void> {
+    let pending: Promise<unknown> | undefined;
+    while (name !== undefined && (pending = this.busy.get(name)) !== undefined) {
+      await pending.catch(() => {});
+      if (this.busy.get(name) === pending) this.busy.delete(name);
+    }
+  }
+
   private up(network: HostNetwork & { kind: "nat" | "isolated" }): Promise<void> {
     return this.serial(network.name, async () => {
       if (!this.plumbing.real) return void this.states.set(network.name, { state: "active" });
@@ -113,16 +122,19 @@ export class HostNetworks {
     const live = this.registry.users(name).filter(running);
     if (live.length > 0) throw new VmctlError("in_use", `network "${name}" is used by the running VMs ${live.map((v) => `"${v}"`).join(", ")}; stop them first`, { vms: live });
     const before = this.registry.get(name);
-    if (managed(before)) await this.down(name);
+    // Changed first (a start from now on sees the new settings and waits for the work below).
     this.registry.apply(planned);
+    if (managed(before)) await this.down(name);
     if (managed(planned)) await this.up(planned);
     return this.describeOne(name);
   }
 
   async remove(name: string): Promise<{ name: string }> {
     const network = this.registry.checkRemovable(name);
-    if (managed(network)) await this.down(name);
+    // Gone before its plumbing is taken down, so that no start in between makes a tap on it (a
+    // failed take-down leaves leftovers that the next start sweeps).
     this.registry.remove(name);
+    if (managed(network)) await this.down(name);
     return { name };
   }
 
@@ -135,6 +147,8 @@ export class HostNetworks {
     const made: string[] = [];
     try {
       for (const [id, nic] of Object.entries(def.nics)) {
+        // A take-down or change of the network under way ends first; then it is looked up afresh.
+        await this.settled(this.registry.resolve(nic.network)?.name);
         const network = this.registry.resolveNic(vm, id, nic.network);
         if (network.kind === "user") {
           backends[id] = { kind: "user" };
