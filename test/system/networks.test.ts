@@ -196,4 +196,22 @@ describe("host networks in a network namespace", () => {
       await run("ip", ["-n", NS, "link", "del", "vmtlan0"]).catch(() => {});
     }
   });
+
+  // Attack review: bringing up a nat network turned on IPv4 forwarding in vmctld's namespace (the
+  // host's own, in production), and nothing turned it off again: the host stayed a router between
+  // all its interfaces after the network was removed and vmctld stopped.
+  it("turns IPv4 forwarding off again once its last network is gone, if it found it off", async () => {
+    const forwarding = async () => (await inNs(["cat", "/proc/sys/net/ipv4/ip_forward"])).trim();
+    expect(await forwarding()).toBe("0");
+    await host.client.createNetwork({ name: "fwd", kind: "nat", subnet: "10.231.30.0/24" });
+    expect(await forwarding()).toBe("1");
+    await host.client.removeNetwork("fwd");
+    expect(await forwarding()).toBe("0");
+    // Forwarding the host had on before stays on.
+    await inNs(["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+    await host.client.createNetwork({ name: "fwd", kind: "nat", subnet: "10.231.30.0/24" });
+    await host.client.removeNetwork("fwd");
+    expect(await forwarding()).toBe("1");
+    await inNs(["sysctl", "-qw", "net.ipv4.ip_forward=0"]);
+  });
 });

@@ -2,7 +2,7 @@
 // table made (or found again and fixed) and removed, a NIC's tap, and the sweep of this vmctld's
 // leftovers after a kill -9. Unit tests of the domain use the null plumbing, which touches nothing.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Subnet } from "./cidr.js";
 import type { NetworkNames } from "./network-names.js";
@@ -12,6 +12,8 @@ import { deleteNftTable, listNftTables, loadNftTable } from "./nft-table.js";
 import { attachTap, createTap, deleteTap } from "./tap-device.js";
 import { deleteLink, listLinks } from "./net-commands.js";
 import { checkHostRoutes } from "./host-routes.js";
+
+const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
 
 export interface ManagedNetwork { name: string; kind: "nat" | "isolated"; subnet: Subnet }
 
@@ -49,7 +51,7 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
     await ensureBridge(bridge, network.subnet);
     await loadNftTable({ table: this.names.nftTable(network.name), bridge, subnet: network.subnet, uplink });
     // Masquerading needs forwarding in vmctld's network namespace, as libvirt's NAT networks do.
-    if (uplink) await writeFile("/proc/sys/net/ipv4/ip_forward", "1\n");
+    if (uplink) await this.enableForwarding();
     await startDnsmasq(this.dir(network.name), { bridge, subnet: network.subnet, uplink, user: this.dnsmasqUser });
   }
 
@@ -58,6 +60,26 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
     await deleteNftTable(this.names.nftTable(network));
     // Taps on the bridge go with it only from the bridge; they are the VMs' and stay until those stop.
     await deleteLink(this.names.bridge(network));
+    await this.restoreForwarding();
+  }
+
+  /** Where vmctld notes that it found forwarding off (not in .networks/, whose entries are networks). */
+  private get forwardingMarker(): string {
+    return join(this.runDir, ".ip-forward-was-off");
+  }
+
+  private async enableForwarding(): Promise<void> {
+    if ((await readFile(IP_FORWARD, "utf8")).trim() === "1") return;
+    // Noted before it is turned on, so that a start after a kill -9 still turns it off.
+    await writeFile(this.forwardingMarker, "");
+    await writeFile(IP_FORWARD, "1\n");
+  }
+
+  /** Forwarding vmctld turned on goes off once no vmctld's table is left in the namespace (another may masquerade). */
+  private async restoreForwarding(): Promise<void> {
+    if (!existsSync(this.forwardingMarker) || (await listNftTables("vmctl_")).length > 0) return;
+    await writeFile(IP_FORWARD, "0\n");
+    await rm(this.forwardingMarker, { force: true });
   }
 
   createTap(tap: string, network: string, owner: { uid: number; gid: number } | null): Promise<void> {
@@ -98,6 +120,7 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
         removed.push(`interface ${link}`);
       }
     }
+    await this.restoreForwarding();
     return removed;
   }
 }
