@@ -14,11 +14,11 @@ describe("convertCommand", () => {
     });
   });
 
-  it("runs an imported image's convert as the QEMU user: setpriv with no capabilities, no_new_privs, two variables", () => {
+  it("runs an imported image's convert as the QEMU user: setpriv with no capabilities, no_new_privs, killed with vmctld, two variables", () => {
     const command = convertCommand({ ...base, runAs: qemuUser, existingTarget: true });
     expect(command.command).toBe("setpriv");
     expect(command.args).toEqual([
-      "--reuid=999", "--regid=995", "--init-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--",
+      "--reuid=999", "--regid=995", "--init-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--pdeathsig=KILL", "--",
       "qemu-img", "convert", "-p", "-W", "-m", "8", "-n", "--target-is-zero", "-f", "vmdk", "-O", "qcow2", base.source, base.target,
     ]);
     expect(command.env).toEqual({ PATH: expect.any(String), LC_ALL: "C" });
