@@ -89,7 +89,10 @@ export class HostNetworks {
         const message = (error as Error).message;
         this.states.set(network.name, { state: "failed", error: message });
         this.log.error({ network: network.name, err: message }, "could not bring the network up");
-        if (error instanceof HostRouteClash) throw new VmctlError("bad_request", `network "${network.name}": ${message}`, { field: "subnet", network: network.name });
+        if (error instanceof HostRouteClash) {
+          const fix = network.origin === "added" ? "" : ` (vmctld.toml: [networks.${network.name}] subnet = "…", then restart vmctld)`;
+          throw new VmctlError("bad_request", `network "${network.name}": ${message}${fix}`, { field: "subnet", network: network.name });
+        }
         throw new VmctlError("internal", `network "${network.name}" could not be brought up: ${message}`, { network: network.name });
       }
     });
