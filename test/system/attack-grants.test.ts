@@ -57,7 +57,12 @@ beforeAll(async () => {
   // A browser session (cookie and CSRF token): grants apply to it whole, where a token is cut to its role.
   eve = await login(host.port, "eve", "eve-password");
 });
-afterAll(async () => { await host?.close(); });
+/** Datastores added by a test: removed once vmctld is gone (later tests still list them). */
+const extraDirs: string[] = [];
+afterAll(async () => {
+  await host?.close();
+  for (const dir of extraDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("a vm.edit grant on one VM reaches no other VM's files", () => {
   it("every route that names a file refuses theirs/disk0.qcow2 (and its memory file as a kernel), naming the file and the right; the definition stays byte-identical; each attempt is audited", async () => {
@@ -262,6 +267,7 @@ describe("a snapshot brings back no file its requester may not give the VM", () 
 describe("a disk added without a file is checked where it will be", () => {
   it("a default-named image that already exists (theirs' disk) is never attached unnamed; named, it needs vm.edit on theirs; a new disk in her folder works", async () => {
     const extra = mkdtempSync(join(tmpdir(), "vmctl-grants-ds2-"));
+    extraDirs.push(extra);
     expect((await call("POST", "/api/v1/datastores", boss(), { name: "ds2", path: extra })).status).toBe(201);
     // theirs has disks where mine's default names fall: in ds2 and (made by hand) in mine's own folder.
     expect((await call("POST", "/api/v1/vms/theirs/disks", boss(), { id: "far", datastore: "ds2", file: "mine/disk1.qcow2", size: "1MiB" })).status).toBe(201);

@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VmctlError } from "@vmctl/api-types";
@@ -9,6 +9,7 @@ import { inspectImage, type ImageFile, type InspectFormat } from "./image-inspec
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "vmctl-inspect-")); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 /** A qcow2 v3 header with the given backing name, header extensions and incompatible features. */
 function qcow2(options: { backing?: string; backingFormat?: string; dataFile?: string; incompatible?: bigint; version?: number } = {}): Buffer {

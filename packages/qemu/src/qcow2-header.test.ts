@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { describe, it, expect, onTestFinished } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createImage, createOverlay } from "./qemu-img.js";
@@ -8,6 +8,7 @@ import { readQcow2Backing } from "./qcow2-header.js";
 describe("readQcow2Backing", () => {
   it("reads the backing file qemu-img wrote, and null for images without one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vmctl-qcow2-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     await createImage(join(dir, "base.qcow2"), "qcow2", 1024 ** 2);
     await createOverlay(join(dir, "top.qcow2"), "base.qcow2", "qcow2");
     expect(await readQcow2Backing(join(dir, "top.qcow2"))).toBe("base.qcow2");
