@@ -10,6 +10,16 @@ export { literalUnion };
 export const VmStateSchema = literalUnion(VM_STATES);
 export const ExitReasonSchema = literalUnion(EXIT_REASONS);
 
+export const ADDRESS_SOURCES = ["dhcp", "agent"] as const;
+/** One IP address of a VM's NIC and where vmctld learnt it. */
+export const VmAddressSchema = Type.Object({
+  nic: Type.String({ description: "the NIC's id in the definition ([nics.ID])" }),
+  mac: Type.String(),
+  ip: Type.String({ description: "an IPv4 or IPv6 address, without prefix length" }),
+  source: literalUnion(ADDRESS_SOURCES, { description: "dhcp: the lease of vmctld's dnsmasq on the NIC's network; agent: the QEMU guest agent" }),
+});
+export type VmAddress = Static<typeof VmAddressSchema>;
+
 export const VmSummarySchema = Type.Object({
   name: Type.String(),
   /** The VM's identity (its definition's uuid); absent only while the definition does not validate or its datastore is read-only. */
@@ -28,6 +38,7 @@ export const VmSummarySchema = Type.Object({
   autostart: Type.Boolean(),
   /** A template never starts; clone or deploy VMs from it. */
   template: Type.Optional(Type.Boolean()),
+  addresses: Type.Array(VmAddressSchema, { description: "the IP addresses of the VM's NICs while its QEMU runs (the guest agent's where it reports them, else the NIC's DHCP lease on a managed network); empty when none is known" }),
 });
 export type VmSummary = Static<typeof VmSummarySchema>;
 

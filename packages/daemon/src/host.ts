@@ -41,6 +41,7 @@ import { randomSecret } from "./security/passwords.js";
 import { startRetention } from "./domain/host-retention.js";
 import { NetworkRegistry } from "./domain/network-registry.js";
 import { HostNetworks, type RunningVm } from "./domain/host-networks.js";
+import { VmAddresses, type LeaseReader } from "./domain/vm-addresses.js";
 import { networkNames, subnetSeed } from "./network/network-names.js";
 import { HostNetworkPlumbing, NullNetworkPlumbing, type NetworkPlumbing } from "./network/network-plumbing.js";
 import type { RetentionPruner } from "./domain/retention.js";
@@ -75,6 +76,8 @@ export class Host {
   readonly isos: IsoLibrary;
   /** Host networks: vmctld.toml's, the default one and the API's, with their bridges and the NICs' taps. */
   readonly networks: HostNetworks;
+  /** The VMs' IP addresses: DHCP leases of the managed networks, and the guest agent's where it reports them. */
+  readonly addresses: VmAddresses;
   readonly runtimes: RuntimeTable;
   /** The one place a VM's state changes, and its exclusive section. */
   readonly lifecycle: VmLifecycle;
@@ -118,11 +121,15 @@ export class Host {
     });
     this.lifecycle = new VmLifecycle(this.runtimes, this.events, log);
     const names = networkNames(this.hostId);
+    const plumbing = hypervisor.networkPlumbing ?? (hypervisor.driver ? new NullNetworkPlumbing() : new HostNetworkPlumbing(names, config.runDir, "nobody"));
     this.networks = new HostNetworks(
       new NetworkRegistry(this.db, config.networks, subnetSeed(this.hostId), this.inventory, (message) => log.warn(message)),
-      hypervisor.networkPlumbing ?? (hypervisor.driver ? new NullNetworkPlumbing() : new HostNetworkPlumbing(names, config.runDir, "nobody")),
+      plumbing,
       names, Object.hasOwn(config.networks, "default"), qemuOwner, log,
     );
+    // NetworkPlumbing.leases (network/dnsmasq-leases.ts) is landing alongside; until then no DHCP source.
+    const leases = (plumbing as Partial<{ leases: LeaseReader }>).leases?.bind(plumbing);
+    this.addresses = new VmAddresses(this.networks.registry, plumbing.real ? leases : undefined);
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     this.power = new PowerController({
       runtimes: this.runtimes, lifecycle: this.lifecycle, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
@@ -132,7 +139,7 @@ export class Host {
     const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, lifecycle: this.lifecycle, events: this.events, tasks: this.tasks, power: this.power };
     this.snapshots = new SnapshotService(storage, hypervisor.stoppedDiskSnapshot);
     this.clones = new CloneService({ ...storage, prepare, snapshots: this.snapshots });
-    this.vms = new VmService(this.inventory, this.definitions, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name), this.lifecycle);
+    this.vms = new VmService(this.inventory, this.definitions, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name), this.lifecycle, this.addresses);
     this.imports = new ImportService({ ...storage, prepare, maxUploadBytes: () => config.maxUploadBytes });
     this.exports = new ExportService(storage);
     // Per-VM grants follow the VM's uuid; a destroyed VM takes its grants along.

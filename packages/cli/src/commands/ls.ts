@@ -14,8 +14,9 @@ export function registerLs(program: Command, globals: () => GlobalOptions): void
         process.stdout.write("no VMs defined; `vmctl create NAME` makes one\n");
         return;
       }
-      printTable(["NAME", "STATE", "CPUS", "MEMORY", "PID", "UPTIME", "NOTE"], vms.map((vm) => [
+      printTable(["NAME", "STATE", "CPUS", "MEMORY", "IP", "PID", "UPTIME", "NOTE"], vms.map((vm) => [
         vm.name, vm.state, String(vm.cpus || "-"), vm.memoryBytes ? humanSize(vm.memoryBytes) : "-",
+        (vm.addresses ?? []).map((a) => a.ip).join(",") || "-",
         vm.pid !== undefined ? String(vm.pid) : "-", vm.state === "running" || vm.state === "paused" ? duration(vm.startedAt) : "-",
         vm.definitionError ? `invalid definition: ${vm.definitionError.split("\n")[0]}` : vm.template ? "template" : vm.state === "crashed" && vm.lastExitReason ? `last exit: ${vm.lastExitReason}` : "",
       ]));

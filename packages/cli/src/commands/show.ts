@@ -19,6 +19,7 @@ export function registerShow(program: Command, globals: () => GlobalOptions): vo
         `memory:      ${humanSize(vm.memoryBytes)}`,
         ...(vm.pid !== undefined ? [`qemu pid:    ${vm.pid}`] : []),
         ...(vm.accel ? [`accelerator: ${vm.accel}`] : []),
+        ...(vm.addresses ?? []).map((a) => `address:     ${a.ip} (${a.nic}, ${a.mac}, ${a.source})`),
         `definition:  ${vm.definitionPath}`,
         `run dir:     ${vm.runDir}`,
         ...(vm.definitionError ? ["", `INVALID DEFINITION:\n  ${vm.definitionError}`] : []),

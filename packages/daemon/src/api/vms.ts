@@ -61,7 +61,8 @@ export function registerVmRoutes(app: ApiApp, host: Host): void {
     const principal = principalOf(request);
     const readable = can(principal, "vm.read") ? undefined : new Set([...principal.vms].filter(([, held]) => held.has("vm.read")).map(([vm]) => vm));
     host.inventory.scan(false);
-    const version = `${host.events.lastId}/${host.inventory.generation}`;
+    await host.addresses.refresh();
+    const version = `${host.events.lastId}/${host.inventory.generation}/${host.addresses.generation}`;
     const key = readable === undefined ? request.url : `${[...readable].sort().join(",")} ${request.url}`;
     if (listCache.version !== version) { listCache.version = version; listCache.answers.clear(); }
     let body = listCache.answers.get(key);
@@ -131,6 +132,7 @@ export function registerVmRoutes(app: ApiApp, host: Host): void {
   });
 
   app.get("/api/v1/vms/:name", { schema: { params: VmNameParamsSchema, response: responses({ 200: VmDetailSchema }, 404), summary: "A VM: state, process and definition" } }, async (request, reply) => {
+    await host.addresses.refresh();
     const vm = host.vms.detail(request.params.name);
     return reply.header("ETag", vm.etag).send(vm);
   });

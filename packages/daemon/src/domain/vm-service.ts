@@ -1,7 +1,7 @@
 // Defining, changing and destroying VMs, and describing them to the API.
 import { rm, readdir, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { VmctlError, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
+import { VmctlError, hasProcess, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
 import type { Inventory, InventoryEntry } from "./inventory.js";
@@ -15,6 +15,7 @@ import { Reverter } from "./reverter.js";
 import { makePrivateDir } from "./private-files.js";
 import { markFinished, markUnfinished } from "./unfinished-vm-folders.js";
 import { removeRunDir } from "./vm-sandbox.js";
+import type { VmAddresses } from "./vm-addresses.js";
 
 /** Checks, before anything is written, that the requester may have the VM use the files it names. */
 export type CreateAuthorizer = (def: VmDefinition, datastore: string, dir: string) => Promise<void>;
@@ -41,6 +42,8 @@ export class VmService {
     /** Which VMs read through to this one's disks (the linked clones of a template). */
     private readonly linkedClones: (name: string) => Promise<string[]>,
     private readonly lifecycle: VmLifecycle,
+    /** The NICs' IP addresses (DHCP leases, the guest agent); none without it. */
+    private readonly addresses?: VmAddresses,
   ) {}
 
   summary(entry: InventoryEntry): VmSummary {
@@ -48,6 +51,7 @@ export class VmService {
     const summary: VmSummary = {
       name: entry.name, state: rt.state, cpus: entry.def?.cpus ?? 0, memoryBytes: entry.def?.memoryBytes ?? 0,
       datastore: entry.datastore, lastStateChange: rt.lastChange, autostart: entry.def?.policy.autostart ?? false,
+      addresses: this.addresses?.of(entry.name, entry.def, hasProcess(rt.state)) ?? [],
     };
     if (entry.def?.uuid) summary.uuid = entry.def.uuid;
     if (entry.error) summary.definitionError = entry.error.message;

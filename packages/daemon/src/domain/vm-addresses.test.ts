@@ -1,0 +1,67 @@
+import { describe, it, expect } from "vitest";
+import type { VmDefinition } from "@vmctl/api-types";
+import { VmAddresses, type LeaseLike } from "./vm-addresses.js";
+
+const registry = {
+  list: () => [{ name: "lab", kind: "isolated" }, { name: "default", kind: "nat" }, { name: "slirp", kind: "user" }] as never,
+  resolve: (value: string) => (["lab", "default", "slirp"].includes(value) ? { name: value } : undefined) as never,
+};
+const def = { nics: { net0: { network: "lab", model: "virtio", mac: "52:54:00:00:00:01" }, net1: { network: "default", model: "virtio", mac: "52:54:00:00:00:02" }, net2: { network: "slirp", model: "virtio", mac: "52:54:00:00:00:03" } } } as unknown as VmDefinition;
+
+function withLeases(leases: Record<string, LeaseLike[]>) {
+  const reads: string[] = [];
+  const addresses = new VmAddresses(registry, async (network) => { reads.push(network); return leases[network] ?? []; });
+  return { addresses, reads };
+}
+
+describe("VmAddresses", () => {
+  it("matches each NIC's lease on its own network by MAC (any case), the newest when there are two", async () => {
+    const { addresses, reads } = withLeases({
+      lab: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.5", expires: 10 }, { mac: "52:54:00:00:00:01", ip: "10.0.0.9", expires: 20 }],
+      // net1's MAC leased on another network than its own counts not.
+      default: [{ mac: "52:54:00:00:00:99", ip: "10.1.0.2" }],
+    });
+    await addresses.refresh();
+    expect(reads.sort()).toEqual(["default", "lab"]);
+    expect(addresses.of("web", def, true)).toEqual([{ nic: "net0", mac: "52:54:00:00:00:01", ip: "10.0.0.9", source: "dhcp" }]);
+    const upper = { nics: { net0: { ...def.nics.net0!, mac: "52:54:00:00:00:01".toUpperCase() } } } as unknown as VmDefinition;
+    expect(addresses.of("web", upper, true)).toHaveLength(1);
+  });
+
+  it("has no addresses for a VM whose QEMU does not run, or whose definition does not validate", async () => {
+    const { addresses } = withLeases({ lab: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.5" }] });
+    await addresses.refresh();
+    expect(addresses.of("web", def, false)).toEqual([]);
+    expect(addresses.of("web", undefined, true)).toEqual([]);
+  });
+
+  it("takes the agent's addresses for a NIC it reports, the lease for the others", async () => {
+    const { addresses } = withLeases({ lab: [{ mac: "52:54:00:00:00:01", ip: "10.0.0.5" }], default: [{ mac: "52:54:00:00:00:02", ip: "10.1.0.7" }] });
+    await addresses.refresh();
+    const before = addresses.generation;
+    addresses.addProvider({ source: "agent", addressesOf: (vm) => (vm === "web" ? [{ mac: "52:54:00:00:00:01", ips: ["10.0.0.5", "fe80::1"] }, { mac: "52:54:00:00:00:03", ips: ["10.0.2.15"] }] : undefined) });
+    expect(addresses.generation).toBeGreaterThan(before);
+    expect(addresses.of("web", def, true)).toEqual([
+      { nic: "net0", mac: "52:54:00:00:00:01", ip: "10.0.0.5", source: "agent" },
+      { nic: "net0", mac: "52:54:00:00:00:01", ip: "fe80::1", source: "agent" },
+      { nic: "net1", mac: "52:54:00:00:00:02", ip: "10.1.0.7", source: "dhcp" },
+      { nic: "net2", mac: "52:54:00:00:00:03", ip: "10.0.2.15", source: "agent" },
+    ]);
+  });
+
+  it("reads the leases at most once a second and moves its generation only when they change", async () => {
+    const leases: Record<string, LeaseLike[]> = { lab: [] };
+    const { addresses, reads } = withLeases(leases);
+    await addresses.refresh();
+    const generation = addresses.generation;
+    await addresses.refresh();
+    expect(reads).toHaveLength(2); // lab and default, once
+    expect(addresses.generation).toBe(generation);
+  });
+
+  it("without a lease reader (no managed networks on this host) knows no DHCP addresses", async () => {
+    const addresses = new VmAddresses(registry, undefined);
+    await addresses.refresh();
+    expect(addresses.of("web", def, true)).toEqual([]);
+  });
+});

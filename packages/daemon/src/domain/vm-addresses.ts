@@ -1,0 +1,99 @@
+// Every VM's IP addresses, per NIC, as GET /vms, `vmctl ls` and the inventory show them: merged from
+// the sources vmctld has. The guest agent (a provider registered with addProvider) wins for a NIC it
+// reports; else the NIC's DHCP lease from vmctld's dnsmasq on its managed network, matched by MAC.
+// Only a VM whose QEMU runs has addresses: a lease outlives the VM that took it.
+import type { VmAddress, VmDefinition } from "@vmctl/api-types";
+import type { NetworkRegistry } from "./network-registry.js";
+
+/** One lease of a network's dnsmasq (network/dnsmasq-leases.ts reads them). */
+export interface LeaseLike { mac: string; ip: string; expires?: number }
+
+/** Reads a managed network's current leases (NetworkPlumbing.leases). */
+export type LeaseReader = (network: string) => Promise<readonly LeaseLike[]>;
+
+/**
+ * A source of addresses the guest reports (the QEMU guest agent): for a VM, each interface's MAC and
+ * its addresses, or undefined when it knows nothing of that VM. It calls `changed` when what it knows changes.
+ */
+export interface AddressProvider {
+  readonly source: "agent";
+  addressesOf(vm: string): ReadonlyArray<{ mac: string; ips: readonly string[] }> | undefined;
+}
+
+/** Leases are read again at most this often (GET /vms is the hottest read). */
+const REFRESH_MS = 1000;
+
+const normalMac = (mac: string) => mac.toLowerCase();
+
+export class VmAddresses {
+  /** Grows whenever an answer may change (a lease came or went, a provider said so): cached listings keyed on it. */
+  generation = 0;
+  private readonly leases = new Map<string, readonly LeaseLike[]>();
+  private readonly providers: AddressProvider[] = [];
+  private lastRefresh = 0;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly registry: Pick<NetworkRegistry, "list" | "resolve">, private readonly readLeases: LeaseReader | undefined) {}
+
+  /** The guest agent's seam: its addresses come first for the NICs it reports. */
+  addProvider(provider: AddressProvider): void {
+    this.providers.push(provider);
+    this.changed();
+  }
+
+  /** A provider's addresses changed. */
+  changed(): void {
+    this.generation++;
+  }
+
+  /** Reads the leases of every managed network again (at most once a second; concurrent callers share one read). */
+  refresh(): Promise<void> {
+    if (!this.readLeases || Date.now() - this.lastRefresh < REFRESH_MS) return this.refreshing ?? Promise.resolve();
+    this.lastRefresh = Date.now();
+    this.refreshing ??= this.readAll().finally(() => { this.refreshing = undefined; });
+    return this.refreshing;
+  }
+
+  private async readAll(): Promise<void> {
+    const read = this.readLeases!;
+    const seen = new Set<string>();
+    for (const network of this.registry.list()) {
+      if (network.kind !== "nat" && network.kind !== "isolated") continue;
+      seen.add(network.name);
+      const now = await read(network.name).catch(() => [] as LeaseLike[]);
+      const before = this.leases.get(network.name) ?? [];
+      if (key(now) !== key(before)) {
+        this.leases.set(network.name, now);
+        this.generation++;
+      }
+    }
+    for (const name of [...this.leases.keys()]) if (!seen.has(name)) { this.leases.delete(name); this.generation++; }
+  }
+
+  /** The VM's addresses: none unless `running`; per NIC the agent's if it reports that MAC, else the NIC's lease. */
+  of(vm: string, def: VmDefinition | undefined, running: boolean): VmAddress[] {
+    if (!def || !running) return [];
+    const reported = new Map<string, readonly string[]>();
+    for (const provider of this.providers) {
+      for (const { mac, ips } of provider.addressesOf(vm) ?? []) if (!reported.has(normalMac(mac))) reported.set(normalMac(mac), ips);
+    }
+    const out: VmAddress[] = [];
+    for (const [nic, { mac, network }] of Object.entries(def.nics)) {
+      const agent = reported.get(normalMac(mac));
+      if (agent && agent.length > 0) {
+        for (const ip of agent) out.push({ nic, mac, ip, source: "agent" });
+        continue;
+      }
+      const name = this.registry.resolve(network)?.name;
+      const leases = (name === undefined ? [] : this.leases.get(name) ?? []).filter((l) => normalMac(l.mac) === normalMac(mac));
+      // dnsmasq keeps one lease per client; after a change of address the newest counts.
+      const newest = leases.sort((a, b) => (b.expires ?? 0) - (a.expires ?? 0))[0];
+      if (newest) out.push({ nic, mac, ip: newest.ip, source: "dhcp" });
+    }
+    return out;
+  }
+}
+
+function key(leases: readonly LeaseLike[]): string {
+  return leases.map((l) => `${normalMac(l.mac)} ${l.ip} ${l.expires ?? ""}`).sort().join("\n");
+}
