@@ -51,6 +51,35 @@ export const PolicySchema = Type.Object({
   stop_timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "seconds a graceful stop waits before forcing" })),
 }, { additionalProperties: false });
 
+/** A Linux user name as useradd takes it (and cloud-init writes it): lower case, at most 32. */
+export const LINUX_USER_PATTERN = "^[a-z_][a-z0-9_-]{0,31}$";
+/** A DNS host name: dot-separated labels of letters, digits and '-', each 1-63, at most 253 in all. */
+export const HOSTNAME_PATTERN = "^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
+/** One OpenSSH public key line: type, base64 key, optional comment (no options, one line). */
+export const SSH_PUBLIC_KEY_PATTERN = "^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [ -~]*)?$";
+/** A crypt(3) hash ($6$ SHA-512, $y$ yescrypt, $5$ SHA-256, $2b$ bcrypt, $1$ MD5…), never a password. */
+export const CRYPT_HASH_PATTERN = "^\\$[0-9a-z]{1,4}\\$[./0-9A-Za-z$=,+-]{8,}$";
+/** A Debian (or RPM) package name, optionally with =version. */
+export const PACKAGE_PATTERN = "^[a-z0-9][a-z0-9+._-]{0,127}(=[A-Za-z0-9.+~:_-]{1,128})?$";
+
+export const CloudInitUserSchema = Type.Object({
+  name: Type.String({ pattern: LINUX_USER_PATTERN, title: "a Linux user name: lower-case letters, digits, '_' or '-', starting with a letter or '_', at most 32" }),
+  ssh_authorized_keys: Type.Optional(Type.Array(Type.String({ maxLength: 16384, pattern: SSH_PUBLIC_KEY_PATTERN, title: "one line of a .pub file: type, base64 key, optional comment (e.g. \"ssh-ed25519 AAAA… me@laptop\")" }), { maxItems: 32, description: "public keys that may log in as this user" })),
+  password_hash: Type.Optional(Type.String({ maxLength: 512, pattern: CRYPT_HASH_PATTERN, title: "a crypt(3) hash such as the output of `openssl passwd -6` or `mkpasswd -m yescrypt`, never the password itself", writeOnly: true, description: "the user's password as a crypt(3) hash; without one the password stays locked" })),
+  sudo: Type.Optional(Type.Boolean({ description: "passwordless sudo (ALL=(ALL) NOPASSWD:ALL)" })),
+  shell: Type.Optional(Type.String({ maxLength: 256, pattern: "^/[A-Za-z0-9._/-]+$", title: "an absolute path such as \"/bin/bash\"" })),
+}, { additionalProperties: false });
+
+/** First-boot configuration through cloud-init (NoCloud): a seed ISO labelled cidata vmctld attaches at start. */
+export const CloudInitSchema = Type.Object({
+  hostname: Type.Optional(Type.String({ maxLength: 253, pattern: HOSTNAME_PATTERN, title: "a host name: letters, digits and '-', dot-separated labels of at most 63 (default: the VM's name)" })),
+  users: Type.Optional(Type.Array(CloudInitUserSchema, { maxItems: 16, description: "users to create (the image's default user is then not made)" })),
+  ssh_authorized_keys: Type.Optional(Type.Array(Type.String({ maxLength: 16384, pattern: SSH_PUBLIC_KEY_PATTERN, title: "one line of a .pub file: type, base64 key, optional comment" }), { maxItems: 32, description: "keys for the image's default user (debian on Debian, ubuntu on Ubuntu images)" })),
+  packages: Type.Optional(Type.Array(Type.String({ pattern: PACKAGE_PATTERN, title: "a package name such as \"nginx\" (optionally =version)" }), { maxItems: 128, description: "packages to install at first boot (needs a reachable mirror)" })),
+  user_data: Type.Optional(Type.String({ maxLength: 65536, writeOnly: true, description: "user-data written as given (#cloud-config, a #! script, …), instead of the one made from users, ssh_authorized_keys and packages" })),
+  network_config: Type.Optional(Type.String({ maxLength: 16384, description: "NoCloud network-config (version 1 or 2 YAML) written as given; without it the guest does DHCP" })),
+}, { additionalProperties: false });
+
 export const VmDefinitionSchema = Type.Object({
   name: Name("VM name: lower case letters, digits, '-', '_' and '.'"),
   uuid: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: "the VM's identity: allocated by vmctld on create, clone and import, kept on rename and migration; per-VM grants follow it" })),
@@ -67,6 +96,7 @@ export const VmDefinitionSchema = Type.Object({
   nics: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), NicSchema)),
   console: Type.Optional(ConsoleSchema),
   policy: Type.Optional(PolicySchema),
+  cloud_init: Type.Optional(CloudInitSchema),
 }, { additionalProperties: false });
 
 export type VmDefinitionInput = Static<typeof VmDefinitionSchema>;
@@ -108,6 +138,15 @@ export const ResolvedVmDefinitionSchema = Type.Object({
   nics: Type.Record(Type.String(), Type.Object({ network: Type.String(), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String() })),
   console: Type.Object({ serial: Type.Boolean(), vnc: Type.Boolean() }),
   policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer() }),
+  /** Absent: no seed is attached. hostname defaults to one made from the VM's name. */
+  cloud_init: Type.Optional(Type.Object({
+    hostname: Type.String(),
+    users: Type.Array(Type.Object({ name: Type.String(), ssh_authorized_keys: Type.Array(Type.String()), password_hash: Type.Optional(Type.String()), sudo: Type.Boolean(), shell: Type.Optional(Type.String()) })),
+    ssh_authorized_keys: Type.Array(Type.String()),
+    packages: Type.Array(Type.String()),
+    user_data: Type.Optional(Type.String()),
+    network_config: Type.Optional(Type.String()),
+  })),
 });
 export type VmDefinition = Static<typeof ResolvedVmDefinitionSchema>;
 

@@ -48,13 +48,27 @@ export function validateDefinition(document: unknown, options: ParseOptions & { 
     if ([...seen].some((known) => field === known || field.startsWith(`${known}.`))) continue;
     if (error.message.startsWith("Unexpected property")) continue; // reported by unknownKeyIssues with a suggestion
     seen.add(field);
-    const expected = describeExpected(schemaAt(VmDefinitionSchema, segments));
-    const given = error.value === undefined ? "is missing" : `is ${JSON.stringify(error.value)}`;
+    const at = schemaAt(VmDefinitionSchema, segments);
+    const expected = describeExpected(at);
+    const given = error.value === undefined ? "is missing" : `is ${shownValue(error.value, at)}`;
     issues.push({ field, message: `${given}; expected ${expected}` });
   }
   if (issues.length === 0) issues.push(...semanticIssues(document as VmDefinitionInput));
   if (issues.length > 0) throw new DefinitionError(issues.map(withLine), options.file);
   return normalize(document as VmDefinitionInput);
+}
+
+/**
+ * A wrong value as an error shows it: never a secret's (a password typed where its hash goes, a
+ * private key pasted for a public one, user-data holding tokens), nor more than a line of anything.
+ */
+function shownValue(value: unknown, schema: unknown): string {
+  const s = schema as { writeOnly?: boolean; title?: string; type?: string; items?: unknown } | undefined;
+  if (s?.writeOnly || (s?.title && /ssh|\.pub/.test(s.title)) || (s?.type === "array" && (s.items as { title?: string } | undefined)?.title?.includes(".pub"))) {
+    return `a ${Array.isArray(value) ? "list" : typeof value} (not shown)`;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 60)}… (${text.length} characters)` : text;
 }
 
 /** A path relative to a datastore may not climb out of it. Absolute paths are checked against the datastores by vmctld. */
@@ -102,7 +116,65 @@ function semanticIssues(input: VmDefinitionInput): DefinitionIssue[] {
     if (ids.has(id)) issues.push({ field: `cdroms.${id}`, message: `"${id}" is already a disk id; device ids must be unique` });
     ids.add(id);
   }
+  if (input.cloud_init) issues.push(...cloudInitIssues(input.cloud_init));
   return issues;
+}
+
+/** All of [cloud_init] goes on a seed ISO; more than this is a mistake (a file pasted whole), not configuration. */
+export const MAX_CLOUD_INIT_BYTES = 128 * 1024;
+/** What user-data may start with to be read by cloud-init at all (anything else it ignores). */
+const USER_DATA_HEADER = /^(#cloud-config|#cloud-config-archive|#cloud-config-jsonp|#cloud-boothook|#include|#include-once|#part-handler|#!|## template: jinja|Content-Type: )/;
+
+function cloudInitIssues(ci: NonNullable<VmDefinitionInput["cloud_init"]>): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  const seen = new Set<string>();
+  (ci.users ?? []).forEach((user, i) => {
+    const at = `cloud_init.users.${i}`;
+    if (user.name === "root") issues.push({ field: `${at}.name`, message: "is root; give an ordinary user (with sudo = true for root's powers)" });
+    if (seen.has(user.name)) issues.push({ field: `${at}.name`, message: `"${user.name}" is given twice; give each user once` });
+    seen.add(user.name);
+    if ((user.ssh_authorized_keys ?? []).length === 0 && user.password_hash === undefined) {
+      issues.push({ field: at, message: `user "${user.name}" has neither ssh_authorized_keys nor password_hash and could never log in; give a public key (or a crypt hash from \`openssl passwd -6\`)` });
+    }
+  });
+  if (ci.user_data !== undefined) {
+    const generated = (["users", "ssh_authorized_keys", "packages"] as const).filter((key) => ci[key] !== undefined);
+    if (generated.length > 0) {
+      issues.push({ field: "cloud_init.user_data", message: `replaces the user-data vmctld makes from ${generated.join(", ")}, which would be lost; put them into your user_data, or leave user_data out` });
+    }
+    if (!USER_DATA_HEADER.test(ci.user_data)) {
+      issues.push({ field: "cloud_init.user_data", message: "does not start with #cloud-config, #! (a script) or another cloud-init header, so cloud-init would ignore it; begin it with \"#cloud-config\" and a newline" });
+    }
+  }
+  for (const key of ["user_data", "network_config"] as const) {
+    const text = ci[key];
+    if (text !== undefined && (text.includes("\0") || text.trim() === "")) issues.push({ field: `cloud_init.${key}`, message: "is empty or holds a NUL byte; give the YAML text, or leave it out" });
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(ci));
+  if (bytes > MAX_CLOUD_INIT_BYTES) issues.push({ field: "cloud_init", message: `is ${bytes} bytes; at most ${MAX_CLOUD_INIT_BYTES} (${MAX_CLOUD_INIT_BYTES / 1024} KiB) fit the seed; fetch big files from the guest instead` });
+  return issues;
+}
+
+/** The host name a VM's guest gets when [cloud_init] names none: its name made a DNS label (web_01 → web-01). */
+export function defaultHostname(vmName: string): string {
+  const labels = vmName.toLowerCase().replace(/[^a-z0-9.-]/g, "-").split(".")
+    .map((label) => label.replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/g, "")).filter((label) => label !== "");
+  return labels.join(".").slice(0, 253).replace(/[.-]+$/g, "") || "vm";
+}
+
+function normalizeCloudInit(ci: NonNullable<VmDefinitionInput["cloud_init"]>, vmName: string): NonNullable<VmDefinition["cloud_init"]> {
+  return {
+    hostname: ci.hostname ?? defaultHostname(vmName),
+    users: (ci.users ?? []).map((u) => ({
+      name: u.name, ssh_authorized_keys: u.ssh_authorized_keys ?? [], sudo: u.sudo ?? false,
+      ...(u.password_hash !== undefined ? { password_hash: u.password_hash } : {}),
+      ...(u.shell !== undefined ? { shell: u.shell } : {}),
+    })),
+    ssh_authorized_keys: ci.ssh_authorized_keys ?? [],
+    packages: ci.packages ?? [],
+    ...(ci.user_data !== undefined ? { user_data: ci.user_data } : {}),
+    ...(ci.network_config !== undefined ? { network_config: ci.network_config } : {}),
+  };
 }
 
 function formatFor(file: string, declared: "qcow2" | "raw" | undefined): "qcow2" | "raw" {
@@ -150,5 +222,6 @@ function normalize(input: VmDefinitionInput): VmDefinition {
     nics,
     console: { serial: input.console?.serial ?? true, vnc: input.console?.vnc ?? true },
     policy: { autostart: input.policy?.autostart ?? false, on_crash: input.policy?.on_crash ?? "stop", stop_timeout: input.policy?.stop_timeout ?? 60 },
+    ...(input.cloud_init ? { cloud_init: normalizeCloudInit(input.cloud_init, input.name) } : {}),
   };
 }

@@ -26,7 +26,9 @@ export function unknownKeyIssues(value: unknown, schema: TSchema, path: string[]
         issues.push({ field: [...path, key].join("."), message: `unknown key in ${scope}; allowed: ${Object.keys(properties).join(", ")}`, ...(suggestion ? { suggestion } : {}) });
         continue;
       }
-      issues.push(...unknownKeyIssues(child, childSchema, [...path, key]));
+      const items = (childSchema as { items?: TSchema }).items;
+      if (items && Array.isArray(child)) child.forEach((item, i) => issues.push(...unknownKeyIssues(item, items, [...path, key, String(i)])));
+      else issues.push(...unknownKeyIssues(child, childSchema, [...path, key]));
     } else if (recordOf) {
       issues.push(...unknownKeyIssues(child, recordOf, [...path, key]));
     }
@@ -40,7 +42,8 @@ export function schemaAt(schema: TSchema, path: readonly string[]): TSchema | un
   for (const segment of path) {
     if (!current) return undefined;
     const properties: Record<string, TSchema> | undefined = (current as { properties?: Record<string, TSchema> }).properties;
-    current = properties ? properties[segment] : recordValueSchema(current);
+    const items: TSchema | undefined = (current as { items?: TSchema }).items;
+    current = properties ? properties[segment] : items && /^\d+$/.test(segment) ? items : recordValueSchema(current);
   }
   return current;
 }
@@ -48,7 +51,8 @@ export function schemaAt(schema: TSchema, path: readonly string[]): TSchema | un
 /** What the schema wants at a path, in words a person can act on. */
 export function describeExpected(schema: TSchema | undefined): string {
   if (!schema) return "a valid value";
-  const s = schema as { anyOf?: Array<{ const?: unknown }>; type?: string; pattern?: string; minimum?: number; maximum?: number; const?: unknown; description?: string };
+  const s = schema as { anyOf?: Array<{ const?: unknown }>; type?: string; pattern?: string; minimum?: number; maximum?: number; const?: unknown; description?: string; title?: string; maxItems?: number; maxLength?: number; items?: TSchema };
+  if (s.title) return s.title;
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (s.anyOf && s.anyOf.every((option) => option.const !== undefined)) {
     return `one of ${s.anyOf.map((option) => JSON.stringify(option.const)).join(", ")}`;
@@ -61,7 +65,11 @@ export function describeExpected(schema: TSchema | undefined): string {
     return `a whole number${range}`;
   }
   if (s.type === "boolean") return "true or false";
-  if (s.type === "array") return "a list";
+  if (s.type === "array") {
+    const of = s.items && (s.items as { title?: string }).title ? ` of ${(s.items as { title?: string }).title}` : "";
+    return `a list${s.maxItems !== undefined ? ` of at most ${s.maxItems}` : ""}${of}`;
+  }
+  if (s.type === "string" && s.maxLength !== undefined && !s.pattern) return `a string of at most ${s.maxLength} characters`;
   if (s.type === "object") return "a table";
   if (s.type === "string") return "a string";
   return s.description ?? "a valid value";
