@@ -7,7 +7,9 @@ import { join } from "node:path";
 import type { Subnet } from "./cidr.js";
 import type { NetworkNames } from "./network-names.js";
 import { ensureBridge } from "./bridge-device.js";
-import { removeDnsmasq, startDnsmasq } from "./dnsmasq-process.js";
+import { dnsmasqFiles, removeDnsmasq, startDnsmasq } from "./dnsmasq-process.js";
+import { readDnsmasqLeases, type Lease } from "./dnsmasq-leases.js";
+export type { Lease } from "./dnsmasq-leases.js";
 import { deleteNftTable, listNftTables, loadNftTable } from "./nft-table.js";
 import { attachTap, createTap, deleteTap } from "./tap-device.js";
 import { deleteLink, listLinks } from "./net-commands.js";
@@ -30,6 +32,8 @@ export interface NetworkPlumbing {
   deleteTap(tap: string): Promise<void>;
   /** Removes every device, table and dnsmasq of this vmctld's prefix that `keep` does not name. */
   sweep(keep: Keep): Promise<string[]>;
+  /** The current DHCP leases of a managed network's dnsmasq (none for a network that is not up). */
+  leases(network: string): Promise<Lease[]>;
 }
 
 export class HostNetworkPlumbing implements NetworkPlumbing {
@@ -94,6 +98,10 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
     return deleteTap(tap);
   }
 
+  leases(network: string): Promise<Lease[]> {
+    return readDnsmasqLeases(dnsmasqFiles(this.dir(network)).leases);
+  }
+
   async sweep(keep: Keep): Promise<string[]> {
     const removed: string[] = [];
     // A vmctld that never made a network (e.g. every network of kind user) has nothing to look for.
@@ -135,4 +143,5 @@ export class NullNetworkPlumbing implements NetworkPlumbing {
   async attachTap(tap: string, network: string): Promise<void> { this.log.push(`attach ${tap} ${network}`); }
   async deleteTap(tap: string): Promise<void> { this.log.push(`rm tap ${tap}`); }
   async sweep(): Promise<string[]> { return []; }
+  async leases(): Promise<Lease[]> { return []; }
 }
