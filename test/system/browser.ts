@@ -5,9 +5,10 @@ import type { TestHost } from "./harness.js";
 
 export const ARTIFACTS = "test-artifacts/screenshots";
 
-export function launchChromium(): Promise<Browser> {
+/** `executablePath`: another way to start Debian's Chromium (a wrapper that runs it in a test's network namespace). */
+export function launchChromium(executablePath = "/usr/bin/chromium"): Promise<Browser> {
   return chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
   });
 }

@@ -10,6 +10,7 @@ import { VmView } from "./components/vm/VmView";
 import { HostView } from "./components/host/HostView";
 import { EventsView } from "./components/events/EventsView";
 import { AdminView } from "./components/admin/AdminView";
+import { NetworksView } from "./components/networks/NetworksView";
 import { Loading } from "./components/shared/states";
 
 // The storage page and its upload machinery come when first opened.
@@ -24,6 +25,7 @@ export default function HostApp() {
           : route.page === "host" ? <HostView />
           : route.page === "events" ? <EventsView />
           : route.page === "admin" ? <AdminView />
+          : route.page === "networks" ? <NetworksView />
           : route.page === "storage" ? <Suspense fallback={<Loading what="the storage page" lines={4} />}><StorageView tab={route.tab} datastore={route.datastore} path={route.path} /></Suspense>
           : <InventoryView />}
       </AppShell>

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 
 /** The single-page app's own pages: a reload or a shared link on any of them serves the app. */
-export const UI_PAGES = ["/ui/vms/*", "/ui/host", "/ui/events", "/ui/admin", "/ui/storage", "/ui/storage/*"];
+export const UI_PAGES = ["/ui/vms/*", "/ui/host", "/ui/events", "/ui/admin", "/ui/storage", "/ui/storage/*", "/ui/networks"];
 
 export const UI_DIR = fileURLToPath(new URL("../../../web/dist/", import.meta.url));
 

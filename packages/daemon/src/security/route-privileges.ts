@@ -17,6 +17,7 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "GET /ui/admin": "public",
   "GET /ui/storage": "public",
   "GET /ui/storage/*": "public",
+  "GET /ui/networks": "public",
   "POST /api/v1/login": "public",
   "POST /api/v1/logout": "authenticated",
   "GET /api/v1/me": "authenticated",

@@ -1,9 +1,16 @@
-// The Create VM wizard: name and size, storage and boot, network and consoles, review. Field errors
+// The Create VM wizard: name and size, storage and boot, network adapters (each on one of the host's
+// networks), consoles and first-boot setup (cloud-init: host name, a user with an SSH key and an
+// optional password hash), then a review in words. Field errors
 // come from the same schema on the server and are shown beside the field they name. It works from
 // the keyboard alone: focus starts in the name, Enter in a field goes to the next step.
 import { useState, type ReactNode } from "react";
-import { Button, Checkbox, Form, FormGroup, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextInput, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
+import { Button, Checkbox, DescriptionList, ExpandableSection, Form, FormGroup, FormSelect, FormSelectOption, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextArea, TextInput, Title, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
+import type { Network } from "@vmctl/api-types";
 import { client, ApiError } from "../../api/http";
+import { useApi } from "../../api/use-api";
+import { kindLabel } from "../../api/networks";
+import { useSession } from "../../state/session";
+import { Fact } from "../shared/Fact";
 import type { IsoRef } from "../../api/vm-storage";
 import { hint } from "../shared/form-help";
 import { IsoSelect } from "../storage/IsoSelect";
@@ -11,7 +18,29 @@ import { navigate } from "../../state/router";
 
 interface Issue { field: string; message: string }
 
-const STEP_OF_FIELD = (field: string) => (field.startsWith("disks") || field.startsWith("boot") || field.startsWith("cdroms") ? "storage" : field.startsWith("nics") || field.startsWith("console") ? "network" : "general");
+const STEP_OF_FIELD = (field: string) => (field.startsWith("disks") || field.startsWith("boot") || field.startsWith("cdroms") ? "storage" : field.startsWith("nics") || field.startsWith("console") || field.startsWith("cloud_init") ? "network" : "general");
+
+interface CloudInit { hostname: string; user: string; key: string; passwordHash: string; sudo: boolean }
+
+/** The definition's [cloud_init] table from the wizard's fields; undefined when all are empty (no seed). */
+export function cloudInitTable(c: CloudInit): Record<string, unknown> | undefined {
+  const hostname = c.hostname.trim();
+  const user = c.user.trim();
+  // One key a line: a pasted .pub file, or several.
+  const keys = c.key.split("\n").map((k) => k.trim()).filter(Boolean);
+  const hash = c.passwordHash.trim();
+  if (!hostname && !user && keys.length === 0 && !hash) return undefined;
+  return {
+    ...(hostname ? { hostname } : {}),
+    // Without a user name the keys go to the image's default user (debian on Debian images).
+    ...(user || hash ? { users: [{ name: user, ...(keys.length ? { ssh_authorized_keys: keys } : {}), ...(hash ? { password_hash: hash } : {}), sudo: c.sudo }] } : keys.length ? { ssh_authorized_keys: keys } : {}),
+  };
+}
+
+/** "ssh-ed25519 AAAA…xyz me@laptop" → "ssh-ed25519 key me@laptop": a key said without its bytes. */
+const keyInWords = (key: string) => { const [type, , ...comment] = key.trim().split(/\s+/); return `${type ?? "a"} key${comment.length ? ` "${comment.join(" ")}"` : ""}`; };
+
+interface NicChoice { network: string }
 
 export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState("");
@@ -21,7 +50,10 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   const [boot, setBoot] = useState<"disk" | "iso" | "kernel">("disk");
   const [iso, setIso] = useState<IsoRef | null>(null);
   const [kernel, setKernel] = useState({ datastore: "local", kernel: "", initrd: "", cmdline: "console=ttyS0" });
-  const [nic, setNic] = useState(true);
+  const { can } = useSession();
+  const networks = useApi(can("host.read") ? () => client.listNetworks() : null, ["networks"]);
+  const [nics, setNics] = useState<NicChoice[]>([{ network: "default" }]);
+  const [cloud, setCloud] = useState<CloudInit>({ hostname: "", user: "", key: "", passwordHash: "", sudo: true });
   const [serial, setSerial] = useState(true);
   const [vnc, setVnc] = useState(true);
   const [start, setStart] = useState(true);
@@ -34,11 +66,14 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
     ...(disk ? { disks: { disk0: { file: `${name || "<name>"}/disk0.qcow2`, size: disk } } } : {}),
     ...(boot === "iso" ? { cdroms: { cdrom0: iso ? { iso: iso.path, datastore: iso.datastore } : {} }, boot: { order: ["cdrom0", ...(disk ? ["disk0"] : [])] } } : {}),
     ...(boot === "kernel" ? { boot: { datastore: kernel.datastore, kernel: kernel.kernel, ...(kernel.initrd ? { initrd: kernel.initrd } : {}), ...(kernel.cmdline ? { cmdline: kernel.cmdline } : {}) } } : {}),
-    ...(nic ? { nics: { net0: { network: "nat", model: "virtio", mac: "auto" } } } : {}),
+    ...(nics.length ? { nics: Object.fromEntries(nics.map((n, i) => [`net${i}`, { network: n.network, model: "virtio", mac: "auto" }])) } : {}),
     console: { serial, vnc },
+    ...(cloudInitTable(cloud) ? { cloud_init: cloudInitTable(cloud) } : {}),
   };
   const errorFor = (...fields: string[]) => issues.find((i) => fields.some((f) => i.field === f || i.field.startsWith(`${f}.`)))?.message;
   const helper = (message: string | undefined) => (message ? hint(message, true) : null);
+  /** vmctld's refusal of the field when there is one, else the field's help. */
+  const help = (error: string | undefined, text: ReactNode) => (error ? hint(error, true) : hint(text));
 
   const create = async (goTo: (id: string) => void) => {
     setBusy(true);
@@ -106,13 +141,34 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
         </WizardStep>
         <WizardStep name="Network and consoles" id="network">
           <StepForm>
-            <Checkbox id="vm-nic" label="One virtio network card on NAT" isChecked={nic} onChange={(_e, v) => setNic(v)} />
+            <NicsField nics={nics} setNics={setNics} networks={networks.data} error={errorFor("nics")} />
             <Checkbox id="vm-serial" label="Serial console" isChecked={serial} onChange={(_e, v) => setSerial(v)} />
             <Checkbox id="vm-vnc" label="Graphical console (VNC)" isChecked={vnc} onChange={(_e, v) => setVnc(v)} />
+            <Title headingLevel="h3" size="md">First boot (cloud-init)</Title>
+            <HelperText><HelperTextItem>For images with cloud-init (Debian and Ubuntu cloud images): vmctld attaches a seed with these settings. Leave them empty for none.</HelperTextItem></HelperText>
+            <FormGroup label="Host name" fieldId="ci-hostname">
+              <TextInput id="ci-hostname" value={cloud.hostname} placeholder={name || "the VM's name"} onChange={(_e, v) => setCloud({ ...cloud, hostname: v })} validated={errorFor("cloud_init.hostname") ? "error" : "default"} />
+              {helper(errorFor("cloud_init.hostname"))}
+            </FormGroup>
+            <FormGroup label="User name" fieldId="ci-user">
+              <TextInput id="ci-user" value={cloud.user} placeholder="alice" onChange={(_e, v) => setCloud({ ...cloud, user: v })} validated={errorFor("cloud_init.users.0.name") ? "error" : "default"} />
+              {help(errorFor("cloud_init.users.0.name"), "Made at first boot. Without one, the SSH key is for the image's default user (debian, ubuntu).")}
+            </FormGroup>
+            <FormGroup label="SSH public key" fieldId="ci-key">
+              <TextArea id="ci-key" value={cloud.key} placeholder="ssh-ed25519 AAAA… me@laptop" onChange={(_e, v) => setCloud({ ...cloud, key: v })} rows={3} resizeOrientation="vertical"
+                validated={errorFor("cloud_init.users.0.ssh_authorized_keys", "cloud_init.ssh_authorized_keys") ? "error" : "default"} />
+              {help(errorFor("cloud_init.users.0.ssh_authorized_keys", "cloud_init.ssh_authorized_keys"), "Paste the contents of a .pub file (one key a line); the private key never leaves your machine.")}
+            </FormGroup>
+            <FormGroup label="Password hash (optional)" fieldId="ci-hash">
+              <TextInput id="ci-hash" value={cloud.passwordHash} placeholder="$6$…" onChange={(_e, v) => setCloud({ ...cloud, passwordHash: v })} validated={errorFor("cloud_init.users.0.password_hash") ? "error" : "default"} />
+              {help(errorFor("cloud_init.users.0.password_hash"), <>A crypt(3) hash, e.g. the output of <code>openssl passwd -6</code>, never the password itself. Without one the password stays locked.</>)}
+            </FormGroup>
+            {cloud.user.trim() ? <Checkbox id="ci-sudo" label={`${cloud.user.trim()} may use sudo without a password`} isChecked={cloud.sudo} onChange={(_e, v) => setCloud({ ...cloud, sudo: v })} /> : null}
           </StepForm>
         </WizardStep>
         <WizardStep name="Review" id="review" footer={{ nextButtonProps: { style: { display: "none" } } }}>
-          <ReviewStep definition={definition} start={start} setStart={setStart} failure={failure} onCreate={create} busy={busy} />
+          <ReviewStep definition={definition} words={<ReviewWords name={name} cpus={cpus} memory={memory} disk={disk} boot={boot} iso={iso} kernel={kernel.kernel} nics={nics} networks={networks.data} cloud={cloud} serial={serial} vnc={vnc} />}
+            start={start} setStart={setStart} failure={failure} onCreate={create} busy={busy} />
         </WizardStep>
       </Wizard>
     </Modal>
@@ -125,10 +181,69 @@ function StepForm({ children }: { children: ReactNode }) {
   return <Form onSubmit={(e) => { e.preventDefault(); void wizard.goToNextStep(); }}>{children}<button type="submit" className="pf-v6-screen-reader" aria-hidden="true" tabIndex={-1} /></Form>;
 }
 
-function ReviewStep({ definition, start, setStart, failure, onCreate, busy }: { definition: object; start: boolean; setStart: (v: boolean) => void; failure: string | null; onCreate: (goTo: (id: string) => void) => Promise<void>; busy: boolean }) {
+/** Network adapters: each on one of the host's networks (a name typed in when they cannot be read). */
+function NicsField({ nics, setNics, networks, error }: { nics: NicChoice[]; setNics: (n: NicChoice[]) => void; networks: Network[] | undefined; error: string | undefined }) {
+  const set = (i: number, network: string) => setNics(nics.map((n, j) => (j === i ? { network } : n)));
+  return (
+    <FormGroup label="Network adapters" fieldId="vm-nic-0" role="group">
+      <div style={{ display: "grid", gap: 8 }} data-testid="wizard-nics">
+        {nics.length === 0 ? <span className="vmctl-muted">None: the VM is offline.</span> : null}
+        {nics.map((n, i) => (
+          <div key={i} style={{ display: "flex", gap: 8, alignItems: "center" }}>
+            <span style={{ minWidth: 40 }}>{`net${i}`}</span>
+            {networks ? (
+              <FormSelect id={`vm-nic-${i}`} aria-label={`Network of net${i}`} value={n.network} onChange={(_e, v) => set(i, v)} style={{ flex: 1 }}>
+                {networks.some((x) => x.name === n.network) ? null : <FormSelectOption value={n.network} label={n.network} />}
+                {networks.map((x) => <FormSelectOption key={x.name} value={x.name} label={`${x.name} — ${kindLabel(x)}${x.state === "failed" ? " (failed)" : ""}`} />)}
+              </FormSelect>
+            ) : <TextInput id={`vm-nic-${i}`} aria-label={`Network of net${i}`} value={n.network} onChange={(_e, v) => set(i, v)} />}
+            <Button variant="link" isDanger aria-label={`Remove net${i}`} onClick={() => setNics(nics.filter((_n, j) => j !== i))}>Remove</Button>
+          </div>
+        ))}
+        <div><Button variant="secondary" size="sm" onClick={() => setNics([...nics, { network: networks?.[0]?.name ?? "default" }])}>Add network adapter</Button></div>
+      </div>
+      {error ? hint(error, true) : hint("Each adapter is a virtio NIC with a MAC vmctld allocates; manage the networks on the Networks page.")}
+    </FormGroup>
+  );
+}
+
+interface ReviewProps { name: string; cpus: number; memory: string; disk: string; boot: "disk" | "iso" | "kernel"; iso: IsoRef | null; kernel: string; nics: NicChoice[]; networks: Network[] | undefined; cloud: CloudInit; serial: boolean; vnc: boolean }
+
+/** The VM to be made, said in words. */
+function ReviewWords({ name, cpus, memory, disk, boot, iso, kernel, nics, networks, cloud, serial, vnc }: ReviewProps) {
+  const table = cloudInitTable(cloud);
+  const keys = cloud.key.split("\n").map((k) => k.trim()).filter(Boolean);
+  const network = (n: string) => { const x = networks?.find((y) => y.name === n); return x ? `${n} (${kindLabel(x)})` : n; };
+  const user = cloud.user.trim();
+  return (
+    <DescriptionList isCompact isHorizontal aria-label="The new VM" data-testid="wizard-review">
+      <Fact term="Name">{name || "(none yet)"}</Fact>
+      <Fact term="Size">{cpus} CPU{cpus === 1 ? "" : "s"}, {memory} of memory</Fact>
+      <Fact term="Disk">{disk ? `a new ${disk} disk` : "none"}</Fact>
+      <Fact term="Boots from">{boot === "iso" ? (iso ? `the ISO ${iso.path}` : "an empty CD drive") : boot === "kernel" ? `the kernel ${kernel || "(not given)"}` : "the disk"}</Fact>
+      <Fact term="Network">{nics.length ? nics.map((n, i) => `net${i} on ${network(n.network)}`).join("; ") : "no adapters (offline)"}</Fact>
+      <Fact term="Consoles">{[serial ? "serial" : "", vnc ? "graphical (VNC)" : ""].filter(Boolean).join(" and ") || "none"}</Fact>
+      <Fact term="First boot">
+        {table ? (
+          <span data-testid="review-cloud-init">
+            host name {cloud.hostname.trim() || `from the VM's name`}
+            {user ? `; user ${user}${keys.length ? ` who logs in with ${keys.map(keyInWords).join(", ")}` : ""}${cloud.passwordHash.trim() ? `, with a password (hash given)` : ", password locked"}${cloud.sudo ? ", may sudo" : ""}`
+              : keys.length ? `; the image's default user logs in with ${keys.map(keyInWords).join(", ")}` : ""}
+          </span>
+        ) : "no cloud-init seed"}
+      </Fact>
+    </DescriptionList>
+  );
+}
+
+function ReviewStep({ definition, words, start, setStart, failure, onCreate, busy }: { definition: object; words: ReactNode; start: boolean; setStart: (v: boolean) => void; failure: string | null; onCreate: (goTo: (id: string) => void) => Promise<void>; busy: boolean }) {
+  const [json, setJson] = useState(false);
   return (
     <>
-      <CodeBlock><CodeBlockCode>{JSON.stringify(definition, null, 2)}</CodeBlockCode></CodeBlock>
+      {words}
+      <ExpandableSection toggleText={json ? "Hide the definition" : "Show the definition (JSON)"} isExpanded={json} onToggle={(_e, v) => setJson(v)} style={{ marginTop: 12 }}>
+        <CodeBlock><CodeBlockCode>{JSON.stringify(definition, null, 2)}</CodeBlockCode></CodeBlock>
+      </ExpandableSection>
       <Checkbox id="vm-start" label="Start the VM once created" isChecked={start} onChange={(_e, v) => setStart(v)} style={{ marginTop: 12 }} />
       {failure ? <HelperText><HelperTextItem variant="error">{failure}</HelperTextItem></HelperText> : null}
       <WizardCreateButton onCreate={onCreate} busy={busy} />

@@ -1,4 +1,4 @@
-// The inventory: every VM with its state, size and uptime, filter by name and state, power actions
+// The inventory: every VM with its state, IP addresses, size and uptime, filter by name and state, power actions
 // on one VM or on a selection; templates marked, with deploy in place of power; import an OVA.
 // Every row's checkbox, name and actions are reachable by keyboard.
 import { useEffect, useMemo, useState } from "react";
@@ -13,6 +13,8 @@ import { useSession } from "../../state/session";
 import { navigate } from "../../state/router";
 import { formatBytes, formatUptime } from "../../format";
 import { hasQemu } from "../vm/abilities";
+import { Addresses } from "../vm/Addresses";
+import { addressesOf } from "../../api/networks";
 import { ACTIONS, STATE_COLOR, usePower } from "../vm/power";
 import { CreateVmWizard } from "../create/CreateVmWizard";
 import { CloneDialog } from "../vm/CloneDialog";
@@ -104,7 +106,7 @@ export function InventoryView() {
             <Thead>
               <Tr>
                 {selectable ? <Th aria-label="Select"><Checkbox id="select-all-vms" aria-label="Select all shown VMs" isChecked={allSelected ? true : chosen.length ? null : false} onChange={(_e, on) => setSelected(on ? new Set(powerable.map((vm) => vm.name)) : new Set())} /></Th> : null}
-                <Th screenReaderText="Screen" /><Th sort={sortBy(0)}>Name</Th><Th sort={sortBy(1)}>State</Th><Th sort={sortBy(2)} modifier="nowrap">CPUs</Th><Th sort={sortBy(3)} modifier="nowrap">Memory</Th><Th modifier="nowrap">Uptime</Th><Th screenReaderText="Actions" />
+                <Th screenReaderText="Screen" /><Th sort={sortBy(0)}>Name</Th><Th sort={sortBy(1)}>State</Th><Th modifier="nowrap">IP address</Th><Th sort={sortBy(2)} modifier="nowrap">CPUs</Th><Th sort={sortBy(3)} modifier="nowrap">Memory</Th><Th modifier="nowrap">Uptime</Th><Th screenReaderText="Actions" />
               </Tr>
             </Thead>
             <Tbody>
@@ -118,6 +120,7 @@ export function InventoryView() {
                     {vm.definitionError ? <Label color="red" isCompact style={{ marginLeft: 8 }}>invalid definition</Label> : null}
                   </Td>
                   <Td dataLabel="State">{vm.template ? <span className="vmctl-muted">never runs</span> : <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label>}</Td>
+                  <Td dataLabel="IP address"><Addresses addresses={addressesOf(vm)} testId="addresses" /></Td>
                   <Td dataLabel="CPUs">{vm.cpus}</Td>
                   <Td dataLabel="Memory">{formatBytes(vm.memoryBytes)}</Td>
                   <Td dataLabel="Uptime">{hasQemu(vm) ? formatUptime(vm.startedAt) : "-"}</Td>

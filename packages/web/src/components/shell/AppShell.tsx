@@ -26,6 +26,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             {link("/ui/", "Virtual machines", route.page === "inventory" || route.page === "vm")}
             {link("/ui/host", "Host", route.page === "host")}
             {can("host.read") ? link("/ui/storage", "Storage", route.page === "storage") : null}
+            {can("host.read") ? link("/ui/networks", "Networks", route.page === "networks") : null}
             {link("/ui/events", "Events", route.page === "events")}
             {can("user.admin") || can("audit.read") || can("token.own") ? link("/ui/admin", "Administration", route.page === "admin") : null}
           </NavList>

@@ -2,7 +2,6 @@
 // their images, with the actions that change them. Other changes go through the definition editor.
 import { useState, type ReactNode } from "react";
 import { Alert, Button, DescriptionList, Label, Title } from "@patternfly/react-core";
-import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { useApi } from "../../api/use-api";
 import { client } from "../../api/http";
@@ -12,6 +11,8 @@ import { useLiveEvents } from "../../state/host-data";
 import { LoadError, Loading } from "../shared/states";
 import { Fact } from "../shared/Fact";
 import { HardwareStorage } from "./HardwareStorage";
+import { HardwareNics } from "./HardwareNics";
+import { useSession } from "../../state/session";
 
 const Section = ({ title, children }: { title: string; children: ReactNode }) => (
   <section aria-label={title} style={{ marginTop: 24 }}>
@@ -20,7 +21,6 @@ const Section = ({ title, children }: { title: string; children: ReactNode }) =>
   </section>
 );
 
-const None = ({ children }: { children: ReactNode }) => <p className="vmctl-muted">{children}</p>;
 const onOff = (value: boolean | undefined) => (value === undefined ? "-" : value ? <Label isCompact color="green">on</Label> : <Label isCompact>off</Label>);
 
 function boot(hw: Hardware): string {
@@ -30,12 +30,15 @@ function boot(hw: Hardware): string {
 
 export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: boolean; onEdit?: () => void }) {
   const name = vm.name;
+  const { can } = useSession();
   // The definition changes with an edit, a MAC written back at first start, a disk or medium
   // changed, a snapshot reverted: every change of this VM is an event.
   const [version, setVersion] = useState(0);
   useLiveEvents((event: VmctlEvent) => { if (event.vm === name && event.type.startsWith("vm.")) setVersion((v) => v + 1); });
   const { data, error, reload } = useApi(() => client.getVm(name), ["vm", name], version);
   const disks = useApi(() => client.listDisks(name), ["disks", name], version);
+  // The networks, for their kinds; a user who may not read the host sees the NICs without them.
+  const networks = useApi(can("host.read") ? () => client.listNetworks() : null, ["networks"], version);
   if (error && !data) return <LoadError what={`the hardware of ${name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="the hardware" lines={5} />;
   const hw = readHardware(data.definition);
@@ -60,21 +63,7 @@ export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: bo
 
       <HardwareStorage vm={vm} disks={disks.data} error={disks.error} reload={disks.reload} canEdit={canEdit} />
 
-      <Section title="Network adapters">
-        {hw.nics.length === 0 ? <None>No network adapters: the VM is offline.</None> : (
-          <Table variant="compact" aria-label="Network adapters">
-            <Thead><Tr><Th>Device</Th><Th>Network</Th><Th>Model</Th><Th>MAC address</Th></Tr></Thead>
-            <Tbody>
-              {hw.nics.map((n) => (
-                <Tr key={n.id}>
-                  <Td dataLabel="Device">{n.id}</Td><Td dataLabel="Network">{n.network === "nat" ? "NAT (user mode)" : n.network ?? "-"}</Td>
-                  <Td dataLabel="Model">{n.model ?? "-"}</Td><Td dataLabel="MAC address"><code>{n.mac === "auto" ? "assigned at first start" : n.mac ?? "-"}</code></Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        )}
-      </Section>
+      <HardwareNics vm={vm} nics={hw.nics} networks={networks.data} />
 
       <Section title="Consoles and policy">
         <DescriptionList isCompact columnModifier={{ default: "2Col" }} aria-label="Consoles and policy">

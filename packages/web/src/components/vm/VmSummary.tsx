@@ -6,6 +6,8 @@ import { formatBytes, formatUptime } from "../../format";
 import { Fact } from "../shared/Fact";
 import { hasQemu } from "./abilities";
 import { VmMetricsPanel } from "./VmMetricsPanel";
+import { Addresses } from "./Addresses";
+import { addressesOf } from "../../api/networks";
 
 const EXIT = { "guest-shutdown": "the guest shut down", "host-stop": "stopped from vmctl", "guest-panic": "the guest panicked", crash: "QEMU crashed", killed: "QEMU was killed" } as const;
 
@@ -24,6 +26,7 @@ export function VmSummary({ vm }: { vm: Vm }) {
         <Fact term="CPUs">{vm.cpus}</Fact>
         <Fact term="Memory">{formatBytes(vm.memoryBytes)} allocated</Fact>
         <Fact term="QEMU">{vm.pid ? `process ${vm.pid}, ${vm.accel === "kvm" ? "KVM" : vm.accel === "tcg" ? "TCG (emulated)" : vm.accel ?? ""}` : "not running"}</Fact>
+        <Fact term="IP addresses"><Addresses addresses={addressesOf(vm)} testId="summary-addresses" /></Fact>
         <Fact term="Uptime">{running ? formatUptime(vm.startedAt) : "-"}</Fact>
         <Fact term="Datastore">{vm.datastore}</Fact>
         <Fact term="Starts with vmctld">{vm.autostart ? <Label isCompact color="green">yes</Label> : "no"}</Fact>

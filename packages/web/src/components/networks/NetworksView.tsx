@@ -1,0 +1,126 @@
+// The Networks page: the host's networks with their kind in words, subnet, gateway, bridge, state
+// (a failed one says why), where each is declared and which VMs use it; create one (the fields its
+// kind needs; a refusal is shown at the field it names) and delete one added here, for users with
+// network.write. Networks of vmctld.toml change there, so the browser does not delete them.
+import { useState } from "react";
+import { Alert, Button, Label, PageSection, Title, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
+import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
+import NetworkIcon from "@patternfly/react-icons/dist/esm/icons/network-icon";
+import type { Network, VmDetail } from "@vmctl/api-types";
+import { client } from "../../api/http";
+import { useApi } from "../../api/use-api";
+import { kindLabel, vmsByNetwork } from "../../api/networks";
+import { useHostData } from "../../state/host-data";
+import { navigate } from "../../state/router";
+import { useSession } from "../../state/session";
+import { useAction } from "../../state/use-action";
+import { ActionModal } from "../shared/ActionModal";
+import { ExplainedButton } from "../shared/ExplainedButton";
+import { Empty, LoadError, Loading } from "../shared/states";
+import { CreateNetworkDialog } from "./CreateNetworkDialog";
+
+const ORIGIN = { default: { text: "default", color: "blue" }, config: { text: "vmctld.toml", color: "grey" }, added: { text: "added here", color: "purple" } } as const;
+const STATE = { active: "green", inactive: "grey", failed: "red" } as const;
+const DASH = "—";
+
+/** Why a network cannot be deleted from the browser, or null when it can. */
+export function notDeletable(network: Network): string | null {
+  if (network.origin === "config") return `Declared in vmctld.toml: remove its [networks.${network.name}] table there and restart vmctld.`;
+  if (network.origin === "default") return "The host's default network is always there (new VMs' NICs go on it).";
+  return null;
+}
+
+function StateCell({ network }: { network: Network }) {
+  return (
+    <div data-testid="network-state">
+      <Label isCompact color={STATE[network.state]}>{network.state}</Label>
+      {network.state === "failed" && network.error ? <div className="vmctl-network-error">{network.error}</div> : null}
+      {network.state === "inactive" && network.origin === "default" ? <div className="vmctl-muted">comes up with its first VM</div> : null}
+    </div>
+  );
+}
+
+function VmLinks({ names }: { names: string[] | undefined }) {
+  if (!names?.length) return <span className="vmctl-muted">none</span>;
+  return (
+    <span style={{ display: "inline-flex", flexWrap: "wrap", gap: "0 8px" }}>
+      {names.map((vm) => (
+        <Button key={vm} variant="link" isInline component="a" href={`/ui/vms/${encodeURIComponent(vm)}`} onClick={(e) => { e.preventDefault(); navigate(`/ui/vms/${encodeURIComponent(vm)}`); }}>{vm}</Button>
+      ))}
+    </span>
+  );
+}
+
+export function NetworksView() {
+  const { can } = useSession();
+  const { vms } = useHostData();
+  const run = useAction();
+  const [version, setVersion] = useState(0);
+  // A network comes up with its first VM's start: read again whenever the VMs change.
+  const { data, error, reload } = useApi(() => client.listNetworks(), ["networks"], [version, vms]);
+  // Which VMs use each network: their definitions' NICs (a VM that cannot be read is left out).
+  const details = useApi(vms ? () => Promise.all(vms.map((vm) => client.getVm(vm.name).catch(() => null))) : null, ["network-users"], vms);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Network | null>(null);
+  const canWrite = can("network.write");
+  const networks = data ?? [];
+  const users = details.data ? vmsByNetwork(details.data.filter((d): d is VmDetail => d !== null), networks) : undefined;
+  const byName = new Map(networks.map((n) => [n.name, n]));
+  const done = () => setVersion((v) => v + 1);
+  return (
+    <PageSection>
+      <Title headingLevel="h1">Networks</Title>
+      <p className="vmctl-muted" style={{ marginTop: 4 }}>The networks VMs' adapters connect to. Those declared in vmctld.toml are changed there; those added here, here or with <code>vmctl network</code>.</p>
+      {canWrite ? (
+        <Toolbar><ToolbarContent><ToolbarItem><Button onClick={() => setCreating(true)}>Create network</Button></ToolbarItem></ToolbarContent></Toolbar>
+      ) : null}
+      {error && !data ? <LoadError what="the networks" error={error} onRetry={reload} />
+        : !data ? <Loading what="the networks" lines={3} />
+        : networks.length === 0 ? <Empty title="No networks" icon={NetworkIcon}>This host has no networks yet.</Empty>
+        : (
+          <Table aria-label="Networks" className="vmctl-table" data-testid="networks" variant="compact">
+            <Thead>
+              <Tr><Th>Name</Th><Th>Kind</Th><Th>Subnet</Th><Th>Gateway</Th><Th>Bridge device</Th><Th>State</Th><Th>Origin</Th><Th>VMs</Th>{canWrite ? <Th screenReaderText="Actions" /> : null}</Tr>
+            </Thead>
+            <Tbody>
+              {networks.map((n) => {
+                // A port group shares its parent's subnet and DHCP.
+                const parent = n.kind === "portgroup" && n.parent ? byName.get(n.parent) : undefined;
+                const why = notDeletable(n);
+                return (
+                  <Tr key={n.name} data-network={n.name}>
+                    <Td dataLabel="Name"><span style={{ display: "inline-flex", gap: 8, alignItems: "center" }}><NetworkIcon aria-hidden="true" className="vmctl-muted" /><strong>{n.name}</strong></span></Td>
+                    <Td dataLabel="Kind" data-testid="network-kind">{kindLabel(n)}</Td>
+                    <Td dataLabel="Subnet">{n.subnet ? <code>{n.subnet}</code> : parent?.subnet ? <span><code>{parent.subnet}</code> <span className="vmctl-muted">(of {parent.name})</span></span> : n.kind === "user" ? <span className="vmctl-muted">QEMU's own</span> : DASH}</Td>
+                    <Td dataLabel="Gateway">{n.gateway ? <code>{n.gateway}</code> : parent?.gateway ? <code>{parent.gateway}</code> : DASH}</Td>
+                    <Td dataLabel="Bridge device">{n.device ? <code>{n.device}</code> : n.bridge ? <code>{n.bridge}</code> : DASH}</Td>
+                    <Td dataLabel="State"><StateCell network={n} /></Td>
+                    <Td dataLabel="Origin"><Label isCompact color={ORIGIN[n.origin].color}>{ORIGIN[n.origin].text}</Label></Td>
+                    <Td dataLabel="VMs" data-testid="network-vms">{users ? <VmLinks names={users.get(n.name)} /> : <span className="vmctl-muted">…</span>}</Td>
+                    {canWrite ? (
+                      <Td dataLabel="Actions" isActionCell>
+                        <ExplainedButton size="sm" variant="secondary" isDanger why={why} aria-label={`Delete ${n.name}`} onClick={() => setDeleting(n)}>Delete</ExplainedButton>
+                      </Td>
+                    ) : null}
+                  </Tr>
+                );
+              })}
+            </Tbody>
+          </Table>
+        )}
+      {creating ? <CreateNetworkDialog networks={networks} onCreated={done} onClose={() => setCreating(false)} /> : null}
+      {deleting ? (
+        <ActionModal title={`Delete network "${deleting.name}"?`} danger submitLabel="Delete" busyLabel="Deleting…"
+          onSubmit={async () => { const ok = (await run(`delete network "${deleting.name}"`, () => client.removeNetwork(deleting.name))) !== undefined; if (ok) done(); return ok; }}
+          onClose={() => setDeleting(null)}>
+          <p>vmctld takes down everything it made for it{deleting.device ? <> (the bridge <code>{deleting.device}</code>, its DHCP server and firewall rules)</> : null}. Nothing of it stays on the host.</p>
+          {users?.get(deleting.name)?.length ? (
+            <Alert isInline variant="warning" title={`Used by ${users.get(deleting.name)!.join(", ")}`} style={{ marginTop: 12 }}>
+              vmctld refuses while a VM's network adapter is on it: move those adapters to another network or remove them first.
+            </Alert>
+          ) : null}
+        </ActionModal>
+      ) : null}
+    </PageSection>
+  );
+}
