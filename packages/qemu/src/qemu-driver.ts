@@ -106,8 +106,8 @@ export class QemuHandle implements VmHandle {
     }
   }
 
-  metricsSampler(shape: { vcpus: number; memoryBytes: number }): VmMetricsSampler {
-    return new QemuMetricsSampler(this.proc.qmp, this.proc.pid, shape.vcpus, shape.memoryBytes);
+  metricsSampler(shape: { vcpus: number; memoryBytes: number; taps?: () => Record<string, string> }): VmMetricsSampler {
+    return new QemuMetricsSampler(this.proc.qmp, this.proc.pid, shape.vcpus, shape.memoryBytes, shape.taps);
   }
 }
 

@@ -1,9 +1,10 @@
 // Live figures of a running QEMU, every one measured: vCPU thread time from /proc, guest memory from
 // the virtio balloon's statistics (else the QEMU process's resident memory), disk I/O from
-// query-blockstats. Network counters are not available for user-mode NAT and are left out.
+// query-blockstats, network counters of each NIC's tap from /sys/class/net (the host's rx is the
+// guest's tx: they are turned round). User-mode NICs have no tap and are left out.
 import { readFile } from "node:fs/promises";
 import { qmpCommands as qmp, type BalloonGuestStats, type QmpClient } from "@vmctl/qmp";
-import type { VmMetrics } from "@vmctl/api-types";
+import type { NetworkCounters, VmMetrics } from "@vmctl/api-types";
 import type { VmMetricsSampler } from "./vm-driver.js";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -26,13 +27,14 @@ export class QemuMetricsSampler implements VmMetricsSampler {
   private previous: { at: number; cpuSeconds: number } | undefined;
   private balloonPolling = false;
 
-  constructor(private readonly qmp: QmpClient, private readonly pid: number, private readonly vcpus: number, private readonly memoryBytes: number) {}
+  constructor(private readonly qmp: QmpClient, private readonly pid: number, private readonly vcpus: number, private readonly memoryBytes: number, private readonly taps: () => Record<string, string> = () => ({})) {}
 
   async sample(): Promise<VmMetrics> {
     const metrics: VmMetrics = {};
-    const [cpu, memory, disk] = await Promise.all([this.cpu(), this.memory(), this.disk()]);
+    const [cpu, memory, disk, network] = await Promise.all([this.cpu(), this.memory(), this.disk(), networkCounters(this.taps())]);
     if (cpu !== undefined) metrics.cpu = { utilization: cpu };
     if (memory) metrics.memory = memory;
+    if (network) metrics.network = network;
     if (disk) metrics.disk = disk;
     return metrics;
   }
@@ -82,4 +84,32 @@ export class QemuMetricsSampler implements VmMetricsSampler {
       return undefined;
     }
   }
+}
+
+/** Only a tap vmctld names is read (its names are short hashes, no path in them). */
+const TAP_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+
+/** A tap's counters as the guest sees them, or undefined when it is gone (a NIC being unplugged). */
+async function tapCounters(tap: string): Promise<NetworkCounters | undefined> {
+  if (!TAP_NAME.test(tap)) return undefined;
+  const read = async (counter: string) => Number((await readFile(`/sys/class/net/${tap}/statistics/${counter}`, "utf8")).trim());
+  try {
+    const [rxBytes, txBytes, rxPackets, txPackets] = await Promise.all(["tx_bytes", "rx_bytes", "tx_packets", "rx_packets"].map(read));
+    return { rxBytes: rxBytes!, txBytes: txBytes!, rxPackets: rxPackets!, txPackets: txPackets! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The NICs' taps summed, each NIC beside; undefined when no NIC is on a tap. */
+export async function networkCounters(taps: Record<string, string>): Promise<VmMetrics["network"]> {
+  const nics: Record<string, NetworkCounters> = {};
+  for (const [nic, tap] of Object.entries(taps)) {
+    const counters = await tapCounters(tap);
+    if (counters) nics[nic] = counters;
+  }
+  const all = Object.values(nics);
+  if (all.length === 0) return undefined;
+  const sum = all.reduce((a, b) => ({ rxBytes: a.rxBytes + b.rxBytes, txBytes: a.txBytes + b.txBytes, rxPackets: a.rxPackets + b.rxPackets, txPackets: a.txPackets + b.txPackets }));
+  return { ...sum, nics };
 }

@@ -118,7 +118,8 @@ export interface VmHandle {
   screenshot(maxBytes: number): Promise<Buffer>;
   /** Presses the keys (QEMU qcodes: "ctrl", "alt", "delete", "a") together. */
   sendKeys(keys: string[]): Promise<void>;
-  metricsSampler(shape: { vcpus: number; memoryBytes: number }): VmMetricsSampler;
+  /** `taps`: each NIC on a tap (its id → the tap's name) as it is now, asked at every sample (NICs come and go). */
+  metricsSampler(shape: { vcpus: number; memoryBytes: number; taps?: () => Record<string, string> }): VmMetricsSampler;
 
   readonly migration?: VmMigration;
 }

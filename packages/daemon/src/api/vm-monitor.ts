@@ -49,7 +49,12 @@ export function registerMonitorRoutes(app: ApiApp, host: Host): void {
       const rt = host.runtimes.get(name);
       const def = host.inventory.get(name).def;
       if (!rt.process || !def) { sampler = undefined; return; }
-      if (sampler?.proc !== rt.process) sampler = { proc: rt.process, sampler: rt.process.metricsSampler({ vcpus: def.cpus, memoryBytes: def.memoryBytes }) };
+      // The taps as the definition has them now: a NIC hot-plugged or unplugged since counts from then.
+      const taps = () => {
+        const now = host.inventory.find(name)?.def;
+        return now ? host.networks.nicTaps({ name, uuid: now.uuid, def: now }) : {};
+      };
+      if (sampler?.proc !== rt.process) sampler = { proc: rt.process, sampler: rt.process.metricsSampler({ vcpus: def.cpus, memoryBytes: def.memoryBytes, taps }) };
       void sampler.sampler.sample().then((metrics) => send(socket, "metrics", metrics));
     }, METRICS_INTERVAL_MS);
 

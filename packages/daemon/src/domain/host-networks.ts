@@ -206,6 +206,14 @@ export class HostNetworks {
     }
   }
 
+  /** Each NIC of the VM on a managed network → its tap (what the metrics count). */
+  nicTaps(vm: RunningVm): Record<string, string> {
+    return Object.fromEntries(Object.entries(vm.def.nics).flatMap(([id, nic]) => {
+      const network = this.registry.resolve(nic.network);
+      return network && managed(network) ? [[id, this.names.tap(vm.uuid ?? vm.name, id)]] : [];
+    }));
+  }
+
   private tapsOf(vm: RunningVm): string[] {
     return Object.entries(vm.def.nics).flatMap(([id, nic]) => {
       const network = this.registry.resolve(nic.network);
