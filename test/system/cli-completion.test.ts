@@ -12,7 +12,8 @@ const BIN = resolve(import.meta.dirname, "../../bin");
 let host: TestHost;
 
 beforeAll(async () => {
-  host = await TestHost.start();
+  // A second network from vmctld.toml, of kind user: nothing is made on the host for it.
+  host = await TestHost.start({ config: `[networks.lan-cfg]\nkind = "user"\n` });
   await host.client.createVm(guestDefinition("web-1"));
   await host.client.createVm(guestDefinition("web-2", { disks: { disk0: { file: "web-2/disk0.qcow2", size: "16MiB" } } }));
   await host.client.createVm(guestDefinition("db"));
@@ -84,16 +85,26 @@ describe("vmctl completion bash", () => {
     expect(await bashCompletes(["vmctl", "cdrom", "add", "db", "--bus", ""])).toEqual(["ide", "sata", "scsi"]);
   });
 
+  it("completes network names for --network, --parent and network show|rm", async () => {
+    expect(await bashCompletes(["vmctl", "create", "x", "--network", ""])).toEqual(["default", "lan-cfg"]);
+    expect(await bashCompletes(["vmctl", "network", "show", ""])).toEqual(["default", "lan-cfg"]);
+    expect(await bashCompletes(["vmctl", "network", "rm", "l"])).toEqual(["lan-cfg"]);
+    expect(await bashCompletes(["vmctl", "network", "create", "pg", "--kind", "portgroup", "--parent", ""])).toEqual(["default", "lan-cfg"]);
+  });
+
   it("asks the host given by --home on the line, and offers nothing when vmctld cannot be reached", async () => {
     expect(await bashCompletes(["vmctl", "--home", host.home, "show", ""], shellEnv(undefined))).toEqual(["db", "web-1", "web-2"]);
     expect(await bashCompletes(["vmctl", "--home", join(host.home, "nowhere"), "show", ""], shellEnv(undefined))).toEqual([]);
   });
 
-  it("answers __complete with one name a line, nothing for networks (none exist yet), and no trace on failure", async () => {
+  it("answers __complete with one name a line (networks too), and no trace on failure", async () => {
     const cli = (args: string[], env = shellEnv()) => run("vmctl", args, { env });
     expect((await cli(["__complete", "vms"])).stdout).toBe("db\nweb-1\nweb-2\n");
     expect((await cli(["__complete", "datastores"])).stdout.split("\n").sort()).toEqual(["", "images", "local"]);
-    expect(await cli(["__complete", "networks"])).toMatchObject({ stdout: "", stderr: "" });
+    // The test host's default network (user mode outside a namespace) and one from vmctld.toml.
+    const networks = await cli(["__complete", "networks"]);
+    expect(networks.stderr).toBe("");
+    expect(networks.stdout.split("\n").sort()).toEqual(["", "default", "lan-cfg"]);
     expect(await cli(["__complete", "snapshots", "no-such-vm"])).toMatchObject({ stdout: "", stderr: "" });
     expect(await cli(["__complete", "vms", "--home", join(host.home, "nowhere")])).toMatchObject({ stdout: "", stderr: "" });
   });

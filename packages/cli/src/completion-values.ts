@@ -10,8 +10,7 @@ export async function completionValues(kind: string, vm: string | undefined, opt
     case "vms": return (await client.listVms()).map((v) => v.name);
     case "snapshots": return vm ? (await client.listSnapshots(vm)).snapshots.map((s) => s.name) : [];
     case "datastores": return (await client.datastores()).datastores.map((d) => d.name);
-    // vmctld has no networks yet; the completion script already asks, so it needs no change then.
-    case "networks": return [];
+    case "networks": return (await client.listNetworks()).map((n) => n.name);
     default: return [];
   }
 }

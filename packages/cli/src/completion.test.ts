@@ -42,12 +42,19 @@ describe("the completion script", () => {
     expect(args("clone")).toEqual(["vm", "-..."]);
     expect(args("create")).toEqual(["-"]);
     expect(args("ds rm")).toEqual(["datastore"]);
+    expect(args("network show")).toEqual(["network"]);
+    expect(args("network rm")).toEqual(["network"]);
+    expect(args("network create")).toEqual(["-"]);
     expect(args("ds upload")).toEqual(["datastore", "file", "-"]);
     expect(args("completion")).toEqual(["choices:bash,zsh"]);
     expect(args("state")).toEqual(["vm", "choices:running,stopped"]);
     const clone = specs.find((s) => s.path.map((n) => n[0]).join(" ") === "clone")!;
     expect(clone.valueOptions).toContainEqual({ flag: "--snapshot", kind: "snapshot" });
     expect(clone.valueOptions).toContainEqual({ flag: "--datastore", kind: "datastore" });
+    const networkCreate = specs.find((s) => s.path.map((n) => n[0]).join(" ") === "network create")!;
+    expect(networkCreate.valueOptions).toContainEqual({ flag: "--parent", kind: "network" });
+    const create = specs.find((s) => s.path.map((n) => n[0]).join(" ") === "create")!;
+    expect(create.valueOptions).toContainEqual({ flag: "--network", kind: "network" });
   });
 
   it("spells every alias path out in the table (ds ls, datastore list …)", async () => {

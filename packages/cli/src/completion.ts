@@ -7,7 +7,7 @@ import { bashScript, zshScript } from "./completion-script.js";
 
 /**
  * What a value is completed with: names from the host, local files, a fixed list (`choices:a,b`),
- * or nothing ("-"). Networks do not exist yet: `__complete networks` answers nothing until they do.
+ * or nothing ("-").
  */
 export type ValueKind = "vm" | "snapshot" | "datastore" | "network" | "file" | `choices:${string}` | "-";
 
@@ -32,7 +32,7 @@ function optionKind(option: Option): ValueKind {
     case "--datastore": return "datastore";
     case "--snapshot": return "snapshot";
     case "--vm": return "vm";
-    case "--network": return "network";
+    case "--network": case "--parent": return "network";
     case "--state": return choices(VM_STATES);
     case "--home": case "--file": case "--out": case "--output": return "file";
     default: return "-";
@@ -49,6 +49,7 @@ export function argumentKind(path: readonly string[], argument: Argument, index:
   if (where === "clone" && name === "source") return "vm";
   if ((where === "snapshot revert" || where === "snapshot rm") && name === "name") return "snapshot";
   if (where === "ds rm" && name === "name") return "datastore";
+  if ((where === "network show" || where === "network rm") && name === "name") return "network";
   if (where === "state" && name === "state") return choices(DESIRED_STATES);
   // A top-level command's first <name> or <names...> names VMs (show, start, destroy …), except the one that makes it.
   if (path.length === 1 && index === 0 && (name === "name" || name === "names") && where !== "create") return "vm";
