@@ -21,8 +21,14 @@ export interface SeedConfig {
   instanceId: string;
   hostname: string;
   users: SeedUser[];
-  /** NoCloud network config (version 1 or 2), written as given; without it cloud-init does DHCP on the first NIC. */
-  networkConfig?: Record<string, unknown>;
+  /** NoCloud network config (version 1 or 2): data rendered as YAML, or YAML text written as given; without it cloud-init does DHCP on the first NIC. */
+  networkConfig?: Record<string, unknown> | string;
+  /** Keys for the image's default user (debian on Debian images): cloud-init then makes that user too. */
+  defaultUserKeys?: string[];
+  /** Packages to install at first boot. */
+  packages?: string[];
+  /** user-data written as given, instead of the one made from users, defaultUserKeys and packages. */
+  userData?: string;
 }
 
 export type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [key: string]: YamlValue | undefined };
@@ -79,12 +85,20 @@ const CRYPT_HASH = /^\$[0-9a-z]+\$[!-~]+$/;
 const INSTANCE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const SUDO_RULE = /^[ -~]+$/;
 const SHELL = /^\/[A-Za-z0-9._/-]+$/;
+const PACKAGE = /^[a-z0-9][a-z0-9+._-]{0,127}(?:=[A-Za-z0-9.+~:_-]{1,128})?$/;
 
 export function validateSeed(config: SeedConfig): void {
   const fail = (field: string, what: string, fix: string) => { throw new Error(`cloud-init seed: ${field} ${what}; ${fix}`); };
   if (!INSTANCE_ID.test(config.instanceId)) fail("instanceId", `is ${JSON.stringify(config.instanceId)}`, "use 1-128 letters, digits, '.', '_' or '-'");
   if (!HOSTNAME.test(config.hostname)) fail("hostname", `is ${JSON.stringify(config.hostname)}`, "use DNS labels: letters, digits and '-', dot-separated, at most 63 characters each");
-  if (config.users.length === 0) fail("users", "is empty", "give at least one user with an ssh key or a password hash");
+  // A seed from a definition's [cloud_init] (defaultUserKeys or userData given) may leave users to the image.
+  if (config.users.length === 0 && config.defaultUserKeys === undefined && config.userData === undefined) fail("users", "is empty", "give at least one user with an ssh key or a password hash");
+  (config.defaultUserKeys ?? []).forEach((key, k) => {
+    if (!SSH_KEY.test(key)) fail(`defaultUserKeys[${k}]`, "is not one public key on one line", "paste one line of a .pub file (type, base64 key, optional comment)");
+  });
+  (config.packages ?? []).forEach((name, k) => {
+    if (!PACKAGE.test(name)) fail(`packages[${k}]`, `is ${JSON.stringify(name)}`, "give a package name such as nginx (optionally =version)");
+  });
   const seen = new Set<string>();
   config.users.forEach((user, i) => {
     const at = `users[${i}]`;
@@ -111,7 +125,11 @@ export function renderMetaData(config: SeedConfig): string {
 
 export function renderUserData(config: SeedConfig): string {
   validateSeed(config);
-  const users = config.users.map((user) => {
+  if (config.userData !== undefined) return config.userData;
+  const defaultKeys = config.defaultUserKeys ?? [];
+  const packages = config.packages ?? [];
+  const users: YamlValue[] = defaultKeys.length > 0 || (config.users.length === 0 && config.defaultUserKeys !== undefined) ? ["default"] : [];
+  users.push(...config.users.map((user) => {
     const sudo = user.sudo === true ? "ALL=(ALL) NOPASSWD:ALL" : typeof user.sudo === "string" ? user.sudo : undefined;
     return {
       name: user.name, shell: user.shell ?? "/bin/bash",
@@ -120,15 +138,19 @@ export function renderUserData(config: SeedConfig): string {
       ...(user.passwordHash !== undefined ? { passwd: user.passwordHash } : {}),
       ...(user.sshAuthorizedKeys.length > 0 ? { ssh_authorized_keys: user.sshAuthorizedKeys } : {}),
     };
-  });
+  }));
   const passwords = config.users.some((u) => u.passwordHash !== undefined);
-  // "users" without "default": only these users, not the image's default one.
+  // "users" without "default": only these users, not the image's default one; top-level
+  // ssh_authorized_keys go to the default user.
   return `#cloud-config\n${renderYaml({
     hostname: config.hostname, preserve_hostname: false, manage_etc_hosts: true, users, ssh_pwauth: passwords,
+    ...(defaultKeys.length > 0 ? { ssh_authorized_keys: defaultKeys } : {}),
+    ...(packages.length > 0 ? { packages } : {}),
   })}`;
 }
 
 export function renderNetworkConfig(config: SeedConfig): string | undefined {
+  if (typeof config.networkConfig === "string") return config.networkConfig;
   return config.networkConfig === undefined ? undefined : renderYaml(config.networkConfig as YamlValue);
 }
 
@@ -136,11 +158,11 @@ export function renderNetworkConfig(config: SeedConfig): string | undefined {
  * Writes the seed ISO at `out` with genisoimage, or xorriso's mkisofs mode where only that is
  * installed (same arguments). Both from Debian: `apt-get install genisoimage`.
  */
-export async function makeSeedIso(config: SeedConfig, out: string): Promise<void> {
+export async function makeSeedIso(config: SeedConfig, out: string, options: { workDir?: string } = {}): Promise<void> {
   const files: Array<[string, string | undefined]> = [
     ["meta-data", renderMetaData(config)], ["user-data", renderUserData(config)], ["network-config", renderNetworkConfig(config)],
   ];
-  const work = await mkdtemp(join(tmpdir(), "vmctl-seed-"));
+  const work = await mkdtemp(join(options.workDir ?? tmpdir(), "vmctl-seed-"));
   try {
     const paths: string[] = [];
     for (const [name, content] of files) {

@@ -111,6 +111,18 @@ describe("buildQemuArgv", () => {
     expect(values(argv, "-netdev")).toEqual(["tap,id=net-lan,ifname=vm12345t0abcdef,script=no,downscript=no", "user,id=net-out"]);
   });
 
+  it("attaches the cloud-init seed from the run dir read-only on virtio-scsi, only with [cloud_init]", () => {
+    const plain = buildQemuArgv(validateDefinition({ name: "a", disks: { d: { file: "d.qcow2" } } }), ctx);
+    expect(plain.join(" ")).not.toMatch(/CIDATA|cidata|scsi/);
+    const def = validateDefinition({ name: "a", disks: { d: { file: "d.qcow2", bus: "scsi" } }, cloud_init: { hostname: "web" } });
+    const argv = buildQemuArgv(def, ctx);
+    expect(values(argv, "-blockdev")).toContain("driver=file,filename=/run/vm/cidata.iso,node-name=file-CIDATA,read-only=on");
+    expect(values(argv, "-blockdev")).toContain("driver=raw,file=file-CIDATA,node-name=drive-CIDATA,read-only=on");
+    const devices = values(argv, "-device");
+    expect(devices.filter((d) => d.startsWith("virtio-scsi-pci"))).toEqual(["virtio-scsi-pci,id=scsi0"]);
+    expect(devices).toContain("scsi-cd,bus=scsi0.0,drive=drive-CIDATA,id=CIDATA");
+  });
+
   it("doubles commas in paths so QEMU's option parser keeps them", () => {
     const def = validateDefinition({ name: "a", disks: { d: { file: "we,ird.qcow2" } } });
     expect(values(buildQemuArgv(def, ctx), "-blockdev")[0]).toContain("filename=/ds/local/we,,ird.qcow2,");

@@ -156,6 +156,13 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
       args.push("-device", `${device},id=${id}${bootIndex(id)}`);
     }
   }
+  if (def.cloud_init) {
+    // The NoCloud seed vmctld writes at start, read-only: a SCSI CD-ROM, as cloud kernels (Debian's
+    // among them) have no AHCI but load virtio-scsi. Its id cannot be a definition's (upper case).
+    args.push("-blockdev", `driver=file,filename=${escapeOption(paths.cloudInitSeed)},node-name=file-CIDATA,read-only=on`);
+    args.push("-blockdev", "driver=raw,file=file-CIDATA,node-name=drive-CIDATA,read-only=on");
+    args.push("-device", `scsi-cd,${scsiBus()},drive=drive-CIDATA,id=CIDATA`);
+  }
   for (const [id, nic] of Object.entries(def.nics)) {
     if (nic.mac === "auto") throw new VmctlError("internal", `nics.${id}.mac is still "auto": a MAC must be allocated before start`);
     const model = microvm ? "virtio-net-device" : nic.model === "virtio" ? "virtio-net-pci" : nic.model;

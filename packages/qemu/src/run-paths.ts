@@ -11,6 +11,8 @@ export interface RunPaths {
   pidfile: string;
   log: string;
   scratch: string;
+  /** The cloud-init NoCloud seed (an ISO labelled cidata), there while a VM with [cloud_init] runs. */
+  cloudInitSeed: string;
 }
 
 export function runPaths(runDir: string): RunPaths {
@@ -23,5 +25,6 @@ export function runPaths(runDir: string): RunPaths {
     pidfile: join(runDir, "qemu.pid"),
     log: join(runDir, "qemu.log"),
     scratch: join(runDir, "io"),
+    cloudInitSeed: join(runDir, "cidata.iso"),
   };
 }

@@ -17,6 +17,7 @@ import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
 import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
 import type { VmPreparer } from "./vm-prepare.js";
+import { removeCloudInitSeed, writeCloudInitSeed } from "./cloud-init.js";
 import type { VmDefinition } from "@vmctl/api-types";
 
 /** The host side of a VM's NICs (domain/host-networks.ts): taps made before QEMU starts, removed once it has ended. */
@@ -161,8 +162,10 @@ export class PowerController {
     const runDir = join(this.deps.runDir, name);
     const resolvePath = (ds: string | undefined, path: string) => datastores.resolve(ds ?? entry.datastore, path);
     await this.nicReleasing.get(name);
+    // The cloud-init seed ([cloud_init]) QEMU attaches; it goes with the taps once QEMU has ended.
+    await writeCloudInitSeed(def, this.deps.runDir, runDir);
     const nics = await this.deps.nics?.attach(name, def.uuid, def);
-    const releaseNics = async () => { await this.deps.nics?.detach(name, def.uuid, def); };
+    const releaseNics = async () => { await removeCloudInitSeed(runDir); await this.deps.nics?.detach(name, def.uuid, def); };
     let plan: StartPlan;
     let runAs: Awaited<ReturnType<VmHostFiles["prepare"]>>;
     try {
@@ -369,7 +372,7 @@ export class PowerController {
       if (def && this.deps.nics) {
         const nics = this.deps.nics;
         await nics.reattach({ name, uuid: def.uuid, def });
-        this.nicRelease.set(name, () => nics.detach(name, def.uuid, def));
+        this.nicRelease.set(name, () => removeCloudInitSeed(runDir).then(() => nics.detach(name, def.uuid, def)));
       }
       this.watch(name, proc);
       const status = await proc.status();

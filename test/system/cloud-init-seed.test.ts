@@ -1,0 +1,98 @@
+// A VM with [cloud_init] gets a NoCloud seed ISO (label cidata) in its run dir while its QEMU runs:
+// meta-data with its uuid as instance-id and its hostname, user-data with its users, network-config
+// as written; readable to the QEMU user only (root's, 0640), attached read-only, gone once it stops.
+// Bad input is refused naming the field, and no password, hash or key reaches an error or the log.
+// (The busybox guest cannot read the seed; test/system-slow/debian-vmctld.test.ts boots one that does.)
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { TestHost, guestDefinition } from "./harness.js";
+
+const run = promisify(execFile);
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC66ic0hrSWi20LyI0RbeBuTEOTcrUQ98Duxsw7J+FRy alice@laptop";
+// `openssl passwd -6 -salt saltsalt hunter2`
+const HASH = "$6$saltsalt$8iYtNHxjWRl.NF6oNZ5tF.iKFlQREaXBLlSmZKP6dy9l5z3vsooWNW0/GZ6Nej73/TFug6pIPSqbJoCT6dfnj.";
+const NETWORK_CONFIG = "version: 2\nethernets:\n  all:\n    match: {name: \"e*\"}\n    dhcp4: true\n";
+let host: TestHost;
+
+beforeAll(async () => { host = await TestHost.start(); });
+afterAll(async () => { await host?.close(); });
+
+/** A file of the ISO, read by its Joliet name with isoinfo (genisoimage's companion). */
+async function isoFile(iso: string, name: string): Promise<string> {
+  return (await run("isoinfo", ["-i", iso, "-J", "-x", `/${name}`])).stdout;
+}
+
+describe("the cloud-init seed", () => {
+  it("is written at start, attached read-only, readable only to the QEMU user, and removed at stop", async () => {
+    const made = await host.client.createVm(guestDefinition("ci-seed", {
+      cloud_init: { hostname: "seed-host", users: [{ name: "alice", ssh_authorized_keys: [KEY], password_hash: HASH, sudo: true }], network_config: NETWORK_CONFIG },
+    }));
+    const uuid = made.definition.uuid!;
+    expect(made.definition.cloud_init).toMatchObject({ hostname: "seed-host", users: [{ name: "alice", sudo: true }] });
+    const iso = join(host.home, "run", "ci-seed", "cidata.iso");
+    expect(existsSync(iso)).toBe(false);
+
+    expect((await host.cli(["start", "ci-seed"])).code).toBe(0);
+    const label = (await run("isoinfo", ["-d", "-i", iso])).stdout;
+    expect(label).toMatch(/Volume id: cidata/);
+    expect(await isoFile(iso, "meta-data")).toBe(`instance-id: "${uuid}"\nlocal-hostname: "seed-host"\n`);
+    const userData = await isoFile(iso, "user-data");
+    expect(userData.split("\n")[0]).toBe("#cloud-config");
+    expect(userData).toContain('name: "alice"');
+    expect(userData).toContain(`"${KEY}"`);
+    expect(userData).toContain('sudo: "ALL=(ALL) NOPASSWD:ALL"');
+    expect(userData).toContain(`passwd: "${HASH}"`);
+    expect(await isoFile(iso, "network-config")).toBe(NETWORK_CONFIG);
+
+    // QEMU (the QEMU user) reads it, nobody else does, and QEMU may not write it.
+    const info = statSync(iso);
+    if (process.getuid?.() === 0) {
+      const qemuGid = Number((await run("id", ["-g", "vmctl-qemu"])).stdout.trim());
+      expect([info.uid, info.gid, info.mode & 0o777]).toEqual([0, qemuGid, 0o640]);
+    } else {
+      expect(info.mode & 0o777).toBe(0o600);
+    }
+    const pid = host.qemuPid("ci-seed")!;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    expect(argv).toContain(`driver=file,filename=${iso},node-name=file-CIDATA,read-only=on`);
+    expect(argv).toContain("scsi-cd,bus=scsi0.0,drive=drive-CIDATA,id=CIDATA");
+
+    expect((await host.cli(["stop", "ci-seed", "--force"])).code).toBe(0);
+    expect(existsSync(iso)).toBe(false);
+
+    // Neither the hash nor the key went into vmctld's log or the events.
+    const events = JSON.stringify(await host.client.listEvents({ vm: "ci-seed" }));
+    for (const secret of [HASH, "saltsalt", KEY.split(" ")[1]!]) {
+      expect(host.log).not.toContain(secret);
+      expect(events).not.toContain(secret);
+    }
+    await host.client.destroyVm("ci-seed");
+  });
+
+  it("refuses a clear-text password, a private key and a bad user name, naming each field, and makes nothing", async () => {
+    const privateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
+    const refused = host.client.createVm(guestDefinition("ci-bad", {
+      cloud_init: { users: [{ name: "Alice", password_hash: "hunter2" }, { name: "bob", ssh_authorized_keys: [privateKey] }] },
+    }));
+    await expect(refused).rejects.toMatchObject({ status: 400, code: "invalid_definition" });
+    const message = ((await refused.catch((error: unknown) => error)) as Error).message;
+    expect(message).toContain("cloud_init.users.0.name");
+    expect(message).toContain("cloud_init.users.0.password_hash");
+    expect(message).toContain("openssl passwd -6");
+    expect(message).toContain("cloud_init.users.1.ssh_authorized_keys.0");
+    expect(message).not.toContain("hunter2");
+    expect(message).not.toContain("b3BlbnNzaC1rZXkt");
+    expect(host.log).not.toContain("hunter2");
+    expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("ci-bad");
+
+    // vmctl create --password-hash refuses a password the same way, before anything is sent.
+    const cli = await host.cli(["create", "ci-bad2", "--user", "carol", "--password-hash", "hunter2", "--no-nic"]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toMatch(/password_hash|password-hash/);
+    expect(cli.stderr + cli.stdout).not.toContain("hunter2");
+    expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("ci-bad2");
+  });
+});
