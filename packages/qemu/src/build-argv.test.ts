@@ -39,11 +39,15 @@ describe("buildQemuArgv", () => {
       "pcie-root-port,id=rp3,bus=pcie.0,chassis=4,addr=0x13",
       "pcie-root-port,id=rp4,bus=pcie.0,chassis=5,addr=0x14",
       "virtio-net-pci,netdev=net-net0,mac=52:54:00:12:34:56,id=net0",
+      "virtio-serial-pci,id=vser0",
+      "virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0,id=qga0port",
       "VGA",
     ]);
     expect(values(argv, "-chardev")).toEqual([
       "socket,id=qmp,path=/run/vm/qmp.sock,server=on,wait=off",
       "socket,id=serial0,path=/run/vm/serial.sock,server=on,wait=off,logfile=/run/vm/serial.log,logappend=on",
+      // The guest agent's channel: a unix socket in the run dir.
+      "socket,id=qga0,path=/run/vm/qga.sock,server=on,wait=off",
     ]);
     expect(values(argv, "-vnc")).toEqual(["unix:/run/vm/vnc.sock"]);
     expect(argv).toContain("-S");

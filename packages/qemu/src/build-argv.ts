@@ -174,6 +174,12 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     args.push("-chardev", `socket,id=serial0,path=${escapeOption(paths.serial)},server=on,wait=off,logfile=${escapeOption(paths.serialLog)},logappend=on`);
     args.push("-serial", "chardev:serial0");
   }
+  if (!microvm) {
+    // The QEMU guest agent's channel, on every VM: vmctld connects when it wants (wait=off); an
+    // absent agent is "agent: not connected" (the guest never opened its end).
+    args.push("-chardev", `socket,id=qga0,path=${escapeOption(paths.qga)},server=on,wait=off`);
+    args.push("-device", "virtio-serial-pci,id=vser0", "-device", "virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0,id=qga0port");
+  }
   if (def.console.vnc && !microvm) {
     args.push("-device", "VGA", "-vnc", `unix:${paths.vnc}`);
   } else {

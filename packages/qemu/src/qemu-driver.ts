@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { VmctlError } from "@vmctl/api-types";
-import { QmpError, qmpCommands as qmp, readQmpEvent, type RunState } from "@vmctl/qmp";
+import { GuestAgentClient, QmpError, qmpCommands as qmp, readQmpEvent, type RunState } from "@vmctl/qmp";
 import { buildQemuArgv } from "./build-argv.js";
 import { QemuProcess } from "./qemu-process.js";
 import { runPaths } from "./run-paths.js";
@@ -34,10 +34,23 @@ function guestStatus(status: RunState): GuestStatus {
 }
 
 /** Internal snapshots live on the format nodes vmctl names drive-<disk id> (build-argv.ts). */
+/** Whether the guest has opened the agent's port (query-chardev's frontend-open for chardev qga0, build-argv.ts). */
+async function agentPortOpen(proc: QemuProcess): Promise<boolean> {
+  if (proc.qmp.isClosed) return false;
+  const chardevs = await proc.qmp.execute<Array<{ label: string; "frontend-open"?: boolean }>>("query-chardev", undefined, { timeoutMs: 2000 });
+  return chardevs.some((c) => c.label === "qga0" && c["frontend-open"] === true);
+}
+
 const driveNode = (id: string) => `drive-${id}`;
 
 export class QemuHandle implements VmHandle {
-  constructor(private readonly proc: QemuProcess) {}
+  /** The guest agent's channel (qga.sock); it writes only while the guest has its end open. */
+  readonly agent: GuestAgentClient;
+
+  constructor(private readonly proc: QemuProcess) {
+    this.agent = new GuestAgentClient(proc.paths.qga, { isOpen: () => agentPortOpen(proc) });
+    void proc.wait().then(() => this.agent.close());
+  }
 
   get pid(): number { return this.proc.pid; }
   get files(): VmRunFiles {
@@ -53,7 +66,7 @@ export class QemuHandle implements VmHandle {
   stop(timeoutMs: number, log?: LogLine): Promise<ExitInfo> { return this.proc.stop(timeoutMs, log); }
   forceStop(log?: LogLine): Promise<ExitInfo> { return this.proc.forceStop(log); }
   wait(): Promise<ExitInfo> { return this.proc.wait(); }
-  detach(): void { this.proc.detach(); }
+  detach(): void { this.agent.close(); this.proc.detach(); }
 
   onEvent(listener: (event: VmDriverEvent) => void): () => void {
     return this.proc.onEvent((raw) => {

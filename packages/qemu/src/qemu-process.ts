@@ -55,7 +55,7 @@ export class QemuProcess {
   static async launch(args: string[], runDir: string, options: LaunchOptions = {}): Promise<QemuProcess> {
     const paths = runPaths(runDir);
     await mkdir(runDir, { recursive: true, mode: 0o700 });
-    await Promise.all([paths.qmp, paths.serial, paths.vnc, paths.pidfile].map((p) => rm(p, { force: true })));
+    await Promise.all([paths.qmp, paths.serial, paths.vnc, paths.qga, paths.pidfile].map((p) => rm(p, { force: true })));
     const binary = options.binary ?? "qemu-system-x86_64";
     const runAs = options.runAs ?? null;
     const command = sandboxedCommand(binary, args, runAs, { outlivesVmctld: true });

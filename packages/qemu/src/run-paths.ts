@@ -6,6 +6,8 @@ export interface RunPaths {
   dir: string;
   qmp: string;
   serial: string;
+  /** The guest agent's channel (virtio-serial port org.qemu.guest_agent.0); not on microvm. */
+  qga: string;
   serialLog: string;
   vnc: string;
   pidfile: string;
@@ -20,6 +22,7 @@ export function runPaths(runDir: string): RunPaths {
     dir: runDir,
     qmp: join(runDir, "qmp.sock"),
     serial: join(runDir, "serial.sock"),
+    qga: join(runDir, "qga.sock"),
     serialLog: join(runDir, "serial.log"),
     vnc: join(runDir, "vnc.sock"),
     pidfile: join(runDir, "qemu.pid"),

@@ -6,6 +6,7 @@ import type { ExitReason, VmDefinition, VmMetrics } from "@vmctl/api-types";
 export type { VmMetrics };
 import type { Accel, NicBackend } from "./build-argv.js";
 import type { QemuRunAs } from "./qemu-sandbox.js";
+import type { GuestAgentClient } from "@vmctl/qmp";
 
 /** How a VM's process ended, and why (read from the hypervisor's events, or their absence). */
 export interface ExitInfo { reason: ExitReason; detail: string }
@@ -88,6 +89,12 @@ export interface VmHandle {
   reset(): Promise<void>;
   /** Presses the ACPI power button; the guest decides what to do. */
   powerButton(): Promise<void>;
+/**
+ * The agent inside the guest (the QEMU guest agent over the VM's virtio-serial channel). Every call
+ * fails within a few seconds, with kind "not-connected" when no agent answers; connected() never throws.
+ */
+export type GuestAgent = Pick<GuestAgentClient, "connected" | "info" | "osInfo" | "hostName" | "networkInterfaces" | "shutdown" | "fsfreezeFreeze" | "fsfreezeThaw" | "fsfreezeStatus" | "setTime" | "setUserPassword">;
+
   /** Graceful stop with escalation: power button, after timeoutMs a hypervisor quit, then a kill. */
   stop(timeoutMs: number, log?: LogLine): Promise<ExitInfo>;
   /** Power off at once (quit, then kill). */
@@ -134,3 +141,5 @@ export interface VmDriver {
   /** Re-attaches to the VM still running from runDir (after a vmctld restart), or null when none is. */
   attach(runDir: string): Promise<VmHandle | null>;
 }
+  /** The guest agent's channel; absent on a backend (or machine) without one. */
+  readonly agent?: GuestAgent;

@@ -6,3 +6,4 @@ export * from "./commands-jobs.js";
 export * from "./commands-migration.js";
 export * from "./commands-guest.js";
 export * from "./events.js";
+export * from "./guest-agent.js";

@@ -157,8 +157,8 @@ describe("lockRunDir: the sockets QEMU made, checked once its run dir is root's 
 
   it("qemuSockets: QMP always, serial and VNC as the definition asks (no VNC on microvm, as build-argv)", () => {
     const def = validateDefinition({ name: "a", boot: { kernel: "k" } });
-    expect(qemuSockets({ ...def, console: { ...def.console, serial: true, vnc: true } })).toEqual(["qmp", "serial", "vnc"]);
-    expect(qemuSockets({ ...def, console: { ...def.console, serial: false, vnc: false } })).toEqual(["qmp"]);
+    expect(qemuSockets({ ...def, console: { ...def.console, serial: true, vnc: true } })).toEqual(["qmp", "serial", "vnc", "qga"]);
+    expect(qemuSockets({ ...def, console: { ...def.console, serial: false, vnc: false } })).toEqual(["qmp", "qga"]);
     expect(qemuSockets({ ...def, machine: "microvm", console: { ...def.console, serial: true, vnc: true } })).toEqual(["qmp", "serial"]);
   });
 

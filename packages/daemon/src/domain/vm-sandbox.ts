@@ -130,13 +130,14 @@ export async function prepareForQemu(def: VmDefinition, datastores: QemuFileRoot
 }
 
 /** The sockets QEMU makes in its run dir, as named by runPaths. */
-export type QemuSocket = "qmp" | "serial" | "vnc";
+export type QemuSocket = "qmp" | "serial" | "vnc" | "qga";
 
 /** The sockets QEMU is told to make for this definition (as build-argv.ts does: no VNC on microvm). */
 export function qemuSockets(def: VmDefinition): QemuSocket[] {
   const sockets: QemuSocket[] = ["qmp"];
   if (def.console.serial) sockets.push("serial");
   if (def.console.vnc && def.machine !== "microvm") sockets.push("vnc");
+  if (def.machine !== "microvm") sockets.push("qga");
   return sockets;
 }
 
@@ -181,7 +182,7 @@ async function replacedSocket(runDir: string, expected: QemuSocket[] | undefined
   const paths = runPaths(runDir);
   const owner = qemuIdentity()?.uid ?? process.getuid?.() ?? 0;
   const ownerName = qemuIdentity() ? `the QEMU user "${QEMU_USER}" (uid ${owner})` : `vmctld's user (uid ${owner})`;
-  for (const socket of ["qmp", "serial", "vnc"] as const) {
+  for (const socket of ["qmp", "serial", "vnc", "qga"] as const) {
     const path = paths[socket];
     const shown = `run/${basename(runDir)}/${basename(path)}`;
     const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
