@@ -18,7 +18,9 @@ const alias = [
 // The slow tier (a Debian guest with systemd, sshd and cloud-init under TCG, a minute a boot) runs
 // with `npm run test:slow` only, which sets VMCTL_SLOW_TESTS=1; a plain `vitest run` (npm test) leaves it out.
 const slow = process.env.VMCTL_SLOW_TESTS === "1"
-  ? [{ resolve: { alias }, test: { name: "slow", sequence: { groupOrder: 2 }, include: ["test/system-slow/**/*.test.ts"], environment: "node", testTimeout: 600_000, hookTimeout: 1_800_000 } }]
+  ? [{ resolve: { alias }, test: { name: "slow", sequence: { groupOrder: 2 }, include: ["test/system-slow/**/*.test.ts"], environment: "node", testTimeout: 600_000, hookTimeout: 1_800_000,
+    // The harness's vmctld (TestHost) needs the built daemon and CLI and the demo guest's datastore.
+    globalSetup: ["test/system/global-setup.ts"] } }]
   : [];
 
 export default defineConfig({

@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # dnsmasq-base and nftables: the DHCP/DNS and the masquerade of managed networks; iproute2 their bridges and taps.
-APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools dnsmasq-base nftables iproute2)
+# genisoimage: the cloud-init seed ISO vmctld writes for a VM with [cloud_init].
+APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools dnsmasq-base nftables iproute2 genisoimage)
 # The browser tests drive Debian's Chromium, the completion tests zsh (npm test sets VMCTL_SETUP_TESTS=1).
-# The cloud-init seed ISOs are made with genisoimage.
-[[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh genisoimage)
+[[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh)
 # The Debian test guest (VMCTL_SETUP_DEBIAN=1): debootstrap and mkfs.ext4 -d build it, the slow tier
 # logs in to it with ssh through a seed ISO.
 [[ ${VMCTL_SETUP_DEBIAN:-} == 1 ]] && APT_PACKAGES+=(debootstrap e2fsprogs genisoimage openssh-client)
