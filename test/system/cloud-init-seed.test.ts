@@ -8,7 +8,9 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { randomBytes } from "node:crypto";
 import { TestHost, guestDefinition } from "./harness.js";
+import { https } from "./https-support.js";
 
 const run = promisify(execFile);
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC66ic0hrSWi20LyI0RbeBuTEOTcrUQ98Duxsw7J+FRy alice@laptop";
@@ -70,6 +72,26 @@ describe("the cloud-init seed", () => {
       expect(events).not.toContain(secret);
     }
     await host.client.destroyVm("ci-seed");
+  });
+
+  it("shows a reader without vm.edit (ReadOnly, Operator) neither the password hash nor user-data; an Admin sees them", async () => {
+    await host.client.createVm(guestDefinition("ci-read", { cloud_init: { users: [{ name: "alice", password_hash: HASH }] } }));
+    await host.client.createVm(guestDefinition("ci-read2", { cloud_init: { user_data: "#cloud-config\nruncmd: [\"echo token-abc123\"]\n" } }));
+    for (const role of ["ReadOnly", "Operator"]) {
+      const { token } = await host.client.call<{ token: string }>("POST", "/api/v1/tokens", { name: `ci-${role}-${randomBytes(3).toString("hex")}`, role, expires: null, user: "admin" });
+      for (const path of ["/api/v1/vms/ci-read", "/api/v1/vms/ci-read/definition", "/api/v1/vms/ci-read2", "/api/v1/vms/ci-read2/definition"]) {
+        const answer = await https(host.port, "GET", path, { token });
+        expect(answer.status, `${role} ${path}`).toBe(200);
+        expect(answer.body, `${role} ${path}`).not.toContain("saltsalt");
+        expect(answer.body, `${role} ${path}`).not.toContain("token-abc123");
+        expect(answer.body, `${role} ${path}`).toContain("hidden: reading it needs vm.edit");
+      }
+      const detail = (await https(host.port, "GET", "/api/v1/vms/ci-read", { token })).json() as { definition: { cloud_init: { users: Array<{ name: string; password_hash: string }> } } };
+      expect(detail.definition.cloud_init.users[0]).toMatchObject({ name: "alice", password_hash: "(hidden: reading it needs vm.edit)" });
+    }
+    expect((await host.client.getVm("ci-read")).definition!.cloud_init!.users[0]!.password_hash).toBe(HASH);
+    expect((await host.client.getDefinition("ci-read2")).text).toContain("token-abc123");
+    for (const name of ["ci-read", "ci-read2"]) await host.client.destroyVm(name);
   });
 
   it("refuses a clear-text password, a private key and a bad user name, naming each field, and makes nothing", async () => {

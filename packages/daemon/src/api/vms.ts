@@ -15,6 +15,7 @@ import { compileNamePattern } from "../domain/name-pattern.js";
 import { userOf } from "./request-user.js";
 import { createGuard, principalOf, updateGuard } from "./file-access-guards.js";
 import { can } from "../security/principal.js";
+import { hideCloudInitSecrets, hideCloudInitSecretsToml } from "../domain/cloud-init.js";
 
 function sortVms(vms: VmSummary[], key: VmSortKey): VmSummary[] {
   const descending = key.startsWith("-");
@@ -134,7 +135,8 @@ export function registerVmRoutes(app: ApiApp, host: Host): void {
   app.get("/api/v1/vms/:name", { schema: { params: VmNameParamsSchema, response: responses({ 200: VmDetailSchema }, 404), summary: "A VM: state, process and definition" } }, async (request, reply) => {
     await host.addresses.refresh();
     const vm = host.vms.detail(request.params.name);
-    return reply.header("ETag", vm.etag).send(vm);
+    // A reader who may not change the VM does not see [cloud_init]'s password hashes and user-data.
+    return reply.header("ETag", vm.etag).send(can(principalOf(request), "vm.edit", vm.name) ? vm : hideCloudInitSecrets(vm));
   });
 
   app.delete("/api/v1/vms/:name", {
@@ -148,7 +150,8 @@ export function registerVmRoutes(app: ApiApp, host: Host): void {
 
   app.get("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema, response: responses({ 200: TomlDefinitionAnswer }, 404), summary: "The definition as written (TOML), with its ETag" } }, async (request, reply) => {
     const entry = host.inventory.get(request.params.name);
-    return reply.header("Content-Type", "application/toml; charset=utf-8").header("ETag", entry.etag).send(entry.text);
+    const text = can(principalOf(request), "vm.edit", entry.name) ? entry.text : hideCloudInitSecretsToml(entry.text);
+    return reply.header("Content-Type", "application/toml; charset=utf-8").header("ETag", entry.etag).send(text);
   });
 
   app.put("/api/v1/vms/:name/definition", { validatorCompiler, schema: { params: VmNameParamsSchema, body: TomlDefinitionBody, response: responses({ 200: VmDetailSchema }, 404, 409, 412, 415), summary: "Replace the definition with TOML, guarded by If-Match" } }, async (request, reply) => {

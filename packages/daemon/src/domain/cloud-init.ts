@@ -8,7 +8,9 @@
 // no name planted in the run dir is followed. Nothing of its content is logged.
 import { chmod, chown, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { VmctlError, type VmDefinition } from "@vmctl/api-types";
+import { parse as parseToml } from "smol-toml";
+import { VmctlError, type VmDefinition, type VmDefinitionInput } from "@vmctl/api-types";
+import { definitionToToml } from "@vmctl/definition";
 import { makeSeedIso, type SeedConfig } from "@vmctl/guest";
 import { runPaths } from "@vmctl/qemu";
 import { qemuIdentity } from "../security/qemu-user.js";
@@ -69,4 +71,51 @@ export async function writeCloudInitSeed(def: VmDefinition, runRoot: string, run
 /** Removes the seed of a VM whose QEMU has ended (unlinks the name; never follows it). */
 export async function removeCloudInitSeed(runDir: string): Promise<void> {
   await rm(runPaths(runDir).cloudInitSeed, { force: true });
+}
+
+/** What a reader without vm.edit sees in place of a password hash or user-data. */
+export const HIDDEN_SECRET = "(hidden: reading it needs vm.edit)";
+
+/**
+ * The definition as one who may read the VM but not change it sees it: password hashes and
+ * user-data hidden (a crypt hash can be attacked offline; user-data often carries tokens). Who
+ * holds vm.edit could set them anyway, and sees them as written.
+ */
+export function hideCloudInitSecrets<T extends { definition: VmDefinition | null }>(detail: T): T {
+  const ci = detail.definition?.cloud_init;
+  if (!ci || (ci.user_data === undefined && ci.users.every((u) => u.password_hash === undefined))) return detail;
+  return {
+    ...detail,
+    definition: {
+      ...detail.definition!,
+      cloud_init: {
+        ...ci,
+        users: ci.users.map((u) => (u.password_hash === undefined ? u : { ...u, password_hash: HIDDEN_SECRET })),
+        ...(ci.user_data !== undefined ? { user_data: HIDDEN_SECRET } : {}),
+      },
+    },
+  };
+}
+
+/** The TOML text with the same secrets hidden (rewritten from its data: comments go), or as it is when it holds none. */
+export function hideCloudInitSecretsToml(text: string): string {
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(text) as Record<string, unknown>;
+  } catch {
+    // Not TOML at all: nothing vmctld parsed from it reaches a guest; shown only to writers.
+    return /password_hash|user_data/.test(text) ? `# ${HIDDEN_SECRET}: this definition does not parse\n` : text;
+  }
+  const ci = document.cloud_init as { users?: Array<Record<string, unknown>>; user_data?: unknown } | undefined;
+  const users = Array.isArray(ci?.users) ? ci.users : [];
+  if (!ci || typeof ci !== "object" || (ci.user_data === undefined && users.every((u) => typeof u !== "object" || u === null || u.password_hash === undefined))) return text;
+  const hidden = {
+    ...document,
+    cloud_init: {
+      ...ci,
+      ...(ci.user_data !== undefined ? { user_data: HIDDEN_SECRET } : {}),
+      ...(Array.isArray(ci.users) ? { users: users.map((u) => (typeof u === "object" && u !== null && u.password_hash !== undefined ? { ...u, password_hash: HIDDEN_SECRET } : u)) } : {}),
+    },
+  };
+  return `# [cloud_init] secrets ${HIDDEN_SECRET}; rewritten from the file's data, without its comments\n${definitionToToml(hidden as VmDefinitionInput)}`;
 }
