@@ -5,7 +5,8 @@
 // (The busybox guest cannot read the seed; test/system-slow/debian-vmctld.test.ts boots one that does.)
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
@@ -62,6 +63,13 @@ describe("the cloud-init seed", () => {
     expect(argv).toContain(`driver=file,filename=${iso},node-name=file-CIDATA,read-only=on`);
     expect(argv).toContain("scsi-cd,bus=scsi0.0,drive=drive-CIDATA,id=CIDATA");
 
+    // No NIC lease (user-mode networking): vmctl ssh says what is missing; --address overrides it.
+    const noLease = await host.cli(["ssh", "ci-seed", "--", "true"]);
+    expect(noLease).toMatchObject({ code: 1, stdout: "" });
+    expect(noLease.stderr).toMatch(/^vmctl: no address yet: the guest has not got a DHCP lease; wait or check `vmctl show ci-seed`/);
+    const printed = await host.cli(["ssh", "ci-seed", "--address", "192.0.2.7", "--port", "2200", "--print", "--", "uptime"]);
+    expect(printed).toMatchObject({ code: 0, stdout: `ssh -o HostKeyAlias=vmctl-${uuid} -o StrictHostKeyChecking=accept-new -p 2200 -l alice 192.0.2.7 uptime\n` });
+
     expect((await host.cli(["stop", "ci-seed", "--force"])).code).toBe(0);
     expect(existsSync(iso)).toBe(false);
 
@@ -109,6 +117,25 @@ describe("the cloud-init seed", () => {
     expect(message).not.toContain("b3BlbnNzaC1rZXkt");
     expect(host.log).not.toContain("hunter2");
     expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("ci-bad");
+
+    // vmctl create with --user and --ssh-key files makes the same table; a private key is refused unrepeated.
+    const dir = mkdtempSync(join(tmpdir(), "vmctl-ci-keys-"));
+    try {
+      writeFileSync(join(dir, "id.pub"), `${KEY}\n`);
+      writeFileSync(join(dir, "id"), privateKey);
+      const made = await host.cli(["--json", "create", "ci-cli", "--no-nic", "--user", "bob", "--ssh-key", join(dir, "id.pub"), "--hostname", "cli-host"]);
+      expect(made.code).toBe(0);
+      expect((JSON.parse(made.stdout) as { definition: { cloud_init: unknown } }).definition.cloud_init).toEqual({
+        hostname: "cli-host", users: [{ name: "bob", ssh_authorized_keys: [KEY], sudo: true }], ssh_authorized_keys: [], packages: [],
+      });
+      await host.client.destroyVm("ci-cli");
+      const leaked = await host.cli(["create", "ci-cli2", "--no-nic", "--ssh-key", join(dir, "id")]);
+      expect(leaked.code).toBe(2);
+      expect(leaked.stderr).toContain("is a private key; give its public half");
+      expect(leaked.stderr).not.toContain("b3BlbnNzaC1rZXkt");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
 
     // vmctl create --password-hash refuses a password the same way, before anything is sent.
     const cli = await host.cli(["create", "ci-bad2", "--user", "carol", "--password-hash", "hunter2", "--no-nic"]);
