@@ -17,6 +17,19 @@ const VM = "nic-a";
 let host: TestHost;
 let guest: ConsoleReader;
 
+const links = async (): Promise<string[]> => (JSON.parse((await run("ip", ["-n", NS, "-j", "link", "show"])).stdout) as { ifname: string }[]).map((l) => l.ifname);
+/** The guest's interfaces, sorted. */
+const guestLinks = async (): Promise<string[]> => (/NETS:([a-z0-9 ]*)\r?\n/.exec(await guest.run("echo NETS:$(ls /sys/class/net)"))?.[1] ?? "").trim().split(/\s+/).sort();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The API over HTTPS inside the namespace (vmctld listens on its loopback), as an outside client with a token. */
+async function httpsInNs(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> {
+  const args = ["netns", "exec", NS, "curl", "-sk", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", `authorization: Bearer ${token}`];
+  if (body !== undefined) args.push("-H", "content-type: application/json", "--data", JSON.stringify(body));
+  const { stdout } = await run("ip", [...args, `https://127.0.0.1:${host.port}${path}`]);
+  const at = stdout.lastIndexOf("\n");
+  return { status: Number(stdout.slice(at + 1)), body: stdout.slice(0, at) };
+}
+
 /** The guest's IPv4 address on `dev` once udhcpc has applied its lease. */
 async function leasedAddress(dev: string): Promise<string> {
   for (let i = 0; i < 60; i++) {
@@ -105,5 +118,99 @@ describe("NICs of a running VM", () => {
     } finally {
       ws.socket.close();
     }
+  });
+  it("sets a NIC's link down (the guest loses carrier and its pings fail) and up again, kept across a restart", async () => {
+    expect(await guest.run(`ping -c 2 -W 2 ${GATEWAY}`, 30_000)).toMatch(/2 packets received/);
+    const down = JSON.parse((await host.cli(["nic", "link", VM, "net0", "down", "--json"])).stdout) as { link: string };
+    expect(down).toMatchObject({ id: "net0", link: "down" });
+    expect(await guest.run("cat /sys/class/net/eth0/carrier")).toMatch(/^0\r?$/m);
+    expect(await guest.run(`ping -c 2 -W 1 ${GATEWAY}`, 30_000)).toMatch(/ 0 packets received|unreachable/);
+    expect((await host.client.getDefinition(VM)).text).toMatch(/link = "down"/);
+    // The next start has it down from the first instruction on.
+    guest.close();
+    expect((await host.cli(["stop", VM, "--force"])).code).toBe(0);
+    expect((await host.cli(["start", VM])).code).toBe(0);
+    guest = await ConsoleReader.open(host.client, VM);
+    await guest.waitFor(GUEST_READY_LINE);
+    expect(await guest.run("cat /sys/class/net/eth0/carrier")).toMatch(/^0\r?$/m);
+    expect((await host.cli(["nic", "link", VM, "net0", "up"])).stdout).toBe(`link of net0 on ${VM} is up\n`);
+    expect(await guest.run("cat /sys/class/net/eth0/carrier")).toMatch(/^1\r?$/m);
+    await leasedAddress("eth0");
+    expect(await guest.run(`ping -c 3 -W 2 ${GATEWAY}`, 30_000)).toMatch(/[1-9] packets received/);
+    expect((await host.client.getDefinition(VM)).text).not.toMatch(/link =/);
+  });
+
+  it("hot-plugs a second NIC: a tap on the bridge, a device the guest sees, a DHCP lease on it, its address in GET /vms", async () => {
+    const before = await links();
+    const added = await host.cli(["nic", "add", VM, "--network", "lab", "--json"]);
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    const nic = JSON.parse(added.stdout) as { id: string; mac: string; tap: string; network: string; link: string };
+    expect(nic).toMatchObject({ id: "net1", network: "lab", model: "virtio", link: "up", mac: expect.stringMatching(/^52:54:00(:[0-9a-f]{2}){3}$/), tap: expect.any(String) });
+    expect((await links()).filter((l) => !before.includes(l))).toEqual([nic.tap]);
+    expect((await host.client.getVm(VM)).definition!.nics.net1).toEqual({ network: "lab", model: "virtio", mac: nic.mac, link: "up" });
+    for (let i = 0; i < 60 && !(await guestLinks()).includes("eth1"); i++) await sleep(1000);
+    expect(await guestLinks()).toEqual(["lo", "eth0", "eth1"].sort());
+    expect(await guest.run("cat /sys/class/net/eth1/address")).toContain(nic.mac);
+    await guest.run("ip link set eth1 up; udhcpc -i eth1 -n -q -t 10 -s /usr/share/udhcpc/default.script", 60_000);
+    const ip = await leasedAddress("eth1");
+    await expect.poll(async () => (await host.client.getVm(VM)).addresses.filter((a) => a.nic === "net1"), { timeout: 20_000 }).toEqual([{ nic: "net1", mac: nic.mac, ip, source: "dhcp" }]);
+    const listed = JSON.parse((await host.cli(["nic", "ls", VM, "--json"])).stdout) as Array<{ id: string; addresses: string[] }>;
+    expect(listed.map((n) => n.id)).toEqual(["net0", "net1"]);
+    expect(listed[1]!.addresses).toEqual([ip]);
+  });
+
+  it("unplugs it: the guest lets it go, its tap leaves the host, and the definition no longer has it", async () => {
+    const { tap } = (await host.client.listNics(VM)).find((n) => n.id === "net1")!;
+    const removed = await host.cli(["nic", "rm", VM, "net1"]);
+    expect(removed).toMatchObject({ code: 0, stdout: expect.stringMatching(/^removed net1 \(52:54:00:[0-9a-f:]+\) from nic-a\n$/) });
+    expect(await guestLinks()).toEqual(["eth0", "lo"]);
+    expect(await links()).not.toContain(tap);
+    expect(Object.keys((await host.client.getVm(VM)).definition!.nics)).toEqual(["net0"]);
+    expect((await host.client.getVm(VM)).addresses.map((a) => a.nic)).toEqual(["net0"]);
+    expect((await host.cli(["nic", "rm", VM, "net1"])).stderr).toContain('"nic-a" has no NIC "net1"');
+  });
+
+  it("refuses a read-only user, an unknown network, a taken MAC, a bad or taken id, and changes nothing", async () => {
+    await host.client.call("POST", "/api/v1/users", { username: "rita", password: "rita-password-1", role: "ReadOnly" });
+    const { token } = await host.client.call<{ token: string }>("POST", "/api/v1/tokens", { name: "rita-nics", role: "ReadOnly", expires: null, user: "rita" });
+    const { etag, definition } = await host.client.getVm(VM);
+    const mac = definition!.nics.net0!.mac;
+    const tapsBefore = await links();
+    expect((await httpsInNs("GET", `/api/v1/vms/${VM}/nics`, token)).status).toBe(200);
+    for (const [method, path, body] of [
+      ["POST", `/api/v1/vms/${VM}/nics`, { network: "lab" }],
+      ["DELETE", `/api/v1/vms/${VM}/nics/net0`, undefined],
+      ["PUT", `/api/v1/vms/${VM}/nics/net0/link`, { link: "down" }],
+    ] as const) {
+      const answer = await httpsInNs(method, path, token, body);
+      expect([method, answer.status], answer.body).toEqual([method, 403]);
+      expect(answer.body).toContain("vm.edit");
+    }
+    await expect(host.client.addNic(VM, { network: "nowhere" })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/network: the host has no network "nowhere".*vmctl network ls/) });
+    await expect(host.client.addNic(VM, { network: "lab", mac })).rejects.toMatchObject({ status: 409, code: "in_use", message: expect.stringContaining(`mac: ${mac} is nic-a's NIC net0`) });
+    await expect(host.client.addNic(VM, { network: "lab", mac: mac.toUpperCase() })).rejects.toMatchObject({ status: 409 });
+    await expect(host.client.addNic(VM, { network: "lab", mac: "01:00:5e:00:00:01" })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("mac") });
+    await expect(host.client.addNic(VM, { network: "lab", id: "Bad Id!" })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("id") });
+    await expect(host.client.addNic(VM, { network: "lab", id: "net0" })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('already has a device "net0"') });
+    await expect(host.client.addNic(VM, { network: "lab", unknown: 1 } as never)).rejects.toMatchObject({ status: 400 });
+    await expect(host.client.setNicLink(VM, "nope", "down")).rejects.toMatchObject({ status: 404, code: "nic_not_found" });
+    await expect(host.client.addNic("no-such-vm", { network: "lab" })).rejects.toMatchObject({ status: 404, code: "vm_not_found" });
+    expect((await host.client.getVm(VM)).etag).toBe(etag);
+    expect(await links()).toEqual(tapsBefore);
+    expect(await guestLinks()).toEqual(["eth0", "lo"]);
+  });
+
+  it("on a stopped VM only edits the definition", async () => {
+    guest.close();
+    expect((await host.cli(["stop", VM, "--force"])).code).toBe(0);
+    const before = await links();
+    const added = await host.client.addNic(VM, { network: "lab", model: "e1000", id: "spare" });
+    expect(added).toMatchObject({ id: "spare", model: "e1000", link: "up", addresses: [] });
+    expect(added.tap).toBeUndefined();
+    expect(await links()).toEqual(before);
+    expect((await host.client.getVm(VM)).definition!.nics.spare).toMatchObject({ network: "lab", model: "e1000", mac: added.mac });
+    expect(await host.client.setNicLink(VM, "spare", "down")).toMatchObject({ link: "down" });
+    expect(await host.client.removeNic(VM, "spare")).toMatchObject({ id: "spare" });
+    expect(Object.keys((await host.client.getVm(VM)).definition!.nics)).toEqual(["net0"]);
   });
 });

@@ -51,6 +51,12 @@ const samples: { [K in keyof QmpCommands]: (qmp: QmpClient) => Promise<unknown> 
   blockdevChangeMedium: (q) => qmpCommands.blockdevChangeMedium(q, { id: "cdrom0", filename: "/i.iso", format: "raw", "read-only-mode": "read-only" }),
   blockResize: (q) => qmpCommands.blockResize(q, "drive-d", 1 << 30),
   queryPci: (q) => qmpCommands.queryPci(q),
+  netdevAdd: async (q) => {
+    await qmpCommands.netdevAdd(q, { type: "tap", id: "net-n1", ifname: "vmt0", script: "no", downscript: "no" });
+    await qmpCommands.netdevAdd(q, { type: "user", id: "net-n2" });
+  },
+  netdevDel: (q) => qmpCommands.netdevDel(q, "net-n1"),
+  setLink: (q) => qmpCommands.setLink(q, "n1", false),
   snapshotSave: (q) => qmpCommands.snapshotSave(q, { "job-id": "j", tag: "s1", vmstate: "drive-d", devices: ["drive-d"] }),
   snapshotDelete: (q) => qmpCommands.snapshotDelete(q, { "job-id": "j", tag: "s1", devices: ["drive-d"] }),
   queryJobs: (q) => qmpCommands.queryJobs(q),

@@ -38,6 +38,7 @@ export const NicSchema = Type.Object({
   network: Type.Optional(Name("a host network (`vmctl network ls`), default \"default\"; \"nat\", as definitions written before host networks said, means the host's default network unless one is named \"nat\"")),
   model: Type.Optional(Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")])),
   mac: Type.Optional(Type.String({ pattern: MAC_PATTERN, description: "\"auto\" or a MAC address; auto is allocated and written back" })),
+  link: Type.Optional(Type.Union([Type.Literal("up"), Type.Literal("down")], { description: "the NIC's link as the guest sees it (cable plugged in or not), default up; `vmctl nic link` sets it, live on a running VM" })),
 }, { additionalProperties: false });
 
 export const ConsoleSchema = Type.Object({
@@ -135,7 +136,7 @@ export const ResolvedVmDefinitionSchema = Type.Object({
     readonly: Type.Boolean(),
   })),
   cdroms: Type.Record(Type.String(), Type.Object({ iso: Type.Optional(Type.String()), datastore: Type.Optional(Type.String()), bus: Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")]) })),
-  nics: Type.Record(Type.String(), Type.Object({ network: Type.String(), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String() })),
+  nics: Type.Record(Type.String(), Type.Object({ network: Type.String(), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String(), link: Type.Union([Type.Literal("up"), Type.Literal("down")]) })),
   console: Type.Object({ serial: Type.Boolean(), vnc: Type.Boolean() }),
   policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer() }),
   /** Absent: no seed is attached. hostname defaults to one made from the VM's name. */

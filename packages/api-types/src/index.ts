@@ -7,6 +7,7 @@ export * from "./wire.js";
 export * from "./datastore-wire.js";
 export * from "./network-wire.js";
 export * from "./storage-wire.js";
+export * from "./nic-wire.js";
 export * from "./auth-wire.js";
 export * from "./events-wire.js";
 export * from "./metrics-wire.js";

@@ -31,6 +31,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["user", "token", "role", "audit"], load: async () => (await import("./commands/admin.js")).registerAdmin },
   { names: ["disk"], load: async () => (await import("./commands/disk.js")).registerDisk },
   { names: ["cdrom"], load: async () => (await import("./commands/cdrom.js")).registerCdrom },
+  { names: ["nic"], load: async () => (await import("./commands/nic.js")).registerNic },
   { names: ["snapshot"], load: async () => (await import("./commands/snapshot.js")).registerSnapshot },
   { names: ["clone", "template"], load: async () => (await import("./commands/clone.js")).registerClone },
   { names: ["import", "export"], load: async () => (await import("./commands/transfer.js")).registerTransfer },

@@ -4,6 +4,7 @@ import type { HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Dat
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
 import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus, ImportQuery, ImportFromDatastore } from "@vmctl/api-types";
 import type { Network, NetworkCreateRequest, NetworkPatch } from "@vmctl/api-types";
+import type { NicAddRequest, NicInfo } from "@vmctl/api-types";
 import { apiPaths, type SocketPurpose } from "./api-paths.js";
 import { ApiError, parseAnswer } from "./api-error.js";
 import { headerValue, type ApiResponse, type RequestBody, type Transport } from "./transport.js";
@@ -123,6 +124,10 @@ export class VmctlApi {
     return this.request("DELETE", apiPaths.disk(name, id, deleteFile ? { delete: true } : {}));
   }
   resizeDisk(name: string, id: string, size: string): Promise<DiskInfo> { return this.request("POST", apiPaths.diskResize(name, id), { size }); }
+  async listNics(name: string): Promise<NicInfo[]> { return (await this.request<{ nics: NicInfo[] }>("GET", apiPaths.nics(name))).nics; }
+  addNic(name: string, request: NicAddRequest): Promise<NicInfo> { return this.request("POST", apiPaths.nics(name), request); }
+  removeNic(name: string, id: string): Promise<NicInfo> { return this.request("DELETE", apiPaths.nic(name, id)); }
+  setNicLink(name: string, id: string, link: "up" | "down"): Promise<NicInfo> { return this.request("PUT", apiPaths.nicLink(name, id), { link }); }
   addCdrom(name: string, request: CdromAddRequest = {}): Promise<DiskInfo> { return this.request("POST", apiPaths.cdroms(name), request); }
   /** Inserts an ISO (relative to the datastore), or ejects with null; live while the VM runs. */
   setMedia(name: string, id: string, iso: string | null, datastore?: string): Promise<DiskInfo> {

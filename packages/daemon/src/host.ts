@@ -41,7 +41,8 @@ import { randomSecret } from "./security/passwords.js";
 import { startRetention } from "./domain/host-retention.js";
 import { NetworkRegistry } from "./domain/network-registry.js";
 import { HostNetworks, type RunningVm } from "./domain/host-networks.js";
-import { VmAddresses, type LeaseReader } from "./domain/vm-addresses.js";
+import { VmAddresses } from "./domain/vm-addresses.js";
+import { LiveNicTaps, NicService } from "./domain/vm-nics.js";
 import { networkNames, subnetSeed } from "./network/network-names.js";
 import { HostNetworkPlumbing, NullNetworkPlumbing, type NetworkPlumbing } from "./network/network-plumbing.js";
 import type { RetentionPruner } from "./domain/retention.js";
@@ -84,6 +85,8 @@ export class Host {
   readonly power: PowerController;
   readonly vms: VmService;
   readonly disks: DiskService;
+  /** NICs added, removed and their link set, live while the VM runs. */
+  readonly nics: NicService;
   readonly snapshots: SnapshotService;
   readonly clones: CloneService;
   readonly imports: ImportService;
@@ -127,13 +130,17 @@ export class Host {
       plumbing,
       names, Object.hasOwn(config.networks, "default"), qemuOwner, log,
     );
-    // NetworkPlumbing.leases (network/dnsmasq-leases.ts) is landing alongside; until then no DHCP source.
-    const leases = (plumbing as Partial<{ leases: LeaseReader }>).leases?.bind(plumbing);
-    this.addresses = new VmAddresses(this.networks.registry, plumbing.real ? leases : undefined);
+    this.addresses = new VmAddresses(this.networks.registry, plumbing.real ? (network) => plumbing.leases(network) : undefined);
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
+    // The taps of NICs hot-plugged while a VM runs go with its QEMU as those it started with do.
+    const liveTaps = new LiveNicTaps(this.networks);
     this.power = new PowerController({
       runtimes: this.runtimes, lifecycle: this.lifecycle, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
-      prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: hypervisor.accelerator ?? (() => this.accelerator()), nics: this.networks, log,
+      prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: hypervisor.accelerator ?? (() => this.accelerator()), nics: liveTaps, log,
+    });
+    this.nics = new NicService({
+      inventory: this.inventory, runtimes: this.runtimes, lifecycle: this.lifecycle, events: this.events, definitions: this.definitions,
+      registry: this.networks.registry, taps: liveTaps, tapsOf: (vm) => this.networks.nicTaps(vm), addresses: this.addresses,
     });
     this.disks = new DiskService(this.inventory, this.datastores, this.runtimes, this.events, this.definitions, this.lifecycle, hypervisor.hostFiles);
     const storage = { inventory: this.inventory, definitions: this.definitions, datastores: this.datastores, runtimes: this.runtimes, lifecycle: this.lifecycle, events: this.events, tasks: this.tasks, power: this.power };

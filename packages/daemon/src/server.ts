@@ -26,6 +26,7 @@ import { registerNetworkRoutes } from "./api/networks.js";
 import { registerDatastoreFileRoutes } from "./api/datastore-files.js";
 import { registerIsoRoutes } from "./api/isos.js";
 import { registerStorageRoutes } from "./api/vm-storage.js";
+import { registerNicRoutes } from "./api/vm-nics.js";
 import { registerSnapshotRoutes } from "./api/vm-snapshots.js";
 import { registerImportRoutes } from "./api/vm-import.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
@@ -106,6 +107,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   await registerDatastoreFileRoutes(api, host);
   registerIsoRoutes(api, host);
   registerStorageRoutes(api, host);
+  registerNicRoutes(api, host);
   registerSnapshotRoutes(api, host);
   await registerImportRoutes(api, host);
   return app;

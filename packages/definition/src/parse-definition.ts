@@ -198,7 +198,7 @@ function normalize(input: VmDefinitionInput): VmDefinition {
   }
   const nics: VmDefinition["nics"] = {};
   for (const [id, n] of Object.entries(input.nics ?? {})) {
-    nics[id] = { network: n.network ?? "default", model: n.model ?? "virtio", mac: (n.mac ?? "auto").toLowerCase() };
+    nics[id] = { network: n.network ?? "default", model: n.model ?? "virtio", mac: (n.mac ?? "auto").toLowerCase(), link: n.link ?? "up" };
   }
   const boot: VmDefinition["boot"] = { order: input.boot?.order ?? Object.keys(disks).concat(Object.keys(cdroms)) };
   for (const key of ["kernel", "initrd", "cmdline", "datastore"] as const) {

@@ -6,13 +6,13 @@ import type { QemuProcess } from "./qemu-process.js";
 import type { HotplugDisk } from "./vm-driver.js";
 import { HOTPLUG_PORTS } from "./build-argv.js";
 
-/** A root port of a q35 VM with nothing plugged into it. */
-async function freeRootPort(proc: QemuProcess): Promise<string> {
+/** A root port of a q35 VM with nothing plugged into it (disks and NICs share the spare ones). */
+export async function freeRootPort(proc: QemuProcess, what = "disks"): Promise<string> {
   const buses = await qmp.queryPci(proc.qmp);
   const ports = buses.flatMap((bus) => bus.devices).filter((d: PciDeviceInfo) => d.qdev_id && /^rp\d+$/.test(d.qdev_id));
   const free = ports.find((port) => (port.pci_bridge?.devices ?? []).length === 0);
   if (!free?.qdev_id) {
-    throw new VmctlError("vm_wrong_state", `every hot-plug port of this VM is in use (a q35 VM starts with ${HOTPLUG_PORTS} spare ones); stop the VM to add more disks`);
+    throw new VmctlError("vm_wrong_state", `every hot-plug port of this VM is in use (a q35 VM starts with ${HOTPLUG_PORTS} spare ones, shared by disks and NICs); stop the VM to add more ${what}`);
   }
   return free.qdev_id;
 }

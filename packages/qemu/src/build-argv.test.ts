@@ -31,14 +31,15 @@ describe("buildQemuArgv", () => {
     expect(values(argv, "-device")).toEqual([
       "pvpanic",
       "virtio-balloon-pci,id=balloon0",
-      // Each virtio disk on a root port of its own (so it can be unplugged), then spare ports for hot-plug.
+      // Each virtio disk and NIC on a root port of its own (so it can be unplugged), then spare ports for hot-plug.
       "pcie-root-port,id=rp0,bus=pcie.0,chassis=1,addr=0x10",
       "virtio-blk-pci,bus=rp0,drive=drive-disk0,id=disk0",
       "pcie-root-port,id=rp1,bus=pcie.0,chassis=2,addr=0x11",
+      "virtio-net-pci,bus=rp1,netdev=net-net0,mac=52:54:00:12:34:56,id=net0",
       "pcie-root-port,id=rp2,bus=pcie.0,chassis=3,addr=0x12",
       "pcie-root-port,id=rp3,bus=pcie.0,chassis=4,addr=0x13",
       "pcie-root-port,id=rp4,bus=pcie.0,chassis=5,addr=0x14",
-      "virtio-net-pci,netdev=net-net0,mac=52:54:00:12:34:56,id=net0",
+      "pcie-root-port,id=rp5,bus=pcie.0,chassis=6,addr=0x15",
       "virtio-serial-pci,id=vser0",
       "virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0,id=qga0port",
       "VGA",
@@ -113,6 +114,18 @@ describe("buildQemuArgv", () => {
     const def = validateDefinition({ name: "a", nics: { lan: { mac: "52:54:00:00:00:01" }, out: { mac: "52:54:00:00:00:02" } } });
     const argv = buildQemuArgv(def, { ...ctx, nics: { lan: { kind: "tap", ifname: "vm12345t0abcdef" } } });
     expect(values(argv, "-netdev")).toEqual(["tap,id=net-lan,ifname=vm12345t0abcdef,script=no,downscript=no", "user,id=net-out"]);
+  });
+
+  it("puts q35 NICs on root ports beside the virtio disks, at most 12 of them together, with 4 spare ports after", () => {
+    const disks = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`d${i}`, { file: `d${i}.qcow2` }]));
+    const fits = buildQemuArgv(validateDefinition({ name: "a", disks, nics: { n0: { mac: "52:54:00:00:00:01" } } }), ctx);
+    expect(values(fits, "-device").filter((d) => d.startsWith("pcie-root-port"))).toHaveLength(16);
+    expect(values(fits, "-device")).toContain("virtio-net-pci,bus=rp11,netdev=net-n0,mac=52:54:00:00:00:01,id=n0");
+    const over = validateDefinition({ name: "a", disks, nics: { n0: { mac: "52:54:00:00:00:01" }, n1: { mac: "52:54:00:00:00:02" } } });
+    expect(() => buildQemuArgv(over, ctx)).toThrow(/room for 12 virtio disks and NICs together; too many NICs/);
+    // pc: NICs on pci.0, which hot-plugs through ACPI.
+    const pc = buildQemuArgv(validateDefinition({ name: "a", machine: "pc", nics: { n0: { mac: "52:54:00:00:00:01" } } }), ctx);
+    expect(values(pc, "-device")).toContain("virtio-net-pci,netdev=net-n0,mac=52:54:00:00:00:01,id=n0");
   });
 
   it("attaches the cloud-init seed from the run dir read-only on virtio-scsi, only with [cloud_init]", () => {

@@ -114,12 +114,12 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     }
     return "bus=scsi0.0";
   };
-  // On q35 a device on the root complex cannot be unplugged: every virtio disk gets a root port of
-  // its own, and a few spare ones wait for disks hot-plugged later.
+  // On q35 a device on the root complex cannot be unplugged: every virtio disk and every NIC gets a
+  // root port of its own, and a few spare ones wait for disks and NICs hot-plugged later.
   let ports = 0;
-  const rootPort = () => {
+  const rootPort = (what = `virtio disks; put more on bus = "scsi"`) => {
     if (def.machine !== "q35") return "";
-    if (ports >= MAX_Q35_PORTS - HOTPLUG_PORTS) throw new VmctlError("invalid_definition", `q35 has room for ${MAX_Q35_PORTS - HOTPLUG_PORTS} virtio disks; put more on bus = "scsi"`);
+    if (ports >= MAX_Q35_PORTS - HOTPLUG_PORTS) throw new VmctlError("invalid_definition", `q35 has room for ${MAX_Q35_PORTS - HOTPLUG_PORTS} virtio disks and NICs together; too many ${what}`);
     const index = ports++;
     args.push("-device", pcieRootPort(index));
     return `,bus=${rootPortId(index)}`;
@@ -141,10 +141,6 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
         args.push("-device", `ide-hd,${buses.next("disk")},drive=drive-${id},id=${id}${bootIndex(id)}`);
         break;
     }
-  }
-  if (def.machine === "q35") {
-    const spare = ports + HOTPLUG_PORTS;
-    while (ports < spare) args.push("-device", pcieRootPort(ports++));
   }
   for (const [id, cdrom] of Object.entries(def.cdroms)) {
     const device = cdrom.bus === "scsi" ? `scsi-cd,${scsiBus()}` : `ide-cd,${buses.next("cdrom")}`;
@@ -168,7 +164,11 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     const model = microvm ? "virtio-net-device" : nic.model === "virtio" ? "virtio-net-pci" : nic.model;
     const backend = ctx.nics?.[id] ?? { kind: "user" };
     args.push("-netdev", backend.kind === "tap" ? `tap,id=net-${id},ifname=${backend.ifname},script=no,downscript=no` : `user,id=net-${id}`);
-    args.push("-device", `${model},netdev=net-${id},mac=${nic.mac},id=${id}`);
+    args.push("-device", `${model}${rootPort("NICs")},netdev=net-${id},mac=${nic.mac},id=${id}`);
+  }
+  if (def.machine === "q35") {
+    const spare = ports + HOTPLUG_PORTS;
+    while (ports < spare) args.push("-device", pcieRootPort(ports++));
   }
   if (def.console.serial) {
     args.push("-chardev", `socket,id=serial0,path=${escapeOption(paths.serial)},server=on,wait=off,logfile=${escapeOption(paths.serialLog)},logappend=on`);

@@ -11,8 +11,9 @@ import { runPaths } from "./run-paths.js";
 import { readBytesNoFollow } from "./sandbox-files.js";
 import { changeMedium, deleteSnapshotLive, hotplugDisk, resizeLive, snapshotLive, unplugDisk } from "./block-live.js";
 import { loadState, saveState } from "./qemu-state.js";
+import { hotplugNic, setLink, unplugNic } from "./nic-live.js";
 import { QemuMetricsSampler } from "./qemu-metrics.js";
-import type { ExitInfo, GuestStatus, HotplugDisk, LogLine, ProgressListener, StartPlan, StartSpec, VmDriver, VmDriverEvent, VmHandle, VmMetricsSampler, VmRunFiles } from "./vm-driver.js";
+import type { ExitInfo, GuestStatus, HotplugDisk, HotplugNic, LogLine, ProgressListener, StartPlan, StartSpec, VmDriver, VmDriverEvent, VmHandle, VmMetricsSampler, VmRunFiles } from "./vm-driver.js";
 
 export interface QemuDriverOptions {
   /** The qemu-system binary (vmctld.toml's qemu). */
@@ -33,7 +34,6 @@ function guestStatus(status: RunState): GuestStatus {
   }
 }
 
-/** Internal snapshots live on the format nodes vmctl names drive-<disk id> (build-argv.ts). */
 /** Whether the guest has opened the agent's port (query-chardev's frontend-open for chardev qga0, build-argv.ts). */
 async function agentPortOpen(proc: QemuProcess): Promise<boolean> {
   if (proc.qmp.isClosed) return false;
@@ -41,6 +41,7 @@ async function agentPortOpen(proc: QemuProcess): Promise<boolean> {
   return chardevs.some((c) => c.label === "qga0" && c["frontend-open"] === true);
 }
 
+/** Internal snapshots live on the format nodes vmctl names drive-<disk id> (build-argv.ts). */
 const driveNode = (id: string) => `drive-${id}`;
 
 export class QemuHandle implements VmHandle {
@@ -96,6 +97,10 @@ export class QemuHandle implements VmHandle {
   changeMedium(driveId: string, path: string | null): Promise<void> { return changeMedium(this.proc, driveId, path); }
   resizeDisk(id: string, sizeBytes: number): Promise<void> { return resizeLive(this.proc, id, sizeBytes); }
 
+  hotplugNic(nic: HotplugNic): Promise<void> { return hotplugNic(this.proc, nic); }
+  unplugNic(id: string, timeoutMs?: number): Promise<void> { return unplugNic(this.proc, id, timeoutMs); }
+  setLink(id: string, up: boolean): Promise<void> { return setLink(this.proc, id, up); }
+
   /** QEMU writes the PNG into io/ (the one folder it may create files in); it is read as a plain file, never a link. */
   async screenshot(maxBytes: number): Promise<Buffer> {
     const file = join(this.proc.paths.scratch, `screenshot-${randomUUID()}.png`);
@@ -141,10 +146,20 @@ export class QemuDriver implements VmDriver {
       resolvePath: spec.resolvePath,
     });
     return {
-      launch: async (runAs) => new QemuHandle(await QemuProcess.launch(argv, spec.runDir, {
-        binary: this.options.binary, runAs,
-        ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
-      })),
+      launch: async (runAs) => {
+        const proc = await QemuProcess.launch(argv, spec.runDir, {
+          binary: this.options.binary, runAs,
+          ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+        });
+        // A NIC's link has no command-line option: one kept down is set so before the guest runs (QEMU starts paused).
+        try {
+          for (const [id, nic] of Object.entries(spec.def.nics)) if (nic.link === "down") await setLink(proc, id, false);
+        } catch (error) {
+          await proc.forceStop().catch(() => {});
+          throw error;
+        }
+        return new QemuHandle(proc);
+      },
     };
   }
 

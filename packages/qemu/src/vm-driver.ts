@@ -60,6 +60,16 @@ export interface HotplugDisk {
   machine: "q35" | "pc" | "microvm";
 }
 
+/** A NIC to plug into a running VM: its backend made by the host (a tap) or QEMU's user-mode stack. */
+export interface HotplugNic {
+  id: string;
+  mac: string;
+  model: "virtio" | "e1000" | "rtl8139";
+  backend: NicBackend;
+  link: "up" | "down";
+  machine: "q35" | "pc" | "microvm";
+}
+
 /** Live figures (the wire's VmMetrics: a figure the driver cannot measure is left out). A sampler
  * keeps what a rate needs (the previous CPU reading): one per viewer. */
 export interface VmMetricsSampler { sample(): Promise<VmMetrics> }
@@ -79,6 +89,12 @@ export interface VmMigration {
   receive(source: { uri: string }, onProgress?: ProgressListener): Promise<void>;
 }
 
+/**
+ * The agent inside the guest (the QEMU guest agent over the VM's virtio-serial channel). Every call
+ * fails within a few seconds, with kind "not-connected" when no agent answers; connected() never throws.
+ */
+export type GuestAgent = Pick<GuestAgentClient, "connected" | "info" | "osInfo" | "hostName" | "networkInterfaces" | "shutdown" | "fsfreezeFreeze" | "fsfreezeThaw" | "fsfreezeStatus" | "setTime" | "setUserPassword">;
+
 /** One running VM. */
 export interface VmHandle {
   readonly pid: number;
@@ -89,12 +105,6 @@ export interface VmHandle {
   reset(): Promise<void>;
   /** Presses the ACPI power button; the guest decides what to do. */
   powerButton(): Promise<void>;
-/**
- * The agent inside the guest (the QEMU guest agent over the VM's virtio-serial channel). Every call
- * fails within a few seconds, with kind "not-connected" when no agent answers; connected() never throws.
- */
-export type GuestAgent = Pick<GuestAgentClient, "connected" | "info" | "osInfo" | "hostName" | "networkInterfaces" | "shutdown" | "fsfreezeFreeze" | "fsfreezeThaw" | "fsfreezeStatus" | "setTime" | "setUserPassword">;
-
   /** Graceful stop with escalation: power button, after timeoutMs a hypervisor quit, then a kill. */
   stop(timeoutMs: number, log?: LogLine): Promise<ExitInfo>;
   /** Power off at once (quit, then kill). */
@@ -121,6 +131,13 @@ export type GuestAgent = Pick<GuestAgentClient, "connected" | "info" | "osInfo" 
   changeMedium(driveId: string, path: string | null): Promise<void>;
   resizeDisk(id: string, sizeBytes: number): Promise<void>;
 
+  /** Adds a NIC: its backend, then the device on a free hot-plug slot. */
+  hotplugNic(nic: HotplugNic): Promise<void>;
+  /** Asks the guest to release the NIC, waits for it (timeoutMs), then drops its backend. */
+  unplugNic(id: string, timeoutMs?: number): Promise<void>;
+  /** The NIC's link as the guest sees it (a cable plugged in or pulled). */
+  setLink(id: string, up: boolean): Promise<void>;
+
   /** The screen as PNG bytes (at most maxBytes). */
   screenshot(maxBytes: number): Promise<Buffer>;
   /** Presses the keys (QEMU qcodes: "ctrl", "alt", "delete", "a") together. */
@@ -129,6 +146,8 @@ export type GuestAgent = Pick<GuestAgentClient, "connected" | "info" | "osInfo" 
   metricsSampler(shape: { vcpus: number; memoryBytes: number; taps?: () => Record<string, string> }): VmMetricsSampler;
 
   readonly migration?: VmMigration;
+  /** The guest agent's channel; absent on a backend (or machine) without one. */
+  readonly agent?: GuestAgent;
 }
 
 export interface VmDriver {
@@ -141,5 +160,3 @@ export interface VmDriver {
   /** Re-attaches to the VM still running from runDir (after a vmctld restart), or null when none is. */
   attach(runDir: string): Promise<VmHandle | null>;
 }
-  /** The guest agent's channel; absent on a backend (or machine) without one. */
-  readonly agent?: GuestAgent;

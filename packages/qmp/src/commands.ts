@@ -5,6 +5,7 @@ import { blockCommands } from "./commands-block.js";
 import { jobCommands } from "./commands-jobs.js";
 import { migrationCommands } from "./commands-migration.js";
 import { guestCommands } from "./commands-guest.js";
+import { netCommands } from "./commands-net.js";
 
 export type RunState = "running" | "paused" | "shutdown" | "prelaunch" | "inmigrate" | "postmigrate" | "finish-migrate" | "suspended" | "guest-panicked" | "internal-error" | "io-error" | "watchdog" | "debug" | "restore-vm" | "save-vm" | "colo";
 
@@ -31,5 +32,6 @@ export const qmpCommands = {
   ...blockCommands,
   ...jobCommands,
   ...migrationCommands,
+  ...netCommands,
 };
 export type QmpCommands = typeof qmpCommands;

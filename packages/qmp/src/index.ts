@@ -5,5 +5,6 @@ export * from "./commands-block.js";
 export * from "./commands-jobs.js";
 export * from "./commands-migration.js";
 export * from "./commands-guest.js";
+export * from "./commands-net.js";
 export * from "./events.js";
 export * from "./guest-agent.js";

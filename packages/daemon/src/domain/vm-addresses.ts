@@ -5,8 +5,8 @@
 import type { VmAddress, VmDefinition } from "@vmctl/api-types";
 import type { NetworkRegistry } from "./network-registry.js";
 
-/** One lease of a network's dnsmasq (network/dnsmasq-leases.ts reads them). */
-export interface LeaseLike { mac: string; ip: string; expires?: number }
+/** One lease of a network's dnsmasq (network/dnsmasq-leases.ts reads them, the newest per MAC). */
+export interface LeaseLike { mac: string; ip: string; expiresAt?: string | null }
 
 /** Reads a managed network's current leases (NetworkPlumbing.leases). */
 export type LeaseReader = (network: string) => Promise<readonly LeaseLike[]>;
@@ -85,15 +85,14 @@ export class VmAddresses {
         continue;
       }
       const name = this.registry.resolve(network)?.name;
-      const leases = (name === undefined ? [] : this.leases.get(name) ?? []).filter((l) => normalMac(l.mac) === normalMac(mac));
-      // dnsmasq keeps one lease per client; after a change of address the newest counts.
-      const newest = leases.sort((a, b) => (b.expires ?? 0) - (a.expires ?? 0))[0];
-      if (newest) out.push({ nic, mac, ip: newest.ip, source: "dhcp" });
+      // The reader keeps the newest lease per MAC.
+      const lease = (name === undefined ? [] : this.leases.get(name) ?? []).find((l) => normalMac(l.mac) === normalMac(mac));
+      if (lease) out.push({ nic, mac, ip: lease.ip, source: "dhcp" });
     }
     return out;
   }
 }
 
 function key(leases: readonly LeaseLike[]): string {
-  return leases.map((l) => `${normalMac(l.mac)} ${l.ip} ${l.expires ?? ""}`).sort().join("\n");
+  return leases.map((l) => `${normalMac(l.mac)} ${l.ip} ${l.expiresAt ?? ""}`).sort().join("\n");
 }

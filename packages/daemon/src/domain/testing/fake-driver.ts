@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { VmctlError } from "@vmctl/api-types";
 import {
   forceStopWithEscalation, stopWithEscalation,
-  type ExitInfo, type GuestStatus, type HotplugDisk, type LogLine, type StartPlan, type StartSpec, type StopPrimitives,
+  type ExitInfo, type GuestStatus, type HotplugDisk, type HotplugNic, type LogLine, type StartPlan, type StartSpec, type StopPrimitives,
   type VmDriver, type VmDriverEvent, type VmHandle, type VmMetricsSampler, type VmRunFiles,
 } from "@vmctl/qemu";
 
@@ -33,6 +33,8 @@ export class FakeVm implements VmHandle {
   readonly calls: string[] = [];
   readonly snapshots = new Map<string, { disks: string[]; memory: boolean }>();
   readonly plugged = new Set<string>();
+  /** NIC id → its link ("up"/"down") and backend, as the guest would see them. */
+  readonly nics = new Map<string, { link: "up" | "down"; backend: string }>();
   readonly media = new Map<string, string | null>();
   readonly sizes = new Map<string, number>();
   readonly keys: string[][] = [];
@@ -46,6 +48,7 @@ export class FakeVm implements VmHandle {
   constructor(readonly spec: StartSpec, readonly behaviour: FakeBehaviour) {
     this.files = fakeRunFiles(spec.runDir);
     for (const id of Object.keys(spec.def.disks)) this.plugged.add(id);
+    for (const [id, nic] of Object.entries(spec.def.nics)) this.nics.set(id, { link: nic.link, backend: spec.nics?.[id]?.kind ?? "user" });
     for (const [id, cdrom] of Object.entries(spec.def.cdroms)) this.media.set(id, cdrom.iso ?? null);
   }
 
@@ -150,6 +153,23 @@ export class FakeVm implements VmHandle {
     if (!this.behaviour.releasesDisks) throw new VmctlError("timeout", `the guest did not release disk "${id}"`);
     this.plugged.delete(id);
     this.emit({ type: "device-deleted", device: id });
+  }
+  async hotplugNic(nic: HotplugNic): Promise<void> {
+    await this.call("hotplugNic", nic.id);
+    if (this.nics.has(nic.id) || this.plugged.has(nic.id)) throw new VmctlError("qemu_failed", `fake: device "${nic.id}" exists`);
+    this.nics.set(nic.id, { link: nic.link, backend: nic.backend.kind });
+  }
+  async unplugNic(id: string): Promise<void> {
+    await this.call("unplugNic", id);
+    if (!this.behaviour.releasesDisks) throw new VmctlError("timeout", `the guest did not release NIC "${id}"`);
+    this.nics.delete(id);
+    this.emit({ type: "device-deleted", device: id });
+  }
+  async setLink(id: string, up: boolean): Promise<void> {
+    await this.call("setLink", `${id} ${up ? "up" : "down"}`);
+    const nic = this.nics.get(id);
+    if (!nic) throw new VmctlError("qemu_failed", `fake: no NIC "${id}"`);
+    nic.link = up ? "up" : "down";
   }
   async changeMedium(driveId: string, path: string | null): Promise<void> {
     await this.call("changeMedium", `${driveId} ${path ?? "(eject)"}`);
