@@ -20,6 +20,22 @@ export const VmAddressSchema = Type.Object({
 });
 export type VmAddress = Static<typeof VmAddressSchema>;
 
+/** The QEMU guest agent in a VM, as vmctld last saw it (refreshed in the background while the VM runs). */
+export const VmAgentSchema = Type.Object({
+  connected: Type.Boolean({ description: "an agent answers on the VM's channel; false for a stopped VM or a guest without one" }),
+  os: Type.Optional(Type.Object({ name: Type.String(), version: Type.String() }, { description: "guest-get-osinfo's name and version (GET /vms/{name} only)" })),
+  hostname: Type.Optional(Type.String({ description: "guest-get-host-name (GET /vms/{name} only)" })),
+});
+export type VmAgent = Static<typeof VmAgentSchema>;
+
+/** POST /vms/{name}/guest/password: sets a guest user's password through the guest agent. */
+export const GuestPasswordRequestSchema = Type.Object({
+  user: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.][A-Za-z0-9_.$-]*$", description: "the guest user's name" }),
+  password: Type.String({ minLength: 1, maxLength: 1024, writeOnly: true, description: "the new password in clear (sent to the agent, never logged or stored); no line breaks" }),
+}, { additionalProperties: false });
+export type GuestPasswordRequest = Static<typeof GuestPasswordRequestSchema>;
+export const GuestPasswordAnswerSchema = Type.Object({ user: Type.String(), set: Type.Boolean() });
+
 export const VmSummarySchema = Type.Object({
   name: Type.String(),
   /** The VM's identity (its definition's uuid); absent only while the definition does not validate or its datastore is read-only. */
@@ -38,6 +54,7 @@ export const VmSummarySchema = Type.Object({
   autostart: Type.Boolean(),
   /** A template never starts; clone or deploy VMs from it. */
   template: Type.Optional(Type.Boolean()),
+  agent: Type.Optional(VmAgentSchema),
   addresses: Type.Array(VmAddressSchema, { description: "the IP addresses of the VM's NICs while its QEMU runs (the guest agent's where it reports them, else the NIC's DHCP lease on a managed network); empty when none is known" }),
 });
 export type VmSummary = Static<typeof VmSummarySchema>;

@@ -4,6 +4,7 @@ import type { HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Dat
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
 import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus, ImportQuery, ImportFromDatastore } from "@vmctl/api-types";
 import type { Network, NetworkCreateRequest, NetworkPatch } from "@vmctl/api-types";
+import type { GuestPasswordRequest } from "@vmctl/api-types";
 import type { NicAddRequest, NicInfo } from "@vmctl/api-types";
 import { apiPaths, type SocketPurpose } from "./api-paths.js";
 import { ApiError, parseAnswer } from "./api-error.js";
@@ -112,6 +113,8 @@ export class VmctlApi {
   }
   batch(request: PowerRequest & { names?: string[]; pattern?: string }): Promise<Task> { return this.request("POST", apiPaths.vmBatch(), request); }
   sendKey(name: string, request: SendKeyRequest): Promise<{ sent: number }> { return this.request("POST", apiPaths.sendKey(name), request); }
+  /** Sets a guest user's password through the VM's guest agent. */
+  setGuestPassword(name: string, request: GuestPasswordRequest): Promise<{ user: string; set: boolean }> { return this.request("POST", apiPaths.guestPassword(name), request); }
   /** A single-use ticket (30 s) for a console, VNC or monitor WebSocket; its `url` opens it. */
   socketTicket(name: string, purpose: SocketPurpose): Promise<SocketTicket> { return this.request("POST", apiPaths.socketTicket(name), { purpose }); }
 

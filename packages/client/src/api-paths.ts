@@ -66,6 +66,7 @@ export const apiPaths = {
   socketTicket: (name: string) => `${vm(name)}/console`,
   screenshot: (name: string, query: Query = {}) => `${vm(name)}/screenshot${queryString(query)}`,
   sendKey: (name: string) => `${vm(name)}/sendkey`,
+  guestPassword: (name: string) => `${vm(name)}/guest/password`,
   tasks: (query: { target?: string | undefined; state?: string | undefined; parent?: string | undefined; limit?: number | undefined } = {}) => `${V1}/tasks${queryString(query)}`,
   task: (id: string, query: { wait?: number | undefined } = {}) => `${V1}/tasks/${e(id)}${queryString(query)}`,
   events: (query: { vm?: string | undefined; type?: string | undefined; since?: number | undefined; limit?: number | undefined } = {}) => `${V1}/events${queryString(query)}`,

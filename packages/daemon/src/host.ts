@@ -42,6 +42,7 @@ import { startRetention } from "./domain/host-retention.js";
 import { NetworkRegistry } from "./domain/network-registry.js";
 import { HostNetworks, type RunningVm } from "./domain/host-networks.js";
 import { VmAddresses } from "./domain/vm-addresses.js";
+import { GuestAgentWatch } from "./domain/guest-agent-watch.js";
 import { LiveNicTaps, NicService } from "./domain/vm-nics.js";
 import { networkNames, subnetSeed } from "./network/network-names.js";
 import { HostNetworkPlumbing, NullNetworkPlumbing, type NetworkPlumbing } from "./network/network-plumbing.js";
@@ -79,6 +80,8 @@ export class Host {
   readonly networks: HostNetworks;
   /** The VMs' IP addresses: DHCP leases of the managed networks, and the guest agent's where it reports them. */
   readonly addresses: VmAddresses;
+  /** What each running VM's QEMU guest agent says (refreshed in the background). */
+  readonly agents: GuestAgentWatch;
   readonly runtimes: RuntimeTable;
   /** The one place a VM's state changes, and its exclusive section. */
   readonly lifecycle: VmLifecycle;
@@ -131,10 +134,15 @@ export class Host {
       names, Object.hasOwn(config.networks, "default"), qemuOwner, log,
     );
     this.addresses = new VmAddresses(this.networks.registry, plumbing.real ? (network) => plumbing.leases(network) : undefined);
+    this.agents = new GuestAgentWatch({
+      runtimes: this.runtimes, names: () => this.inventory.list().map((entry) => entry.name), changed: () => this.addresses.changed(), log,
+    });
+    this.addresses.addProvider(this.agents);
     const prepare = new VmPreparer(this.inventory, this.datastores, this.definitions);
     // The taps of NICs hot-plugged while a VM runs go with its QEMU as those it started with do.
     const liveTaps = new LiveNicTaps(this.networks);
     this.power = new PowerController({
+      agents: this.agents,
       runtimes: this.runtimes, lifecycle: this.lifecycle, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
       prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: hypervisor.accelerator ?? (() => this.accelerator()), nics: liveTaps, log,
     });
@@ -147,6 +155,7 @@ export class Host {
     this.snapshots = new SnapshotService(storage, hypervisor.stoppedDiskSnapshot);
     this.clones = new CloneService({ ...storage, prepare, snapshots: this.snapshots });
     this.vms = new VmService(this.inventory, this.definitions, this.datastores, this.runtimes, this.events, prepare, config.runDir, (name) => this.clones.linkedClones(name), this.lifecycle, this.addresses);
+    this.vms.agentInfo = (name, detail) => this.agents.wire(name, detail);
     this.imports = new ImportService({ ...storage, prepare, maxUploadBytes: () => config.maxUploadBytes });
     this.exports = new ExportService(storage);
     // Per-VM grants follow the VM's uuid; a destroyed VM takes its grants along.
@@ -186,6 +195,7 @@ export class Host {
     const interrupted = this.tasks.failInterrupted();
     if (interrupted) this.log.warn({ tasks: interrupted }, "tasks cut off by the last vmctld exit marked as errors");
     this.retention = startRetention(this);
+    this.agents.start();
     this.accelerator().catch((error: unknown) => this.log.warn((error as Error).message));
     await this.removeStaging();
     await removeUnfinishedVmFolders(this.datastores.names().map((ds) => this.datastores.root(ds)), this.log);
@@ -260,6 +270,7 @@ export class Host {
 
   close(): void {
     this.retention?.stop();
+    this.agents.stop();
     this.power.detachAll(this.inventory.list().map((entry) => entry.name));
     this.db.close();
   }

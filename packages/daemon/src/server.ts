@@ -20,6 +20,7 @@ import { registerHostRoutes } from "./api/host-info.js";
 import { registerHostClient } from "./api/host-client.js";
 import { registerMonitorRoutes } from "./api/vm-monitor.js";
 import { registerDisplayRoutes } from "./api/vm-display.js";
+import { registerGuestRoutes } from "./api/vm-guest.js";
 import { registerVncRoutes } from "./api/vm-vnc.js";
 import { registerDatastoreRoutes } from "./api/datastores.js";
 import { registerNetworkRoutes } from "./api/networks.js";
@@ -101,6 +102,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerConsoleRoutes(api, host);
   registerMonitorRoutes(api, host);
   registerDisplayRoutes(api, host);
+  registerGuestRoutes(api, host);
   registerVncRoutes(api, host);
   registerDatastoreRoutes(api, host);
   registerNetworkRoutes(api, host);

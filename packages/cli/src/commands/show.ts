@@ -20,6 +20,7 @@ export function registerShow(program: Command, globals: () => GlobalOptions): vo
         ...(vm.pid !== undefined ? [`qemu pid:    ${vm.pid}`] : []),
         ...(vm.accel ? [`accelerator: ${vm.accel}`] : []),
         ...(vm.addresses ?? []).map((a) => `address:     ${a.ip} (${a.nic}, ${a.mac}, ${a.source})`),
+        ...(vm.agent ? [`agent:       ${vm.agent.connected ? `connected${vm.agent.os ? ` (${vm.agent.os.name}${vm.agent.os.version ? ` ${vm.agent.os.version.split(" ")[0]}` : ""})` : ""}${vm.agent.hostname ? `, hostname ${vm.agent.hostname}` : ""}` : "not connected"}`] : []),
         `definition:  ${vm.definitionPath}`,
         `run dir:     ${vm.runDir}`,
         ...(vm.definitionError ? ["", `INVALID DEFINITION:\n  ${vm.definitionError}`] : []),

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import { VmctlError, desiredStep, hasProcess, guestPanicData, type DesiredState, type PowerRequest, type Task } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
-import type { Accel, ExitInfo, NicBackend, StartPlan, VmDriver, VmHandle } from "@vmctl/qemu";
+import type { Accel, ExitInfo, GuestAgent, NicBackend, StartPlan, VmDriver, VmHandle } from "@vmctl/qemu";
 import { rm } from "node:fs/promises";
 import type { RuntimeTable } from "./vm-runtime.js";
 import { desiredStateError, type VmLifecycle } from "./vm-lifecycle.js";
@@ -17,6 +17,7 @@ import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
 import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
 import type { VmPreparer } from "./vm-prepare.js";
+import type { GuestAgentWatch } from "./guest-agent-watch.js";
 import { removeCloudInitSeed, writeCloudInitSeed } from "./cloud-init.js";
 import type { VmDefinition } from "@vmctl/api-types";
 
@@ -43,6 +44,8 @@ export interface PowerDeps {
   accelerator: () => Promise<{ accel: Accel; reason: string }>;
   /** The NICs' taps; without it every NIC gets QEMU's user-mode networking. */
   nics?: VmNics | undefined;
+  /** The guest agents (guest-agent-watch.ts); without it a stop starts at the ACPI power button. */
+  agents?: Pick<GuestAgentWatch, "agentOf" | "poke"> | undefined;
   log: Logger;
 }
 
@@ -232,6 +235,34 @@ export class PowerController {
     await proc.resume();
     this.deps.lifecycle.transition(name, "running", { pid: proc.pid, accel: choice.accel });
     ctx.log(`QEMU running as pid ${proc.pid}`);
+    this.deps.agents?.poke(name);
+    // The guest's clock stood still while it was saved: the agent sets it to the host's.
+    if (restoring) await this.syncGuestClock(name, ctx);
+  }
+
+  /** The VM's guest agent when one answers now (a few seconds at most), else undefined. */
+  async guestAgent(name: string): Promise<GuestAgent | undefined> {
+    return this.deps.agents?.agentOf(name);
+  }
+
+  /**
+   * After the guest's memory came back (resume from suspend, revert to a snapshot with memory): its
+   * filesystems may have been frozen when that memory was saved (a snapshot freezes them), and its
+   * clock is behind. Both are put right through the agent; without one the log says what was not done.
+   */
+  async syncGuestClock(name: string, ctx: TaskContext, thawIfFrozen = false): Promise<void> {
+    const agent = await this.guestAgent(name);
+    if (!agent) {
+      ctx.log("agent: not connected: the guest's clock was not set to the host's time");
+      return;
+    }
+    try {
+      if (thawIfFrozen && (await agent.fsfreezeStatus()) === "frozen") ctx.log(`filesystems thawed: ${await agent.fsfreezeThaw()} (frozen when the snapshot was taken)`);
+      await agent.setTime(new Date());
+      ctx.log("set the guest's clock to the host's time (guest agent)");
+    } catch (error) {
+      ctx.log(`the guest agent could not set the guest's clock: ${(error as Error).message}`);
+    }
   }
 
   async stop(name: string, timeoutMs: number, ctx: TaskContext): Promise<void> {
@@ -239,9 +270,39 @@ export class PowerController {
     const proc = this.process(name);
     rt.stopping = true;
     this.deps.lifecycle.transition(name, "stopping");
-    const info = await proc.stop(timeoutMs, (line) => ctx.log(line));
+    const left = timeoutMs > 0 ? await this.agentShutdown(name, proc, timeoutMs, ctx) : 0;
+    const info = left === "exited" ? await proc.wait() : await proc.stop(left, (line) => ctx.log(line));
     await this.settled(name, proc);
     ctx.log(`stopped: ${info.detail}`);
+  }
+
+  /**
+   * A graceful stop's first step: the guest agent's guest-shutdown, given half the stop timeout.
+   * Returns "exited" when the guest powered off, else the time left for the ACPI power button.
+   */
+  private async agentShutdown(name: string, proc: VmHandle, timeoutMs: number, ctx: TaskContext): Promise<number | "exited"> {
+    const started = Date.now();
+    const left = () => Math.max(1000, timeoutMs - (Date.now() - started));
+    const agent = this.deps.agents ? await this.guestAgent(name) : undefined;
+    if (!agent) {
+      if (this.deps.agents) ctx.log("agent: not connected: no guest agent to ask");
+      return left();
+    }
+    ctx.log("asked the guest agent to shut down");
+    try {
+      await agent.shutdown("powerdown");
+    } catch (error) {
+      ctx.log(`the guest agent refused to shut down (${(error as Error).message}): pressing the ACPI power button`);
+      return left();
+    }
+    const budget = Math.max(0, Math.floor(timeoutMs / 2) - (Date.now() - started));
+    const ended = await Promise.race([proc.wait().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), budget).unref())]);
+    if (ended) {
+      ctx.log(`the guest powered off through its agent in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return "exited";
+    }
+    ctx.log(`no answer from the agent in ${Math.round(budget / 1000)} s: pressing the ACPI power button`);
+    return left();
   }
 
   /** Saves the VM's memory and devices to disk and ends QEMU; start or resume continues from there. */

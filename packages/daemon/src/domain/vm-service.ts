@@ -1,7 +1,7 @@
 // Defining, changing and destroying VMs, and describing them to the API.
 import { rm, readdir, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { VmctlError, hasProcess, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
+import { VmctlError, hasProcess, type VmAgent, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
 import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
 import type { Inventory, InventoryEntry } from "./inventory.js";
@@ -46,6 +46,9 @@ export class VmService {
     private readonly addresses?: VmAddresses,
   ) {}
 
+  /** The guest agent's view of a VM (guest-agent-watch.ts), set by the host: connected only in a listing. */
+  agentInfo: ((name: string, detail: boolean) => VmAgent) | undefined;
+
   summary(entry: InventoryEntry): VmSummary {
     const rt = this.runtimes.get(entry.name);
     const summary: VmSummary = {
@@ -60,6 +63,7 @@ export class VmService {
     if (rt.startedAt) summary.startedAt = rt.startedAt;
     if (rt.lastExitReason) summary.lastExitReason = rt.lastExitReason;
     if (rt.accel && rt.pid !== undefined) summary.accel = rt.accel;
+    if (this.agentInfo) summary.agent = this.agentInfo(entry.name, false);
     return summary;
   }
 
@@ -69,7 +73,7 @@ export class VmService {
 
   detail(name: string): VmDetail {
     const entry = this.inventory.get(name);
-    return { ...this.summary(entry), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
+    return { ...this.summary(entry), ...(this.agentInfo ? { agent: this.agentInfo(name, true) } : {}), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
   }
 
   async create(request: CreateRequest): Promise<VmDetail> {

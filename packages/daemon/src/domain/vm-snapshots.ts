@@ -126,9 +126,26 @@ export class SnapshotService {
     if (live) {
       ctx.log(memory ? "saving memory, devices and disks (the guest pauses for the save)" : "taking a crash-consistent snapshot of the disks while the guest runs");
       this.deps.lifecycle.transition(name, "snapshotting", { snapshot: request.name });
+      // A running guest's filesystems are frozen around the snapshot (its agent flushes them), and always thawed.
+      const agent = state === "running" ? await this.deps.power.guestAgent(name) : undefined;
+      if (state !== "running") ctx.log("the guest is paused: its filesystems were not frozen");
+      else if (!agent) ctx.log("agent: not connected: the guest's filesystems were not frozen (the snapshot is crash-consistent)");
+      let frozen = false;
       try {
+        if (agent) {
+          try {
+            ctx.log(`filesystems frozen: ${await agent.fsfreezeFreeze()}`);
+            frozen = true;
+          } catch (error) {
+            ctx.log(`the guest agent could not freeze the filesystems (${(error as Error).message}): the snapshot goes on unfrozen`);
+          }
+        }
         await rt.process!.snapshotSave(request.name, disks, memory, (p) => ctx.progress(p));
       } finally {
+        // Thawed even when the freeze failed or timed out: a freeze the agent ran late must not stay.
+        if (agent) {
+          await agent.fsfreezeThaw().then((n) => ctx.log(`filesystems thawed: ${n}`), (error: unknown) => { if (frozen) ctx.log(`thawing the guest's filesystems failed: ${(error as Error).message}`); });
+        }
         const status = await rt.process?.status().catch(() => undefined);
         // A QEMU that ended meanwhile: its exit has moved the VM (or will), not the snapshot.
         if (rt.state === "snapshotting" && rt.process) this.deps.lifecycle.transition(name, status === "paused" ? "paused" : "running");
@@ -212,6 +229,8 @@ export class SnapshotService {
     if (snapshot.memory) {
       ctx.log("starting from the snapshot's memory and disks");
       await this.deps.power.start(name, ctx, { loadSnapshot: snap, resume: snapshot.vmState !== "paused" });
+      // The memory may hold filesystems frozen for the snapshot, and a clock from then.
+      if (snapshot.vmState !== "paused") await this.deps.power.syncGuestClock(name, ctx, true);
     } else {
       const def = this.deps.inventory.definition(name);
       for (const id of snapshot.disks) {

@@ -51,6 +51,8 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "PUT /api/v1/vms/:name/state": "vm.power",
   "GET /api/v1/vms/:name/screenshot": "vm.console.view",
   "POST /api/v1/vms/:name/sendkey": "vm.console.input",
+  // Setting a guest user's password lets one log in there, as typing into the console does.
+  "POST /api/v1/vms/:name/guest/password": "vm.console.input",
   "POST /api/v1/vms/:name/console": "vm.console.view",
   "GET /api/v1/vms/:name/disks": "vm.read",
   "POST /api/v1/vms/:name/disks": "vm.edit",
