@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   task_not_found: { status: 404, summary: "No task has that id (it may have expired)." },
   datastore_not_found: { status: 404, summary: "No datastore of that name is configured." },
   network_not_found: { status: 404, summary: "No host network of that name; `vmctl network ls` lists them." },
+  port_forward_not_found: { status: 404, summary: "The VM has no port forward with that id; `vmctl port-forward ls <vm>` lists them." },
   nic_not_found: { status: 404, summary: "The VM has no NIC with that id; `vmctl nic ls <vm>` lists them." },
   file_not_found: { status: 404, summary: "No file or directory at that path of the datastore." },
   not_found: { status: 404, summary: "No such route." },

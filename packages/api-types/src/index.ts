@@ -6,6 +6,7 @@ export * from "./literal-union.js";
 export * from "./wire.js";
 export * from "./datastore-wire.js";
 export * from "./network-wire.js";
+export * from "./port-forward-wire.js";
 export * from "./storage-wire.js";
 export * from "./nic-wire.js";
 export * from "./auth-wire.js";

@@ -37,6 +37,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["import", "export"], load: async () => (await import("./commands/transfer.js")).registerTransfer },
   { names: ["ds", "datastore", "iso"], load: async () => (await import("./commands/datastore.js")).registerDatastore },
   { names: ["network"], load: async () => (await import("./commands/network.js")).registerNetwork },
+  { names: ["port-forward"], load: async () => (await import("./commands/port-forward.js")).registerPortForward },
   { names: ["ssh"], load: async () => (await import("./commands/ssh.js")).registerSsh },
   { names: ["completion"], load: async () => (await import("./completion.js")).registerCompletion, wholeTree: true },
 ];

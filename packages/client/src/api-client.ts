@@ -3,7 +3,7 @@
 import type { HostInfo, PowerRequest, Task, VmDetail, VmSummary, VmctlEvent, Datastore, DesiredState, DesiredStateResult } from "@vmctl/api-types";
 import type { CloneRequest, DiskAddRequest, DiskInfo, SnapshotRequest, SnapshotList, CdromAddRequest } from "@vmctl/api-types";
 import type { DatastoreListing, DatastorePathResult, Iso, UploadStatus, ImportQuery, ImportFromDatastore } from "@vmctl/api-types";
-import type { Network, NetworkCreateRequest, NetworkPatch } from "@vmctl/api-types";
+import type { Network, NetworkCreateRequest, NetworkPatch, PortForward, PortForwardRequest } from "@vmctl/api-types";
 import type { GuestPasswordRequest } from "@vmctl/api-types";
 import type { NicAddRequest, NicInfo } from "@vmctl/api-types";
 import { apiPaths, type SocketPurpose } from "./api-paths.js";
@@ -66,6 +66,9 @@ export class VmctlApi {
   createNetwork(request: NetworkCreateRequest): Promise<Network> { return this.request("POST", apiPaths.networks(), request); }
   patchNetwork(name: string, patch: NetworkPatch): Promise<Network> { return this.request("PATCH", apiPaths.network(name), patch); }
   removeNetwork(name: string): Promise<{ name: string }> { return this.request("DELETE", apiPaths.network(name)); }
+  async listPortForwards(vm: string): Promise<PortForward[]> { return (await this.request<{ portForwards: PortForward[] }>("GET", apiPaths.portForwards(vm))).portForwards; }
+  addPortForward(vm: string, request: PortForwardRequest): Promise<PortForward> { return this.request("POST", apiPaths.portForwards(vm), request); }
+  removePortForward(vm: string, id: string): Promise<PortForward> { return this.request("DELETE", apiPaths.portForward(vm, id)); }
   /** A directory's listing; a file is refused here (a download fetches it). */
   async listFiles(datastore: string, path = ""): Promise<DatastoreListing> {
     const response = await this.send("GET", apiPaths.files(datastore, path));

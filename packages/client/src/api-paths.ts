@@ -40,6 +40,8 @@ export const apiPaths = {
   isos: () => `${V1}/isos`,
   networks: () => `${V1}/networks`,
   network: (name: string) => `${V1}/networks/${e(name)}`,
+  portForwards: (name: string) => `${vm(name)}/port-forwards`,
+  portForward: (name: string, id: string) => `${vm(name)}/port-forwards/${e(id)}`,
   vms: (query: { state?: string | undefined; name?: string | undefined; sort?: string | undefined; limit?: number | undefined; offset?: number | undefined; datastore?: string | undefined } = {}) => `${V1}/vms${queryString(query)}`,
   vm: (name: string, query: Query = {}) => `${vm(name)}${queryString(query)}`,
   vmBatch: () => `${V1}/vms:batch`,

@@ -46,6 +46,7 @@ import { GuestAgentWatch } from "./domain/guest-agent-watch.js";
 import { LiveNicTaps, NicService } from "./domain/vm-nics.js";
 import { networkNames, subnetSeed } from "./network/network-names.js";
 import { HostNetworkPlumbing, NullNetworkPlumbing, type NetworkPlumbing } from "./network/network-plumbing.js";
+import { PortForwards } from "./domain/port-forwards.js";
 import type { RetentionPruner } from "./domain/retention.js";
 
 /** What runs the VMs: injected by unit tests (a fake driver), QEMU otherwise. */
@@ -78,6 +79,8 @@ export class Host {
   readonly isos: IsoLibrary;
   /** Host networks: vmctld.toml's, the default one and the API's, with their bridges and the NICs' taps. */
   readonly networks: HostNetworks;
+  /** VMs' port forwards (nftables DNAT in their nat network's table), by VM uuid. */
+  readonly portForwards: PortForwards;
   /** The VMs' IP addresses: DHCP leases of the managed networks, and the guest agent's where it reports them. */
   readonly addresses: VmAddresses;
   /** What each running VM's QEMU guest agent says (refreshed in the background). */
@@ -161,6 +164,8 @@ export class Host {
     // Per-VM grants follow the VM's uuid; a destroyed VM takes its grants along.
     this.auth = new AuthStore(this.db, (vm, assign) => (assign ? this.definitions.assignUuid(vm) : this.inventory.identity(vm)));
     this.events.on("event", (event) => { if (event.type === "vm.destroyed" && event.vm) this.auth.dropGrantsOn(event.vm, typeof event.data.uuid === "string" ? event.data.uuid : undefined); });
+    this.portForwards = new PortForwards(this.db, this.inventory, this.networks, (vm, assign) => (assign ? this.definitions.assignUuid(vm) : this.inventory.identity(vm)), log);
+    this.events.on("event", (event) => { if (event.type === "vm.destroyed") void this.portForwards.vmDestroyed(typeof event.data.uuid === "string" ? event.data.uuid : undefined).catch(() => {}); });
     this.audit = new AuditLog(this.db);
     this.loginGuard = new LoginGuard(this.db);
   }

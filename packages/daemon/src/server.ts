@@ -24,6 +24,7 @@ import { registerGuestRoutes } from "./api/vm-guest.js";
 import { registerVncRoutes } from "./api/vm-vnc.js";
 import { registerDatastoreRoutes } from "./api/datastores.js";
 import { registerNetworkRoutes } from "./api/networks.js";
+import { registerPortForwardRoutes } from "./api/port-forwards.js";
 import { registerDatastoreFileRoutes } from "./api/datastore-files.js";
 import { registerIsoRoutes } from "./api/isos.js";
 import { registerStorageRoutes } from "./api/vm-storage.js";
@@ -106,6 +107,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerVncRoutes(api, host);
   registerDatastoreRoutes(api, host);
   registerNetworkRoutes(api, host);
+  registerPortForwardRoutes(api, host);
   await registerDatastoreFileRoutes(api, host);
   registerIsoRoutes(api, host);
   registerStorageRoutes(api, host);

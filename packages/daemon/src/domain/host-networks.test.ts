@@ -9,10 +9,12 @@ import { NullNetworkPlumbing } from "../network/network-plumbing.js";
 import { networkNames } from "../network/network-names.js";
 import { parseSubnet } from "../network/cidr.js";
 import { HostNetworks } from "./host-networks.js";
+import { openDatabase } from "../store/database.js";
 import type { HostNetwork, NetworkRegistry } from "./network-registry.js";
 
 const lab: HostNetwork = { name: "lab", kind: "isolated", subnet: "10.60.0.0/24", parsedSubnet: parseSubnet("10.60.0.0/24"), origin: "added" };
-const registry = { resolveNic: () => lab, resolve: () => lab, get: () => lab, list: () => [lab] } as unknown as NetworkRegistry;
+// The reservations each NIC gets are kept in a real (in-memory) SQLite.
+const registry = { resolveNic: () => lab, resolve: () => lab, get: () => lab, list: () => [lab], macsOn: () => ["52:54:00:00:00:01"], db: openDatabase(":memory:") } as unknown as NetworkRegistry;
 const def = (...nics: string[]) => ({ nics: Object.fromEntries(nics.map((id) => [id, { network: "lab", model: "virtio", mac: "52:54:00:00:00:01" }])) }) as unknown as VmDefinition;
 
 function networks(): { networks: HostNetworks; plumbing: NullNetworkPlumbing } {

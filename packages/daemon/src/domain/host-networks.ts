@@ -4,11 +4,13 @@
 import type { Logger } from "pino";
 import { VmctlError, type Network, type NetworkCreateRequest, type NetworkPatch, type VmDefinition } from "@vmctl/api-types";
 import type { NicBackend } from "@vmctl/qemu";
-import type { NetworkPlumbing } from "../network/network-plumbing.js";
+import type { NetworkPlumbing, Reservation } from "../network/network-plumbing.js";
 import type { NetworkNames } from "../network/network-names.js";
 import { gatewayOf } from "../network/cidr.js";
 import { HostRouteClash } from "../network/host-routes.js";
 import { DEFAULT_NETWORK, type HostNetwork, type NetworkRegistry } from "./network-registry.js";
+import type { NftForward } from "../network/nft-ruleset.js";
+import { DhcpReservations } from "./dhcp-reservations.js";
 
 type State = { state: "active" | "inactive" | "failed"; error?: string };
 /** A running VM as the sweep and the clean stop see it. */
@@ -25,6 +27,10 @@ export class HostNetworks {
    * making one deletes a leftover of that name: a NIC that collides with another is refused instead.
    */
   private readonly taps = new Map<string, { vm: string; nic: string; key: string }>();
+  /** Each NIC's DHCP reservation on its managed network (its MAC → a fixed address). */
+  readonly reservations: DhcpReservations;
+  /** The port forwards to a nat network's guests (PortForwards sets it). */
+  private forwardSource: (network: string) => NftForward[] = () => [];
 
   constructor(
     readonly registry: NetworkRegistry,
@@ -34,7 +40,60 @@ export class HostNetworks {
     private readonly defaultDeclared: boolean,
     private readonly qemuOwner: () => { uid: number; gid: number } | null,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.reservations = new DhcpReservations(registry.db);
+  }
+
+  /** Where the forwards of a network come from: read at each bring-up and at applyForwards. */
+  setForwardSource(source: (network: string) => NftForward[]): void {
+    this.forwardSource = source;
+  }
+
+  /** The address reserved for the NIC with this MAC on a managed network, if it has one. */
+  reservedAddress(network: string, mac: string): string | undefined {
+    return this.reservations.get(network, mac);
+  }
+
+  /**
+   * The NIC's reserved address on its managed network, made now if it has none; a running dnsmasq
+   * reads the new reservation before this resolves (so a guest booting after it gets that address).
+   */
+  async reserve(networkName: string, mac: string): Promise<string> {
+    const network = this.registry.get(networkName);
+    if (!managed(network)) throw new VmctlError("bad_request", `network "${networkName}" is a ${network.kind} network; only nat and isolated networks hand out addresses`, { network: networkName });
+    const leased = new Map((await this.plumbing.leases(networkName).catch(() => [])).map((l) => [l.ip, l.mac]));
+    const { ip, changed } = this.reservations.reserve(networkName, network.parsedSubnet!, mac, leased);
+    if (changed && this.states.get(networkName)?.state === "active") {
+      await this.serial(networkName, () => this.plumbing.setReservations(networkName, this.reservations.list(networkName)));
+    }
+    return ip;
+  }
+
+  /** The network's reservations, those of MACs no NIC on it has any more (or outside its subnet) dropped first. */
+  private currentReservations(network: HostNetwork & { kind: "nat" | "isolated" }): Reservation[] {
+    this.reservations.prune(network.name, new Set(this.registry.macsOn(network.name)), network.parsedSubnet);
+    return this.reservations.list(network.name);
+  }
+
+  /** A VM's NICs changed or it was destroyed: reservations of MACs gone are dropped, the running dnsmasq told. */
+  async pruneReservations(): Promise<void> {
+    for (const network of this.registry.list().filter(managed)) {
+      const before = this.reservations.list(network.name).length;
+      const now = this.currentReservations(network);
+      if (now.length !== before && this.states.get(network.name)?.state === "active") {
+        await this.serial(network.name, () => this.plumbing.setReservations(network.name, now)).catch(() => {});
+      }
+    }
+  }
+
+  /** The nat network's port forwards changed: its table is reloaded (a network not up gets them at its bring-up). */
+  async applyForwards(name: string): Promise<void> {
+    await this.serial(name, async () => {
+      const network = this.registry.resolve(name);
+      if (!network || network.kind !== "nat" || this.states.get(name)?.state !== "active") return;
+      await this.plumbing.setForwards({ name, kind: "nat", subnet: network.parsedSubnet!, forwards: this.forwardSource(name) });
+    });
+  }
 
   describe(): Network[] {
     return this.registry.list().map((n) => this.describeOne(n.name));
@@ -82,7 +141,10 @@ export class HostNetworks {
         throw new VmctlError("bad_request", `network "${network.name}": ${error}`);
       }
       try {
-        await this.plumbing.up({ name: network.name, kind: network.kind, subnet: network.parsedSubnet! });
+        await this.plumbing.up({
+          name: network.name, kind: network.kind, subnet: network.parsedSubnet!,
+          forwards: network.kind === "nat" ? this.forwardSource(network.name) : [], reservations: this.currentReservations(network),
+        });
         this.states.set(network.name, { state: "active" });
         this.log.info({ network: network.name, bridge: this.names.bridge(network.name), subnet: network.subnet }, "network up");
       } catch (error) {
@@ -137,6 +199,7 @@ export class HostNetworks {
     // Gone before its plumbing is taken down, so that no start in between makes a tap on it (a
     // failed take-down leaves leftovers that the next start sweeps).
     this.registry.remove(name);
+    this.reservations.dropNetwork(name);
     if (managed(network)) await this.down(name);
     return { name };
   }
@@ -161,6 +224,8 @@ export class HostNetworks {
           throw new VmctlError("bad_request", `nics.${id}.network of VM "${vm}": network "${network.name}" is a ${network.kind} network, which VMs cannot use yet; put the NIC on a nat, isolated or user network`, { vm, nic: id, network: network.name });
         }
         if (this.states.get(network.name)?.state !== "active") await this.up(network);
+        // Reserved before QEMU starts: the guest's first DHCP request gets the address forwards target.
+        await this.reserve(network.name, nic.mac);
         const tap = this.names.tap(uuid ?? vm, id);
         this.claimTap(tap, vm, uuid, id);
         made.push(tap);

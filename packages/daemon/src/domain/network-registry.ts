@@ -31,7 +31,7 @@ export class NetworkRegistry {
   private readonly networks = new Map<string, HostNetwork>();
 
   /** Throws on a vmctld.toml network that does not check, naming its table; a stored one that no longer does is skipped with `warn`. */
-  constructor(private readonly db: Db, configured: Record<string, ConfiguredNetwork>, private readonly seed: number, private readonly inventory: Inventory, warn: (message: string) => void) {
+  constructor(readonly db: Db, configured: Record<string, ConfiguredNetwork>, private readonly seed: number, private readonly inventory: Inventory, warn: (message: string) => void) {
     // Parents before their portgroups.
     const entries = Object.entries(configured).sort(([, a], [, b]) => Number(a.kind === "portgroup") - Number(b.kind === "portgroup"));
     for (const [name, spec] of entries) this.put(checkNetwork(name, specOf(spec), this.list(), seed, `vmctld.toml: networks.${name}.`), name === DEFAULT_NETWORK ? "default" : "config");
@@ -75,6 +75,12 @@ export class NetworkRegistry {
     throw new VmctlError("network_not_found",
       `nics.${nic}.network of VM "${vm}": the host has no network "${value}" (it has ${this.list().map((n) => `"${n.name}"`).join(", ")}); create it (\`vmctl network create ${value} --kind isolated\`) or change the NIC (\`vmctl edit ${vm}\`)`,
       { vm, nic, network: value });
+  }
+
+  /** The MACs (lower case) of every defined VM's NICs on the network. */
+  macsOn(name: string): string[] {
+    const network = this.get(name);
+    return this.inventory.list().flatMap((entry) => Object.values(entry.def?.nics ?? {}).filter((nic) => this.resolve(nic.network) === network).map((nic) => nic.mac.toLowerCase()));
   }
 
   /** The VMs whose NICs use the network. */

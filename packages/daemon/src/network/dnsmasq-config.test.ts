@@ -21,4 +21,9 @@ describe("dnsmasq configuration", () => {
     expect(conf).toContain("dhcp-option=option:router\n");
     expect(conf).toContain("no-resolv\n");
   });
+
+  it("gives each reserved NIC its address by MAC", () => {
+    const conf = renderDnsmasqConfig({ bridge: "b", subnet: parseSubnet("10.77.0.0/24"), uplink: true, files, user: "nobody", reservations: [{ mac: "52:54:00:aa:bb:01", ip: "10.77.0.9" }, { mac: "52:54:00:aa:bb:02", ip: "10.77.0.10" }] });
+    expect(conf).toContain("dhcp-host=52:54:00:aa:bb:01,10.77.0.9\ndhcp-host=52:54:00:aa:bb:02,10.77.0.10\n");
+  });
 });

@@ -12,6 +12,11 @@ export interface DnsmasqSpec {
   files: DnsmasqFiles;
   /** dnsmasq drops root for this user once its sockets and files are open. */
   user: string;
+  /**
+   * MAC → address reservations, as dhcp-host lines of this file (read as root at start). Not a
+   * dhcp-hostsfile: dnsmasq reads that as the user it dropped to, who cannot reach vmctld's run dir.
+   */
+  reservations?: readonly { mac: string; ip: string }[];
 }
 
 export function renderDnsmasqConfig(spec: DnsmasqSpec): string {
@@ -32,6 +37,7 @@ export function renderDnsmasqConfig(spec: DnsmasqSpec): string {
     "domain-needed",
     "bogus-priv",
     `user=${spec.user}`,
+    ...(spec.reservations ?? []).map((r) => `dhcp-host=${r.mac},${r.ip}`),
   ];
   // An isolated network has no way out: no default route for guests, no upstream DNS.
   if (!spec.uplink) lines.push("dhcp-option=option:router", "no-resolv");

@@ -23,11 +23,11 @@ export async function runningDnsmasq(files: DnsmasqFiles): Promise<number | unde
 }
 
 /** (Re)starts dnsmasq on the bridge: a running one is stopped first, as its bridge may be new. */
-export async function startDnsmasq(dir: string, spec: Omit<DnsmasqSpec, "files">): Promise<void> {
+export async function startDnsmasq(dir: string, spec: Omit<DnsmasqSpec, "files">, reservations: readonly { mac: string; ip: string }[] = []): Promise<void> {
   const files = dnsmasqFiles(dir);
   await stopDnsmasq(files);
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  await writeFile(files.conf, renderDnsmasqConfig({ ...spec, files }), { mode: 0o644 });
+  await writeFile(files.conf, renderDnsmasqConfig({ ...spec, files, reservations }), { mode: 0o644 });
   // --conf-file names only ours (Debian's dnsmasq would otherwise read /etc/dnsmasq.conf too); it forks and writes the pid file.
   await runNet("dnsmasq", [`--conf-file=${files.conf}`]);
 }

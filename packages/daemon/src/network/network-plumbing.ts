@@ -7,17 +7,28 @@ import { join } from "node:path";
 import type { Subnet } from "./cidr.js";
 import type { NetworkNames } from "./network-names.js";
 import { ensureBridge } from "./bridge-device.js";
-import { dnsmasqFiles, removeDnsmasq, startDnsmasq } from "./dnsmasq-process.js";
+import { dnsmasqFiles, removeDnsmasq, runningDnsmasq, startDnsmasq } from "./dnsmasq-process.js";
 import { readDnsmasqLeases, type Lease } from "./dnsmasq-leases.js";
 export type { Lease } from "./dnsmasq-leases.js";
 import { deleteNftTable, listNftTables, loadNftTable } from "./nft-table.js";
+import type { NftForward } from "./nft-ruleset.js";
 import { attachTap, createTap, deleteTap } from "./tap-device.js";
 import { deleteLink, listLinks } from "./net-commands.js";
 import { checkHostRoutes } from "./host-routes.js";
 
 const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
 
-export interface ManagedNetwork { name: string; kind: "nat" | "isolated"; subnet: Subnet }
+/** A DHCP reservation: the NIC with this MAC always gets this address. */
+export interface Reservation { mac: string; ip: string }
+
+export interface ManagedNetwork {
+  name: string;
+  kind: "nat" | "isolated";
+  subnet: Subnet;
+  /** The port forwards to its guests (nat only): DNAT rules in its table. */
+  forwards?: readonly NftForward[];
+  reservations?: readonly Reservation[];
+}
 
 /** What stays when leftovers are swept: the live networks and the taps of running VMs. */
 export interface Keep { networks: ReadonlySet<string>; taps: ReadonlySet<string> }
@@ -34,18 +45,25 @@ export interface NetworkPlumbing {
   sweep(keep: Keep): Promise<string[]>;
   /** The current DHCP leases of a managed network's dnsmasq (none for a network that is not up). */
   leases(network: string): Promise<Lease[]>;
+  /** Replaces the network's port forwards (its nftables table is reloaded in one transaction). */
+  setForwards(network: ManagedNetwork): Promise<void>;
+  /** Replaces the network's DHCP reservations; its running dnsmasq reads them again. */
+  setReservations(network: string, reservations: readonly Reservation[]): Promise<void>;
 }
 
 export class HostNetworkPlumbing implements NetworkPlumbing {
   readonly real = true;
   /** runDir: vmctld's run dir; each network's dnsmasq files go to .networks/<name> in it (no VM name starts with "."). */
   constructor(private readonly names: NetworkNames, private readonly runDir: string, private readonly dnsmasqUser: string) {}
+  /** The networks brought up by this vmctld, as last brought up (dnsmasq is restarted from them). */
+  private readonly upNetworks = new Map<string, ManagedNetwork>();
 
   private dir(network: string): string {
     return join(this.runDir, ".networks", network);
   }
 
   async up(network: ManagedNetwork): Promise<void> {
+    this.upNetworks.set(network.name, network);
     const bridge = this.names.bridge(network.name);
     const uplink = network.kind === "nat";
     // Before anything is made: a subnet the host routes elsewhere would take over part of its traffic.
@@ -53,13 +71,34 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
     // Made first: its presence tells a later start that this vmctld may have left something to sweep.
     await mkdir(join(this.runDir, ".networks"), { recursive: true, mode: 0o755 });
     await ensureBridge(bridge, network.subnet);
-    await loadNftTable({ table: this.names.nftTable(network.name), bridge, subnet: network.subnet, uplink });
+    // A forward from the host's 127.0.0.1 leaves by the bridge with a loopback source (see nft-ruleset.ts).
+    if (uplink) await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, "1\n");
+    await this.setForwards(network);
     // Masquerading needs forwarding in vmctld's network namespace, as libvirt's NAT networks do.
     if (uplink) await this.enableForwarding();
-    await startDnsmasq(this.dir(network.name), { bridge, subnet: network.subnet, uplink, user: this.dnsmasqUser });
+    await startDnsmasq(this.dir(network.name), { bridge, subnet: network.subnet, uplink, user: this.dnsmasqUser }, network.reservations ?? []);
+  }
+
+  async setForwards(network: ManagedNetwork): Promise<void> {
+    const uplink = network.kind === "nat";
+    await loadNftTable({ table: this.names.nftTable(network.name), bridge: this.names.bridge(network.name), subnet: network.subnet, uplink, forwards: uplink ? (network.forwards ?? []) : [] });
+  }
+
+  /**
+   * dnsmasq is started again with the new reservations (dhcp-host lines of its conf) rather than
+   * sent SIGHUP: it would re-read a dhcp-hostsfile as the unprivileged user it dropped to, who cannot
+   * reach vmctld's run dir (0700).
+   * Its leases are kept in the lease file; a client mid-exchange just retries.
+   */
+  async setReservations(network: string, reservations: readonly Reservation[]): Promise<void> {
+    const up = this.upNetworks.get(network);
+    if (!up || (await runningDnsmasq(dnsmasqFiles(this.dir(network)))) === undefined) return;
+    this.upNetworks.set(network, { ...up, reservations });
+    await startDnsmasq(this.dir(network), { bridge: this.names.bridge(network), subnet: up.subnet, uplink: up.kind === "nat", user: this.dnsmasqUser }, reservations);
   }
 
   async down(network: string): Promise<void> {
+    this.upNetworks.delete(network);
     await removeDnsmasq(this.dir(network));
     await deleteNftTable(this.names.nftTable(network));
     // Taps on the bridge go with it only from the bridge; they are the VMs' and stay until those stop.
@@ -144,4 +183,6 @@ export class NullNetworkPlumbing implements NetworkPlumbing {
   async deleteTap(tap: string): Promise<void> { this.log.push(`rm tap ${tap}`); }
   async sweep(): Promise<string[]> { return []; }
   async leases(): Promise<Lease[]> { return []; }
+  async setForwards(network: ManagedNetwork): Promise<void> { this.log.push(`forwards ${network.name} ${(network.forwards ?? []).length}`); }
+  async setReservations(network: string, reservations: readonly Reservation[]): Promise<void> { this.log.push(`reservations ${network} ${reservations.length}`); }
 }

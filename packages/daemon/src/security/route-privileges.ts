@@ -36,6 +36,10 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "POST /api/v1/networks": "network.write",
   "PATCH /api/v1/networks/:network": "network.write",
   "DELETE /api/v1/networks/:network": "network.write",
+  // A forward below port 1024 also needs network.write (checked by the handler).
+  "GET /api/v1/vms/:name/port-forwards": "vm.read",
+  "POST /api/v1/vms/:name/port-forwards": "vm.edit",
+  "DELETE /api/v1/vms/:name/port-forwards/:id": "vm.edit",
   "GET /api/v1/openapi.json": "host.read",
   // Lists the VMs the principal may read (all with vm.read at host scope; else those of its grants).
   "GET /api/v1/vms": "authenticated",

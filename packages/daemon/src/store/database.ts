@@ -133,6 +133,26 @@ export const MIGRATIONS: readonly string[] = [
      vlan INTEGER,
      created_at TEXT NOT NULL
    );`,
+  // Port forwards follow the VM's uuid (a rename keeps them, a destroy takes them); each NIC on a
+  // managed network has its DHCP reservation, so a forward's target is known before the guest boots.
+  `CREATE TABLE port_forwards (
+     id TEXT PRIMARY KEY,
+     vm_uuid TEXT NOT NULL,
+     nic TEXT NOT NULL,
+     host_address TEXT,
+     host_port INTEGER NOT NULL,
+     guest_port INTEGER NOT NULL,
+     protocol TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX port_forwards_vm ON port_forwards(vm_uuid);
+   CREATE TABLE dhcp_reservations (
+     network TEXT NOT NULL,
+     mac TEXT NOT NULL,
+     ip TEXT NOT NULL,
+     PRIMARY KEY (network, mac),
+     UNIQUE (network, ip)
+   );`,
 ];
 
 export function openDatabase(path: string): Db {

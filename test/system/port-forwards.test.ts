@@ -1,0 +1,128 @@
+// Port forwards with real nftables DNAT, all inside a network namespace this file makes: a busybox
+// guest on a nat network listens with nc, and a TCP forward reaches it from the host itself (by
+// 127.0.0.1 and by another host address) and from a second namespace behind a veth (the "outside");
+// a forward on one address answers only there; the forward survives a vmctld restart; deleting it
+// makes the port refuse; destroying the VM takes its forwards and rules along.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+
+const run = promisify(execFile);
+const NS = `vmctl-pf-${randomBytes(4).toString("hex")}`;
+const OUTSIDE = `${NS}-o`;
+const SUBNET = "10.232.7.0/24";
+/** The namespace's own address toward the outside, and the outside's. */
+const HOST_ADDRESS = "172.31.252.1";
+const OUTSIDE_ADDRESS = "172.31.252.2";
+let host: TestHost;
+
+/** Connects from inside `ns` to address:port over TCP and says what came back: the text, or "refused"/"timeout". */
+async function tcpFrom(ns: string, address: string, port: number): Promise<string> {
+  const script = `const s=require("net").connect(${port},${JSON.stringify(address)});let d="";s.setTimeout(8000,()=>{process.stdout.write("timeout");process.exit(0)});s.on("data",c=>d+=c);s.on("end",()=>{process.stdout.write(d.trim()||"empty");process.exit(0)});s.on("error",e=>{process.stdout.write(e.code==="ECONNREFUSED"?"refused":e.code);process.exit(0)});`;
+  return (await run("ip", ["netns", "exec", ns, process.execPath, "-e", script], { timeout: 20_000 })).stdout;
+}
+
+/** A forward just added answers once the guest's nc serves again (nc -ll re-listens after each connection). */
+async function answers(ns: string, address: string, port: number): Promise<string> {
+  let last = "";
+  for (let i = 0; i < 20; i++) {
+    last = await tcpFrom(ns, address, port);
+    if (last !== "refused" && last !== "timeout" && last !== "empty") return last;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return last;
+}
+
+const nftRuleset = async () => (await run("ip", ["netns", "exec", NS, "nft", "list", "ruleset"])).stdout;
+
+beforeAll(async () => {
+  await run("ip", ["netns", "add", NS]);
+  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  await run("ip", ["netns", "add", OUTSIDE]);
+  await run("ip", ["-n", NS, "link", "add", "vmtpf0", "type", "veth", "peer", "name", "vmtpf1", "netns", OUTSIDE]);
+  await run("ip", ["-n", NS, "addr", "add", `${HOST_ADDRESS}/24`, "dev", "vmtpf0"]);
+  await run("ip", ["-n", NS, "link", "set", "vmtpf0", "up"]);
+  await run("ip", ["-n", OUTSIDE, "addr", "add", `${OUTSIDE_ADDRESS}/24`, "dev", "vmtpf1"]);
+  await run("ip", ["-n", OUTSIDE, "link", "set", "vmtpf1", "up"]);
+  await run("ip", ["-n", OUTSIDE, "link", "set", "lo", "up"]);
+  host = await TestHost.start({ netns: NS });
+});
+
+afterAll(async () => {
+  await host?.close().catch(() => {});
+  for (const ns of [NS, OUTSIDE]) {
+    for (const pid of (await run("ip", ["netns", "pids", ns]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
+      try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
+    }
+  }
+  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await run("ip", ["netns", "del", OUTSIDE]).catch(() => {});
+});
+
+describe("port forwards to a guest on a nat network", () => {
+  it("a TCP forward reaches the guest's nc from the host (127.0.0.1 and its own address) and from outside; deleting it makes the port refuse", async () => {
+    await host.client.createNetwork({ name: "pfnet", kind: "nat", subnet: SUBNET });
+    await host.client.createVm(guestDefinition("pf-a", { nics: { net0: { network: "pfnet" } } }));
+    // Added while the VM is stopped: its NIC's address is reserved in the network's DHCP already.
+    const added = await host.cli(["--json", "port-forward", "add", "pf-a", "18080:8080"]);
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    const forward = JSON.parse(added.stdout) as { id: string; guestAddress: string; protocol: string; nic: string; network: string; active: boolean };
+    expect(forward).toMatchObject({ protocol: "tcp", nic: "net0", network: "pfnet", active: true, guestAddress: expect.stringMatching(/^10\.232\.7\.\d+$/) });
+    expect(await nftRuleset()).toContain(`tcp dport 18080 dnat to ${forward.guestAddress}:8080`);
+
+    expect((await host.cli(["start", "pf-a"])).code).toBe(0);
+    const guest = await ConsoleReader.open(host.client, "pf-a");
+    await guest.waitFor(GUEST_READY_LINE);
+    // udhcpc gets the reserved address.
+    let shown = "";
+    for (let i = 0; i < 60 && !shown.includes(`inet ${forward.guestAddress}/`); i++) {
+      shown = await guest.run("ip -4 addr show eth0");
+      if (!shown.includes(`inet ${forward.guestAddress}/`)) await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(shown).toContain(`inet ${forward.guestAddress}/24`);
+    await guest.run("printf '#!/bin/sh\\necho hello-from-guest\\n' > /tmp/hello; chmod +x /tmp/hello; (nc -ll -p 8080 -e /tmp/hello &)");
+
+    expect(await answers(NS, "127.0.0.1", 18080)).toBe("hello-from-guest");
+    expect(await answers(NS, HOST_ADDRESS, 18080)).toBe("hello-from-guest");
+    expect(await answers(OUTSIDE, HOST_ADDRESS, 18080)).toBe("hello-from-guest");
+
+    // One on 127.0.0.1 only: the outside's connection to that port gets nothing from the guest.
+    const local = await host.client.addPortForward("pf-a", { hostPort: 18081, guestPort: 8080, hostAddress: "127.0.0.1" });
+    expect(local).toMatchObject({ hostAddress: "127.0.0.1", protocol: "tcp" });
+    expect(await answers(NS, "127.0.0.1", 18081)).toBe("hello-from-guest");
+    expect(await tcpFrom(OUTSIDE, HOST_ADDRESS, 18081)).toBe("refused");
+
+    const listed = JSON.parse((await host.cli(["--json", "port-forward", "ls", "pf-a"])).stdout) as { id: string }[];
+    expect(listed.map((f) => f.id).sort()).toEqual([forward.id, local.id].sort());
+
+    // vmctld restarted (the VM runs on): the forwards are kept and their rules made again.
+    await host.killDaemon();
+    await host.startDaemon();
+    expect((await host.client.listPortForwards("pf-a")).map((f) => f.id).sort()).toEqual([forward.id, local.id].sort());
+    expect(await answers(OUTSIDE, HOST_ADDRESS, 18080)).toBe("hello-from-guest");
+
+    expect(await host.cli(["port-forward", "rm", "pf-a", forward.id])).toMatchObject({ code: 0, stdout: `removed port forward ${forward.id} (tcp *:18080)\n` });
+    expect(await tcpFrom(NS, "127.0.0.1", 18080)).toBe("refused");
+    expect(await tcpFrom(OUTSIDE, HOST_ADDRESS, 18080)).toBe("refused");
+    expect(await nftRuleset()).not.toContain("dport 18080");
+    expect(await answers(NS, "127.0.0.1", 18081)).toBe("hello-from-guest");
+    await expect(host.client.removePortForward("pf-a", forward.id)).rejects.toMatchObject({ status: 404, code: "port_forward_not_found" });
+    guest.close();
+
+    // Destroyed with the VM: the forward's rule goes, the port refuses.
+    expect((await host.cli(["stop", "pf-a", "--force"])).code).toBe(0);
+    await host.client.destroyVm("pf-a");
+    for (let i = 0; i < 50 && (await nftRuleset()).includes("dport 18081"); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await nftRuleset()).not.toContain("dport 18081");
+    expect(await tcpFrom(NS, "127.0.0.1", 18081)).toBe("refused");
+  });
+
+  it("removing the network leaves no table, device or dnsmasq behind", async () => {
+    await host.client.removeNetwork("pfnet");
+    expect(await nftRuleset()).toBe("");
+    expect((JSON.parse((await run("ip", ["-n", NS, "-j", "link", "show"])).stdout) as { ifname: string }[]).map((l) => l.ifname).sort()).toEqual(["lo", "vmtpf0"]);
+    expect((await run("ip", ["netns", "pids", NS])).stdout.trim().split("\n")).toEqual([String(host.pid)]);
+  });
+});
