@@ -192,6 +192,8 @@ describe("NICs of a running VM", () => {
     await expect(host.client.addNic(VM, { network: "lab", mac: "01:00:5e:00:00:01" })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("mac") });
     await expect(host.client.addNic(VM, { network: "lab", id: "Bad Id!" })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("id") });
     await expect(host.client.addNic(VM, { network: "lab", id: "net0" })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('already has a device "net0"') });
+    // A QEMU device of vmctld's own: the NIC would fail every start of the VM.
+    await expect(host.client.addNic(VM, { network: "lab", id: "rp0" })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('id: "rp0" is the id of a device vmctld gives every VM') });
     await expect(host.client.addNic(VM, { network: "lab", unknown: 1 } as never)).rejects.toMatchObject({ status: 400 });
     await expect(host.client.setNicLink(VM, "nope", "down")).rejects.toMatchObject({ status: 404, code: "nic_not_found" });
     await expect(host.client.addNic("no-such-vm", { network: "lab" })).rejects.toMatchObject({ status: 404, code: "vm_not_found" });

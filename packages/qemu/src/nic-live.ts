@@ -1,7 +1,7 @@
 // NICs of a running QEMU, over QMP: hot-plug (the backend, then the device on a free slot), unplug
 // (the guest lets the device go, then the backend goes) and the link as the guest sees it.
 import { VmctlError } from "@vmctl/api-types";
-import { qmpCommands as qmp, readQmpEvent } from "@vmctl/qmp";
+import { QmpError, qmpCommands as qmp, readQmpEvent } from "@vmctl/qmp";
 import type { QemuProcess } from "./qemu-process.js";
 import type { HotplugNic } from "./vm-driver.js";
 import { freeRootPort } from "./block-live.js";
@@ -40,15 +40,21 @@ export async function unplugNic(proc: QemuProcess, id: string, timeoutMs = 30_00
     });
   });
   try {
-    await qmp.deviceDel(proc.qmp, id);
-    if (!(await deleted)) {
-      throw new VmctlError("timeout", `the guest did not release NIC "${id}" within ${timeoutMs / 1000} s (it must support PCI hot-unplug, and a paused guest cannot answer); stop the VM to remove it`);
+    // A device already gone (a guest that let it go after an earlier unplug timed out) is released.
+    const gone = await qmp.deviceDel(proc.qmp, id).then(() => false, (error: unknown) => {
+      if (notFound(error)) return true;
+      throw error;
+    });
+    if (!gone && !(await deleted)) {
+      throw new VmctlError("timeout", `the guest did not release NIC "${id}" within ${timeoutMs / 1000} s (it must support PCI hot-unplug, and a paused guest cannot answer); ask again once it has, or stop the VM to remove it`);
     }
   } finally {
     off();
   }
-  await qmp.netdevDel(proc.qmp, netdevOf(id));
+  await qmp.netdevDel(proc.qmp, netdevOf(id)).catch((error: unknown) => { if (!notFound(error)) throw error; });
 }
+
+const notFound = (error: unknown) => error instanceof QmpError && error.qmpClass === "DeviceNotFound";
 
 export async function setLink(proc: QemuProcess, id: string, up: boolean): Promise<void> {
   await qmp.setLink(proc.qmp, id, up);

@@ -85,6 +85,8 @@ export interface NicServiceDeps {
 }
 
 const UNPLUG_TIMEOUT_MS = 30_000;
+/** Device ids vmctld gives QEMU's own devices (build-argv.ts): a NIC so named would fail every start. */
+const QEMU_DEVICE_IDS = /^(rp\d+|balloon0|scsi0|vser0|qga0port)$/;
 
 export class NicService {
   constructor(private readonly deps: NicServiceDeps) {}
@@ -141,6 +143,7 @@ export class NicService {
     let id = request.id;
     if (id === undefined) for (let n = 0; id === undefined || taken.has(id); n++) id = `net${n}`;
     if (taken.has(id)) throw new VmctlError("bad_request", `id: "${name}" already has a device "${id}"; choose another id, or leave it out for the next free netN`, { field: "id" });
+    if (QEMU_DEVICE_IDS.test(id)) throw new VmctlError("bad_request", `id: "${id}" is the id of a device vmctld gives every VM; choose another id, e.g. "net1"`, { field: "id" });
     const network = this.deps.registry.resolve(request.network);
     if (!network) {
       throw new VmctlError("bad_request", `network: the host has no network "${request.network}" (it has ${this.deps.registry.list().map((n) => `"${n.name}"`).join(", ")}); \`vmctl network ls\` lists them`, { field: "network" });
