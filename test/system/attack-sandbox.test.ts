@@ -130,7 +130,7 @@ describe("QEMU runs unprivileged and sandboxed", () => {
   });
 
   it("once the guest runs, the QEMU user cannot swap its sockets or logs for links to what vmctld would connect to, read or append to", () => {
-    for (const name of ["qmp.sock", "serial.sock", "vnc.sock", "qemu.log", "serial.log", "qemu.pid"]) {
+    for (const name of ["qmp.sock", "serial.sock", "vnc.sock", "qga.sock", "qemu.log", "serial.log", "qemu.pid"]) {
       const path = join(runDir(), name);
       const swap = asQemu(`ln -sf '${join(host.home, "vmctld.sock")}' '${path}' || mv '${path}' '${path}.old'`);
       expect(swap.code, name).not.toBe(0);
