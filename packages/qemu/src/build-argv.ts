@@ -28,8 +28,10 @@ export type NicBackend = { kind: "user" } | { kind: "tap"; ifname: string };
 
 /** Empty PCIe root ports a q35 VM gets for disks hot-plugged while it runs. */
 export const HOTPLUG_PORTS = 4;
-/** q35 puts each virtio disk on its own root port (so it can be unplugged); slots 0x10.. hold them. */
+/** q35 puts each virtio disk and NIC on its own root port (so it can be unplugged); slots 0x10.. hold them. */
 const MAX_Q35_PORTS = 16;
+/** How many virtio disks and NICs together a q35 VM can start with (the rest of its ports are spare). */
+export const Q35_DEVICE_PORTS = MAX_Q35_PORTS - HOTPLUG_PORTS;
 
 /** The root port of the n-th port of a q35 VM (virtio disks first, then the spare ones). */
 function rootPortId(index: number): string {

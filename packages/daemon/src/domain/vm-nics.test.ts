@@ -11,7 +11,7 @@ import { loadHostConfig } from "../config/host-config.js";
 import { NullNetworkPlumbing } from "../network/network-plumbing.js";
 import { FakeDriver } from "./testing/fake-driver.js";
 import { FakeHostFiles } from "./testing/fake-host-files.js";
-import { definition } from "./testing/domain-host.js";
+import { definition, writeQcow2 } from "./testing/domain-host.js";
 
 let home: string;
 let host: Host;
@@ -76,6 +76,17 @@ describe("NICs with the fake driver", () => {
     const fresh = await host.nics.add("web", { network: "default" });
     expect(fresh.mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
     expect(new Set([mac, added.mac, fresh.mac]).size).toBe(3);
+  });
+
+  it("refuses a NIC a q35 VM could not start with: its virtio disks and NICs fill the 12 root ports", async () => {
+    mkdirSync(join(host.config.datastores.local!, "disks"), { recursive: true });
+    const disks = Array.from({ length: 11 }, (_, i) => {
+      writeQcow2(join(host.config.datastores.local!, "disks", `d${i}.qcow2`));
+      return `[disks.d${i}]\nfile = "disks/d${i}.qcow2"\nformat = "qcow2"\n`;
+    }).join("");
+    await host.vms.create({ toml: definition("full", `\n${disks}\n[nics.net0]\nnetwork = "default"\n`) });
+    await expect(host.nics.add("full", { network: "default" })).rejects.toThrow(/"full" has 12 virtio disks and NICs, as many as a q35 VM starts with \(12\)/);
+    expect(Object.keys(host.inventory.definition("full").nics)).toEqual(["net0"]);
   });
 
   it("link down on a running VM is set live and kept; the next start has it down", async () => {

@@ -2,7 +2,7 @@
 // NIC plumbing first, removed after), their link set up or down, and always written to the
 // definition, whose MAC is unique on the host. A stopped VM only has its definition changed.
 import { VmctlError, type NicAddRequest, type NicInfo, type VmDefinition } from "@vmctl/api-types";
-import type { NicBackend, VmHandle } from "@vmctl/qemu";
+import { Q35_DEVICE_PORTS, type NicBackend, type VmHandle } from "@vmctl/qemu";
 import { assertNotTemplate } from "./templates.js";
 import type { Inventory, InventoryEntry } from "./inventory.js";
 import type { RuntimeTable } from "./vm-runtime.js";
@@ -147,6 +147,11 @@ export class NicService {
     const network = this.deps.registry.resolve(request.network);
     if (!network) {
       throw new VmctlError("bad_request", `network: the host has no network "${request.network}" (it has ${this.deps.registry.list().map((n) => `"${n.name}"`).join(", ")}); \`vmctl network ls\` lists them`, { field: "network" });
+    }
+    // Every NIC of a q35 VM has a root port of its own at start: one more than there are would fail the next start.
+    const ported = Object.values(def.disks).filter((d) => d.bus === "virtio").length + Object.keys(def.nics).length;
+    if (def.machine === "q35" && ported >= Q35_DEVICE_PORTS) {
+      throw new VmctlError("bad_request", `"${name}" has ${ported} virtio disks and NICs, as many as a q35 VM starts with (${Q35_DEVICE_PORTS}); remove one, or put disks on bus "scsi"`, { field: "network" });
     }
     const mac = this.macFor(request.mac);
     const nic: Nic = { network: request.network, model: request.model ?? "virtio", mac, link: "up" };
