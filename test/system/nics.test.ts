@@ -215,4 +215,26 @@ describe("NICs of a running VM", () => {
     expect(await host.client.removeNic(VM, "spare")).toMatchObject({ id: "spare" });
     expect(Object.keys((await host.client.getVm(VM)).definition!.nics)).toEqual(["net0"]);
   });
+  it("hot-plugs and unplugs on a pc machine too (pci.0, through ACPI)", async () => {
+    await host.client.createVm(guestDefinition("nic-pc", { machine: "pc" }));
+    expect((await host.cli(["start", "nic-pc"])).code).toBe(0);
+    const pc = await ConsoleReader.open(host.client, "nic-pc");
+    try {
+      await pc.waitFor(GUEST_READY_LINE);
+      const added = await host.client.addNic("nic-pc", { network: "lab" });
+      let seen = "";
+      for (let i = 0; i < 60 && !seen.includes("eth0"); i++) {
+        seen = await pc.run("ls /sys/class/net");
+        if (!seen.includes("eth0")) await sleep(1000);
+      }
+      expect(seen).toContain("eth0");
+      expect(await pc.run("cat /sys/class/net/eth0/address")).toContain(added.mac);
+      await host.client.removeNic("nic-pc", added.id);
+      expect(await pc.run("ls /sys/class/net")).not.toContain("eth0");
+    } finally {
+      pc.close();
+      await host.cli(["stop", "nic-pc", "--force"]);
+      await host.client.destroyVm("nic-pc");
+    }
+  });
 });
