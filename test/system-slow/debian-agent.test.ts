@@ -3,7 +3,9 @@
 // the agent connects and vmctld shows the OS and hostname, the agent's addresses reach the VM's
 // addresses, the agent sets root's password (which then logs in on the serial console), a snapshot
 // of the running guest freezes and thaws its filesystems (as the guest's own journal shows), and
-// `vmctl stop` shuts the guest down through the agent, long before the stop timeout.
+// a revert to a snapshot with memory thaws the guest (its memory was saved frozen) and sets its
+// clock, as a resume from suspend does, and `vmctl stop` shuts the guest down through the agent,
+// long before the stop timeout.
 //
 // The image cache lies under /root, which QEMU's unprivileged user cannot traverse: the base image,
 // kernel and initrd are copied into a datastore folder of this file, and the VM's disk is a qcow2
@@ -137,6 +139,28 @@ describe("the Debian guest's QEMU guest agent through vmctld", () => {
     expect(journal).toMatch(/filesystem unfreeze|thaw/i);
     // Thawed: the guest writes again.
     expect(await console.run("echo written > /root/after-thaw && cat /root/after-thaw")).toMatch(/^written\r?$/m);
+
+    // A snapshot with memory holds the guest frozen (it was saved between freeze and thaw): the
+    // revert thaws it through the agent and sets its clock, and the guest writes again.
+    const withMemory = await taskOf(await client.createSnapshot(VM, { name: "with-memory" }));
+    expect(withMemory.state).toBe("success");
+    expect(logOf(withMemory)).toEqual(expect.arrayContaining([expect.stringMatching(/^filesystems frozen: [1-9]\d*$/), expect.stringMatching(/^filesystems thawed: [1-9]\d*$/)]));
+    console.close();
+    const revert = await taskOf(await client.revertSnapshot(VM, "with-memory"));
+    expect(revert.state).toBe("success");
+    expect(logOf(revert)).toEqual(expect.arrayContaining([expect.stringMatching(/^filesystems thawed: [1-9]\d* \(frozen when the snapshot was taken\)$/), "set the guest's clock to the host's time (guest agent)"]));
+
+    // Suspended for a while, the guest's clock stood still; the resume sets it to the host's.
+    expect((await taskOf(await client.power(VM, { action: "suspend" }))).state).toBe("success");
+    await new Promise((r) => setTimeout(r, 20_000));
+    const resume = await taskOf(await client.power(VM, { action: "resume" }));
+    expect(resume.state).toBe("success");
+    expect(logOf(resume)).toContain("set the guest's clock to the host's time (guest agent)");
+    console = await ConsoleReader.open(client, VM);
+    const [guestClock] = (await console.run("echo clock=$(date +%s)")).match(/clock=(\d+)/g)!.slice(-1).map((m) => Number(m.slice(6)));
+    // Behind by the 20 s it was suspended without the agent; within a few seconds of the host with it.
+    expect(Math.abs(guestClock! - Date.now() / 1000)).toBeLessThan(10);
+    expect(await console.run("echo again > /root/after-revert && cat /root/after-revert")).toMatch(/^again\r?$/m);
 
     // vmctl stop asks the agent first; the guest powers off through it, no ACPI, no forcing.
     const stopStarted = Date.now();

@@ -93,7 +93,7 @@ export interface VmMigration {
  * The agent inside the guest (the QEMU guest agent over the VM's virtio-serial channel). Every call
  * fails within a few seconds, with kind "not-connected" when no agent answers; connected() never throws.
  */
-export type GuestAgent = Pick<GuestAgentClient, "connected" | "info" | "osInfo" | "hostName" | "networkInterfaces" | "shutdown" | "fsfreezeFreeze" | "fsfreezeThaw" | "fsfreezeStatus" | "setTime" | "setUserPassword">;
+export type GuestAgent = Pick<GuestAgentClient, "connected" | "channelOpen" | "info" | "osInfo" | "hostName" | "networkInterfaces" | "shutdown" | "fsfreezeFreeze" | "fsfreezeThaw" | "fsfreezeStatus" | "setTime" | "setUserPassword">;
 
 /** One running VM. */
 export interface VmHandle {

@@ -88,6 +88,12 @@ export class GuestAgentClient {
     }
   }
 
+  /** Whether the guest has its end of the channel open (an agent started there), without writing anything. */
+  async channelOpen(): Promise<boolean> {
+    if (this.closed) return false;
+    return this.options.isOpen ? this.options.isOpen().catch(() => false) : true;
+  }
+
   close(): void {
     this.closed = true;
     this.drop(new GuestAgentError("closed", "the guest agent client was closed"));

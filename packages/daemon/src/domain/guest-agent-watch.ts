@@ -108,11 +108,20 @@ export class GuestAgentWatch implements AddressProvider {
     return facts.connected ? facts.interfaces : undefined;
   }
 
-  /** The VM's agent when one answers now (a fresh check, a few seconds at most), else undefined. */
-  async agentOf(name: string): Promise<GuestAgent | undefined> {
+  /**
+   * The VM's agent when one answers now (a fresh check, a few seconds at most), else undefined.
+   * `patienceMs`: while the guest has the channel open, keep asking that long (a guest just
+   * resumed or reverted takes a moment to answer); a closed channel is no agent at once.
+   */
+  async agentOf(name: string, patienceMs = 0): Promise<GuestAgent | undefined> {
     const agent = this.deps.runtimes.get(name).process?.agent;
     if (!agent) return undefined;
-    return (await agent.connected()) ? agent : undefined;
+    const deadline = Date.now() + patienceMs;
+    for (;;) {
+      if (await agent.connected()) return agent;
+      if (Date.now() >= deadline || !(await agent.channelOpen())) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 
   /** Asks the VM again now (after a start, a resume, a revert), without waiting for the next tick. */

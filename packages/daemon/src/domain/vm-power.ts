@@ -50,6 +50,8 @@ export interface PowerDeps {
 }
 
 const CONSOLE_LOG_ROTATE_BYTES = 8 * 1024 * 1024;
+/** How long a guest whose memory came back may take for its agent to answer (only while it has the channel open). */
+const AGENT_AFTER_RESTORE_MS = 15_000;
 const CRASH_RESTART_LIMIT = 5;
 const CRASH_RESTART_WINDOW_MS = 10 * 60_000;
 
@@ -240,9 +242,9 @@ export class PowerController {
     if (restoring) await this.syncGuestClock(name, ctx);
   }
 
-  /** The VM's guest agent when one answers now (a few seconds at most), else undefined. */
-  async guestAgent(name: string): Promise<GuestAgent | undefined> {
-    return this.deps.agents?.agentOf(name);
+  /** The VM's guest agent when one answers now (a few seconds at most; patienceMs more while the guest has its channel open), else undefined. */
+  async guestAgent(name: string, patienceMs = 0): Promise<GuestAgent | undefined> {
+    return this.deps.agents?.agentOf(name, patienceMs);
   }
 
   /**
@@ -251,7 +253,8 @@ export class PowerController {
    * clock is behind. Both are put right through the agent; without one the log says what was not done.
    */
   async syncGuestClock(name: string, ctx: TaskContext, thawIfFrozen = false): Promise<void> {
-    const agent = await this.guestAgent(name);
+    // The guest has just come back: its agent may take a few seconds to answer the new channel.
+    const agent = await this.guestAgent(name, AGENT_AFTER_RESTORE_MS);
     if (!agent) {
       ctx.log("agent: not connected: the guest's clock was not set to the host's time");
       return;
