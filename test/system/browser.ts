@@ -5,10 +5,9 @@ import type { TestHost } from "./harness.js";
 
 export const ARTIFACTS = "test-artifacts/screenshots";
 
-/** `executablePath`: another way to start Debian's Chromium (a wrapper that runs it in a test's network namespace). */
-export function launchChromium(executablePath = "/usr/bin/chromium"): Promise<Browser> {
+export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath,
+    executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
   });
 }

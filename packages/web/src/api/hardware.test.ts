@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import type { VmDefinition } from "@vmctl/api-types";
 import { readHardware } from "./hardware";
 
 describe("readHardware", () => {
@@ -8,7 +9,7 @@ describe("readHardware", () => {
       boot: { order: ["cdrom0", "disk0"] },
       disks: { disk0: { file: "web/disk0.qcow2", size: "10GiB", sizeBytes: 10 * 1024 ** 3, bus: "virtio", format: "qcow2", readonly: false } },
       cdroms: { cdrom0: { iso: "iso/debian.iso", bus: "sata" }, cdrom1: { bus: "ide" } },
-      nics: { net0: { network: "nat", model: "virtio", mac: "52:54:00:12:34:56" } },
+      nics: { net0: { network: "nat", model: "virtio", mac: "52:54:00:12:34:56", link: "up" } } as VmDefinition["nics"],
       console: { serial: true, vnc: false },
       policy: { autostart: true, on_crash: "restart", stop_timeout: 60 },
     });

@@ -1,5 +1,5 @@
 // The VMs and recent tasks, kept current by the events stream: no reload to see a change, no poll
-// (tasks announce themselves and their progress). Views that need other events (a VM's timeline,
+// (tasks announce themselves and their progress) but for running VMs' IP addresses, which no event announces. Views that need other events (a VM's timeline,
 // the events page) listen here rather than open a stream.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Task, VmSummary, VmctlEvent } from "@vmctl/api-types";
@@ -68,6 +68,14 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
   }, [readVms, readTasks]);
   const refresh = useCallback(() => schedule({ vms: true, tasks: true }), [schedule]);
   useEffect(refresh, [refresh]);
+  // IP addresses come from DHCP leases and the guest agent, which no event announces: while a VM
+  // runs, the list is read again every 10 s (vmctld answers an unchanged list from its cache).
+  const running = vms?.some((vm) => vm.state === "running" || vm.state === "paused") ?? false;
+  useEffect(() => {
+    if (!running) return;
+    const timer = window.setInterval(() => schedule({ vms: true }), 10_000);
+    return () => window.clearInterval(timer);
+  }, [running, schedule]);
   useEventStream(useCallback((event: VmctlEvent) => {
     if (event.type.startsWith("vm.")) schedule({ vms: true });
     else if (event.type === "task.created") schedule({ tasks: true });

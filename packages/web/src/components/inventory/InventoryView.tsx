@@ -106,7 +106,7 @@ export function InventoryView() {
             <Thead>
               <Tr>
                 {selectable ? <Th aria-label="Select"><Checkbox id="select-all-vms" aria-label="Select all shown VMs" isChecked={allSelected ? true : chosen.length ? null : false} onChange={(_e, on) => setSelected(on ? new Set(powerable.map((vm) => vm.name)) : new Set())} /></Th> : null}
-                <Th screenReaderText="Screen" /><Th sort={sortBy(0)}>Name</Th><Th sort={sortBy(1)}>State</Th><Th modifier="nowrap">IP address</Th><Th sort={sortBy(2)} modifier="nowrap">CPUs</Th><Th sort={sortBy(3)} modifier="nowrap">Memory</Th><Th modifier="nowrap">Uptime</Th><Th screenReaderText="Actions" />
+                <Th screenReaderText="Screen" /><Th sort={sortBy(0)} modifier="nowrap">Name</Th><Th sort={sortBy(1)} modifier="nowrap">State</Th><Th modifier="nowrap">IP address</Th><Th sort={sortBy(2)} modifier="nowrap">CPUs</Th><Th sort={sortBy(3)} modifier="nowrap">Memory</Th><Th modifier="nowrap">Uptime</Th><Th screenReaderText="Actions" />
               </Tr>
             </Thead>
             <Tbody>

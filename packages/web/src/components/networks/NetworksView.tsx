@@ -35,7 +35,20 @@ function StateCell({ network }: { network: Network }) {
     <div data-testid="network-state">
       <Label isCompact color={STATE[network.state]}>{network.state}</Label>
       {network.state === "failed" && network.error ? <div className="vmctl-network-error">{network.error}</div> : null}
-      {network.state === "inactive" && network.origin === "default" ? <div className="vmctl-muted">comes up with its first VM</div> : null}
+      {network.state === "inactive" ? <div className="vmctl-muted vmctl-small" style={{ whiteSpace: "nowrap" }}>up with its first VM</div> : null}
+    </div>
+  );
+}
+
+/** The subnet, and under it the gateway; a port group's are its parent's. */
+function SubnetCell({ network, parent }: { network: Network; parent: Network | undefined }) {
+  const subnet = network.subnet ?? parent?.subnet;
+  const gateway = network.gateway ?? parent?.gateway;
+  if (!subnet) return network.kind === "user" ? <span className="vmctl-muted">QEMU's own (10.0.2.0/24)</span> : <span>{DASH}</span>;
+  return (
+    <div>
+      <code>{subnet}</code>{network.subnet ? null : <span className="vmctl-muted"> (of {parent?.name})</span>}
+      <div className="vmctl-small" style={{ whiteSpace: "nowrap" }}><span className="vmctl-muted">gateway</span> {gateway ? <code>{gateway}</code> : DASH}</div>
     </div>
   );
 }
@@ -70,7 +83,7 @@ export function NetworksView() {
   return (
     <PageSection>
       <Title headingLevel="h1">Networks</Title>
-      <p className="vmctl-muted" style={{ marginTop: 4 }}>The networks VMs' adapters connect to. Those declared in vmctld.toml are changed there; those added here, here or with <code>vmctl network</code>.</p>
+      <p className="vmctl-muted" style={{ margin: "4px 0 8px" }}>What VMs' network adapters connect to. Networks declared in vmctld.toml change there; the others here or with <code>vmctl network</code>.</p>
       {canWrite ? (
         <Toolbar><ToolbarContent><ToolbarItem><Button onClick={() => setCreating(true)}>Create network</Button></ToolbarItem></ToolbarContent></Toolbar>
       ) : null}
@@ -80,7 +93,7 @@ export function NetworksView() {
         : (
           <Table aria-label="Networks" className="vmctl-table" data-testid="networks" variant="compact">
             <Thead>
-              <Tr><Th>Name</Th><Th>Kind</Th><Th>Subnet</Th><Th>Gateway</Th><Th>Bridge device</Th><Th>State</Th><Th>Origin</Th><Th>VMs</Th>{canWrite ? <Th screenReaderText="Actions" /> : null}</Tr>
+              <Tr><Th>Name</Th><Th>Kind</Th><Th>Subnet and gateway</Th><Th>Bridge device</Th><Th>State</Th><Th>Origin</Th><Th>VMs</Th>{canWrite ? <Th screenReaderText="Actions" /> : null}</Tr>
             </Thead>
             <Tbody>
               {networks.map((n) => {
@@ -91,8 +104,7 @@ export function NetworksView() {
                   <Tr key={n.name} data-network={n.name}>
                     <Td dataLabel="Name"><span style={{ display: "inline-flex", gap: 8, alignItems: "center" }}><NetworkIcon aria-hidden="true" className="vmctl-muted" /><strong>{n.name}</strong></span></Td>
                     <Td dataLabel="Kind" data-testid="network-kind">{kindLabel(n)}</Td>
-                    <Td dataLabel="Subnet">{n.subnet ? <code>{n.subnet}</code> : parent?.subnet ? <span><code>{parent.subnet}</code> <span className="vmctl-muted">(of {parent.name})</span></span> : n.kind === "user" ? <span className="vmctl-muted">QEMU's own</span> : DASH}</Td>
-                    <Td dataLabel="Gateway">{n.gateway ? <code>{n.gateway}</code> : parent?.gateway ? <code>{parent.gateway}</code> : DASH}</Td>
+                    <Td dataLabel="Subnet and gateway" data-testid="network-subnet"><SubnetCell network={n} parent={parent} /></Td>
                     <Td dataLabel="Bridge device">{n.device ? <code>{n.device}</code> : n.bridge ? <code>{n.bridge}</code> : DASH}</Td>
                     <Td dataLabel="State"><StateCell network={n} /></Td>
                     <Td dataLabel="Origin"><Label isCompact color={ORIGIN[n.origin].color}>{ORIGIN[n.origin].text}</Label></Td>

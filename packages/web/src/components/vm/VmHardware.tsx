@@ -39,6 +39,9 @@ export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: bo
   const disks = useApi(() => client.listDisks(name), ["disks", name], version);
   // The networks, for their kinds; a user who may not read the host sees the NICs without them.
   const networks = useApi(can("host.read") ? () => client.listNetworks() : null, ["networks"], version);
+  // Each NIC's link as vmctld has it, and the VM's port forwards (a vmctld without them: left out).
+  const nics = useApi(() => client.listNics(name), ["nics", name], version);
+  const forwards = useApi(() => client.listPortForwards(name), ["port-forwards", name], version);
   if (error && !data) return <LoadError what={`the hardware of ${name}`} error={error} onRetry={reload} />;
   if (!data) return <Loading what="the hardware" lines={5} />;
   const hw = readHardware(data.definition);
@@ -63,7 +66,7 @@ export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: bo
 
       <HardwareStorage vm={vm} disks={disks.data} error={disks.error} reload={disks.reload} canEdit={canEdit} />
 
-      <HardwareNics vm={vm} nics={hw.nics} networks={networks.data} />
+      <HardwareNics vm={vm} nics={hw.nics} live={nics.data} networks={networks.data} forwards={forwards.data} canEdit={canEdit && !vm.template} onChanged={() => setVersion((v) => v + 1)} />
 
       <Section title="Consoles and policy">
         <DescriptionList isCompact columnModifier={{ default: "2Col" }} aria-label="Consoles and policy">
