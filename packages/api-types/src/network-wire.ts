@@ -6,7 +6,14 @@ import { literalUnion } from "./literal-union.js";
 
 /**
  * nat and isolated: a bridge vmctld makes, with dnsmasq for DHCP and DNS (nat also masquerades);
- * bridge: an existing Linux bridge; portgroup: a VLAN on its parent network; user: QEMU user-mode.
+ * bridge: an existing Linux bridge of the host's (vmctld adds and removes only its NICs' taps);
+ * portgroup: a VLAN on its parent network, a bridge of its own so that tags never share a layer-2
+ * segment, even on a kernel without 802.1Q or bridge VLAN filtering. On a nat or isolated parent it
+ * shares the parent's subnet, gateway and DHCP and is pure layer 2: linked to the parent's bridge by
+ * an isolated bridge port, it reaches the gateway and dnsmasq but no other portgroup (VMs directly
+ * on the parent are its untagged segment, which every portgroup reaches); no tag leaves the host. On
+ * a bridge parent a VLAN sub-interface of that bridge carries the tag to the wire (where the kernel
+ * has no 802.1Q the portgroup stays local to the host). user: QEMU user-mode.
  */
 export const NETWORK_KINDS = ["nat", "isolated", "bridge", "portgroup", "user"] as const;
 export type NetworkKind = (typeof NETWORK_KINDS)[number];
@@ -21,8 +28,8 @@ export const CIDR_PATTERN = "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$";
 const settings = {
   subnet: Type.Optional(Type.String({ pattern: CIDR_PATTERN, description: "IPv4 subnet of a nat or isolated network, e.g. \"10.77.0.0/24\"; the gateway (vmctld's address on the bridge) is its first address. Without it vmctld picks a free /24 in 10.0.0.0/8" })),
   bridge: Type.Optional(Type.String({ pattern: IFNAME_PATTERN, description: "the existing Linux bridge of a bridge network" })),
-  parent: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: "the network a portgroup is a VLAN of" })),
-  vlan: Type.Optional(Type.Integer({ minimum: 1, maximum: 4094, description: "the VLAN tag of a portgroup (or of a bridge network's NICs)" })),
+  parent: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: "the nat, isolated or bridge network a portgroup is a VLAN of (it cannot be removed while it has portgroups)" })),
+  vlan: Type.Optional(Type.Integer({ minimum: 1, maximum: 4094, description: "the VLAN tag of a portgroup, one portgroup per tag and parent (a bridge network's vlan is kept but not applied yet: use a portgroup on it)" })),
 };
 
 export const NetworkCreateRequestSchema = Type.Object({

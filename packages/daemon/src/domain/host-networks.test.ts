@@ -56,7 +56,7 @@ describe("a vmctld restarted while VMs run on the implicit default network", () 
     expect(plumbing.log).toEqual([]);
     await nets.sweep([{ name: "web", uuid: "w", def: def("net0") }]);
     expect(nets.describeOne("default")).toMatchObject({ state: "active" });
-    expect(plumbing.log).toEqual([`attach ${networkNames("host-1").tap("w", "net0")} default`]);
+    expect(plumbing.log).toEqual([`attach ${networkNames("host-1").tap("w", "net0")} ${networkNames("host-1").bridge("default")}`]);
     // The sweep itself runs only as root (it keeps the default network's bridge).
     if (process.getuid?.() === 0) expect(kept[0]?.networks.has("default")).toBe(true);
   });

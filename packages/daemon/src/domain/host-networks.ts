@@ -17,6 +17,11 @@ type State = { state: "active" | "inactive" | "failed"; error?: string };
 export interface RunningVm { name: string; uuid: string | undefined; def: VmDefinition }
 
 const managed = (n: HostNetwork): n is HostNetwork & { kind: "nat" | "isolated" } => n.kind === "nat" || n.kind === "isolated";
+const isPortgroup = (n: HostNetwork): boolean => n.kind === "portgroup";
+/** What vmctld brings up and takes down: its bridges (and for managed ones dnsmasq and nftables). */
+const broughtUp = (n: HostNetwork): boolean => managed(n) || isPortgroup(n);
+/** Whose NICs are taps on a bridge (user ones are QEMU's own). */
+const tapped = (n: HostNetwork): boolean => broughtUp(n) || n.kind === "bridge";
 
 export class HostNetworks {
   private readonly states = new Map<string, State>();
@@ -101,10 +106,12 @@ export class HostNetworks {
 
   describeOne(name: string): Network {
     const { parsedSubnet, origin, ...spec } = this.registry.get(name);
-    const state = managed(this.registry.get(name)) ? (this.states.get(name) ?? { state: "inactive" }) : { state: "active" as const };
+    const network = this.registry.get(name);
+    const state = broughtUp(network) ? (this.states.get(name) ?? { state: "inactive" }) : { state: "active" as const };
     return {
       ...spec, origin, state: state.state,
       ...(parsedSubnet ? { gateway: gatewayOf(parsedSubnet), device: this.names.bridge(name) } : {}),
+      ...(isPortgroup(network) ? { device: this.names.bridge(name) } : {}),
       ...(state.error ? { error: state.error } : {}),
     };
   }
@@ -114,6 +121,12 @@ export class HostNetworks {
     for (const network of this.registry.list().filter(managed)) {
       if (network.name === DEFAULT_NETWORK && network.origin === "default" && !this.defaultDeclared) continue;
       await this.up(network).catch(() => {});
+    }
+    // After their parents (a portgroup of the implicit default network waits for its first VM too).
+    for (const network of this.registry.list().filter(isPortgroup)) {
+      const parent = this.registry.resolve(network.parent!);
+      if (parent && managed(parent) && this.states.get(parent.name)?.state !== "active") continue;
+      await this.upPortgroup(network).catch(() => {});
     }
   }
 
@@ -160,23 +173,60 @@ export class HostNetworks {
     });
   }
 
-  private down(name: string): Promise<void> {
+  /** A portgroup's bridge and its link to the parent's bridge, its parent brought up first. */
+  private async upPortgroup(network: HostNetwork): Promise<void> {
+    const parent = this.registry.get(network.parent!);
+    if (managed(parent) && this.states.get(parent.name)?.state !== "active") await this.up(parent);
+    if (parent.kind === "bridge") await this.checkBridge(parent, "parent");
+    await this.serial(network.name, async () => {
+      if (!this.plumbing.real) return void this.states.set(network.name, { state: "active" });
+      try {
+        const { warning } = await this.plumbing.upPortgroup({ name: network.name, vlan: network.vlan!, parentDevice: this.deviceOf(parent), parentKind: parent.kind === "bridge" ? "bridge" : "managed" });
+        if (warning) this.log.warn({ network: network.name }, warning);
+        this.states.set(network.name, { state: "active" });
+        this.log.info({ network: network.name, bridge: this.names.bridge(network.name), parent: parent.name, vlan: network.vlan }, "portgroup up");
+      } catch (error) {
+        const message = (error as Error).message;
+        this.states.set(network.name, { state: "failed", error: message });
+        throw new VmctlError("internal", `portgroup "${network.name}" could not be brought up: ${message}`, { network: network.name });
+      }
+    });
+  }
+
+  /** The bridge a network's taps join: vmctld's own, or a bridge network's existing one. */
+  private deviceOf(network: HostNetwork): string {
+    return network.kind === "bridge" ? network.bridge! : this.names.bridge(network.name);
+  }
+
+  /** A bridge network's device must be an existing bridge of the host's, never one a vmctld made (400 naming `field`). */
+  private async checkBridge(network: HostNetwork, field: "bridge" | "parent"): Promise<void> {
+    if (!this.plumbing.real) return;
+    try {
+      await this.plumbing.checkBridgeDevice(network.bridge!);
+    } catch (error) {
+      const where = field === "bridge" ? "bridge" : `parent: network "${network.name}"'s bridge`;
+      throw new VmctlError("bad_request", `${where}: ${(error as Error).message}`, { field, network: network.name });
+    }
+  }
+
+  private down(name: string, kind?: HostNetwork["kind"]): Promise<void> {
     return this.serial(name, async () => {
-      await this.plumbing.down(name);
+      if ((kind ?? this.registry.resolve(name)?.kind) === "portgroup") await this.plumbing.downPortgroup(name);
+      else await this.plumbing.down(name);
       this.states.delete(name);
     });
   }
 
   async create(request: NetworkCreateRequest): Promise<Network> {
     const network = this.registry.add(request);
-    if (managed(network)) {
-      try {
-        await this.up(network);
-      } catch (error) {
-        await this.down(network.name).catch(() => {});
-        this.registry.remove(network.name);
-        throw error;
-      }
+    try {
+      if (managed(network)) await this.up(network);
+      if (isPortgroup(network)) await this.upPortgroup(network);
+      if (network.kind === "bridge") await this.checkBridge(network, "bridge");
+    } catch (error) {
+      if (broughtUp(network)) await this.down(network.name, network.kind).catch(() => {});
+      this.registry.remove(network.name);
+      throw error;
     }
     return this.describeOne(network.name);
   }
@@ -189,8 +239,11 @@ export class HostNetworks {
     const before = this.registry.get(name);
     // Changed first (a start from now on sees the new settings and waits for the work below).
     this.registry.apply(planned);
-    if (managed(before)) await this.down(name);
+    if (broughtUp(before)) await this.down(name, before.kind);
     if (managed(planned)) await this.up(planned);
+    if (isPortgroup(planned)) await this.upPortgroup(planned);
+    // A parent's new bridge: its portgroups are linked to it again.
+    for (const child of this.registry.list().filter((n) => n.parent === name && this.states.get(n.name)?.state === "active")) await this.upPortgroup(child);
     return this.describeOne(name);
   }
 
@@ -200,7 +253,7 @@ export class HostNetworks {
     // failed take-down leaves leftovers that the next start sweeps).
     this.registry.remove(name);
     this.reservations.dropNetwork(name);
-    if (managed(network)) await this.down(name);
+    if (broughtUp(network)) await this.down(name, network.kind);
     return { name };
   }
 
@@ -220,16 +273,23 @@ export class HostNetworks {
           backends[id] = { kind: "user" };
           continue;
         }
-        if (!managed(network)) {
-          throw new VmctlError("bad_request", `nics.${id}.network of VM "${vm}": network "${network.name}" is a ${network.kind} network, which VMs cannot use yet; put the NIC on a nat, isolated or user network`, { vm, nic: id, network: network.name });
+        if (managed(network) && this.states.get(network.name)?.state !== "active") await this.up(network);
+        if (isPortgroup(network) && this.states.get(network.name)?.state !== "active") await this.upPortgroup(network);
+        if (network.kind === "bridge") {
+          try {
+            await this.checkBridge(network, "bridge");
+          } catch (error) {
+            throw new VmctlError("bad_request", `nics.${id}.network of VM "${vm}": network "${network.name}": ${(error as Error).message}`, { vm, nic: id, network: network.name });
+          }
         }
-        if (this.states.get(network.name)?.state !== "active") await this.up(network);
-        // Reserved before QEMU starts: the guest's first DHCP request gets the address forwards target.
-        await this.reserve(network.name, nic.mac);
+        // Reserved before QEMU starts: the guest's first DHCP request gets the address forwards target
+        // (a portgroup of a managed network shares its parent's DHCP).
+        const dhcp = this.dhcpNetworkOf(network);
+        if (dhcp) await this.reserve(dhcp, nic.mac);
         const tap = this.names.tap(uuid ?? vm, id);
         this.claimTap(tap, vm, uuid, id);
         made.push(tap);
-        await this.plumbing.createTap(tap, network.name, this.qemuOwner());
+        await this.plumbing.createTap(tap, this.deviceOf(network), this.qemuOwner());
         backends[id] = { kind: "tap", ifname: tap };
       }
     } catch (error) {
@@ -240,6 +300,13 @@ export class HostNetworks {
       throw error;
     }
     return backends;
+  }
+
+  /** The managed network whose dnsmasq serves a NIC on `network`: itself, or a portgroup's managed parent. */
+  private dhcpNetworkOf(network: HostNetwork): string | undefined {
+    if (managed(network)) return network.name;
+    const parent = isPortgroup(network) ? this.registry.resolve(network.parent!) : undefined;
+    return parent && managed(parent) ? parent.name : undefined;
   }
 
   /** Records the tap as this NIC's, refusing (before anything is made) one another NIC holds. */
@@ -264,9 +331,9 @@ export class HostNetworks {
   async reattach(vm: RunningVm): Promise<void> {
     for (const [id, nic] of Object.entries(vm.def.nics)) {
       const network = this.registry.resolve(nic.network);
-      if (network && managed(network)) this.taps.set(this.names.tap(vm.uuid ?? vm.name, id), { vm: vm.name, nic: id, key: `${vm.uuid ?? vm.name}/${id}` });
-      if (network && managed(network) && this.states.get(network.name)?.state === "active") {
-        await this.plumbing.attachTap(this.names.tap(vm.uuid ?? vm.name, id), network.name).catch((error: unknown) => this.log.warn({ vm: vm.name, err: (error as Error).message }, "could not attach the NIC's tap again"));
+      if (network && tapped(network)) this.taps.set(this.names.tap(vm.uuid ?? vm.name, id), { vm: vm.name, nic: id, key: `${vm.uuid ?? vm.name}/${id}` });
+      if (network && tapped(network) && (network.kind === "bridge" || this.states.get(network.name)?.state === "active")) {
+        await this.plumbing.attachTap(this.names.tap(vm.uuid ?? vm.name, id), this.deviceOf(network)).catch((error: unknown) => this.log.warn({ vm: vm.name, err: (error as Error).message }, "could not attach the NIC's tap again"));
       }
     }
   }
@@ -282,7 +349,7 @@ export class HostNetworks {
   private tapsOf(vm: RunningVm): string[] {
     return Object.entries(vm.def.nics).flatMap(([id, nic]) => {
       const network = this.registry.resolve(nic.network);
-      return network && managed(network) ? [this.names.tap(vm.uuid ?? vm.name, id)] : [];
+      return network && tapped(network) ? [this.names.tap(vm.uuid ?? vm.name, id)] : [];
     });
   }
 
@@ -291,8 +358,8 @@ export class HostNetworks {
     // start() left the implicit default network down; a VM that ran on it through the restart needs
     // it (its taps rejoin the bridge), or the sweep below would delete its bridge from under it.
     for (const vm of running) {
-      const waiting = Object.values(vm.def.nics).map((nic) => this.registry.resolve(nic.network)).filter((n) => n && managed(n) && this.states.get(n.name)?.state !== "active");
-      for (const network of waiting) await this.up(network as HostNetwork & { kind: "nat" | "isolated" }).catch(() => {});
+      const waiting = Object.values(vm.def.nics).map((nic) => this.registry.resolve(nic.network)).filter((n): n is HostNetwork => n !== undefined && broughtUp(n) && this.states.get(n.name)?.state !== "active");
+      for (const network of waiting) await (managed(network) ? this.up(network) : this.upPortgroup(network)).catch(() => {});
       if (waiting.length > 0) await this.reattach(vm);
     }
     const networks = new Set([...this.states].filter(([, s]) => s.state === "active").map(([name]) => name));
@@ -307,8 +374,12 @@ export class HostNetworks {
 
   /** A clean stop: every managed network goes, but for those running VMs (which outlive vmctld) still use. */
   async stop(running: RunningVm[]): Promise<void> {
-    const inUse = new Set(running.flatMap((vm) => Object.values(vm.def.nics).map((nic) => this.registry.resolve(nic.network)?.name)));
-    for (const name of [...this.states.keys()]) {
+    const used = running.flatMap((vm) => Object.values(vm.def.nics).map((nic) => this.registry.resolve(nic.network)));
+    // A portgroup a running VM uses keeps its parent up too.
+    const inUse = new Set(used.flatMap((n) => (n ? [n.name, ...(n.parent ? [n.parent] : [])] : [])));
+    // Portgroups first: their links go before their parents' bridges.
+    const names = [...this.states.keys()].sort((a, b) => Number(this.registry.resolve(b)?.kind === "portgroup") - Number(this.registry.resolve(a)?.kind === "portgroup"));
+    for (const name of names) {
       if (inUse.has(name)) continue;
       await this.down(name).catch((error: unknown) => this.log.warn({ network: name, err: (error as Error).message }, "could not take the network down"));
     }

@@ -19,6 +19,9 @@ describe("network settings by kind", () => {
     expect(() => checkNetwork("p", { kind: "portgroup", parent: "nope", vlan: 3 }, [lab], 0)).toThrow(/parent: no network "nope"/);
     expect(() => checkNetwork("p", { kind: "portgroup", parent: "lab" }, [lab], 0)).toThrow(/vlan: a portgroup network needs a vlan/);
     expect(checkNetwork("p", { kind: "portgroup", parent: "lab", vlan: 3 }, [lab], 0)).toMatchObject({ kind: "portgroup", vlan: 3 });
+    const p3 = checkNetwork("p", { kind: "portgroup", parent: "lab", vlan: 3 }, [lab], 0);
+    expect(() => checkNetwork("q", { kind: "portgroup", parent: "lab", vlan: 3 }, [lab, p3], 0)).toThrow(/vlan: network "lab" already has portgroup "p" on VLAN 3/);
+    expect(checkNetwork("q", { kind: "portgroup", parent: "lab", vlan: 4 }, [lab, p3], 0)).toMatchObject({ vlan: 4 });
   });
 
   it("refuses a bad kind or name, prefixed with where it was declared", () => {

@@ -44,15 +44,18 @@ export function checkNetwork(name: string, spec: NetworkSpec, others: readonly C
     if (spec[key] === undefined) fail(key, `a ${spec.kind} network needs a ${key}; e.g. ${EXAMPLE[spec.kind]}`);
   }
   const checked: CheckedNetwork = { name, ...spec };
-  if (spec.kind === "nat" || spec.kind === "isolated") {
+  const ownBridge = (kind: NetworkKind) => kind === "nat" || kind === "isolated" || kind === "portgroup";
+  if (ownBridge(spec.kind)) {
     // Its bridge and table are named by a short hash of the name: a collision would take over another's.
-    const twin = others.find((o) => (o.kind === "nat" || o.kind === "isolated") && networkKey(o.name) === networkKey(name));
+    const twin = others.find((o) => ownBridge(o.kind) && networkKey(o.name) === networkKey(name));
     if (twin) fail("name", `network "${name}" would get the same bridge and nftables table as network "${twin.name}"; choose another name`);
   }
   if (spec.kind === "portgroup") {
     const parent = others.find((o) => o.name === spec.parent);
     if (!parent) fail("parent", `no network "${spec.parent}"; a portgroup is a VLAN of an existing nat, isolated or bridge network`);
     if (parent!.kind === "portgroup" || parent!.kind === "user") fail("parent", `"${spec.parent}" is a ${parent!.kind} network; a portgroup's parent is a nat, isolated or bridge network`);
+    const sibling = others.find((o) => o.kind === "portgroup" && o.parent === spec.parent && o.vlan === spec.vlan);
+    if (sibling) fail("vlan", `network "${spec.parent}" already has portgroup "${sibling.name}" on VLAN ${spec.vlan}; put NICs on that one, or choose another tag`);
   }
   if (spec.kind === "nat" || spec.kind === "isolated") {
     const taken = others.flatMap((o) => (o.parsedSubnet ? [{ name: o.name, subnet: o.parsedSubnet }] : []));

@@ -2,13 +2,13 @@
 // shell; a missing tool is named with the Debian package that brings it.
 import { execFile } from "node:child_process";
 
-const PACKAGES: Record<string, string> = { ip: "iproute2", nft: "nftables", dnsmasq: "dnsmasq-base" };
+const PACKAGES: Record<string, string> = { ip: "iproute2", bridge: "iproute2", nft: "nftables", dnsmasq: "dnsmasq-base" };
 const TIMEOUT_MS = 15_000;
 
 export class NetCommandError extends Error {}
 
 /** Runs `tool args`, with `input` on stdin; resolves with stdout, rejects with the tool's own message. */
-export function runNet(tool: "ip" | "nft" | "dnsmasq", args: string[], input?: string): Promise<string> {
+export function runNet(tool: "ip" | "bridge" | "nft" | "dnsmasq", args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(tool, args, { timeout: TIMEOUT_MS, env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" } }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);

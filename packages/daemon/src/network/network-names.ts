@@ -19,6 +19,8 @@ export interface NetworkNames {
   readonly prefix: string;
   bridge(network: string): string;
   tap(vm: string, nic: string): string;
+  /** A portgroup's veth pair (its bridge's end, its parent's end) and its VLAN sub-interface of the parent. */
+  portgroupLinks(network: string): { veth: string; peer: string; vlan: string };
   /** The nftables table (family ip) of a network. */
   nftTable(network: string): string;
   /** Every nftables table of this vmctld starts with this. */
@@ -37,8 +39,10 @@ export function networkNames(hostId: string): NetworkNames {
     bridge: (network) => `${prefix}b${networkKey(network)}`,
     // "t" + 7 hex digits of the VM's identity and the NIC: 15 characters, stable across restarts.
     tap: (vm, nic) => `${prefix}t${hex(`${vm}/${nic}`, 7)}`,
+    // "p", "q" and "v" + the same 6 hex digits as its bridge: 14 characters.
+    portgroupLinks: (network) => ({ veth: `${prefix}p${networkKey(network)}`, peer: `${prefix}q${networkKey(network)}`, vlan: `${prefix}v${networkKey(network)}` }),
     nftTable: (network) => `${nftPrefix}${networkKey(network)}`,
-    owns: (ifname) => ifname.length <= IFNAMSIZ && ifname.startsWith(prefix) && /^(b[0-9a-f]{6}|t[0-9a-f]{7})$/.test(ifname.slice(prefix.length)),
+    owns: (ifname) => ifname.length <= IFNAMSIZ && ifname.startsWith(prefix) && /^([bpqv][0-9a-f]{6}|t[0-9a-f]{7})$/.test(ifname.slice(prefix.length)),
   };
   return names;
 }
@@ -46,4 +50,9 @@ export function networkNames(hostId: string): NetworkNames {
 /** A seed for pickFreeSubnet, from the same host id: hosts start their search at different places. */
 export function subnetSeed(hostId: string): number {
   return parseInt(hex(`subnet/${hostId}`, 4), 16);
+}
+
+/** Whether an interface name is one a vmctld (this one or another on the machine) makes: none of them is a bridge network's. */
+export function isVmctlDevice(ifname: string): boolean {
+  return /^vm[0-9a-f]{5}([bpqv][0-9a-f]{6}|t[0-9a-f]{7})$/.test(ifname);
 }

@@ -15,6 +15,8 @@ import type { NftForward } from "./nft-ruleset.js";
 import { attachTap, createTap, deleteTap } from "./tap-device.js";
 import { deleteLink, listLinks } from "./net-commands.js";
 import { checkHostRoutes } from "./host-routes.js";
+import { isVmctlDevice } from "./network-names.js";
+import { ensurePortgroup, isBridge } from "./portgroup-device.js";
 
 const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
 
@@ -33,13 +35,21 @@ export interface ManagedNetwork {
 /** What stays when leftovers are swept: the live networks and the taps of running VMs. */
 export interface Keep { networks: ReadonlySet<string>; taps: ReadonlySet<string> }
 
+export interface PortgroupUp { name: string; vlan: number; parentDevice: string; parentKind: "managed" | "bridge" }
+
 export interface NetworkPlumbing {
   /** Whether this plumbing really changes the host (the null one does not). */
   readonly real: boolean;
   up(network: ManagedNetwork): Promise<void>;
   down(network: string): Promise<void>;
-  createTap(tap: string, network: string, owner: { uid: number; gid: number } | null): Promise<void>;
-  attachTap(tap: string, network: string): Promise<void>;
+  /** A NIC's tap on `device`: a managed network's or portgroup's bridge, or a bridge network's own. */
+  createTap(tap: string, device: string, owner: { uid: number; gid: number } | null): Promise<void>;
+  attachTap(tap: string, device: string): Promise<void>;
+  /** A portgroup's bridge and its link to the parent's bridge (see portgroup-device.ts). */
+  upPortgroup(portgroup: PortgroupUp): Promise<{ warning?: string }>;
+  downPortgroup(network: string): Promise<void>;
+  /** Throws, saying why, unless `device` is an existing Linux bridge that no vmctld made. */
+  checkBridgeDevice(device: string): Promise<void>;
   deleteTap(tap: string): Promise<void>;
   /** Removes every device, table and dnsmasq of this vmctld's prefix that `keep` does not name. */
   sweep(keep: Keep): Promise<string[]>;
@@ -125,12 +135,30 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
     await rm(this.forwardingMarker, { force: true });
   }
 
-  createTap(tap: string, network: string, owner: { uid: number; gid: number } | null): Promise<void> {
-    return createTap(tap, this.names.bridge(network), owner);
+  createTap(tap: string, device: string, owner: { uid: number; gid: number } | null): Promise<void> {
+    return createTap(tap, device, owner);
   }
 
-  attachTap(tap: string, network: string): Promise<void> {
-    return attachTap(tap, this.names.bridge(network));
+  attachTap(tap: string, device: string): Promise<void> {
+    return attachTap(tap, device);
+  }
+
+  async upPortgroup(portgroup: PortgroupUp): Promise<{ warning?: string }> {
+    await mkdir(join(this.runDir, ".networks"), { recursive: true, mode: 0o755 });
+    return ensurePortgroup({ bridge: this.names.bridge(portgroup.name), links: this.names.portgroupLinks(portgroup.name), parentDevice: portgroup.parentDevice, parentKind: portgroup.parentKind, vlan: portgroup.vlan });
+  }
+
+  async downPortgroup(network: string): Promise<void> {
+    const links = this.names.portgroupLinks(network);
+    // Deleting one end of the veth deletes its peer.
+    for (const link of [links.veth, links.peer, links.vlan, this.names.bridge(network)]) await deleteLink(link);
+  }
+
+  async checkBridgeDevice(device: string): Promise<void> {
+    if (isVmctlDevice(device)) throw new Error(`${device} is a device vmctld made for one of its own networks; name a bridge of the host's, e.g. br0`);
+    const bridge = await isBridge(device);
+    if (bridge === undefined) throw new Error(`the host has no device ${device}; make the bridge first (e.g. \`ip link add ${device} type bridge\`) or name an existing one`);
+    if (!bridge) throw new Error(`${device} is not a Linux bridge; name a bridge (\`ip -d link show type bridge\` lists them)`);
   }
 
   deleteTap(tap: string): Promise<void> {
@@ -145,7 +173,7 @@ export class HostNetworkPlumbing implements NetworkPlumbing {
     const removed: string[] = [];
     // A vmctld that never made a network (e.g. every network of kind user) has nothing to look for.
     if (keep.networks.size === 0 && !existsSync(join(this.runDir, ".networks"))) return removed;
-    const bridges = new Set([...keep.networks].map((n) => this.names.bridge(n)));
+    const bridges = new Set([...keep.networks].flatMap((n) => [this.names.bridge(n), ...Object.values(this.names.portgroupLinks(n))]));
     const tables = new Set([...keep.networks].map((n) => this.names.nftTable(n)));
     for (const entry of await readdir(join(this.runDir, ".networks")).catch(() => [] as string[])) {
       if (!keep.networks.has(entry)) {
@@ -178,8 +206,11 @@ export class NullNetworkPlumbing implements NetworkPlumbing {
   readonly log: string[] = [];
   async up(network: ManagedNetwork): Promise<void> { this.log.push(`up ${network.name}`); }
   async down(network: string): Promise<void> { this.log.push(`down ${network}`); }
-  async createTap(tap: string, network: string): Promise<void> { this.log.push(`tap ${tap} ${network}`); }
-  async attachTap(tap: string, network: string): Promise<void> { this.log.push(`attach ${tap} ${network}`); }
+  async createTap(tap: string, device: string): Promise<void> { this.log.push(`tap ${tap} ${device}`); }
+  async attachTap(tap: string, device: string): Promise<void> { this.log.push(`attach ${tap} ${device}`); }
+  async upPortgroup(portgroup: PortgroupUp): Promise<{ warning?: string }> { this.log.push(`up portgroup ${portgroup.name}`); return {}; }
+  async downPortgroup(network: string): Promise<void> { this.log.push(`down portgroup ${network}`); }
+  async checkBridgeDevice(): Promise<void> {}
   async deleteTap(tap: string): Promise<void> { this.log.push(`rm tap ${tap}`); }
   async sweep(): Promise<string[]> { return []; }
   async leases(): Promise<Lease[]> { return []; }
