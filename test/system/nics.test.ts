@@ -202,9 +202,27 @@ describe("NICs of a running VM", () => {
     expect(await guestLinks()).toEqual(["eth0", "lo"]);
   });
 
-  it("on a stopped VM only edits the definition", async () => {
+  it("a NIC hot-plugged before a kill -9 of vmctld is the running VM's after the restart: unplugged then, or its tap removed when QEMU ends", async () => {
+    const kept = await host.client.addNic(VM, { network: "lab", id: "keep" });
+    const gone = await host.client.addNic(VM, { network: "lab", id: "gone" });
+    await host.killDaemon();
+    await host.startDaemon();
+    guest.close();
+    guest = await ConsoleReader.open(host.client, VM);
+    // The sweep after the restart left both taps to the running VM.
+    expect(await links()).toEqual(expect.arrayContaining([kept.tap, gone.tap]));
+    expect((await host.client.listNics(VM)).map((n) => [n.id, n.tap])).toEqual([["net0", expect.any(String)], ["keep", kept.tap], ["gone", gone.tap]]);
+    await host.client.removeNic(VM, "gone");
+    expect(await links()).not.toContain(gone.tap);
+    expect(await links()).toContain(kept.tap);
     guest.close();
     expect((await host.cli(["stop", VM, "--force"])).code).toBe(0);
+    await expect.poll(async () => (await links()).filter((l) => l === kept.tap)).toEqual([]);
+    expect(Object.keys((await host.client.getVm(VM)).definition!.nics)).toEqual(["net0", "keep"]);
+    await host.client.removeNic(VM, "keep");
+  });
+
+  it("on a stopped VM only edits the definition", async () => {
     const before = await links();
     const added = await host.client.addNic(VM, { network: "lab", model: "e1000", id: "spare" });
     expect(added).toMatchObject({ id: "spare", model: "e1000", link: "up", addresses: [] });
