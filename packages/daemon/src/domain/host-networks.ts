@@ -338,11 +338,11 @@ export class HostNetworks {
     }
   }
 
-  /** Each NIC of the VM on a managed network → its tap (what the metrics count). */
+  /** Each NIC of the VM on a tap (nat, isolated, portgroup and bridge networks) → its tap (what the metrics count). */
   nicTaps(vm: RunningVm): Record<string, string> {
     return Object.fromEntries(Object.entries(vm.def.nics).flatMap(([id, nic]) => {
       const network = this.registry.resolve(nic.network);
-      return network && managed(network) ? [[id, this.names.tap(vm.uuid ?? vm.name, id)]] : [];
+      return network && tapped(network) ? [[id, this.names.tap(vm.uuid ?? vm.name, id)]] : [];
     }));
   }
 
