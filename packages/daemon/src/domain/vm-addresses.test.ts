@@ -2,9 +2,10 @@ import { describe, it, expect } from "vitest";
 import type { VmDefinition } from "@vmctl/api-types";
 import { VmAddresses, type LeaseLike } from "./vm-addresses.js";
 
+const networks = [{ name: "lab", kind: "isolated" }, { name: "default", kind: "nat" }, { name: "slirp", kind: "user" }, { name: "vlan20", kind: "portgroup", parent: "lab", vlan: 20 }];
 const registry = {
-  list: () => [{ name: "lab", kind: "isolated" }, { name: "default", kind: "nat" }, { name: "slirp", kind: "user" }] as never,
-  resolve: (value: string) => (["lab", "default", "slirp"].includes(value) ? { name: value } : undefined) as never,
+  list: () => networks as never,
+  resolve: (value: string) => networks.find((n) => n.name === value) as never,
 };
 const def = { nics: { net0: { network: "lab", model: "virtio", mac: "52:54:00:00:00:01" }, net1: { network: "default", model: "virtio", mac: "52:54:00:00:00:02" }, net2: { network: "slirp", model: "virtio", mac: "52:54:00:00:00:03" } } } as unknown as VmDefinition;
 
@@ -26,6 +27,14 @@ describe("VmAddresses", () => {
     expect(addresses.of("web", def, true)).toEqual([{ nic: "net0", mac: "52:54:00:00:00:01", ip: "10.0.0.9", source: "dhcp" }]);
     const upper = { nics: { net0: { ...def.nics.net0!, mac: "52:54:00:00:00:01".toUpperCase() } } } as unknown as VmDefinition;
     expect(addresses.of("web", upper, true)).toHaveLength(1);
+  });
+
+  it("finds a NIC on a portgroup in its parent's leases (they share one dnsmasq)", async () => {
+    const { addresses, reads } = withLeases({ lab: [{ mac: "52:54:00:00:00:20", ip: "10.0.0.20" }] });
+    await addresses.refresh();
+    expect(reads).not.toContain("vlan20");
+    const onTag = { nics: { tagged: { network: "vlan20", model: "virtio", mac: "52:54:00:00:00:20" } } } as unknown as VmDefinition;
+    expect(addresses.of("web", onTag, true)).toEqual([{ nic: "tagged", mac: "52:54:00:00:00:20", ip: "10.0.0.20", source: "dhcp" }]);
   });
 
   it("has no addresses for a VM whose QEMU does not run, or whose definition does not validate", async () => {

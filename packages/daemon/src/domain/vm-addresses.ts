@@ -84,7 +84,9 @@ export class VmAddresses {
         for (const ip of agent) out.push({ nic, mac, ip, source: "agent" });
         continue;
       }
-      const name = this.registry.resolve(network)?.name;
+      // A portgroup shares its parent's subnet and dnsmasq: its NICs' leases are the parent's.
+      const resolved = this.registry.resolve(network);
+      const name = resolved?.kind === "portgroup" ? resolved.parent : resolved?.name;
       // The reader keeps the newest lease per MAC.
       const lease = (name === undefined ? [] : this.leases.get(name) ?? []).find((l) => normalMac(l.mac) === normalMac(mac));
       if (lease) out.push({ nic, mac, ip: lease.ip, source: "dhcp" });
