@@ -157,6 +157,18 @@ describe("NICs of a running VM", () => {
     const listed = JSON.parse((await host.cli(["nic", "ls", VM, "--json"])).stdout) as Array<{ id: string; addresses: string[] }>;
     expect(listed.map((n) => n.id)).toEqual(["net0", "net1"]);
     expect(listed[1]!.addresses).toEqual([ip]);
+    const table = (await host.cli(["nic", "ls", VM])).stdout.split("\n");
+    expect(table[0]).toMatch(/^ID\s+NETWORK\s+MODEL\s+MAC\s+LINK\s+TAP\s+IP/);
+    expect(table.find((line) => line.startsWith("net1"))).toMatch(new RegExp(`lab\\s+virtio\\s+${nic.mac}\\s+up\\s+${nic.tap}\\s+${ip.replace(/\./g, "\\.")}`));
+    // The metrics count the new NIC from its hot-plug on, beside the first.
+    const ws = monitor(VM);
+    try {
+      const metrics = (await ws.next((m) => m.network?.nics?.net1 !== undefined)).network!;
+      expect(Object.keys(metrics.nics!).sort()).toEqual(["net0", "net1"]);
+      expect(metrics.rxBytes).toBe(metrics.nics!.net0!.rxBytes + metrics.nics!.net1!.rxBytes);
+    } finally {
+      ws.socket.close();
+    }
   });
 
   it("unplugs it: the guest lets it go, its tap leaves the host, and the definition no longer has it", async () => {
