@@ -1,7 +1,8 @@
 // Port forwards with real nftables DNAT, all inside a network namespace this file makes: a busybox
 // guest on a nat network listens with nc, and a TCP forward reaches it from the host itself (by
 // 127.0.0.1 and by another host address) and from a second namespace behind a veth (the "outside");
-// a forward on one address answers only there; the forward survives a vmctld restart; deleting it
+// a forward on one address answers only there; the forward survives a vmctld restart; a UDP forward
+// delivers datagrams to the guest; deleting a forward
 // makes the port refuse; destroying the VM takes its forwards and rules along.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
@@ -73,7 +74,7 @@ describe("port forwards to a guest on a nat network", () => {
     expect(await nftRuleset()).toContain(`tcp dport 18080 dnat to ${forward.guestAddress}:8080`);
 
     expect((await host.cli(["start", "pf-a"])).code).toBe(0);
-    const guest = await ConsoleReader.open(host.client, "pf-a");
+    let guest = await ConsoleReader.open(host.client, "pf-a");
     await guest.waitFor(GUEST_READY_LINE);
     // udhcpc gets the reserved address.
     let shown = "";
@@ -98,8 +99,10 @@ describe("port forwards to a guest on a nat network", () => {
     expect(listed.map((f) => f.id).sort()).toEqual([forward.id, local.id].sort());
 
     // vmctld restarted (the VM runs on): the forwards are kept and their rules made again.
+    guest.close();
     await host.killDaemon();
     await host.startDaemon();
+    guest = await ConsoleReader.open(host.client, "pf-a");
     expect((await host.client.listPortForwards("pf-a")).map((f) => f.id).sort()).toEqual([forward.id, local.id].sort());
     expect(await answers(OUTSIDE, HOST_ADDRESS, 18080)).toBe("hello-from-guest");
 
@@ -109,6 +112,17 @@ describe("port forwards to a guest on a nat network", () => {
     expect(await nftRuleset()).not.toContain("dport 18080");
     expect(await answers(NS, "127.0.0.1", 18081)).toBe("hello-from-guest");
     await expect(host.client.removePortForward("pf-a", forward.id)).rejects.toMatchObject({ status: 404, code: "port_forward_not_found" });
+
+    // UDP: busybox has no UDP listener, but the guest's kernel counts each datagram for a port nothing
+    // holds (Udp NoPorts): five sent to the host's 127.0.0.1 arrive there.
+    const udp = await host.client.addPortForward("pf-a", { hostPort: 15353, guestPort: 5353, protocol: "udp" });
+    expect(udp).toMatchObject({ protocol: "udp", active: true });
+    const noPorts = async () => Number(/NOPORTS=(\d+)/.exec(await guest.run("echo NOPORTS=$(grep Udp: /proc/net/snmp | tail -1 | cut -d' ' -f3)"))![1]);
+    const before = await noPorts();
+    await run("ip", ["netns", "exec", NS, process.execPath, "-e", `const s=require("dgram").createSocket("udp4");let n=0;const send=()=>s.send("x",15353,"127.0.0.1",()=>{if(++n<5)setTimeout(send,50);else s.close()});send();`]);
+    let after = before;
+    for (let i = 0; i < 20 && after < before + 5; i++) { await new Promise((r) => setTimeout(r, 250)); after = await noPorts(); }
+    expect(after - before).toBeGreaterThanOrEqual(5);
     guest.close();
 
     // Destroyed with the VM: the forward's rule goes, the port refuses.

@@ -299,6 +299,9 @@ export class HostNetworks {
       }
       throw error;
     }
+    // Its forwards follow what the definition says now (a NIC's MAC, and so its reservation, may have changed).
+    const nats = new Set(Object.values(def.nics).map((nic) => this.registry.resolve(nic.network)).filter((n) => n?.kind === "nat").map((n) => n!.name));
+    for (const name of nats) await this.applyForwards(name).catch((error: unknown) => this.log.warn({ vm, network: name, err: (error as Error).message }, "could not reload the network's port forwards"));
     return backends;
   }
 
