@@ -82,7 +82,9 @@ describe("Host Client networks", () => {
     const officeDelete = row(page, "office").getByRole("button", { name: "Delete office" });
     expect(await officeDelete.getAttribute("aria-disabled")).toBe("true");
     await officeDelete.hover();
-    await page.getByRole("tooltip").getByText("Declared in vmctld.toml: remove its [networks.office] table there and restart vmctld.").waitFor();
+    const tooltip = page.getByRole("tooltip");
+    await tooltip.getByText("Declared in vmctld.toml: remove its [networks.office] table there and restart vmctld.").waitFor();
+    await expect.poll(() => tooltip.evaluate((el) => getComputedStyle(el).opacity)).toBe("1");
     await page.screenshot({ path: `${ARTIFACTS}/networks-config-not-deletable.png` });
     await officeDelete.click({ force: true });
     expect(await page.getByRole("dialog").count()).toBe(0);
@@ -112,6 +114,8 @@ describe("Host Client networks", () => {
     await expect(host.client.network("ui-clash")).rejects.toMatchObject({ status: 404 });
 
     expect(await unnamedControls(page)).toEqual([]);
+    // Nothing of the list is cut off at the right (no sideways scrolling to reach Delete).
+    expect(await page.getByTestId("networks").evaluate((table) => table.scrollWidth <= (table.parentElement?.clientWidth ?? 0))).toBe(true);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: `${ARTIFACTS}/networks.png` });
 

@@ -35,7 +35,7 @@ function StateCell({ network }: { network: Network }) {
     <div data-testid="network-state">
       <Label isCompact color={STATE[network.state]}>{network.state}</Label>
       {network.state === "failed" && network.error ? <div className="vmctl-network-error">{network.error}</div> : null}
-      {network.state === "inactive" ? <div className="vmctl-muted vmctl-small" style={{ whiteSpace: "nowrap" }}>up with its first VM</div> : null}
+      {network.state === "inactive" ? <div className="vmctl-muted vmctl-small">waits for a VM</div> : null}
     </div>
   );
 }
@@ -102,12 +102,15 @@ export function NetworksView() {
                 const why = notDeletable(n);
                 return (
                   <Tr key={n.name} data-network={n.name}>
-                    <Td dataLabel="Name"><span style={{ display: "inline-flex", gap: 8, alignItems: "center" }}><NetworkIcon aria-hidden="true" className="vmctl-muted" /><strong>{n.name}</strong></span></Td>
+                    <Td dataLabel="Name"><strong>{n.name}</strong></Td>
                     <Td dataLabel="Kind" data-testid="network-kind">{kindLabel(n)}</Td>
                     <Td dataLabel="Subnet and gateway" data-testid="network-subnet"><SubnetCell network={n} parent={parent} /></Td>
                     <Td dataLabel="Bridge device">{n.device ? <code>{n.device}</code> : n.bridge ? <code>{n.bridge}</code> : DASH}</Td>
                     <Td dataLabel="State"><StateCell network={n} /></Td>
-                    <Td dataLabel="Origin"><Label isCompact color={ORIGIN[n.origin].color}>{ORIGIN[n.origin].text}</Label></Td>
+                    <Td dataLabel="Origin">
+                      <Label isCompact color={ORIGIN[n.origin].color}>{ORIGIN[n.origin].text}</Label>
+                      {n.origin === "config" && canWrite ? <div className="vmctl-muted vmctl-small">deleted there only</div> : null}
+                    </Td>
                     <Td dataLabel="VMs" data-testid="network-vms">{users ? <VmLinks names={users.get(n.name)} /> : <span className="vmctl-muted">…</span>}</Td>
                     {canWrite ? (
                       <Td dataLabel="Actions" isActionCell>
