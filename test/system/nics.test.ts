@@ -214,6 +214,26 @@ describe("NICs of a running VM", () => {
     expect(await guestLinks()).toEqual(["eth0", "lo"]);
   });
 
+  it("hot-plugs a user-mode NIC: no tap, no counters (left out, not zeroed)", async () => {
+    await host.client.createNetwork({ name: "slirp", kind: "user" });
+    const before = await links();
+    const added = await host.client.addNic(VM, { network: "slirp", id: "out" });
+    expect(added.tap).toBeUndefined();
+    expect(await links()).toEqual(before);
+    for (let i = 0; i < 60 && !(await guestLinks()).includes("eth1"); i++) await sleep(1000);
+    expect(await guest.run("cat /sys/class/net/eth1/address")).toContain(added.mac);
+    const ws = monitor(VM);
+    try {
+      const metrics = (await ws.next((m) => m.network !== undefined)).network!;
+      expect(Object.keys(metrics.nics!)).toEqual(["net0"]);
+    } finally {
+      ws.socket.close();
+    }
+    await host.client.removeNic(VM, "out");
+    expect(await guestLinks()).toEqual(["eth0", "lo"]);
+    await host.client.removeNetwork("slirp");
+  });
+
   it("a NIC hot-plugged before a kill -9 of vmctld is the running VM's after the restart: unplugged then, or its tap removed when QEMU ends", async () => {
     const kept = await host.client.addNic(VM, { network: "lab", id: "keep" });
     // An e1000 (a conventional PCI device) goes on a q35 root port too.
