@@ -1,11 +1,12 @@
 // Slow tier: the QEMU guest agent of the Debian 12 guest, through vmctld. One boot, in a network
-// namespace this file makes (vmctld, its nat network, dnsmasq and the guest's traffic never leave it):
-// the agent connects and vmctld shows the OS and hostname, the agent's addresses reach the VM's
-// addresses, the agent sets root's password (which then logs in on the serial console), a snapshot
-// of the running guest freezes and thaws its filesystems (as the guest's own journal shows), and
-// a revert to a snapshot with memory thaws the guest (its memory was saved frozen) and sets its
-// clock, as a resume from suspend does, and `vmctl stop` shuts the guest down through the agent,
-// long before the stop timeout.
+// namespace this file makes (vmctld, its nat network, dnsmasq and the guest's traffic never leave
+// it): the agent connects and vmctld shows the OS and hostname; the agent's addresses reach the
+// VM's addresses; a restarted vmctld connects to the running guest's agent again; the agent sets
+// root's password (which then logs in on the serial console); a snapshot of the running guest
+// freezes and thaws its filesystems (as the guest's own journal shows); a revert to a snapshot
+// with memory thaws the guest (its memory was saved frozen) and sets its clock, as a resume from
+// suspend does; and `vmctl stop` shuts the guest down through the agent, long before the stop
+// timeout.
 //
 // The image cache lies under /root, which QEMU's unprivileged user cannot traverse: the base image,
 // kernel and initrd are copied into a datastore folder of this file, and the VM's disk is a qcow2
@@ -111,6 +112,14 @@ describe("the Debian guest's QEMU guest agent through vmctld", () => {
     expect(withAddress.addresses).toContainEqual({ nic: "net0", mac, ip: expect.stringMatching(new RegExp(`^${prefix.replace(/\./g, "\\.")}\\.\\d+$`)), source: "agent" });
     const ls = JSON.parse((await cli(["ls", "--json"])).stdout) as Array<{ name: string; addresses: Array<{ source: string }> }>;
     expect(ls.find((v) => v.name === VM)?.addresses.some((a) => a.source === "agent")).toBe(true);
+
+    // vmctld killed and started again: the new one connects afresh to the running guest's agent
+    // (whatever the old connection left in the channel is stale and dropped).
+    console.close();
+    await host!.killDaemon();
+    await host!.startDaemon();
+    await until("the agent after a vmctld restart", () => client.getVm(VM), (v) => v.agent?.connected === true && v.agent.hostname === "vmctl-debian", 120_000);
+    console = await ConsoleReader.open(client, VM);
 
     // The agent sets root's password (read from stdin, never echoed back); it logs in on the serial console.
     const password = `pw-${randomBytes(6).toString("hex")}`;
