@@ -76,6 +76,21 @@ describe("portgroups isolate VLAN tags without 802.1Q", () => {
     }
   });
 
+  it("a kill -9 leaves the portgroups to the next start, which makes them again; a clean stop removes them", async () => {
+    const before = await links();
+    expect(before).toHaveLength(1 + 1 + 2 * 3); // lo; the parent's bridge; each portgroup's bridge and veth pair
+    await host.killDaemon();
+    await host.startDaemon();
+    expect(await host.client.network("pg10")).toMatchObject({ state: "active" });
+    expect(await links()).toEqual(before);
+    const exited = new Promise((r) => host.daemon!.once("exit", r));
+    host.daemon!.kill("SIGTERM");
+    await exited;
+    expect(await links()).toEqual(["lo"]);
+    await host.startDaemon();
+    expect(await links()).toEqual(before);
+  });
+
   it("removing the portgroups, then their parent, leaves no device behind", async () => {
     const pg10 = await host.client.network("pg10");
     expect(await links()).toContain(pg10.device);

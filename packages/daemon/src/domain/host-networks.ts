@@ -237,6 +237,7 @@ export class HostNetworks {
     const live = this.registry.users(name).filter(running);
     if (live.length > 0) throw new VmctlError("in_use", `network "${name}" is used by the running VMs ${live.map((v) => `"${v}"`).join(", ")}; stop them first`, { vms: live });
     const before = this.registry.get(name);
+    if (planned.kind === "bridge") await this.checkBridge(planned, "bridge");
     // Changed first (a start from now on sees the new settings and waits for the work below).
     this.registry.apply(planned);
     if (broughtUp(before)) await this.down(name, before.kind);
