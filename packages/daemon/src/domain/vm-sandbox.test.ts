@@ -155,7 +155,7 @@ describe("lockRunDir: the sockets QEMU made, checked once its run dir is root's 
     await expect(lockRunDir(runDir)).rejects.toThrow("run/b/serial.sock was replaced while QEMU started");
   });
 
-  it("qemuSockets: QMP always, serial and VNC as the definition asks (no VNC on microvm, as build-argv)", () => {
+  it("qemuSockets: QMP always, serial and VNC as the definition asks, the guest agent's but on microvm (no VNC or agent on microvm, as build-argv)", () => {
     const def = validateDefinition({ name: "a", boot: { kernel: "k" } });
     expect(qemuSockets({ ...def, console: { ...def.console, serial: true, vnc: true } })).toEqual(["qmp", "serial", "vnc", "qga"]);
     expect(qemuSockets({ ...def, console: { ...def.console, serial: false, vnc: false } })).toEqual(["qmp", "qga"]);
