@@ -105,4 +105,15 @@ describe("freeze and thaw around a snapshot", () => {
     expect(calls2.filter((c) => c.startsWith("fsfreeze"))).toEqual(["fsfreezeFreeze", "fsfreezeThaw"]);
     expect(d.host.runtimes.get("web").state).toBe("running");
   });
+
+  it("a thaw that fails after a freeze is tried again until it works", async () => {
+    await createVmWithDisk(d, "web");
+    await power(d, "web", { action: "start" });
+    let failures = 2;
+    const calls = fakeAgent(d.driver.vm("web")!, { fsfreezeThaw: async () => { if (failures-- > 0) throw new Error("guest agent: no answer"); return 2; } });
+    const task = await snap("s1");
+    expect(task.state).toBe("success");
+    expect(calls.filter((c) => c === "fsfreezeThaw")).toHaveLength(3);
+    expect(logOf(task.log)).toEqual(expect.arrayContaining(["thawing the guest's filesystems failed, trying again: guest agent: no answer", "filesystems thawed: 2"]));
+  });
 });

@@ -144,7 +144,14 @@ export class SnapshotService {
       } finally {
         // Thawed even when the freeze failed or timed out: a freeze the agent ran late must not stay.
         if (agent) {
-          await agent.fsfreezeThaw().then((n) => ctx.log(`filesystems thawed: ${n}`), (error: unknown) => { if (frozen) ctx.log(`thawing the guest's filesystems failed: ${(error as Error).message}`); });
+          // A frozen guest cannot write at all: a thaw that fails is tried again (each try syncs afresh).
+          for (let attempt = 1; attempt <= 3; attempt++) {
+            const thawed = await agent.fsfreezeThaw().then((n) => { ctx.log(`filesystems thawed: ${n}`); return true; }, (error: unknown) => {
+              if (frozen) ctx.log(`thawing the guest's filesystems failed${attempt < 3 ? ", trying again" : ""}: ${(error as Error).message}`);
+              return false;
+            });
+            if (thawed || !frozen) break;
+          }
         }
         const status = await rt.process?.status().catch(() => undefined);
         // A QEMU that ended meanwhile: its exit has moved the VM (or will), not the snapshot.
