@@ -1,19 +1,21 @@
 // Slow tier: the Debian 12 guest run by vmctld, as a user would: vmctld in a network namespace this
-// file makes, with an isolated network (bridge, dnsmasq and nftables there; no uplink, and the
-// namespace has no route off the machine anyway), a VM whose disk is a qcow2 overlay on the cached image and whose [cloud_init] names a
-// user with a key generated for this run and a hostname. vmctld writes and attaches the seed; the
-// guest takes user, key and hostname from it; `vmctl ssh NAME -- hostname`, run in the namespace
-// against that vmctld, logs in with the key (no password is possible) and prints the hostname.
-// One boot (about 70 s under TCG).
+// file makes, with its default nat network (bridge, dnsmasq and nftables there; the namespace has no
+// uplink and no route off the machine), a VM whose disk is a qcow2 overlay on the cached image and
+// whose [cloud_init] names a user with a key generated for this run and a hostname. vmctld writes
+// and attaches the seed; the guest takes user, key and hostname from it; `vmctl ssh NAME --
+// hostname`, run in the namespace against that vmctld, logs in with the key (no password is
+// possible) at the guest's address and prints the hostname; then, talking to vmctld over HTTPS
+// (--url, as from another machine), it goes through a port forward to the guest's port 22 instead.
+// One boot (about 70 s under TCG on idle cores).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, copyFile, constants, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { TestHost } from "../system/harness.js";
+import { ADMIN_PASSWORD, TestHost } from "../system/harness.js";
 import { buildDebianGuest, type DebianGuestImage } from "../../packages/guest/src/index.js";
 
 const run = promisify(execFile);
@@ -25,7 +27,6 @@ const suffix = randomBytes(3).toString("hex");
 const VM = `deb-${suffix}`;
 const HOSTNAME = `ci-host-${suffix}`;
 const USER = `ci${suffix}`;
-const SUBNET = `10.232.${16 + (parseInt(suffix.slice(0, 2), 16) % 200)}.0/24`;
 
 let image: DebianGuestImage;
 let store: string;
@@ -60,14 +61,19 @@ afterAll(async () => {
 });
 
 /** The CLI inside the namespace, talking to this vmctld (its unix socket), as a user on that host would. */
-async function cliInNs(args: string[], timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run("ip", ["netns", "exec", NS, process.execPath, CLI, "--home", host!.home, ...args], { timeout });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string; message: string };
-    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? e.message };
-  }
+async function cliInNs(args: string[], timeout = 60_000, env: Record<string, string> = {}, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  // --home only for the unix socket; with --url the CLI talks HTTPS with what `vmctl login` saved.
+  const home = args.includes("--url") || args[0] === "login" ? [] : ["--home", host!.home];
+  const child = spawn("ip", ["netns", "exec", NS, process.execPath, CLI, ...home, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => { stdout += c.toString(); });
+  child.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+  child.stdin!.end(input ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
+  const code = await new Promise<number>((resolve) => child.on("close", (status) => resolve(status ?? 1)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
 
 describe("the Debian guest under vmctld", () => {
@@ -76,12 +82,11 @@ describe("the Debian guest under vmctld", () => {
     // The overlay's backing file by absolute path, inside the datastore (vmctld refuses one outside).
     const overlay = `${VM}-root.qcow2`;
     await run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", join(store, "debian-12.qcow2"), join(store, overlay)]);
-    await host!.client.createNetwork({ name: "lab", kind: "isolated", subnet: SUBNET });
     await host!.client.createVm({
       name: VM, cpus: 2, memory: "1GiB",
       boot: { datastore: "debian", kernel: "vmlinuz", initrd: "initrd.img", cmdline: image.cmdline },
       disks: { root: { datastore: "debian", file: overlay } },
-      nics: { net0: { network: "lab" } },
+      nics: { net0: { network: "default" } },
       console: { serial: true, vnc: false },
       cloud_init: { hostname: HOSTNAME, users: [{ name: USER, ssh_authorized_keys: [publicKey], sudo: true }] },
     });
@@ -114,14 +119,38 @@ describe("the Debian guest under vmctld", () => {
     // The image's own hostname is vmctl-debian and it has no such user: both came from the seed.
     expect(out.trim().split("\n")).toEqual([HOSTNAME, USER, "0"]);
 
-    // What vmctl ssh ran: the VM's leased address on the isolated network, as the first [cloud_init] user.
+    // What vmctl ssh ran: the VM's leased address on the nat network, as the first [cloud_init] user.
     const printed = JSON.parse((await cliInNs(["ssh", VM, "--json"])).stdout) as { command: string[]; user: string; host: string; port: number; via: string };
-    const prefix = SUBNET.split(".").slice(0, 3).join(".");
+    const net = await host!.client.network("default");
+    const prefix = net.subnet!.split(".").slice(0, 3).join(".");
     expect(printed).toMatchObject({ user: USER, port: 22, via: "address" });
     expect(printed.host.startsWith(`${prefix}.`)).toBe(true);
     // The address is the one vmctl ls shows for the VM.
     const listed = JSON.parse((await cliInNs(["ls", "--json"])).stdout) as Array<{ name: string; addresses?: Array<{ ip: string }> }>;
     expect(listed.find((vm) => vm.name === VM)?.addresses?.map((a) => a.ip)).toContain(printed.host);
+
+    // As from another machine: the CLI logged in over HTTPS (--url) cannot route to the guest's
+    // address, so vmctl ssh goes through a port forward to port 22 on vmctld's host.
+    const url = `https://127.0.0.1:${host!.port}`;
+    const env = { XDG_CONFIG_HOME: join(keys, "config") };
+    expect(await cliInNs(["login", url, "--user", "admin", "--password-stdin"], 60_000, env, `${ADMIN_PASSWORD}\n`)).toMatchObject({ code: 0 });
+    const remote = ["--url", url, "ssh", VM, "-i", join(keys, "id_ed25519"), "--", ...sshArgs.slice(5)];
+    const refused = await cliInNs(remote, 60_000, env);
+    expect(refused.stderr).toMatch(/vmctld runs on another host \(127\.0\.0\.1\).*no TCP port forward to its port 22; add one/);
+    let hostPort = 20000 + (parseInt(suffix, 16) % 10000);
+    if (hostPort === host!.port) hostPort++;
+    expect(await cliInNs(["port-forward", "add", VM, `${hostPort}:22`])).toMatchObject({ code: 0 });
+    expect(JSON.parse((await cliInNs(["--json", ...remote.slice(0, 6), "--print"], 60_000, env)).stdout)).toMatchObject({ host: "127.0.0.1", port: hostPort, via: "port-forward", user: USER });
+    // The forward's rules may take a moment after its answer (its network's table is rewritten).
+    let forwarded = await cliInNs(remote, 60_000, env);
+    for (let i = 0; i < 15 && forwarded.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      forwarded = await cliInNs(remote, 60_000, env);
+    }
+    const forwards = (await cliInNs(["--json", "port-forward", "ls", VM])).stdout;
+    const ruleset = (await run("ip", ["netns", "exec", NS, "nft", "list", "ruleset"]).catch((error: Error) => ({ stdout: error.message }))).stdout;
+    expect(forwarded.code, `${forwarded.stderr}\nforwards: ${forwards}\naddress: ${printed.host}\nnftables:\n${ruleset}`).toBe(0);
+    expect(forwarded.stdout.trim().split("\n")).toEqual([HOSTNAME, USER, "0"]);
 
     expect(await cliInNs(["stop", VM, "--force"])).toMatchObject({ code: 0 });
     expect(existsSync(join(host!.home, "run", VM, "cidata.iso"))).toBe(false);
