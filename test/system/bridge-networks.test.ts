@@ -88,4 +88,26 @@ describe("bridge networks on an existing Linux bridge", () => {
     expect(left.filter((l) => /^vm[0-9a-f]{5}[bt]/.test(l.ifname))).toEqual([]);
     expect((await run("ip", ["-n", NS, "-4", "addr", "show", "dev", BRIDGE])).stdout).toContain("inet 192.168.77.1/24");
   });
+
+  // The build kernel has no 802.1Q: a tagged bridge network cannot put its tag on the wire, and its
+  // VMs must then not reach the bridge untagged either (they stay on a bridge of their own).
+  it("a bridge network with a VLAN tag keeps its VMs off the untagged bridge where the kernel cannot tag", async () => {
+    const tagged = await host.client.createNetwork({ name: "lan20", kind: "bridge", bridge: BRIDGE, vlan: 20 });
+    expect(tagged).toMatchObject({ state: "active", vlan: 20, device: expect.stringMatching(/^vm[0-9a-f]{5}b[0-9a-f]{6}$/), warning: expect.stringContaining("the kernel cannot tag VLAN 20 onto vmtlan0") });
+    await host.client.createVm(guestDefinition("br-b", { nics: { net0: { network: "lan20" } } }));
+    expect((await host.cli(["start", "br-b"])).code).toBe(0);
+    expect((await links()).filter((l) => l.master === tagged.device)).toHaveLength(1);
+    expect((await links()).filter((l) => l.master === BRIDGE)).toEqual([]);
+    const guest = await ConsoleReader.open(host.client, "br-b");
+    await guest.waitFor(GUEST_READY_LINE);
+    await guest.run("killall udhcpc; ip addr add 192.168.77.20/24 dev eth0");
+    expect(await guest.run("ping -c 3 -W 2 192.168.77.1", 40_000)).toMatch(/3 packets transmitted, 0 packets received/);
+    guest.close();
+    expect((await host.cli(["stop", "br-b", "--force"])).code).toBe(0);
+    await host.client.destroyVm("br-b");
+    await host.client.removeNetwork("lan20");
+    const left = await links();
+    expect(left.map((l) => l.ifname)).toContain(BRIDGE);
+    expect(left.filter((l) => /^vm[0-9a-f]{5}[bpqvt]/.test(l.ifname))).toEqual([]);
+  });
 });

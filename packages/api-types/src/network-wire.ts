@@ -29,7 +29,7 @@ const settings = {
   subnet: Type.Optional(Type.String({ pattern: CIDR_PATTERN, description: "IPv4 subnet of a nat or isolated network, e.g. \"10.77.0.0/24\"; the gateway (vmctld's address on the bridge) is its first address. Without it vmctld picks a free /24 in 10.0.0.0/8" })),
   bridge: Type.Optional(Type.String({ pattern: IFNAME_PATTERN, description: "the existing Linux bridge of a bridge network" })),
   parent: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: "the nat, isolated or bridge network a portgroup is a VLAN of (it cannot be removed while it has portgroups)" })),
-  vlan: Type.Optional(Type.Integer({ minimum: 1, maximum: 4094, description: "the VLAN tag of a portgroup, one portgroup per tag and parent (a bridge network's vlan is kept but not applied yet: use a portgroup on it)" })),
+  vlan: Type.Optional(Type.Integer({ minimum: 1, maximum: 4094, description: "the VLAN tag of a portgroup, one portgroup per tag and parent; on a bridge network its NICs' tag (the network is then a portgroup of its bridge: a bridge of vmctld's own, tagged onto the existing one where the kernel has 802.1Q)" })),
 };
 
 export const NetworkCreateRequestSchema = Type.Object({
@@ -53,6 +53,7 @@ export const NetworkSchema = Type.Object({
   gateway: Type.Optional(Type.String({ description: "vmctld's address on the bridge: the guests' router (nat) and DNS server" })),
   device: Type.Optional(Type.String({ description: "the Linux bridge vmctld made for it (named with this vmctld's prefix)" })),
   error: Type.Optional(Type.String({ description: "why a failed network could not be brought up" })),
+  warning: Type.Optional(Type.String({ description: "what an active network does other than asked: a VLAN tag the kernel cannot put on the wire (no 802.1Q) keeps the portgroup's VMs on this host" })),
 });
 export type Network = Static<typeof NetworkSchema>;
 

@@ -12,14 +12,18 @@ import { DEFAULT_NETWORK, type HostNetwork, type NetworkRegistry } from "./netwo
 import type { NftForward } from "../network/nft-ruleset.js";
 import { DhcpReservations } from "./dhcp-reservations.js";
 
-type State = { state: "active" | "inactive" | "failed"; error?: string };
+type State = { state: "active" | "inactive" | "failed"; error?: string; warning?: string };
 /** A running VM as the sweep and the clean stop see it. */
 export interface RunningVm { name: string; uuid: string | undefined; def: VmDefinition }
 
 const managed = (n: HostNetwork): n is HostNetwork & { kind: "nat" | "isolated" } => n.kind === "nat" || n.kind === "isolated";
 const isPortgroup = (n: HostNetwork): boolean => n.kind === "portgroup";
+/** A bridge network with a VLAN tag: a portgroup of the existing bridge, with a bridge of vmctld's own. */
+const taggedBridge = (n: HostNetwork): boolean => n.kind === "bridge" && n.vlan !== undefined;
+/** Networks whose NICs join a bridge vmctld makes for the tag (portgroup-device.ts). */
+const layered = (n: HostNetwork): boolean => isPortgroup(n) || taggedBridge(n);
 /** What vmctld brings up and takes down: its bridges (and for managed ones dnsmasq and nftables). */
-const broughtUp = (n: HostNetwork): boolean => managed(n) || isPortgroup(n);
+const broughtUp = (n: HostNetwork): boolean => managed(n) || layered(n);
 /** Whose NICs are taps on a bridge (user ones are QEMU's own). */
 const tapped = (n: HostNetwork): boolean => broughtUp(n) || n.kind === "bridge";
 
@@ -111,8 +115,9 @@ export class HostNetworks {
     return {
       ...spec, origin, state: state.state,
       ...(parsedSubnet ? { gateway: gatewayOf(parsedSubnet), device: this.names.bridge(name) } : {}),
-      ...(isPortgroup(network) ? { device: this.names.bridge(name) } : {}),
+      ...(layered(network) ? { device: this.names.bridge(name) } : {}),
       ...(state.error ? { error: state.error } : {}),
+      ...("warning" in state && state.warning ? { warning: state.warning } : {}),
     };
   }
 
@@ -123,8 +128,8 @@ export class HostNetworks {
       await this.up(network).catch(() => {});
     }
     // After their parents (a portgroup of the implicit default network waits for its first VM too).
-    for (const network of this.registry.list().filter(isPortgroup)) {
-      const parent = this.registry.resolve(network.parent!);
+    for (const network of this.registry.list().filter(layered)) {
+      const parent = network.parent === undefined ? undefined : this.registry.resolve(network.parent);
       if (parent && managed(parent) && this.states.get(parent.name)?.state !== "active") continue;
       await this.upPortgroup(network).catch(() => {});
     }
@@ -175,15 +180,16 @@ export class HostNetworks {
 
   /** A portgroup's bridge and its link to the parent's bridge, its parent brought up first. */
   private async upPortgroup(network: HostNetwork): Promise<void> {
-    const parent = this.registry.get(network.parent!);
+    // A tagged bridge network is a portgroup of its own bridge.
+    const parent = isPortgroup(network) ? this.registry.get(network.parent!) : network;
     if (managed(parent) && this.states.get(parent.name)?.state !== "active") await this.up(parent);
-    if (parent.kind === "bridge") await this.checkBridge(parent, "parent");
+    if (parent.kind === "bridge") await this.checkBridge(parent, parent === network ? "bridge" : "parent");
     await this.serial(network.name, async () => {
       if (!this.plumbing.real) return void this.states.set(network.name, { state: "active" });
       try {
-        const { warning } = await this.plumbing.upPortgroup({ name: network.name, vlan: network.vlan!, parentDevice: this.deviceOf(parent), parentKind: parent.kind === "bridge" ? "bridge" : "managed" });
+        const { warning } = await this.plumbing.upPortgroup({ name: network.name, vlan: network.vlan!, parentDevice: parent.kind === "bridge" ? parent.bridge! : this.names.bridge(parent.name), parentKind: parent.kind === "bridge" ? "bridge" : "managed" });
         if (warning) this.log.warn({ network: network.name }, warning);
-        this.states.set(network.name, { state: "active" });
+        this.states.set(network.name, { state: "active", ...(warning ? { warning } : {}) });
         this.log.info({ network: network.name, bridge: this.names.bridge(network.name), parent: parent.name, vlan: network.vlan }, "portgroup up");
       } catch (error) {
         const message = (error as Error).message;
@@ -195,7 +201,7 @@ export class HostNetworks {
 
   /** The bridge a network's taps join: vmctld's own, or a bridge network's existing one. */
   private deviceOf(network: HostNetwork): string {
-    return network.kind === "bridge" ? network.bridge! : this.names.bridge(network.name);
+    return network.kind === "bridge" && !taggedBridge(network) ? network.bridge! : this.names.bridge(network.name);
   }
 
   /** A bridge network's device must be an existing bridge of the host's, never one a vmctld made (400 naming `field`). */
@@ -209,9 +215,10 @@ export class HostNetworks {
     }
   }
 
-  private down(name: string, kind?: HostNetwork["kind"]): Promise<void> {
+  private down(name: string, network?: HostNetwork): Promise<void> {
     return this.serial(name, async () => {
-      if ((kind ?? this.registry.resolve(name)?.kind) === "portgroup") await this.plumbing.downPortgroup(name);
+      const known = network ?? this.registry.resolve(name);
+      if (known && layered(known)) await this.plumbing.downPortgroup(name);
       else await this.plumbing.down(name);
       this.states.delete(name);
     });
@@ -221,10 +228,10 @@ export class HostNetworks {
     const network = this.registry.add(request);
     try {
       if (managed(network)) await this.up(network);
-      if (isPortgroup(network)) await this.upPortgroup(network);
-      if (network.kind === "bridge") await this.checkBridge(network, "bridge");
+      if (layered(network)) await this.upPortgroup(network);
+      else if (network.kind === "bridge") await this.checkBridge(network, "bridge");
     } catch (error) {
-      if (broughtUp(network)) await this.down(network.name, network.kind).catch(() => {});
+      if (broughtUp(network)) await this.down(network.name, network).catch(() => {});
       this.registry.remove(network.name);
       throw error;
     }
@@ -240,9 +247,9 @@ export class HostNetworks {
     if (planned.kind === "bridge") await this.checkBridge(planned, "bridge");
     // Changed first (a start from now on sees the new settings and waits for the work below).
     this.registry.apply(planned);
-    if (broughtUp(before)) await this.down(name, before.kind);
+    if (broughtUp(before)) await this.down(name, before);
     if (managed(planned)) await this.up(planned);
-    if (isPortgroup(planned)) await this.upPortgroup(planned);
+    if (layered(planned)) await this.upPortgroup(planned);
     // A parent's new bridge: its portgroups are linked to it again.
     for (const child of this.registry.list().filter((n) => n.parent === name && this.states.get(n.name)?.state === "active")) await this.upPortgroup(child);
     return this.describeOne(name);
@@ -254,7 +261,7 @@ export class HostNetworks {
     // failed take-down leaves leftovers that the next start sweeps).
     this.registry.remove(name);
     this.reservations.dropNetwork(name);
-    if (broughtUp(network)) await this.down(name, network.kind);
+    if (broughtUp(network)) await this.down(name, network);
     return { name };
   }
 
@@ -275,8 +282,8 @@ export class HostNetworks {
           continue;
         }
         if (managed(network) && this.states.get(network.name)?.state !== "active") await this.up(network);
-        if (isPortgroup(network) && this.states.get(network.name)?.state !== "active") await this.upPortgroup(network);
-        if (network.kind === "bridge") {
+        if (layered(network) && this.states.get(network.name)?.state !== "active") await this.upPortgroup(network);
+        if (network.kind === "bridge" && !taggedBridge(network)) {
           try {
             await this.checkBridge(network, "bridge");
           } catch (error) {
@@ -336,7 +343,7 @@ export class HostNetworks {
     for (const [id, nic] of Object.entries(vm.def.nics)) {
       const network = this.registry.resolve(nic.network);
       if (network && tapped(network)) this.taps.set(this.names.tap(vm.uuid ?? vm.name, id), { vm: vm.name, nic: id, key: `${vm.uuid ?? vm.name}/${id}` });
-      if (network && tapped(network) && (network.kind === "bridge" || this.states.get(network.name)?.state === "active")) {
+      if (network && tapped(network) && ((network.kind === "bridge" && !taggedBridge(network)) || this.states.get(network.name)?.state === "active")) {
         await this.plumbing.attachTap(this.names.tap(vm.uuid ?? vm.name, id), this.deviceOf(network)).catch((error: unknown) => this.log.warn({ vm: vm.name, err: (error as Error).message }, "could not attach the NIC's tap again"));
       }
     }

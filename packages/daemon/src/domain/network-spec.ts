@@ -44,10 +44,11 @@ export function checkNetwork(name: string, spec: NetworkSpec, others: readonly C
     if (spec[key] === undefined) fail(key, `a ${spec.kind} network needs a ${key}; e.g. ${EXAMPLE[spec.kind]}`);
   }
   const checked: CheckedNetwork = { name, ...spec };
-  const ownBridge = (kind: NetworkKind) => kind === "nat" || kind === "isolated" || kind === "portgroup";
-  if (ownBridge(spec.kind)) {
+  // A tagged bridge network gets a bridge of vmctld's for its tag, as a portgroup does.
+  const ownBridge = (n: NetworkSpec) => n.kind === "nat" || n.kind === "isolated" || n.kind === "portgroup" || (n.kind === "bridge" && n.vlan !== undefined);
+  if (ownBridge(spec)) {
     // Its bridge and table are named by a short hash of the name: a collision would take over another's.
-    const twin = others.find((o) => ownBridge(o.kind) && networkKey(o.name) === networkKey(name));
+    const twin = others.find((o) => ownBridge(o) && networkKey(o.name) === networkKey(name));
     if (twin) fail("name", `network "${name}" would get the same bridge and nftables table as network "${twin.name}"; choose another name`);
   }
   if (spec.kind === "portgroup") {
