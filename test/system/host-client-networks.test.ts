@@ -133,6 +133,44 @@ describe("Host Client networks", () => {
     await page.context().close();
   });
 
+  it("a port group's form asks for its parent and VLAN and lists it in words; a bridge that does not exist is refused at its field", async () => {
+    const page = await logIn(browser, ui, "admin", ADMIN_PASSWORD);
+    await nav(page, "Networks");
+    await page.getByRole("button", { name: "Create network" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill("ui-pg10");
+    await dialog.getByLabel("Kind").selectOption({ label: "Port group" });
+    // No subnet for a port group: it shares its parent's.
+    expect(await dialog.getByLabel("Subnet").count()).toBe(0);
+    await dialog.getByLabel("Parent network").selectOption("office");
+    await dialog.getByLabel("VLAN").fill("5000");
+    await dialog.getByText("A VLAN tag is a whole number from 1 to 4094.").waitFor();
+    expect(await dialog.getByRole("button", { name: "Create network" }).isDisabled()).toBe(true);
+    await dialog.getByLabel("VLAN").fill("10");
+    await page.screenshot({ path: `${ARTIFACTS}/networks-create-portgroup.png` });
+    await dialog.getByRole("button", { name: "Create network" }).click({ timeout: 10_000 });
+    // Closed once vmctld made it; a refusal keeps it open, and this says which.
+    await expect.poll(async () => ((await dialog.count()) === 0 ? "closed" : await dialog.innerText()), { timeout: 30_000 }).toBe("closed");
+    expect(await host.client.network("ui-pg10")).toMatchObject({ kind: "portgroup", parent: "office", vlan: 10 });
+    await expect.poll(async () => row(page, "ui-pg10").innerText()).toMatch(/ui-pg10[\s\S]*Port group \(VLAN 10 on office\)[\s\S]*10\.232\.14\.0\/24 \(of office\)[\s\S]*gateway 10\.232\.14\.1/);
+
+    // A bridge network on a bridge this host does not have: vmctld's answer, under Bridge.
+    await page.getByRole("button", { name: "Create network" }).click();
+    await dialog.getByLabel("Name").fill("ui-lan");
+    await dialog.getByLabel("Kind").selectOption({ label: "Bridge" });
+    await dialog.getByLabel("Bridge").fill("nobr0");
+    await dialog.getByRole("button", { name: "Create network" }).click();
+    const bridgeGroup = dialog.locator(".pf-v6-c-form__group", { has: page.getByLabel("Bridge") });
+    await expect.poll(async () => bridgeGroup.innerText()).toContain("the host has no device nobr0");
+    expect(await dialog.getByTestId("network-refusal").count()).toBe(0);
+    await page.screenshot({ path: `${ARTIFACTS}/networks-create-bridge-refused.png` });
+    expect(await dialog.getByLabel("Bridge").getAttribute("aria-invalid")).toBe("true");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect(host.client.network("ui-lan")).rejects.toMatchObject({ status: 404 });
+    await page.context().close();
+    await host.client.removeNetwork("ui-pg10");
+  });
+
   it("a ReadOnly user sees the networks but no create or delete", async () => {
     await host.client.createNetwork({ name: "ui-ro", kind: "isolated", subnet: "10.232.11.0/24" });
     const page = await logIn(browser, ui, "netview", "netview-password");

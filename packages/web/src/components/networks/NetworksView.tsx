@@ -2,7 +2,7 @@
 // (a failed one says why), where each is declared and which VMs use it; create one (the fields its
 // kind needs; a refusal is shown at the field it names) and delete one added here, for users with
 // network.write. Networks of vmctld.toml change there, so the browser does not delete them.
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { Alert, Button, Label, PageSection, Title, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import NetworkIcon from "@patternfly/react-icons/dist/esm/icons/network-icon";
@@ -70,7 +70,8 @@ export function NetworksView() {
   const run = useAction();
   const [version, setVersion] = useState(0);
   // A network comes up with its first VM's start: read again whenever the VMs change.
-  const { data, error, reload } = useApi(() => client.listNetworks(), ["networks"], [version, vms]);
+  const stamp = useMemo(() => ({ version, vms }), [version, vms]);
+  const { data, error, reload } = useApi(() => client.listNetworks(), ["networks"], stamp);
   // Which VMs use each network: their definitions' NICs (a VM that cannot be read is left out).
   const details = useApi(vms ? () => Promise.all(vms.map((vm) => client.getVm(vm.name).catch(() => null))) : null, ["network-users"], vms);
   const [creating, setCreating] = useState(false);
