@@ -98,6 +98,12 @@ describe("OpenAPI contract", () => {
       { method: "PATCH", path: "/api/v1/networks/default", route: "/api/v1/networks/{network}", status: 409, body: json({}) },
       { method: "PATCH", path: "/api/v1/networks/ghost", route: "/api/v1/networks/{network}", status: 404, body: json({}) },
       { method: "DELETE", path: "/api/v1/networks/contract-net", route: "/api/v1/networks/{network}", status: 200 },
+      // Port forwards: c1's NIC is on the user-mode default network here, so an add is refused (400 naming nics).
+      { method: "GET", path: "/api/v1/vms/c1/port-forwards", route: "/api/v1/vms/{name}/port-forwards", status: 200 },
+      { method: "GET", path: "/api/v1/vms/ghost/port-forwards", route: "/api/v1/vms/{name}/port-forwards", status: 404 },
+      { method: "POST", path: "/api/v1/vms/c1/port-forwards", route: "/api/v1/vms/{name}/port-forwards", status: 400, body: json({ hostPort: 18555, guestPort: 22 }) },
+      { method: "POST", path: "/api/v1/vms/ghost/port-forwards", route: "/api/v1/vms/{name}/port-forwards", status: 404, body: json({ hostPort: 18555, guestPort: 22 }) },
+      { method: "DELETE", path: "/api/v1/vms/c1/port-forwards/pf-00000000", route: "/api/v1/vms/{name}/port-forwards/{id}", status: 404 },
       { method: "DELETE", path: "/api/v1/networks/default", route: "/api/v1/networks/{network}", status: 409 },
       { method: "DELETE", path: "/api/v1/networks/ghost", route: "/api/v1/networks/{network}", status: 404 },
       { method: "GET", path: "/api/v1/vms?sort=-name&limit=1", route: "/api/v1/vms", status: 200 },
