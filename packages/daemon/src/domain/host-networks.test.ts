@@ -114,3 +114,34 @@ describe("a NIC's start racing a change of its network", () => {
     }
   });
 });
+
+describe("portgroups around their parent", () => {
+  const parent: HostNetwork = { name: "lab", kind: "isolated", subnet: "10.62.0.0/24", parsedSubnet: parseSubnet("10.62.0.0/24"), origin: "added" };
+  const pg: HostNetwork = { name: "pg10", kind: "portgroup", parent: "lab", vlan: 10, origin: "added" };
+  const all = [parent, pg];
+  const reg = {
+    resolve: (n: string) => all.find((x) => x.name === n), get: (n: string) => all.find((x) => x.name === n)!, resolveNic: (_vm: string, _nic: string, n: string) => all.find((x) => x.name === n)!,
+    list: () => all, macsOn: () => [], db: openDatabase(":memory:"),
+  } as unknown as NetworkRegistry;
+  const onPg = { nics: { net0: { network: "pg10", model: "virtio", mac: "52:54:00:00:00:0a" } } } as unknown as VmDefinition;
+
+  it("a NIC's tap joins the portgroup's own bridge, and its DHCP reservation is the parent's", async () => {
+    const plumbing = new NullNetworkPlumbing();
+    const nets = new HostNetworks(reg, plumbing, networkNames("host-1"), false, () => null, pino({ level: "silent" }));
+    await nets.start();
+    await nets.attach("vm-p", "p", onPg);
+    expect(plumbing.log.filter((l) => l.startsWith("tap "))).toEqual([`tap ${networkNames("host-1").tap("p", "net0")} ${networkNames("host-1").bridge("pg10")}`]);
+    expect(nets.reservedAddress("lab", "52:54:00:00:00:0a")).toMatch(/^10\.62\.0\.\d+$/);
+    expect(nets.describeOne("pg10")).toMatchObject({ state: "active", device: networkNames("host-1").bridge("pg10") });
+  });
+
+  it("a clean stop takes portgroups down before their parent, and keeps both while a VM runs on the portgroup", async () => {
+    const plumbing = new NullNetworkPlumbing();
+    const nets = new HostNetworks(reg, plumbing, networkNames("host-1"), false, () => null, pino({ level: "silent" }));
+    await nets.start();
+    await nets.stop([{ name: "vm-p", uuid: "p", def: onPg }]);
+    expect(plumbing.log.filter((l) => l.startsWith("down"))).toEqual([]);
+    await nets.stop([]);
+    expect(plumbing.log.filter((l) => l.startsWith("down"))).toEqual(["down portgroup pg10", "down lab"]);
+  });
+});
