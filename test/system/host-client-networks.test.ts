@@ -292,16 +292,27 @@ describe("Host Client networks", () => {
     await page.getByLabel("Disk size").fill("64MiB");
     await page.getByRole("button", { name: "Next" }).click();
     await page.getByLabel("Network of net0").selectOption("ui-wiz");
+    await page.screenshot({ path: `${ARTIFACTS}/wizard-network.png` });
     await page.getByLabel("Host name").fill("cloudy");
     await page.getByLabel("User name").fill("alice");
-    await page.getByLabel("SSH public key").fill(KEY);
+    // A private key pasted by mistake: vmctld refuses it, and the wizard shows why under the field.
+    await page.getByLabel("SSH public key").fill("-----BEGIN OPENSSH PRIVATE KEY-----");
     await page.getByLabel("Password hash (optional)").fill(HASH);
-    await page.screenshot({ path: `${ARTIFACTS}/wizard-network-cloud-init.png`, fullPage: true });
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByLabel("Start the VM once created").uncheck();
+    await page.getByRole("button", { name: "Create virtual machine" }).click();
+    const keyGroup = page.locator(".pf-v6-c-form__group", { has: page.getByLabel("SSH public key") });
+    await expect.poll(async () => keyGroup.innerText()).toMatch(/one line of a \.pub file/);
+    expect(await keyGroup.innerText()).not.toContain("BEGIN OPENSSH PRIVATE KEY");
+    await page.getByLabel("SSH public key").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}/wizard-cloud-init-refused.png` });
+    await expect(host.client.getVm("ui-cloud")).rejects.toMatchObject({ status: 404 });
+    await page.getByLabel("SSH public key").fill(KEY);
+    await page.screenshot({ path: `${ARTIFACTS}/wizard-network-cloud-init.png` });
     await page.getByRole("button", { name: "Next" }).click();
     const review = page.getByTestId("wizard-review");
     await expect.poll(async () => review.innerText()).toMatch(/net0 on ui-wiz \(Isolated\)[\s\S]*host name cloudy; user alice who logs in with ssh-ed25519 key "alice@laptop", with a password \(hash given\), may sudo/);
     await page.screenshot({ path: `${ARTIFACTS}/wizard-review.png` });
-    await page.getByLabel("Start the VM once created").uncheck();
     await page.getByRole("button", { name: "Create virtual machine" }).click();
     await page.getByRole("heading", { name: /^ui-cloud/ }).waitFor();
 

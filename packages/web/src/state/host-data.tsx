@@ -50,7 +50,8 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
     client.listTasks({ limit: 20 }).then((list) => { setTasks(list); setTasksError(null); }, (e: Error) => setTasksError(e.message));
   }, []);
   const readVms = useCallback(() => {
-    client.listVms().then((list) => { setVms(list); setError(null); }, (e: Error) => setError(e.message));
+    // An answer like the last one keeps the list as it was: views keyed on it do not read again.
+    client.listVms().then((list) => { setVms((old) => (old && JSON.stringify(old) === JSON.stringify(list) ? old : list)); setError(null); }, (e: Error) => setError(e.message));
   }, []);
   // A burst of events (a batch over many VMs) costs one read, not one per event.
   const pending = useRef<{ vms: boolean; tasks: boolean; timer: number | undefined }>({ vms: false, tasks: false, timer: undefined });

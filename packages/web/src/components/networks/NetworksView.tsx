@@ -10,7 +10,7 @@ import type { Network, VmDetail } from "@vmctl/api-types";
 import { client } from "../../api/http";
 import { useApi } from "../../api/use-api";
 import { kindLabel, vmsByNetwork } from "../../api/networks";
-import { useHostData } from "../../state/host-data";
+import { useHostData, useLiveEvents } from "../../state/host-data";
 import { navigate } from "../../state/router";
 import { useSession } from "../../state/session";
 import { useAction } from "../../state/use-action";
@@ -70,10 +70,13 @@ export function NetworksView() {
   const run = useAction();
   const [version, setVersion] = useState(0);
   // A network comes up with its first VM's start: read again whenever the VMs change.
-  const stamp = useMemo(() => ({ version, vms }), [version, vms]);
+  // A VM's change (a start that brings its network up, a NIC added or removed) reads both again.
+  const [changes, setChanges] = useState(0);
+  useLiveEvents((event) => { if (event.type.startsWith("vm.")) setChanges((c) => c + 1); });
+  const stamp = useMemo(() => ({ version, changes, vms }), [version, changes, vms]);
   const { data, error, reload } = useApi(() => client.listNetworks(), ["networks"], stamp);
   // Which VMs use each network: their definitions' NICs (a VM that cannot be read is left out).
-  const details = useApi(vms ? () => Promise.all(vms.map((vm) => client.getVm(vm.name).catch(() => null))) : null, ["network-users"], vms);
+  const details = useApi(vms ? () => Promise.all(vms.map((vm) => client.getVm(vm.name).catch(() => null))) : null, ["network-users"], stamp);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Network | null>(null);
   const canWrite = can("network.write");
