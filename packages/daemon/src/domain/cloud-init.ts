@@ -10,10 +10,10 @@ import { chmod, chown, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { VmctlError, type VmDefinition, type VmDefinitionInput } from "@vmctl/api-types";
-import { definitionToToml } from "@vmctl/definition";
 import { makeSeedIso, type SeedConfig } from "@vmctl/guest";
 import { runPaths } from "@vmctl/qemu";
 import { qemuIdentity } from "../security/qemu-user.js";
+import { renderForReader } from "./definition-store.js";
 
 /** The seed's content for a definition, or undefined when it has no [cloud_init]. */
 export function seedConfigFor(def: VmDefinition): SeedConfig | undefined {
@@ -117,5 +117,5 @@ export function hideCloudInitSecretsToml(text: string): string {
       ...(Array.isArray(ci.users) ? { users: users.map((u) => (typeof u === "object" && u !== null && u.password_hash !== undefined ? { ...u, password_hash: HIDDEN_SECRET } : u)) } : {}),
     },
   };
-  return `# [cloud_init] secrets ${HIDDEN_SECRET}; rewritten from the file's data, without its comments\n${definitionToToml(hidden as VmDefinitionInput)}`;
+  return `# [cloud_init] secrets ${HIDDEN_SECRET}; rewritten from the file's data, without its comments\n${renderForReader(hidden as VmDefinitionInput)}`;
 }

@@ -38,6 +38,11 @@ export function renderDefinition(input: unknown, file?: string): { text: string;
   return { text: definitionToToml(named as VmDefinitionInput), def };
 }
 
+/** A definition document rendered for a reader to see (a copy with secrets hidden): never stored. */
+export function renderForReader(doc: VmDefinitionInput): string {
+  return definitionToToml(doc);
+}
+
 /** A definition given as TOML, with each new disk given only a size named by the same rule. */
 export function nameNewDisksInText(text: string): string {
   return nameNewDisksInToml(text, (doc) => definitionToToml(doc as VmDefinitionInput));
