@@ -36,8 +36,12 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   await run("ip", ["netns", "add", NS]);
   await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
-  // A network of vmctld.toml: listed, but deleted only there.
-  host = await TestHost.start({ netns: NS, config: `[networks.office]\nkind = "isolated"\nsubnet = "${OFFICE}"\n` });
+  // A subnet the namespace already routes (on a veth of its own), which vmctld.toml's "clash" asks for.
+  await run("ip", ["-n", NS, "link", "add", "vmtclash0", "type", "veth", "peer", "name", "vmtclash1"]);
+  await run("ip", ["-n", NS, "addr", "add", "10.232.15.1/24", "dev", "vmtclash0"]);
+  await run("ip", ["-n", NS, "link", "set", "vmtclash0", "up"]);
+  // Networks of vmctld.toml: listed, but deleted only there; one of them cannot come up.
+  host = await TestHost.start({ netns: NS, config: `[networks.office]\nkind = "isolated"\nsubnet = "${OFFICE}"\n[networks.clash]\nkind = "isolated"\nsubnet = "10.232.15.0/24"\n` });
   await host.client.call("POST", "/api/v1/users", { username: "netview", password: "netview-password", role: "ReadOnly" });
   // Chromium stays in the machine's namespace (in vmctld's, every bridge made or removed there was a
   // "network change" that aborted its page loads): it reaches vmctld's loopback port through a byte
@@ -77,6 +81,9 @@ describe("Host Client networks", () => {
     // The host's default network: NAT, waiting for its first VM, not deletable here (the button says why).
     await expect.poll(async () => row(page, "default").innerText()).toMatch(/default[\s\S]*NAT[\s\S]*inactive[\s\S]*default/);
     expect(await row(page, "default").getByRole("button", { name: "Delete default" }).getAttribute("aria-disabled")).toBe("true");
+    // A network that could not come up says so, and why.
+    await expect.poll(async () => row(page, "clash").getByTestId("network-state").innerText()).toBe("failed");
+    expect(await page.locator('tr[data-network-error="clash"]').innerText()).toMatch(/clash could not be brought up: .*10\.232\.15\.0\/24.*vmtclash0/);
     // vmctld.toml's network: its Delete says where it is removed instead.
     await expect.poll(async () => row(page, "office").innerText()).toMatch(/office[\s\S]*Isolated[\s\S]*10\.232\.14\.0\/24[\s\S]*active[\s\S]*vmctld\.toml/);
     const officeDelete = row(page, "office").getByRole("button", { name: "Delete office" });

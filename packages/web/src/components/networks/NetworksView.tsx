@@ -2,7 +2,7 @@
 // (a failed one says why), where each is declared and which VMs use it; create one (the fields its
 // kind needs; a refusal is shown at the field it names) and delete one added here, for users with
 // network.write. Networks of vmctld.toml change there, so the browser does not delete them.
-import { useMemo, useState } from "react";
+import { Fragment, useMemo, useState } from "react";
 import { Alert, Button, Label, PageSection, Title, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import NetworkIcon from "@patternfly/react-icons/dist/esm/icons/network-icon";
@@ -34,7 +34,6 @@ function StateCell({ network }: { network: Network }) {
   return (
     <div data-testid="network-state">
       <Label isCompact color={STATE[network.state]}>{network.state}</Label>
-      {network.state === "failed" && network.error ? <div className="vmctl-network-error">{network.error}</div> : null}
       {network.state === "inactive" ? <div className="vmctl-muted vmctl-small">waits for a VM</div> : null}
     </div>
   );
@@ -104,8 +103,10 @@ export function NetworksView() {
                 // A port group shares its parent's subnet and DHCP.
                 const parent = n.kind === "portgroup" && n.parent ? byName.get(n.parent) : undefined;
                 const why = notDeletable(n);
+                const columns = canWrite ? 8 : 7;
                 return (
-                  <Tr key={n.name} data-network={n.name}>
+                  <Fragment key={n.name}>
+                  <Tr data-network={n.name} {...(n.state === "failed" && n.error ? { className: "vmctl-row--above-note" } : {})}>
                     <Td dataLabel="Name"><strong>{n.name}</strong></Td>
                     <Td dataLabel="Kind" data-testid="network-kind">{kindLabel(n)}</Td>
                     <Td dataLabel="Subnet and gateway" data-testid="network-subnet"><SubnetCell network={n} parent={parent} /></Td>
@@ -122,6 +123,12 @@ export function NetworksView() {
                       </Td>
                     ) : null}
                   </Tr>
+                  {n.state === "failed" && n.error ? (
+                    <Tr data-network-error={n.name}>
+                      <Td colSpan={columns} className="vmctl-network-error" data-testid="network-error"><span className="vmctl-network-error__text"><strong>{n.name} could not be brought up:</strong> {n.error}</span></Td>
+                    </Tr>
+                  ) : null}
+                  </Fragment>
                 );
               })}
             </Tbody>
