@@ -186,7 +186,13 @@ describe("Host Client networks", () => {
     expect(await page.getByRole("button", { name: "Create network" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: /^Delete/ }).count()).toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/networks-readonly.png` });
+    // On a VM's Hardware tab: its adapters and forwards, with no button that changes them.
+    await host.client.createVm(guestDefinition("ui-ro-vm", { nics: { net0: { network: "ui-ro" } } }));
+    await page.goto(`https://127.0.0.1:${ui.port}/ui/vms/ui-ro-vm/hardware`);
+    await expect.poll(async () => page.getByTestId("nics").innerText()).toMatch(/net0[\s\S]*ui-ro[\s\S]*Isolated[\s\S]*([0-9a-f]{2}:){5}[0-9a-f]{2}[\s\S]*up/);
+    for (const name of ["Add network adapter", "Remove net0", "Pull the cable of net0", "Add port forward"]) expect(await page.getByRole("button", { name }).count(), name).toBe(0);
     await page.context().close();
+    await host.client.destroyVm("ui-ro-vm");
     await host.client.removeNetwork("ui-ro");
   });
 
@@ -214,6 +220,7 @@ describe("Host Client networks", () => {
     await page.getByRole("button", { name: "Remove wan" }).click();
     await dialog.getByRole("button", { name: "Remove" }).click();
     await nics.locator('tr[data-nic="wan"]').waitFor({ state: "detached" });
+    expect(await unnamedControls(page)).toEqual([]);
     const after = (await host.client.getVm("ui-nic-vm")).definition!.nics;
     expect(after).toEqual({ net0: expect.objectContaining({ network: "ui-nics", mac: "52:54:00:0a:0b:0c" }), net1: expect.objectContaining({ network: "ui-nics", model: "rtl8139", link: "down" }) });
     await page.getByRole("heading", { name: "Network adapters" }).evaluate((el) => el.scrollIntoView({ block: "start" }));
