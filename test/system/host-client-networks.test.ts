@@ -142,7 +142,9 @@ describe("Host Client networks", () => {
 
   it("a port group's form asks for its parent and VLAN and lists it in words; a bridge that does not exist is refused at its field", async () => {
     const page = await logIn(browser, ui, "admin", ADMIN_PASSWORD);
-    await nav(page, "Networks");
+    // The page's own address opens it (a reload, a shared link).
+    await page.goto(`https://127.0.0.1:${ui.port}/ui/networks`);
+    await page.getByRole("heading", { name: "Networks" }).waitFor();
     await page.getByRole("button", { name: "Create network" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("Name").fill("ui-pg10");
