@@ -103,6 +103,18 @@ describe("what the datastore browser shows", () => {
     expect(missingForBrowse(eve(), at("mine/disk0.qcow2"), "read", ctx)).toBeNull();
   });
 
+  it("gives the definition file itself only with vm.edit when it holds cloud-init password hashes or user-data", () => {
+    // A reader sees it through GET /vms/{name}/definition with them hidden; the raw bytes would show them.
+    const secret = `name = "secret"\n[cloud_init]\n[[cloud_init.users]]\nname = "ann"\npassword_hash = "$6$salt$hash"\n`;
+    const token = `name = "token"\n[cloud_init]\nuser_data = "#cloud-config\\nruncmd: [echo token]"\n`;
+    ctx = { ...ctx, entries: [...ctx.entries, entry("secret", secret), entry("token", token)] };
+    const at = (path: string) => join(dir, "local", path);
+    expect(missingForBrowse(rob(), at("secret/secret.toml"), "read", ctx)).toMatchObject({ privilege: "vm.edit", vm: "secret", reason: expect.stringContaining("/api/v1/vms/secret/definition") });
+    expect(missingForBrowse(rob(), at("token/token.toml"), "read", ctx)).toMatchObject({ privilege: "vm.edit", vm: "token" });
+    expect(missingForBrowse(rob(), at("secret"), "list", ctx)).toBeNull();
+    expect(missingForBrowse(principal(["datastore.read", "vm.read"], { secret: ["vm.edit"] }), at("secret/secret.toml"), "read", ctx)).toBeNull();
+  });
+
   it("hides from a listing the folders and disks of VMs the principal may not read", () => {
     const at = (path: string) => join(dir, "local", path);
     expect(["mine", "theirs", "iso", "shared/data.img", "shared/other.img"].filter((p) => visibleInListing(eve(), at(p), ctx))).toEqual(["mine", "iso", "shared/other.img"]);

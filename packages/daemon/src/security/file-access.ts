@@ -186,9 +186,14 @@ export function missingForBrowse(principal: Principal, path: string, action: "li
   for (const claim of claimsOn(path, undefined, ctx)) {
     if (claim.as === "media") continue;
     const entry = ctx.entries.find((e) => e.name === claim.vm)!;
-    const metadata = action === "list" || (action === "read" && canonical(entry.file) === target);
+    // The definition as written holds any cloud-init password hashes and user-data, which a reader
+    // without vm.edit sees hidden through GET /vms/{name}/definition, never here in the raw.
+    const definition = canonical(entry.file) === target;
+    const secrets = definition && /password_hash|user_data/.test(entry.text);
+    const metadata = action === "list" || (action === "read" && definition && !secrets);
     const privilege: Privilege = metadata ? "vm.read" : "vm.edit";
     if (!can(principal, privilege, claim.vm)) {
+      if (secrets && action === "read") return { privilege, vm: claim.vm, reason: `it is the definition of VM "${claim.vm}" with cloud-init secrets (GET /api/v1/vms/${claim.vm}/definition shows it with them hidden)` };
       const what = claim.as === "disk" ? `a disk of VM "${claim.vm}"` : canonical(entry.dir) === target ? `the folder of VM "${claim.vm}"` : `in the folder of VM "${claim.vm}"`;
       return { privilege, vm: claim.vm, reason: `it is ${what}` };
     }
