@@ -3,7 +3,7 @@
 // optional password hash), then a review in words. Field errors
 // come from the same schema on the server and are shown beside the field they name. It works from
 // the keyboard alone: focus starts in the name, Enter in a field goes to the next step.
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Button, Checkbox, DescriptionList, ExpandableSection, Form, FormGroup, FormSelect, FormSelectOption, HelperText, HelperTextItem, Modal, ModalVariant, NumberInput, Radio, TextArea, TextInput, Title, Wizard, WizardHeader, WizardStep, CodeBlock, CodeBlockCode, useWizardContext } from "@patternfly/react-core";
 import type { Network } from "@vmctl/api-types";
 import { client, ApiError } from "../../api/http";
@@ -70,6 +70,9 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
     console: { serial, vnc },
     ...(cloudInitTable(cloud) ? { cloud_init: cloudInitTable(cloud) } : {}),
   };
+  // A refusal is about what was sent: once the definition changes, its messages go.
+  const sent = JSON.stringify(definition);
+  useEffect(() => { setIssues([]); setFailure(null); }, [sent]);
   const errorFor = (...fields: string[]) => issues.find((i) => fields.some((f) => i.field === f || i.field.startsWith(`${f}.`)))?.message;
   const helper = (message: string | undefined) => (message ? hint(message, true) : null);
   /** vmctld's refusal of the field when there is one, else the field's help. */
@@ -216,7 +219,7 @@ function ReviewWords({ name, cpus, memory, disk, boot, iso, kernel, nics, networ
   const network = (n: string) => { const x = networks?.find((y) => y.name === n); return x ? `${n} (${kindLabel(x)})` : n; };
   const user = cloud.user.trim();
   return (
-    <DescriptionList isCompact isHorizontal aria-label="The new VM" data-testid="wizard-review">
+    <DescriptionList isCompact isHorizontal columnModifier={{ default: "2Col" }} aria-label="The new VM" data-testid="wizard-review">
       <Fact term="Name">{name || "(none yet)"}</Fact>
       <Fact term="Size">{cpus} CPU{cpus === 1 ? "" : "s"}, {memory} of memory</Fact>
       <Fact term="Disk">{disk ? `a new ${disk} disk` : "none"}</Fact>
@@ -241,12 +244,12 @@ function ReviewStep({ definition, words, start, setStart, failure, onCreate, bus
   return (
     <>
       {words}
-      <ExpandableSection toggleText={json ? "Hide the definition" : "Show the definition (JSON)"} isExpanded={json} onToggle={(_e, v) => setJson(v)} style={{ marginTop: 12 }}>
-        <CodeBlock><CodeBlockCode>{JSON.stringify(definition, null, 2)}</CodeBlockCode></CodeBlock>
-      </ExpandableSection>
       <Checkbox id="vm-start" label="Start the VM once created" isChecked={start} onChange={(_e, v) => setStart(v)} style={{ marginTop: 12 }} />
       {failure ? <HelperText><HelperTextItem variant="error">{failure}</HelperTextItem></HelperText> : null}
       <WizardCreateButton onCreate={onCreate} busy={busy} />
+      <ExpandableSection toggleText={json ? "Hide the definition" : "Show the definition (JSON)"} isExpanded={json} onToggle={(_e, v) => setJson(v)} style={{ marginTop: 12 }}>
+        <CodeBlock><CodeBlockCode>{JSON.stringify(definition, null, 2)}</CodeBlockCode></CodeBlock>
+      </ExpandableSection>
     </>
   );
 }
