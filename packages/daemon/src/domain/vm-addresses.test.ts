@@ -74,3 +74,30 @@ describe("VmAddresses", () => {
     expect(addresses.of("web", def, true)).toEqual([]);
   });
 });
+
+describe("VmAddresses against a guest agent that lies", () => {
+  // 10.5.0.0/24: vmctld is 10.5.0.1 on the bridge; "bank" (…:0b) holds 10.5.0.7 by DHCP.
+  const subnet = { base: (10 * 256 + 5) * 256 * 256, prefix: 24 };
+  const nets = [{ name: "lab", kind: "nat", parsedSubnet: subnet }, { name: "tag", kind: "portgroup", parent: "lab", vlan: 5 }, { name: "lan", kind: "bridge", bridge: "br0" }];
+  const reg = { list: () => nets as never, resolve: (value: string) => nets.find((n) => n.name === value) as never };
+  const evil = { nics: { net0: { network: "lab", model: "virtio", mac: "52:54:00:00:00:0e" }, net1: { network: "tag", model: "virtio", mac: "52:54:00:00:00:0f" }, net2: { network: "lan", model: "virtio", mac: "52:54:00:00:00:10" } } } as unknown as VmDefinition;
+
+  it("drops the addresses a guest claims on a managed network that are not its to have: another VM's lease, vmctld's gateway, outside the subnet", async () => {
+    const addresses = new VmAddresses(reg, async () => [{ mac: "52:54:00:00:00:0b", ip: "10.5.0.7" }, { mac: "52:54:00:00:00:0e", ip: "10.5.0.9" }, { mac: "52:54:00:00:00:0f", ip: "10.5.0.10" }]);
+    await addresses.refresh();
+    addresses.addProvider({ source: "agent", addressesOf: () => [
+      // bank's address first, so `vmctl ssh evil` would log in to bank; then the host's own, a LAN machine, broadcast, nothing.
+      { mac: "52:54:00:00:00:0e", ips: ["10.5.0.7", "10.5.0.1", "192.168.1.50", "10.5.0.255", "0.0.0.0", "10.5.0.9", "fe80::5054:ff:fe00:e"] },
+      { mac: "52:54:00:00:00:0f", ips: ["10.5.0.7", "10.5.0.1"] },
+      // On a bridge network vmctld knows no subnet: what the guest says is all there is.
+      { mac: "52:54:00:00:00:10", ips: ["192.168.1.77"] },
+    ] });
+    expect(addresses.of("evil", evil, true)).toEqual([
+      { nic: "net0", mac: "52:54:00:00:00:0e", ip: "10.5.0.9", source: "agent" },
+      { nic: "net0", mac: "52:54:00:00:00:0e", ip: "fe80::5054:ff:fe00:e", source: "agent" },
+      // Nothing of the agent's left for the portgroup NIC: its own lease (on the parent) stands.
+      { nic: "net1", mac: "52:54:00:00:00:0f", ip: "10.5.0.10", source: "dhcp" },
+      { nic: "net2", mac: "52:54:00:00:00:10", ip: "192.168.1.77", source: "agent" },
+    ]);
+  });
+});

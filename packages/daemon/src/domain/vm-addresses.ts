@@ -3,6 +3,8 @@
 // reports; else the NIC's DHCP lease from vmctld's dnsmasq on its managed network, matched by MAC.
 // Only a VM whose QEMU runs has addresses: a lease outlives the VM that took it.
 import type { VmAddress, VmDefinition } from "@vmctl/api-types";
+import { isIP } from "node:net";
+import { ipToNumber, type Subnet } from "../network/cidr.js";
 import type { NetworkRegistry } from "./network-registry.js";
 
 /** One lease of a network's dnsmasq (network/dnsmasq-leases.ts reads them, the newest per MAC). */
@@ -79,20 +81,39 @@ export class VmAddresses {
     }
     const out: VmAddress[] = [];
     for (const [nic, { mac, network }] of Object.entries(def.nics)) {
-      const agent = reported.get(normalMac(mac));
+      // A portgroup shares its parent's subnet and dnsmasq: its NICs' leases are the parent's.
+      const resolved = this.registry.resolve(network);
+      const name = resolved?.kind === "portgroup" ? resolved.parent : resolved?.name;
+      const leases = name === undefined ? [] : this.leases.get(name) ?? [];
+      const subnet = (resolved?.kind === "portgroup" && name !== undefined ? this.registry.resolve(name) : resolved)?.parsedSubnet;
+      const agent = reported.get(normalMac(mac))?.filter((ip) => mayClaim(ip, mac, subnet, leases));
       if (agent && agent.length > 0) {
         for (const ip of agent) out.push({ nic, mac, ip, source: "agent" });
         continue;
       }
-      // A portgroup shares its parent's subnet and dnsmasq: its NICs' leases are the parent's.
-      const resolved = this.registry.resolve(network);
-      const name = resolved?.kind === "portgroup" ? resolved.parent : resolved?.name;
       // The reader keeps the newest lease per MAC.
-      const lease = (name === undefined ? [] : this.leases.get(name) ?? []).find((l) => normalMac(l.mac) === normalMac(mac));
+      const lease = leases.find((l) => normalMac(l.mac) === normalMac(mac));
       if (lease) out.push({ nic, mac, ip: lease.ip, source: "dhcp" });
     }
     return out;
   }
+}
+
+/**
+ * Whether the guest agent's IPv4 address may stand for this NIC (`vmctl ssh` connects to the first):
+ * on a managed network (a subnet of vmctld's) only an address of that subnet that is neither its
+ * network, broadcast or vmctld's gateway address nor another MAC's lease, so a guest cannot send
+ * `vmctl ssh` to another VM, the host or a machine beyond. IPv6 addresses are shown as the guest says.
+ */
+function mayClaim(ip: string, mac: string, subnet: Subnet | undefined, leases: readonly LeaseLike[]): boolean {
+  if (isIP(ip) !== 4) return true;
+  const n = ipToNumber(ip);
+  if (n === undefined || n === 0 || n >= 224 * 2 ** 24) return false;
+  if (subnet) {
+    const size = 2 ** (32 - subnet.prefix);
+    if (n <= subnet.base + 1 || n >= subnet.base + size - 1) return false;
+  }
+  return !leases.some((l) => l.ip === ip && normalMac(l.mac) !== normalMac(mac));
 }
 
 function key(leases: readonly LeaseLike[]): string {
