@@ -133,6 +133,30 @@ describe("port forwards to a guest on a nat network", () => {
     expect(await tcpFrom(NS, "127.0.0.1", 18081)).toBe("refused");
   });
 
+  it("a forward whose NIC is removed or moved off the nat network loses its rule at once", async () => {
+    await host.client.createVm(guestDefinition("pf-b", { nics: { net0: { network: "pfnet" }, net1: { network: "pfnet" } } }));
+    const first = await host.client.addPortForward("pf-b", { hostPort: 18090, guestPort: 22 });
+    expect(await nftRuleset()).toContain("tcp dport 18090 dnat to");
+    const ruleGone = async (port: number) => {
+      for (let i = 0; i < 50 && (await nftRuleset()).includes(`dport ${port}`); i++) await new Promise((r) => setTimeout(r, 100));
+      return !(await nftRuleset()).includes(`dport ${port}`);
+    };
+    // The NIC removed (stopped VM: the definition only): the forward stays listed, inactive, with no rule.
+    expect((await host.cli(["nic", "rm", "pf-b", "net0"])).code).toBe(0);
+    expect(await ruleGone(18090)).toBe(true);
+    expect((await host.client.listPortForwards("pf-b")).find((f) => f.id === first.id)).toMatchObject({ active: false });
+    await host.client.removePortForward("pf-b", first.id);
+    // The NIC moved to a user-mode network by an edit of the definition.
+    const second = await host.client.addPortForward("pf-b", { hostPort: 18091, guestPort: 22 });
+    expect(second).toMatchObject({ nic: "net1" });
+    expect(await nftRuleset()).toContain("tcp dport 18091 dnat to");
+    await host.client.createNetwork({ name: "user-mode-pf", kind: "user" });
+    await host.client.patchVm("pf-b", { nics: { net1: { network: "user-mode-pf" } } });
+    expect(await ruleGone(18091)).toBe(true);
+    await host.client.destroyVm("pf-b");
+    await host.client.removeNetwork("user-mode-pf");
+  });
+
   it("removing the network leaves no table, device or dnsmasq behind", async () => {
     await host.client.removeNetwork("pfnet");
     expect(await nftRuleset()).toBe("");

@@ -165,7 +165,10 @@ export class Host {
     this.auth = new AuthStore(this.db, (vm, assign) => (assign ? this.definitions.assignUuid(vm) : this.inventory.identity(vm)));
     this.events.on("event", (event) => { if (event.type === "vm.destroyed" && event.vm) this.auth.dropGrantsOn(event.vm, typeof event.data.uuid === "string" ? event.data.uuid : undefined); });
     this.portForwards = new PortForwards(this.db, this.inventory, this.networks, (vm, assign) => (assign ? this.definitions.assignUuid(vm) : this.inventory.identity(vm)), log);
-    this.events.on("event", (event) => { if (event.type === "vm.destroyed") void this.portForwards.vmDestroyed(typeof event.data.uuid === "string" ? event.data.uuid : undefined).catch(() => {}); });
+    this.events.on("event", (event) => {
+      if (event.type === "vm.destroyed") void this.portForwards.vmDestroyed(typeof event.data.uuid === "string" ? event.data.uuid : undefined).catch(() => {});
+      else if (event.type === "vm.nic_added" || event.type === "vm.nic_removed" || event.type === "vm.definition_changed") void this.portForwards.nicsChanged().catch(() => {});
+    });
     this.audit = new AuditLog(this.db);
     this.loginGuard = new LoginGuard(this.db);
   }

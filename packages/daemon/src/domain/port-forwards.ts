@@ -166,10 +166,22 @@ export class PortForwards {
   vmDestroyed(uuid: string | undefined): Promise<void> {
     return this.serial(async () => {
       if (uuid !== undefined) this.db.prepare("DELETE FROM port_forwards WHERE vm_uuid = ?").run(uuid);
-      await this.networks.pruneReservations();
-      for (const network of this.networks.registry.list().filter((n) => n.kind === "nat")) {
-        await this.networks.applyForwards(network.name).catch((error: unknown) => this.log.warn({ network: network.name, err: (error as Error).message }, "could not reload the network's port forwards"));
-      }
+      await this.reloadAll();
     });
+  }
+
+  /**
+   * A VM's NICs changed (hot-plugged, unplugged, or its definition edited): a forward follows where its
+   * NIC is now, so one whose NIC left its nat network stops answering at once, not at the next reload.
+   */
+  nicsChanged(): Promise<void> {
+    return this.serial(() => this.reloadAll());
+  }
+
+  private async reloadAll(): Promise<void> {
+    await this.networks.pruneReservations();
+    for (const network of this.networks.registry.list().filter((n) => n.kind === "nat")) {
+      await this.networks.applyForwards(network.name).catch((error: unknown) => this.log.warn({ network: network.name, err: (error as Error).message }, "could not reload the network's port forwards"));
+    }
   }
 }
