@@ -2,12 +2,13 @@
 // GET /api/v1/vms/{name}/export (the VM as an OVA). Imports answer 202 with their task.
 import { Readable } from "node:stream";
 import type { FastifyRequest } from "fastify";
-import { TaskSchema, VmNameParamsSchema, ImportQuerySchema, ImportBody, OvaAnswer, OVA_MEDIA_TYPES, type ImportFromDatastore, type Task } from "@vmctl/api-types";
+import { TaskSchema, VmNameParamsSchema, ImportQuerySchema, ImportBody, OvaAnswer, OVA_MEDIA_TYPES, VmctlError, type ImportFromDatastore, type Task } from "@vmctl/api-types";
 import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
-import { assertFiles, createGuard } from "./file-access-guards.js";
+import { assertFiles, createGuard, principalOf } from "./file-access-guards.js";
+import { can } from "../security/principal.js";
 import { fileRefsOf } from "../security/file-access.js";
 import { endRefusedBody } from "./refused-body.js";
 
@@ -65,6 +66,15 @@ export async function registerImportRoutes(app: ApiApp, host: Host): Promise<voi
     },
   }, async (request, reply) => {
     const { name } = request.params;
+    // The OVA carries the definition as written, [cloud_init] password hashes and user-data too,
+    // which GET /vms/{name} hides from whoever lacks vm.edit: so they need vm.edit, as its disks do.
+    const principal = principalOf(request);
+    const secrets = /password_hash|user_data/.test(host.inventory.get(name).text);
+    for (const privilege of ["vm.read", ...(secrets ? ["vm.edit" as const] : [])] as const) {
+      if (!can(principal, privilege, name)) {
+        throw new VmctlError("forbidden", `${principal.name} may not export VM "${name}": ${privilege === "vm.read" ? "the OVA holds its definition" : "its definition holds [cloud_init] password hashes or user-data"}, which needs the privilege "${privilege}" on VM "${name}"`, { privilege, vm: name });
+      }
+    }
     // The OVA carries the VM's disks: reading them needs what downloading them needs (vm.edit on the VM).
     await assertFiles(host, request, "", fileRefsOf(host.inventory.definition(name), host.inventory.get(name).datastore).filter((ref) => ref.field.startsWith("disks.")).map((ref) => ({ ...ref, mode: "read" as const })));
     const ova = await host.exports.prepare(name, userOf(request));
