@@ -339,6 +339,12 @@ describe("Host Client networks", () => {
     expect(definition?.cloud_init).toMatchObject({ hostname: "cloudy", users: [{ name: "alice", ssh_authorized_keys: [KEY], password_hash: HASH, sudo: true }] });
     await page.getByRole("tab", { name: "Hardware" }).click();
     await expect.poll(async () => page.getByTestId("nics").innerText()).toMatch(/net0[\s\S]*ui-wiz[\s\S]*Isolated/);
+    // The VM's page says what its first boot gets, without the key's bytes.
+    const cloud = page.getByTestId("cloud-init");
+    await expect.poll(async () => cloud.innerText()).toMatch(/Host name[\s\S]*cloudy[\s\S]*User alice[\s\S]*ssh-ed25519 key "alice@laptop"; password set \(a hash\); may sudo/);
+    expect(await cloud.innerText()).not.toContain("AAAAC3");
+    await page.getByRole("heading", { name: "First boot (cloud-init)" }).evaluate((el) => el.scrollIntoView({ block: "center" }));
+    await page.screenshot({ path: `${ARTIFACTS}/vm-cloud-init.png` });
     await page.context().close();
     await host.client.destroyVm("ui-cloud");
     await host.client.removeNetwork("ui-wiz");

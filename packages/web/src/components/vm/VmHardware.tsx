@@ -2,7 +2,8 @@
 // their images, with the actions that change them. Other changes go through the definition editor.
 import { useState, type ReactNode } from "react";
 import { Alert, Button, DescriptionList, Label, Title } from "@patternfly/react-core";
-import type { VmSummary, VmctlEvent } from "@vmctl/api-types";
+import type { VmDetail, VmSummary, VmctlEvent } from "@vmctl/api-types";
+import { keyInWords } from "../../api/cloud-init";
 import { useApi } from "../../api/use-api";
 import { client } from "../../api/http";
 import { readHardware, type Hardware } from "../../api/hardware";
@@ -26,6 +27,30 @@ const onOff = (value: boolean | undefined) => (value === undefined ? "-" : value
 function boot(hw: Hardware): string {
   if (hw.boot.kernel) return `kernel ${hw.boot.kernel}${hw.boot.initrd ? ` with ${hw.boot.initrd}` : ""}${hw.boot.datastore ? ` (datastore ${hw.boot.datastore})` : ""}`;
   return hw.boot.order.length ? hw.boot.order.join(", then ") : "firmware default";
+}
+
+type CloudInitTable = NonNullable<NonNullable<VmDetail["definition"]>["cloud_init"]>;
+const HIDDEN = /^\(hidden/;
+
+/** The first-boot settings vmctld's seed gives the guest, in words (no key's bytes; a hash only as set or hidden). */
+function CloudInitSection({ table }: { table: CloudInitTable }) {
+  const keys = (list: string[]) => (list.length ? list.map(keyInWords).join(", ") : "no SSH key");
+  return (
+    <Section title="First boot (cloud-init)">
+      <DescriptionList isCompact columnModifier={{ default: "2Col" }} aria-label="First boot (cloud-init)" data-testid="cloud-init">
+        <Fact term="Host name">{table.hostname}</Fact>
+        {table.users.map((u) => (
+          <Fact key={u.name} term={`User ${u.name}`}>
+            {keys(u.ssh_authorized_keys)}; password {u.password_hash === undefined ? "locked" : HIDDEN.test(u.password_hash) ? "set (hidden from you)" : "set (a hash)"}{u.sudo ? "; may sudo" : ""}
+          </Fact>
+        ))}
+        {table.ssh_authorized_keys.length ? <Fact term="The image's default user">{keys(table.ssh_authorized_keys)}</Fact> : null}
+        {table.packages.length ? <Fact term="Packages installed">{table.packages.join(", ")}</Fact> : null}
+        {table.user_data !== undefined ? <Fact term="User data">given as written{HIDDEN.test(table.user_data) ? " (hidden from you)" : ""}</Fact> : null}
+        {table.network_config !== undefined ? <Fact term="Network config">given as written</Fact> : null}
+      </DescriptionList>
+    </Section>
+  );
 }
 
 export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: boolean; onEdit?: () => void }) {
@@ -67,6 +92,8 @@ export function VmHardware({ vm, canEdit, onEdit }: { vm: VmSummary; canEdit: bo
       <HardwareStorage vm={vm} disks={disks.data} error={disks.error} reload={disks.reload} canEdit={canEdit} />
 
       <HardwareNics vm={vm} nics={hw.nics} live={nics.data} networks={networks.data} forwards={forwards.data} canEdit={canEdit && !vm.template} onChanged={() => setVersion((v) => v + 1)} />
+
+      {data.definition?.cloud_init ? <CloudInitSection table={data.definition.cloud_init} /> : null}
 
       <Section title="Consoles and policy">
         <DescriptionList isCompact columnModifier={{ default: "2Col" }} aria-label="Consoles and policy">
