@@ -23,6 +23,21 @@ export function randomMac(): string {
 export class VmPreparer {
   constructor(private readonly inventory: Inventory, private readonly datastores: Datastores, private readonly definitions: DefinitionStore) {}
 
+  /**
+   * Refuses a MAC given in `def` that another VM's NIC has (any case): DHCP reservations, leases,
+   * port forwards and addresses follow the MAC, so that VM's address and traffic would come here.
+   * MACs `before` (the VM's definition until now) already had are left as they were.
+   */
+  assertMacsFree(def: VmDefinition, before?: VmDefinition): void {
+    const had = new Set(Object.values(before?.nics ?? {}).map((n) => n.mac.toLowerCase()));
+    const holders = new Map(this.inventory.list().filter((e) => e.name !== def.name).flatMap((e) => Object.entries(e.def?.nics ?? {}).map(([id, n]) => [n.mac.toLowerCase(), `VM "${e.name}"'s NIC ${id}`] as const)));
+    for (const [id, nic] of Object.entries(def.nics)) {
+      const mac = nic.mac.toLowerCase();
+      const holder = mac === "auto" || had.has(mac) ? undefined : holders.get(mac);
+      if (holder) throw new VmctlError("in_use", `nics.${id}.mac: ${mac} is ${holder}; a MAC is one NIC's on this host (its DHCP reservation, address and port forwards follow it); leave mac out (or "auto") and vmctld allocates a unique one`, { field: `nics.${id}.mac` });
+    }
+  }
+
   /** Replaces every mac = "auto" with a fresh address unique on this host, editing the TOML in place. */
   allocateMacs(text: string, def: VmDefinition): string {
     const taken = new Set(this.inventory.list().flatMap((e) => Object.values(e.def?.nics ?? {}).map((n) => n.mac)));

@@ -90,6 +90,7 @@ export class VmService {
     this.inventory.assertNameFree(def.name, `choose another name or \`vmctl destroy ${def.name}\` first`);
     const dir = join(this.datastores.root(datastore), def.name);
     await request.authorize?.(def, datastore, dir);
+    this.prepare.assertMacsFree(def);
     const reverter = new Reverter();
     try {
       await makePrivateDir(dir).catch((error: NodeJS.ErrnoException) => {
@@ -149,6 +150,7 @@ export class VmService {
     }
     if (entry.def && hardwareOf(entry.def) !== hardwareOf(def)) this.lifecycle.assertAllowed(name, "edit-hardware");
     await authorize?.(entry.def, def, entry.datastore);
+    this.prepare.assertMacsFree(def, entry.def);
     const prepared = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, uuid === undefined ? {} : { keep: uuid });
     await this.prepare.ensureFiles(parseDefinitionToml(prepared, { file: entry.file }), entry.datastore);
     await this.definitions.write(name, entry.datastore, prepared);
