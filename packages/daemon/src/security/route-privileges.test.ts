@@ -21,7 +21,7 @@ describe("route privileges", () => {
       const served = routes.filter((r) => !r.startsWith("HEAD "));
       expect(served.filter((r) => needOf(r.split(" ")[0]!, r.split(" ")[1]!) === undefined)).toEqual([]);
       expect(Object.keys(ROUTE_PRIVILEGES).filter((key) => !served.includes(key))).toEqual([]);
-      expect(Object.entries(ROUTE_PRIVILEGES).filter(([, need]) => need === "public").map(([key]) => key).sort()).toEqual(["GET /", "GET /healthz", "GET /ui", "GET /ui/*", "GET /ui/admin", "GET /ui/events", "GET /ui/host", "GET /ui/storage", "GET /ui/storage/*", "GET /ui/vms/*", "POST /api/v1/login"]);
+      expect(Object.entries(ROUTE_PRIVILEGES).filter(([, need]) => need === "public").map(([key]) => key).sort()).toEqual(["GET /", "GET /healthz", "GET /ui", "GET /ui/*", "GET /ui/admin", "GET /ui/events", "GET /ui/host", "GET /ui/networks", "GET /ui/storage", "GET /ui/storage/*", "GET /ui/vms/*", "POST /api/v1/login"]);
       await app.close();
       host.db.close();
     } finally {
