@@ -129,6 +129,19 @@ describe("GuestAgentClient", () => {
     expect([error.kind, error.agentClass, error.message]).toEqual(["command", "GenericError", 'guest agent: "guest-fsfreeze-freeze" failed: fsfreeze is disabled']);
   });
 
+  it("a hostile agent's error carries no control character (terminal escapes, line breaks) to whoever prints it", async () => {
+    // vmctl guest password prints this error; an OSC 52 would write the admin's clipboard, CSI 2J clear the screen.
+    const agent = await fakeAgent((message, peer) => {
+      if (message.execute === "guest-sync-delimited") return answer({})(message, peer);
+      peer.write(`${JSON.stringify({ error: { class: "Generic\u001b[31mError", desc: "\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2Jno such user\r\nvmctl: password set\u009b1m" }, id: message.id })}\n`);
+    });
+    const error = await client(agent.path).setUserPassword("root", "pw").catch((e: unknown) => e as GuestAgentError);
+    expect(error.kind).toBe("command");
+    expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(error.message).toContain("no such user");
+    expect(error.agentClass).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
   it("guest-shutdown's success is no answer; its failure is an error", async () => {
     let refuse = false;
     const agent = await fakeAgent((message, peer) => {

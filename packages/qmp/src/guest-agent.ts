@@ -119,8 +119,9 @@ export class GuestAgentClient {
     }
     if (message.error !== undefined) {
       const error = message.error as { class?: unknown; desc?: unknown };
-      const desc = typeof error.desc === "string" ? error.desc.slice(0, 500) : "unknown error";
-      throw new GuestAgentError("command", `guest agent: "${command}" failed: ${desc}`, typeof error.class === "string" ? error.class : undefined);
+      // The guest's words reach terminals (vmctl's errors), logs and task logs: no control characters.
+      const desc = typeof error.desc === "string" ? printable(error.desc).slice(0, 500) || "unknown error" : "unknown error";
+      throw new GuestAgentError("command", `guest agent: "${command}" failed: ${desc}`, typeof error.class === "string" ? printable(error.class).slice(0, 64) : undefined);
     }
     if (!("return" in message)) throw this.protocolError(`an answer to "${command}" with neither return nor error`);
     return message.return as T;
@@ -260,6 +261,11 @@ export class GuestAgentClient {
   setUserPassword(username: string, password: string): Promise<unknown> {
     return this.execute("guest-set-user-password", { username, password: Buffer.from(password, "utf8").toString("base64"), crypted: false }, { timeoutMs: 15_000 });
   }
+}
+
+/** A guest's text with control characters (C0, DEL, C1: escapes, line breaks) made spaces. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
 }
 
 /** JSON with bigints written as integers (guest-set-time's nanoseconds exceed 2^53). */
