@@ -35,6 +35,13 @@ describe("vmctl ssh", () => {
     expect(chooseTarget(vm(), [], { address: "192.0.2.9", port: 2200, vmctldHost: null, routes: null })).toEqual({ host: "192.0.2.9", port: 2200, via: "given" });
   });
 
+  it("takes a forward's host address only when it is an IPv4 address, never a word ssh would read as an option", () => {
+    const hostile = [forward({ hostAddress: "-oProxyCommand=touch /tmp/pwned" })];
+    const target = chooseTarget(vm({ addresses: [] }), hostile, { vmctldHost: "vmctl.example", routes: null });
+    expect(target).toEqual({ host: "vmctl.example", port: 2222, via: "port-forward" });
+    expect(sshCommand(target, "alice", vm(), {}, []).some((arg) => arg.startsWith("-oProxyCommand"))).toBe(false);
+  });
+
   it("says why it cannot: no lease yet, not running, no route and no forward", () => {
     expect(() => chooseTarget(vm({ addresses: [] }), [], { vmctldHost: null, routes: ROUTES })).toThrow(/^no address yet: the guest has not got a DHCP lease; wait or check `vmctl show web`/);
     expect(() => chooseTarget(vm({ addresses: [], state: "stopped" } as Partial<VmDetail>), [], { vmctldHost: null, routes: ROUTES })).toThrow(/is stopped: start it first/);

@@ -78,7 +78,8 @@ export function chooseTarget(vm: VmDetail, forwards: readonly PortForward[] | nu
   if (reachable) return { host: reachable.ip, port: options.port ?? 22, via: "address" };
   const forward = (forwards ?? []).find((f) => f.guestPort === 22 && f.protocol === "tcp");
   if (forward) {
-    const host = forward.hostAddress && forward.hostAddress !== "0.0.0.0" ? forward.hostAddress : options.vmctldHost ?? "127.0.0.1";
+    // What the server says goes to ssh's argv: only an IPv4 address (a word starting with "-" would be an option).
+    const host = forward.hostAddress && forward.hostAddress !== "0.0.0.0" && ipv4(forward.hostAddress) !== null ? forward.hostAddress : options.vmctldHost ?? "127.0.0.1";
     return { host, port: forward.hostPort, via: "port-forward" };
   }
   if (vm.state !== "running" && vm.state !== "paused") throw new CliError(`"${vm.name}" is ${vm.state}: start it first (\`vmctl start ${vm.name}\`)`, "vm_wrong_state");
@@ -112,6 +113,7 @@ export function sshCommand(target: SshTarget, user: string, vm: Pick<VmDetail, "
   for (const [name, value] of defaults) if (!given.has(name.toLowerCase())) args.push("-o", `${name}=${value}`);
   if (options.identity) args.push("-i", options.identity, ...(given.has("identitiesonly") ? [] : ["-o", "IdentitiesOnly=yes"]));
   if (target.port !== 22) args.push("-p", String(target.port));
+  if (target.host.startsWith("-")) throw new CliError(`"${target.host}" is no host to connect to (ssh would read it as an option); give --address IP`, "bad_request", 2);
   args.push("-l", user, target.host, ...extra);
   return args;
 }
