@@ -43,7 +43,7 @@ function StateCell({ network }: { network: Network }) {
 function SubnetCell({ network, parent }: { network: Network; parent: Network | undefined }) {
   const subnet = network.subnet ?? parent?.subnet;
   const gateway = network.gateway ?? parent?.gateway;
-  if (!subnet) return network.kind === "user" ? <span className="vmctl-muted">QEMU's own (10.0.2.0/24)</span> : <span>{DASH}</span>;
+  if (!subnet) return network.kind === "user" ? <span className="vmctl-muted">QEMU's own (10.0.2.0/24)</span> : network.kind === "bridge" || parent?.kind === "bridge" ? <span className="vmctl-muted">the LAN's own</span> : <span>{DASH}</span>;
   return (
     <div>
       <code>{subnet}</code>{network.subnet ? null : <span className="vmctl-muted"> (of {parent?.name})</span>}
@@ -106,11 +106,14 @@ export function NetworksView() {
                 const columns = canWrite ? 8 : 7;
                 return (
                   <Fragment key={n.name}>
-                  <Tr data-network={n.name} {...(n.state === "failed" && n.error ? { className: "vmctl-row--above-note" } : {})}>
-                    <Td dataLabel="Name"><strong>{n.name}</strong></Td>
+                  <Tr data-network={n.name} {...((n.state === "failed" && n.error) || n.warning ? { className: "vmctl-row--above-note" } : {})}>
+                    <Td dataLabel="Name" modifier="nowrap"><strong>{n.name}</strong></Td>
                     <Td dataLabel="Kind" data-testid="network-kind">{kindLabel(n)}</Td>
                     <Td dataLabel="Subnet and gateway" data-testid="network-subnet"><SubnetCell network={n} parent={parent} /></Td>
-                    <Td dataLabel="Bridge device">{n.device ? <code>{n.device}</code> : n.bridge ? <code>{n.bridge}</code> : DASH}</Td>
+                    <Td dataLabel="Bridge device">
+                      {n.device ? <code>{n.device}</code> : n.bridge ? <code>{n.bridge}</code> : DASH}
+                      {n.device && n.bridge && n.bridge !== n.device ? <div className="vmctl-small"><span className="vmctl-muted">on</span> <code>{n.bridge}</code></div> : null}
+                    </Td>
                     <Td dataLabel="State"><StateCell network={n} /></Td>
                     <Td dataLabel="Origin">
                       <Label isCompact color={ORIGIN[n.origin].color}>{ORIGIN[n.origin].text}</Label>
@@ -126,6 +129,10 @@ export function NetworksView() {
                   {n.state === "failed" && n.error ? (
                     <Tr data-network-error={n.name}>
                       <Td colSpan={columns} className="vmctl-network-error" data-testid="network-error"><span className="vmctl-network-error__text"><strong>{n.name} could not be brought up:</strong> {n.error}</span></Td>
+                    </Tr>
+                  ) : n.warning ? (
+                    <Tr data-network-warning={n.name}>
+                      <Td colSpan={columns} className="vmctl-network-error" data-testid="network-warning"><span className="vmctl-network-warning__text"><strong>Note:</strong> {n.warning}</span></Td>
                     </Tr>
                   ) : null}
                   </Fragment>
