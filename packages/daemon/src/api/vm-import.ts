@@ -9,7 +9,7 @@ import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
 import { assertFiles, createGuard, principalOf } from "./file-access-guards.js";
 import { can } from "../security/principal.js";
-import { fileRefsOf } from "../security/file-access.js";
+import { fileRefsOf, holdsCloudInitSecrets } from "../security/file-access.js";
 import { endRefusedBody } from "./refused-body.js";
 
 export async function registerImportRoutes(app: ApiApp, host: Host): Promise<void> {
@@ -69,7 +69,7 @@ export async function registerImportRoutes(app: ApiApp, host: Host): Promise<voi
     // The OVA carries the definition as written, [cloud_init] password hashes and user-data too,
     // which GET /vms/{name} hides from whoever lacks vm.edit: so they need vm.edit, as its disks do.
     const principal = principalOf(request);
-    const secrets = /password_hash|user_data/.test(host.inventory.get(name).text);
+    const secrets = holdsCloudInitSecrets(host.inventory.get(name));
     for (const privilege of ["vm.read", ...(secrets ? ["vm.edit" as const] : [])] as const) {
       if (!can(principal, privilege, name)) {
         throw new VmctlError("forbidden", `${principal.name} may not export VM "${name}": ${privilege === "vm.read" ? "the OVA holds its definition" : "its definition holds [cloud_init] password hashes or user-data"}, which needs the privilege "${privilege}" on VM "${name}"`, { privilege, vm: name });

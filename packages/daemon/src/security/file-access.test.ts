@@ -107,7 +107,10 @@ describe("what the datastore browser shows", () => {
     // A reader sees it through GET /vms/{name}/definition with them hidden; the raw bytes would show them.
     const secret = `name = "secret"\n[cloud_init]\n[[cloud_init.users]]\nname = "ann"\npassword_hash = "$6$salt$hash"\n`;
     const token = `name = "token"\n[cloud_init]\nuser_data = "#cloud-config\\nruncmd: [echo token]"\n`;
-    ctx = { ...ctx, entries: [...ctx.entries, entry("secret", secret), entry("token", token)] };
+    // The key spelt with a TOML escape is the same key.
+    const escaped = `name = "escaped"\n[cloud_init]\n[[cloud_init.users]]\nname = "ann"\n"password\\u005fhash" = "$6$salt$hash"\n`;
+    ctx = { ...ctx, entries: [...ctx.entries, entry("secret", secret), entry("token", token), entry("escaped", escaped)] };
+    expect(missingForBrowse(rob(), join(dir, "local", "escaped/escaped.toml"), "read", ctx)).toMatchObject({ privilege: "vm.edit", vm: "escaped" });
     const at = (path: string) => join(dir, "local", path);
     expect(missingForBrowse(rob(), at("secret/secret.toml"), "read", ctx)).toMatchObject({ privilege: "vm.edit", vm: "secret", reason: expect.stringContaining("/api/v1/vms/secret/definition") });
     expect(missingForBrowse(rob(), at("token/token.toml"), "read", ctx)).toMatchObject({ privilege: "vm.edit", vm: "token" });

@@ -189,7 +189,7 @@ export function missingForBrowse(principal: Principal, path: string, action: "li
     // The definition as written holds any cloud-init password hashes and user-data, which a reader
     // without vm.edit sees hidden through GET /vms/{name}/definition, never here in the raw.
     const definition = canonical(entry.file) === target;
-    const secrets = definition && /password_hash|user_data/.test(entry.text);
+    const secrets = definition && holdsCloudInitSecrets(entry);
     const metadata = action === "list" || (action === "read" && definition && !secrets);
     const privilege: Privilege = metadata ? "vm.read" : "vm.edit";
     if (!can(principal, privilege, claim.vm)) {
@@ -199,6 +199,17 @@ export function missingForBrowse(principal: Principal, path: string, action: "li
     }
   }
   return null;
+}
+
+/**
+ * Whether a definition as written holds [cloud_init] password hashes or user-data, which only
+ * holders of vm.edit may read: by its data (a key spelt with escapes is still that key), or by its
+ * text when it does not validate.
+ */
+export function holdsCloudInitSecrets(entry: Pick<InventoryEntry, "text" | "def">): boolean {
+  if (!entry.def) return /password_hash|user_data|\\[uU]/.test(entry.text);
+  const ci = entry.def.cloud_init;
+  return ci !== undefined && (ci.user_data !== undefined || ci.users.some((u) => u.password_hash !== undefined));
 }
 
 /**
