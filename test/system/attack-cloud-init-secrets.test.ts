@@ -62,6 +62,15 @@ describe("cloud-init secrets reach no one without vm.edit", () => {
     expect(admin.bytes.includes(Buffer.from(HASH))).toBe(true);
   });
 
+  it("a clone of such a VM is refused to a creator without vm.edit on it (its guest would hold the hash in /etc/shadow), and nothing is made", async () => {
+    for (const vm of ["hashed", "scripted"]) {
+      const answer = await https(host.port, "POST", `/api/v1/vms/${vm}/clone`, { ...as("cara"), rawBody: JSON.stringify({ name: `${vm}-copy` }), type: "application/json" });
+      expect(answer.status, vm).toBe(403);
+      expect(answer.json().error.message).toContain(`"vm.edit" on VM "${vm}"`);
+      expect((await call("GET", `/api/v1/vms/${vm}-copy`, as("boss"))).status).toBe(404);
+    }
+  });
+
   it("events, tasks and the audit hold neither the hash nor the user-data", async () => {
     for (const path of ["/api/v1/events?limit=500", "/api/v1/tasks?limit=500"]) {
       const answer = await call("GET", path, as("rob"));

@@ -2,15 +2,16 @@
 // reverting, deleting and cloning are tasks (202 with the task and its Location).
 import type { FastifyReply } from "fastify";
 import {
-  VmNameParamsSchema, SnapshotParamsSchema, SnapshotRequestSchema, SnapshotListSchema, CloneRequestSchema, TaskSchema, TemplateAnswerSchema,
+  VmNameParamsSchema, SnapshotParamsSchema, SnapshotRequestSchema, SnapshotListSchema, CloneRequestSchema, TaskSchema, TemplateAnswerSchema, VmctlError,
   type Task,
 } from "@vmctl/api-types";
 import type { ApiApp } from "./api-app.js";
 import { responses } from "./openapi.js";
 import type { Host } from "../host.js";
 import { userOf } from "./request-user.js";
-import { assertFiles, updateGuard } from "./file-access-guards.js";
-import { fileRefsOf } from "../security/file-access.js";
+import { assertFiles, principalOf, updateGuard } from "./file-access-guards.js";
+import { fileRefsOf, holdsCloudInitSecrets } from "../security/file-access.js";
+import { can } from "../security/principal.js";
 
 const accepted = (reply: FastifyReply, task: Task) => reply.status(202).header("Location", `/api/v1/tasks/${task.id}`).send(task);
 
@@ -46,8 +47,15 @@ export function registerSnapshotRoutes(app: ApiApp, host: Host): void {
     // (The clone has no files yet: "" is no VM's name, so even a clash with an existing name grants nothing.)
     await assertFiles(host, request, "", fileRefsOf(source, entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
     // A clone of a snapshot copies the definition saved with it, whose files may be others.
-    if (body.snapshot !== undefined) {
-      await assertFiles(host, request, "", fileRefsOf(await host.snapshots.definitionAt(name, body.snapshot), entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
+    const saved = body.snapshot === undefined ? undefined : await host.snapshots.definitionAt(name, body.snapshot);
+    if (saved) {
+      await assertFiles(host, request, "", fileRefsOf(saved, entry.datastore).map((ref) => ({ ...ref, mode: "read" as const })));
+    }
+    // The clone's guest gets the source's [cloud_init] (hashes in its /etc/shadow, user-data on its
+    // disk), which GET /vms/{name} hides from whoever lacks vm.edit on the source.
+    const principal = principalOf(request);
+    if (!can(principal, "vm.edit", name) && (holdsCloudInitSecrets(entry) || (saved !== undefined && holdsCloudInitSecrets({ text: "", def: saved })))) {
+      throw new VmctlError("forbidden", `${principal.name} may not clone VM "${name}": its definition holds [cloud_init] password hashes or user-data, which the clone would carry; that needs the privilege "vm.edit" on VM "${name}"`, { privilege: "vm.edit", vm: name });
     }
     return accepted(reply, await host.clones.clone(name, body, userOf(request)));
   });
