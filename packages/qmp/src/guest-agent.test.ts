@@ -142,6 +142,13 @@ describe("GuestAgentClient", () => {
     expect(error.agentClass).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 
+  it("a freeze or thaw count that is no count (a string of escapes, a huge text) is a protocol error, never text for the task log", async () => {
+    const agent = await fakeAgent(answer({ "guest-fsfreeze-freeze": "\u001b[2J\u001b]52;c;eA==\u0007frozen", "guest-fsfreeze-thaw": "x".repeat(100_000) }));
+    const c = client(agent.path);
+    expect(await c.fsfreezeFreeze().catch((e: GuestAgentError) => [e.kind, e.message])).toEqual(["protocol", 'guest agent: "guest-fsfreeze-freeze" answered no count of filesystems']);
+    expect(await c.fsfreezeThaw().catch((e: GuestAgentError) => e.kind)).toBe("protocol");
+  });
+
   it("guest-shutdown's success is no answer; its failure is an error", async () => {
     let refuse = false;
     const agent = await fakeAgent((message, peer) => {

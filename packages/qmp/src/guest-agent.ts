@@ -252,8 +252,14 @@ export class GuestAgentClient {
     return this.execute<void>("guest-shutdown", { mode }, { noReply: true, timeoutMs });
   }
   /** How many filesystems were frozen. Freezing can take long on a busy guest: 30 s unless told. */
-  fsfreezeFreeze(timeoutMs = 30_000): Promise<number> { return this.execute("guest-fsfreeze-freeze", undefined, { timeoutMs }); }
-  fsfreezeThaw(timeoutMs = 30_000): Promise<number> { return this.execute("guest-fsfreeze-thaw", undefined, { timeoutMs }); }
+  fsfreezeFreeze(timeoutMs = 30_000): Promise<number> { return this.count("guest-fsfreeze-freeze", timeoutMs); }
+  fsfreezeThaw(timeoutMs = 30_000): Promise<number> { return this.count("guest-fsfreeze-thaw", timeoutMs); }
+  /** A freeze's or thaw's count of filesystems, which task logs show: a number, or a protocol error. */
+  private async count(command: string, timeoutMs: number): Promise<number> {
+    const n = await this.execute<unknown>(command, undefined, { timeoutMs });
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw this.protocolError(`"${command}" answered no count of filesystems`);
+    return n;
+  }
   fsfreezeStatus(): Promise<FsfreezeStatus> { return this.execute("guest-fsfreeze-status"); }
   /** Sets the guest's clock (and its RTC) to `at` (default now, the host's time). */
   setTime(at: Date = new Date()): Promise<unknown> { return this.execute("guest-set-time", { time: BigInt(at.getTime()) * 1_000_000n }); }
