@@ -67,6 +67,8 @@ describe("Host Client", () => {
     // Live, measured figures on the summary; memory says whose figure it is.
     await expect.poll(async () => page.getByTestId("metrics").innerText(), { timeout: 20_000 }).toMatch(/Memory[\s\S]*MiB of \d+ MiB (allocated|in use)/);
     expect(await page.getByTestId("memory-source").innerText()).toMatch(/^(host's view|guest reported)$/);
+    // The busybox guest has no QEMU guest agent: the summary says so (the Debian tier checks "connected" through the API).
+    expect(await page.getByTestId("guest-agent").innerText()).toBe("not connected");
     await page.screenshot({ path: `${ARTIFACTS}/vm-page.png` });
 
     // The VM's own hardware, events and tasks.

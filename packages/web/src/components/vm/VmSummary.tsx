@@ -8,6 +8,7 @@ import { hasQemu } from "./abilities";
 import { VmMetricsPanel } from "./VmMetricsPanel";
 import { Addresses } from "./Addresses";
 import { addressesOf } from "../../api/networks";
+import { GuestAgent } from "./GuestAgent";
 
 const EXIT = { "guest-shutdown": "the guest shut down", "host-stop": "stopped from vmctl", "guest-panic": "the guest panicked", crash: "QEMU crashed", killed: "QEMU was killed" } as const;
 
@@ -27,6 +28,7 @@ export function VmSummary({ vm }: { vm: Vm }) {
         <Fact term="Memory">{formatBytes(vm.memoryBytes)} allocated</Fact>
         <Fact term="QEMU">{vm.pid ? `process ${vm.pid}, ${vm.accel === "kvm" ? "KVM" : vm.accel === "tcg" ? "TCG (emulated)" : vm.accel ?? ""}` : "not running"}</Fact>
         <Fact term="IP addresses"><Addresses addresses={addressesOf(vm)} testId="summary-addresses" /></Fact>
+        <Fact term="Guest agent"><GuestAgent vm={vm} running={running} /></Fact>
         <Fact term="Uptime">{running ? formatUptime(vm.startedAt) : "-"}</Fact>
         <Fact term="Datastore">{vm.datastore}</Fact>
         <Fact term="Starts with vmctld">{vm.autostart ? <Label isCompact color="green">yes</Label> : "no"}</Fact>
