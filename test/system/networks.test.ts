@@ -6,18 +6,19 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { createNetns, waitForAddress, type Netns } from "./netns.js";
 
 const run = promisify(execFile);
-const NS = `vmctl-t-${randomBytes(4).toString("hex")}`;
+let netns: Netns;
+let NS: string;
 /** The "outside" of the NAT test: a second namespace behind a veth, with no route back to any guest. */
-const OUTSIDE = `${NS}-out`;
+let OUTSIDE: string;
 const SUBNET = "10.231.7.0/24";
 let host: TestHost;
 
-const inNs = async (command: string[]): Promise<string> => (await run("ip", ["netns", "exec", NS, ...command])).stdout;
+const inNs = (command: string[]): Promise<string> => netns.exec(command);
 const links = async (): Promise<string[]> => (JSON.parse((await run("ip", ["-n", NS, "-j", "link", "show"])).stdout) as { ifname: string }[]).map((l) => l.ifname);
 const nftTables = async (): Promise<string> => inNs(["nft", "list", "tables"]);
 const dnsmasqDir = (network: string) => join(host.home, "run", ".networks", network);
@@ -26,19 +27,12 @@ const dnsmasqPid = (network: string): number => Number(readFileSync(join(dnsmasq
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
 
 /** The guest's IPv4 address on eth0 once udhcpc has applied its lease in `subnet` (a /24). */
-async function leasedAddress(console: ConsoleReader, subnet = SUBNET): Promise<string> {
-  const prefix = subnet.split(".").slice(0, 3).join("\\.");
-  for (let i = 0; i < 60; i++) {
-    const match = new RegExp(`inet (${prefix}\\.\\d+)/`).exec(await console.run("ip -4 addr show eth0"));
-    if (match) return match[1]!;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`the guest got no lease on ${subnet}; console:\n${console.text.slice(-1500)}`);
-}
+const leasedAddress = (console: ConsoleReader, subnet = SUBNET): Promise<string> => waitForAddress(console, subnet);
 
 beforeAll(async () => {
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  netns = await createNetns("t");
+  NS = netns.name;
+  OUTSIDE = `${NS}-out`;
   host = await TestHost.start({ netns: NS });
 });
 
@@ -46,10 +40,7 @@ afterAll(async () => {
   // vmctld and its QEMUs first (by pid, as the harness does), then whatever else this file started
   // in its namespace (a dnsmasq a failed test left), each by pid; then the namespaces go.
   await host?.close().catch(() => {});
-  for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-    try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await netns?.close();
   await run("ip", ["netns", "del", OUTSIDE]).catch(() => {});
 });
 
