@@ -1,5 +1,5 @@
 // The guest agent's framing against a scripted peer on a unix socket (pure logic: no QEMU, no guest).
-import { describe, it, expect, afterEach } from "vitest";
+import { describe, it, expect, afterEach, vi } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -180,6 +180,27 @@ describe("GuestAgentClient", () => {
     });
     const error = await client(agent.path).ping().catch((e: unknown) => e as GuestAgentError);
     expect(error.kind).toBe("protocol");
+  });
+
+  it("between commands a flooding guest's lines are dropped unread (never parsed), and the next command still gets its answer", async () => {
+    const junk = Buffer.from(`${JSON.stringify({ return: "j".repeat(10_000) })}\n`.repeat(200));
+    let flooder: Socket | undefined;
+    const agent = await fakeAgent((message, peer) => {
+      answer({ "guest-ping": {}, "guest-get-host-name": { "host-name": "after" } })(message, peer);
+      if (message.execute === "guest-ping") setImmediate(() => { peer.write(junk, () => { flooder = peer; }); });
+    });
+    const c = client(agent.path);
+    await c.ping();
+    const socket = (c as unknown as { socket: { bytesRead: number } }).socket;
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      // Every byte the guest wrote has been read by the client.
+      await expect.poll(() => flooder !== undefined && flooder.bytesWritten === socket.bytesRead).toBe(true);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    expect(await c.hostName()).toEqual({ "host-name": "after" });
   });
 
   it("queues commands: one exchange at a time, answers to the right caller", async () => {

@@ -209,6 +209,12 @@ export class GuestAgentClient {
     if (socket !== this.socket) return;
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     for (;;) {
+      // Between commands nothing is waited for: what the guest sends then is dropped unparsed (a
+      // guest flooding its channel costs no more than the reading). Every exchange waits before it writes.
+      if (!this.waiter) {
+        this.buffer = Buffer.alloc(0);
+        return;
+      }
       if (this.awaitingDelimiter) {
         const at = this.buffer.indexOf(DELIMITER);
         if (at < 0) { this.buffer = Buffer.alloc(0); return; }
