@@ -37,7 +37,7 @@ function guestStatus(status: RunState): GuestStatus {
 /** Whether the guest has opened the agent's port (query-chardev's frontend-open for chardev qga0, build-argv.ts). */
 async function agentPortOpen(proc: QemuProcess): Promise<boolean> {
   if (proc.qmp.isClosed) return false;
-  const chardevs = await proc.qmp.execute<Array<{ label: string; "frontend-open"?: boolean }>>("query-chardev", undefined, { timeoutMs: 2000 });
+  const chardevs = await qmp.queryChardev(proc.qmp, 2000);
   return chardevs.some((c) => c.label === "qga0" && c["frontend-open"] === true);
 }
 

@@ -15,6 +15,9 @@ export interface CpuInfoFast { "cpu-index": number; "qom-path": string; "thread-
 export interface BlockDeviceStats { rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number }
 export interface BlockStats { device?: string; qdev?: string; "node-name"?: string; stats: BlockDeviceStats }
 
+/** query-chardev's ChardevInfo (members vmctl reads): frontend-open says the guest has its end open. */
+export interface ChardevInfo { label: string; filename?: string; "frontend-open"?: boolean }
+
 /** The virtio balloon's guest-stats QOM property. */
 export interface BalloonGuestStats { stats: Record<string, number>; "last-update": number }
 
@@ -26,6 +29,8 @@ export const guestCommands = {
   sendKey: (qmp: QmpClient, keys: KeyValue[], holdTimeMs?: number) =>
     qmp.execute<Empty>("send-key", holdTimeMs === undefined ? { keys } : { keys, "hold-time": holdTimeMs }),
   queryCpusFast: (qmp: QmpClient) => qmp.execute<CpuInfoFast[]>("query-cpus-fast"),
+  queryChardev: (qmp: QmpClient, timeoutMs?: number) =>
+    qmp.execute<ChardevInfo[]>("query-chardev", undefined, timeoutMs === undefined ? {} : { timeoutMs }),
   queryBlockstats: (qmp: QmpClient) => qmp.execute<BlockStats[]>("query-blockstats"),
   /** qom-get: the reply is the property's value, whose type the caller names. */
   qomGet: <T>(qmp: QmpClient, path: string, property: string) => qmp.execute<T>("qom-get", { path, property }),
