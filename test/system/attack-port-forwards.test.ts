@@ -6,12 +6,13 @@
 // without a nat NIC gets none. Each refusal names the field and changes nothing (forwards, nftables).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { TestHost, guestDefinition } from "./harness.js";
+import { createNetns, type Netns } from "./netns.js";
 
 const run = promisify(execFile);
-const NS = `vmctl-apf-${randomBytes(4).toString("hex")}`;
+let netns: Netns;
+let NS: string;
 let host: TestHost;
 const tokens: Record<string, string> = {};
 
@@ -26,8 +27,8 @@ async function call(user: string, method: string, path: string, body?: unknown):
 const ruleset = async () => (await run("ip", ["netns", "exec", NS, "nft", "list", "ruleset"])).stdout;
 
 beforeAll(async () => {
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  netns = await createNetns("apf");
+  NS = netns.name;
   host = await TestHost.start({ netns: NS });
   await host.client.createNetwork({ name: "pfx", kind: "nat", subnet: "10.233.7.0/24" });
   await host.client.createVm(guestDefinition("mine", { nics: { net0: { network: "pfx" } } }));
@@ -43,10 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.close().catch(() => {});
-  for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-    try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await netns?.close();
 });
 
 describe("port forwards are refused where they would take what is not the caller's", () => {

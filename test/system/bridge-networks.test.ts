@@ -4,20 +4,21 @@
 // network and vmctld. A device that is missing, no bridge, or one of vmctld's own is refused.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { createNetns, type Netns } from "./netns.js";
 
 const run = promisify(execFile);
-const NS = `vmctl-br-${randomBytes(4).toString("hex")}`;
+let netns: Netns;
+let NS: string;
 const BRIDGE = "vmtlan0";
 let host: TestHost;
 
 const links = async () => JSON.parse((await run("ip", ["-n", NS, "-j", "link", "show"])).stdout) as { ifname: string; master?: string }[];
 
 beforeAll(async () => {
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  netns = await createNetns("br");
+  NS = netns.name;
   await run("ip", ["-n", NS, "link", "add", BRIDGE, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
   await run("ip", ["-n", NS, "addr", "add", "192.168.77.1/24", "dev", BRIDGE]);
   await run("ip", ["-n", NS, "link", "set", BRIDGE, "up"]);
@@ -27,10 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.close().catch(() => {});
-  for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-    try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await netns?.close();
 });
 
 describe("bridge networks on an existing Linux bridge", () => {

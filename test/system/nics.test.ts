@@ -4,13 +4,14 @@
 // the guest sees and gets a DHCP lease on, link down and up, and the refusals.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import WebSocket from "ws";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { createNetns, waitForAddress, type Netns } from "./netns.js";
 
 const run = promisify(execFile);
-const NS = `vmctl-n-${randomBytes(4).toString("hex")}`;
+let netns: Netns;
+let NS: string;
 const SUBNET = "10.231.41.0/24";
 const GATEWAY = "10.231.41.1";
 const VM = "nic-a";
@@ -31,14 +32,7 @@ async function httpsInNs(method: string, path: string, token: string, body?: unk
 }
 
 /** The guest's IPv4 address on `dev` once udhcpc has applied its lease. */
-async function leasedAddress(dev: string): Promise<string> {
-  for (let i = 0; i < 60; i++) {
-    const match = /inet (10\.231\.41\.\d+)\//.exec(await guest.run(`ip -4 addr show ${dev}`));
-    if (match) return match[1]!;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`the guest got no lease on ${dev}; console:\n${guest.text.slice(-1500)}`);
-}
+const leasedAddress = (dev: string): Promise<string> => waitForAddress(guest, SUBNET, { dev });
 
 interface Counters { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number }
 interface NetworkMetrics extends Counters { nics?: Record<string, Counters> }
@@ -66,8 +60,8 @@ function monitor(name: string) {
 }
 
 beforeAll(async () => {
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  netns = await createNetns("n");
+  NS = netns.name;
   host = await TestHost.start({ netns: NS });
   await host.client.createNetwork({ name: "lab", kind: "isolated", subnet: SUBNET });
   await host.client.createVm(guestDefinition(VM, { nics: { net0: { network: "lab" } } }));
@@ -79,10 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   guest?.close();
   await host?.close().catch(() => {});
-  for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-    try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await netns?.close();
 });
 
 describe("NICs of a running VM", () => {

@@ -6,13 +6,15 @@
 // makes the port refuse; destroying the VM takes its forwards and rules along.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { createNetns, type Netns } from "./netns.js";
 
 const run = promisify(execFile);
-const NS = `vmctl-pf-${randomBytes(4).toString("hex")}`;
-const OUTSIDE = `${NS}-o`;
+let netns: Netns;
+let outside: Netns;
+let NS: string;
+let OUTSIDE: string;
 const SUBNET = "10.232.7.0/24";
 /** The namespace's own address toward the outside, and the outside's. */
 const HOST_ADDRESS = "172.31.252.1";
@@ -39,27 +41,22 @@ async function answers(ns: string, address: string, port: number): Promise<strin
 const nftRuleset = async () => (await run("ip", ["netns", "exec", NS, "nft", "list", "ruleset"])).stdout;
 
 beforeAll(async () => {
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
-  await run("ip", ["netns", "add", OUTSIDE]);
+  netns = await createNetns("pf");
+  NS = netns.name;
+  outside = await createNetns("pf-o");
+  OUTSIDE = outside.name;
   await run("ip", ["-n", NS, "link", "add", "vmtpf0", "type", "veth", "peer", "name", "vmtpf1", "netns", OUTSIDE]);
   await run("ip", ["-n", NS, "addr", "add", `${HOST_ADDRESS}/24`, "dev", "vmtpf0"]);
   await run("ip", ["-n", NS, "link", "set", "vmtpf0", "up"]);
   await run("ip", ["-n", OUTSIDE, "addr", "add", `${OUTSIDE_ADDRESS}/24`, "dev", "vmtpf1"]);
   await run("ip", ["-n", OUTSIDE, "link", "set", "vmtpf1", "up"]);
-  await run("ip", ["-n", OUTSIDE, "link", "set", "lo", "up"]);
   host = await TestHost.start({ netns: NS });
 });
 
 afterAll(async () => {
   await host?.close().catch(() => {});
-  for (const ns of [NS, OUTSIDE]) {
-    for (const pid of (await run("ip", ["netns", "pids", ns]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-      try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-    }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
-  await run("ip", ["netns", "del", OUTSIDE]).catch(() => {});
+  await netns?.close();
+  await outside?.close();
 });
 
 describe("port forwards to a guest on a nat network", () => {

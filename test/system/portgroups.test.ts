@@ -5,38 +5,29 @@
 // but neither of them; removing the portgroups leaves no device behind.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { TestHost, ConsoleReader, guestDefinition, GUEST_READY_LINE } from "./harness.js";
+import { createNetns, waitForAddress, type Netns } from "./netns.js";
 
 const run = promisify(execFile);
-const NS = `vmctl-pg-${randomBytes(4).toString("hex")}`;
+let netns: Netns;
+let NS: string;
 const SUBNET = "10.234.7.0/24";
 let host: TestHost;
 
 const links = async (): Promise<string[]> => (JSON.parse((await run("ip", ["-n", NS, "-j", "link", "show"])).stdout) as { ifname: string }[]).map((l) => l.ifname).sort();
 
-async function leasedAddress(console: ConsoleReader): Promise<string> {
-  for (let i = 0; i < 90; i++) {
-    const match = /inet (10\.234\.7\.\d+)\//.exec(await console.run("ip -4 addr show eth0"));
-    if (match) return match[1]!;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`the guest got no lease on ${SUBNET}; console:\n${console.text.slice(-1500)}`);
-}
+const leasedAddress = (console: ConsoleReader): Promise<string> => waitForAddress(console, SUBNET, { tries: 90 });
 
 beforeAll(async () => {
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  netns = await createNetns("pg");
+  NS = netns.name;
   host = await TestHost.start({ netns: NS });
 });
 
 afterAll(async () => {
   await host?.close().catch(() => {});
-  for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-    try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await netns?.close();
 });
 
 describe("portgroups isolate VLAN tags without 802.1Q", () => {
