@@ -10,14 +10,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, ADMIN_PASSWORD, guestDefinition } from "./harness.js";
 import { ARTIFACTS, launchChromium, logIn, unnamedControls } from "./browser.js";
+import { createNetns, type Netns } from "./netns.js";
 
 const run = promisify(execFile);
-const NS = `vmctl-t-${randomBytes(4).toString("hex")}`;
+let netns: Netns;
+let NS: string;
 // Subnets of this namespace only: nothing outside it routes them.
 const LAB = "10.232.9.0/24";
 const WIZ = "10.232.10.0/24";
@@ -34,8 +35,8 @@ let ui: TestHost;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  netns = await createNetns("t");
+  NS = netns.name;
   // A subnet the namespace already routes (on a veth of its own), which vmctld.toml's "clash" asks for.
   await run("ip", ["-n", NS, "link", "add", "vmtclash0", "type", "veth", "peer", "name", "vmtclash1"]);
   await run("ip", ["-n", NS, "addr", "add", "10.232.15.1/24", "dev", "vmtclash0"]);
@@ -66,10 +67,7 @@ afterAll(async () => {
   if (relay?.pid) { try { process.kill(relay.pid, "SIGKILL"); } catch { /* gone */ } }
   await host?.close().catch(() => {});
   // Whatever else ran in the namespace (a dnsmasq a failed test left, Chromium's helpers), by pid.
-  for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-    try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await netns?.close();
   if (bin) rmSync(bin, { recursive: true, force: true });
 });
 
