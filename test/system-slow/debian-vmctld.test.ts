@@ -16,11 +16,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { ADMIN_PASSWORD, TestHost } from "../system/harness.js";
+import { createNetns, type Netns } from "../system/netns.js";
 import { buildDebianGuest, type DebianGuestImage } from "../../packages/guest/src/index.js";
 
 const run = promisify(execFile);
 const CLI = resolve(import.meta.dirname, "../../packages/cli/dist/main.js");
-const NS = `vmctl-s-${randomBytes(4).toString("hex")}`;
+let netns: Netns;
+let NS: string;
 /** REAL-GUEST.md saw 32-71 s to an ssh login on two shared cores; a loaded CI machine needs far more. */
 const LOGIN_WITHIN_MS = 420_000;
 const suffix = randomBytes(3).toString("hex");
@@ -46,17 +48,14 @@ beforeAll(async () => {
   }
   keys = await mkdtemp(join(tmpdir(), "vmctl-debian-keys-"));
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `vmctl-slow-${suffix}`, "-f", join(keys, "id_ed25519")]);
-  await run("ip", ["netns", "add", NS]);
-  await run("ip", ["-n", NS, "link", "set", "lo", "up"]);
+  netns = await createNetns("s");
+  NS = netns.name;
   host = await TestHost.start({ netns: NS, config: `[datastores.debian]\npath = ${JSON.stringify(store)}\n` });
 }, 1_800_000);
 
 afterAll(async () => {
   await host?.close().catch(() => {});
-  for (const pid of (await run("ip", ["netns", "pids", NS]).catch(() => ({ stdout: "" }))).stdout.split("\n").filter(Boolean)) {
-    try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-  }
-  await run("ip", ["netns", "del", NS]).catch(() => {});
+  await netns?.close();
   for (const dir of [store, keys]) if (dir) await rm(dir, { recursive: true, force: true });
 });
 
