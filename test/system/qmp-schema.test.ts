@@ -37,6 +37,7 @@ const samples: { [K in keyof QmpCommands]: (qmp: QmpClient) => Promise<unknown> 
   sendKey: (q) => qmpCommands.sendKey(q, [{ type: "qcode", data: "ctrl" }, { type: "number", data: 0x1d }], 100),
   queryCpusFast: (q) => qmpCommands.queryCpusFast(q),
   queryBlockstats: (q) => qmpCommands.queryBlockstats(q),
+  queryChardev: (q) => qmpCommands.queryChardev(q, 2000),
   qomGet: (q) => qmpCommands.qomGet(q, "/machine/peripheral/balloon0", "guest-stats"),
   qomSet: (q) => qmpCommands.qomSet(q, "/machine/peripheral/balloon0", "guest-stats-polling-interval", 2),
   blockdevAdd: async (q) => {
