@@ -55,6 +55,9 @@ export const VmSummarySchema = Type.Object({
   /** A template never starts; clone or deploy VMs from it. */
   template: Type.Optional(Type.Boolean()),
   agent: Type.Optional(VmAgentSchema),
+  /** The definition's description; absent when it has none. */
+  description: Type.Optional(Type.String()),
+  diskBytes: Type.Optional(Type.Integer({ description: "the disks' provisioned sizes added up (a disk declared without a size counts its file's size); absent while the definition does not validate" })),
   addresses: Type.Array(VmAddressSchema, { description: "the IP addresses of the VM's NICs while its QEMU runs (the guest agent's where it reports them, else the NIC's DHCP lease on a managed network); empty when none is known" }),
 });
 export type VmSummary = Static<typeof VmSummarySchema>;

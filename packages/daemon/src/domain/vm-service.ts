@@ -1,5 +1,6 @@
 // Defining, changing and destroying VMs, and describing them to the API.
 import { rm, readdir, rmdir } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { VmctlError, hasProcess, type VmAgent, type VmDefinition, type VmDetail, type VmSummary } from "@vmctl/api-types";
 import { assertNotTemplate } from "./templates.js";
@@ -64,8 +65,26 @@ export class VmService {
     if (rt.lastExitReason) summary.lastExitReason = rt.lastExitReason;
     if (rt.accel && rt.pid !== undefined) summary.accel = rt.accel;
     if (this.agentInfo) summary.agent = this.agentInfo(entry.name, false);
+    if (entry.def?.description) summary.description = entry.def.description;
+    if (entry.def) summary.diskBytes = Object.values(entry.def.disks).reduce((sum, disk) => sum + (disk.sizeBytes ?? this.fileBytes(disk.datastore ?? entry.datastore, disk.file)), 0);
     return summary;
   }
+
+  /**
+   * The size of a disk file declared without a size: one stat, remembered for 30 s, so a listing of
+   * many VMs stays a memory read (never qemu-img); 0 for a file that is missing or outside the datastores.
+   */
+  private fileBytes(datastore: string, file: string): number {
+    const key = `${datastore}\0${file}`;
+    const known = this.fileSizes.get(key);
+    if (known && Date.now() - known.at < 30_000) return known.bytes;
+    let bytes = 0;
+    try { bytes = statSync(this.datastores.resolve(datastore, file)).size; } catch { /* missing: counts nothing */ }
+    if (this.fileSizes.size > 10_000) this.fileSizes.clear();
+    this.fileSizes.set(key, { bytes, at: Date.now() });
+    return bytes;
+  }
+  private readonly fileSizes = new Map<string, { bytes: number; at: number }>();
 
   list(): VmSummary[] {
     return this.inventory.list().map((entry) => this.summary(entry));
