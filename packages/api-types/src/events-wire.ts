@@ -83,11 +83,13 @@ const eventOf = <T extends EventType>(type: T) => Type.Object({
   type: Type.Literal(type) as TLiteral<T>,
   vm: Type.Union([Type.String(), Type.Null()], { description: "the VM's name" }),
   vmUuid: Type.Union([Type.String(), Type.Null()], { description: "the VM's uuid, telling apart a VM made again under the same name; null when not about a VM or the VM had none" }),
+  user: Type.Union([Type.String(), Type.Null()], { description: 'who caused it: a user ("admin"), "system (autostart)"…; null when nobody did (a guest shut itself down, QEMU crashed) or for events stored before vmctld kept it' }),
+  task: Type.Union([Type.String(), Type.Null()], { description: "the id of the task it happened in (its task.created, vm.state changes and task.finished share it); null outside any task" }),
   data: EVENT_DATA[type] as TObject<TProperties> as (typeof EVENT_DATA)[T],
 });
 
 /** One event: `data` follows from `type` (narrow with `event.type === "vm.state"`). */
-export type VmctlEvent = { [T in EventType]: { id: number; host: string; uid: string; time: string; type: T; vm: string | null; vmUuid: string | null; data: EventData<T> } }[EventType];
+export type VmctlEvent = { [T in EventType]: { id: number; host: string; uid: string; time: string; type: T; vm: string | null; vmUuid: string | null; user: string | null; task: string | null; data: EventData<T> } }[EventType];
 export const EventSchema = Type.Unsafe<VmctlEvent>(Type.Union(EVENT_TYPES.map((type) => eventOf(type)), { description: "an event, discriminated on type; data depends on it" }));
 /** The data of a vm.state event beyond from and to: what the lifecycle says about the change. */
 export type VmStateChange = Omit<EventData<"vm.state">, "from" | "to">;

@@ -34,6 +34,7 @@ import { registerImportRoutes } from "./api/vm-import.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerAuth } from "./api/auth-hooks.js";
+import { registerEventCause } from "./api/request-user.js";
 import { limitWebSocketsPerUser } from "./api/ws-connection-limit.js";
 import { registerAuthRoutes } from "./api/auth-routes.js";
 import type { TlsMaterial } from "./security/tls.js";
@@ -63,6 +64,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerErrorHandling(app);
   if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url, route.schema); });
   registerAuth(app, host);
+  registerEventCause(app); // after registerAuth: events name the user it found
   limitWebSocketsPerUser(app); // after registerAuth: it counts per authenticated user
   await registerOpenApi(app, host.version);
   await app.register(websocket, {

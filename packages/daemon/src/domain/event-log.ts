@@ -9,8 +9,9 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { Db } from "../store/database.js";
 import { pruneLogBatch, type Prunable, type RetentionLimits } from "./retention.js";
 import { hostIdOf } from "./host-identity.js";
+import { currentEventCause, type EventCause } from "./event-context.js";
 
-interface Row { id: number; time: string; type: EventType; vm: string | null; vm_uuid: string | null; data: string }
+interface Row { id: number; time: string; type: EventType; vm: string | null; vm_uuid: string | null; user: string | null; task: string | null; data: string }
 
 /**
  * The VM an event is about: its name (its uuid then comes from the inventory), or name and uuid
@@ -49,7 +50,7 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
   constructor(private readonly db: Db, identity: EventIdentity = {}) {
     super();
     this.setMaxListeners(0);
-    this.insert = db.prepare("INSERT INTO events (time, type, vm, vm_uuid, data) VALUES (?, ?, ?, ?, ?)");
+    this.insert = db.prepare("INSERT INTO events (time, type, vm, vm_uuid, user, task, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
     this.hostId = identity.hostId ?? hostIdOf(db);
     this.vmUuidOf = identity.vmUuidOf ?? (() => undefined);
   }
@@ -57,15 +58,16 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
   /** Stored by record() below, which takes only the declared shape of each type (@vmctl/api-types' events-wire.ts). */
   private toEvent(row: Row): VmctlEvent {
     const data = storedData(row);
+    const cause = { user: row.user ?? null, task: row.task ?? null };
     if (typeof data === "string") {
-      return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, "event.unrecognized", row.vm, row.vm_uuid, { type: row.type, json: row.data, why: data });
+      return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, "event.unrecognized", row.vm, row.vm_uuid, cause, { type: row.type, json: row.data, why: data });
     }
-    return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, row.type, row.vm, row.vm_uuid, data);
+    return this.eventOf(row.id, `${this.hostId}:${row.id}`, row.time, row.type, row.vm, row.vm_uuid, cause, data);
   }
 
   /** An event of one type, as a stream listener gets it. */
-  private eventOf<T extends EventType>(id: number, uid: string, time: string, type: T, vm: string | null, vmUuid: string | null, data: EventData<T>): VmctlEvent {
-    return { id, host: this.hostId, uid, time, type, vm, vmUuid, data } as VmctlEvent;
+  private eventOf<T extends EventType>(id: number, uid: string, time: string, type: T, vm: string | null, vmUuid: string | null, cause: EventCause, data: EventData<T>): VmctlEvent {
+    return { id, host: this.hostId, uid, time, type, vm, vmUuid, user: cause.user, task: cause.task, data } as VmctlEvent;
   }
 
   private vmOf(vm: EventVm): { name: string | null; uuid: string | null } {
@@ -74,13 +76,17 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
     return { name: vm.name, uuid: vm.uuid ?? null };
   }
 
-  /** Every event type's data is declared in @vmctl/api-types (events-wire.ts): a new one goes there first. */
+  /**
+   * Every event type's data is declared in @vmctl/api-types (events-wire.ts): a new one goes there
+   * first. Who caused it and its task come from the work recording it (event-context.ts).
+   */
   record<T extends EventType>(type: T, vm: EventVm, ...[data]: object extends EventData<T> ? [data?: EventData<T>] : [data: EventData<T>]): VmctlEvent {
     const time = new Date().toISOString();
     const given = data ?? ({} as EventData<T>);
     const { name, uuid } = this.vmOf(vm);
-    const id = Number(this.insert.run(time, type, name, uuid, JSON.stringify(given)).lastInsertRowid);
-    const event = this.eventOf(id, `${this.hostId}:${id}`, time, type, name, uuid, given);
+    const cause = currentEventCause();
+    const id = Number(this.insert.run(time, type, name, uuid, cause.user, cause.task, JSON.stringify(given)).lastInsertRowid);
+    const event = this.eventOf(id, `${this.hostId}:${id}`, time, type, name, uuid, cause, given);
     this.lastId = id;
     this.emit("event", event);
     return event;
@@ -92,7 +98,7 @@ export class EventLog extends EventEmitter<{ event: [VmctlEvent]; live: [VmctlEv
    */
   broadcast<T extends (typeof LIVE_EVENT_TYPES)[number]>(type: T, vm: string | null, data: EventData<T>): void {
     const { name, uuid } = this.vmOf(vm);
-    this.emit("live", this.eventOf(this.lastId, `${this.hostId}:live:${randomUUID()}`, new Date().toISOString(), type, name, uuid, data));
+    this.emit("live", this.eventOf(this.lastId, `${this.hostId}:live:${randomUUID()}`, new Date().toISOString(), type, name, uuid, currentEventCause(), data));
   }
 
   list(query: EventQuery = {}): VmctlEvent[] {

@@ -9,6 +9,7 @@ import type { Db } from "../store/database.js";
 import type { EventLog } from "./event-log.js";
 import type { Prunable, RetentionLimits } from "./retention.js";
 import { hostIdOf } from "./host-identity.js";
+import { withEventCause, type OpenEventContext } from "./event-context.js";
 
 interface Row {
   id: string; op: string; target: string; target_uuid: string | null; state: TaskState; progress: number; eta: string | null; log: string;
@@ -71,7 +72,7 @@ const vmOfTarget = (target: string): string | null => (target.startsWith("vm/") 
 
 export class TaskManager implements Prunable {
   private readonly changes = new EventEmitter<{ [id: string]: [Task] }>();
-  private readonly controllers = new Map<string, { abort: AbortController; running: () => boolean; cancellableWhileRunning: boolean }>();
+  private readonly controllers = new Map<string, { abort: AbortController; running: () => boolean; cancellableWhileRunning: boolean; events: OpenEventContext }>();
   /** The queued tasks of each target that have not begun yet. */
   private readonly waiting = new Map<string, Set<string>>();
   readonly hostId: string;
@@ -102,7 +103,10 @@ export class TaskManager implements Prunable {
     return this.db.prepare("DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE ended_at IS NOT NULL ORDER BY ended_at LIMIT ?)").run(Math.min(ended - limits.maxRows, batch)).changes;
   }
 
-  /** Creates the task and starts `work` at once; returns the task as first stored. */
+  /**
+   * Creates the task and starts `work` at once; returns the task as first stored. The work runs in
+   * an event context naming the user and the task: every event it records says who and which task.
+   */
   run(op: string, target: string, user: string, work: (ctx: TaskContext) => Promise<void>, options: RunOptions = {}): Task {
     const held = options.queued ? this.waiting.get(target)?.size ?? 0 : 0;
     if (held >= MAX_QUEUED_PER_TARGET) {
@@ -121,43 +125,45 @@ export class TaskManager implements Prunable {
     const abort = new AbortController();
     let running = !options.queued;
     if (options.queued) this.waiting.set(target, (this.waiting.get(target) ?? new Set()).add(id));
-    this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: CANCELLABLE_WHILE_RUNNING.has(op) });
-    this.events.record("task.created", vm, { task: id, op, state: initial, user });
-    let lastProgressEvent = 0;
-    const ctx: TaskContext = {
-      id,
-      signal: abort.signal,
-      begin: () => {
-        if (abort.signal.aborted) throw new TaskCancelled();
-        if (running) return;
-        running = true;
-        this.stopWaiting(target, id);
-        this.db.prepare("UPDATE tasks SET state = 'running', started_at = ? WHERE id = ?").run(new Date().toISOString(), id);
-      },
-      log: (line) => {
-        log.push(`${new Date().toISOString()} ${line}`);
-        this.db.prepare("UPDATE tasks SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
-      },
-      progress: (percent) => {
-        const clamped = Math.max(0, Math.min(100, percent));
-        const eta = estimateEta(startedAt, clamped);
-        this.db.prepare("UPDATE tasks SET progress = ?, eta = ? WHERE id = ?").run(clamped, eta, id);
-        // Live, not stored: at most two a second per task, for progress bars.
-        if (Date.now() - lastProgressEvent >= 500) {
-          lastProgressEvent = Date.now();
-          this.events.broadcast("task.progress", vm, { task: id, op, progress: clamped, eta });
-        }
-      },
-    };
-    const task = this.get(id);
-    void work(ctx).then(
-      () => this.finish(id, "success", null),
-      (error: unknown) => {
-        if (error instanceof TaskCancelled || abort.signal.aborted) return this.finish(id, "cancelled", null);
-        this.finish(id, "error", taskErrorAnswer(error));
-      },
-    );
-    return task;
+    return withEventCause({ user, task: id }, (events) => {
+      this.controllers.set(id, { abort, running: () => running, cancellableWhileRunning: CANCELLABLE_WHILE_RUNNING.has(op), events });
+      this.events.record("task.created", vm, { task: id, op, state: initial, user });
+      let lastProgressEvent = 0;
+      const ctx: TaskContext = {
+        id,
+        signal: abort.signal,
+        begin: () => {
+          if (abort.signal.aborted) throw new TaskCancelled();
+          if (running) return;
+          running = true;
+          this.stopWaiting(target, id);
+          this.db.prepare("UPDATE tasks SET state = 'running', started_at = ? WHERE id = ?").run(new Date().toISOString(), id);
+        },
+        log: (line) => {
+          log.push(`${new Date().toISOString()} ${line}`);
+          this.db.prepare("UPDATE tasks SET log = ? WHERE id = ?").run(JSON.stringify(log), id);
+        },
+        progress: (percent) => {
+          const clamped = Math.max(0, Math.min(100, percent));
+          const eta = estimateEta(startedAt, clamped);
+          this.db.prepare("UPDATE tasks SET progress = ?, eta = ? WHERE id = ?").run(clamped, eta, id);
+          // Live, not stored: at most two a second per task, for progress bars.
+          if (Date.now() - lastProgressEvent >= 500) {
+            lastProgressEvent = Date.now();
+            this.events.broadcast("task.progress", vm, { task: id, op, progress: clamped, eta });
+          }
+        },
+      };
+      const task = this.get(id);
+      void work(ctx).then(
+        () => this.finish(id, "success", null),
+        (error: unknown) => {
+          if (error instanceof TaskCancelled || abort.signal.aborted) return this.finish(id, "cancelled", null);
+          this.finish(id, "error", taskErrorAnswer(error));
+        },
+      );
+      return task;
+    });
   }
 
   get(id: string): Task {
@@ -210,6 +216,7 @@ export class TaskManager implements Prunable {
 
   private finish(id: string, state: TaskState, error: { code: string; message: string } | null): void {
     if (ENDED.includes(this.get(id).state)) return;
+    const events = this.controllers.get(id)?.events;
     this.controllers.delete(id);
     this.stopWaiting(this.get(id).target, id);
     // A task that made its VM (an import) names the VM's uuid once there is one.
@@ -218,7 +225,10 @@ export class TaskManager implements Prunable {
     this.db.prepare("UPDATE tasks SET state = ?, error = ?, progress = CASE WHEN ? = 'success' THEN 100 ELSE progress END, eta = NULL, ended_at = ?, target_uuid = coalesce(target_uuid, ?) WHERE id = ?")
       .run(state, error ? JSON.stringify(error) : null, state, new Date().toISOString(), madeUuid, id);
     const task = this.get(id);
-    this.events.record("task.finished", vm, { task: id, op: task.op, state, ...(error ? { error } : {}) });
+    // In the task's own context even when another request cancels it; what its work left running
+    // (a QEMU process, its QMP socket) records nobody's events from now on.
+    withEventCause({ user: task.user, task: id }, () => this.events.record("task.finished", vm, { task: id, op: task.op, state, ...(error ? { error } : {}) }));
+    events?.end();
     this.changes.emit(id, task);
   }
 }

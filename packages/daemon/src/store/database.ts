@@ -153,6 +153,9 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (network, mac),
      UNIQUE (network, ip)
    );`,
+  // An event names who caused it and the task it happened in (domain/event-context.ts); older rows read null.
+  `ALTER TABLE events ADD COLUMN user TEXT;
+   ALTER TABLE events ADD COLUMN task TEXT;`,
 ];
 
 export function openDatabase(path: string): Db {
