@@ -50,6 +50,8 @@ export const PolicySchema = Type.Object({
   autostart: Type.Optional(Type.Boolean({ description: "start when vmctld starts" })),
   on_crash: Type.Optional(Type.Union([Type.Literal("restart"), Type.Literal("stop")], { description: "what to do when QEMU dies unexpectedly or the guest panics" })),
   stop_timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "seconds a graceful stop waits before forcing" })),
+  autostart_order: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000, description: "autostart order: lower starts first (default 0; equal orders start by name)" })),
+  autostart_delay: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, description: "seconds to wait after this VM's start before the next autostart (default 0)" })),
 }, { additionalProperties: false });
 
 /** A Linux user name as useradd takes it (and cloud-init writes it): lower case, at most 32. */
@@ -85,6 +87,7 @@ export const VmDefinitionSchema = Type.Object({
   name: Name("VM name: lower case letters, digits, '-', '_' and '.'"),
   uuid: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: "the VM's identity: allocated by vmctld on create, clone and import, kept on rename and migration; per-VM grants follow it" })),
   description: Type.Optional(Type.String({ maxLength: 1024 })),
+  notes: Type.Optional(Type.String({ maxLength: 16384, description: "free text for the VM's administrators (several lines; at most 16 KiB)" })),
   template: Type.Optional(Type.Boolean({ description: "a template never starts or changes; clone or deploy VMs from it" })),
   cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
   memory: Type.Optional(Size("guest memory")),
@@ -121,6 +124,7 @@ export const ResolvedVmDefinitionSchema = Type.Object({
   /** Absent only in a definition vmctld has not written yet (older, or hand-written). */
   uuid: Type.Optional(Type.String()),
   description: Type.String(),
+  notes: Type.String(),
   template: Type.Boolean(),
   cpus: Type.Integer(),
   memoryBytes: Type.Integer(),
@@ -138,7 +142,7 @@ export const ResolvedVmDefinitionSchema = Type.Object({
   cdroms: Type.Record(Type.String(), Type.Object({ iso: Type.Optional(Type.String()), datastore: Type.Optional(Type.String()), bus: Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")]) })),
   nics: Type.Record(Type.String(), Type.Object({ network: Type.String(), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String(), link: Type.Union([Type.Literal("up"), Type.Literal("down")]) })),
   console: Type.Object({ serial: Type.Boolean(), vnc: Type.Boolean() }),
-  policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer() }),
+  policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer(), autostart_order: Type.Integer(), autostart_delay: Type.Integer() }),
   /** Absent: no seed is attached. hostname defaults to one made from the VM's name. */
   cloud_init: Type.Optional(Type.Object({
     hostname: Type.String(),

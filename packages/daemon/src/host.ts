@@ -48,6 +48,7 @@ import { networkNames, subnetSeed } from "./network/network-names.js";
 import { HostNetworkPlumbing, NullNetworkPlumbing, type NetworkPlumbing } from "./network/network-plumbing.js";
 import { PortForwards } from "./domain/port-forwards.js";
 import type { RetentionPruner } from "./domain/retention.js";
+import { autostartPlan, runAutostart } from "./domain/autostart.js";
 
 /** What runs the VMs: injected by unit tests (a fake driver), QEMU otherwise. */
 export interface HostHypervisor {
@@ -258,12 +259,17 @@ export class Host {
     const bootId = (await readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
     if (getMeta(this.db, "autostart_boot_id") === bootId) return;
     setMeta(this.db, "autostart_boot_id", bootId);
-    for (const name of names) {
-      const entry = this.inventory.get(name);
-      if (!entry.def?.policy.autostart || this.runtimes.get(name).state !== "stopped") continue;
-      this.log.info({ vm: name }, "autostart");
-      this.power.request(name, { action: "start" }, "system (autostart)");
-    }
+    const plan = autostartPlan(names.map((name) => ({ name, def: this.inventory.find(name)?.def })));
+    // In the background: the delays between starts do not hold up vmctld's own start.
+    void runAutostart(plan, (name) => this.autostartOne(name)).catch((error: unknown) => this.log.error({ err: error }, "autostart"));
+  }
+
+  /** One VM's autostart, resolved once its start task ended (a VM no longer stopped is left alone). */
+  async autostartOne(name: string): Promise<void> {
+    if (!this.inventory.find(name)?.def?.policy.autostart || this.runtimes.get(name).state !== "stopped") return;
+    this.log.info({ vm: name }, "autostart");
+    const task = this.power.request(name, { action: "start" }, "system (autostart)");
+    await this.tasks.wait(task.id, 10 * 60_000);
   }
 
   /** The VMs whose QEMU runs (they outlive vmctld, and so do the networks they use). */

@@ -209,6 +209,7 @@ function normalize(input: VmDefinitionInput): VmDefinition {
     name: input.name,
     ...(input.uuid ? { uuid: input.uuid } : {}),
     description: input.description ?? "",
+    notes: input.notes ?? "",
     template: input.template ?? false,
     cpus: input.cpus ?? 1,
     memory,
@@ -221,7 +222,7 @@ function normalize(input: VmDefinitionInput): VmDefinition {
     cdroms,
     nics,
     console: { serial: input.console?.serial ?? true, vnc: input.console?.vnc ?? true },
-    policy: { autostart: input.policy?.autostart ?? false, on_crash: input.policy?.on_crash ?? "stop", stop_timeout: input.policy?.stop_timeout ?? 60 },
+    policy: { autostart: input.policy?.autostart ?? false, on_crash: input.policy?.on_crash ?? "stop", stop_timeout: input.policy?.stop_timeout ?? 60, autostart_order: input.policy?.autostart_order ?? 0, autostart_delay: input.policy?.autostart_delay ?? 0 },
     ...(input.cloud_init ? { cloud_init: normalizeCloudInit(input.cloud_init, input.name) } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { stringify } from "smol-toml";
 import type { VmDefinitionInput } from "@vmctl/api-types";
 import { blankStrings, trailingCommentAt } from "./toml-scan.js";
 
-const TOP_ORDER = ["name", "uuid", "description", "template", "cpus", "memory", "machine", "firmware", "accel", "boot", "disks", "cdroms", "nics", "console", "policy", "cloud_init"];
+const TOP_ORDER = ["name", "uuid", "description", "notes", "template", "cpus", "memory", "machine", "firmware", "accel", "boot", "disks", "cdroms", "nics", "console", "policy", "cloud_init"];
 
 export function definitionToToml(input: VmDefinitionInput): string {
   const ordered: Record<string, unknown> = {};
