@@ -280,7 +280,7 @@ describe("Host Client", () => {
     await check("wizard");
     await page.keyboard.press("Escape");
     await page.getByRole("link", { name: "ui-other", exact: true }).click();
-    for (const tab of ["Summary", "Console", "Graphical console", "Hardware", "Snapshots", "Events", "Tasks", "Edit definition"]) {
+    for (const tab of ["Overview", "Console", "Graphical console", "Hardware", "Snapshots", "Events", "Tasks", "Edit definition"]) {
       await page.getByRole("tab", { name: tab, exact: true }).click();
       await page.waitForLoadState("networkidle");
       await page.getByTestId("loading").first().waitFor({ state: "detached" });

@@ -1,6 +1,7 @@
-// A VM's page: state and power buttons as the state machine and the user's privileges allow, its
-// storage actions, then its summary, consoles (their code loads when a console tab first opens),
-// hardware, snapshots, events, tasks and the definition editor. A template has no power buttons.
+// A VM's page: its state, one primary power action with a menu of the rest (as the state machine
+// and the user's privileges allow), its storage actions, then its overview, consoles (their code
+// loads when a console tab first opens), hardware, snapshots, events, tasks and the definition
+// editor. A template has no power actions: "Deploy VM" instead.
 import { lazy, Suspense, type ReactNode } from "react";
 import { Breadcrumb, BreadcrumbItem, Button, Label, PageSection, Tab, TabTitleText, Tabs, Title } from "@patternfly/react-core";
 import TemplateIcon from "@patternfly/react-icons/dist/esm/icons/pficon-template-icon";
@@ -11,7 +12,8 @@ import { navigate } from "../../state/router";
 import { Empty, LoadError, Loading } from "../shared/states";
 import { hasQemu } from "./abilities";
 import { ACTIONS, STATE_COLOR, usePower } from "./power";
-import { VmSummary as Summary } from "./VmSummary";
+import { VmOverview } from "./VmOverview";
+import { VmPower } from "./VmPower";
 import { VmHardware } from "./VmHardware";
 import { VmSnapshots } from "./VmSnapshots";
 import { VmActions } from "./VmActions";
@@ -34,18 +36,6 @@ function WhileRunning({ vm, what, label, children }: { vm: VmSummary; what: stri
     );
   }
   return <Suspense fallback={<Loading what={label} lines={1} />}>{children}</Suspense>;
-}
-
-function PowerButtons({ vm }: { vm: VmSummary }) {
-  const power = usePower();
-  return (
-    <div role="group" aria-label={`Power actions for ${vm.name}`} style={{ display: "flex", gap: 8, flexWrap: "wrap" }}>
-      {ACTIONS.map((a) => (
-        <Button key={a.action} variant={a.action === "start" ? "primary" : "secondary"} isDisabled={!a.from.includes(vm.state)}
-          onClick={() => void power([vm.name], a.action)}>{a.label}</Button>
-      ))}
-    </div>
-  );
 }
 
 export function VmView({ name, tab }: { name: string; tab: string }) {
@@ -77,13 +67,13 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
         {vm.definitionError ? <Label color="red" isCompact>invalid definition</Label> : null}
       </Title>
       <div className="vmctl-vm-actions">
-        {can("vm.power", name) && !vm.template ? <PowerButtons vm={vm} /> : null}
+        {can("vm.power", name) && !vm.template ? <VmPower vm={vm} /> : null}
         {vm.template ? <span className="vmctl-muted">A template never starts: deploy VMs from it.</span> : null}
-        <span style={{ marginLeft: "auto", display: "flex", gap: 8 }}><VmActions vm={vm} /></span>
+        <span style={{ display: "flex", gap: 8 }}><VmActions vm={vm} /></span>
       </div>
       <Tabs activeKey={tab} onSelect={(_e, key) => select(key)} aria-label={`Sections of ${name}`} mountOnEnter unmountOnExit>
-        <Tab eventKey="summary" title={<TabTitleText>Summary</TabTitleText>}>
-          <Summary vm={vm} />
+        <Tab eventKey="summary" title={<TabTitleText>Overview</TabTitleText>}>
+          <VmOverview vm={vm} />
         </Tab>
         <Tab eventKey="console" title={<TabTitleText>Console</TabTitleText>}>
           <WhileRunning vm={vm} what="The serial console" label="the console">
