@@ -123,9 +123,10 @@ describe("vmctl edit", () => {
     expect((await host.client.getDefinition("edited")).text).toContain('memory = "384MiB" # more room');
 
     expect((await host.cli(["start", "edited"])).code).toBe(0);
-    const running = await host.cli(["edit", "edited"], { EDITOR: editor, SED_SCRIPT: "s/^memory = .*/memory = \"512MiB\"/" });
+    // memory waits for the next start (pendingChanges); the machine type cannot change while QEMU runs.
+    const running = await host.cli(["edit", "edited"], { EDITOR: editor, SED_SCRIPT: "s/^memory = .*/&\\nmachine = \"pc\"/" });
     expect(running.code).toBe(1);
-    expect(running.stderr).toContain("only [policy] and description can change while it runs; stop it to change hardware");
+    expect(running.stderr).toContain("stop it to change the rest");
     const policy = await host.cli(["edit", "edited"], { EDITOR: editor, SED_SCRIPT: '$a [policy]\\nautostart = true' });
     expect(policy.code).toBe(0);
     expect((await host.client.getVm("edited")).autostart).toBe(true);

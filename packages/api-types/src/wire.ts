@@ -62,11 +62,20 @@ export const VmSummarySchema = Type.Object({
 });
 export type VmSummary = Static<typeof VmSummarySchema>;
 
+/** A definition field changed since QEMU started, as running now and as the next start will have it (values as written, "" for none). */
+export const PendingChangeSchema = Type.Object({
+  field: Type.String({ description: "cpus, memory, machine, firmware, boot.order, boot.kernel, boot.initrd, boot.cmdline, console.serial or console.vnc" }),
+  running: Type.String(),
+  next: Type.String(),
+});
+export type PendingChange = Static<typeof PendingChangeSchema>;
+
 export const VmDetailSchema = Type.Intersect([VmSummarySchema, Type.Object({
   definitionPath: Type.String(),
   etag: Type.String(),
   definition: Type.Union([ResolvedVmDefinitionSchema, Type.Null()], { description: "the definition with every default filled in and sizes in bytes; null while the file does not validate (definitionError says why)" }),
   runDir: Type.String(),
+  pendingChanges: Type.Optional(Type.Array(PendingChangeSchema, { description: "while QEMU runs: the fields changed in the definition since it started, applied at the next start; empty when stopped" })),
 })]);
 export type VmDetail = Static<typeof VmDetailSchema>;
 

@@ -16,7 +16,7 @@ export class IllegalTransitionError extends Error {
 /** What to do about a refusal, beyond the states the action needs. */
 const HINTS: Partial<Record<VmAction, (name: string) => string>> = {
   destroy: (name) => `stop it first (\`vmctl stop ${name}\`)`,
-  "edit-hardware": () => "only [policy] and description can change while it runs; stop it to change hardware",
+  "edit-hardware": () => "only [policy], description, notes, cpus, memory, firmware and [boot] can change while it runs (the last four apply at the next start); stop it to change the rest",
   clone: () => "a full clone copies the disks of a stopped VM: stop it, or clone from a snapshot (--snapshot)",
   export: () => "an export reads the disks of a stopped VM: stop it first",
   template: () => "stop it before making it a template",

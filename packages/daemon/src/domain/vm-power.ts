@@ -1,5 +1,6 @@
 // Power operations on VMs: start (QEMU paused, console attached, then run), graceful stop with
 // escalation, pause/resume/reset, what happens when QEMU exits, and re-attaching after a restart.
+import { writeStartedWith } from "./pending-changes.js";
 import { join } from "node:path";
 import { rename, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -205,6 +206,8 @@ export class PowerController {
       this.deps.lifecycle.transition(name, restoring ? "suspended" : "stopped", { reason: "start failed", error: (error as Error).message });
       throw error;
     }
+    // What runs until the next start (pendingChanges); without it no pending change is shown.
+    await writeStartedWith(runDir, def).catch((error: unknown) => this.deps.log.warn({ vm: name, err: error }, "could not record what QEMU was started with"));
     ctx.progress(50);
     rt.process = proc;
     rt.pid = proc.pid;

@@ -16,6 +16,7 @@ import { Reverter } from "./reverter.js";
 import { makePrivateDir } from "./private-files.js";
 import { markFinished, markUnfinished } from "./unfinished-vm-folders.js";
 import { removeRunDir } from "./vm-sandbox.js";
+import { pendingChanges, readStartedWith } from "./pending-changes.js";
 import type { VmAddresses } from "./vm-addresses.js";
 
 /** Checks, before anything is written, that the requester may have the VM use the files it names. */
@@ -25,9 +26,13 @@ export type UpdateAuthorizer = (before: VmDefinition | undefined, after: VmDefin
 
 export interface CreateRequest { toml?: string; json?: unknown; datastore?: string; authorize?: CreateAuthorizer }
 
-/** The parts of a definition that QEMU was started with; the rest may change while it runs. */
+/**
+ * The parts of a definition that QEMU was started with and that may not change while it runs; the
+ * rest may (policy, description, notes), and cpus, memory, firmware and boot are kept for the next
+ * start: pendingChanges lists them while the running QEMU has the old values.
+ */
 function hardwareOf(def: VmDefinition): string {
-  const { policy: _policy, description: _description, uuid: _uuid, ...hardware } = def;
+  const { policy: _policy, description: _description, notes: _notes, uuid: _uuid, cpus: _cpus, memory: _memory, memoryBytes: _memoryBytes, firmware: _firmware, boot: _boot, ...hardware } = def;
   return JSON.stringify(hardware);
 }
 
@@ -92,7 +97,10 @@ export class VmService {
 
   detail(name: string): VmDetail {
     const entry = this.inventory.get(name);
-    return { ...this.summary(entry), ...(this.agentInfo ? { agent: this.agentInfo(name, true) } : {}), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name) };
+    const summary = this.summary(entry);
+    const started = hasProcess(summary.state) && entry.def ? readStartedWith(join(this.runDir, name)) : undefined;
+    const pending = started && entry.def ? pendingChanges(started, entry.def) : [];
+    return { ...summary, ...(this.agentInfo ? { agent: this.agentInfo(name, true) } : {}), definitionPath: entry.file, etag: entry.etag, definition: entry.def ?? null, runDir: join(this.runDir, name), pendingChanges: pending };
   }
 
   async create(request: CreateRequest): Promise<VmDetail> {

@@ -1,0 +1,47 @@
+// Changes that wait for the next start, against the fake driver: cpus and memory changed while the
+// VM runs are listed with what runs and what comes; a vmctld restart that re-attaches keeps them;
+// a restart applies them; hardware that cannot wait (a NIC) is still refused while running.
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { domainHost, definition, power, type DomainHost } from "./testing/domain-host.js";
+
+let d: DomainHost;
+beforeEach(async () => {
+  d = await domainHost();
+  await d.host.vms.create({ toml: definition("pend") });
+});
+afterEach(() => d.close());
+
+const edit = (host: DomainHost["host"], change: (text: string) => string) => host.vms.updateDefinition("pend", (entry) => change(entry.text));
+
+describe("pendingChanges", () => {
+  it("lists cpus and memory changed while running, keeps them over a vmctld restart, and empties on restart", async () => {
+    expect(d.host.vms.detail("pend").pendingChanges).toEqual([]);
+    await power(d, "pend", { action: "start" });
+    expect(d.host.vms.detail("pend").pendingChanges).toEqual([]);
+    await edit(d.host, (text) => text.replace("cpus = 1", "cpus = 3").replace('memory = "64MiB"', 'memory = "128MiB"'));
+    expect(d.host.vms.detail("pend").pendingChanges).toEqual([
+      { field: "cpus", running: "1", next: "3" },
+      { field: "memory", running: "64MiB", next: "128MiB" },
+    ]);
+    // The same memory written another way is no change.
+    await edit(d.host, (text) => text.replace('memory = "128MiB"', 'memory = "64M"'));
+    expect(d.host.vms.detail("pend").pendingChanges).toEqual([{ field: "cpus", running: "1", next: "3" }]);
+
+    d = await d.restart();
+    expect(d.host.vms.detail("pend").state).toBe("running");
+    expect(d.host.vms.detail("pend").pendingChanges).toEqual([{ field: "cpus", running: "1", next: "3" }]);
+
+    await power(d, "pend", { action: "restart" });
+    expect(d.host.vms.detail("pend").pendingChanges).toEqual([]);
+    await power(d, "pend", { action: "stop", force: true });
+    await edit(d.host, (text) => text.replace("cpus = 3", "cpus = 2"));
+    expect(d.host.vms.detail("pend").pendingChanges).toEqual([]);
+  });
+
+  it("still refuses a hardware change that cannot wait while running, and changes nothing", async () => {
+    await power(d, "pend", { action: "start" });
+    const before = d.host.inventory.get("pend").text;
+    await expect(edit(d.host, (text) => `${text}\n[nics.net0]\nnetwork = "nat"\n`)).rejects.toThrow(/stop it to change the rest/);
+    expect(d.host.inventory.get("pend").text).toBe(before);
+  });
+});
