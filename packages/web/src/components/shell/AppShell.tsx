@@ -1,5 +1,5 @@
 // The frame: masthead with the host's name, the user and logout; the connection banner; the page;
-// the tasks panel below.
+// the one-line task bar stuck below it (opens to the task table; a VM's own tasks on its page).
 import type { ReactNode } from "react";
 import { Button, Masthead, MastheadBrand, MastheadContent, MastheadMain, Nav, NavItem, NavList, Page, PageSidebar, PageSidebarBody, SkipToContent, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import VirtualMachineIcon from "@patternfly/react-icons/dist/esm/icons/virtual-machine-icon";
