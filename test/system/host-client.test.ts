@@ -76,7 +76,7 @@ describe("Host Client", () => {
     await expect.poll(async () => page.getByTestId("hardware").innerText()).toMatch(/Network adapters[\s\S]*net0[\s\S]*NAT[\s\S]*virtio[\s\S]*([0-9a-f]{2}:){5}[0-9a-f]{2}/);
     await page.screenshot({ path: `${ARTIFACTS}/vm-hardware.png` });
     await page.getByRole("tab", { name: "Events" }).click();
-    await expect.poll(async () => page.getByTestId("vm-events").innerText()).toMatch(/vm\.state[\s\S]*vm\.created/);
+    await expect.poll(async () => page.getByTestId("vm-events").innerText()).toMatch(/admin started ui-demo[\s\S]*admin created ui-demo/);
     await page.getByRole("tab", { name: "Tasks" }).click();
     await expect.poll(async () => page.getByTestId("vm-tasks").innerText()).toMatch(/vm\.start[\s\S]*success/);
     await page.getByTestId("vm-tasks").getByRole("button", { name: /^Log of vm\.start/ }).click();
@@ -151,7 +151,7 @@ describe("Host Client", () => {
     expect(await page.getByRole("main").innerText()).toMatch(/(TCG|KVM)/);
     await page.screenshot({ path: `${ARTIFACTS}/host.png` });
     await page.getByRole("link", { name: "Events" }).click();
-    await expect.poll(async () => page.getByTestId("events").innerText()).toContain("vm.created");
+    await expect.poll(async () => page.getByTestId("events").innerText()).toMatch(/admin created ui-/);
     await page.getByRole("link", { name: "Administration" }).click();
     await page.getByRole("tab", { name: "Audit log" }).click();
     await expect.poll(async () => page.getByTestId("audit").innerText()).toContain("POST /api/v1/login");
@@ -256,7 +256,7 @@ describe("Host Client", () => {
     await expect.poll(async () => page.getByTestId("hardware").innerText()).toMatch(/disk0[\s\S]*virtio[\s\S]*qcow2[\s\S]*10 GiB/);
     await tabTo(page, "Events");
     await page.keyboard.press("Enter");
-    await expect.poll(async () => page.getByTestId("vm-events").innerText()).toContain("vm.created");
+    await expect.poll(async () => page.getByTestId("vm-events").innerText()).toContain("admin created ui-kbd");
     await page.screenshot({ path: `${ARTIFACTS}/vm-events.png` });
     await tabTo(page, "Tasks");
     await page.keyboard.press("Enter");

@@ -12,8 +12,8 @@ export function VmEvents({ name }: { name: string }) {
   const { events, error, reload } = useEventLog(name);
   if (error && !events) return <LoadError what={`the events of ${name}`} error={error} onRetry={reload} />;
   if (!events) return <Loading what="events" />;
-  if (events.length === 0) return <Empty title="No events yet">State changes, definition changes and finished tasks of {name} appear here as they happen.</Empty>;
-  return <div style={{ marginTop: 8 }}><EventTable events={events} label={`Events of ${name}`} showVm={false} testId="vm-events" /></div>;
+  if (events.length === 0) return <Empty title="No events yet">What is done to {name} (started, stopped, snapshots, changes), and by whom, appears here as it happens.</Empty>;
+  return <div style={{ marginTop: 8 }}><EventTable events={events} label={`Events of ${name}`} testId="vm-events" /></div>;
 }
 
 export function VmTasks({ name }: { name: string }) {
