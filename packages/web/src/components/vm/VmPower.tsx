@@ -1,6 +1,7 @@
 // A VM page's power controls: one primary button for what the state suggests ("Start" when down,
-// "Shut down" when running, "Resume" when paused) and a menu, "Power actions for NAME", with every
-// other action vmctld accepts in that state. Reset asks first: the guest loses what it had not saved.
+// "Shut down" when running, "Resume" when paused) and a menu, "Power actions for NAME", with the
+// others, greyed with the reason where the state does not allow them. Reset asks first: the guest
+// loses what it had not written.
 import { useState } from "react";
 import { Button, Divider, Dropdown, DropdownItem, DropdownList, MenuToggle } from "@patternfly/react-core";
 import type { VmSummary } from "@vmctl/api-types";
@@ -23,8 +24,10 @@ export function VmPower({ vm }: { vm: VmSummary }) {
   };
   const stop = items.find((i) => i.action === "stop");
   const rest = items.filter((i) => i !== stop);
-  const entry = (i: VmPowerItem) => (
-    <DropdownItem key={i.action} description={i.description} isDanger={i.action === "stop"} onClick={() => { setOpen(false); act(i); }}>{i.label}</DropdownItem>
+  // An action the state does not allow stays in its place, greyed, saying why.
+  const entry = (i: VmPowerItem & { allowed: boolean }) => (
+    <DropdownItem key={i.action} description={i.allowed ? i.description : `Not while ${vm.name} is ${vm.state}`} isDanger={i.action === "stop" && i.allowed}
+      isAriaDisabled={!i.allowed} aria-label={i.label} onClick={() => { setOpen(false); act(i); }}>{i.label}</DropdownItem>
   );
   return (
     <div className="vmctl-power" style={{ display: "flex", gap: 8, alignItems: "center" }}>
@@ -32,10 +35,10 @@ export function VmPower({ vm }: { vm: VmSummary }) {
         ? <Button variant="primary" isLoading={sent === primary.action} isAriaDisabled={sent !== null} onClick={() => act(primary)}>{primary.label}</Button>
         : <Button variant="secondary" isAriaDisabled isLoading={vm.state in BUSY}>{BUSY[vm.state] ?? vm.state}</Button>}
       <Dropdown isOpen={open} onOpenChange={setOpen} popperProps={{ position: "end" }}
-        toggle={(ref) => <MenuToggle ref={ref} onClick={() => setOpen(!open)} isExpanded={open} isDisabled={items.length === 0} aria-label={`Power actions for ${vm.name}`}>Power</MenuToggle>}>
+        toggle={(ref) => <MenuToggle ref={ref} onClick={() => setOpen(!open)} isExpanded={open} aria-label={`Power actions for ${vm.name}`}>Power</MenuToggle>}>
         <DropdownList aria-label={`Power actions for ${vm.name}`}>
           {rest.map(entry)}
-          {stop && rest.length ? <Divider component="li" key="divider" /> : null}
+          {stop ? <Divider component="li" key="divider" /> : null}
           {stop ? entry(stop) : null}
         </DropdownList>
       </Dropdown>

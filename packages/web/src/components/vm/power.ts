@@ -38,10 +38,10 @@ export function primaryPower(state: VmState): VmPowerItem | undefined {
   return MENU.find((m) => m.action === action);
 }
 
-/** The menu's items for the state: every other action vmctld accepts now. */
-export function menuPower(state: VmState): VmPowerItem[] {
+/** The menu's items for the state: every action but the primary one, each saying whether vmctld accepts it now. */
+export function menuPower(state: VmState): Array<VmPowerItem & { allowed: boolean }> {
   const primary = primaryPower(state);
-  return MENU.filter((m) => m !== primary && allows(m, state));
+  return MENU.filter((m) => m !== primary).map((m) => ({ ...m, allowed: allows(m, state) }));
 }
 
 export const STATE_COLOR: Record<string, "green" | "grey" | "orange" | "red" | "blue" | "purple"> = {
