@@ -12,18 +12,18 @@ import { LoginView } from "./components/login/LoginView";
 import { loadHostApp } from "./load-host-app";
 
 const HostApp = lazy(loadHostApp);
-const SerialConsole = lazy(() => import("./components/console/SerialConsole"));
+const ConsoleWindow = lazy(() => import("./components/console/ConsoleWindow"));
 
 const waiting = (label: string) => <Bullseye style={{ minHeight: "100vh" }}><Spinner aria-label={label} /></Bullseye>;
 
 function App() {
-  const { me, can } = useSession();
+  const { me } = useSession();
   const route = useRoute();
   if (me === undefined) return waiting("Connecting to vmctld");
   if (me === null) return <LoginView />;
-  // A console in its own window, as ESXi's: just the console, full size.
-  if (route.page === "vm" && route.tab === "console" && new URLSearchParams(location.search).has("window")) {
-    return <Suspense fallback={waiting("Loading the console")}><SerialConsole name={route.name} canType={can("vm.console.input", route.name)} /></Suspense>;
+  // A console in its own window, as ESXi's: just the console, filling the window.
+  if (route.page === "vm" && (route.tab === "console" || route.tab === "display") && new URLSearchParams(location.search).has("window")) {
+    return <Suspense fallback={waiting("Loading the console")}><ConsoleWindow name={route.name} kind={route.tab === "console" ? "serial" : "graphical"} /></Suspense>;
   }
   return <Suspense fallback={waiting("Loading")}><HostApp /></Suspense>;
 }

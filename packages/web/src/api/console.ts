@@ -5,7 +5,12 @@ import { useEffect, useRef } from "react";
 import { BINARY_CONSOLE_PROTOCOL } from "@vmctl/client/browser";
 import { client, isRefusal, revokedByClose } from "./http";
 
-export interface ConsoleHandlers { output: (bytes: Uint8Array) => void; status: (text: string) => void }
+export interface ConsoleHandlers {
+  output: (bytes: Uint8Array) => void;
+  status: (text: string) => void;
+  /** vmctld's word on the console: "waiting" (the VM is not running; it attaches at Start) or "attached". */
+  attachment?: (state: "waiting" | "attached") => void;
+}
 
 export function useVMConsole(name: string, handlers: ConsoleHandlers): { send: (data: string) => void } {
   const socket = useRef<WebSocket | null>(null);
@@ -29,7 +34,10 @@ export function useVMConsole(name: string, handlers: ConsoleHandlers): { send: (
             const parsed = JSON.parse(String(message.data)) as { type: string; data: { message?: string; console?: string } };
             if (parsed.type === "error") current.current.status(parsed.data.message ?? "error");
             // Opened while the VM is not running, the console waits and says so; it attaches at Start.
-            if (parsed.type === "status") current.current.status(parsed.data.console === "attached" ? "connected" : parsed.data.message ?? "waiting for the VM to start");
+            if (parsed.type === "status") {
+              current.current.status(parsed.data.console === "attached" ? "connected" : parsed.data.message ?? "waiting for the VM to start");
+              current.current.attachment?.(parsed.data.console === "attached" ? "attached" : "waiting");
+            }
           }
         };
         ws.onclose = (event) => {

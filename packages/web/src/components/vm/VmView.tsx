@@ -2,16 +2,13 @@
 // and the user's privileges allow), its storage actions, then its overview, consoles (their code
 // loads when a console tab first opens), hardware, snapshots, events, tasks and the definition
 // editor. A template has no power actions: "Deploy VM" instead.
-import { lazy, Suspense, type ReactNode } from "react";
 import { Breadcrumb, BreadcrumbItem, Button, Label, PageSection, Tab, TabTitleText, Tabs, Title } from "@patternfly/react-core";
 import TemplateIcon from "@patternfly/react-icons/dist/esm/icons/pficon-template-icon";
-import type { VmSummary } from "@vmctl/api-types";
 import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
 import { navigate } from "../../state/router";
 import { Empty, LoadError, Loading } from "../shared/states";
-import { hasQemu } from "./abilities";
-import { ACTIONS, STATE_COLOR, usePower } from "./power";
+import { STATE_COLOR } from "./power";
 import { VmOverview } from "./VmOverview";
 import { VmPower } from "./VmPower";
 import { VmHardware } from "./VmHardware";
@@ -19,24 +16,7 @@ import { VmSnapshots } from "./VmSnapshots";
 import { VmActions } from "./VmActions";
 import { VmEvents, VmTasks } from "./VmActivity";
 import { DefinitionEditor } from "./DefinitionEditor";
-
-const SerialConsole = lazy(() => import("../console/SerialConsole"));
-const GraphicalConsole = lazy(() => import("../console/GraphicalConsole"));
-
-/** A console exists only while QEMU runs; its code loads when first shown. */
-function WhileRunning({ vm, what, label, children }: { vm: VmSummary; what: string; label: string; children: ReactNode }) {
-  const { can } = useSession();
-  const power = usePower();
-  if (!hasQemu(vm)) {
-    const startable = !vm.template && can("vm.power", vm.name) && (ACTIONS[0]!.from as string[]).includes(vm.state);
-    return (
-      <Empty title={vm.template ? `${vm.name} is a template` : `${vm.name} is ${vm.state}`} footer={startable ? <Button onClick={() => void power([vm.name], "start")}>Start {vm.name}</Button> : undefined}>
-        {vm.template ? "A template never runs; deploy a VM from it to use its console." : `${what} is available while the VM runs.`}
-      </Empty>
-    );
-  }
-  return <Suspense fallback={<Loading what={label} lines={1} />}>{children}</Suspense>;
-}
+import { ConsoleTab } from "../console/ConsoleTab";
 
 export function VmView({ name, tab }: { name: string; tab: string }) {
   const { vms, error, refresh } = useHostData();
@@ -58,7 +38,6 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
   }
   const base = `/ui/vms/${encodeURIComponent(name)}`;
   const select = (key: string | number) => navigate(key === "summary" ? base : `${base}/${key}`);
-  const canType = can("vm.console.input", name);
   return (
     <PageSection>
       <Breadcrumb>{back}<BreadcrumbItem isActive>{name}</BreadcrumbItem></Breadcrumb>
@@ -76,13 +55,10 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
           <VmOverview vm={vm} />
         </Tab>
         <Tab eventKey="console" title={<TabTitleText>Console</TabTitleText>}>
-          <WhileRunning vm={vm} what="The serial console" label="the console">
-            <Button variant="link" isInline style={{ marginTop: 12 }} onClick={() => window.open(`${base}/console?window=1`, `console-${name}`, "width=900,height=560")}>Open in its own window</Button>
-            <SerialConsole name={name} canType={canType} />
-          </WhileRunning>
+          <ConsoleTab vm={vm} kind="serial" />
         </Tab>
         <Tab eventKey="display" title={<TabTitleText>Graphical console</TabTitleText>}>
-          <WhileRunning vm={vm} what="The graphical console" label="the graphical console"><GraphicalConsole name={name} canType={canType} /></WhileRunning>
+          <ConsoleTab vm={vm} kind="graphical" />
         </Tab>
         <Tab eventKey="hardware" title={<TabTitleText>Hardware</TabTitleText>}>
           <VmHardware vm={vm} canEdit={can("vm.edit", name)} {...(can("vm.edit", name) && !vm.template ? { onEdit: () => select("definition") } : {})} />
