@@ -163,6 +163,10 @@ describe("Host Client VM page", () => {
     expect((await host.cli(["snapshot", "create", "--no-memory", VM, "before-layout"])).code).toBe(0);
     await expect.poll(async () => page.getByTestId("overview-snapshots").innerText(), { timeout: 30_000 }).toContain("before-layout");
 
+    // The check itself sees content wider than its card.
+    await page.evaluate(() => { const probe = document.createElement("div"); probe.id = "wide-probe"; probe.style.width = "3000px"; probe.textContent = "x"; document.querySelector(".vmctl-overview__body")!.append(probe); });
+    expect(await layoutFaults(page)).toContainEqual(expect.stringMatching(/^Status: content \d+ px wide/));
+    await page.evaluate(() => document.getElementById("wide-probe")?.remove());
     // Both screen sizes: every card's content fits its card, no two cards overlap.
     for (const [width, height] of [[1280, 800], [1920, 1080]] as const) {
       await page.setViewportSize({ width, height });

@@ -34,7 +34,7 @@ export function VmPower({ vm }: { vm: VmSummary }) {
       {primary
         ? <Button variant="primary" isLoading={sent === primary.action} isAriaDisabled={sent !== null} onClick={() => act(primary)}>{primary.label}</Button>
         : <Button variant="secondary" isAriaDisabled isLoading={vm.state in BUSY}>{BUSY[vm.state] ?? vm.state}</Button>}
-      <Dropdown isOpen={open} onOpenChange={setOpen} popperProps={{ position: "end" }}
+      <Dropdown isOpen={open} onOpenChange={setOpen} popperProps={{ position: "start" }}
         toggle={(ref) => <MenuToggle ref={ref} onClick={() => setOpen(!open)} isExpanded={open} aria-label={`Power actions for ${vm.name}`}>Power</MenuToggle>}>
         <DropdownList aria-label={`Power actions for ${vm.name}`}>
           {rest.map(entry)}
