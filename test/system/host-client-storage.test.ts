@@ -236,7 +236,8 @@ describe("Host Client storage", () => {
     await page.getByRole("dialog").getByLabel("Name", { exact: true }).fill("ui-imported");
     await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
     await page.locator('tr[data-vm="ui-imported"]').waitFor({ timeout: 60_000 });
-    await expect.poll(async () => page.getByTestId("tasks").innerText(), { timeout: 30_000 }).toMatch(/vm\.import[\s\S]*success/);
+    await page.getByRole("button", { name: /^Tasks/ }).click();
+    await expect.poll(async () => page.getByTestId("tasks").innerText(), { timeout: 30_000 }).toMatch(/Import[\s\S]*succeeded/);
     await page.context().close();
   });
 

@@ -78,8 +78,8 @@ describe("Host Client", () => {
     await page.getByRole("tab", { name: "Events" }).click();
     await expect.poll(async () => page.getByTestId("vm-events").innerText()).toMatch(/admin started ui-demo[\s\S]*admin created ui-demo/);
     await page.getByRole("tab", { name: "Tasks" }).click();
-    await expect.poll(async () => page.getByTestId("vm-tasks").innerText()).toMatch(/vm\.start[\s\S]*success/);
-    await page.getByTestId("vm-tasks").getByRole("button", { name: /^Log of vm\.start/ }).click();
+    await expect.poll(async () => page.getByTestId("vm-tasks").innerText()).toMatch(/Start[\s\S]*succeeded/);
+    await page.getByTestId("vm-tasks").getByRole("button", { name: /^Log of Start/ }).click();
     await page.screenshot({ path: `${ARTIFACTS}/vm-tasks.png` });
 
     await page.getByRole("tab", { name: "Console", exact: true }).click();
@@ -111,16 +111,19 @@ describe("Host Client", () => {
     await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Virtual machines" }).click();
     await page.getByRole("button", { name: "Stop ui-demo" }).click();
     await page.waitForFunction(() => document.querySelector('tr[data-vm="ui-demo"] [data-testid="state"]')?.textContent === "stopped", undefined, { timeout: 90_000 });
+    // The task bar is one line until opened.
+    await page.getByRole("button", { name: /^Tasks/ }).click();
     const tasks = page.getByTestId("tasks");
-    await expect.poll(async () => tasks.innerText(), { timeout: 10_000 }).toMatch(/vm\.stop[\s\S]*vm\.start/);
+    await expect.poll(async () => tasks.innerText(), { timeout: 10_000 }).toMatch(/Stop \(power off\)[\s\S]*Start/);
     await page.screenshot({ path: `${ARTIFACTS}/inventory-after-stop.png`, fullPage: true });
 
-    // Bulk actions on a selection go through the batch endpoint.
+    // Bulk actions on a selection.
     await page.locator('tr[data-vm="ui-demo"] input[type=checkbox]').check();
     await page.locator('tr[data-vm="ui-other"] input[type=checkbox]').check();
     await page.getByRole("button", { name: "Start 2 selected" }).click();
     await page.waitForFunction(() => ["ui-demo", "ui-other"].every((vm) => document.querySelector(`tr[data-vm="${vm}"] [data-testid="state"]`)?.textContent === "running"), undefined, { timeout: 30_000 });
-    await expect.poll(async () => tasks.innerText(), { timeout: 10_000 }).toContain("vms.batch");
+    // Bulk actions ask each VM for the state it should end in, and say what happened.
+    await expect.poll(async () => page.getByTestId("bulk-result").innerText(), { timeout: 30_000 }).toContain("Started 2 VMs");
     // A graceful stop needs a guest that listens for the power button: wait until both have booted.
     for (const vm of ["ui-demo", "ui-other"]) {
       const reader = await ConsoleReader.open(host.client, vm);

@@ -202,13 +202,14 @@ export function InventoryView() {
             {vms.length ? "Change or clear the filters." : can("vm.create") ? "Create one here, with `vmctl create`, or through the API." : "Nothing here yet; an administrator can create VMs or grant you access to some."}
           </Empty>
         ) : (
-          <Table aria-label="Virtual machines" data-testid="inventory" className="vmctl-inventory">
+          <div className="vmctl-inventory-scroll">
+          <Table aria-label="Virtual machines" data-testid="inventory" className="vmctl-inventory" variant="compact">
             <Thead>
               <Tr>
                 {selectable ? <Th aria-label="Select"><Checkbox id="select-all-vms" aria-label="Select all shown VMs" isChecked={allSelected ? true : chosen.length ? null : false} onChange={(_e, on) => setSelected(on ? new Set(powerable.map((vm) => vm.name)) : new Set())} /></Th> : null}
-                <Th screenReaderText="Screen" /><Th sort={sortBy(0)} modifier="nowrap">Name</Th><Th sort={sortBy(1)} modifier="nowrap">State</Th>{columns.has("ip") ? <Th modifier="nowrap">IP address</Th> : null}<Th sort={sortBy(2)} modifier="nowrap">CPUs</Th><Th sort={sortBy(3)} modifier="nowrap">Memory</Th>
-                {columns.has("disk") ? <Th modifier="nowrap">Disk size</Th> : null}{columns.has("datastore") ? <Th modifier="nowrap">Datastore</Th> : null}
-                <Th modifier="nowrap">Uptime</Th>{columns.has("description") ? <Th>Description</Th> : null}<Th screenReaderText="Actions" />
+                <Th screenReaderText="Screen" /><Th sort={sortBy(0)} modifier="nowrap">Name</Th><Th sort={sortBy(1)} modifier="fitContent">State</Th>{columns.has("ip") ? <Th modifier="nowrap">IP address</Th> : null}<Th sort={sortBy(2)} modifier="fitContent">CPUs</Th><Th sort={sortBy(3)} modifier="fitContent">Memory</Th>
+                {columns.has("disk") ? <Th modifier="fitContent">Disk size</Th> : null}{columns.has("datastore") ? <Th modifier="fitContent">Datastore</Th> : null}
+                <Th modifier="fitContent">Uptime</Th>{columns.has("description") ? <Th>Description</Th> : null}<Th screenReaderText="Actions" modifier="fitContent" />
               </Tr>
             </Thead>
             <Tbody>
@@ -228,7 +229,7 @@ export function InventoryView() {
                   {columns.has("disk") ? <Td dataLabel="Disk size" data-testid="disk-size">{vm.diskBytes === undefined ? "-" : vm.diskBytes === 0 ? "none" : formatBytes(vm.diskBytes)}</Td> : null}
                   {columns.has("datastore") ? <Td dataLabel="Datastore" data-testid="datastore">{vm.datastore}</Td> : null}
                   <Td dataLabel="Uptime">{hasQemu(vm) ? formatUptime(vm.startedAt) : "-"}</Td>
-                  {columns.has("description") ? <Td dataLabel="Description" data-testid="description" className="vmctl-inventory__description" modifier="truncate">{vm.description ?? ""}</Td> : null}
+                  {columns.has("description") ? <Td dataLabel="Description" data-testid="description" className="vmctl-inventory__description" modifier="truncate" style={{ maxWidth: "16em" }}>{vm.description ?? ""}</Td> : null}
                   <Td dataLabel="Actions" isActionCell>
                     <div style={{ display: "flex", gap: 8, justifyContent: "flex-end" }}>
                       {vm.template && can("vm.create") ? <Button variant="secondary" size="sm" onClick={() => setDialog({ kind: "deploy", from: [vm] })} aria-label={`Deploy a VM from ${vm.name}`}>Deploy</Button> : null}
@@ -242,6 +243,7 @@ export function InventoryView() {
               ))}
             </Tbody>
           </Table>
+          </div>
         )}
     </PageSection>
   );
