@@ -26,6 +26,7 @@ export const EVENT_DATA = {
   "vm.created": Type.Object({ datastore: Type.String() }),
   "vm.definition_changed": NoData,
   "vm.definition_invalid": Type.Object({ file: Type.String(), message: Type.Optional(Type.String()) }),
+  "vm.renamed": Type.Object({ from: Type.String({ description: "the name it had" }), to: Type.String({ description: "its name now" }) }),
   "vm.destroyed": Type.Object({ keepDisks: Type.Boolean(), kept: Type.Array(Type.String(), { description: "files left in place" }), uuid: Type.Optional(Type.String()) }),
   "vm.state": Type.Object({
     from: VmStateSchema,

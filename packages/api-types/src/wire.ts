@@ -148,6 +148,9 @@ export type VmList = Static<typeof VmListSchema>;
 export const TaskListSchema = Type.Object({ tasks: Type.Array(TaskSchema) });
 export const DatastoreListSchema = Type.Object({ datastores: Type.Array(DatastoreSchema) });
 export const DestroyResultSchema = Type.Object({ removed: Type.Array(Type.String()), kept: Type.Array(Type.String()) });
+/** POST /api/v1/vms/{name}/rename: the VM's new name (checked by vmctld, which names the rule when it is no VM name). */
+export const VmRenameBodySchema = Type.Object({ name: Type.String({ maxLength: 256, description: "the new name: 1-63 lower-case letters, digits, '-', '_' or '.', unused by any VM" }) }, { additionalProperties: false });
+export type VmRenameBody = Static<typeof VmRenameBodySchema>;
 
 export const VM_SORT_KEYS = ["name", "-name", "state", "-state", "cpus", "-cpus", "memory", "-memory", "lastStateChange", "-lastStateChange"] as const;
 export type VmSortKey = (typeof VM_SORT_KEYS)[number];

@@ -24,6 +24,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["state"], load: async () => (await import("./commands/state.js")).registerState },
   { names: ["destroy"], load: async () => (await import("./commands/destroy.js")).registerDestroy },
   { names: ["edit"], load: async () => (await import("./commands/edit.js")).registerEdit },
+  { names: ["rename"], load: async () => (await import("./commands/rename.js")).registerRename },
   { names: ["console"], load: async () => (await import("./commands/console.js")).registerConsole },
   { names: ["events"], load: async () => (await import("./commands/events.js")).registerEvents },
   { names: ["guest"], load: async () => (await import("./commands/guest.js")).registerGuest },

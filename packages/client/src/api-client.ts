@@ -107,6 +107,8 @@ export class VmctlApi {
     return parseAnswer(await this.send("PUT", apiPaths.definition(name), { type: "application/toml", text }, ifMatch(etag)));
   }
   patchVm(name: string, patch: unknown, etag?: string): Promise<VmDetail> { return this.request("PATCH", apiPaths.vm(name), patch, ifMatch(etag)); }
+  /** Renames a stopped VM; it keeps its uuid (grants, port forwards, history). */
+  renameVm(name: string, newName: string): Promise<VmDetail> { return this.request("POST", apiPaths.rename(name), { name: newName }); }
   power(name: string, request: PowerRequest): Promise<Task> { return this.request("POST", apiPaths.power(name), request); }
   /** PUT /vms/{name}/state: nothing to do (the VM as it is), or the task that gets it there. */
   async desiredState(name: string, state: DesiredState): Promise<DesiredStateResult> {

@@ -44,6 +44,7 @@ export const apiPaths = {
   portForward: (name: string, id: string) => `${vm(name)}/port-forwards/${e(id)}`,
   vms: (query: { state?: string | undefined; name?: string | undefined; sort?: string | undefined; limit?: number | undefined; offset?: number | undefined; datastore?: string | undefined } = {}) => `${V1}/vms${queryString(query)}`,
   vm: (name: string, query: Query = {}) => `${vm(name)}${queryString(query)}`,
+  rename: (name: string) => `${vm(name)}/rename`,
   vmBatch: () => `${V1}/vms:batch`,
   definition: (name: string) => `${vm(name)}/definition`,
   power: (name: string) => `${vm(name)}/power`,

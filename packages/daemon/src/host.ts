@@ -165,6 +165,7 @@ export class Host {
     // Per-VM grants follow the VM's uuid; a destroyed VM takes its grants along.
     this.auth = new AuthStore(this.db, (vm, assign) => (assign ? this.definitions.assignUuid(vm) : this.inventory.identity(vm)));
     this.events.on("event", (event) => { if (event.type === "vm.destroyed" && event.vm) this.auth.dropGrantsOn(event.vm, typeof event.data.uuid === "string" ? event.data.uuid : undefined); });
+    this.events.on("event", (event) => { if (event.type === "vm.renamed") this.auth.moveGrants(event.data.from, event.data.to, event.vmUuid ?? undefined); });
     this.portForwards = new PortForwards(this.db, this.inventory, this.networks, (vm, assign) => (assign ? this.definitions.assignUuid(vm) : this.inventory.identity(vm)), log);
     this.events.on("event", (event) => {
       if (event.type === "vm.destroyed") void this.portForwards.vmDestroyed(typeof event.data.uuid === "string" ? event.data.uuid : undefined).catch(() => {});

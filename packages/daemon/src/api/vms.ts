@@ -2,7 +2,7 @@
 import { parse as parseToml } from "smol-toml";
 import {
   VmNameParamsSchema, VmctlError, BatchRequestSchema, VmListSchema, VmDetailSchema, TaskSchema, DestroyResultSchema, VmListQuerySchema, VmCreateQuerySchema,
-  VmDestroyQuerySchema, VmCreateBody, VmDefinitionBodySchema, VmDefinitionPatchSchema, TomlDefinitionAnswer, TomlDefinitionBody,
+  VmDestroyQuerySchema, VmRenameBodySchema, VmCreateBody, VmDefinitionBodySchema, VmDefinitionPatchSchema, TomlDefinitionAnswer, TomlDefinitionBody,
   type VmSummary, type VmSortKey, type VmListQuery, type VmList,
 } from "@vmctl/api-types";
 import type { ApiApp } from "./api-app.js";
@@ -11,6 +11,7 @@ import { responses } from "./openapi.js";
 import { renderDefinition } from "../domain/definition-store.js";
 import type { Host } from "../host.js";
 import { startBatch } from "../domain/vm-batch.js";
+import { renameVm } from "../domain/vm-rename.js";
 import { compileNamePattern } from "../domain/name-pattern.js";
 import { userOf } from "./request-user.js";
 import { createGuard, principalOf, updateGuard } from "./file-access-guards.js";
@@ -146,6 +147,18 @@ export function registerVmRoutes(app: ApiApp, host: Host): void {
     },
   }, async (request) => {
     return host.vms.destroy(request.params.name, request.query.keepDisks ?? false);
+  });
+
+  app.post("/api/v1/vms/:name/rename", {
+    schema: { params: VmNameParamsSchema, body: VmRenameBodySchema, response: responses({ 200: VmDetailSchema }, 404, 409), summary: "Rename a stopped VM: its folder and definition, atomically; the uuid (grants, port forwards, history) is kept" },
+  }, async (request, reply) => {
+    const from = request.params.name;
+    await renameVm({
+      inventory: host.inventory, datastores: host.datastores, runtimes: host.runtimes, lifecycle: host.lifecycle, events: host.events,
+      runDir: host.config.runDir, linkedClones: (name) => host.clones.linkedClones(name),
+    }, from, request.body.name);
+    const vm = host.vms.detail(request.body.name);
+    return reply.header("ETag", vm.etag).header("Location", `/api/v1/vms/${vm.name}`).send(can(principalOf(request), "vm.edit", vm.name) ? vm : hideCloudInitSecrets(vm));
   });
 
   app.get("/api/v1/vms/:name/definition", { schema: { params: VmNameParamsSchema, response: responses({ 200: TomlDefinitionAnswer }, 404), summary: "The definition as written (TOML), with its ETag" } }, async (request, reply) => {

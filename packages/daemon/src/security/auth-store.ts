@@ -146,6 +146,17 @@ export class AuthStore {
     return true;
   }
 
+  /**
+   * A renamed VM's grants follow it to its new name. Grants made on the new name before (bound to no
+   * VM yet, or to one gone) are dropped: they were given for some other VM, not this one.
+   */
+  moveGrants(from: string, to: string, uuid: string | undefined): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM grants WHERE vm = ?").run(to);
+      this.db.prepare("UPDATE grants SET vm = ?, vm_uuid = COALESCE(vm_uuid, ?) WHERE vm = ? AND (vm_uuid IS NULL OR vm_uuid = ?)").run(to, uuid ?? null, from, uuid ?? null);
+    })();
+  }
+
   /** The grants on a destroyed VM go with it (a new VM of that name would not honour them anyway). */
   dropGrantsOn(vm: string, uuid: string | undefined): void {
     this.db.prepare("DELETE FROM grants WHERE vm = ? AND (vm_uuid IS NULL OR vm_uuid = ?)").run(vm, uuid ?? null);

@@ -48,6 +48,8 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "GET /api/v1/vms/:name": "vm.read",
   "PUT /api/v1/vms/:name": "vm.edit",
   "PATCH /api/v1/vms/:name": "vm.edit",
+  // The VM keeps its uuid, so its grants, forwards and history; the new name must be free.
+  "POST /api/v1/vms/:name/rename": "vm.edit",
   "DELETE /api/v1/vms/:name": "vm.delete",
   "GET /api/v1/vms/:name/definition": "vm.read",
   "PUT /api/v1/vms/:name/definition": "vm.edit",
