@@ -7,7 +7,7 @@
 // name, Enter in a field goes to the next step. The parts live beside it: wizard-model.ts (the
 // rules), the steps, field-errors.ts, create-vm.ts (the requests).
 import { useEffect, useMemo, useState } from "react";
-import { Modal, ModalVariant, Wizard, WizardHeader, WizardStep, type WizardStepType } from "@patternfly/react-core";
+import { Modal, ModalVariant, Wizard, WizardHeader, WizardStep } from "@patternfly/react-core";
 import { client, ApiError } from "../../api/http";
 import { kindLabel } from "../../api/networks";
 import { useApi } from "../../api/use-api";
@@ -21,8 +21,15 @@ import { useFieldErrors } from "./field-errors";
 import { GeneralStep } from "./GeneralStep";
 import { NetworkStep } from "./NetworkStep";
 import { ReviewFooter, ReviewStep } from "./ReviewStep";
+import { StepFooter, StepGate } from "./StepForm";
 import { StorageStep } from "./StorageStep";
 import { buildDefinition, checkState, initialState, reviewSentences, stepOfField, type Issue, type WizardState } from "./wizard-model";
+
+/**
+ * What the wizard itself holds a step (or Create) for: vmctld could not say it better (a name, a
+ * template, a file to use). A size it cannot read is left to vmctld, whose answer names the field.
+ */
+const isBlocking = (issue: Issue) => !(issue.field === "memory" || issue.field === "disks" && /expected a size/.test(issue.message));
 
 export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   const [state, setState] = useState<WizardState>(initialState);
@@ -50,8 +57,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
     attempt("general", "storage", "network");
     setIssues([]);
     setFailure(null);
-    // What vmctld could not say better is checked here: a name, a template, a file to use.
-    const blocking = checks.find((i) => !(i.field === "memory" || i.field === "disks" && /expected a size/.test(i.message)));
+    const blocking = checks.find(isBlocking);
     if (blocking) {
       setFailure(blocking.message);
       goTo(stepOfField(blocking.field));
@@ -72,14 +78,17 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
     }
   };
 
+  // Next on a step shows its errors; a blocking one keeps the wizard there.
+  const gate = (step: string) => { attempt(step); return !checks.some((i) => isBlocking(i) && stepOfField(i.field) === step); };
+  // Escape closes an open help popover first, not the whole wizard with what was filled in.
+  const escape = () => { if (!document.querySelector(".pf-v6-c-popover")) onClose(); };
   if (importing) return <ImportVmDialog run={run} onClose={onClose} />;
   const fromTemplate = state.startFrom === "template";
   const props = { state, set, fields };
-  // Next pressed on a step: its fields' checks show from now on.
-  const onStepChange = (_e: unknown, _current: WizardStepType, previous: WizardStepType, scope: string) => { if (scope === "next") attempt(String(previous.id)); };
   return (
-    <Modal variant={ModalVariant.large} isOpen aria-labelledby="create-vm-title" onEscapePress={onClose} elementToFocus="#vm-name">
-      <Wizard onClose={onClose} height={600} navAriaLabel="Steps of creating a VM" onStepChange={onStepChange}
+    <StepGate.Provider value={gate}>
+    <Modal variant={ModalVariant.large} isOpen aria-labelledby="create-vm-title" onEscapePress={escape} elementToFocus="#vm-name">
+      <Wizard onClose={onClose} height={600} navAriaLabel="Steps of creating a VM" footer={<StepFooter />}
         header={<WizardHeader title="Create a virtual machine" titleId="create-vm-title" description="Escape or Cancel closes it without creating anything." isCloseHidden onClose={onClose} />}>
         <WizardStep name={fromTemplate ? "Template and name" : "Name and size"} id="general">
           <GeneralStep {...props} templates={templates} datastores={datastores} onImport={() => setImporting(true)} />
@@ -95,5 +104,6 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
         </WizardStep>
       </Wizard>
     </Modal>
+    </StepGate.Provider>
   );
 }

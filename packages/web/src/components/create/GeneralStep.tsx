@@ -34,7 +34,7 @@ export function GeneralStep({ state, set, fields, templates, datastores, onImpor
       {state.startFrom === "template" ? (
         <>
           <FormGroup label="Template" isRequired fieldId="vm-template">
-            <FormSelect id="vm-template" value={state.template} onChange={(_e, v) => set({ template: v })} onBlur={touch("template")} validated={error("template") ? "error" : "default"}>
+            <FormSelect id="vm-template" aria-label="Template" value={state.template} onChange={(_e, v) => set({ template: v })} onBlur={touch("template")} validated={error("template") ? "error" : "default"}>
               <FormSelectOption value="" label={templates === undefined ? "Reading the templates…" : "Choose a template"} isPlaceholder />
               {(templates ?? []).map((t) => <FormSelectOption key={t.name} value={t.name} label={`${t.name} (${t.cpus} CPU${t.cpus === 1 ? "" : "s"}, ${formatBytes(t.memoryBytes)})`} />)}
             </FormSelect>

@@ -1,7 +1,7 @@
 // The review: the VM to be made in sentences (no JSON), whether it starts once made, and what went
 // wrong when vmctld refused it. Its footer (always in view, not in the scrolling body) holds
 // Back, "Create virtual machine" and Cancel.
-import { Button, Checkbox, HelperText, HelperTextItem, Progress as ProgressBar, ProgressMeasureLocation, WizardFooterWrapper, useWizardContext } from "@patternfly/react-core";
+import { Checkbox, HelperText, HelperTextItem, Progress as ProgressBar, ProgressMeasureLocation, WizardFooter, useWizardContext } from "@patternfly/react-core";
 import { formatBytes } from "../../format";
 import type { Progress } from "./create-vm";
 
@@ -25,10 +25,7 @@ export function ReviewStep({ sentences, start, setStart, failure, progress }: { 
 export function ReviewFooter({ onCreate, busy, busyText }: { onCreate: (goTo: (id: string) => void) => Promise<void>; busy: boolean; busyText: string }) {
   const wizard = useWizardContext();
   return (
-    <WizardFooterWrapper>
-      <Button variant="secondary" onClick={() => void wizard.goToPrevStep()} isDisabled={busy}>Back</Button>
-      <Button variant="primary" onClick={() => void onCreate((id) => wizard.goToStepById(id))} isDisabled={busy} isLoading={busy}>{busy ? busyText : "Create virtual machine"}</Button>
-      <div className="pf-v6-c-wizard__footer-cancel"><Button variant="link" onClick={wizard.close}>Cancel</Button></div>
-    </WizardFooterWrapper>
+    <WizardFooter activeStep={wizard.activeStep} onNext={() => onCreate((id) => wizard.goToStepById(id))} onBack={() => void wizard.goToPrevStep()} onClose={wizard.close}
+      nextButtonText={busy ? busyText : "Create virtual machine"} isNextDisabled={busy} isBackDisabled={busy} nextButtonProps={{ isLoading: busy }} />
   );
 }
