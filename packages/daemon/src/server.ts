@@ -61,7 +61,10 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
       void (reply as unknown as FastifyReply).status(status).send(body);
     } }) as unknown as FastifyInstance;
   app.addContentTypeParser(["application/toml", "text/plain"], { parseAs: "string" }, (_request, body, done) => done(null, body));
-  registerErrorHandling(app);
+  registerErrorHandling(app, () => [
+    { path: host.config.home, shownAs: "(vmctld home)/" },
+    ...host.datastores.names().map((ds) => ({ path: host.datastores.root(ds), shownAs: "" })),
+  ]);
   if (onRoute) app.addHook("onRoute", (route) => { for (const m of [route.method].flat()) onRoute(m, route.url, route.schema); });
   registerAuth(app, host);
   registerEventCause(app); // after registerAuth: events name the user it found

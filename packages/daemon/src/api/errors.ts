@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { VmctlError, httpErrorAnswer, type ErrorBody } from "@vmctl/api-types";
 import { DefinitionError } from "@vmctl/definition";
+import { hideHostPaths, type HostRoot } from "./host-paths.js";
 
 /** Fastify's errors (schema validation, content types, JSON bodies) as coded errors; anything else as it is. */
 export function codedError(error: unknown): unknown {
@@ -46,9 +47,12 @@ function pluginRefusal(error: unknown, method: string, url: string): VmctlError 
   return new VmctlError("bad_request", `${method} ${path}: ${error.message}`);
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/** `hostRoots`: vmctld's home and the datastores' roots, which a definition's errors never show (host-paths.ts). */
+export function registerErrorHandling(app: FastifyInstance, hostRoots: () => readonly HostRoot[] = () => []): void {
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toErrorBody(pluginRefusal(error, request.method, request.url) ?? error);
+    const answer = toErrorBody(pluginRefusal(error, request.method, request.url) ?? error);
+    const { status } = answer;
+    const body = answer.body.error.code === "invalid_definition" ? hideHostPaths(answer.body, hostRoots()) : answer.body;
     if (status >= 500) request.log.error({ err: error }, "request failed");
     else if (!(error instanceof DefinitionError)) request.log.debug({ code: body.error.code }, body.error.message);
     void reply.status(status).send(body);

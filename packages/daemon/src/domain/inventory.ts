@@ -125,10 +125,12 @@ export class Inventory {
     const text = readFileSync(file, "utf8");
     let def: VmDefinition | undefined;
     let error: DefinitionError | undefined;
+    // Named as the VM's definition within its datastore: its errors reach the API (definitionError), which never shows host paths.
+    const shown = `${name}/${name}.toml`;
     try {
-      def = parseDefinitionToml(text, { file });
+      def = parseDefinitionToml(text, { file: shown });
       if (def.name !== name) {
-        throw new DefinitionError([{ field: "name", message: `is "${def.name}" but the file is ${name}/${name}.toml; the name must match its folder` }], file);
+        throw new DefinitionError([{ field: "name", message: `is "${def.name}" but the file is ${name}/${name}.toml; the name must match its folder` }], shown);
       }
     } catch (caught) {
       if (!(caught instanceof DefinitionError)) throw caught;
@@ -144,9 +146,9 @@ export class Inventory {
       const dir = join(this.datastores.root(datastore), name);
       if (isLaterCopy(dir, name, original)) {
         def = undefined;
-        error = duplicateUuid(name, original.name, file);
+        error = duplicateUuid(name, original.name, shown);
       } else {
-        const demoted: InventoryEntry = { ...original, def: undefined, error: duplicateUuid(original.name, name, original.file) };
+        const demoted: InventoryEntry = { ...original, def: undefined, error: duplicateUuid(original.name, name, `${original.name}/${original.name}.toml`) };
         this.entries.set(original.name, demoted);
         this.onProblem(demoted);
       }

@@ -14,6 +14,7 @@ import { desiredStateError, type VmLifecycle } from "./vm-lifecycle.js";
 import type { Inventory } from "./inventory.js";
 import type { Datastores } from "./datastores.js";
 import type { EventLog } from "./event-log.js";
+import { currentEventCause, withEventCause, type EventCause } from "./event-context.js";
 import type { TaskContext, TaskManager } from "./task-manager.js";
 import { SerialConsole } from "./serial-console.js";
 import { qemuHostFiles, type VmHostFiles } from "./vm-host-files.js";
@@ -62,6 +63,8 @@ export class PowerController {
   private readonly nicRelease = new Map<string, () => Promise<void>>();
   /** The removal under way, which a start right after an exit (on_crash = restart) waits for: it would remove the new taps. */
   private readonly nicReleasing = new Map<string, Promise<void>>();
+  /** Who asked for the exit under way (a stop, a suspend): the state change it ends in is theirs. */
+  private readonly exitCauses = new Map<string, EventCause>();
 
   constructor(private readonly deps: PowerDeps) {
     this.hostFiles = deps.hostFiles ?? qemuHostFiles;
@@ -275,6 +278,7 @@ export class PowerController {
     const rt = this.deps.runtimes.get(name);
     const proc = this.process(name);
     rt.stopping = true;
+    this.exitCauses.set(name, currentEventCause());
     this.deps.lifecycle.transition(name, "stopping");
     const left = timeoutMs > 0 ? await this.agentShutdown(name, proc, timeoutMs, ctx) : 0;
     const info = left === "exited" ? await proc.wait() : await proc.stop(left, (line) => ctx.log(line));
@@ -326,6 +330,7 @@ export class PowerController {
     }
     rt.stopping = true;
     rt.exitState = "suspended";
+    this.exitCauses.set(name, currentEventCause());
     await proc.forceStop();
     await this.settled(name, proc);
   }
@@ -383,10 +388,15 @@ export class PowerController {
     rt.lastExitReason = info.reason;
     const unexpected = !rt.stopping && (info.reason === "crash" || info.reason === "guest-panic");
     const exitState = rt.exitState ?? "stopped";
+    // An exit a stop or suspend asked for is that action's (its user, its task), not the context QEMU was started in.
+    const cause = rt.stopping ? this.exitCauses.get(name) : undefined;
+    this.exitCauses.delete(name);
     rt.stopping = false;
     rt.exitState = undefined;
     if (!unexpected) {
-      this.deps.lifecycle.observe(name, "qemu-exit", exitState, { reason: exitState === "suspended" ? "state saved to disk" : info.reason, detail: info.detail });
+      const observe = () => this.deps.lifecycle.observe(name, "qemu-exit", exitState, { reason: exitState === "suspended" ? "state saved to disk" : info.reason, detail: info.detail });
+      if (cause) withEventCause(cause, observe);
+      else observe();
       return;
     }
     log.warn({ vm: name, reason: info.reason }, info.detail);

@@ -53,13 +53,13 @@ describe("events in words", () => {
   it("events outside any action stand alone: a crash, a guest's own shutdown, a creation through the API", () => {
     const rows = eventRows([
       ev("vm.created", "web01", { datastore: "default" }, { user: "admin" }),
-      ev("vm.state", "web01", { from: "running", to: "stopped", reason: "guest shutdown" }),
+      ev("vm.state", "web01", { from: "running", to: "stopped", reason: "guest-shutdown" }),
       ev("vm.crashed", "web01", { reason: "crash", detail: "QEMU killed by SIGSEGV" }),
       ev("task.progress", "web01", { task: "h:x", op: "vm.clone", progress: 40, eta: null }),
     ]);
     expect(rows.map((r) => [r.sentence, r.user, r.outcome])).toEqual([
       ["web01 crashed: QEMU killed by SIGSEGV", null, "problem"],
-      ["web01 stopped (guest shutdown)", null, "info"],
+      ["web01 stopped (the guest shut down)", null, "info"],
       ["admin created web01", "admin", "info"],
     ]);
   });
@@ -76,7 +76,7 @@ describe("events in words", () => {
     const samples: Record<string, object> = {
       "event.unrecognized": { type: "vm.future", json: "{}", why: "no event type" },
       "host.started": { version: "1.0", vms: 2 },
-      "vm.created": { datastore: "default" }, "vm.definition_changed": {}, "vm.definition_invalid": { file: "web01.toml", message: "line 3: expected =" },
+      "vm.created": { datastore: "default" }, "vm.definition_changed": {}, "vm.definition_invalid": { file: "web01.toml", message: "line 3: expected =" }, "vm.renamed": { from: "old", to: "web01" },
       "vm.destroyed": { keepDisks: true, kept: ["a.qcow2"] }, "vm.state": { from: "running", to: "paused" },
       "vm.crashed": { reason: "crash", detail: "boom" }, "vm.guest_panicked": {}, "vm.restart_limit": { restarts: 3, windowMinutes: 10 },
       "vm.reattached": { pid: 5, state: "running" }, "vm.reset": {},
@@ -95,7 +95,7 @@ describe("events in words", () => {
     const said = Object.fromEntries(EVENT_TYPES.map((type) => [type, eventSentence(ev(type, "web01", samples[type]!, { user: "admin" }))]));
     for (const sentence of Object.values(said)) expect(sentence).not.toMatch(/[{}]|undefined|null|\b(keepDisks|fromBytes|windowMinutes)\b/);
     expect(said).toMatchObject({
-      "vm.created": "admin created web01", "vm.destroyed": "admin deleted web01 (its disks were kept)", "vm.state": "admin paused web01",
+      "vm.created": "admin created web01", "vm.renamed": "admin renamed old to web01", "vm.destroyed": "admin deleted web01 (its disks were kept)", "vm.state": "admin paused web01",
       "vm.snapshot_created": "admin took snapshot s1 of web01 (with its memory)", "vm.cloned": "admin cloned base as web01 (linked clone)",
       "vm.disk_resized": "admin grew disk disk0 of web01 from 1 GiB to 2 GiB", "vm.cdrom_inserted": "admin inserted alpine.iso in cd0 of web01 while it ran",
       "task.finished": "admin started web01", "task.progress": "Cloning web01: 40%",

@@ -39,6 +39,7 @@ const SENTENCES: Sentences = {
   "vm.created": (_d, vm, who) => act(who, `created ${vm}`, `${vm} was created`),
   "vm.definition_changed": (_d, vm, who) => act(who, `changed the definition of ${vm}`, `the definition of ${vm} changed`),
   "vm.definition_invalid": (d, vm) => `The definition of ${vm} is invalid${d.message ? `: ${d.message}` : ""}`,
+  "vm.renamed": (d, _vm, who) => act(who, `renamed ${d.from} to ${d.to}`, `${d.from} was renamed ${d.to}`),
   "vm.destroyed": (d, vm, who) => act(who, `deleted ${vm}`, `${vm} was deleted`) + (d.keepDisks ? " (its disks were kept)" : ""),
   "vm.state": (d, vm, who) => stateSentence(d, vm, who),
   "vm.crashed": (d, vm) => `${vm} crashed: ${d.detail || d.reason}`,
@@ -68,13 +69,18 @@ const SENTENCES: Sentences = {
   "task.finished": (d, vm, who) => finishedSentence(d.op, d.state, d.error?.message, vm, who, []),
 };
 
-/** A state change alone (not part of an action, or the guest's own doing): "web01 stopped (guest shutdown)". */
+/** QEMU's exit reasons (and the lifecycle's), in words. */
+const REASON: Record<string, string> = {
+  "guest-shutdown": "the guest shut down", "host-stop": "stopped by vmctld", "guest-panic": "the guest panicked", crash: "QEMU crashed", killed: "QEMU was killed",
+};
+
+/** A state change alone (not part of an action, or the guest's own doing): "web01 stopped (the guest shut down)". */
 function stateSentence(d: Extract<VmctlEvent, { type: "vm.state" }>["data"], vm: string, who: string | null): string {
-  const why = d.error ? `: ${d.error}` : d.reason ? ` (${d.reason})` : "";
+  const why = d.error ? `: ${d.error}` : d.reason ? ` (${REASON[d.reason] ?? d.reason})` : "";
   switch (d.to) {
     case "running": return (d.from === "paused" ? act(who, `resumed ${vm}`, `${vm} resumed`) : d.from === "suspended" ? act(who, `resumed ${vm}`, `${vm} resumed from suspension`) : act(who, `started ${vm}`, `${vm} started`)) + why;
     case "stopped": return act(who, `stopped ${vm}`, `${vm} stopped`) + why;
-    case "crashed": return `${vm} crashed${d.error ? `: ${d.error}` : d.reason ? `: ${d.reason}` : ""}`;
+    case "crashed": return `${vm} crashed${d.error ? `: ${d.error}` : d.reason ? `: ${REASON[d.reason] ?? d.reason}` : ""}`;
     case "paused": return act(who, `paused ${vm}`, `${vm} paused`) + why;
     case "suspended": return act(who, `suspended ${vm}`, `${vm} was suspended`) + why;
     default: return `${vm} is ${d.to}${why}`;

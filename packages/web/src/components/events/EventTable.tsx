@@ -52,7 +52,7 @@ export function EventTable({ events, label, testId, match = "" }: { events: Vmct
           const outcome = OUTCOME[row.outcome];
           return (
             <Fragment key={row.key}>
-              <Tr data-event-row={row.key} isExpanded={isOpen}>
+              <Tr data-event-row={row.key}>
                 <Td dataLabel="Details">
                   <Button variant="plain" size="sm" aria-expanded={isOpen} aria-label={`Records of: ${row.sentence}`} icon={isOpen ? <AngleDownIcon /> : <AngleRightIcon />} onClick={() => toggle(row.key)} />
                 </Td>
