@@ -188,7 +188,7 @@ describe("Host Client VM page", () => {
     await expect.poll(async () => page.getByTestId("overview-state").innerText()).toBe("stopped");
     reader.close();
     await page.context().close();
-  });
+  }, 360_000); // a guest booted twice, paused and shut down under TCG, on two cores shared with other tests
 
   it("a ReadOnly user sees the overview of a VM but no power controls", async () => {
     const name = `${VM}-ro`;

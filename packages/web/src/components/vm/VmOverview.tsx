@@ -162,7 +162,7 @@ export function VmOverview({ vm }: { vm: Vm }) {
           <Fact term="QEMU">{vm.pid ? `process ${vm.pid}, ${vm.accel === "kvm" ? "KVM" : vm.accel === "tcg" ? "TCG (emulated)" : vm.accel ?? ""}` : "not running"}</Fact>
           <Fact term="Guest agent"><GuestAgent vm={vm} running={running} /></Fact>
           <Fact term="Last exit">{vm.lastExitReason ? EXIT[vm.lastExitReason] : "-"}</Fact>
-          <Fact term="Since">{formatDate(vm.lastStateChange)}</Fact>
+          <Fact term="State since">{formatDate(vm.lastStateChange)}</Fact>
           <Fact term="Datastore">{vm.datastore}</Fact>
         </DescriptionList>
       </OverviewCard>
