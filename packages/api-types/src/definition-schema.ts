@@ -12,7 +12,7 @@ const Size = (description: string) => Type.String({ pattern: SIZE_PATTERN, descr
 const DatastorePath = (description: string) => Type.String({ minLength: 1, maxLength: 4096, description });
 
 export const BootSchema = Type.Object({
-  order: Type.Optional(Type.Array(Name("a disk or cdrom id"), { description: "devices to boot from, in order" })),
+  order: Type.Optional(Type.Array(Name("a disk, cdrom or NIC id"), { description: "devices to boot from, in order (a NIC boots from the network, PXE)" })),
   kernel: Type.Optional(DatastorePath("kernel image for direct kernel boot, relative to the datastore")),
   initrd: Type.Optional(DatastorePath("initramfs for direct kernel boot, relative to the datastore")),
   cmdline: Type.Optional(Type.String({ maxLength: 4096, description: "kernel command line" })),

@@ -48,7 +48,7 @@ describe("parseDefinitionToml", () => {
   it("checks names, enums and references", () => {
     expect(issuesOf(() => validateDefinition({ name: "Bad Name" })).message).toContain("name: is \"Bad Name\"; expected a name of lower-case");
     expect(issuesOf(() => validateDefinition({ name: "a", machine: "q99" })).message).toContain('one of "q35", "pc", "microvm"');
-    expect(issuesOf(() => validateDefinition({ name: "a", boot: { order: ["disk9"] } })).message).toContain('"disk9" is neither a disk nor a cdrom');
+    expect(issuesOf(() => validateDefinition({ name: "a", boot: { order: ["disk9"] } })).message).toContain('"disk9" is neither a disk, a cdrom nor a NIC');
     expect(issuesOf(() => validateDefinition({ cpus: 2 })).message).toContain("name: is missing");
   });
 

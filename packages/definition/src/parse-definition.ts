@@ -102,8 +102,10 @@ function semanticIssues(input: VmDefinitionInput): DefinitionIssue[] {
     if (bytes === null || bytes < 1024 ** 2) issues.push({ field: `disks.${id}.size`, message: `"${disk.size}" is not a usable disk size; at least 1MiB, e.g. "10GiB"` });
   }
   const deviceIds = [...Object.keys(input.disks ?? {}), ...Object.keys(input.cdroms ?? {})];
+  // A NIC boots by PXE from its option ROM (network boot), in the same order.
+  const bootable = [...deviceIds, ...Object.keys(input.nics ?? {})];
   for (const id of input.boot?.order ?? []) {
-    if (!deviceIds.includes(id)) issues.push({ field: "boot.order", message: `"${id}" is neither a disk nor a cdrom of this VM; known: ${deviceIds.join(", ") || "none"}` });
+    if (!bootable.includes(id)) issues.push({ field: "boot.order", message: `"${id}" is neither a disk, a cdrom nor a NIC of this VM; known: ${bootable.join(", ") || "none"}` });
   }
   if (input.boot && !input.boot.kernel && (input.boot.initrd || input.boot.cmdline)) {
     issues.push({ field: "boot.kernel", message: "initrd and cmdline need a kernel for direct kernel boot; add kernel = \"path/to/vmlinuz\"" });

@@ -69,6 +69,18 @@ describe("buildQemuArgv", () => {
     expect(devices).toContain("ide-cd,bus=ide.1,id=cdrom1");
   });
 
+  it("gives a NIC named in boot.order its boot index (network boot), and none to the rest", () => {
+    const def = validateDefinition({
+      name: "a", boot: { order: ["net0", "disk0"] },
+      disks: { disk0: { file: "a/d.qcow2" } }, nics: { net0: { mac: "52:54:00:00:00:01" }, net1: { mac: "52:54:00:00:00:02" } },
+    });
+    const devices = values(buildQemuArgv(def, { ...ctx, accel: "kvm" }), "-device");
+    expect(devices.find((d) => d.includes("id=net0"))).toMatch(/,bootindex=1$/);
+    expect(devices.find((d) => d.includes("id=disk0"))).toMatch(/,bootindex=2$/);
+    expect(devices.find((d) => d.includes("id=net1"))).not.toContain("bootindex");
+    expect(() => validateDefinition({ name: "a", boot: { order: ["net9"] } })).toThrow(/"net9" is neither a disk, a cdrom nor a NIC/);
+  });
+
   it("puts a scsi CD-ROM on a virtio-scsi controller shared with scsi disks, and starts from a snapshot", () => {
     const def = validateDefinition({
       name: "a", disks: { d: { file: "d.qcow2", bus: "scsi" } }, cdroms: { cd: { bus: "scsi", iso: "iso/x.iso" }, cd1: { bus: "scsi" } },

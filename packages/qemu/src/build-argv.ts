@@ -166,7 +166,7 @@ export function buildQemuArgv(def: VmDefinition, ctx: ArgvContext): string[] {
     const model = microvm ? "virtio-net-device" : nic.model === "virtio" ? "virtio-net-pci" : nic.model;
     const backend = ctx.nics?.[id] ?? { kind: "user" };
     args.push("-netdev", backend.kind === "tap" ? `tap,id=net-${id},ifname=${backend.ifname},script=no,downscript=no` : `user,id=net-${id}`);
-    args.push("-device", `${model}${rootPort("NICs")},netdev=net-${id},mac=${nic.mac},id=${id}`);
+    args.push("-device", `${model}${rootPort("NICs")},netdev=net-${id},mac=${nic.mac},id=${id}${bootIndex(id)}`);
   }
   if (def.machine === "q35") {
     const spare = ports + HOTPLUG_PORTS;

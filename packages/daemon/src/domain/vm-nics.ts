@@ -204,6 +204,7 @@ export class NicService {
       const nics = { ...doc.nics };
       delete nics[id];
       doc.nics = nics;
+      if (doc.boot?.order) doc.boot = { ...doc.boot, order: doc.boot.order.filter((d) => d !== id) };
     });
     this.deps.events.record("vm.nic_removed", name, { nic: id, live: proc !== undefined });
     return { ...before, addresses: [] };
