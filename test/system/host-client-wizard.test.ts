@@ -158,6 +158,13 @@ describe("Create VM wizard", () => {
     await expect.poll(async () => memoryGroup.innerText()).toContain('is "1.5.5GiB"; expected a size with a unit, e.g. "512MiB" or "20GiB"');
     await page.screenshot({ path: `${ARTIFACTS}/wizard-server-refusal.png` });
     await expect(host.client.getVm("wiz-refused")).rejects.toMatchObject({ status: 404 });
+    // An OVA is imported from the first step: the import dialog takes the wizard's place.
+    await page.getByRole("button", { name: "Name and size" }).click();
+    await page.getByRole("button", { name: "Import a package instead…" }).click();
+    await page.getByRole("dialog", { name: "Import a virtual machine" }).waitFor();
+    await page.getByLabel("An OVA file on this computer").waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: `${ARTIFACTS}/wizard-import-ova.png` });
     await page.context().close();
   });
 

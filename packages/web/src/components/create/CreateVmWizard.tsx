@@ -88,7 +88,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   return (
     <StepGate.Provider value={gate}>
     <Modal variant={ModalVariant.large} isOpen aria-labelledby="create-vm-title" onEscapePress={escape} elementToFocus="#vm-name">
-      <Wizard onClose={onClose} height={600} navAriaLabel="Steps of creating a VM" footer={<StepFooter />}
+      <Wizard onClose={onClose} height="min(680px, calc(100vh - 96px))" navAriaLabel="Steps of creating a VM" footer={<StepFooter />}
         header={<WizardHeader title="Create a virtual machine" titleId="create-vm-title" description="Escape or Cancel closes it without creating anything." isCloseHidden onClose={onClose} />}>
         <WizardStep name={fromTemplate ? "Template and name" : "Name and size"} id="general">
           <GeneralStep {...props} templates={templates} datastores={datastores} onImport={() => setImporting(true)} />

@@ -53,15 +53,17 @@ export function GeneralStep({ state, set, fields, templates, datastores, onImpor
         </>
       ) : (
         <>
-          <FormGroup label="CPUs" fieldId="vm-cpus">
-            <NumberInput id="vm-cpus" value={state.cpus} min={1} max={256} onMinus={() => set({ cpus: Math.max(1, state.cpus - 1) })} onPlus={() => set({ cpus: state.cpus + 1 })}
-              onChange={(e) => set({ cpus: Number((e.target as HTMLInputElement).value) || 1 })} inputAriaLabel="CPUs" minusBtnAriaLabel="One CPU fewer" plusBtnAriaLabel="One CPU more" />
-            {help(error("cpus"))}
-          </FormGroup>
-          <FormGroup label="Memory" fieldId="vm-memory">
-            <TextInput id="vm-memory" aria-label="Memory" value={state.memory} onChange={(_e, v) => set({ memory: v })} onBlur={touch("memory")} validated={error("memory") ? "error" : "default"} />
-            {help(error("memory"), "A size with a unit, e.g. 512MiB or 2GiB.")}
-          </FormGroup>
+          <div style={{ display: "flex", gap: 24 }}>
+            <FormGroup label="CPUs" fieldId="vm-cpus" style={{ flex: 1 }}>
+              <NumberInput id="vm-cpus" value={state.cpus} min={1} max={256} onMinus={() => set({ cpus: Math.max(1, state.cpus - 1) })} onPlus={() => set({ cpus: state.cpus + 1 })}
+                onChange={(e) => set({ cpus: Number((e.target as HTMLInputElement).value) || 1 })} inputAriaLabel="CPUs" minusBtnAriaLabel="One CPU fewer" plusBtnAriaLabel="One CPU more" />
+              {help(error("cpus"))}
+            </FormGroup>
+            <FormGroup label="Memory" fieldId="vm-memory" style={{ flex: 2 }}>
+              <TextInput id="vm-memory" aria-label="Memory" value={state.memory} onChange={(_e, v) => set({ memory: v })} onBlur={touch("memory")} validated={error("memory") ? "error" : "default"} />
+              {help(error("memory"), "A size with a unit, e.g. 512MiB or 2GiB.")}
+            </FormGroup>
+          </div>
           <div style={{ display: "flex", gap: 24 }}>
             <FormGroup label="Machine type" fieldId="vm-machine" labelHelp={moreAbout("machine type", MACHINE_HELP)} style={{ flex: 1 }}>
               <FormSelect id="vm-machine" value={state.machine} onChange={(_e, v) => set({ machine: v as WizardState["machine"] })}>
