@@ -3,7 +3,7 @@
 // (console, restart, snapshot, clone, delete), the optional columns (remembered across a reload) and a
 // bulk start that counts a VM already running as done.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
@@ -148,17 +148,17 @@ describe("Host Client frame", () => {
     await row(page, "fr-db-copy").waitFor({ timeout: 60_000 });
     await expect.poll(async () => (await host.client.listTasks({ target: `vm/${DB}` })).concat(await host.client.listTasks({ target: "vm/fr-db-copy" })).some((t) => t.op === "vm.clone" && t.state === "success"), { timeout: 60_000 }).toBe(true);
 
-    // Delete… opens the delete dialog (typed-name confirmation), where that dialog exists.
+    // Delete… opens the delete dialog: Delete stays disabled until the name is typed; then the VM goes.
     await rowAction(page, "fr-db-copy", "Delete…");
-    if (existsSync(new URL("../../packages/web/src/components/vm/DeleteVmDialog.tsx", import.meta.url))) {
-      const del = page.getByRole("dialog");
-      await del.getByText("Delete fr-db-copy?").waitFor();
-      expect(await unnamedControls(page)).toEqual([]);
-      await page.screenshot({ path: `${ARTIFACTS}/frame-row-delete.png` });
-      await del.getByLabel("Type fr-db-copy to confirm").fill("fr-db-copy");
-      await del.getByRole("button", { name: "Delete", exact: true }).click();
-      await row(page, "fr-db-copy").waitFor({ state: "detached", timeout: 60_000 });
-    }
+    const del = page.getByRole("dialog");
+    await del.getByText("Delete fr-db-copy?").waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+    expect(await del.getByRole("button", { name: "Delete", exact: true }).isDisabled()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/frame-row-delete.png` });
+    await del.getByLabel("Type fr-db-copy to confirm").fill("fr-db-copy");
+    await del.getByRole("button", { name: "Delete", exact: true }).click();
+    await row(page, "fr-db-copy").waitFor({ state: "detached", timeout: 60_000 });
+    expect((await host.client.listVms()).map((vm) => vm.name)).not.toContain("fr-db-copy");
 
     // The keyboard reaches a row's menu and opens it; Open console goes to the Console tab.
     await page.locator("body").click({ position: { x: 5, y: 5 } });

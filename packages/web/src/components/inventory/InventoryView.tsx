@@ -23,6 +23,7 @@ import { ACTIONS, STATE_COLOR, usePower } from "../vm/power";
 import { CreateVmWizard } from "../create/CreateVmWizard";
 import { CloneDialog } from "../vm/CloneDialog";
 import { TakeSnapshotDialog } from "../vm/snapshot-dialogs";
+import { DeleteVmDialog } from "../vm/DeleteVmDialog";
 import { bulkProgress, type BulkAction, type BulkMessage } from "../vm/bulk";
 import { useBulkPower } from "../vm/use-bulk";
 import { useApi } from "../../api/use-api";
@@ -187,6 +188,7 @@ export function InventoryView() {
       {dialog?.kind === "deploy" ? <CloneDialog sources={dialog.from} allVms={vms ?? []} run={run} onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === "clone" ? <CloneDialog sources={[dialog.vm]} allVms={vms ?? []} run={run} onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === "snapshot" ? <RowSnapshotDialog vm={dialog.vm} run={run} onClose={() => setDialog(null)} /> : null}
+      {dialog?.kind === "delete" ? <DeleteVmDialog vm={dialog.vm} onClose={() => setDialog(null)} /> : null}
       {bulkResult ? (
         <Alert isInline isLiveRegion variant={bulkResult.variant} title={bulkResult.title} data-testid="bulk-result" style={{ marginBottom: 16 }}
           actionClose={bulkBusy ? undefined : <AlertActionCloseButton aria-label="Close the bulk action's message" onClose={() => setBulkResult(null)} />}>
