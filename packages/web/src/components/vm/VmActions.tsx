@@ -1,4 +1,4 @@
-// A VM's storage actions beside its power buttons: clone, template or back, export as OVA. A
+// A VM's actions beside its power buttons: clone, template or back, export as OVA, rename, delete. A
 // template shows "Deploy VM" instead of power buttons: it never starts.
 import { useState } from "react";
 import { Button, Dropdown, DropdownItem, DropdownList, MenuToggle } from "@patternfly/react-core";
@@ -11,16 +11,19 @@ import { useAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
 import { refusal } from "./abilities";
 import { CloneDialog } from "./CloneDialog";
+import { DeleteVmDialog } from "./DeleteVmDialog";
+import { RenameVmDialog } from "./RenameVmDialog";
 
 export function VmActions({ vm }: { vm: VmSummary }) {
   const { can } = useSession();
   const { vms } = useHostData();
   const run = useAction();
   const [open, setOpen] = useState(false);
-  const [dialog, setDialog] = useState<"clone" | "template" | null>(null);
+  const [dialog, setDialog] = useState<"clone" | "template" | "rename" | "delete" | null>(null);
   const canCreate = can("vm.create");
   const canEdit = can("vm.edit", vm.name);
-  if (!canCreate && !canEdit) return null;
+  const canDelete = can("vm.delete", vm.name);
+  if (!canCreate && !canEdit && !canDelete) return null;
   const item = (key: string, label: string, why: string | null, onClick: () => void, description?: string) => (
     <DropdownItem key={key} onClick={() => { setOpen(false); onClick(); }} isAriaDisabled={why !== null} {...(why ? { tooltipProps: { content: why } } : {})} {...(description ? { description } : {})}>{label}</DropdownItem>
   );
@@ -31,6 +34,9 @@ export function VmActions({ vm }: { vm: VmSummary }) {
       ? item("template", "Convert to VM", null, () => setDialog("template"), "It can then start and change again")
       : item("template", "Mark as template", refusal.template(vm), () => setDialog("template"), "It never starts again; clones deploy from it")) : null,
     canCreate ? item("export", "Export OVA", refusal.export(vm), () => download(exportUrl(vm.name)), "Download it for VMware or another vmctl") : null,
+    // Offered in every state: the dialogs say why a running VM must be stopped first.
+    canEdit ? item("rename", "Rename…", null, () => setDialog("rename"), "Its folder and definition; it keeps its identity") : null,
+    canDelete ? item("delete", "Delete…", null, () => setDialog("delete"), "Its definition, and its disks unless kept") : null,
   ].filter((i) => i !== null);
   return (
     <>
@@ -39,6 +45,8 @@ export function VmActions({ vm }: { vm: VmSummary }) {
         toggle={(ref) => <MenuToggle ref={ref} onClick={() => setOpen(!open)} isExpanded={open} aria-label={`More actions for ${vm.name}`}>Actions</MenuToggle>}>
         <DropdownList>{items}</DropdownList>
       </Dropdown>
+      {dialog === "rename" ? <RenameVmDialog vm={vm} onClose={() => setDialog(null)} /> : null}
+      {dialog === "delete" ? <DeleteVmDialog vm={vm} onClose={() => setDialog(null)} /> : null}
       {dialog === "clone" ? <CloneDialog sources={[vm]} allVms={vms ?? []} run={run} onClose={() => setDialog(null)} /> : null}
       {dialog === "template" ? (
         <ActionModal title={vm.template ? `Convert ${vm.name} to a VM?` : `Mark ${vm.name} as a template?`} submitLabel={vm.template ? "Convert to VM" : "Mark as template"} busyLabel="Changing…"
