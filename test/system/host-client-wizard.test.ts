@@ -227,6 +227,44 @@ describe("Create VM wizard", () => {
     await page.context().close();
   });
 
+  it("creates a VM from a disk image uploaded from this computer into the VM's folder", async () => {
+    const page = await openWizard();
+    await page.getByLabel("Name", { exact: true }).fill("wiz-up");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByLabel("A disk or cloud image from this computer (uploaded)").check();
+    // Next without a file stays on the step and says what is missing.
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(() => shownErrors(page)).toEqual([expect.stringContaining("Choose the disk image file to upload.")]);
+    await page.getByLabel("Disk image to upload").setInputFiles(join(files, "wiz-cloud.qcow2"));
+    await expect.poll(() => shownErrors(page)).toEqual([]);
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByLabel("Start the VM once created").uncheck();
+    expect(await checkReview(page, "upload-review")).toContain("a virtio disk uploaded from wiz-cloud.qcow2 into its folder on datastore local");
+    await page.getByRole("button", { name: "Create virtual machine" }).click();
+    await page.getByRole("heading", { name: /^wiz-up/ }).waitFor();
+    expect((await host.client.getVm("wiz-up")).definition?.disks).toEqual({ disk0: expect.objectContaining({ file: "wiz-up/disk0.qcow2", format: "qcow2" }) });
+    await page.context().close();
+  });
+
+  it("a disk image path out of its datastore is refused beside the field and makes nothing", async () => {
+    const page = await openWizard();
+    await page.getByLabel("Name", { exact: true }).fill("wiz-escape");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByLabel("A disk or cloud image in a datastore").check();
+    await page.getByLabel("Disk image", { exact: true }).fill("../../../../etc/shadow");
+    await page.getByLabel("Use the file itself as the VM's disk").check();
+    await page.getByRole("button", { name: "Review" }).click();
+    await page.getByRole("button", { name: "Create virtual machine" }).click();
+    const group = page.locator(".pf-v6-c-form__group", { has: page.getByLabel("Disk image", { exact: true }) });
+    await expect.poll(async () => (await shownErrors(page)).join(" "), { timeout: 20_000 }).not.toBe("");
+    expect(await group.locator(".pf-m-error").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}/wizard-refused-path.png` });
+    expect((await group.innerText())).not.toContain(host.home);
+    await expect(host.client.getVm("wiz-escape")).rejects.toMatchObject({ status: 404 });
+    await page.context().close();
+  });
+
   it("the keyboard alone deploys a VM from a template", async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
