@@ -45,7 +45,7 @@ export function EventTable({ events, label, testId, match = "" }: { events: Vmct
   if (rows.length === 0) return <p data-testid={testId}>No event matches “{match}”.</p>;
   return (
     <Table aria-label={label} variant="compact" data-testid={testId}>
-      <Thead><Tr><Th screenReaderText="Details" width={10} /><Th width={20}>Time</Th><Th>Event</Th><Th width={20}>User</Th></Tr></Thead>
+      <Thead><Tr><Th screenReaderText="Details" modifier="fitContent" /><Th width={20}>Time</Th><Th>Event</Th><Th width={20}>User</Th></Tr></Thead>
       <Tbody>
         {rows.map((row) => {
           const isOpen = open.has(row.key);
