@@ -163,6 +163,8 @@ describe("Host Client VM page", () => {
     expect((await host.cli(["snapshot", "create", "--no-memory", VM, "before-layout"])).code).toBe(0);
     await expect.poll(async () => page.getByTestId("overview-snapshots").innerText(), { timeout: 30_000 }).toContain("before-layout");
 
+    // The figures go on while the snapshot is taken (QEMU runs on); the screenshots show them.
+    await cpu.waitFor({ timeout: 30_000 });
     // The check itself sees content wider than its card.
     await page.evaluate(() => { const probe = document.createElement("div"); probe.id = "wide-probe"; probe.style.width = "3000px"; probe.textContent = "x"; document.querySelector(".vmctl-overview__body")!.append(probe); });
     expect(await layoutFaults(page)).toContainEqual(expect.stringMatching(/^Status: content \d+ px wide/));

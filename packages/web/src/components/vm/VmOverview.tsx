@@ -16,6 +16,7 @@ import { Addresses } from "./Addresses";
 import { GuestAgent } from "./GuestAgent";
 import { STATE_COLOR } from "./power";
 import { VmMetricsPanel } from "./VmMetricsPanel";
+import { VmSettings } from "./VmSettings";
 import "./overview.css";
 
 const EXIT = { "guest-shutdown": "the guest shut down", "host-stop": "stopped from vmctl", "guest-panic": "the guest panicked", crash: "QEMU crashed", killed: "QEMU was killed" } as const;
@@ -35,9 +36,12 @@ function OverviewCard({ title, more, wide, children, testId }: { title: string; 
   );
 }
 
+/** Whether a QEMU process runs the guest, also while a snapshot is taken or it starts or stops: its figures and screen go on. */
+const hasProcess = (vm: Vm) => hasQemu(vm) || vm.pid !== undefined;
+
 /** The screen as the inventory's thumbnail has it, larger, refreshed every five seconds; a click opens the graphical console. */
 function Screen({ vm, to }: { vm: Vm; to: string }) {
-  const running = hasQemu(vm);
+  const running = hasProcess(vm);
   const [tick, setTick] = useState(0);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -139,7 +143,7 @@ function Nics({ vm, version }: { vm: Vm; version: number }) {
 }
 
 export function VmOverview({ vm }: { vm: Vm }) {
-  const running = hasQemu(vm);
+  const running = hasProcess(vm);
   const base = `/ui/vms/${encodeURIComponent(vm.name)}`;
   // The uptime moves on by itself.
   const [, setTick] = useState(0);
@@ -160,7 +164,7 @@ export function VmOverview({ vm }: { vm: Vm }) {
           <Fact term="CPUs">{vm.cpus}</Fact>
           <Fact term="Memory">{formatBytes(vm.memoryBytes)}</Fact>
           <Fact term="QEMU">{vm.pid ? `process ${vm.pid}, ${vm.accel === "kvm" ? "KVM" : vm.accel === "tcg" ? "TCG (emulated)" : vm.accel ?? ""}` : "not running"}</Fact>
-          <Fact term="Guest agent"><GuestAgent vm={vm} running={running} /></Fact>
+          <Fact term="Guest agent"><GuestAgent vm={vm} running={hasQemu(vm)} /></Fact>
           <Fact term="Last exit">{vm.lastExitReason ? EXIT[vm.lastExitReason] : "-"}</Fact>
           <Fact term="State since">{formatDate(vm.lastStateChange)}</Fact>
           <Fact term="Datastore">{vm.datastore}</Fact>
@@ -172,7 +176,7 @@ export function VmOverview({ vm }: { vm: Vm }) {
       <OverviewCard title="Screen" more={{ label: "Open graphical console", to: `${base}/display` }} testId="overview-screen">
         <Screen vm={vm} to={`${base}/display`} />
       </OverviewCard>
-      {/* The Configuration card (settings) sits here, a cell of the grid. */}
+      <VmSettings vm={vm} />
       <OverviewCard title="Network" more={{ label: "All adapters", to: `${base}/hardware` }} testId="overview-network">
         <Nics vm={vm} version={version} />
       </OverviewCard>
