@@ -5,7 +5,7 @@ import AngleDownIcon from "@patternfly/react-icons/dist/esm/icons/angle-down-ico
 import AngleRightIcon from "@patternfly/react-icons/dist/esm/icons/angle-right-icon";
 import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import type { Task } from "@vmctl/api-types";
-import { opLabel, stateLabel, targetLabel } from "./task-words";
+import { stateLabel, targetLabel, taskLabel } from "./task-words";
 
 const COLORS = { success: "green", error: "red", running: "blue", queued: "grey", cancelled: "orange" } as const;
 
@@ -18,7 +18,7 @@ function duration(task: Task): string {
 function progress(task: Task): string | React.JSX.Element {
   if (task.state === "running") {
     const eta = task.eta ? `, ETA ${new Date(task.eta).toLocaleTimeString()}` : "";
-    return <Progress value={task.progress} aria-label={`${opLabel(task.op)} progress${eta}`} size="sm" title={eta ? eta.slice(2) : ""} />;
+    return <Progress value={task.progress} aria-label={`${taskLabel(task)} progress${eta}`} size="sm" title={eta ? eta.slice(2) : ""} />;
   }
   return task.state === "success" ? "100%" : task.state === "queued" ? "waiting" : `${Math.round(task.progress)}%`;
 }
@@ -34,10 +34,10 @@ export function TaskTable({ tasks, label, showTarget = true, testId }: { tasks: 
         <Tbody key={task.id} isExpanded={open.has(task.id)}>
           <Tr>
             <Td style={{ width: 40 }}>
-              <Button variant="plain" size="sm" aria-expanded={open.has(task.id)} aria-label={`Log of ${opLabel(task.op)} on ${targetLabel(task.target)} at ${new Date(task.createdAt).toLocaleTimeString()}`}
+              <Button variant="plain" size="sm" aria-expanded={open.has(task.id)} aria-label={`Log of ${taskLabel(task)} on ${targetLabel(task.target)} at ${new Date(task.createdAt).toLocaleTimeString()}`}
                 icon={open.has(task.id) ? <AngleDownIcon /> : <AngleRightIcon />} onClick={() => toggle(task.id)} />
             </Td>
-            <Td dataLabel="Task">{opLabel(task.op)}</Td>
+            <Td dataLabel="Task">{taskLabel(task)}</Td>
             {showTarget ? <Td dataLabel="Target">{targetLabel(task.target)}</Td> : null}
             <Td dataLabel="User">{task.user}</Td>
             <Td dataLabel="Status"><Label color={COLORS[task.state]} isCompact>{stateLabel(task.state)}</Label>{task.error ? <span style={{ marginLeft: 8 }}>{task.error.message}</span> : null}</Td>

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import type { Task } from "@vmctl/api-types";
-import { opLabel, taskStatusLine } from "./task-words";
+import { opLabel, taskLabel, taskStatusLine } from "./task-words";
 
 const NOW = Date.parse("2026-12-03T12:00:00Z");
 const task = (over: Partial<Task>): Task => ({
@@ -13,6 +13,9 @@ describe("task words", () => {
     expect(opLabel("vm.start")).toBe("Start");
     expect(opLabel("vm.snapshot")).toBe("Take snapshot");
     expect(opLabel("vm.disk_grow")).toBe("Disk grow");
+    // A desired-state task is named by what it did.
+    expect(taskLabel({ op: "vm.set_state", log: ['2026-12-03T11:57:50.000Z start to get "web01" running'] })).toBe("Start");
+    expect(taskLabel({ op: "vm.set_state", log: [] })).toBe("Change power state");
   });
 
   it("says in one line what runs, or what ran last and when", () => {

@@ -18,6 +18,18 @@ export function opLabel(op: string): string {
   return last ? last[0]!.toUpperCase() + last.slice(1) : op;
 }
 
+/**
+ * A task as a person names it: its op in words, but a desired-state task (vm.set_state) by the power
+ * action it took, which its log tells ("2026-… start to get "web01" running" is a Start).
+ */
+export function taskLabel(task: Pick<Task, "op" | "log">): string {
+  if (task.op === "vm.set_state") {
+    const action = task.log.map((line) => /(?:^|\s)(\w+) to get ".*" (running|stopped)$/.exec(line)?.[1]).find((a) => a !== undefined);
+    if (action) return opLabel(`vm.${action}`);
+  }
+  return opLabel(task.op);
+}
+
 /** What a task works on, as its name: "vm/web01" → "web01"; "host" stays "host". */
 export const targetLabel = (target: string): string => target.replace(/^vm\//, "");
 
@@ -35,8 +47,8 @@ export function ago(iso: string, now = Date.now()): string {
 }
 
 /** "Start web01" (or only "Start" when the target goes without saying, as on that VM's page). */
-export function taskTitle(task: Pick<Task, "op" | "target">, showTarget = true): string {
-  return showTarget ? `${opLabel(task.op)} ${targetLabel(task.target)}` : opLabel(task.op);
+export function taskTitle(task: Pick<Task, "op" | "target" | "log">, showTarget = true): string {
+  return showTarget ? `${taskLabel(task)} ${targetLabel(task.target)}` : taskLabel(task);
 }
 
 /**
