@@ -82,7 +82,7 @@ describe("Host Client consoles", () => {
     } finally {
       await page.context().close();
     }
-  }, 300_000);
+  }, 480_000); // two boots under TCG, on a machine other tests share
 
   it("a ReadOnly user's console of a stopped VM waits too, with no Start and no Send key", async () => {
     await host.client.call("POST", "/api/v1/users", { username: "cons-viewer", password: "viewer-password", role: "ReadOnly" });

@@ -12,12 +12,16 @@ import { EventsView } from "./components/events/EventsView";
 import { AdminView } from "./components/admin/AdminView";
 import { NetworksView } from "./components/networks/NetworksView";
 import { Loading } from "./components/shared/states";
+import { ConsoleWindow, consoleWindowOf } from "./components/console/ConsoleWindow";
 
 // The storage page and its upload machinery come when first opened.
 const StorageView = lazy(() => import("./components/storage/StorageView"));
 
 export default function HostApp() {
   const route = useRoute();
+  // A console in its own window: only the console, filling the window.
+  const popOut = consoleWindowOf(route, location.search);
+  if (popOut) return <HostDataProvider><ConsoleWindow name={popOut.name} kind={popOut.kind} /></HostDataProvider>;
   return (
     <HostDataProvider>
       <AppShell>
