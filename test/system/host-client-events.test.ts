@@ -125,6 +125,14 @@ describe("Host Client: events in words, definition errors on their line", () => 
     expect(await editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(el.selectionStart, el.selectionEnd))).toBe("cpus = 0");
     expect(await problems.innerText()).not.toContain(host.home);
     await page.screenshot({ path: `${ARTIFACTS}/definition-field-error.png`, fullPage: true });
+
+    // A good save is a request outside any task: its event names the user who made it.
+    await editor.fill(original.replace('memory = "256MiB"', 'memory = "288MiB"'));
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved.").waitFor();
+    expect((await host.client.listEvents({ vm: VM, type: "vm.definition_changed" })).map((e) => [e.user, e.task])).toEqual([["admin", null]]);
+    await page.getByRole("tab", { name: "Events" }).click();
+    await expect.poll(async () => page.getByTestId("vm-events").innerText()).toContain(`admin changed the definition of ${VM}`);
     await page.context().close();
   });
 });
