@@ -56,8 +56,10 @@ export function TasksPanel() {
       </div>
       <div className="vmctl-taskbar__line">
         <Button variant="plain" size="sm" onClick={toggle} aria-expanded={open} aria-controls="task-bar-body" icon={open ? <AngleDownIcon /> : <AngleUpIcon />}
-          className={running ? "vmctl-taskbar__toggle vmctl-taskbar__toggle--running" : "vmctl-taskbar__toggle"} data-testid="task-bar">
-          {line}
+          className={running ? "vmctl-taskbar__toggle vmctl-taskbar__toggle--running" : "vmctl-taskbar__toggle"} data-testid="task-bar"
+          // Named "Tasks" alone, described by the status: a name holding "Start web01" would answer for every "Start" button.
+          aria-label="Tasks" aria-describedby="task-bar-status">
+          <span id="task-bar-status">{line}</span>
         </Button>
       </div>
     </section>
