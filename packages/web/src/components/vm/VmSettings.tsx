@@ -101,10 +101,12 @@ interface DialogProps { vm: VmSummary; detail: VmDetail; onClose: () => void; on
 /** Saves a merge patch guarded by the ETag the dialog was opened with; a 412 says it changed elsewhere. */
 function useSave(vm: VmSummary, detail: VmDetail, onSaved: () => void) {
   const run = useAction();
+  // The definition as the dialog showed it when it opened: a change made elsewhere meanwhile is not overwritten.
+  const [etag] = useState(detail.etag);
   return async (what: string, patch: VmDefinitionPatch): Promise<boolean> => {
     const saved = await run(what, async () => {
       try {
-        return await client.patchVm(vm.name, patch, detail.etag);
+        return await client.patchVm(vm.name, patch, etag);
       } catch (error) {
         if (error instanceof ApiError && error.status === 412) {
           onSaved();
