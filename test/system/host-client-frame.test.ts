@@ -192,4 +192,22 @@ describe("Host Client frame", () => {
     await page.screenshot({ path: `${ARTIFACTS}/frame-inventory-1920.png` });
     await page.context().close();
   });
+
+  it("a ReadOnly user gets only Open console in a row's menu, no selection for bulk actions, and a description is shown as text", async () => {
+    await host.client.call("POST", "/api/v1/users", { username: "fr-viewer", password: "fr-viewer-password", role: "ReadOnly" });
+    await host.client.patchVm(DB, { description: '<img src=x onerror="document.title=\'owned\'"> db' });
+    const page = await logIn(browser, host, "fr-viewer", "fr-viewer-password");
+    await row(page, DB).waitFor();
+    expect(await page.getByRole("checkbox", { name: `Select ${DB}` }).count()).toBe(0);
+    await page.getByRole("button", { name: `Actions for ${DB}` }).click();
+    expect(await page.getByRole("menuitem").allInnerTexts()).toEqual(["Open console"]);
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Columns" }).click();
+    await page.getByRole("checkbox", { name: "Description" }).check();
+    await page.keyboard.press("Escape");
+    await expect.poll(async () => row(page, DB).locator('[data-testid="description"]').innerText()).toBe('<img src=x onerror="document.title=\'owned\'"> db');
+    expect(await row(page, DB).locator("img[src=x]").count()).toBe(0);
+    expect(await page.title()).not.toBe("owned");
+    await page.context().close();
+  });
 });
