@@ -93,9 +93,15 @@ describe("Host Client consoles", () => {
       await page.getByRole("tab", { name: "Console", exact: true }).click();
       await expect.poll(async () => page.getByTestId("console-waiting").innerText()).toContain("Waiting for cons-ro to start…");
       expect(await page.getByRole("button", { name: /^Start/ }).count()).toBe(0);
-      await page.getByRole("button", { name: "Terminal settings" }).click();
+      // The keyboard reaches the settings and their fields (the terminal keeps Tab, so start from the page).
+      await page.locator("body").click({ position: { x: 5, y: 5 } });
+      await tabTo(page, "Terminal settings");
+      await page.keyboard.press("Enter");
+      await tabTo(page, "Font size", 4);
+      await tabTo(page, "Colours", 2);
       expect(await unnamedControls(page)).toEqual([]);
       await page.keyboard.press("Escape");
+      await expect.poll(async () => page.getByLabel("Font size").count()).toBe(0);
       await page.getByRole("tab", { name: "Graphical console" }).click();
       await expect.poll(async () => page.getByTestId("display-waiting").innerText()).toContain("Waiting for cons-ro to start…");
       expect(await page.getByRole("button", { name: /^Start/ }).count()).toBe(0);
