@@ -87,6 +87,7 @@ describe("Host Client VM page", () => {
     await expect.poll(async () => page.getByTestId("overview-nics").innerText()).toMatch(/net0[\s\S]*virtio[\s\S]*([0-9a-f]{2}:){5}[0-9a-f]{2}/);
     expect(await page.getByTestId("overview-snapshots-card").innerText()).toContain("No snapshots yet");
     expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: `${ARTIFACTS}/vm-overview-stopped.png` });
 
     // Start from the primary button: it becomes "Shut down", and the overview shows the VM running.
     const reader = await ConsoleReader.open(host.client, VM);

@@ -1,4 +1,4 @@
-// The QEMU guest agent of a VM, as the Summary tab shows it: "connected" with the OS and host name
+// The QEMU guest agent of a VM, as the Overview tab shows it: "connected" with the OS and host name
 // the agent reports, or "not connected" with what that means. The list carries only whether it is
 // connected; the OS and host name come from the VM's detail, read again when that changes.
 import { Label, Tooltip } from "@patternfly/react-core";
