@@ -93,6 +93,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
         <WizardStep name={fromTemplate ? "Template and name" : "Name and size"} id="general">
           <GeneralStep {...props} templates={templates} datastores={datastores} onImport={() => setImporting(true)} />
         </WizardStep>
+        {/* A template gives the hardware: its steps are not asked (PatternFly keeps their numbers). */}
         <WizardStep name="Storage and boot" id="storage" isHidden={fromTemplate}>
           <StorageStep {...props} datastores={datastores} defaultDatastore={defaultDatastore} />
         </WizardStep>

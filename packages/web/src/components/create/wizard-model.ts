@@ -145,7 +145,7 @@ export function reviewSentences(s: WizardState, ctx: { defaultDatastore: string;
   const datastore = s.datastore || ctx.defaultDatastore;
   const starts = s.start ? "starts once created" : "stays stopped once created";
   if (s.startFrom === "template") {
-    return [`${name}: ${s.linked ? "a linked clone" : "a full copy"} of the template ${s.template || "(none chosen)"}, with its CPUs, memory, disks and network adapters, in datastore ${s.datastore || "the template's"}; ${starts}.`,
+    return [`${name}: ${s.linked ? "a linked clone" : "a full copy"} of the template ${s.template || "(none chosen)"}, with its CPUs, memory, disks and network adapters, ${s.datastore ? `in datastore ${s.datastore}` : "in the template's datastore"}; ${starts}.`,
       s.linked ? "A linked clone is made at once: it reads the template's disks and writes its changes to its own overlay." : "A full copy owns its disks: copying them runs as a task."];
   }
   const hardware = `${name}: ${plural(s.cpus, "CPU")}, ${spaced(s.memory)} memory, ${s.machine} with ${s.firmware === "uefi" ? "UEFI" : "BIOS"}`;
