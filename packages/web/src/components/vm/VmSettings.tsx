@@ -3,7 +3,7 @@
 // notes. Each saves by PATCH /api/v1/vms/NAME with If-Match (a 412 says it changed elsewhere), and
 // a change a running VM takes only at its next start shows as pending beside the value.
 import { useState, type ReactNode } from "react";
-import { Button, Card, CardBody, CardHeader, CardTitle, Checkbox, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, FormGroup, Label, TextArea, TextInput } from "@patternfly/react-core";
+import { Button, Card, CardBody, CardHeader, CardTitle, Checkbox, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, FormGroup, TextArea, TextInput } from "@patternfly/react-core";
 import type { PendingChange, VmDefinitionPatch, VmDetail, VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { ApiError, client } from "../../api/http";
 import { useApi } from "../../api/use-api";
@@ -33,7 +33,12 @@ const MAX_MEMORY = 4 * 1024 ** 4;
 function Pending({ change, testId }: { change: PendingChange | undefined; testId: string }) {
   if (!change) return null;
   const show = (v: string) => (v === "" ? "none" : change.field === "memory" ? spaced(v) : v);
-  return <Label isCompact color="orange" data-testid={testId} className="vmctl-pending">{show(change.running)} → {show(change.next)} pending: applies at next start</Label>;
+  // Plain text in the text colour (a warning bar beside it), not a Label: a Label truncates, and this sentence must be read whole.
+  return (
+    <span data-testid={testId} className="vmctl-pending vmctl-small" style={{ display: "block", fontWeight: 600, borderLeft: "3px solid var(--pf-t--global--border--color--status--warning--default, #f0ab00)", paddingLeft: 6, marginTop: 2 }}>
+      {show(change.running)} → {show(change.next)} pending: applies at next start
+    </span>
+  );
 }
 
 function Row({ term, children, edit }: { term: string; children: ReactNode; edit: ReactNode }) {
@@ -41,7 +46,10 @@ function Row({ term, children, edit }: { term: string; children: ReactNode; edit
     <DescriptionListGroup>
       <DescriptionListTerm>{term}</DescriptionListTerm>
       <DescriptionListDescription>
-        <span className="vmctl-settings__value">{children}</span> {edit}
+        <div style={{ display: "flex", alignItems: "baseline", gap: "0.5rem" }}>
+          <span className="vmctl-settings__value" style={{ flex: "1 1 auto", minWidth: 0, overflowWrap: "anywhere" }}>{children}</span>
+          {edit ? <span style={{ flex: "none" }}>{edit}</span> : null}
+        </div>
       </DescriptionListDescription>
     </DescriptionListGroup>
   );
