@@ -26,13 +26,16 @@ afterAll(async () => {
 const rows = (page: Page) => page.locator('[data-testid="serial-console"] .xterm-rows');
 
 /** Scrolls the serial console to the top of its scroll-back (the mouse wheel, as a person would) and answers its first row. */
-async function firstRow(page: Page): Promise<string> {
+const firstRow = (page: Page) => scrollConsole(page, -4000);
+
+/** Turns the mouse wheel over the serial console until it moves no more; answers the first row then shown. */
+async function scrollConsole(page: Page, delta: number): Promise<string> {
   const box = (await page.getByTestId("serial-console").boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   // xterm scrolls a little after each wheel event (and later under load): done when five turns in a row moved nothing.
   let previous = "";
   for (let i = 0, still = 0; i < 400 && still < 5; i++) {
-    await page.mouse.wheel(0, -4000);
+    await page.mouse.wheel(0, delta);
     await page.waitForTimeout(50);
     const text = await rows(page).innerText();
     still = text === previous ? still + 1 : 0;
@@ -93,6 +96,7 @@ describe("Host Client consoles", () => {
       await page.getByRole("tab", { name: "Console", exact: true }).click();
       await expect.poll(async () => page.getByTestId("console-waiting").innerText()).toContain("Waiting for cons-ro to start…");
       expect(await page.getByRole("button", { name: /^Start/ }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Send SysRq" }).count()).toBe(0);
       // The keyboard reaches the settings and their fields (the terminal keeps Tab, so start from the page).
       await page.locator("body").click({ position: { x: 5, y: 5 } });
       await tabTo(page, "Terminal settings");
@@ -130,6 +134,15 @@ async function walk(page: Page): Promise<void> {
     // The whole boot, from the kernel's first line: its top row is the one QEMU printed first.
     expect(await firstRow(page)).toMatch(/^\[\s*0\.000000\] Linux version \d/);
     await page.screenshot({ path: `${ARTIFACTS}/console-boot-top.png` });
+    await scrollConsole(page, 4000);
+
+    // The serial console's SysRq keys go through the VM's keyboard; the kernel answers on the serial line.
+    await page.getByRole("button", { name: "Send SysRq" }).click();
+    expect(await page.getByRole("menuitem").count()).toBe(8);
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: `${ARTIFACTS}/console-send-sysrq.png` });
+    await page.getByRole("menuitem", { name: /^Alt\+SysRq\+S\b/ }).click();
+    await expect.poll(async () => terminal.innerText(), { timeout: 30_000 }).toMatch(/sysrq: Emergency Sync[\s\S]*Emergency Sync complete/);
 
     // 2. Terminal settings: font size and colours apply at once, and stay after a reload.
     expect(await terminalFont(page)).toBe("14px");

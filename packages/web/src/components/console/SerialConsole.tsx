@@ -1,6 +1,7 @@
 // The serial console in xterm.js: scroll-back, copy and paste, resize to fit its box (the whole
-// window when it has one of its own), typing (when allowed), font size and colours from "Terminal
-// settings", and Ctrl+] to leave it with the keyboard. Opened while the VM is not running it waits,
+// window when it has one of its own), typing (when allowed), the kernel's magic SysRq keys ("Send
+// SysRq", through the VM's keyboard: vmctld has no serial break), font size and colours from
+// "Terminal settings", and Ctrl+] to leave it with the keyboard. Opened while the VM is not running it waits,
 // says so (with a Start button for who may start it) and shows the boot from its first line.
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { Terminal } from "@xterm/xterm";
@@ -10,6 +11,7 @@ import { useVMConsole } from "../../api/console";
 import { ConsoleExit, isLeaveKey } from "./ConsoleExit";
 import { SCHEMES, useFontSize, useScheme } from "./prefs";
 import { TerminalSettings } from "./TerminalSettings";
+import { SendKeyMenu } from "./SendKeyMenu";
 
 export interface SerialConsoleProps {
   name: string;
@@ -88,6 +90,7 @@ export default function SerialConsole({ name, canType, fill = false, onStart, ac
           Serial console <Label isCompact color={status === "connected" ? "green" : "orange"} data-testid="console-status">{status}</Label>
           {canType ? null : <Label isCompact color="grey">read only</Label>}
         </span>
+        {canType ? <SendKeyMenu name={name} sysrq isDisabled={attachment === "waiting"} /> : null}
         <TerminalSettings />
         {actions}
       </div>

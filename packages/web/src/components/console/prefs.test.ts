@@ -2,7 +2,7 @@
 // anything else (an old version's, a hand-edited or hostile value) falls back to the default.
 import { describe, it, expect } from "vitest";
 import { parseFontSize, parseScale, parseScheme, FONT_SIZES, SCHEMES } from "./prefs";
-import { FUNCTION_KEYS, RESET_KEYS } from "./send-keys";
+import { FUNCTION_KEYS, RESET_KEYS, SYSRQ_KEYS } from "./send-keys";
 
 describe("console settings read back", () => {
   it("accepts the offered values and nothing else", () => {
@@ -18,9 +18,10 @@ describe("console settings read back", () => {
 
   it("the Send key menu offers Cockpit's fourteen combinations, each as QEMU key names", () => {
     const all = [...RESET_KEYS, ...FUNCTION_KEYS];
+    for (const k of SYSRQ_KEYS) expect(k.keys).toEqual(["alt", "sysrq", k.label.slice(-1).toLowerCase()]);
     expect(all.map((k) => k.label)).toEqual(["Ctrl+Alt+Delete", "Ctrl+Alt+Backspace", ...Array.from({ length: 12 }, (_, i) => `Ctrl+Alt+F${i + 1}`)]);
     // vmctld's schema takes qcodes of [a-z0-9_], up to 8 pressed together.
-    for (const k of all) { expect(k.keys.every((key) => /^[a-z0-9_]{1,20}$/.test(key))).toBe(true); expect(k.keys.length).toBeLessThanOrEqual(8); }
+    for (const k of [...all, ...SYSRQ_KEYS]) { expect(k.keys.every((key) => /^[a-z0-9_]{1,20}$/.test(key))).toBe(true); expect(k.keys.length).toBeLessThanOrEqual(8); }
     expect(all.find((k) => k.label === "Ctrl+Alt+F12")!.keys).toEqual(["ctrl", "alt", "f12"]);
   });
 });

@@ -7,3 +7,18 @@ const ctrlAlt = (label: string, key: string): KeyCombo => ({ label: `Ctrl+Alt+${
 
 export const RESET_KEYS: KeyCombo[] = [ctrlAlt("Delete", "delete"), ctrlAlt("Backspace", "backspace")];
 export const FUNCTION_KEYS: KeyCombo[] = Array.from({ length: 12 }, (_, i) => ctrlAlt(`F${i + 1}`, `f${i + 1}`));
+
+/**
+ * The Linux kernel's magic SysRq keys, for the serial console of a hung guest: pressed on the VM's
+ * keyboard (the API has no serial break), the kernel answers on its console, the serial line.
+ */
+export const SYSRQ_KEYS: Array<KeyCombo & { description: string }> = ([
+  ["H", "h", "list the SysRq commands"],
+  ["S", "s", "sync all filesystems"],
+  ["U", "u", "remount filesystems read-only"],
+  ["T", "t", "list the tasks"],
+  ["W", "w", "list the blocked tasks"],
+  ["M", "m", "show memory"],
+  ["B", "b", "reboot at once, without syncing"],
+  ["O", "o", "power off at once"],
+] as const).map(([label, key, description]) => ({ label: `Alt+SysRq+${label}`, keys: ["alt", "sysrq", key], description }));
