@@ -38,6 +38,17 @@ describe("pendingChanges", () => {
     expect(d.host.vms.detail("pend").pendingChanges).toEqual([]);
   });
 
+  it("refuses cpus and memory of a suspended VM: its saved state resumes with what it had", async () => {
+    await power(d, "pend", { action: "start" });
+    expect((await power(d, "pend", { action: "suspend" })).state).toBe("success");
+    const before = d.host.inventory.get("pend").text;
+    await expect(edit(d.host, (text) => text.replace("cpus = 1", "cpus = 2"))).rejects.toThrow(/it is suspended; .*stop it to change hardware/);
+    expect(d.host.inventory.get("pend").text).toBe(before);
+    // What waits for nothing (the description) still changes.
+    await edit(d.host, (text) => text.replace('name = "pend"', 'name = "pend"\ndescription = "saved"'));
+    expect(d.host.vms.detail("pend").definition?.description).toBe("saved");
+  });
+
   it("still refuses a hardware change that cannot wait while running, and changes nothing", async () => {
     await power(d, "pend", { action: "start" });
     const before = d.host.inventory.get("pend").text;

@@ -31,6 +31,11 @@ export interface CreateRequest { toml?: string; json?: unknown; datastore?: stri
  * rest may (policy, description, notes), and cpus, memory, firmware and boot are kept for the next
  * start: pendingChanges lists them while the running QEMU has the old values.
  */
+/** The fields a running QEMU keeps until its next start (pendingChanges lists them). */
+function nextStartOf(def: VmDefinition): string {
+  return JSON.stringify([def.cpus, def.memoryBytes, def.firmware, def.boot]);
+}
+
 function hardwareOf(def: VmDefinition): string {
   const { policy: _policy, description: _description, notes: _notes, uuid: _uuid, cpus: _cpus, memory: _memory, memoryBytes: _memoryBytes, firmware: _firmware, boot: _boot, ...hardware } = def;
   return JSON.stringify(hardware);
@@ -176,6 +181,10 @@ export class VmService {
       throw new DefinitionError([{ field: "uuid", message: `is VM "${holder.name}"'s uuid; a uuid is one VM's identity: leave the uuid line out and vmctld gives "${name}" one of its own` }], entry.file);
     }
     if (entry.def && hardwareOf(entry.def) !== hardwareOf(def)) this.lifecycle.assertAllowed(name, "edit-hardware");
+    // A suspended VM resumes from its saved state, which holds the CPUs and memory it had: nothing of it may wait for the next start.
+    if (entry.def && nextStartOf(entry.def) !== nextStartOf(def) && this.lifecycle.state(name) === "suspended") {
+      this.lifecycle.assertAllowed(name, "edit-hardware", "it resumes from its saved state with the CPUs, memory and boot it had: resume and restart it, or stop it to change hardware");
+    }
     await authorize?.(entry.def, def, entry.datastore);
     this.prepare.assertMacsFree(def, entry.def);
     const prepared = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, uuid === undefined ? {} : { keep: uuid });
