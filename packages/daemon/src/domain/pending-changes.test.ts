@@ -2,7 +2,7 @@
 // VM runs are listed with what runs and what comes; a vmctld restart that re-attaches keeps them;
 // a restart applies them; hardware that cannot wait (a NIC) is still refused while running.
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { domainHost, definition, power, type DomainHost } from "./testing/domain-host.js";
+import { domainHost, definition, createVmWithDisk, ended, power, type DomainHost } from "./testing/domain-host.js";
 
 let d: DomainHost;
 beforeEach(async () => {
@@ -47,6 +47,16 @@ describe("pendingChanges", () => {
     // What waits for nothing (the description) still changes.
     await edit(d.host, (text) => text.replace('name = "pend"', 'name = "pend"\ndescription = "saved"'));
     expect(d.host.vms.detail("pend").definition?.description).toBe("saved");
+  });
+
+  it("refuses a snapshot with memory while changes are pending (a revert would start QEMU with the new ones); without memory it is taken", async () => {
+    await createVmWithDisk(d, "snap");
+    await power(d, "snap", { action: "start" });
+    await d.host.vms.updateDefinition("snap", (entry) => entry.text.replace("cpus = 1", "cpus = 2"));
+    const refused = await ended(d, await d.host.snapshots.create("snap", { name: "m" }, "test"));
+    expect(refused.error?.message).toMatch(/runs with other cpus than its definition now says .*restart it first, or take the snapshot without memory/);
+    expect((await ended(d, await d.host.snapshots.create("snap", { name: "disks", memory: false }, "test"))).state).toBe("success");
+    expect((await d.host.snapshots.read("snap")).snapshots.map((s) => s.name)).toEqual(["disks"]);
   });
 
   it("still refuses a hardware change that cannot wait while running, and changes nothing", async () => {

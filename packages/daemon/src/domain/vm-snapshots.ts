@@ -3,6 +3,7 @@
 // the RAM and device state in the first disk, and reverting never has to merge overlay chains.
 // What qcow2 does not keep (the tree, descriptions, the definition at that moment) is kept in
 // <vm>/snapshots.json beside the definition, so it travels with the VM's folder.
+import { pendingChanges, readStartedWith } from "./pending-changes.js";
 import { readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -122,6 +123,12 @@ export class SnapshotService {
     const rt = this.deps.runtimes.get(name);
     const live = rt.process !== undefined && (state === "running" || state === "paused");
     const memory = live && request.memory !== false;
+    // The memory saved is of the QEMU that runs; a revert starts one from the definition saved beside it.
+    const runningWith = memory && rt.process ? readStartedWith(rt.process.files.dir) : undefined;
+    const pending = runningWith ? pendingChanges(runningWith, def) : [];
+    if (pending.length > 0) {
+      throw new VmctlError("vm_wrong_state", `"${name}" runs with other ${pending.map((c) => c.field).join(", ")} than its definition now says (changed for its next start), and a snapshot with memory would not load with them; restart it first, or take the snapshot without memory (--no-memory)`, { pending });
+    }
     const started = Date.now();
     if (live) {
       ctx.log(memory ? "saving memory, devices and disks (the guest pauses for the save)" : "taking a crash-consistent snapshot of the disks while the guest runs");
