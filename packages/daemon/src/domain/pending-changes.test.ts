@@ -49,6 +49,14 @@ describe("pendingChanges", () => {
     expect(d.host.vms.detail("pend").definition?.description).toBe("saved");
   });
 
+  it("refuses a suspend while changes are pending (the saved state would resume with the new ones)", async () => {
+    await power(d, "pend", { action: "start" });
+    await edit(d.host, (text) => text.replace('memory = "64MiB"', 'memory = "96MiB"'));
+    const refused = await power(d, "pend", { action: "suspend" });
+    expect(refused.error?.message).toMatch(/runs with other memory than its definition now says .*restart it first/);
+    expect(d.host.vms.detail("pend").state).toBe("running");
+  });
+
   it("refuses a snapshot with memory while changes are pending (a revert would start QEMU with the new ones); without memory it is taken", async () => {
     await createVmWithDisk(d, "snap");
     await power(d, "snap", { action: "start" });

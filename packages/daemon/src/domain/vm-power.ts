@@ -1,6 +1,6 @@
 // Power operations on VMs: start (QEMU paused, console attached, then run), graceful stop with
 // escalation, pause/resume/reset, what happens when QEMU exits, and re-attaching after a restart.
-import { writeStartedWith } from "./pending-changes.js";
+import { pendingChanges, readStartedWith, writeStartedWith } from "./pending-changes.js";
 import { join } from "node:path";
 import { rename, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -320,6 +320,11 @@ export class PowerController {
     const rt = this.deps.runtimes.get(name);
     const proc = this.process(name);
     const path = this.statePath(name);
+    // The saved state resumes with the definition as it is then: changes waiting for the next start would not load.
+    const runningWith = readStartedWith(proc.files.dir);
+    const { def } = this.deps.inventory.get(name);
+    const pending = runningWith && def ? pendingChanges(runningWith, def) : [];
+    if (pending.length > 0) throw new VmctlError("vm_wrong_state", `"${name}" runs with other ${pending.map((c) => c.field).join(", ")} than its definition now says (changed for its next start), and its saved state would not resume with them; restart it first, or stop it`, { pending });
     ctx.log(`saving the VM's state to ${path}`);
     try {
       await proc.saveState(path, (percent) => ctx.progress(percent));
