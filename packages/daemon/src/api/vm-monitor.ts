@@ -1,6 +1,7 @@
 // /ws/vms/:name: `status` on connect and on every change, `metrics` every few seconds while QEMU
 // runs, and `command` messages (start|stop|restart|suspend|resume) answered by a `response` that
 // carries the command's requestId once the work has ended.
+import { readStartedWith } from "../domain/pending-changes.js";
 import type { ApiApp } from "./api-app.js";
 import type { WebSocket } from "ws";
 import { VmNameParamsSchema, wsErrorAnswer, type PowerAction, type VmState, type VmctlEvent, WS_COMMAND_ACTIONS, type ProtocolStatus, type WsCommandAction } from "@vmctl/api-types";
@@ -54,7 +55,12 @@ export function registerMonitorRoutes(app: ApiApp, host: Host): void {
         const now = host.inventory.find(name)?.def;
         return now ? host.networks.nicTaps({ name, uuid: now.uuid, def: now }) : {};
       };
-      if (sampler?.proc !== rt.process) sampler = { proc: rt.process, sampler: rt.process.metricsSampler({ vcpus: def.cpus, memoryBytes: def.memoryBytes, taps }) };
+      if (sampler?.proc !== rt.process) {
+        // Measured against what QEMU was started with: CPUs or memory changed since wait for the next start.
+        const startedWith = readStartedWith(rt.process.files.dir);
+        const vcpus = Number(startedWith?.fields.cpus) || def.cpus;
+        sampler = { proc: rt.process, sampler: rt.process.metricsSampler({ vcpus, memoryBytes: startedWith?.memoryBytes ?? def.memoryBytes, taps }) };
+      }
       void sampler.sampler.sample().then((metrics) => send(socket, "metrics", metrics));
     }, METRICS_INTERVAL_MS);
 
