@@ -3,7 +3,7 @@
 // (console, restart, snapshot, clone, delete), the optional columns (remembered across a reload) and a
 // bulk start that counts a VM already running as done.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
@@ -95,8 +95,8 @@ describe("Host Client frame", () => {
     await page.keyboard.press("Escape");
     await expect(row(page, WEB).locator('[data-testid="addresses"]').count()).resolves.toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/frame-columns.png` });
-    await page.reload();
-    await row(page, WEB).waitFor();
+    await page.goto(page.url());
+    await expect.poll(async () => row(page, WEB).count(), { timeout: 30_000 }).toBe(1);
     expect(await cells()).toEqual(expected);
     await expect(row(page, WEB).locator('[data-testid="addresses"]').count()).resolves.toBe(0);
     await page.getByRole("button", { name: "Columns" }).click();
@@ -190,6 +190,25 @@ describe("Host Client frame", () => {
     expect(await taskToggle(page).getAttribute("aria-expanded")).toBe("true");
     await expect.poll(async () => page.getByTestId("tasks").innerText()).toMatch(new RegExp(`Start\\s+${BARE}`));
     await page.screenshot({ path: `${ARTIFACTS}/frame-inventory-1920.png` });
+    await page.context().close();
+  });
+
+  it("a bulk start that fails on one VM names it and its reason, and counts the rest", async () => {
+    await host.client.createVm(guestDefinition("fr-bad"));
+    const file = (await host.client.getVm("fr-bad")).definitionPath;
+    writeFileSync(file, `cpus = 0\n${readFileSync(file, "utf8")}`);
+    await expect.poll(async () => (await host.client.listVms()).find((v) => v.name === "fr-bad")?.definitionError, { timeout: 10_000 }).toBeTruthy();
+    const there = await host.client.desiredState(BARE, "running");
+    if (there.changed) await host.client.waitTask(there.task.id);
+    const page = await logIn(browser, host, "admin", ADMIN_PASSWORD);
+    await row(page, "fr-bad").getByRole("checkbox").check();
+    await row(page, BARE).getByRole("checkbox").check();
+    await page.getByRole("button", { name: "Start 2 selected" }).click();
+    const result = page.getByTestId("bulk-result");
+    await expect.poll(async () => result.innerText(), { timeout: 60_000 }).toMatch(/Could not start 1 of 2 VMs: fr-bad: fr-bad\/fr-bad.toml:1: cpus: is 0/);
+    expect(await result.innerText()).toContain("1 was already running.");
+    await page.screenshot({ path: `${ARTIFACTS}/frame-bulk-failed.png` });
+    expect((await host.client.getVm("fr-bad")).state).toBe("stopped");
     await page.context().close();
   });
 
