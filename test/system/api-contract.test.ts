@@ -208,6 +208,11 @@ describe("OpenAPI contract", () => {
       { method: "POST", path: "/api/v1/import", route: "/api/v1/import", status: 400, body: json({ path: "x.ova" }) },
       { method: "POST", path: "/api/v1/import", route: "/api/v1/import", status: 404, body: json({ datastore: "nope", path: "x.ova" }) },
       { method: "GET", path: "/api/v1/vms/ghost/export", route: "/api/v1/vms/{name}/export", status: 404 },
+      { method: "POST", path: "/api/v1/vms/c4/rename", route: "/api/v1/vms/{name}/rename", status: 200, body: json({ name: "c4r" }) },
+      { method: "POST", path: "/api/v1/vms/c4r/rename", route: "/api/v1/vms/{name}/rename", status: 200, body: json({ name: "c4" }) },
+      { method: "POST", path: "/api/v1/vms/c4/rename", route: "/api/v1/vms/{name}/rename", status: 409, body: json({ name: "c1" }) },
+      { method: "POST", path: "/api/v1/vms/c4/rename", route: "/api/v1/vms/{name}/rename", status: 400, body: json({ name: "../x" }) },
+      { method: "POST", path: "/api/v1/vms/ghost/rename", route: "/api/v1/vms/{name}/rename", status: 404, body: json({ name: "ghost2" }) },
       { method: "DELETE", path: "/api/v1/vms/c4?keepDisks=true", route: "/api/v1/vms/{name}", status: 200 },
       { method: "DELETE", path: "/api/v1/vms/ghost", route: "/api/v1/vms/{name}", status: 404 },
     ];
