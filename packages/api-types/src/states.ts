@@ -78,7 +78,7 @@ const RULES: Record<VmAction, ActionRule> = {
   },
   suspend: { from: LIVE, moves: [], note: "Memory and devices are saved to <vm>.vmstate, then QEMU ends: its exit moves the VM to suspended. A save that fails resumes the guest." },
   // Policy and description may change at any time; hardware only while QEMU is not running.
-  edit: { from: VM_STATES, moves: [], note: "[policy] and description; other fields need edit-hardware." },
+  edit: { from: VM_STATES, moves: [], note: "[policy], description and notes; cpus, memory, firmware and [boot] too, kept for the next start while QEMU runs (pendingChanges), but not while suspended; other fields need edit-hardware." },
   "edit-hardware": { from: DOWN, moves: [], note: "QEMU was started with the hardware it has: it changes only while no QEMU runs." },
   destroy: { from: DOWN, moves: [], note: "The runtime row goes with the VM; a VM made later under the same name is a new identity." },
   snapshot: {
