@@ -5,8 +5,8 @@ import { opLabel, taskLabel, taskStatusLine } from "./task-words";
 const NOW = Date.parse("2026-12-03T12:00:00Z");
 const task = (over: Partial<Task>): Task => ({
   id: "h:1", op: "vm.start", target: "vm/web01", targetUuid: null, state: "success", progress: 100, eta: null, log: [], error: null,
-  user: "admin", createdAt: "2026-12-03T11:57:50Z", startedAt: "2026-12-03T11:57:50Z", endedAt: "2026-12-03T11:58:00Z", ...over,
-});
+  user: "admin", createdAt: "2026-12-03T11:57:50Z", startedAt: "2026-12-03T11:57:50Z", endedAt: "2026-12-03T11:58:00Z", parentId: null, ...over,
+}) as Task;
 
 describe("task words", () => {
   it("names ops as a person says them", () => {
