@@ -119,8 +119,7 @@ async function rename1(deps: RenameDeps, entry: InventoryEntry, to: string): Pro
 
   inventory.forget(from);
   inventory.refresh(to, entry.datastore);
-  runtimes.get(to); // the same row (by uuid), now under the new name
-  runtimes.persist(to);
+  runtimes.renamed(from, to); // the same row (by uuid), now under the new name
   events.record("vm.renamed", { name: to, uuid: def.uuid }, { from, to });
 }
 

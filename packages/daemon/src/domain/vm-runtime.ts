@@ -82,6 +82,14 @@ export class RuntimeTable {
       .run(this.key(name), name, rt.state, rt.pid ?? null, rt.startedAt ?? null, rt.lastChange, rt.lastExitReason ?? null, rt.accel ?? null);
   }
 
+  /** A VM renamed: its row (by uuid) answers to the new name only; the old name resolves afresh. */
+  renamed(from: string, to: string): void {
+    const key = this.keys.get(from);
+    this.keys.delete(from);
+    if (key !== undefined) this.keys.set(to, key);
+    this.persist(to);
+  }
+
   forget(name: string): void {
     const key = this.keys.get(name) ?? this.key(name);
     this.runtimes.delete(key);
