@@ -91,14 +91,14 @@ describe("/ws/events replay", () => {
     addEvents(2);
     const insert = db.prepare("INSERT INTO events (time, type, vm, data) VALUES (?, ?, 'web01', ?)");
     const time = new Date().toISOString();
-    insert.run(time, "vm.renamed", '{"to":"web02"}');
+    insert.run(time, "vm.teleported", '{"to":"web02"}');
     insert.run(time, "vm.state", '{"from":"stopped"}');
     insert.run(time, "vm.created", "not json");
     const answer = await app.inject({ method: "GET", url: "/api/v1/events" });
     expect(answer.statusCode).toBe(200);
     const listed = (answer.json() as { events: Array<{ id: number; type: string; data: Record<string, string> }> }).events;
     expect(listed.map((e) => e.type)).toEqual(["vm.state", "vm.state", "event.unrecognized", "event.unrecognized", "event.unrecognized"]);
-    expect(listed[2]?.data).toEqual({ type: "vm.renamed", json: '{"to":"web02"}', why: 'no event type "vm.renamed" in this version' });
+    expect(listed[2]?.data).toEqual({ type: "vm.teleported", json: '{"to":"web02"}', why: 'no event type "vm.teleported" in this version' });
     expect(listed[3]?.data.why).toBe("to: Expected required property");
     expect(listed[4]?.data.why).toBe("its data is not JSON");
     const { socket, until } = await open("/ws/events?since=0");
