@@ -22,6 +22,25 @@ afterAll(async () => {
   await host?.close();
 });
 
+/**
+ * Logs in; once more when the first try found no page: another session's `vite build` empties
+ * packages/web/dist for a few seconds, and a page loaded then is blank.
+ */
+const logInAs = (user: string, password: string) => logIn(browser, host, user, password).catch(() => logIn(browser, host, user, password));
+
+/** Reloads the page until its VM page is back (the same emptied dist, once or twice). */
+async function reloadApp(page: Page): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await page.reload();
+    try {
+      await page.getByRole("tab", { name: "Console", exact: true }).waitFor({ timeout: 20_000 });
+      return;
+    } catch (error) {
+      if (attempt === 2) throw error;
+    }
+  }
+}
+
 /** The serial console's terminal text as its rows show it now. */
 const rows = (page: Page) => page.locator('[data-testid="serial-console"] .xterm-rows');
 
@@ -75,7 +94,7 @@ describe("Host Client consoles", () => {
     // Without `quiet` the kernel prints its whole log on the serial line, from "Linux version" on.
     const { boot } = guestDefinition(VM);
     await host.client.createVm(guestDefinition(VM, { boot: { ...boot, cmdline: inject("guest").cmdline.replace(/\bquiet\b/, "").trim() } }));
-    const page = await logIn(browser, host, "admin", ADMIN_PASSWORD);
+    const page = await logInAs("admin", ADMIN_PASSWORD);
     try {
       await walk(page);
     } catch (error) {
@@ -90,7 +109,7 @@ describe("Host Client consoles", () => {
   it("a ReadOnly user's console of a stopped VM waits too, with no Start and no Send key", async () => {
     await host.client.call("POST", "/api/v1/users", { username: "cons-viewer", password: "viewer-password", role: "ReadOnly" });
     await host.client.createVm(guestDefinition("cons-ro"));
-    const page = await logIn(browser, host, "cons-viewer", "viewer-password");
+    const page = await logInAs("cons-viewer", "viewer-password");
     try {
       await page.getByRole("link", { name: "cons-ro", exact: true }).click();
       await page.getByRole("tab", { name: "Console", exact: true }).click();
@@ -154,7 +173,7 @@ async function walk(page: Page): Promise<void> {
     expect(await unnamedControls(page)).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}/console-terminal-settings.png` });
     await page.keyboard.press("Escape");
-    await page.reload();
+    await reloadApp(page);
     await expect.poll(async () => page.getByTestId("serial-console").innerText(), { timeout: 30_000 }).toContain(GUEST_READY_LINE);
     await expect.poll(() => terminalFont(page)).toBe("20px");
     await page.getByRole("button", { name: "Terminal settings" }).click();
@@ -189,7 +208,7 @@ async function walk(page: Page): Promise<void> {
     await page.getByRole("button", { name: "Actual size (1:1)" }).click();
     await expect.poll(async () => { const s = await canvasSize(page); return s && s.shown.join("x") === s.frame.join("x"); }).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/graphical-actual-size.png` });
-    await page.reload();
+    await reloadApp(page);
     await expect.poll(async () => page.getByTestId("vnc-status").innerText(), { timeout: 30_000 }).toBe("connected");
     expect(await page.getByRole("button", { name: "Actual size (1:1)" }).getAttribute("aria-pressed")).toBe("true");
     await expect.poll(async () => { const s = await canvasSize(page); return s !== null && s.frame[0]! > 0 && s.shown.join("x") === s.frame.join("x"); }, { timeout: 30_000 }).toBe(true);
