@@ -328,6 +328,27 @@ describe("Host Client", () => {
     await again.context().close();
   });
 
+  it("a part of the page that cannot load (vmctld upgraded since the page opened) says so and offers a reload, not a blank page", async () => {
+    await host.client.createVm(guestDefinition("ui-chunk"));
+    const page = await logIn("admin", ADMIN_PASSWORD);
+    // The console's code as an upgraded vmctld would answer for an old file name: gone.
+    const consoleCode = /\/ui\/assets\/SerialConsole-[^/]*\.js$/;
+    await page.route(consoleCode, (route) => route.fulfill({ status: 404, body: "not found" }));
+    await page.getByRole("link", { name: "ui-chunk", exact: true }).click();
+    await page.getByRole("tab", { name: "Console", exact: true }).click();
+    const failure = page.getByTestId("load-failure");
+    await failure.waitFor();
+    expect(await failure.innerText()).toContain("could not load a part of the Host Client");
+    await page.screenshot({ path: `${ARTIFACTS}/load-failure.png` });
+    // Reloading fetches the page again: with the file back, the console opens.
+    await page.unroute(consoleCode);
+    await page.getByRole("button", { name: "Reload the page" }).click();
+    await page.getByRole("tab", { name: "Console", exact: true }).waitFor();
+    await page.getByTestId("serial-console").waitFor();
+    expect(await page.getByTestId("load-failure").count()).toBe(0);
+    await page.context().close();
+  });
+
   it("says when vmctld is unreachable, reconnects on its own, and the banner goes once it is back", async () => {
     const page = await logIn("admin", ADMIN_PASSWORD);
     await page.getByTestId("inventory").waitFor();

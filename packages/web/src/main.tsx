@@ -9,6 +9,7 @@ import { SessionProvider, useSession } from "./state/session";
 import { NotifyProvider } from "./state/notify";
 import { LoginView } from "./components/login/LoginView";
 import { loadHostApp } from "./load-host-app";
+import { LoadFailure } from "./components/shared/LoadFailure";
 
 const HostApp = lazy(loadHostApp);
 
@@ -25,7 +26,7 @@ function App() {
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <NotifyProvider>
-      <SessionProvider><App /></SessionProvider>
+      <SessionProvider><LoadFailure><App /></LoadFailure></SessionProvider>
     </NotifyProvider>
   </StrictMode>,
 );
