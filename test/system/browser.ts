@@ -1,7 +1,9 @@
 // What the browser tests share: Debian's Chromium launched headless, a logged-in page, and the
 // keyboard and accessible-name checks (run in the page as a plain script).
+import { mkdirSync } from "node:fs";
+import { beforeAll, afterAll } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import type { TestHost } from "./harness.js";
+import { TestHost, ADMIN_PASSWORD } from "./harness.js";
 
 export const ARTIFACTS = "test-artifacts/screenshots";
 
@@ -9,6 +11,25 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+  });
+}
+
+/**
+ * One vmctld and one Chromium for a browser test file: started before its tests (the screenshot
+ * folder made), handed to `started`, and closed after them.
+ */
+export function withBrowserHost(started: (host: TestHost, browser: Browser) => void): void {
+  let host: TestHost | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    host = await TestHost.start();
+    browser = await launchChromium();
+    started(host, browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
   });
 }
 
@@ -94,4 +115,35 @@ export async function tabTo(page: Page, name: string | RegExp, presses = 80): Pr
     if (typeof name === "string" ? focused === name : name.test(focused)) return;
   }
   throw new Error(`Tab never reached "${String(name)}"; focus went through: ${seen.join(" | ")}`);
+}
+
+/** Logs in as admin with the keyboard alone (Tab to the user name, type, Tab, type, Enter), to the inventory. */
+export async function logInByKeyboard(page: Page, host: TestHost): Promise<void> {
+  await page.goto(`https://127.0.0.1:${host.port}/`);
+  await tabTo(page, "User name");
+  await page.keyboard.type("admin");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(ADMIN_PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
+}
+
+/**
+ * Turns the mouse wheel over the serial console (as a person reads back) until five turns in a row
+ * move nothing (xterm scrolls a little after each wheel event, later under load), and answers the
+ * first row then shown.
+ */
+export async function scrollConsole(page: Page, delta: number): Promise<string> {
+  const rows = page.locator('[data-testid="serial-console"] .xterm-rows');
+  const box = (await page.getByTestId("serial-console").boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  let previous = "";
+  for (let i = 0, still = 0; i < 400 && still < 5; i++) {
+    await page.mouse.wheel(0, delta);
+    await page.waitForTimeout(50);
+    const text = await rows.innerText();
+    still = text === previous ? still + 1 : 0;
+    previous = text;
+  }
+  return rows.locator("> div").first().innerText();
 }

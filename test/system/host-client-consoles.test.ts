@@ -2,25 +2,16 @@
 // console opened before the VM starts shows the whole boot, the pop-out window fills and names the
 // VM, terminal settings and the graphical console's scaling apply and are remembered, and the
 // "Send key" menu presses Ctrl+Alt+Delete in the guest (whose busybox init powers off on it).
-import { describe, it, expect, beforeAll, afterAll, inject } from "vitest";
-import { mkdirSync } from "node:fs";
+import { describe, it, expect, inject } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
-import { ARTIFACTS, launchChromium, logIn, unnamedControls, tabTo } from "./browser.js";
+import { withBrowserHost, ARTIFACTS, logIn, unnamedControls, tabTo, scrollConsole } from "./browser.js";
 
 let host: TestHost;
 let browser: Browser;
 const VM = "cons-boot";
 
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  host = await TestHost.start();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-});
+withBrowserHost((h, b) => { host = h; browser = b; });
 
 /**
  * Logs in; once more when the first try found no page: another session's `vite build` empties
@@ -46,22 +37,6 @@ const rows = (page: Page) => page.locator('[data-testid="serial-console"] .xterm
 
 /** Scrolls the serial console to the top of its scroll-back (the mouse wheel, as a person would) and answers its first row. */
 const firstRow = (page: Page) => scrollConsole(page, -4000);
-
-/** Turns the mouse wheel over the serial console until it moves no more; answers the first row then shown. */
-async function scrollConsole(page: Page, delta: number): Promise<string> {
-  const box = (await page.getByTestId("serial-console").boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  // xterm scrolls a little after each wheel event (and later under load): done when five turns in a row moved nothing.
-  let previous = "";
-  for (let i = 0, still = 0; i < 400 && still < 5; i++) {
-    await page.mouse.wheel(0, delta);
-    await page.waitForTimeout(50);
-    const text = await rows(page).innerText();
-    still = text === previous ? still + 1 : 0;
-    previous = text;
-  }
-  return rows(page).locator("> div").first().innerText();
-}
 
 /** The terminal's box and its drawn screen against the window's inner size. */
 const fill = (page: Page, screen: string) => page.evaluate((selector) => {

@@ -1,26 +1,17 @@
 // The Host Client's events in words (one row per action, with who did it) and the definition
 // editor's errors (the line they are on, no host path), in Debian's Chromium against a real vmctld
 // and the demo guest.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdirSync } from "node:fs";
+import { describe, it, expect } from "vitest";
 import type { Browser, Locator, Page } from "playwright-core";
 import { ApiError } from "@vmctl/client";
 import { TestHost, guestDefinition, ADMIN_PASSWORD } from "./harness.js";
-import { ARTIFACTS, launchChromium, logIn as logInAs, unnamedControls } from "./browser.js";
+import { withBrowserHost, ARTIFACTS, logIn as logInAs, unnamedControls } from "./browser.js";
 
 let host: TestHost;
 let browser: Browser;
 const VM = `ev-${process.pid}`;
 
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  host = await TestHost.start();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-});
+withBrowserHost((h, b) => { host = h; browser = b; });
 
 const logIn = () => logInAs(browser, host, "admin", ADMIN_PASSWORD);
 

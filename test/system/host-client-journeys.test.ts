@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { TestHost, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
-import { ARTIFACTS, launchChromium, logIn as logInAs } from "./browser.js";
+import { ARTIFACTS, launchChromium, logIn as logInAs, scrollConsole } from "./browser.js";
 
 let host: TestHost;
 let browser: Browser;
@@ -101,24 +101,6 @@ const row = (page: Page, vm: string) => page.locator(`tr[data-vm="${vm}"]`);
 const stateIn = (page: Page, vm: string) => row(page, vm).locator('[data-testid="state"]');
 const rowMenu = (c: Clicks, vm: string, item: string) => c.click(c.page.getByRole("button", { name: `Actions for ${vm}`, exact: true }))
   .then(() => c.click(c.page.getByRole("menuitem", { name: item })));
-/**
- * Turns the mouse wheel over the serial console (as a person reads back; a wheel is no click) until
- * five turns in a row move nothing, and answers the first row then shown.
- */
-async function scrollConsole(page: Page, delta: number): Promise<string> {
-  const rows = page.locator('[data-testid="serial-console"] .xterm-rows');
-  const box = (await page.getByTestId("serial-console").boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  let previous = "";
-  for (let i = 0, still = 0; i < 400 && still < 5; i++) {
-    await page.mouse.wheel(0, delta);
-    await page.waitForTimeout(50);
-    const text = await rows.innerText();
-    still = text === previous ? still + 1 : 0;
-    previous = text;
-  }
-  return rows.locator("> div").first().innerText();
-}
 
 const diskFiles = (vm: string) => {
   const dir = join(host.home, "datastores", "local", vm);

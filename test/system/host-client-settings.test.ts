@@ -4,12 +4,12 @@
 // values); a running VM shows a change as pending until it restarts; Rename… and Delete… (with and
 // without "Keep disk images", checked on disk); a ReadOnly user sees no edit buttons; every new
 // dialog passes the accessibility sweep, and the delete dialog is walked with the keyboard alone.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { describe, it, expect } from "vitest";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, guestDefinition, ADMIN_PASSWORD, waitForState } from "./harness.js";
-import { ARTIFACTS, launchChromium, logIn, unnamedControls, tabTo } from "./browser.js";
+import { withBrowserHost, ARTIFACTS, logIn, unnamedControls, tabTo } from "./browser.js";
 
 let host: TestHost;
 let browser: Browser;
@@ -19,15 +19,7 @@ const RUNNING = `set-run-${ID}`;
 const GONE = `set-del-${ID}`;
 const local = (path = "") => join(host.home, "datastores", "local", path);
 
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  host = await TestHost.start();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-});
+withBrowserHost((h, b) => { host = h; browser = b; });
 
 const card = (page: Page) => page.getByTestId("vm-settings");
 const dialog = (page: Page) => page.getByRole("dialog");

@@ -2,25 +2,16 @@
 // action and a menu instead of seven buttons, and an Overview that shows what the VM is doing
 // (state, uptime, CPU and memory, addresses, its screen, disks, NICs, snapshots, tasks) in cards
 // that fit 1280×800 and 1920×1080.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdirSync } from "node:fs";
+import { describe, it, expect } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE, waitForState } from "./harness.js";
-import { ARTIFACTS, launchChromium, logIn, unnamedControls, tabTo } from "./browser.js";
+import { withBrowserHost, ARTIFACTS, logIn, unnamedControls, tabTo } from "./browser.js";
 
 let host: TestHost;
 let browser: Browser;
 const VM = `vp-${process.pid}`;
 
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  host = await TestHost.start();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-});
+withBrowserHost((h, b) => { host = h; browser = b; });
 
 const POWER_LABELS = ["Start", "Shut down", "Resume", "Stop", "Stop (power off)", "Restart", "Reset", "Pause", "Suspend"];
 

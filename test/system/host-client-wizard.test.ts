@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, guestDefinition, ADMIN_PASSWORD } from "./harness.js";
-import { ARTIFACTS, launchChromium, logIn as logInAs, newContext, tabTo, unnamedControls } from "./browser.js";
+import { ARTIFACTS, launchChromium, logIn as logInAs, newContext, tabTo, unnamedControls, logInByKeyboard } from "./browser.js";
 
 let host: TestHost;
 let browser: Browser;
@@ -269,13 +269,7 @@ describe("Create VM wizard", () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await page.setViewportSize(VIEW);
-    await page.goto(`https://127.0.0.1:${host.port}/`);
-    await tabTo(page, "User name");
-    await page.keyboard.type("admin");
-    await page.keyboard.press("Tab");
-    await page.keyboard.type(ADMIN_PASSWORD);
-    await page.keyboard.press("Enter");
-    await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
+    await logInByKeyboard(page, host);
     await tabTo(page, "Create VM");
     await page.keyboard.press("Enter");
     await page.getByRole("dialog").waitFor();

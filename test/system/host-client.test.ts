@@ -1,23 +1,15 @@
 // The Host Client in Debian's Chromium (playwright-core) against a real vmctld and the demo guest.
-import { describe, it, expect, beforeAll, afterAll, inject } from "vitest";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, it, expect, inject } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { TestHost, ConsoleReader, guestDefinition, ADMIN_PASSWORD, GUEST_READY_LINE } from "./harness.js";
-import { ARTIFACTS, newContext, launchChromium, logIn as logInAs, unnamedControls, tabTo } from "./browser.js";
+import { withBrowserHost, ARTIFACTS, newContext, logIn as logInAs, unnamedControls, tabTo, logInByKeyboard } from "./browser.js";
 import { https } from "./https-support.js";
 let host: TestHost;
 let browser: Browser;
 
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  host = await TestHost.start();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-});
+withBrowserHost((h, b) => { host = h; browser = b; });
 
 
 const logIn = (user: string, password: string) => logInAs(browser, host, user, password);
@@ -210,13 +202,7 @@ describe("Host Client", () => {
   it("the keyboard alone logs in, walks the inventory, opens a VM, creates one with the wizard and reads its hardware, events and tasks", async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
-    await page.goto(`https://127.0.0.1:${host.port}/`);
-    await tabTo(page, "User name");
-    await page.keyboard.type("admin");
-    await page.keyboard.press("Tab");
-    await page.keyboard.type(ADMIN_PASSWORD);
-    await page.keyboard.press("Enter");
-    await page.getByRole("heading", { name: "Virtual machines" }).waitFor();
+    await logInByKeyboard(page, host);
 
     // A row's checkbox, then its name: reachable, visibly focused, and they work.
     await tabTo(page, "Select ui-other");
