@@ -1,33 +1,15 @@
 // Where a definition's problems are, in the lines the editor shows: the server names the line of a
 // TOML syntax error and of most field errors; for the rest the field is found in the text (the
-// deepest table or key on its path, as vmctld's own locate.ts does).
+// deepest table or key on its path, by the definition package's own locateField).
+import { locateField } from "@vmctl/definition/locate";
 
 export interface DefinitionProblem { line: number | undefined; field: string; text: string }
 
 interface Issue { field?: unknown; line?: unknown; message?: unknown; suggestion?: unknown }
 
-const splitDotted = (key: string) => key.split(".").map((part) => part.trim().replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1"));
-
 /** 1-based line of the deepest table or key on `field`'s path, or undefined when none is in the text. */
 export function lineOfField(text: string, field: string): number | undefined {
-  const path = field ? field.split(".") : [];
-  if (path.length === 0) return undefined;
-  let table: string[] = [];
-  let best: number | undefined;
-  let bestDepth = 0;
-  const consider = (full: string[], line: number) => {
-    let depth = 0;
-    while (depth < full.length && depth < path.length && full[depth] === path[depth]) depth++;
-    if (depth === full.length && depth > bestDepth) { bestDepth = depth; best = line; }
-  };
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    const header = /^\[\s*([^[\]]+?)\s*\]/.exec(line);
-    if (header && !line.startsWith("[[")) { table = splitDotted(header[1]!); consider(table, index + 1); return; }
-    const assignment = /^([A-Za-z0-9_."' -]+?)\s*=/.exec(line);
-    if (assignment) consider([...table, ...splitDotted(assignment[1]!)], index + 1);
-  });
-  return best;
+  return field ? locateField(text, field.split(".")) : undefined;
 }
 
 /**
