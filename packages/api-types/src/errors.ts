@@ -50,6 +50,11 @@ export const ERROR_CODES = {
   qemu_failed: { status: 500, summary: "QEMU refused to start or failed; details carry its message." },
   qmp_error: { status: 500, summary: "QEMU answered a QMP command with an error." },
   server_busy: { status: 503, summary: "vmctld is already checking as many passwords as it queues (scrypt is bounded); retry after the seconds in details.retryAfter.", retryable: true },
+  host_not_found: { status: 404, summary: "No host of that id (or name) is joined to the cluster; `vmctl cluster hosts` lists them." },
+  no_host_available: { status: 409, summary: "Placement found no host that can take the VM (memory, CPUs, datastores, rules, maintenance); the task log and details give each host's reason." },
+  migration_incompatible: { status: 409, summary: "The VM cannot move to that host: its QEMU version or CPU model differs, it lacks the VM's datastore or network, or the VM's state does not allow it; details say which." },
+  host_unreachable: { status: 502, summary: "vmcenter could not reach the host that owns the VM (its agent's lease expired or its API does not answer); retry when it is back.", retryable: true },
+  cluster_unavailable: { status: 503, summary: "vmcenter or a host agent cannot reach etcd, or no vmcenter replica leads yet; retry in a few seconds.", retryable: true },
   timeout: { status: 504, summary: "The operation did not finish in time.", retryable: true },
   internal: { status: 500, summary: "An unexpected error inside vmctld; the log has the details." },
 } as const satisfies Record<string, { status: number; summary: string; retryable?: true }>;
