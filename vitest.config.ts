@@ -3,13 +3,14 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
-const packages = ["api-types", "definition", "qmp", "qemu", "guest", "client", "daemon", "cli", "ovf"];
+const packages = ["api-types", "definition", "qmp", "qemu", "guest", "client", "center", "daemon", "cli", "ovf"];
 const source = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import.meta.url));
 // Exact matches, so that a subpath export (@vmctl/api-types/states) maps to its own source file.
 const alias = [
   ...packages.map((name) => ({ find: new RegExp(`^@vmctl/${name}$`), replacement: source(`${name}/src/index.ts`) })),
   { find: /^@vmctl\/api-types\/states$/, replacement: source("api-types/src/states.ts") },
   { find: /^@vmctl\/api-types\/errors$/, replacement: source("api-types/src/errors.ts") },
+  { find: /^@vmctl\/center\/demo$/, replacement: source("center/src/demo/cluster-demo.ts") },
   { find: /^@vmctl\/client\/browser$/, replacement: source("client/src/browser.ts") },
   { find: /^@vmctl\/definition\/sizes$/, replacement: source("definition/src/sizes.ts") },
   { find: /^@vmctl\/definition\/disk-file-name$/, replacement: source("definition/src/disk-file-name.ts") },

@@ -11,6 +11,8 @@ export interface Endpoint {
   token?: string;
   /** The server certificate (PEM) pinned at `vmctl login`: trusted alone, as its own CA. */
   pinnedCert?: string;
+  /** CA certificates (PEM) to trust instead of the system's, with the usual check of the server's name (`--ca FILE`). */
+  ca?: string;
   /** A login's session (its cookie and CSRF token) instead of a token: `vmctl login` uses one to make its token. */
   session?: { cookie: string; csrfToken: string };
 }
@@ -21,9 +23,10 @@ let https: typeof Https | undefined;
 const httpsRequest = (url: URL, options: Https.RequestOptions, onResponse: (response: IncomingMessage) => void): ClientRequest =>
   (https ??= requireBuiltin("node:https") as typeof Https).request(url, options, onResponse);
 
-/** TLS options that trust exactly the pinned certificate, whatever name it carries. */
+/** TLS options: trust exactly the pinned certificate, whatever name it carries; or a given CA, names checked. */
 export function tlsOptions(endpoint: Endpoint): { ca?: string; checkServerIdentity?: () => undefined } {
-  return endpoint.pinnedCert ? { ca: endpoint.pinnedCert, checkServerIdentity: () => undefined } : {};
+  if (endpoint.pinnedCert) return { ca: endpoint.pinnedCert, checkServerIdentity: () => undefined };
+  return endpoint.ca ? { ca: endpoint.ca } : {};
 }
 
 export interface RawResponse { status: number; headers: IncomingHttpHeaders; text: string }

@@ -80,11 +80,12 @@ export class VmctlClient extends VmctlApi {
   openEvents(query: { since?: number; vm?: string } = {}): WebSocket { return this.openSocket(socketPaths.events(query)); }
 
   private openSocket(path: string, protocols: string[] = []): WebSocket {
-    const { ca } = tlsOptions(this.endpoint);
+    const { ca, checkServerIdentity } = tlsOptions(this.endpoint);
     const WebSocketClass = webSocket();
     return new WebSocketClass(wsAddress(this.endpoint, path), protocols, {
+      ...(ca ? { ca } : {}),
       // Node's TLS takes "no error" (undefined) as a match; ws's typings say boolean.
-      ...(ca ? { ca, checkServerIdentity: (() => undefined) as unknown as () => boolean } : {}),
+      ...(checkServerIdentity ? { checkServerIdentity: checkServerIdentity as unknown as () => boolean } : {}),
       ...(this.endpoint.token ? { headers: { authorization: `Bearer ${this.endpoint.token}` } } : {}),
     });
   }
