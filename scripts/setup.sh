@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # dnsmasq-base and nftables: the DHCP/DNS and the masquerade of managed networks; iproute2 their bridges and taps.
 # genisoimage: the cloud-init seed ISO vmctld writes for a VM with [cloud_init].
-APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools dnsmasq-base nftables iproute2 genisoimage)
+APT_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio openssl syslinux syslinux-common mtools dosfstools dnsmasq-base nftables iproute2 genisoimage etcd-server)
 # The browser tests drive Debian's Chromium, the completion tests zsh (npm test sets VMCTL_SETUP_TESTS=1).
 [[ ${VMCTL_SETUP_TESTS:-} == 1 ]] && APT_PACKAGES+=(chromium zsh)
 # The Debian test guest (VMCTL_SETUP_DEBIAN=1): debootstrap and mkfs.ext4 -d build it, the slow tier
