@@ -15,3 +15,5 @@ export * from "./metrics-wire.js";
 export * from "./ws-wire.js";
 export * from "./schema-audit.js";
 export * from "./lifecycle-wire.js";
+export * from "./cluster-wire.js";
+export * from "./migration-wire.js";
