@@ -1,5 +1,5 @@
 // Only the client spells the API's routes: a path literal (/api/v1…, /ws/…) anywhere else in the
-// packages' sources or the benchmarks fails here. The daemon, which serves the routes, and the
+// packages' sources or the benchmarks fails here. The daemon and vmcenter, which serve the routes, and the
 // tests, which test the API itself, may spell them. Prose that names a route after a space ("GET
 // /api/v1/tasks", "on /ws/events: …") is not a request target and passes; comments are not read.
 import { readdirSync, readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
-const SPELLS_ROUTES = new Set(["client", "daemon"]);
+const SPELLS_ROUTES = new Set(["client", "daemon", "center"]);
 const SOURCE = /\.(ts|tsx|mts|js|mjs)$/;
 const ROUTE = /\/api\/v1|\/ws\//g;
 const NAMED_IN_PROSE = /\s$/;
