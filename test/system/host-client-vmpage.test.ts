@@ -93,7 +93,8 @@ describe("Host Client VM page", () => {
     await page.getByRole("progressbar", { name: "Memory usage" }).waitFor();
     // The memory figure says whose it is: the busybox guest has no balloon driver, so QEMU's RSS.
     expect(await page.getByTestId("memory-source").innerText()).toMatch(/^(host's view|guest reported)$/);
-    expect(await page.getByTestId("metrics").innerText()).toMatch(/MiB of \d+ MiB (allocated|in use)/);
+    // The total is the guest's own (with a balloon, e.g. "218.4 MiB") or the allocation ("256 MiB").
+    expect(await page.getByTestId("metrics").innerText()).toMatch(/MiB of \d+(\.\d)? MiB (allocated|in use)/);
     // Addresses: an IP with its source, or "—" (the user-mode NAT network gives vmctld no lease).
     expect(await page.getByTestId("summary-addresses").innerText()).toMatch(/^(—|\d+\.\d+\.\d+\.\d+[\s\S]*)$/);
     // The screen: a drawn PNG from the screenshot endpoint.
