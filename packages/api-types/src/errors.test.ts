@@ -27,7 +27,7 @@ describe("error registry", () => {
   });
 
   it("marks as retryable only what may succeed later unchanged", () => {
-    expect(CODES.filter(isRetryable).sort()).toEqual(["login_locked", "rate_limited", "server_busy", "timeout", "upload_in_progress"]);
+    expect(CODES.filter(isRetryable).sort()).toEqual(["cluster_unavailable", "host_unreachable", "login_locked", "rate_limited", "server_busy", "timeout", "upload_in_progress"]);
   });
 });
 

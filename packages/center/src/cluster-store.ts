@@ -28,7 +28,8 @@ async function reachable<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof VmctlError) throw error;
     const message = (error as Error).message ?? String(error);
-    if (/unavailable|ECONNREFUSED|deadline|connect|No connection/i.test(message) || (error as { name?: string }).name === "GRPCConnectFailedError") {
+    // etcd3's circuit breaker fails calls fast for a while after several failed ones (BrokenCircuitError).
+    if (/unavailable|ECONNREFUSED|deadline|connect|No connection|circuit breaker/i.test(message) || ["GRPCConnectFailedError", "BrokenCircuitError"].includes((error as object).constructor?.name ?? "")) {
       throw new VmctlError("cluster_unavailable", `etcd does not answer (${message.slice(0, 200)}); the cluster's state cannot be read or written until it does`);
     }
     throw error;

@@ -25,7 +25,8 @@ const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, leaf, fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(keys, tie("value"), { maxKeys: 6 })),
 })).value;
 
-describe("definition parser under random input", () => {
+// Hundreds of parses per property: seconds of CPU, more when the machine is busy (the 5 s default timed out under load).
+describe("definition parser under random input", { timeout: 60_000 }, () => {
   it("random TOML text: a definition or a DefinitionError, nothing else", () => {
     fc.assert(fc.property(fc.string({ maxLength: 400 }), (text) => { outcome(() => parseDefinitionToml(text)); }), { numRuns: 2000 });
   });
