@@ -8,7 +8,7 @@ import { literalUnion } from "./literal-union.js";
 export const PRIVILEGES = [
   "host.read", "vm.read", "vm.create", "vm.edit", "vm.delete", "vm.power", "vm.console.view", "vm.console.input",
   "vm.snapshot", "task.read", "task.cancel", "event.read", "user.admin", "audit.read", "token.own",
-  "datastore.read", "datastore.write", "network.write",
+  "datastore.read", "datastore.write", "network.write", "vm.migrate",
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 export const PrivilegeSchema = literalUnion(PRIVILEGES);

@@ -10,6 +10,7 @@ export const DatastoreAddRequestSchema = Type.Object({
   // The pattern (NAME_PATTERN) is checked by vmctld, whose answer says how to fix the name.
   name: Type.String({ minLength: 1, maxLength: 63, description: "lower case letters, digits, '-', '_' and '.', starting with a letter or digit" }),
   path: Type.String({ minLength: 1, maxLength: 4096, description: "an absolute directory on this host; made when it does not exist" }),
+  shared: Type.Optional(Type.Boolean({ description: "the same storage is mounted under this name on every host of the cluster (default false): VM folders there carry an owner file, and only their owner lists them" })),
 }, { additionalProperties: false });
 export type DatastoreAddRequest = Static<typeof DatastoreAddRequestSchema>;
 

@@ -52,6 +52,8 @@ export const PolicySchema = Type.Object({
   stop_timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: "seconds a graceful stop waits before forcing" })),
   autostart_order: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000, description: "autostart order: lower starts first (default 0; equal orders start by name)" })),
   autostart_delay: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, description: "seconds to wait after this VM's start before the next autostart (default 0)" })),
+  ha: Type.Optional(Type.Boolean({ description: "cluster HA (default false): when its host dies, vmcenter restarts the VM on another host; its disks must be on a shared datastore. A joined host then never starts it by itself (autostart, crash restart): only vmcenter's desired state does" })),
+  host_tags: Type.Optional(Type.Array(Type.String({ pattern: NAME_PATTERN, description: "a host tag: lower case letters, digits, '-', '_' and '.'" }), { maxItems: 64, uniqueItems: true, description: "vmcenter places the VM only on hosts that have every one of these tags (default none)" })),
 }, { additionalProperties: false });
 
 /** A Linux user name as useradd takes it (and cloud-init writes it): lower case, at most 32. */
@@ -142,7 +144,7 @@ export const ResolvedVmDefinitionSchema = Type.Object({
   cdroms: Type.Record(Type.String(), Type.Object({ iso: Type.Optional(Type.String()), datastore: Type.Optional(Type.String()), bus: Type.Union([Type.Literal("sata"), Type.Literal("ide"), Type.Literal("scsi")]) })),
   nics: Type.Record(Type.String(), Type.Object({ network: Type.String(), model: Type.Union([Type.Literal("virtio"), Type.Literal("e1000"), Type.Literal("rtl8139")]), mac: Type.String(), link: Type.Union([Type.Literal("up"), Type.Literal("down")]) })),
   console: Type.Object({ serial: Type.Boolean(), vnc: Type.Boolean() }),
-  policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer(), autostart_order: Type.Integer(), autostart_delay: Type.Integer() }),
+  policy: Type.Object({ autostart: Type.Boolean(), on_crash: Type.Union([Type.Literal("restart"), Type.Literal("stop")]), stop_timeout: Type.Integer(), autostart_order: Type.Integer(), autostart_delay: Type.Integer(), ha: Type.Boolean(), host_tags: Type.Array(Type.String()) }),
   /** Absent: no seed is attached. hostname defaults to one made from the VM's name. */
   cloud_init: Type.Optional(Type.Object({
     hostname: Type.String(),

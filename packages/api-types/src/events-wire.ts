@@ -5,6 +5,7 @@ import { Type, type Static, type TObject, type TProperties, type TLiteral } from
 import { VM_STATES, EXIT_REASONS } from "./states.js";
 import { literalUnion } from "./literal-union.js";
 import { TASK_STATES } from "./wire.js";
+import { VmMigratedDetailsSchema } from "./migration-wire.js";
 
 const VmStateSchema = literalUnion(VM_STATES);
 /** An event whose type says it all. */
@@ -62,6 +63,8 @@ export const EVENT_DATA = {
   "vm.template_unmarked": NoData,
   "vm.imported": Type.Object({ from: Type.String({ description: "ovf or libvirt" }), originalName: Type.String() }),
   "vm.exported": NoData,
+  /** A live migration ended here: out (the VM left for peerHost) or in (it runs here now). */
+  "vm.migrated": VmMigratedDetailsSchema,
   "task.created": Type.Object({ task: Type.String(), op: Type.String(), state: literalUnion(TASK_STATES), user: Type.String() }),
   "task.progress": Type.Object({ task: Type.String(), op: Type.String(), progress: Type.Number(), eta: Type.Union([Type.String(), Type.Null()]) }),
   "task.finished": Type.Object({

@@ -45,8 +45,10 @@ export function untypedPlaces(schema: unknown, path = ""): string[] {
 }
 
 /**
- * The one untyped place the wire may have, and why: each error code carries its own details (the
- * field and fix of a refusal, a limit, the privileges a token lacks, the validator's list), described
- * per code in docs/errors.md. Matched against "<where>: <path>".
+ * The untyped places the wire may have, and why, matched against "<where>: <path>": each error code
+ * carries its own details (the field and fix of a refusal, a limit, the privileges a token lacks, the
+ * validator's list), described per code in docs/errors.md; and a task's result is its op's (a
+ * migrate-out's MigrationResult of migration-wire.ts, a cluster task's of cluster-wire.ts), a table
+ * of values whose shape each op's route documents.
  */
-export const ALLOWED_UNTYPED: readonly RegExp[] = [/(^|[ :])error\.details$/];
+export const ALLOWED_UNTYPED: readonly RegExp[] = [/(^|[ :])error\.details$/, /(^|[ :.])result\.\*$/];

@@ -95,6 +95,7 @@ export const TaskSchema = Type.Object({
   startedAt: Type.Union([Type.String(), Type.Null()]),
   endedAt: Type.Union([Type.String(), Type.Null()]),
   parentId: Type.Union([Type.String(), Type.Null()]),
+  result: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: "what a task that ended well measured or made (a migrate-out's downtimeMs, bytes and totalMs); absent for most tasks" })),
 });
 export type Task = Static<typeof TaskSchema>;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -119,6 +120,10 @@ export const HostInfoSchema = Type.Object({
   memoryBytes: Type.Integer(),
   home: Type.String(),
   vmsByState: Type.Record(Type.String(), Type.Integer()),
+  cluster: Type.Union([
+    Type.Object({ clusterId: Type.String(), centerUrls: Type.Array(Type.String()) }),
+    Type.Null(),
+  ], { description: "the vmcenter cluster this host joined (vmctld --join), null for a host on its own" }),
 });
 export type HostInfo = Static<typeof HostInfoSchema>;
 
@@ -128,6 +133,7 @@ export const DatastoreSchema = Type.Object({
   capacityBytes: Type.Integer(),
   freeBytes: Type.Integer(),
   origin: Type.Unsafe<DatastoreOrigin>(Type.Union(DATASTORE_ORIGINS.map((o) => Type.Literal(o)), { description: "default: local; config: declared in vmctld.toml; added: through the API (only these can be removed)" })),
+  shared: Type.Boolean({ description: "every host of a cluster mounts it under this name: a VM folder there is listed only on the host its .vmctl-owner names" }),
 });
 export type Datastore = Static<typeof DatastoreSchema>;
 

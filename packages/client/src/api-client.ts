@@ -57,7 +57,9 @@ export class VmctlApi {
   // The host and its datastores.
   host(): Promise<HostInfo> { return this.request("GET", apiPaths.host()); }
   datastores(): Promise<{ datastores: Datastore[] }> { return this.request("GET", apiPaths.datastores()); }
-  addDatastore(name: string, path: string): Promise<Datastore> { return this.request("POST", apiPaths.datastores(), { name, path }); }
+  addDatastore(name: string, path: string, options: { shared?: boolean } = {}): Promise<Datastore> {
+    return this.request("POST", apiPaths.datastores(), { name, path, ...(options.shared ? { shared: true } : {}) });
+  }
   removeDatastore(name: string): Promise<{ name: string; path: string }> { return this.request("DELETE", apiPaths.datastore(name)); }
 
   // Host networks.

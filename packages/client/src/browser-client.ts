@@ -4,6 +4,7 @@
 import type { Task, UploadStatus } from "@vmctl/api-types";
 import { wsCloseCodeOf } from "@vmctl/api-types/errors";
 import { VmctlApi, type ImportOptions } from "./api-client.js";
+import { ClusterApi } from "./cluster-client.js";
 import { apiPaths, socketPaths, type SocketPurpose } from "./api-paths.js";
 import { BrowserTransport, type BrowserTransportOptions, type Sending } from "./browser-transport.js";
 
@@ -18,11 +19,14 @@ export interface BrowserClientOptions extends BrowserTransportOptions {
 
 export class BrowserClient extends VmctlApi {
   private readonly browser: BrowserTransport;
+  /** vmcenter's cluster API (hosts, cluster VMs, placement, migration, maintenance, rules). */
+  readonly cluster: ClusterApi;
 
   constructor(private readonly options: BrowserClientOptions = {}) {
     const transport = new BrowserTransport(options);
     super(transport);
     this.browser = transport;
+    this.cluster = new ClusterApi(transport);
   }
 
   /**

@@ -24,8 +24,9 @@ const httpsRequest = (url: URL, options: Https.RequestOptions, onResponse: (resp
   (https ??= requireBuiltin("node:https") as typeof Https).request(url, options, onResponse);
 
 /** TLS options: trust exactly the pinned certificate, whatever name it carries; or a given CA, names checked. */
-export function tlsOptions(endpoint: Endpoint): { ca?: string; checkServerIdentity?: () => undefined } {
-  if (endpoint.pinnedCert) return { ca: endpoint.pinnedCert, checkServerIdentity: () => undefined };
+export function tlsOptions(endpoint: Endpoint): { ca?: string; checkServerIdentity?: () => undefined; allowPartialTrustChain?: boolean } {
+  // A pinned certificate that a CA signed (the cluster demo's) is trusted alone too: partial chain.
+  if (endpoint.pinnedCert) return { ca: endpoint.pinnedCert, checkServerIdentity: () => undefined, allowPartialTrustChain: true };
   return endpoint.ca ? { ca: endpoint.ca } : {};
 }
 
@@ -98,7 +99,7 @@ export class ConnectionError extends Error {
     const hint = code === "ENOENT" || code === "ECONNREFUSED"
       ? "; is vmctld running? (`npm start` in the repository, or `vmctld --home DIR`)"
       : code === "EACCES" ? "; the socket is root-only (mode 0600): run as its owner" : "";
-    super(`cannot reach vmctld at ${where}: ${cause.message}${hint}`);
+    super(`cannot reach the server at ${where}: ${cause.message}${hint}`);
     this.name = "ConnectionError";
   }
 }

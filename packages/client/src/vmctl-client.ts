@@ -6,6 +6,7 @@ import type WebSocket from "ws";
 import type { Task } from "@vmctl/api-types";
 import { apiPaths, socketPaths } from "./api-paths.js";
 import { VmctlApi, BINARY_CONSOLE_PROTOCOL, type ImportOptions } from "./api-client.js";
+import { ClusterApi } from "./cluster-client.js";
 import { answerError, parseAnswer } from "./api-error.js";
 import { uploadToDatastore, downloadFromDatastore, type UploadOptions, type DownloadOptions } from "./file-transfer.js";
 import { NodeTransport, ConnectionError, wsAddress, tlsOptions, type Endpoint, type RawResponse } from "./http-transport.js";
@@ -19,8 +20,12 @@ let wsClass: typeof WebSocket | undefined;
 const webSocket = (): typeof WebSocket => (wsClass ??= requireModule("ws") as typeof WebSocket);
 
 export class VmctlClient extends VmctlApi {
+  /** vmcenter's cluster API (hosts, cluster VMs, placement, migration, maintenance, rules) and a host's migration routes. */
+  readonly cluster: ClusterApi;
+
   constructor(readonly endpoint: Endpoint) {
     super(new NodeTransport(endpoint));
+    this.cluster = new ClusterApi(this.transport);
   }
 
   /** A request as given (any body type), answered whatever its status; tests of the API itself use it. */
@@ -80,10 +85,11 @@ export class VmctlClient extends VmctlApi {
   openEvents(query: { since?: number; vm?: string } = {}): WebSocket { return this.openSocket(socketPaths.events(query)); }
 
   private openSocket(path: string, protocols: string[] = []): WebSocket {
-    const { ca, checkServerIdentity } = tlsOptions(this.endpoint);
+    const { ca, checkServerIdentity, allowPartialTrustChain } = tlsOptions(this.endpoint);
     const WebSocketClass = webSocket();
     return new WebSocketClass(wsAddress(this.endpoint, path), protocols, {
       ...(ca ? { ca } : {}),
+      ...(allowPartialTrustChain ? { allowPartialTrustChain } : {}),
       // Node's TLS takes "no error" (undefined) as a match; ws's typings say boolean.
       ...(checkServerIdentity ? { checkServerIdentity: checkServerIdentity as unknown as () => boolean } : {}),
       ...(this.endpoint.token ? { headers: { authorization: `Bearer ${this.endpoint.token}` } } : {}),

@@ -16,7 +16,7 @@ describe("parseDefinitionToml", () => {
     expect(def).toMatchObject({ name: "web01", cpus: 1, memoryBytes: 1024 ** 3, machine: "q35", accel: "auto" });
     expect(def.disks.disk0).toEqual({ file: "web01/disk0.qcow2", size: "10G", sizeBytes: 10 * 1024 ** 3, bus: "virtio", format: "qcow2", readonly: false });
     expect(def.boot.order).toEqual(["disk0"]);
-    expect(def.policy).toEqual({ autostart: false, on_crash: "stop", stop_timeout: 60, autostart_order: 0, autostart_delay: 0 });
+    expect(def.policy).toEqual({ autostart: false, on_crash: "stop", stop_timeout: 60, autostart_order: 0, autostart_delay: 0, ha: false, host_tags: [] });
   });
 
   it("names file and line for broken TOML", () => {

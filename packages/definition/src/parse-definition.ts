@@ -224,7 +224,7 @@ function normalize(input: VmDefinitionInput): VmDefinition {
     cdroms,
     nics,
     console: { serial: input.console?.serial ?? true, vnc: input.console?.vnc ?? true },
-    policy: { autostart: input.policy?.autostart ?? false, on_crash: input.policy?.on_crash ?? "stop", stop_timeout: input.policy?.stop_timeout ?? 60, autostart_order: input.policy?.autostart_order ?? 0, autostart_delay: input.policy?.autostart_delay ?? 0 },
+    policy: { autostart: input.policy?.autostart ?? false, on_crash: input.policy?.on_crash ?? "stop", stop_timeout: input.policy?.stop_timeout ?? 60, autostart_order: input.policy?.autostart_order ?? 0, autostart_delay: input.policy?.autostart_delay ?? 0, ha: input.policy?.ha ?? false, host_tags: input.policy?.host_tags ?? [] },
     ...(input.cloud_init ? { cloud_init: normalizeCloudInit(input.cloud_init, input.name) } : {}),
   };
 }

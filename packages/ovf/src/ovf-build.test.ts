@@ -77,7 +77,7 @@ describe("buildOvf", () => {
     const back = parseDefinitionToml(parseOvf(xml).vmctlToml!);
     expect(back).toEqual(definition);
     expect(back.boot.kernel).toBe("kernels/vmlinuz");
-    expect(back.policy).toEqual({ autostart: true, autostart_order: 0, autostart_delay: 0, on_crash: "stop", stop_timeout: 90 });
+    expect(back.policy).toEqual({ autostart: true, autostart_order: 0, autostart_delay: 0, on_crash: "stop", stop_timeout: 90, ha: false, host_tags: [] });
   });
 
   it("looks like a VMware descriptor", () => {

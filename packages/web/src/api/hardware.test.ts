@@ -11,7 +11,7 @@ describe("readHardware", () => {
       cdroms: { cdrom0: { iso: "iso/debian.iso", bus: "sata" }, cdrom1: { bus: "ide" } },
       nics: { net0: { network: "nat", model: "virtio", mac: "52:54:00:12:34:56", link: "up" } } as VmDefinition["nics"],
       console: { serial: true, vnc: false },
-      policy: { autostart: true, on_crash: "restart", stop_timeout: 60, autostart_order: 0, autostart_delay: 0 },
+      policy: { autostart: true, on_crash: "restart", stop_timeout: 60, autostart_order: 0, autostart_delay: 0, ha: false, host_tags: [] },
     });
     expect(hw?.disks).toEqual([{ id: "disk0", file: "web/disk0.qcow2", size: "10GiB", sizeBytes: 10 * 1024 ** 3, bus: "virtio", format: "qcow2", readonly: false }]);
     expect(hw?.cdroms).toEqual([{ id: "cdrom0", iso: "iso/debian.iso", bus: "sata" }, { id: "cdrom1", bus: "ide" }]);
