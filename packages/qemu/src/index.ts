@@ -5,6 +5,7 @@ export * from "./build-argv.js";
 export * from "./run-paths.js";
 export * from "./vm-driver.js";
 export * from "./qemu-driver.js";
+export { MigrationCancelled, INCOMING_CONNECT_TIMEOUT_MS } from "./qemu-migration.js";
 export * from "./stop-escalation.js";
 export { vmDriverCases, type DriverCase, type DriverCaseContext } from "./vm-driver-cases.js";
 export * from "./accel-probe.js";

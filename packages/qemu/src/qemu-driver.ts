@@ -13,6 +13,7 @@ import { changeMedium, deleteSnapshotLive, hotplugDisk, resizeLive, snapshotLive
 import { loadState, saveState } from "./qemu-state.js";
 import { hotplugNic, setLink, unplugNic } from "./nic-live.js";
 import { QemuMetricsSampler } from "./qemu-metrics.js";
+import { QemuMigration } from "./qemu-migration.js";
 import type { ExitInfo, GuestStatus, HotplugDisk, HotplugNic, LogLine, ProgressListener, StartPlan, StartSpec, VmDriver, VmDriverEvent, VmHandle, VmMetricsSampler, VmRunFiles } from "./vm-driver.js";
 
 export interface QemuDriverOptions {
@@ -47,8 +48,11 @@ const driveNode = (id: string) => `drive-${id}`;
 export class QemuHandle implements VmHandle {
   /** The guest agent's channel (qga.sock); it writes only while the guest has its end open. */
   readonly agent: GuestAgentClient;
+  /** Live migration to (or from) another host's QEMU over TCP. */
+  readonly migration: QemuMigration;
 
   constructor(private readonly proc: QemuProcess) {
+    this.migration = new QemuMigration(proc);
     this.agent = new GuestAgentClient(proc.paths.qga, { isOpen: () => agentPortOpen(proc) });
     void proc.wait().then(() => this.agent.close());
   }
@@ -140,7 +144,7 @@ export class QemuDriver implements VmDriver {
 
   plan(spec: StartSpec): StartPlan {
     const argv = buildQemuArgv(spec.def, {
-      runDir: spec.runDir, accel: spec.accel, startPaused: true, incoming: spec.incoming ?? false,
+      runDir: spec.runDir, accel: spec.accel, startPaused: !(spec.incoming && spec.runOnArrival), incoming: spec.incoming ?? false,
       ...(spec.loadSnapshot ? { loadSnapshot: spec.loadSnapshot } : {}),
       ...(spec.nics ? { nics: spec.nics } : {}),
       resolvePath: spec.resolvePath,

@@ -27,8 +27,13 @@ export interface StartSpec {
   accel: Accel;
   /** Resolves a datastore-relative path to an absolute one (the daemon knows the datastores). */
   resolvePath: (datastore: string | undefined, path: string) => string;
-  /** Wait for a saved state (loaded with loadState) instead of booting. */
+  /** Wait for a saved state (loaded with loadState) or a live migration (migration.listen) instead of booting. */
   incoming?: boolean;
+  /**
+   * With incoming: the guest runs the moment a live migration's stream completes, if it ran on the
+   * source (a paused one stays paused): QEMU's own switch-over, no resume() round trip in the downtime.
+   */
+  runOnArrival?: boolean;
   /** Start from this internal snapshot (memory and disks). */
   loadSnapshot?: string;
   /** Each NIC's way to its network (default: user-mode). */
@@ -77,16 +82,36 @@ export interface VmMetricsSampler { sample(): Promise<VmMetrics> }
 export type ProgressListener = (percent: number) => void;
 export type LogLine = (line: string) => void;
 
+/** How far a live migration has got: RAM bytes sent (re-sent dirty pages included), left and in all. */
+export interface MigrationProgress { percent: number; transferred: number; remaining: number; total: number; mbps?: number }
+
+/** What a completed live migration measured (the hypervisor's own figures). */
+export interface MigrationOutcome { downtimeMs: number; totalMs: number; bytes: number }
+
+export interface MigrationSendOptions {
+  /** Where the target listens ("tcp:<host>:<port>", as its listen() answered). */
+  uri: string;
+  /** Bytes per second the stream may use (default: as fast as it goes). */
+  maxBandwidth?: number;
+  /** The longest pause the hypervisor aims for at switch-over (default 300 ms). */
+  downtimeLimitMs?: number;
+  /** Aborting it cancels the migration: the VM runs on here. */
+  signal?: AbortSignal;
+}
+
 /**
- * Room for live migration to another host, not implemented by any driver yet: a handle that can
- * migrate sets `migration`; the domain checks for it and refuses otherwise. The QEMU driver will
- * implement it over the same migrate commands that suspend uses.
+ * Live migration to another host: a handle that can migrate sets `migration`; the domain checks
+ * for it and refuses otherwise. QEMU implements it (qemu-migration.ts) over TCP.
  */
 export interface VmMigration {
-  /** Sends the running VM to a receiver prepared by `receive` on the target host. */
-  send(target: { uri: string }, onProgress?: ProgressListener): Promise<void>;
-  /** On the target: waits for an incoming VM on `uri` (the handle was started with incoming). */
-  receive(source: { uri: string }, onProgress?: ProgressListener): Promise<void>;
+  /** Sends the running VM to a target listening at `uri`; resolves once the target has it (this VM is then paused for good). */
+  send(options: MigrationSendOptions, onProgress?: (progress: MigrationProgress) => void): Promise<MigrationOutcome>;
+  /** Cancels the outgoing migration under way; send() then rejects and the VM runs on here. */
+  cancel(): Promise<void>;
+  /** On the target (a handle started with incoming): listens on `address`, a free port; answers the uri to give the source. */
+  listen(address: string): Promise<{ uri: string }>;
+  /** On the target: resolves once the stream has completed; the guest stays paused until resume(). */
+  receive(onProgress?: (progress: MigrationProgress) => void, signal?: AbortSignal): Promise<void>;
 }
 
 /**
