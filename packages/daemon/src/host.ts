@@ -49,6 +49,21 @@ import { HostNetworkPlumbing, NullNetworkPlumbing, type NetworkPlumbing } from "
 import { PortForwards } from "./domain/port-forwards.js";
 import type { RetentionPruner } from "./domain/retention.js";
 import { autostartPlan, runAutostart } from "./domain/autostart.js";
+import type { ClusterConfig } from "./cluster/cluster-config.js";
+import type { ClusterAuth } from "./cluster/cluster-auth.js";
+
+/** A joined host's cluster side (cluster/index.ts fills it in). */
+export interface HostCluster {
+  config: ClusterConfig;
+  auth: ClusterAuth;
+  /** The host's name in the cluster (vmctld --host-name, else its host name). */
+  name: string;
+  /**
+   * Whether this host may start the VM by itself (autostart, crash restart): never a VM with
+   * [policy] ha on a shared datastore (vmcenter restarts it where it decides), nor one desired on another host.
+   */
+  mayStartItself(name: string): boolean;
+}
 
 /** What runs the VMs: injected by unit tests (a fake driver), QEMU otherwise. */
 export interface HostHypervisor {
@@ -102,6 +117,8 @@ export class Host {
   readonly audit: AuditLog;
   readonly loginGuard: LoginGuard;
   readonly tickets = new ConsoleTickets();
+  /** Set before start() on a host joined to a vmcenter cluster (cluster.json): its membership and cluster-token check. */
+  cluster: HostCluster | undefined;
   qemuVersion: string | null = null;
   private accelChoice: Promise<AccelChoice> | undefined;
   private retention: RetentionPruner | undefined;
@@ -114,11 +131,11 @@ export class Host {
     const identity = { hostId: this.hostId, vmUuidOf: (vm: string) => this.inventory.identity(vm) };
     this.events = new EventLog(this.db, identity);
     this.tasks = new TaskManager(this.db, this.events, identity);
-    this.datastores = new Datastores(config.datastores);
+    this.datastores = new Datastores(config.datastores, config.sharedDatastores ?? []);
     this.inventory = new Inventory(this.datastores, (entry) => {
       log.warn({ vm: entry.name }, entry.error?.message ?? "invalid definition");
       this.events.record("vm.definition_invalid", entry.name, { file: entry.file, ...(entry.error ? { message: entry.error.message } : {}) });
-    });
+    }, this.hostId);
     this.definitions = new DefinitionStore(this.inventory);
     // Datastores added through the API join vmctld.toml's before the first inventory scan.
     this.datastoreRegistry = new DatastoreRegistry(this.db, this.datastores, this.inventory, config.home, log);
@@ -149,6 +166,7 @@ export class Host {
       agents: this.agents,
       runtimes: this.runtimes, lifecycle: this.lifecycle, inventory: this.inventory, datastores: this.datastores, events: this.events, tasks: this.tasks,
       prepare, runDir: config.runDir, driver: hypervisor.driver ?? new QemuDriver({ binary: config.qemu }), hostFiles: hypervisor.hostFiles, accelerator: hypervisor.accelerator ?? (() => this.accelerator()), nics: liveTaps, log,
+      mayStartItself: (name) => this.cluster?.mayStartItself(name) ?? true,
     });
     this.nics = new NicService({
       inventory: this.inventory, runtimes: this.runtimes, lifecycle: this.lifecycle, events: this.events, definitions: this.definitions,
@@ -208,7 +226,8 @@ export class Host {
     this.agents.start();
     this.accelerator().catch((error: unknown) => this.log.warn((error as Error).message));
     await this.removeStaging();
-    await removeUnfinishedVmFolders(this.datastores.names().map((ds) => this.datastores.root(ds)), this.log);
+    // A shared datastore's unfinished folder may be another host's create in progress: left alone.
+    await removeUnfinishedVmFolders(this.datastores.names().filter((ds) => !this.datastores.isShared(ds)).map((ds) => this.datastores.root(ds)), this.log);
     this.inventory.scan();
     await this.networks.start();
     const names = this.inventory.list().map((entry) => entry.name);
@@ -260,7 +279,7 @@ export class Host {
     const bootId = (await readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
     if (getMeta(this.db, "autostart_boot_id") === bootId) return;
     setMeta(this.db, "autostart_boot_id", bootId);
-    const plan = autostartPlan(names.map((name) => ({ name, def: this.inventory.find(name)?.def })));
+    const plan = autostartPlan(names.map((name) => ({ name, def: this.inventory.find(name)?.def })), (name) => this.cluster?.mayStartItself(name) ?? true);
     // In the background: the delays between starts do not hold up vmctld's own start.
     void runAutostart(plan, (name) => this.autostartOne(name)).catch((error: unknown) => this.log.error({ err: error }, "autostart"));
   }
@@ -268,6 +287,10 @@ export class Host {
   /** One VM's autostart, resolved once its start task ended (a VM no longer stopped is left alone). */
   async autostartOne(name: string): Promise<void> {
     if (!this.inventory.find(name)?.def?.policy.autostart || this.runtimes.get(name).state !== "stopped") return;
+    if (this.cluster && !this.cluster.mayStartItself(name)) {
+      this.log.info({ vm: name }, "autostart skipped: in the cluster, vmcenter's desired state starts this VM");
+      return;
+    }
     this.log.info({ vm: name }, "autostart");
     const task = this.power.request(name, { action: "start" }, "system (autostart)");
     await this.tasks.wait(task.id, 10 * 60_000);

@@ -31,6 +31,7 @@ import { registerStorageRoutes } from "./api/vm-storage.js";
 import { registerNicRoutes } from "./api/vm-nics.js";
 import { registerSnapshotRoutes } from "./api/vm-snapshots.js";
 import { registerImportRoutes } from "./api/vm-import.js";
+import { registerMigrationRoutes } from "./api/vm-migration.js";
 import { MAX_WS_MESSAGE, BINARY_CONSOLE_PROTOCOL, JSON_PROTOCOL } from "./api/ws-message.js";
 import { registerOpenApi } from "./api/openapi.js";
 import { registerAuth } from "./api/auth-hooks.js";
@@ -119,6 +120,7 @@ export async function buildApp(host: Host, logger: Logger, onRoute?: (method: st
   registerNicRoutes(api, host);
   registerSnapshotRoutes(api, host);
   await registerImportRoutes(api, host);
+  registerMigrationRoutes(api, host);
   return app;
 }
 

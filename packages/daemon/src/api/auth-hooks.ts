@@ -1,13 +1,16 @@
 // Authentication and authorization for every request, in one place: the unix socket is root's
 // break-glass way in; over TCP a bearer token, a session cookie (with CSRF for changes) or, on
 // WebSockets, a single-use ticket worth what its minter still holds. Then the route's privilege, at
-// host scope or on the VM named. Every WebSocket is registered with its principal, so a change that
+// host scope or on the VM named. A joined host also takes vmcenter's cluster tokens (JWTs, verified
+// offline: cluster/cluster-auth.ts) as bearer tokens. Every WebSocket is registered with its principal, so a change that
 // takes a credential or a right away closes the sockets opened with it.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { VmctlError } from "@vmctl/api-types";
 import type { Host } from "../host.js";
-import { can, ROOT_PRINCIPAL, type Principal, type TicketPurpose } from "../security/principal.js";
+import { looksLikeJwt } from "@vmctl/center";
+import { can, ROOT_PRINCIPAL, type Credential, type Principal, type TicketPurpose } from "../security/principal.js";
+import { isClusterCredential } from "../cluster/cluster-auth.js";
 import { isLocalConnection } from "../security/local-socket.js";
 import { needOf } from "../security/route-privileges.js";
 import { sameSecret } from "../security/passwords.js";
@@ -73,6 +76,11 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
   const authorization = request.headers.authorization;
   if (authorization) {
     const token = /^Bearer (.+)$/.exec(authorization)?.[1];
+    // A JWT is vmcenter's (a cluster token, verified offline); vmctld's own tokens are opaque.
+    if (token && looksLikeJwt(token)) {
+      if (!host.cluster) throw new VmctlError("unauthenticated", "a cluster token (JWT) was sent, but this host has joined no cluster; use one of its own tokens");
+      return host.cluster.auth.principalForToken(token);
+    }
     const principal = token ? host.auth.principalForToken(token) : null;
     if (!principal) throw new VmctlError("unauthenticated", "the bearer token is unknown, expired or revoked");
     return principal;
@@ -82,7 +90,7 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
   const isWebSocket = (request.raw as { upgrade?: boolean }).upgrade === true;
   if (isWebSocket && typeof query?.ticket === "string" && (request.routeOptions.url ?? "").startsWith("/ws/vms/")) {
     const ticket = host.tickets.redeem(query.ticket, (request.params as { name?: string }).name ?? "", ticketPurpose(request.routeOptions.url ?? ""));
-    const principal = ticket ? ticketPrincipal(host.auth.resolve(ticket.via), ticket) : null;
+    const principal = ticket ? ticketPrincipal(resolveCredential(host, ticket.via), ticket) : null;
     if (!principal) throw new VmctlError("unauthenticated", "the console ticket is unknown, expired, already used, for another VM or purpose, or the credential that made it no longer holds");
     return principal;
   }
@@ -103,9 +111,19 @@ function authenticate(host: Host, request: FastifyRequest): Principal | null {
   return null;
 }
 
+/** A credential as it stands now: a cluster token's until it expires (on a joined host), a local one's as the auth store has it. */
+function resolveCredential(host: Host, via: Credential): Principal | null {
+  if (isClusterCredential(via)) return host.cluster?.auth.resolve(via) ?? null;
+  return host.auth.resolve(via);
+}
+
 /** A principal as its credential stands now: a ticket's is its minter's, cut to the ticket again. */
 function reread(host: Host, principal: Principal): Principal | null {
-  const current = host.auth.resolve(principal.via);
+  // A socket opened with a cluster token stays open past the token's expiry while the host is
+  // joined: vmcenter, which holds the user, re-checks and closes the sockets it relays (a console
+  // through vmcenter would otherwise end when its 10-minute token does). Opening one still checks it.
+  if (isClusterCredential(principal.via)) return host.cluster ? principal : null;
+  const current = resolveCredential(host, principal.via);
   return principal.ticket ? ticketPrincipal(current, principal.ticket) : current;
 }
 

@@ -16,6 +16,7 @@ export function registerHostRoutes(app: ApiApp, host: Host): void {
       id: host.hostId, hostname: hostname(), version: host.version, qemuVersion: host.qemuVersion, nodeVersion: process.version,
       accelerator: { kind: accel.accel, reason: accel.reason }, cpus: cpus().length, memoryBytes: totalmem(),
       home: host.config.home, vmsByState,
+      cluster: host.cluster ? { clusterId: host.cluster.config.clusterId, centerUrls: host.cluster.config.centerUrls } : null,
     };
   });
 

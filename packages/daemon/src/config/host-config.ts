@@ -25,7 +25,10 @@ export const HostConfigSchema = Type.Object({
   audit_max_rows: Type.Optional(Type.Integer({ minimum: 1000, maximum: 100_000_000, description: "the most audit entries kept; the oldest go first" })),
   max_upload_size: Type.Optional(Type.String({ pattern: SIZE_PATTERN, description: "the largest file one upload to a datastore may store, e.g. \"64GiB\" (never more than the free space)" })),
   tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: "a CA-signed certificate and its key (PEM); without it vmctld makes a self-signed one" })),
-  datastores: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({ path: Type.String({ minLength: 1 }) }, { additionalProperties: false }))),
+  datastores: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({
+    path: Type.String({ minLength: 1 }),
+    shared: Type.Optional(Type.Boolean({ description: "every host of the cluster mounts this storage under the same name (default false)" })),
+  }, { additionalProperties: false }))),
   // Host networks (domain/network-registry.ts checks each kind's settings); `default` may change kind.
   networks: Type.Optional(Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.Object({
     kind: Type.Union(NETWORK_KINDS.map((k) => Type.Literal(k))),
@@ -49,6 +52,8 @@ export interface HostConfig {
   retention: { events: RetentionLimits; audit: RetentionLimits };
   maxUploadBytes: number;
   datastores: Record<string, string>;
+  /** The datastores declared `shared = true`: cluster storage whose VM folders carry an owner file. */
+  sharedDatastores?: readonly string[];
   networks: Record<string, ConfiguredNetwork>;
   tls: { cert: string; key: string } | undefined;
   socketPath: string;
@@ -118,6 +123,7 @@ export async function loadHostConfig(home = defaultHome(), overrides: { listen?:
     }),
     maxUploadBytes: parseSize(input.max_upload_size ?? DEFAULT_MAX_UPLOAD) ?? Number.MAX_SAFE_INTEGER,
     datastores: Object.freeze(datastores),
+    sharedDatastores: Object.freeze(Object.entries(input.datastores ?? {}).filter(([, ds]) => ds.shared === true).map(([name]) => name)),
     networks: Object.freeze({ ...input.networks }),
     tls: input.tls ? { cert: resolve(home, input.tls.cert), key: resolve(home, input.tls.key) } : undefined,
     socketPath: join(home, "vmctld.sock"),

@@ -37,3 +37,17 @@ describe("autostart order", () => {
     await expect(d.host.vms.create({ toml: definition("bad", policy(5000)) })).rejects.toThrow(/policy\.autostart_order/);
   });
 });
+
+describe("autostart on a joined host", () => {
+  it("leaves out the VMs the host may not start by itself (HA VMs on shared storage: vmcenter starts them)", async () => {
+    await d.host.vms.create({ toml: definition("ha-vm", policy(0)) });
+    await d.host.vms.create({ toml: definition("own-vm", policy(1)) });
+    const vms = d.host.inventory.list().map((e) => ({ name: e.name, def: e.def }));
+    expect(autostartPlan(vms, (name) => name !== "ha-vm").map((s) => s.name)).toEqual(["own-vm"]);
+    d.host.cluster = { mayStartItself: (name: string) => name !== "ha-vm" } as unknown as NonNullable<typeof d.host.cluster>;
+    await d.host.autostartOne("ha-vm");
+    expect(d.host.runtimes.get("ha-vm").state).toBe("stopped");
+    await d.host.autostartOne("own-vm");
+    expect(d.host.runtimes.get("own-vm").state).toBe("running");
+  });
+});

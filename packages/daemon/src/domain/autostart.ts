@@ -4,10 +4,13 @@ import type { VmDefinition } from "@vmctl/api-types";
 
 export interface AutostartStep { name: string; order: number; delaySeconds: number }
 
-/** The VMs to start, in the order they start. */
-export function autostartPlan(vms: Array<{ name: string; def: VmDefinition | undefined }>): AutostartStep[] {
+/**
+ * The VMs to start, in the order they start. `allowed`: whether the host may start a VM by itself
+ * (on a joined host, an HA VM on a shared datastore is vmcenter's to start: cluster/index.ts).
+ */
+export function autostartPlan(vms: Array<{ name: string; def: VmDefinition | undefined }>, allowed: (name: string) => boolean = () => true): AutostartStep[] {
   return vms
-    .flatMap(({ name, def }) => (def?.policy.autostart && !def.template ? [{ name, order: def.policy.autostart_order, delaySeconds: def.policy.autostart_delay }] : []))
+    .flatMap(({ name, def }) => (def?.policy.autostart && !def.template && allowed(name) ? [{ name, order: def.policy.autostart_order, delaySeconds: def.policy.autostart_delay }] : []))
     .sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
 }
 

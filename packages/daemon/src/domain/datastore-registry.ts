@@ -4,7 +4,7 @@ import { existsSync, realpathSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Logger } from "pino";
 import { NAME_PATTERN, VmctlError, type Datastore, type DatastoreAddRequest } from "@vmctl/api-types";
-import type { Db } from "../store/database.js";
+import { getMeta, setMeta, type Db } from "../store/database.js";
 import { lexists, within, type Datastores } from "./datastores.js";
 import { realPath, rootProblem } from "./datastore-roots.js";
 import { makePrivateDirSync } from "./private-files.js";
@@ -14,6 +14,9 @@ import { filesUsedBy, describeUses } from "./vm-file-usage.js";
 const NAME = new RegExp(NAME_PATTERN);
 
 interface Row { name: string; path: string }
+
+/** The meta key that marks a datastore added through the API as shared (the datastores table has no column for it). */
+const sharedKey = (name: string) => `datastore.shared:${name}`;
 
 export class DatastoreRegistry {
   constructor(
@@ -36,13 +39,14 @@ export class DatastoreRegistry {
       } else if (!isDirectory(row.path)) {
         this.log.warn({ datastore: row.name, path: row.path }, `datastore "${row.name}": ${row.path} is not a directory (unmounted?); it is left out until it is back and vmctld restarts`);
       } else {
-        this.datastores.add(row.name, row.path);
+        this.datastores.add(row.name, row.path, this.isStoredShared(row.name));
       }
     }
   }
 
   add(request: DatastoreAddRequest): Datastore {
     const { name, path } = request;
+    const shared = request.shared ?? false;
     if (!NAME.test(name)) throw new VmctlError("bad_request", `name: "${name}" is not a datastore name; use lower case letters, digits, "-", "_" and ".", e.g. "nas1"`, { field: "name" });
     if (this.datastores.names().includes(name) || this.stored(name)) {
       throw new VmctlError("datastore_exists", `name: a datastore "${name}" already exists; choose another name`, { field: "name" });
@@ -57,8 +61,12 @@ export class DatastoreRegistry {
     try {
       // Checked again once made: a symlink on the way may have led elsewhere.
       this.checkPlace(realpathSync(wanted), path);
-      this.db.prepare("INSERT INTO datastores (name, path, created_at) VALUES (?, ?, ?)").run(name, wanted, new Date().toISOString());
-      this.datastores.add(name, wanted);
+      this.db.transaction(() => {
+        this.db.prepare("INSERT INTO datastores (name, path, created_at) VALUES (?, ?, ?)").run(name, wanted, new Date().toISOString());
+        if (shared) setMeta(this.db, sharedKey(name), "1");
+        else this.db.prepare("DELETE FROM meta WHERE key = ?").run(sharedKey(name));
+      })();
+      this.datastores.add(name, wanted, shared);
     } catch (error) {
       if (created) rmSync(created, { recursive: true });
       throw error;
@@ -72,7 +80,7 @@ export class DatastoreRegistry {
     if (!this.datastores.names().includes(name)) {
       // Stored but not loaded (its directory was missing at start): forgetting it is all there is to do.
       if (!stored) this.datastores.root(name);
-      this.db.prepare("DELETE FROM datastores WHERE name = ?").run(name);
+      this.forgetStored(name);
       return { name, path: stored!.path };
     }
     const origin = this.datastores.origin(name);
@@ -88,7 +96,7 @@ export class DatastoreRegistry {
       throw new VmctlError("in_use", `datastore "${name}" is in use by ${describeUses(uses)}; move, change or destroy ${vms.length === 1 ? "that VM" : "those VMs"} first`, { vms });
     }
     const path = this.datastores.root(name);
-    this.db.prepare("DELETE FROM datastores WHERE name = ?").run(name);
+    this.forgetStored(name);
     this.datastores.remove(name);
     return { name, path };
   }
@@ -103,6 +111,18 @@ export class DatastoreRegistry {
       if (within(root, real)) throw new VmctlError("bad_request", `path: "${given}" is inside datastore "${other}" (${root}); a datastore cannot hold another, use a directory elsewhere`, { field: "path" });
       if (within(real, root)) throw new VmctlError("bad_request", `path: "${given}" contains datastore "${other}" (${root}); use a directory beside it, not above it`, { field: "path" });
     }
+  }
+
+  /** Whether a datastore added through the API was added as shared (kept in the meta table beside its row). */
+  private isStoredShared(name: string): boolean {
+    return getMeta(this.db, sharedKey(name)) === "1";
+  }
+
+  private forgetStored(name: string): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM datastores WHERE name = ?").run(name);
+      this.db.prepare("DELETE FROM meta WHERE key = ?").run(sharedKey(name));
+    })();
   }
 
   private stored(name: string): Row | undefined {

@@ -8,25 +8,36 @@ import { makePrivateDirSync } from "./private-files.js";
 export class Datastores {
   private readonly roots: Map<string, string>;
   private readonly origins = new Map<string, DatastoreOrigin>();
+  /** Datastores every host of a cluster mounts under the same name: their VM folders carry an owner file (cluster/vm-ownership.ts). */
+  private readonly sharedNames = new Set<string>();
 
-  constructor(paths: Record<string, string>) {
+  constructor(paths: Record<string, string>, shared: Iterable<string> = []) {
     this.roots = new Map();
     for (const [name, path] of Object.entries(paths)) {
       makePrivateDirSync(path);
       this.roots.set(name, realpathSync(path));
       this.origins.set(name, name === "local" ? "default" : "config");
     }
+    for (const name of shared) if (this.roots.has(name)) this.sharedNames.add(name);
   }
 
   /** Adds a datastore at run time (the caller has checked the name and made the directory). */
-  add(name: string, path: string): void {
+  add(name: string, path: string, shared = false): void {
     this.roots.set(name, realpathSync(path));
     this.origins.set(name, "added");
+    if (shared) this.sharedNames.add(name);
+    else this.sharedNames.delete(name);
   }
 
   remove(name: string): void {
     this.roots.delete(name);
     this.origins.delete(name);
+    this.sharedNames.delete(name);
+  }
+
+  /** Whether the datastore is shared between the hosts of a cluster (false for an unknown name). */
+  isShared(name: string): boolean {
+    return this.sharedNames.has(name);
   }
 
   origin(name: string): DatastoreOrigin {
@@ -65,7 +76,7 @@ export class Datastores {
     const path = this.root(name);
     // A directory gone from under vmctld (an unmounted disk) shows as empty rather than failing the list.
     const fs = (() => { try { return statfsSync(path); } catch { return { blocks: 0, bavail: 0, bsize: 0 }; } })();
-    return { name, path, capacityBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize, origin: this.origin(name) };
+    return { name, path, capacityBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize, origin: this.origin(name), shared: this.isShared(name) };
   }
 }
 

@@ -1,12 +1,15 @@
 // The inventory is the definition files in the datastores (<ds>/<vm>/<vm>.toml), like ESXi's .vmx
 // files. A file edited by hand is picked up on the next look; an invalid one stays listed with its error.
-// It only reads: vmctld writes definitions through definition-store.ts.
+// It only reads: vmctld writes definitions through definition-store.ts. On a shared datastore (one
+// storage every host of a cluster mounts) a VM folder is listed only here when its .vmctl-owner
+// names this host (cluster/vm-ownership.ts): another host's VM is no VM of ours.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { VmctlError, type VmDefinition } from "@vmctl/api-types";
 import { parseDefinitionToml, DefinitionError } from "@vmctl/definition";
 import type { Datastores } from "./datastores.js";
+import { ownedHere, writeOwner } from "../cluster/vm-ownership.js";
 
 export interface InventoryEntry {
   name: string;
@@ -32,7 +35,15 @@ export class Inventory {
   /** Grows whenever an entry is added, re-read or dropped: listings cached under it stay valid until then. */
   generation = 0;
 
-  constructor(private readonly datastores: Datastores, private readonly onProblem: (entry: InventoryEntry) => void = () => {}) {}
+  /**
+   * hostId: this host's id, which the owner file of a VM folder on a shared datastore must name for
+   * the VM to be listed (unit tests without one list every folder).
+   */
+  constructor(
+    private readonly datastores: Datastores,
+    private readonly onProblem: (entry: InventoryEntry) => void = () => {},
+    private readonly hostId?: string,
+  ) {}
 
   /** Reads every datastore; at most once a second unless forced (GET /vms calls it). */
   scan(force = true): void {
@@ -46,6 +57,7 @@ export class Inventory {
         const file = join(root, dirent.name, `${dirent.name}.toml`);
         if (!isFile(file)) continue; // a directory of that name (made by hand) is no definition
         if (seen.has(dirent.name)) continue; // the same name in two datastores: the first wins
+        if (!ownedHere(join(root, dirent.name), this.datastores.isShared(ds), this.hostId)) continue; // another host's VM
         seen.add(dirent.name);
         this.load(dirent.name, ds, file);
       }
@@ -111,6 +123,14 @@ export class Inventory {
   /** Re-reads a definition just written (definition-store.ts), whatever its mtime: the entry and ETag are the new ones. */
   refresh(name: string, datastore: string): InventoryEntry {
     return this.load(name, datastore, join(this.folderOf(name, datastore), `${name}.toml`), true);
+  }
+
+  /**
+   * Makes this host the owner of a VM folder just made on a shared datastore (create, clone, import:
+   * before its definition is written, so no scan in between drops it); nothing on a datastore of its own.
+   */
+  claim(name: string, datastore: string): void {
+    if (this.hostId !== undefined && this.datastores.isShared(datastore)) writeOwner(this.folderOf(name, datastore), this.hostId);
   }
 
   forget(name: string): void {

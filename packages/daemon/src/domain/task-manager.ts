@@ -14,12 +14,14 @@ import { withEventCause, type OpenEventContext } from "./event-context.js";
 interface Row {
   id: string; op: string; target: string; target_uuid: string | null; state: TaskState; progress: number; eta: string | null; log: string;
   error: string | null; user: string; created_at: string; started_at: string | null; ended_at: string | null; parent_id: string | null;
+  result?: string | null;
 }
 
 const toTask = (row: Row): Task => ({
   id: row.id, op: row.op, target: row.target, targetUuid: row.target_uuid, state: row.state, progress: row.progress, eta: row.eta,
   log: JSON.parse(row.log) as string[], error: row.error ? (JSON.parse(row.error) as Task["error"]) : null, user: row.user,
   createdAt: row.created_at, startedAt: row.started_at, endedAt: row.ended_at, parentId: row.parent_id,
+  ...(row.result ? { result: JSON.parse(row.result) as Record<string, unknown> } : {}),
 });
 
 export interface TaskContext {
@@ -30,6 +32,8 @@ export interface TaskContext {
   begin(): void;
   log(line: string): void;
   progress(percent: number): void;
+  /** What the task measured or made, shown as its `result` (a migrate-out's downtime and bytes). */
+  result(value: Record<string, unknown>): void;
 }
 
 export interface RunOptions {
@@ -45,7 +49,7 @@ export class TaskCancelled extends Error {
 
 const ENDED: readonly TaskState[] = ["success", "error", "cancelled"];
 /** Tasks whose work stops cleanly halfway (a qemu-img copy is killed and its output removed). */
-const CANCELLABLE_WHILE_RUNNING = new Set(["vms.batch", "vm.clone", "vm.import", "vm.export"]);
+const CANCELLABLE_WHILE_RUNNING = new Set(["vms.batch", "vm.clone", "vm.import", "vm.export", "vm.migrate_out"]);
 
 /**
  * Queued tasks (power, snapshots, reverts) that may wait for one target at once: 300 snapshot
@@ -153,6 +157,9 @@ export class TaskManager implements Prunable {
             this.events.broadcast("task.progress", vm, { task: id, op, progress: clamped, eta });
           }
         },
+        result: (value) => {
+          this.db.prepare("UPDATE tasks SET result = ? WHERE id = ?").run(JSON.stringify(value), id);
+        },
       };
       const task = this.get(id);
       void work(ctx).then(
@@ -200,7 +207,7 @@ export class TaskManager implements Prunable {
     const control = this.controllers.get(id);
     if (ENDED.includes(task.state) || !control) throw new VmctlError("task_not_cancellable", `task ${id} has already ended (${task.state})`);
     if (control.running() && !control.cancellableWhileRunning) {
-      throw new VmctlError("task_not_cancellable", `task ${id} (${task.op}) is already running and cannot stop halfway; only queued tasks, batches and copies (clone, import, export) can be cancelled`);
+      throw new VmctlError("task_not_cancellable", `task ${id} (${task.op}) is already running and cannot stop halfway; only queued tasks, batches, copies (clone, import, export) and live migrations can be cancelled`);
     }
     control.abort.abort();
     // A queued task ends at once; its work sees the abort when it would have begun.

@@ -126,6 +126,7 @@ export class CloneService {
       });
       reverter.add(() => rm(targetDir, { recursive: true, force: true }));
       await markUnfinished(targetDir);
+      this.deps.inventory.claim(request.name, datastore); // a shared datastore: this host owns the clone
       const files: Record<string, { file: string; format: "qcow2" | "raw" }> = {};
       const work = Object.entries(def.disks).filter(([, d]) => !d.readonly);
       await this.checkSources(source, entry, def);

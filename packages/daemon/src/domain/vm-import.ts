@@ -176,6 +176,7 @@ export class ImportService {
       });
       reverter.add(() => rm(dir, { recursive: true, force: true }));
       await markUnfinished(dir);
+      this.deps.inventory.claim(name, datastore); // a shared datastore: this host owns the imported VM
       const sources = vm.disks.map((disk) => (disk.fileHref ? files[disk.fileHref] : undefined));
       const sizes = await Promise.all(sources.map(async (path) => (path ? (await stat(path)).size : 0) || 1));
       const total = sizes.reduce((a, b) => a + b, 0);

@@ -3,7 +3,7 @@
 // the per-VM exclusive section in which one operation at a time works on a VM.
 import type { Logger } from "pino";
 import {
-  VmctlError, allowedStates, isActionAllowed, isMoveAllowed, type DesiredState, type VmAction, type VmEvent, type VmState, type VmStateChange,
+  MIGRATION_MOVES, VmctlError, allowedStates, isActionAllowed, isMoveAllowed, type DesiredState, type VmAction, type VmEvent, type VmState, type VmStateChange,
 } from "@vmctl/api-types";
 import type { EventLog } from "./event-log.js";
 import type { Runtime, RuntimeTable } from "./vm-runtime.js";
@@ -44,12 +44,26 @@ export function desiredStateError(desired: DesiredState, name: string, state: Vm
   return new VmctlError("vm_wrong_state", `cannot get VM "${name}" ${desired}: it is ${state}; ${hint}`, { desired, state });
 }
 
+/** The states a live migration starts from (MIGRATION_MOVES of states.ts): a QEMU whose guest runs or is paused. */
+const MIGRATE_FROM: readonly VmState[] = [...new Set(MIGRATION_MOVES.filter((m) => m.to === "migrating").flatMap((m) => m.from))];
+
+/** The refusal of a live migration, in the wrong-state format. */
+export function migrateStateError(name: string, state: VmState): VmctlError {
+  const advice = state === "stopped" || state === "crashed"
+    ? "a stopped VM moves by a cold migration (its files re-registered or copied), not a live one"
+    : HELD[state] ?? "wait for the operation under way to end, then ask again";
+  return new VmctlError("vm_wrong_state", `cannot migrate VM "${name}" live: it is ${state}; a live migration needs it ${MIGRATE_FROM.join(" or ")}; ${advice}`, { action: "migrate", state, allowed: [...MIGRATE_FROM] });
+}
+
+/** What moves a VM in its section: an action of the table, or a live migration (MIGRATION_MOVES). */
+type Cause = VmAction | "migrate";
+
 type HoldAction = "clone" | "export";
 const HOLD_STATE: Record<HoldAction, VmState> = { clone: "cloning", export: "exporting" };
 
 export class VmLifecycle {
   /** The action each VM's exclusive section runs now: the moves it may make. */
-  private readonly acting = new Map<Runtime, VmAction>();
+  private readonly acting = new Map<Runtime, Cause>();
   /** Reads of a VM's disks outside the section (full clones, exports): how many, and the state to go back to. */
   private readonly holds = new Map<Runtime, { action: HoldAction; count: number; back: VmState }>();
 
@@ -96,7 +110,26 @@ export class VmLifecycle {
     return result;
   }
 
-  private async actingAs<T>(name: string, action: VmAction, work: () => Promise<T>): Promise<T> {
+  /** Refuses (409 vm_wrong_state) a live migration of a VM that is not running or paused; answers the state. */
+  assertMigratable(name: string): VmState {
+    const { state } = this.runtimes.get(name);
+    if (!MIGRATE_FROM.includes(state)) throw migrateStateError(name, state);
+    return state;
+  }
+
+  /**
+   * Runs a live migration of the VM in its exclusive section, after every earlier operation on it:
+   * refused there unless it is running or paused. `work` may make the moves of MIGRATION_MOVES
+   * (into migrating, and back, or to stopped once the target took the VM over).
+   */
+  migrate<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.exclusive(name, () => {
+      this.assertMigratable(name);
+      return this.actingAs(name, "migrate", work);
+    });
+  }
+
+  private async actingAs<T>(name: string, action: Cause, work: () => Promise<T>): Promise<T> {
     const rt = this.runtimes.get(name);
     this.acting.set(rt, action);
     try {
@@ -153,9 +186,12 @@ export class VmLifecycle {
     this.runtimes.persist(name);
   }
 
-  private move(name: string, rt: Runtime, cause: VmAction | VmEvent, to: VmState, data: VmStateChange): void {
+  private move(name: string, rt: Runtime, cause: Cause | VmEvent, to: VmState, data: VmStateChange): void {
     const from = rt.state;
-    if (!isMoveAllowed(cause, from, to)) throw this.illegal(name, from, to, cause);
+    const allowed = cause === "migrate"
+      ? from === to || MIGRATION_MOVES.some((m) => m.to === to && m.from.includes(from))
+      : isMoveAllowed(cause, from, to);
+    if (!allowed) throw this.illegal(name, from, to, cause);
     rt.state = to;
     rt.lastChange = new Date().toISOString();
     if (to === "stopped" || to === "crashed" || to === "suspended") { rt.pid = undefined; rt.startedAt = undefined; }

@@ -48,6 +48,8 @@ export interface PowerDeps {
   nics?: VmNics | undefined;
   /** The guest agents (guest-agent-watch.ts); without it a stop starts at the ACPI power button. */
   agents?: Pick<GuestAgentWatch, "agentOf" | "poke"> | undefined;
+  /** Whether this host may start the VM on its own (a joined host leaves an HA VM on shared storage to vmcenter). */
+  mayStartItself?: ((name: string) => boolean) | undefined;
   log: Logger;
 }
 
@@ -413,6 +415,10 @@ export class PowerController {
   private applyCrashPolicy(name: string): void {
     const entry = this.deps.inventory.get(name);
     if (entry.def?.policy.on_crash !== "restart") return;
+    if (this.deps.mayStartItself && !this.deps.mayStartItself(name)) {
+      this.deps.log.info({ vm: name }, "on_crash = restart left to vmcenter: an HA VM on a shared datastore is restarted where vmcenter places it");
+      return;
+    }
     const rt = this.deps.runtimes.get(name);
     const now = Date.now();
     rt.crashRestarts = rt.crashRestarts.filter((t) => now - t < CRASH_RESTART_WINDOW_MS);

@@ -131,6 +131,7 @@ export class VmService {
       });
       reverter.add(() => rm(dir, { recursive: true, force: true }));
       await markUnfinished(dir);
+      this.inventory.claim(def.name, datastore); // a shared datastore: this host owns the new VM
       // A new VM is a new identity, even when the body carries a uuid (copied from another VM, say).
       text = this.prepare.allocateUuid(this.prepare.allocateMacs(text, def), def, { fresh: true });
       def = parseDefinitionToml(text);

@@ -7,7 +7,12 @@ import { PRIVILEGES, VM_SCOPED, type Privilege } from "./privileges.js";
 export type Credential =
   | { kind: "root" }
   | { kind: "session"; sessionHash: string }
-  | { kind: "token"; tokenId: string };
+  /**
+   * A local API token; or, with `cluster`, a cluster token (cluster/cluster-auth.ts) good until exp
+   * (seconds), whose tokenId "cluster:<jti>" names no token of this host: whatever reads it as a
+   * local token finds none (refused). Only auth-hooks' resolveCredential reads `cluster`.
+   */
+  | { kind: "token"; tokenId: string; cluster?: { user: string; role: string; exp: number } };
 
 export type TicketPurpose = "console" | "vnc" | "monitor";
 
@@ -15,6 +20,7 @@ export interface Principal {
   /** For tasks, events and the audit log: "admin", "admin (token ci)", "root (unix socket)". */
   name: string;
   user: string;
+  /** A cluster token's principal is a "token" whose credential (via) carries `cluster`. */
   kind: "root" | "session" | "token" | "ticket";
   role: string;
   host: ReadonlySet<Privilege>;

@@ -100,6 +100,12 @@ export const ROUTE_PRIVILEGES: Record<string, RouteNeed> = {
   "POST /api/v1/tokens": "token.own",
   "DELETE /api/v1/tokens/:id": "token.own",
   "GET /api/v1/audit": "audit.read",
+  // Moving VMs between hosts (vmcenter drives them): a VM comes or goes whole, so Admin only.
+  "POST /api/v1/migrations/incoming": "vm.migrate",
+  "GET /api/v1/migrations/:id": "vm.migrate",
+  "DELETE /api/v1/migrations/:id": "vm.migrate",
+  "POST /api/v1/migrations/register": "vm.migrate",
+  "POST /api/v1/vms/:name/migrate-out": "vm.migrate",
 };
 
 /** Routes added by plugins (the API reference page) are read-only documentation. */

@@ -156,6 +156,8 @@ export const MIGRATIONS: readonly string[] = [
   // An event names who caused it and the task it happened in (domain/event-context.ts); older rows read null.
   `ALTER TABLE events ADD COLUMN user TEXT;
    ALTER TABLE events ADD COLUMN task TEXT;`,
+  // What a task measured or made, as JSON (a migrate-out's downtime and bytes); null for most.
+  `ALTER TABLE tasks ADD COLUMN result TEXT;`,
 ];
 
 export function openDatabase(path: string): Db {
