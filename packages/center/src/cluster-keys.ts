@@ -115,6 +115,12 @@ export interface DesiredVm {
   updatedAt: string;
   /** Why it was last written ("created by admin", "HA restart after host h2 died", "migrated …"). */
   reason: string;
+  /**
+   * (added by E) Set by vmcenter while it moves the VM between hosts: neither agent stops, starts,
+   * adopts or releases the VM while this is set (vmcenter drives both ends), so the target's agent
+   * does not stop the VM that just arrived before `host` names it. Cleared (null) when it ends.
+   */
+  migration?: { from: string; to: string; task: string; since: string } | null;
 }
 
 /** vms/<uuid>/observed: the owning host's view, under its lease. */

@@ -3,3 +3,5 @@ export * from "./cluster-keys.js";
 export * from "./cluster-token.js";
 export { ClusterStore, type StoreOptions, type StoredValue } from "./cluster-store.js";
 export type * from "./center-context.js";
+// The host agent that a joined vmctld runs (helper C).
+export * from "./agent/index.js";
