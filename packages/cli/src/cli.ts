@@ -7,7 +7,7 @@ import { defineGlobalOptions, registrationsFor } from "./command-table.js";
 
 /** Parses and runs one command line (the arguments after `vmctl`); exits non-zero on failure. */
 export async function run(args: string[]): Promise<void> {
-  const program = defineGlobalOptions(new Command("vmctl").description("manage the VMs of a vmctl host"))
+  const program = defineGlobalOptions(new Command("vmctl").description("manage the VMs of a vmctl host, or of a cluster through vmcenter (--url)"))
     .showHelpAfterError()
     .exitOverride();
   const globals = () => program.opts<GlobalOptions>();

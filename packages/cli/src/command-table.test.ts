@@ -26,11 +26,15 @@ describe("the command table", () => {
     expect(commandWord([])).toBeUndefined();
     // --home's value is not the command, even when it looks like one.
     expect(commandWord(["--home", "ls", "show", "x"])).toBe("show");
+    // Nor a token's or a CA file's.
+    expect(commandWord(["--url", "https://c:9443", "--token", "ls", "--ca", "cluster", "cluster", "hosts"])).toBe("cluster");
+    expect(commandWord(["--token=abc", "--ca=/tmp/ca.pem", "ls"])).toBe("ls");
   });
 
   it("loads one module for a known command, and all of them for help, completion or a typo", async () => {
     expect(await registrationsFor(["--home", "h", "ls"])).toHaveLength(1);
     expect(await registrationsFor(["stop", "a", "b"])).toHaveLength(1);
+    expect(await registrationsFor(["--token", "t", "cluster", "hosts"])).toHaveLength(1);
     for (const args of [[], ["--help"], ["help", "ls"], ["completion", "bash"], ["lss"]]) {
       expect(await registrationsFor(args), args.join(" ")).toHaveLength(COMMAND_MODULES.length);
     }
@@ -38,6 +42,7 @@ describe("the command table", () => {
 
   it("skips exactly the global options that take a value", () => {
     const program = defineGlobalOptions(new Command("vmctl"));
+    expect(program.options.map((o) => o.long)).toEqual(expect.arrayContaining(["--url", "--token", "--ca", "--home", "--json"]));
     for (const option of program.options) {
       const flag = option.long!;
       if (option.required || option.optional) expect(commandWord([flag, "x", "ls"]), flag).toBe("ls");

@@ -40,6 +40,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["network"], load: async () => (await import("./commands/network.js")).registerNetwork },
   { names: ["port-forward"], load: async () => (await import("./commands/port-forward.js")).registerPortForward },
   { names: ["ssh"], load: async () => (await import("./commands/ssh.js")).registerSsh },
+  { names: ["cluster"], load: async () => (await import("./commands/cluster.js")).registerCluster },
   { names: ["completion"], load: async () => (await import("./completion.js")).registerCompletion, wholeTree: true },
 ];
 
@@ -47,10 +48,12 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
 export function defineGlobalOptions(program: Command): Command {
   return program
     .option("--home <dir>", "vmctld's home: talk to <dir>/vmctld.sock (default $VMCTL_HOME, /var/lib/vmctl for root, else ~/.local/share/vmctl)")
-    .option("--url <url>", "talk to vmctld at this URL instead of the unix socket")
+    .option("--url <url>", "talk to a vmctld or vmcenter at this URL instead of the unix socket (default $VMCTL_URL)")
+    .option("--token <token>", "the API token to send to --url (default $VMCTL_TOKEN, else the one `vmctl login` saved for that URL); other users see a command line in ps, so prefer the variable")
+    .option("--ca <file>", "trust the CA certificate in this PEM file for --url, the server's name checked, instead of the certificate `vmctl login` pinned (default $VMCTL_CA)")
     .option("--json", "machine-readable output: results as JSON on stdout, an error as JSON on stderr (completion prints its script regardless)");
 }
-const VALUE_OPTIONS = ["--home", "--url"];
+const VALUE_OPTIONS = ["--home", "--url", "--token", "--ca"];
 
 /** The word naming the command: the first argument that is neither a global option nor its value. */
 export function commandWord(args: readonly string[]): string | undefined {

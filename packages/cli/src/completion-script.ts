@@ -33,8 +33,8 @@ ${entries.join("\n")}
 /**
  * The walker: $1 is the index of the word being completed, then the words (the first is vmctl as
  * typed, which is also what is asked for names). Leaves the candidates in _vmctl_words, or
- * _vmctl_kind=file for local paths. `--home`/`--url` given on the line are passed on, so that names
- * come from the host the command will talk to.
+ * _vmctl_kind=file for local paths. `--home`/`--url`/`--token`/`--ca` given on the line are passed
+ * on, so that names come from the host (or vmcenter) the command will talk to.
  */
 const WALKER = `_vmctl_core() {
   local cword=$1; shift
@@ -45,11 +45,11 @@ const WALKER = `_vmctl_core() {
     w=\${_w[i]}
     if [[ -n $pending ]]; then
       [[ $w == "=" ]] && continue
-      [[ $pendingopt == --home || $pendingopt == --url ]] && globals+=("$pendingopt" "$w")
+      [[ $pendingopt == --home || $pendingopt == --url || $pendingopt == --token || $pendingopt == --ca ]] && globals+=("$pendingopt" "$w")
       pending=""; continue
     fi
     case $w in
-      --home=*|--url=*) globals+=("$w"); continue;;
+      --home=*|--url=*|--token=*|--ca=*) globals+=("$w"); continue;;
       -*=*) continue;;
       -*)
         _vmctl_spec "$cmdpath"
@@ -91,6 +91,7 @@ const WALKER = `_vmctl_core() {
     snapshot) [[ -n $vm ]] && _vmctl_words=($("\${_w[0]}" __complete snapshots "$vm" "\${globals[@]}" 2>/dev/null));;
     datastore) _vmctl_words=($("\${_w[0]}" __complete datastores "\${globals[@]}" 2>/dev/null));;
     network) _vmctl_words=($("\${_w[0]}" __complete networks "\${globals[@]}" 2>/dev/null));;
+    host) _vmctl_words=($("\${_w[0]}" __complete hosts "\${globals[@]}" 2>/dev/null));;
     file) _vmctl_kind=file;;
     choices:*) item=\${kind#choices:}; _vmctl_words=(\${item//,/ });;
   esac

@@ -57,6 +57,24 @@ describe("the completion script", () => {
     expect(create.valueOptions).toContainEqual({ flag: "--network", kind: "network" });
   });
 
+  it("offers the global --url, --token and --ca everywhere, a file for --ca, and cluster host names where a host is asked for", async () => {
+    const specs = commandSpecs(await wholeTree());
+    const spec = (path: string) => specs.find((s) => s.path.map((n) => n[0]).join(" ") === path)!;
+    for (const path of ["ls", "cluster hosts", "cluster migrate"]) {
+      expect(spec(path).valueOptions.map((o) => o.flag), path).toEqual(expect.arrayContaining(["--url", "--token", "--ca", "--home"]));
+    }
+    expect(spec("ls").valueOptions).toContainEqual({ flag: "--ca", kind: "file" });
+    expect(spec("cluster migrate").args.map((a) => a.kind)).toEqual(["vm"]);
+    expect(spec("cluster migrate").valueOptions).toContainEqual({ flag: "--host", kind: "host" });
+    expect(spec("cluster maintenance").args.map((a) => a.kind)).toEqual(["host", "choices:on,off"]);
+    expect(spec("cluster place").args.map((a) => a.kind)).toEqual(["vm"]);
+    expect(spec("cluster rules add").args.map((a) => `${a.kind}${a.variadic ? "..." : ""}`)).toEqual(["-", "vm..."]);
+    const script = completionScript(await wholeTree(), "bash");
+    // The walker hands the connection options on to `vmctl __complete`, so names come from the same server.
+    expect(script).toContain("--home=*|--url=*|--token=*|--ca=*) globals+=");
+    expect(script).toContain("__complete hosts");
+  });
+
   it("spells every alias path out in the table (ds ls, datastore list …)", async () => {
     const script = completionScript(await wholeTree(), "bash");
     expect(script).toContain(`"ds ls"|"ds list"|"datastore ls"|"datastore list")`);

@@ -6,10 +6,10 @@ import { DESIRED_STATES, VM_STATES } from "@vmctl/api-types/states";
 import { bashScript, zshScript } from "./completion-script.js";
 
 /**
- * What a value is completed with: names from the host, local files, a fixed list (`choices:a,b`),
- * or nothing ("-").
+ * What a value is completed with: names from the host (or vmcenter: "host" is a cluster host's
+ * name), local files, a fixed list (`choices:a,b`), or nothing ("-").
  */
-export type ValueKind = "vm" | "snapshot" | "datastore" | "network" | "file" | `choices:${string}` | "-";
+export type ValueKind = "vm" | "snapshot" | "datastore" | "network" | "host" | "file" | `choices:${string}` | "-";
 
 /** One command of the tree, by its path of names (each level with its aliases). */
 export interface CommandSpec {
@@ -33,8 +33,9 @@ function optionKind(option: Option): ValueKind {
     case "--snapshot": return "snapshot";
     case "--vm": return "vm";
     case "--network": case "--parent": return "network";
+    case "--host": return "host";
     case "--state": return choices(VM_STATES);
-    case "--home": case "--file": case "--out": case "--output": return "file";
+    case "--home": case "--ca": case "--dir": case "--file": case "--out": case "--output": return "file";
     default: return "-";
   }
 }
@@ -44,7 +45,8 @@ export function argumentKind(path: readonly string[], argument: Argument, index:
   if (argument.argChoices) return choices(argument.argChoices);
   const name = argument.name();
   const where = path.join(" ");
-  if (["vm", "snapshot", "datastore", "network"].includes(name)) return name as ValueKind;
+  if (["vm", "snapshot", "datastore", "network", "host"].includes(name)) return name as ValueKind;
+  if (where === "cluster maintenance" && name === "state") return choices(["on", "off"]);
   if (name === "local" || (where === "import" && name === "source") || (where === "ds add" && name === "path")) return "file";
   if (where === "clone" && name === "source") return "vm";
   if ((where === "snapshot revert" || where === "snapshot rm") && name === "name") return "snapshot";

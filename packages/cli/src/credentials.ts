@@ -5,7 +5,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 export interface SavedLogin { url: string; user: string; token: string; tokenId: string; cert: string; fingerprint: string }
-interface CredentialsFile { current?: string; logins: Record<string, SavedLogin> }
+export interface CredentialsFile { current?: string; logins: Record<string, SavedLogin> }
 
 export function credentialsPath(): string {
   return join(process.env.XDG_CONFIG_HOME || join(homedir(), ".config"), "vmctl", "credentials.json");

@@ -67,9 +67,21 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * For a TLS refusal of the server's certificate: which of the trust settings refused it, and what
+ * to give instead (the error names the address, not the option that chose what to trust).
+ */
+export function trustHint(error: ConnectionError): string {
+  if (!/certificate|Hostname\/IP does not match/i.test(error.message)) return "";
+  const { ca, pinnedCert } = error.endpoint;
+  if (ca) return "; the CA given with --ca (or VMCTL_CA) did not sign this server's certificate for this name: give the CA that did, and the name the certificate carries";
+  if (pinnedCert) return "; it is not the certificate `vmctl login` pinned for this URL: log in again (vmctl login URL) or give --ca FILE";
+  return "; the system's CAs do not trust its certificate: give its CA with --ca FILE (or VMCTL_CA), or pin it with `vmctl login URL`";
+}
+
 export function reportError(error: unknown, json: boolean): number {
   const code = error instanceof ApiError || error instanceof CliError ? error.code : error instanceof ConnectionError ? "unreachable" : "error";
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)) + (error instanceof ConnectionError ? trustHint(error) : "");
   if (json) process.stderr.write(`${JSON.stringify({ error: { code, message, ...(error instanceof ApiError && error.details !== undefined ? { details: error.details } : {}) } })}\n`);
   else process.stderr.write(`vmctl: ${message}\n`);
   return error instanceof CliError ? error.exitCode : 1;

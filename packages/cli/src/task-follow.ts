@@ -1,6 +1,6 @@
 // Following tasks to their end for a person: each task's log lines on stderr as they come and, on a
 // terminal, one line of progress for all of them; stdout is left for the result.
-import type { Task } from "@vmctl/api-types";
+import type { ClusterTask, Task } from "@vmctl/api-types";
 import type { VmctlClient } from "@vmctl/client";
 import { CliError, statusLine } from "./output.js";
 
@@ -46,4 +46,28 @@ export function assertSucceeded(task: Task): void {
   if (task.state === "success") return;
   if (task.state === "cancelled") throw new CliError(`task ${task.id} (${task.op}) was cancelled`, "cancelled");
   throw new CliError(task.error?.message ?? `task ${task.id} (${task.op}) ended ${task.state}`, task.error?.code ?? "failed");
+}
+
+/**
+ * Follows a vmcenter cluster task to its end (log lines and progress on stderr, as followTask),
+ * then answers it with its result, or throws when it did not succeed. `onInterrupt` runs on the
+ * first Ctrl-C instead of leaving (a migration cancels itself); a second Ctrl-C leaves.
+ */
+export async function followClusterTask(client: VmctlClient, label: string, task: ClusterTask, quiet: boolean, onInterrupt?: () => Promise<void>): Promise<ClusterTask> {
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted || !onInterrupt) process.exit(130);
+    interrupted = true;
+    void onInterrupt().catch((error: Error) => process.stderr.write(`vmctl: ${error.message}\n`));
+  };
+  process.on("SIGINT", interrupt);
+  try {
+    await followTask(client, label, task, quiet);
+  } finally {
+    process.off("SIGINT", interrupt);
+  }
+  // followTask's Task has no result: the cluster task's own answer carries it.
+  const ended = await client.cluster.task(task.id);
+  assertSucceeded(ended);
+  return ended;
 }

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { definitionFromFlags, resolveSshKeys } from "./create.js";
+import { definitionFromFlags, isClusterTask, resolveSshKeys } from "./create.js";
 
 describe("vmctl create's NICs", () => {
   it("puts one NIC on the default network, one per --network, or none with --no-nic", () => {
@@ -44,5 +44,12 @@ describe("vmctl create's cloud-init flags", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("vmctl create at vmcenter", () => {
+  it("tells vmcenter's placement task from a host's new VM", () => {
+    expect(isClusterTask({ id: "c:1", op: "cluster.create", state: "queued", log: [], progress: 0 })).toBe(true);
+    expect(isClusterTask({ name: "web", state: "stopped", definitionPath: "/x/web/web.toml", log: undefined })).toBe(false);
   });
 });

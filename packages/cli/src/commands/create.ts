@@ -1,11 +1,18 @@
-// vmctl create: from flags (a sensible VM in one line) or from a TOML file (-f).
+// vmctl create: from flags (a sensible VM in one line) or from a TOML file (-f). At vmcenter the
+// answer is a placement task, followed to the host it chose.
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
-import { CRYPT_HASH_PATTERN, HOSTNAME_PATTERN, LINUX_USER_PATTERN, SSH_PUBLIC_KEY_PATTERN, type VmDefinitionInput } from "@vmctl/api-types";
+import { CRYPT_HASH_PATTERN, HOSTNAME_PATTERN, LINUX_USER_PATTERN, SSH_PUBLIC_KEY_PATTERN, type ClusterCreateResult, type ClusterTask, type VmDefinitionInput } from "@vmctl/api-types";
 import { defaultDiskFile } from "@vmctl/definition/disk-file-name";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson } from "../output.js";
+import { followClusterTask } from "../task-follow.js";
 import { waitAndReport } from "./power.js";
+
+/** vmcenter answers POST /api/v1/vms with a cluster.create task (202), a host with the VM itself. */
+export function isClusterTask(answer: object): answer is ClusterTask {
+  return "op" in answer && "state" in answer && "log" in answer && !("definitionPath" in answer);
+}
 
 interface CreateOptions {
   file?: string; cpus?: string; memory?: string; disk?: string; iso?: string; kernel?: string; initrd?: string;
@@ -109,7 +116,8 @@ export function registerCreate(program: Command, globals: () => GlobalOptions): 
     .option("--start", "start the VM once created")
     .action(async (name: string | undefined, options: CreateOptions & { sshKey?: string[] }) => {
       const client = clientFor(globals());
-      let vm;
+      // The client's type says VmDetail, which a host answers; vmcenter answers a task.
+      let vm: Awaited<ReturnType<typeof client.createVm>> | ClusterTask;
       if (options.file) {
         if (options.sshKey || options.user || options.passwordHash || options.hostname) throw new CliError("--ssh-key, --user, --password-hash and --hostname go with flags, not -f; write them into the file's [cloud_init]", "bad_request", 2);
         vm = await client.createVmFromToml(await readFile(options.file, "utf8"), options.datastore);
@@ -118,12 +126,22 @@ export function registerCreate(program: Command, globals: () => GlobalOptions): 
         const sshKeys = await resolveSshKeys(options.sshKey ?? []);
         vm = await client.createVm(definitionFromFlags(name, { ...options, sshKeys }), options.datastore);
       }
+      const json = globals().json ?? false;
+      let created: { name: string; where: string; answer: unknown };
+      if (isClusterTask(vm)) {
+        // vmcenter: placement chooses the host (its reasons in the task's log), then that host creates the VM.
+        const ended = await followClusterTask(client, name ?? "create", vm, json);
+        const result = ended.result as ClusterCreateResult;
+        created = { name: result.vm ?? name ?? "", where: `on ${result.hostName}`, answer: ended };
+      } else {
+        created = { name: vm.name, where: `(${vm.definitionPath})`, answer: vm };
+      }
       if (!options.start) {
-        if (globals().json) return printJson(vm);
-        process.stdout.write(`created ${vm.name} (${vm.definitionPath})\n`);
+        if (json) return printJson(created.answer);
+        process.stdout.write(`created ${created.name} ${created.where}\n`);
         return;
       }
-      if (!globals().json) process.stdout.write(`created ${vm.name} (${vm.definitionPath})\n`);
-      await waitAndReport(client, [vm.name], { action: "start" }, globals().json ?? false);
+      if (!json) process.stdout.write(`created ${created.name} ${created.where}\n`);
+      await waitAndReport(client, [created.name], { action: "start" }, json);
     });
 }

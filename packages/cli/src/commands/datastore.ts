@@ -5,7 +5,8 @@ import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { humanSize } from "@vmctl/definition/sizes";
-import type { VmctlClient } from "@vmctl/client";
+import type { Datastore, DatastoreAddRequest } from "@vmctl/api-types";
+import { apiPaths, type VmctlClient } from "@vmctl/client";
 import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson, printTable, progressLine } from "../output.js";
 
@@ -41,14 +42,17 @@ export function registerDatastore(program: Command, globals: () => GlobalOptions
   ds.command("ls").alias("list").description("list datastores with capacity and free space").action(async () => {
     const { datastores } = await client().datastores();
     if (json()) return printJson(datastores);
-    printTable(["NAME", "ORIGIN", "CAPACITY", "FREE", "PATH"], datastores.map((d) => [d.name, d.origin, humanSize(d.capacityBytes), humanSize(d.freeBytes), d.path]));
+    printTable(["NAME", "ORIGIN", "SHARED", "CAPACITY", "FREE", "PATH"], datastores.map((d) => [d.name, d.origin, d.shared ? "yes" : "-", humanSize(d.capacityBytes), humanSize(d.freeBytes), d.path]));
   });
 
   ds.command("add").description("add a datastore: a directory on this host (made when missing)").argument("<name>").argument("<path>")
-    .action(async (name: string, path: string) => {
-      const added = await client().addDatastore(name, resolve(path));
+    .option("--shared", "the same storage is mounted under this name on every host of the cluster (NFS, a cluster filesystem)")
+    .action(async (name: string, path: string, options: { shared?: boolean }) => {
+      const api = client();
+      const request: DatastoreAddRequest = { name, path: resolve(path), ...(options.shared ? { shared: true } : {}) };
+      const added = options.shared ? await api.call<Datastore>("POST", apiPaths.datastores(), request) : await api.addDatastore(request.name, request.path);
       if (json()) return printJson(added);
-      process.stdout.write(`added datastore ${added.name} at ${added.path} (${humanSize(added.freeBytes)} free)\n`);
+      process.stdout.write(`added ${added.shared ? "shared " : ""}datastore ${added.name} at ${added.path} (${humanSize(added.freeBytes)} free)\n`);
     });
 
   ds.command("rm").alias("remove").description("remove a datastore added with `vmctl ds add` (its files stay)").argument("<name>")

@@ -7,10 +7,7 @@
 import type { Command } from "commander";
 import { spawn, execFileSync } from "node:child_process";
 import type { PortForward, VmDetail } from "@vmctl/api-types";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { clientFor, defaultHome, type GlobalOptions } from "../context.js";
-import { normalizeUrl, readCredentials } from "../credentials.js";
+import { clientFor, type GlobalOptions } from "../context.js";
 import { CliError, printJson } from "../output.js";
 
 interface SshOptions { login?: string; identity?: string; address?: string; port?: string; print?: boolean }
@@ -21,16 +18,6 @@ export interface SshTarget { host: string; port: number; via: "address" | "port-
 /** The user: -l, else the first [cloud_init] user; undefined when neither says. */
 export function sshUser(vm: VmDetail, login: string | undefined): string | undefined {
   return login ?? vm.definition?.cloud_init?.users[0]?.name;
-}
-
-/**
- * The URL of the vmctld the client talks to, by clientFor's rule (--url; else the local socket when
- * it exists; else the server of the last login), or null for the local socket.
- */
-function serverUrl(options: GlobalOptions): string | null {
-  if (options.url) return normalizeUrl(options.url);
-  if (options.home || existsSync(join(defaultHome(), "vmctld.sock"))) return null;
-  return readCredentials().current ?? null;
 }
 
 /** IPv4 a.b.c.d as a number, or null. */
@@ -144,7 +131,8 @@ export function registerSsh(program: Command, globals: () => GlobalOptions): voi
         const hint = vm.definition?.cloud_init ? "its [cloud_init] names no user (keys alone go to the image's default user: debian on Debian, ubuntu on Ubuntu images)" : "it has no [cloud_init]";
         throw new CliError(`no user to log in as on "${name}": ${hint}; give -l USER`, "bad_request", 2);
       }
-      const url = serverUrl(globals());
+      // The server the client talks to (by clientFor's rule), or null for the local socket.
+      const url = client.endpoint.url ?? null;
       const vmctldHost = url ? new URL(url).hostname.replace(/^\[|\]$/g, "") : null;
       const routes = vmctldHost === null ? localRoutes() : null;
       const direct = vmctldHost === null && (vm.addresses ?? []).some((a) => ipv4(a.ip) !== null && (routes === null || routedLocally(a.ip, routes)));
