@@ -87,7 +87,7 @@ describe("events in words", () => {
       "vm.cdrom_inserted": { cdrom: "cd0", iso: "isos/alpine.iso", live: true }, "vm.cdrom_ejected": { cdrom: "cd0", iso: null, live: true },
       "vm.snapshot_created": { snapshot: "s1", memory: true }, "vm.snapshot_reverted": { snapshot: "s1", memory: false }, "vm.snapshot_deleted": { snapshot: "s1" },
       "vm.cloned": { source: "base", linked: true, snapshot: null }, "vm.template_marked": {}, "vm.template_unmarked": {},
-      "vm.imported": { from: "ovf", originalName: "Appliance" }, "vm.exported": {},
+      "vm.imported": { from: "ovf", originalName: "Appliance" }, "vm.exported": {}, "vm.migrated": { direction: "in", peerHost: "127.0.0.1", downtimeMs: 41.6 },
       "task.created": { task: "h:t", op: "vm.start", state: "queued", user: "admin" }, "task.progress": { task: "h:t", op: "vm.clone", progress: 40, eta: null },
       "task.finished": { task: "h:t", op: "vm.start", state: "success" },
     };
@@ -102,5 +102,13 @@ describe("events in words", () => {
     });
     expect(eventSentence(ev("vm.created", "web01", { datastore: "default" }))).toBe("web01 was created");
     expect(eventSentence(ev("vm.snapshot_deleted", "web01", { snapshot: "s1" }))).toBe("Snapshot s1 of web01 was deleted");
+    expect(said["vm.migrated"]).toBe("web01 arrived here by live migration (paused 42 ms)");
+  });
+
+  it("vmcenter's own events say their message; one without a message still reads", () => {
+    const migrated = ev("task.created", "web01", {}) as unknown as Record<string, unknown>;
+    const cluster = (type: string, data: object) => ({ ...migrated, type, data }) as unknown as Parameters<typeof eventSentence>[0];
+    expect(eventSentence(cluster("cluster.vm.migrated", { message: "web01 moved live from host1 to host2 (downtime 40 ms)" }))).toBe("web01 moved live from host1 to host2 (downtime 40 ms)");
+    expect(eventSentence(cluster("cluster.host.dead", {}))).toBe("Cluster host dead (web01)");
   });
 });

@@ -47,6 +47,8 @@ const SENTENCES: Sentences = {
   "vm.restart_limit": (d, vm) => `${vm} crashed ${d.restarts} times in ${d.windowMinutes} minutes: it is no longer restarted`,
   "vm.reattached": (d, vm) => `vmctld found ${vm} still ${d.state} after its restart and took it back`,
   "vm.reset": (_d, vm, who) => act(who, `reset ${vm}`, `${vm} was reset`),
+  "vm.migrated": (d, vm) => (d.direction === "in" ? `${vm} arrived here by live migration` : `${vm} left for host ${d.peerHost} by live migration`)
+    + (d.downtimeMs !== undefined ? ` (paused ${Math.round(d.downtimeMs)} ms)` : ""),
   "vm.disk_added": (d, vm, who) => act(who, `added disk ${d.disk} to ${vm}`, `disk ${d.disk} was added to ${vm}`) + live(d.live),
   "vm.disk_detached": (d, vm, who) => act(who, `removed disk ${d.disk} from ${vm}`, `disk ${d.disk} was removed from ${vm}`) + (d.deleted ? " and deleted its file" : "") + live(d.live),
   "vm.disk_resized": (d, vm, who) => act(who, `grew disk ${d.disk} of ${vm}`, `disk ${d.disk} of ${vm} grew`) + ` from ${formatBytes(d.fromBytes)} to ${formatBytes(d.toBytes)}` + live(d.live),
@@ -107,13 +109,19 @@ const ACTIONS: Record<string, Action> = {
   "vm.import": verb("import", "imported", "importing"),
   "vm.export": verb("export", "exported", "exporting", " as an OVA"),
   "vms.batch": { do: () => "act on several VMs at once", did: () => "acted on several VMs at once", doing: () => "acting on several VMs at once" },
+  // vmcenter's tasks.
+  "cluster.migrate": verb("migrate", "migrated", "migrating", " to another host"),
+  "cluster.create": verb("create", "created", "creating", " on the host placement chose"),
+  "cluster.maintenance": { do: () => "change a host's maintenance mode", did: () => "changed a host's maintenance mode", doing: () => "changing a host's maintenance mode" },
+  "cluster.ha.restart": { do: () => "restart the VMs of a dead host elsewhere", did: () => "restarted the VMs of a dead host elsewhere", doing: () => "restarting the VMs of a dead host elsewhere" },
 };
 function actionOf(op: string): Action {
   return ACTIONS[op] ?? { do: (vm) => `run ${op} on ${vm}`, did: (vm) => `ran ${op} on ${vm}`, doing: (vm) => `running ${op} on ${vm}` };
 }
 
 /** The action's own event that says more than the op does (the snapshot's name, the clone's new name). */
-const TELLING: ReadonlySet<string> = new Set(["vm.snapshot_created", "vm.snapshot_reverted", "vm.snapshot_deleted", "vm.cloned", "vm.imported", "vm.exported", "vm.reset"]);
+const TELLING: ReadonlySet<string> = new Set(["vm.snapshot_created", "vm.snapshot_reverted", "vm.snapshot_deleted", "vm.cloned", "vm.imported", "vm.exported", "vm.reset",
+  "cluster.vm.migrated", "cluster.vm.placed", "cluster.host.maintenance"]);
 
 /** A finished action: "admin started web01", "admin could not start web01: …", "admin did not start web01: cancelled". */
 function finishedSentence(op: string, state: string, error: string | undefined, vm: string, who: string | null, inner: VmctlEvent[]): string {
@@ -133,8 +141,11 @@ function finishedSentence(op: string, state: string, error: string | undefined, 
 
 /** One event as a sentence, with its user as the one who acted when it has one. */
 export function eventSentence(event: VmctlEvent): string {
-  const sentence = SENTENCES[event.type] as (data: unknown, vm: string, who: string | null) => string;
-  return sentence(event.data, of(event.vm), event.user);
+  const sentence = SENTENCES[event.type] as ((data: unknown, vm: string, who: string | null) => string) | undefined;
+  if (sentence) return sentence(event.data, of(event.vm), event.user);
+  // vmcenter's own events (cluster.host.dead, cluster.vm.migrated, …) carry their sentence.
+  const message = (event.data as { message?: unknown } | null)?.message;
+  return typeof message === "string" && message ? message : `${cap(String(event.type).replace(/[._]/g, " "))}${event.vm ? ` (${event.vm})` : ""}`;
 }
 
 const PROBLEM = /crash|panic|invalid|restart_limit|unrecognized/;

@@ -6,6 +6,8 @@ import type { Task, VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { client } from "../api/http";
 import { useEventStream } from "../api/live";
 import { useNotify } from "./notify";
+import { hostOf } from "../components/cluster/cluster-words";
+import { rememberHostName } from "../components/tasks/task-words";
 
 type Listener = (event: VmctlEvent) => void;
 
@@ -51,7 +53,10 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
   }, []);
   const readVms = useCallback(() => {
     // An answer like the last one keeps the list as it was: views keyed on it do not read again.
-    client.listVms().then((list) => { setVms((old) => (old && JSON.stringify(old) === JSON.stringify(list) ? old : list)); setError(null); }, (e: Error) => setError(e.message));
+    client.listVms().then((list) => {
+      // At vmcenter each VM names its host: tasks on "host/<id>" then read as that host's name.
+      for (const vm of list) { const host = hostOf(vm); if (host) rememberHostName(host.id, host.name); }
+      setVms((old) => (old && JSON.stringify(old) === JSON.stringify(list) ? old : list)); setError(null); }, (e: Error) => setError(e.message));
   }, []);
   // A burst of events (a batch over many VMs) costs one read, not one per event.
   const pending = useRef<{ vms: boolean; tasks: boolean; timer: number | undefined }>({ vms: false, tasks: false, timer: undefined });
@@ -78,10 +83,12 @@ export function HostDataProvider({ children }: { children: ReactNode }) {
     return () => window.clearInterval(timer);
   }, [running, schedule]);
   useEventStream(useCallback((event: VmctlEvent) => {
-    if (event.type.startsWith("vm.")) schedule({ vms: true });
+    // At vmcenter, cluster events (a VM placed, migrated, restarted by HA) move VMs between hosts.
+    if (event.type.startsWith("vm.") || event.type.startsWith("cluster.")) schedule({ vms: true });
     else if (event.type === "task.created") schedule({ tasks: true });
     else if (event.type === "task.finished") {
-      schedule({ tasks: true });
+      // A finished task may have moved a VM (a migration's host) without a vm.* event of its own here.
+      schedule({ tasks: true, vms: true });
       ended.current.set(event.data.task, event);
       if (ended.current.size > 100) ended.current.delete(ended.current.keys().next().value!);
       reportEnd(event.data.task);

@@ -14,6 +14,8 @@ import { useApi } from "../../api/use-api";
 import { useHostData } from "../../state/host-data";
 import { navigate } from "../../state/router";
 import { useSession } from "../../state/session";
+import { useCluster } from "../../state/cluster";
+import { clusterDatastores } from "../cluster/cluster-words";
 import { useAction } from "../../state/use-action";
 import { ImportVmDialog } from "../inventory/ImportVmDialog";
 import { createFromWizard, type Progress } from "./create-vm";
@@ -36,10 +38,12 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
   const set = (patch: Partial<WizardState>) => setState((s) => ({ ...s, ...patch }));
   const [importing, setImporting] = useState(false);
   const { can } = useSession();
+  const cluster = useCluster();
   const { vms } = useHostData();
   const run = useAction();
   const networks = useApi(can("host.read") ? () => client.listNetworks() : null, ["networks"]);
-  const stores = useApi(() => client.datastores(), ["datastores"]);
+  // vmcenter has no datastores of its own: those of its hosts (a shared one lets the VM move live and restart elsewhere).
+  const stores = useApi(cluster ? () => client.cluster.hosts().then((hosts) => ({ datastores: clusterDatastores(hosts) })) : () => client.datastores(), ["datastores", cluster !== null]);
   const datastores = stores.data?.datastores;
   const defaultDatastore = datastores?.find((d) => d.origin === "default")?.name ?? "local";
   const templates = useMemo(() => vms?.filter((v) => v.template), [vms]);
@@ -64,7 +68,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
       return;
     }
     try {
-      await createFromWizard(state, defaultDatastore, setProgress);
+      await createFromWizard(state, defaultDatastore, setProgress, cluster !== null);
       onClose();
       navigate(`/ui/vms/${encodeURIComponent(state.name)}`);
     } catch (error) {
@@ -91,7 +95,7 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
       <Wizard onClose={onClose} height="min(680px, calc(100vh - 96px))" navAriaLabel="Steps of creating a VM" footer={<StepFooter />}
         header={<WizardHeader title="Create a virtual machine" titleId="create-vm-title" description="Escape or Cancel closes it without creating anything." isCloseHidden onClose={onClose} />}>
         <WizardStep name={fromTemplate ? "Template and name" : "Name and size"} id="general">
-          <GeneralStep {...props} templates={templates} datastores={datastores} onImport={() => setImporting(true)} />
+          <GeneralStep {...props} templates={templates} datastores={datastores} {...(cluster ? {} : { onImport: () => setImporting(true) })} />
         </WizardStep>
         {/* A template gives the hardware: its steps are not asked (PatternFly keeps their numbers). */}
         <WizardStep name="Storage and boot" id="storage" isHidden={fromTemplate}>
@@ -101,7 +105,8 @@ export function CreateVmWizard({ onClose }: { onClose: () => void }) {
           <NetworkStep {...props} networks={networks.data} />
         </WizardStep>
         <WizardStep name="Review" id="review" footer={<ReviewFooter onCreate={create} busy={progress !== null} busyText={progress?.what ?? "Creating…"} />}>
-          <ReviewStep sentences={reviewSentences(state, { defaultDatastore, networks: networks.data, kind: kindLabel })} start={state.start} setStart={(start) => set({ start })} failure={failure} progress={progress} />
+          <ReviewStep sentences={reviewSentences(state, { defaultDatastore, networks: networks.data, kind: kindLabel })} start={state.start} setStart={(start) => set({ start })} failure={failure} progress={progress}
+            {...(cluster ? { placement: fromTemplate ? `Deployed by vmcenter on the host that holds ${state.template || "the template"}.` : "Placed by vmcenter: the host with the most free memory (among those with what it needs), as the task's log explains." } : {})} />
         </WizardStep>
       </Wizard>
     </Modal>

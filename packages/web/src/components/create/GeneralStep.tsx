@@ -13,7 +13,7 @@ import type { WizardState } from "./wizard-model";
 
 export interface StepProps { state: WizardState; set: (patch: Partial<WizardState>) => void; fields: FieldErrors }
 
-export function GeneralStep({ state, set, fields, templates, datastores, onImport }: StepProps & { templates: VmSummary[] | undefined; datastores: Datastore[] | undefined; onImport: () => void }) {
+export function GeneralStep({ state, set, fields, templates, datastores, onImport }: StepProps & { templates: VmSummary[] | undefined; datastores: Datastore[] | undefined; onImport?: () => void }) {
   const { error, touch } = fields;
   const help = (message: string | undefined, text?: string) => (message ? hint(message, true) : text ? hint(text) : null);
   return (
@@ -26,10 +26,13 @@ export function GeneralStep({ state, set, fields, templates, datastores, onImpor
         <Radio id="from-new" name="start-from" label="A new virtual machine" description="Choose its size here, then what it boots: an ISO, a disk or cloud image, or a kernel." isChecked={state.startFrom === "new"} onChange={() => set({ startFrom: "new" })} />
         <Radio id="from-template" name="start-from" label="A template (deploy a copy of it)" isChecked={state.startFrom === "template"} onChange={() => set({ startFrom: "template" })}
           description={templates && templates.length === 0 ? "No VM is a template yet: mark one with its Actions menu (Mark as template)." : "The new VM gets the template's CPUs, memory, disks and network adapters."} />
-        <div>
-          <span className="vmctl-muted">An OVA, OVF or libvirt package from another hypervisor? </span>
-          <Button variant="link" isInline onClick={onImport}>Import a package instead…</Button>
-        </div>
+        {/* Not at vmcenter, which does not forward a host's import: onImport is absent there. */}
+        {onImport ? (
+          <div>
+            <span className="vmctl-muted">An OVA, OVF or libvirt package from another hypervisor? </span>
+            <Button variant="link" isInline onClick={onImport}>Import a package instead…</Button>
+          </div>
+        ) : null}
       </FormGroup>
       {state.startFrom === "template" ? (
         <>

@@ -1,15 +1,16 @@
 // The review: the VM to be made in sentences (no JSON), whether it starts once made, and what went
 // wrong when vmctld refused it. Its footer (always in view, not in the scrolling body) holds
-// Back, "Create virtual machine" and Cancel.
+// Back, "Create virtual machine" and Cancel. At vmcenter it says where the VM will go.
 import { Checkbox, HelperText, HelperTextItem, Progress as ProgressBar, ProgressMeasureLocation, WizardFooter, useWizardContext } from "@patternfly/react-core";
 import { formatBytes } from "../../format";
 import type { Progress } from "./create-vm";
 
-export function ReviewStep({ sentences, start, setStart, failure, progress }: { sentences: string[]; start: boolean; setStart: (v: boolean) => void; failure: string | null; progress: Progress | null }) {
+export function ReviewStep({ sentences, start, setStart, failure, progress, placement }: { sentences: string[]; start: boolean; setStart: (v: boolean) => void; failure: string | null; progress: Progress | null; placement?: string }) {
   return (
     <>
       <div data-testid="wizard-review" aria-label="The new VM" role="region" style={{ maxWidth: "70ch" }}>
         {sentences.map((s, i) => <p key={i} style={{ marginBottom: 12 }}>{s}</p>)}
+        {placement ? <p style={{ marginBottom: 12 }} data-testid="wizard-placement">{placement}</p> : null}
       </div>
       <Checkbox id="vm-start" label="Start the VM once created" isChecked={start} onChange={(_e, v) => setStart(v)} />
       {progress?.total ? (

@@ -3,8 +3,9 @@
 // Each row has an actions menu (console, restart, snapshot, clone, delete); optional columns (IP addresses,
 // disk size, datastore, description) are chosen under "Columns" and remembered. A bulk action says what
 // happened to each VM (bulk.ts). Every row's checkbox, name and actions are reachable by keyboard.
+// At vmcenter (cluster mode) each VM shows its host, the list filters by host, and a row migrates.
 import { useEffect, useMemo, useState } from "react";
-import { Alert, AlertActionCloseButton, Button, Checkbox, Dropdown, DropdownItem, DropdownList, Label, MenuToggle, PageSection, SearchInput, Select, SelectList, SelectOption, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
+import { Alert, AlertActionCloseButton, Button, Checkbox, Dropdown, DropdownItem, DropdownList, FormSelect, FormSelectOption, Label, MenuToggle, PageSection, SearchInput, Select, SelectList, SelectOption, Title, Toolbar, ToolbarContent, ToolbarItem, ToggleGroup, ToggleGroupItem } from "@patternfly/react-core";
 import EllipsisVIcon from "@patternfly/react-icons/dist/esm/icons/ellipsis-v-icon";
 import ColumnsIcon from "@patternfly/react-icons/dist/esm/icons/columns-icon";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
@@ -14,6 +15,9 @@ import type { VmSummary } from "@vmctl/api-types";
 import { useHostData } from "../../state/host-data";
 import { client } from "../../api/http";
 import { useSession } from "../../state/session";
+import { useCluster } from "../../state/cluster";
+import { hostOf } from "../cluster/cluster-words";
+import { MigrateDialog } from "../cluster/MigrateDialog";
 import { navigate } from "../../state/router";
 import { formatBytes, formatUptime } from "../../format";
 import { hasQemu, refusal } from "../vm/abilities";
@@ -33,6 +37,8 @@ import { useAction } from "../../state/use-action";
 import { Empty, LoadError, Loading } from "../shared/states";
 
 const SORT_KEYS = [(vm: VmSummary) => vm.name, (vm: VmSummary) => vm.state, (vm: VmSummary) => vm.cpus, (vm: VmSummary) => vm.memoryBytes];
+/** States a VM is not moved in: it is changing already. */
+const UNMOVABLE: readonly string[] = ["starting", "stopping", "migrating", "snapshotting", "cloning", "exporting"];
 
 /** The optional columns, in the order they show; IP addresses are on until turned off. */
 const COLUMNS = [
@@ -80,11 +86,12 @@ function RowSnapshotDialog({ vm, run, onClose }: { vm: VmSummary; run: RunAction
   return <TakeSnapshotDialog vm={vm} run={run} onClose={onClose} taken={new Set(data?.snapshots.map((s) => s.name))} />;
 }
 
-type RowDialog = { kind: "snapshot" | "clone" | "delete"; vm: VmSummary };
+type RowDialog = { kind: "snapshot" | "clone" | "delete" | "migrate"; vm: VmSummary };
 
 /** A row's actions menu: "Actions for NAME". Items the user may not use are left out; ones the state refuses say why. */
 function RowActions({ vm, onDialog, onRestart }: { vm: VmSummary; onDialog: (d: RowDialog) => void; onRestart: () => void }) {
   const { can } = useSession();
+  const cluster = useCluster();
   const [open, setOpen] = useState(false);
   const restartable = ACTIONS.find((a) => a.action === "restart")!.from.includes(vm.state);
   const item = (key: string, label: string, why: string | null, onClick: () => void) => (
@@ -95,6 +102,7 @@ function RowActions({ vm, onDialog, onRestart }: { vm: VmSummary; onDialog: (d: 
     can("vm.power", vm.name) && !vm.template ? item("restart", "Restart", restartable ? null : `Not while ${vm.name} is ${vm.state}; start it instead.`, onRestart) : null,
     can("vm.snapshot", vm.name) ? item("snapshot", "Take snapshot…", refusal.snapshot(vm), () => onDialog({ kind: "snapshot", vm })) : null,
     can("vm.create") ? item("clone", "Clone…", null, () => onDialog({ kind: "clone", vm })) : null,
+    cluster && can("vm.migrate", vm.name) && !vm.template ? item("migrate", "Migrate…", UNMOVABLE.includes(vm.state) ? `Not while ${vm.name} is ${vm.state}.` : null, () => onDialog({ kind: "migrate", vm })) : null,
     can("vm.delete", vm.name) ? item("delete", "Delete…", null, () => onDialog({ kind: "delete", vm })) : null,
   ].filter((i) => i !== null);
   if (!items.length) return null;
@@ -117,8 +125,10 @@ function Screen({ vm, tick }: { vm: VmSummary; tick: number }) {
 export function InventoryView() {
   const { vms, error, refresh } = useHostData();
   const { can } = useSession();
+  const cluster = useCluster();
   const power = usePower();
   const [filter, setFilter] = useState("");
+  const [hostFilter, setHostFilter] = useState("");
   const [stateFilter, setStateFilter] = useState<"all" | "running" | "stopped">("all");
   const [creating, setCreating] = useState(false);
   const [dialog, setDialog] = useState<{ kind: "import" } | { kind: "deploy"; from: VmSummary[] } | RowDialog | null>(null);
@@ -135,10 +145,14 @@ export function InventoryView() {
   const [sort, setSort] = useState<{ index: number; direction: "asc" | "desc" }>({ index: 0, direction: "asc" });
   const shown = useMemo(() => {
     const key = SORT_KEYS[sort.index]!;
-    const list = (vms ?? []).filter((vm) => vm.name.includes(filter.trim()) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running")));
+    const list = (vms ?? []).filter((vm) => vm.name.includes(filter.trim()) && (stateFilter === "all" || (stateFilter === "running" ? vm.state === "running" : vm.state !== "running"))
+      && (!hostFilter || hostOf(vm)?.id === hostFilter));
     list.sort((a, b) => { const x = key(a); const y = key(b); return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) * (sort.direction === "asc" ? 1 : -1); });
     return list;
-  }, [vms, filter, stateFilter, sort]);
+  }, [vms, filter, stateFilter, hostFilter, sort]);
+  // The hosts that hold VMs, for the host filter (the Hosts page lists them all).
+  const hosts = useMemo(() => [...new Map((vms ?? []).flatMap((vm) => { const h = hostOf(vm); return h ? [[h.id, h.name] as const] : []; })).entries()]
+    .sort((a, b) => a[1].localeCompare(b[1])), [vms]);
   // A VM that went away (or is filtered out) is no longer part of the selection.
   const chosen = shown.filter((vm) => selected.has(vm.name)).map((vm) => vm.name);
   const toggle = (name: string, on: boolean) => setSelected((s) => { const next = new Set(s); if (on) next.add(name); else next.delete(name); return next; });
@@ -159,7 +173,15 @@ export function InventoryView() {
       <Title headingLevel="h1">Virtual machines</Title>
       <Toolbar>
         <ToolbarContent>
-          <ToolbarItem><SearchInput aria-label="Filter VMs by name" placeholder="Filter by name" value={filter} onChange={(_e, v) => setFilter(v)} onClear={() => setFilter("")} /></ToolbarItem>
+          <ToolbarItem><SearchInput aria-label="Filter VMs by name" placeholder="Filter by name" {...(cluster ? { style: { width: "12em" } } : {})} value={filter} onChange={(_e, v) => setFilter(v)} onClear={() => setFilter("")} /></ToolbarItem>
+          {cluster ? (
+            <ToolbarItem>
+              <FormSelect aria-label="Show VMs on host" value={hostFilter} onChange={(_e, v) => setHostFilter(v)} data-testid="host-filter" style={{ width: "10em" }}>
+                <FormSelectOption value="" label="All hosts" />
+                {hosts.map(([id, name]) => <FormSelectOption key={id} value={id} label={`On ${name}`} />)}
+              </FormSelect>
+            </ToolbarItem>
+          ) : null}
           <ToolbarItem>
             <ToggleGroup aria-label="Show VMs in state">
               {(["all", "running", "stopped"] as const).map((s) => <ToggleGroupItem key={s} text={s === "stopped" ? "not running" : s} isSelected={stateFilter === s} onChange={() => setStateFilter(s)} />)}
@@ -176,7 +198,8 @@ export function InventoryView() {
             <ToolbarItem align={{ default: "alignEnd" }}>
               <div className="vmctl-row-actions">
                 {templates.length ? <Button variant="secondary" onClick={() => setDialog({ kind: "deploy", from: templates })}>Deploy from template</Button> : null}
-                <Button variant="secondary" onClick={() => setDialog({ kind: "import" })}>Import VM</Button>
+                {/* vmcenter forwards a VM's own routes, not a host's import: import on the host itself. */}
+                {cluster ? null : <Button variant="secondary" onClick={() => setDialog({ kind: "import" })}>Import VM</Button>}
                 <Button variant="primary" onClick={() => setCreating(true)}>Create VM</Button>
               </div>
             </ToolbarItem>
@@ -189,6 +212,7 @@ export function InventoryView() {
       {dialog?.kind === "clone" ? <CloneDialog sources={[dialog.vm]} allVms={vms ?? []} run={run} onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === "snapshot" ? <RowSnapshotDialog vm={dialog.vm} run={run} onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === "delete" ? <DeleteVmDialog vm={dialog.vm} onClose={() => setDialog(null)} /> : null}
+      {dialog?.kind === "migrate" ? <MigrateDialog vm={dialog.vm} onClose={() => setDialog(null)} /> : null}
       {bulkResult ? (
         <Alert isInline isLiveRegion variant={bulkResult.variant} title={bulkResult.title} data-testid="bulk-result" style={{ marginBottom: 16 }}
           actionClose={bulkBusy ? undefined : <AlertActionCloseButton aria-label="Close the bulk action's message" onClose={() => setBulkResult(null)} />}>
@@ -199,17 +223,17 @@ export function InventoryView() {
         : !vms ? <Loading what="VMs" lines={4} />
         : shown.length === 0 ? (
           <Empty title={vms.length ? "No VM matches" : "No VMs yet"}
-            footer={vms.length ? <Button variant="link" onClick={() => { setFilter(""); setStateFilter("all"); }}>Clear the filters</Button>
+            footer={vms.length ? <Button variant="link" onClick={() => { setFilter(""); setStateFilter("all"); setHostFilter(""); }}>Clear the filters</Button>
               : can("vm.create") ? <Button onClick={() => setCreating(true)}>Create a VM</Button> : undefined}>
             {vms.length ? "Change or clear the filters." : can("vm.create") ? "Create one here, with `vmctl create`, or through the API." : "Nothing here yet; an administrator can create VMs or grant you access to some."}
           </Empty>
         ) : (
           <div className="vmctl-inventory-scroll">
-          <Table aria-label="Virtual machines" data-testid="inventory" className="vmctl-inventory" variant="compact">
+          <Table aria-label="Virtual machines" data-testid="inventory" className={cluster ? "vmctl-inventory vmctl-inventory--cluster" : "vmctl-inventory"} variant="compact">
             <Thead>
               <Tr>
                 {selectable ? <Th aria-label="Select"><Checkbox id="select-all-vms" aria-label="Select all shown VMs" isChecked={allSelected ? true : chosen.length ? null : false} onChange={(_e, on) => setSelected(on ? new Set(powerable.map((vm) => vm.name)) : new Set())} /></Th> : null}
-                <Th screenReaderText="Screen" /><Th sort={sortBy(0)} modifier="nowrap">Name</Th><Th sort={sortBy(1)} modifier="fitContent">State</Th>{columns.has("ip") ? <Th modifier="nowrap">IP address</Th> : null}<Th sort={sortBy(2)} modifier="fitContent">CPUs</Th><Th sort={sortBy(3)} modifier="fitContent">Memory</Th>
+                <Th screenReaderText="Screen" /><Th sort={sortBy(0)} modifier="nowrap">Name</Th><Th sort={sortBy(1)} modifier="fitContent">State</Th>{cluster ? <Th modifier="nowrap">Host</Th> : null}{columns.has("ip") ? <Th modifier="nowrap">IP address</Th> : null}<Th sort={sortBy(2)} modifier="fitContent">CPUs</Th><Th sort={sortBy(3)} modifier="fitContent">Memory</Th>
                 {columns.has("disk") ? <Th modifier="fitContent">Disk size</Th> : null}{columns.has("datastore") ? <Th modifier="fitContent">Datastore</Th> : null}
                 <Th modifier="fitContent">Uptime</Th>{columns.has("description") ? <Th>Description</Th> : null}<Th screenReaderText="Actions" modifier="fitContent" />
               </Tr>
@@ -225,6 +249,7 @@ export function InventoryView() {
                     {vm.definitionError ? <Label color="red" isCompact style={{ marginLeft: 8 }}>invalid definition</Label> : null}
                   </Td>
                   <Td dataLabel="State">{vm.template ? <span className="vmctl-muted">never runs</span> : <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="state">{vm.state}</Label>}</Td>
+                  {cluster ? <Td dataLabel="Host" data-testid="vm-host" modifier="nowrap">{hostOf(vm)?.name ?? "-"}</Td> : null}
                   {columns.has("ip") ? <Td dataLabel="IP address"><Addresses addresses={addressesOf(vm)} testId="addresses" /></Td> : null}
                   <Td dataLabel="CPUs">{vm.cpus}</Td>
                   <Td dataLabel="Memory">{formatBytes(vm.memoryBytes)}</Td>

@@ -1,4 +1,5 @@
-// The frame: masthead with the host's name, the user and logout; the connection banner; the page;
+// The frame: masthead with the host's name (at vmcenter: "vmcenter — cluster <id>", and Hosts in
+// the navigation), the user and logout; the connection banner; the page;
 // the one-line task bar stuck below it (opens to the task table; a VM's own tasks on its page).
 import type { ReactNode } from "react";
 import { Button, Masthead, MastheadBrand, MastheadContent, MastheadMain, Nav, NavItem, NavList, Page, PageSidebar, PageSidebarBody, SkipToContent, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
@@ -7,6 +8,7 @@ import UserIcon from "@patternfly/react-icons/dist/esm/icons/user-icon";
 import { useSession } from "../../state/session";
 import { navigate, useRoute } from "../../state/router";
 import { useApi } from "../../api/use-api";
+import { useCluster } from "../../state/cluster";
 import { client } from "../../api/http";
 import { TasksPanel } from "../tasks/TasksPanel";
 import { ConnectionBanner } from "./ConnectionBanner";
@@ -14,7 +16,9 @@ import { ConnectionBanner } from "./ConnectionBanner";
 export function AppShell({ children }: { children: ReactNode }) {
   const { me, logout, can } = useSession();
   const route = useRoute();
-  const { data: host } = useApi(() => client.host(), ["host"]);
+  const cluster = useCluster();
+  // vmcenter is no host: its masthead names the cluster, its navigation has Hosts for Host.
+  const { data: host } = useApi(cluster ? null : () => client.host(), ["host"]);
   const link = (path: string, label: string, active: boolean) => (
     <NavItem isActive={active} to={path} onClick={(e) => { e.preventDefault(); navigate(path); }}>{label}</NavItem>
   );
@@ -24,9 +28,9 @@ export function AppShell({ children }: { children: ReactNode }) {
         <Nav aria-label="Sections">
           <NavList>
             {link("/ui/", "Virtual machines", route.page === "inventory" || route.page === "vm")}
-            {link("/ui/host", "Host", route.page === "host")}
-            {can("host.read") ? link("/ui/storage", "Storage", route.page === "storage") : null}
-            {can("host.read") ? link("/ui/networks", "Networks", route.page === "networks") : null}
+            {cluster ? link("/ui/cluster/hosts", "Hosts", route.page === "hosts" || route.page === "host") : link("/ui/host", "Host", route.page === "host")}
+            {can("host.read") && !cluster ? link("/ui/storage", "Storage", route.page === "storage") : null}
+            {can("host.read") && !cluster ? link("/ui/networks", "Networks", route.page === "networks") : null}
             {link("/ui/events", "Events", route.page === "events")}
             {can("user.admin") || can("audit.read") || can("token.own") ? link("/ui/admin", "Administration", route.page === "admin") : null}
           </NavList>
@@ -41,7 +45,8 @@ export function AppShell({ children }: { children: ReactNode }) {
           <a href="/ui/" className="vmctl-brand" onClick={(e) => { e.preventDefault(); navigate("/ui/"); }} aria-label="vmctl home">
             <VirtualMachineIcon className="vmctl-brand__icon" />
             <span className="vmctl-brand__name">vmctl</span>
-            {host ? <span className="vmctl-brand__host">{host.hostname}</span> : null}
+            {cluster ? <span className="vmctl-brand__host" data-testid="cluster-name">vmcenter — cluster {cluster.clusterId}</span>
+              : host ? <span className="vmctl-brand__host">{host.hostname}</span> : null}
           </a>
         </MastheadBrand>
       </MastheadMain>

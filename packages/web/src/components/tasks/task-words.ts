@@ -8,7 +8,13 @@ const OPS: Record<string, string> = {
   "vms.batch": "Power action on several VMs", "vm.snapshot": "Take snapshot", "vm.snapshot_delete": "Delete snapshot",
   "vm.revert": "Revert to snapshot", "vm.clone": "Clone", "vm.clone_linked": "Linked clone", "vm.import": "Import", "vm.export": "Export OVA",
   "vm.create": "Create", "vm.delete": "Delete", "vm.rename": "Rename", "vm.migrate": "Migrate",
+  "vm.migrate_out": "Migrate out", "cluster.migrate": "Migrate", "cluster.create": "Create", "cluster.maintenance": "Maintenance mode",
+  "cluster.ha.restart": "HA restart",
 };
+
+/** Host ids vmcenter names tasks by ("host/<id>"), with the names people know them by; filled where hosts are read. */
+const hostNames = new Map<string, string>();
+export const rememberHostName = (id: string, name: string): void => { hostNames.set(id, name); };
 
 /** "vm.start" → "Start"; an op without a name here reads as its last part: "vm.disk_grow" → "Disk grow". */
 export function opLabel(op: string): string {
@@ -30,8 +36,9 @@ export function taskLabel(task: Pick<Task, "op" | "log">): string {
   return opLabel(task.op);
 }
 
-/** What a task works on, as its name: "vm/web01" → "web01"; "host" stays "host". */
-export const targetLabel = (target: string): string => target.replace(/^vm\//, "");
+/** What a task works on, as its name: "vm/web01" → "web01"; "host" stays "host"; "host/<id>" at vmcenter → "host host2". */
+export const targetLabel = (target: string): string =>
+  target.startsWith("host/") ? `host ${hostNames.get(target.slice(5)) ?? target.slice(5)}` : target.replace(/^vm\//, "");
 
 const STATE_WORDS: Record<Task["state"], string> = { queued: "waiting", running: "running", success: "succeeded", error: "failed", cancelled: "cancelled" };
 export const stateLabel = (state: Task["state"]): string => STATE_WORDS[state] ?? state;

@@ -1,5 +1,5 @@
-// A VM's actions beside its power buttons: clone, template or back, export as OVA, rename, delete. A
-// template shows "Deploy VM" instead of power buttons: it never starts.
+// A VM's actions beside its power buttons: clone, template or back, export as OVA, rename, delete,
+// and at vmcenter migrate to another host. A template shows "Deploy VM" instead of power buttons: it never starts.
 import { useState } from "react";
 import { Button, Dropdown, DropdownItem, DropdownList, MenuToggle } from "@patternfly/react-core";
 import type { VmSummary } from "@vmctl/api-types";
@@ -7,6 +7,8 @@ import { download } from "../../api/transfer";
 import { exportUrl, setTemplate } from "../../api/vm-storage";
 import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
+import { useCluster } from "../../state/cluster";
+import { MigrateDialog } from "../cluster/MigrateDialog";
 import { useAction } from "../../state/use-action";
 import { ActionModal } from "../shared/ActionModal";
 import { refusal } from "./abilities";
@@ -19,15 +21,18 @@ export function VmActions({ vm }: { vm: VmSummary }) {
   const { vms } = useHostData();
   const run = useAction();
   const [open, setOpen] = useState(false);
-  const [dialog, setDialog] = useState<"clone" | "template" | "rename" | "delete" | null>(null);
+  const [dialog, setDialog] = useState<"clone" | "template" | "rename" | "delete" | "migrate" | null>(null);
+  const cluster = useCluster();
+  const canMigrate = cluster !== null && can("vm.migrate", vm.name) && !vm.template;
   const canCreate = can("vm.create");
   const canEdit = can("vm.edit", vm.name);
   const canDelete = can("vm.delete", vm.name);
-  if (!canCreate && !canEdit && !canDelete) return null;
+  if (!canCreate && !canEdit && !canDelete && !canMigrate) return null;
   const item = (key: string, label: string, why: string | null, onClick: () => void, description?: string) => (
     <DropdownItem key={key} onClick={() => { setOpen(false); onClick(); }} isAriaDisabled={why !== null} {...(why ? { tooltipProps: { content: why } } : {})} {...(description ? { description } : {})}>{label}</DropdownItem>
   );
   const items = [
+    canMigrate ? item("migrate", "Migrate…", ["starting", "stopping", "migrating"].includes(vm.state) ? `Not while ${vm.name} is ${vm.state}.` : null, () => setDialog("migrate"), "To another host of the cluster, live or cold") : null,
     // Always offered: a running VM can still be cloned from a snapshot, which the dialog offers.
     canCreate ? item("clone", vm.template ? "Deploy or clone…" : "Clone…", null, () => setDialog("clone"), vm.template ? "A linked clone or a full copy" : "A full copy, now or at a snapshot") : null,
     canEdit ? (vm.template
@@ -45,6 +50,7 @@ export function VmActions({ vm }: { vm: VmSummary }) {
         toggle={(ref) => <MenuToggle ref={ref} onClick={() => setOpen(!open)} isExpanded={open} aria-label={`More actions for ${vm.name}`}>Actions</MenuToggle>}>
         <DropdownList>{items}</DropdownList>
       </Dropdown>
+      {dialog === "migrate" ? <MigrateDialog vm={vm} onClose={() => setDialog(null)} /> : null}
       {dialog === "rename" ? <RenameVmDialog vm={vm} onClose={() => setDialog(null)} /> : null}
       {dialog === "delete" ? <DeleteVmDialog vm={vm} onClose={() => setDialog(null)} /> : null}
       {dialog === "clone" ? <CloneDialog sources={[vm]} allVms={vms ?? []} run={run} onClose={() => setDialog(null)} /> : null}

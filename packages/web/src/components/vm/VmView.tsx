@@ -6,6 +6,8 @@ import { Breadcrumb, BreadcrumbItem, Button, Label, PageSection, Tab, TabTitleTe
 import TemplateIcon from "@patternfly/react-icons/dist/esm/icons/pficon-template-icon";
 import { useHostData } from "../../state/host-data";
 import { useSession } from "../../state/session";
+import { useCluster } from "../../state/cluster";
+import { hostOf } from "../cluster/cluster-words";
 import { navigate } from "../../state/router";
 import { Empty, LoadError, Loading } from "../shared/states";
 import { STATE_COLOR } from "./power";
@@ -22,6 +24,7 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
   const { vms, error, refresh } = useHostData();
   const { can } = useSession();
   const vm = vms?.find((v) => v.name === name);
+  const cluster = useCluster();
   const back = <BreadcrumbItem to="/ui/" onClick={(e) => { e.preventDefault(); navigate("/ui/"); }}>Virtual machines</BreadcrumbItem>;
   if (!vms) {
     return <PageSection><Breadcrumb>{back}</Breadcrumb>{error ? <LoadError what="the VMs" error={error} onRetry={refresh} /> : <Loading what={name} lines={6} />}</PageSection>;
@@ -44,6 +47,7 @@ export function VmView({ name, tab }: { name: string; tab: string }) {
       <Title headingLevel="h1" style={{ margin: "12px 0", display: "flex", alignItems: "center", gap: 12 }}>
         {name} {vm.template ? <Label color="purple" icon={<TemplateIcon />} data-testid="vm-template">template</Label> : <Label color={STATE_COLOR[vm.state] ?? "grey"} data-testid="vm-state">{vm.state}</Label>}
         {vm.definitionError ? <Label color="red" isCompact>invalid definition</Label> : null}
+        {cluster && hostOf(vm) ? <span className="vmctl-muted vmctl-vm-host" data-testid="vm-page-host">on host {hostOf(vm)!.name}</span> : null}
       </Title>
       <div className="vmctl-vm-actions">
         {can("vm.power", name) && !vm.template ? <VmPower vm={vm} /> : null}
