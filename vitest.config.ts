@@ -1,5 +1,6 @@
-// Two projects: unit (pure code beside the sources, no processes) and system (real QEMU, real
-// sockets, the built daemon and CLI). Workspace imports resolve to sources so unit tests need no build.
+// Projects: unit (pure code beside the sources, no processes), system (real QEMU, real sockets, the
+// built daemon and CLI), cluster (several hosts, etcd and vmcenter) and slow (the Debian guest).
+// Workspace imports resolve to sources so unit tests need no build.
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
@@ -17,9 +18,9 @@ const alias = [
 ];
 
 // The slow tier (a Debian guest with systemd, sshd and cloud-init under TCG, a minute a boot) runs
-// with `npm run test:slow` only, which sets VMCTL_SLOW_TESTS=1; a plain `vitest run` (npm test) leaves it out.
+// when VMCTL_SLOW_TESTS=1 (npm test and `npm run test:slow` set it); a plain `vitest run` leaves it out.
 const slow = process.env.VMCTL_SLOW_TESTS === "1"
-  ? [{ resolve: { alias }, test: { name: "slow", sequence: { groupOrder: 2 }, include: ["test/system-slow/**/*.test.ts"], environment: "node", testTimeout: 600_000, hookTimeout: 1_800_000,
+  ? [{ resolve: { alias }, test: { name: "slow", sequence: { groupOrder: 3 }, include: ["test/system-slow/**/*.test.ts"], environment: "node", testTimeout: 600_000, hookTimeout: 1_800_000,
     // The harness's vmctld (TestHost) needs the built daemon and CLI and the demo guest's datastore.
     globalSetup: ["test/system/global-setup.ts"] } }]
   : [];
@@ -44,6 +45,24 @@ export default defineConfig({
           // Guests run under TCG on 2 cores: a few files at once keeps boots near 2 s.
           maxWorkers: 3,
           globalSetup: ["test/system/global-setup.ts"],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // Several vmctld, a real etcd and vmcenter on loopback (test/cluster/cluster-harness.ts): after
+          // system, before slow. Each file starts a whole cluster (etcd, vmcenter, three hosts and their
+          // guests), so files run one at a time.
+          name: "cluster",
+          sequence: { groupOrder: 2 },
+          include: ["test/cluster/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          expect: { poll: { timeout: 30_000 } },
+          maxWorkers: 1,
+          // The system tier's set-up (the built daemon and CLI, the demo guest), and the built vmcenter.
+          globalSetup: ["test/cluster/global-setup.ts"],
         },
       },
       ...slow,

@@ -68,7 +68,8 @@ export class TestHost {
     let stderr = "";
     daemon.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); this.log += chunk.toString(); });
     this.daemon = daemon;
-    const deadline = Date.now() + 20_000;
+    // A readiness bound, not a timing check: on two cores shared with other work a start took over 20 s.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       try {
         await this.client.host();

@@ -66,6 +66,9 @@ const samples: { [K in keyof QmpCommands]: (qmp: QmpClient) => Promise<unknown> 
   migrate: (q) => qmpCommands.migrate(q, "unix:/run/vm.migrate.sock"),
   migrateIncoming: (q) => qmpCommands.migrateIncoming(q, "unix:/run/vm/io/migrate.sock"),
   queryMigrate: (q) => qmpCommands.queryMigrate(q),
+  migrateSetCapabilities: (q) => qmpCommands.migrateSetCapabilities(q, { events: true, "pause-before-switchover": false }),
+  migrateSetParameters: (q) => qmpCommands.migrateSetParameters(q, { "max-bandwidth": 2 ** 40, "downtime-limit": 300 }),
+  migrateCancel: (q) => qmpCommands.migrateCancel(q),
 };
 
 /** device_add takes the driver's own qdev properties beside its declared members. */
