@@ -13,6 +13,7 @@ export const IncomingMigrationRequestSchema = Type.Object({
   name: Type.String({ pattern: NAME_PATTERN, description: "the VM's name (unused by any VM of this host)" }),
   uuid: Type.String({ pattern: UUID_PATTERN, description: "the VM's uuid, as its definition on the shared datastore has it" }),
   datastore: Type.String({ maxLength: 64, description: "the shared datastore holding the VM's folder (same name on both hosts)" }),
+  startedAt: Type.Optional(Type.String({ format: "date-time", maxLength: 40, description: "when the VM started on the source: its uptime carries on here (the guest never restarted)" })),
 }, { additionalProperties: Type.Never() });
 export type IncomingMigrationRequest = Static<typeof IncomingMigrationRequestSchema>;
 

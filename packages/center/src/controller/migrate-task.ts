@@ -111,7 +111,7 @@ async function moveLive(ctx: CenterContext, tctx: ClusterTaskContext, m: Move, r
   await writeDesired(ctx, desired.uuid, (current) => mark(current ?? desired, target.meta.id, tctx.id));
   let incoming: { id: string; uri: string } | null = null;
   try {
-    incoming = await m.targetClient.cluster.incomingMigration({ name: detail.name, uuid: desired.uuid, datastore: detail.datastore });
+    incoming = await m.targetClient.cluster.incomingMigration({ name: detail.name, uuid: desired.uuid, datastore: detail.datastore, ...(detail.startedAt ? { startedAt: detail.startedAt } : {}) });
     tctx.log(`${target.meta.name} waits for the stream on ${incoming.uri} (incoming ${incoming.id})`);
     if (tctx.signal.aborted) throw new VmctlError("internal", "cancelled before the stream started");
     const outTask = await m.sourceClient.cluster.migrateOut(detail.name, { uri: incoming.uri, targetHost: target.meta.id });

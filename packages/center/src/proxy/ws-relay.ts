@@ -7,6 +7,7 @@ import type WebSocket from "ws";
 import { BINARY_CONSOLE_PROTOCOL, wsCloseCodeOf, type VmSummary } from "@vmctl/api-types";
 import { CENTER_PRINCIPAL, type CenterContext, type ClusterPrincipal } from "../center-context.js";
 import { keys, type DesiredVm, type ObservedVm, type UserRecord } from "../cluster-keys.js";
+import { lowerRole } from "../server/auth-store.js";
 import { openHostSocket, type Frame, type HostSocket } from "./host-socket.js";
 import type { TicketPurpose } from "./tickets.js";
 
@@ -229,12 +230,15 @@ export class SocketRelay {
     return this.migratingOut(host.hostId, host.openedAt);
   }
 
-  /** The user as vmcenter knows them now (a user removed or disabled meanwhile is not re-attached). */
+  /**
+   * The user as vmcenter knows them now (a user removed or disabled meanwhile is not re-attached),
+   * never above what the socket was opened with: a ReadOnly token of an Admin stays ReadOnly.
+   */
   private async currentUser(): Promise<ClusterPrincipal | null> {
     const { as } = this.options;
     const record = await bounded(this.ctx.store.get<UserRecord>(keys.user(as.user)), 3000);
     if (!record?.value || record.value.disabled) return null;
-    return { ...as, role: record.value.role };
+    return { ...as, role: lowerRole(as.role, record.value.role) };
   }
 
   /** Waits for the VM to run on another host (or on the same one again), then opens its console there. */

@@ -119,10 +119,6 @@ function resolveCredential(host: Host, via: Credential): Principal | null {
 
 /** A principal as its credential stands now: a ticket's is its minter's, cut to the ticket again. */
 function reread(host: Host, principal: Principal): Principal | null {
-  // A socket opened with a cluster token stays open past the token's expiry while the host is
-  // joined: vmcenter, which holds the user, re-checks and closes the sockets it relays (a console
-  // through vmcenter would otherwise end when its 10-minute token does). Opening one still checks it.
-  if (isClusterCredential(principal.via)) return host.cluster ? principal : null;
   const current = resolveCredential(host, principal.via);
   return principal.ticket ? ticketPrincipal(current, principal.ticket) : current;
 }

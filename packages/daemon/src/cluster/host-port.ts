@@ -4,13 +4,15 @@
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { hasProcess } from "@vmctl/api-types";
+import { hasProcess, NAME_PATTERN } from "@vmctl/api-types";
 import { VmctlClient } from "@vmctl/client";
 import type { HostPort, HostResources, LocalVm } from "@vmctl/center";
 import { parseDefinitionToml } from "@vmctl/definition";
 import type { Host } from "../host.js";
 import { readOwner, writeOwner } from "./vm-ownership.js";
 import { haOf } from "./vm-policy.js";
+
+const VM_NAME = new RegExp(NAME_PATTERN);
 
 const AGENT_USER = "vmcenter agent";
 
@@ -57,7 +59,8 @@ export class DaemonHostPort implements HostPort {
 
   async adopt(datastore: string, name: string, uuid: string): Promise<boolean> {
     const { datastores, inventory } = this.host;
-    if (!datastores.isShared(datastore)) return false;
+    // The names come from etcd: a name that is not a VM name (../x) never becomes a path.
+    if (!VM_NAME.test(name) || !datastores.isShared(datastore)) return false;
     const dir = join(datastores.root(datastore), name);
     const file = join(dir, `${name}.toml`);
     if (!existsSync(file)) return false;

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Datastores } from "../domain/datastores.js";
@@ -21,6 +22,21 @@ function vmFolder(root: string, name: string): string {
 }
 
 describe("owner file", () => {
+  it("takes no link and no FIFO planted as the owner file for an owner, and never blocks on one", () => {
+    const linked = join(dir, "linked");
+    mkdirSync(linked);
+    writeFileSync(join(dir, "elsewhere"), `${HOST_A}\n`);
+    symlinkSync(join(dir, "elsewhere"), join(linked, OWNER_FILE));
+    expect(readOwner(linked)).toBeNull();
+    const fifo = join(dir, "fifo");
+    mkdirSync(fifo);
+    execFileSync("mkfifo", [join(fifo, OWNER_FILE)]);
+    expect(readOwner(fifo)).toBeNull();
+    writeOwner(linked, HOST_B); // replaces the link itself, never writes through it
+    expect(readOwner(linked)).toBe(HOST_B);
+    expect(readFileSync(join(dir, "elsewhere"), "utf8")).toBe(`${HOST_A}\n`);
+  });
+
   it("reads null without a file, the id once written, and the new owner after a rewrite; no temp file stays", () => {
     const vm = join(dir, "web");
     mkdirSync(vm);

@@ -2,8 +2,9 @@
 // host's id. Every host of a cluster sees the folder; only its owner lists, runs and changes the VM.
 // The file is written atomically (temp file, fsync, rename, fsync of the folder) so a crash leaves
 // the old owner or the new one, never an empty file two hosts could both read as "not owned".
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../domain/atomic-write.js";
 
 export const OWNER_FILE = ".vmctl-owner";
 
@@ -13,7 +14,11 @@ const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export function readOwner(vmDir: string): string | null {
   let text: string;
   try {
-    text = readFileSync(join(vmDir, OWNER_FILE), "utf8");
+    // Only a small regular file counts: a link or a FIFO planted there is no owner (and never blocks the scan).
+    const path = join(vmDir, OWNER_FILE);
+    const stat = lstatSync(path);
+    if (!stat.isFile() || stat.size > 256) return null;
+    text = readFileSync(path, "utf8");
   } catch {
     return null;
   }
@@ -24,23 +29,7 @@ export function readOwner(vmDir: string): string | null {
 /** Makes `hostId` the folder's owner, atomically; the previous owner (if any) is replaced. */
 export function writeOwner(vmDir: string, hostId: string): void {
   if (!HOST_ID.test(hostId)) throw new Error(`writeOwner: "${hostId}" is not a host id`);
-  const path = join(vmDir, OWNER_FILE);
-  const temp = join(vmDir, `${OWNER_FILE}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(temp, "wx", 0o644);
-  try {
-    writeSync(fd, `${hostId}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  const dir = openSync(vmDir, "r");
-  try { fsyncSync(dir); } finally { closeSync(dir); }
+  writeFileAtomicSync(join(vmDir, OWNER_FILE), `${hostId}\n`, 0o644);
 }
 
 /** Whether this host may list and run the VM in `vmDir`: always on a datastore of its own, else only as its owner. */

@@ -27,10 +27,10 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o644):
   try { await dir.sync(); } finally { await dir.close(); }
 }
 
-/** writeFileAtomic's synchronous twin, for the one small write the grant store waits on (a VM's uuid). */
-export function writeFileAtomicSync(path: string, data: string): void {
+/** writeFileAtomic's synchronous twin, for small writes a caller waits on (a VM's uuid, a folder's owner); `mode` for a new file, else the old file's. */
+export function writeFileAtomicSync(path: string, data: string, mode?: number): void {
   const temp = tempName(path);
-  const fd = openSync(temp, "wx", statSync(path).mode & 0o777);
+  const fd = openSync(temp, "wx", mode ?? (statSync(path).mode & 0o777));
   try {
     writeSync(fd, data);
     fsyncSync(fd);

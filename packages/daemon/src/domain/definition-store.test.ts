@@ -95,12 +95,12 @@ describe("no definition writer outside the store", () => {
     expect(offenders).toEqual([]);
   });
 
-  it("writes atomically only from the store (definitions), vm-snapshots.ts (its snapshots.json), pending-changes.ts (the run dir's started-with.json), vm-rename.ts and cluster-config.ts (cluster.json)", () => {
+  it("writes atomically only from the store (definitions), vm-snapshots.ts (its snapshots.json), pending-changes.ts (the run dir's started-with.json), vm-rename.ts, cluster-config.ts (cluster.json) and vm-ownership.ts (.vmctl-owner)", () => {
     const users = files.filter((f) => f.path !== ATOMIC && /from "\.\/atomic-write\.js"|from "\.\.\/domain\/atomic-write\.js"/.test(f.text)).map((f) => f.path).sort();
     // vm-rename.ts is the one other writer of a definition: the new NAME.toml goes into the old
     // folder before the folder's rename(2), which the store (keyed by the name) cannot do.
-    expect(users).toEqual([STORE, join("domain", "vm-snapshots.ts"), join("domain", "pending-changes.ts"), join("domain", "vm-rename.ts"), join("cluster", "cluster-config.ts")].sort());
-    for (const path of [join("domain", "vm-snapshots.ts"), join("domain", "pending-changes.ts"), join("cluster", "cluster-config.ts")]) {
+    expect(users).toEqual([STORE, join("domain", "vm-snapshots.ts"), join("domain", "pending-changes.ts"), join("domain", "vm-rename.ts"), join("cluster", "cluster-config.ts"), join("cluster", "vm-ownership.ts")].sort());
+    for (const path of [join("domain", "vm-snapshots.ts"), join("domain", "pending-changes.ts"), join("cluster", "cluster-config.ts"), join("cluster", "vm-ownership.ts")]) {
       const file = files.find((f) => f.path === path)!;
       for (const line of file.text.split("\n").filter((l) => /writeFileAtomic\w*\(/.test(l))) expect(line).not.toMatch(/toml|entry\.file/i);
     }

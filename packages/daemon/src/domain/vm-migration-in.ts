@@ -53,6 +53,8 @@ interface Incoming {
   def?: VmDefinition;
   abort: AbortController;
   endedAt?: number;
+  /** When the VM started on the source (its uptime goes on here). */
+  startedAt?: string;
 }
 
 /** How long an ended incoming migration stays readable (GET /migrations/{id}). */
@@ -88,7 +90,7 @@ export class MigrateIn {
   async prepare(request: IncomingMigrationRequest): Promise<IncomingMigrationAnswer> {
     this.prune();
     const { datastores, inventory } = this.deps;
-    const { name, uuid, datastore } = request;
+    const { name, uuid, datastore, startedAt } = request;
     datastores.root(datastore);
     if (!datastores.isShared(datastore)) throw new VmctlError("migration_incompatible", `datastore: "${datastore}" is not shared on this host; a live migration reads the VM's folder from storage both hosts mount (\`shared = true\` under [datastores.${datastore}])`, { field: "datastore" });
     if (this.reserved(name)) throw new VmctlError("vm_exists", `an incoming migration of "${name}" is under way here already`, { field: "name" });
@@ -105,7 +107,7 @@ export class MigrateIn {
     for (const [id, disk] of Object.entries(def.disks)) {
       await assertImageTrusted(datastores.resolve(disk.datastore ?? datastore, disk.file), disk.format, scope, `disks.${id}.file "${disk.file}"`);
     }
-    const m: Incoming = { id: randomUUID(), name, uuid, datastore, dir, source: owner, state: "waiting", def, abort: new AbortController() };
+    const m: Incoming = { id: randomUUID(), name, uuid, datastore, dir, source: owner, state: "waiting", def, abort: new AbortController(), ...(startedAt ? { startedAt } : {}) };
     this.incoming.set(m.id, m);
     try {
       const uri = await this.launch(m, def);
@@ -164,7 +166,7 @@ export class MigrateIn {
       writeOwner(m.dir, this.deps.hostId);
       this.deps.inventory.refresh(m.name, m.datastore);
       handle.detach();
-      await this.deps.power.reconcile(m.name);
+      await this.deps.power.reconcile(m.name, { arrivedFrom: m.source ?? "another host", ...(m.startedAt ? { startedAt: m.startedAt } : {}) });
       m.state = "completed";
       m.endedAt = Date.now();
       this.deps.events.record("vm.migrated", { name: m.name, uuid: m.uuid }, { direction: "in", peerHost: m.source ?? "unknown" });

@@ -53,6 +53,9 @@ export interface PowerDeps {
   log: Logger;
 }
 
+/** A QEMU that a live migration brought to this host, handed to the power controller. */
+export interface Arrival { arrivedFrom: string; startedAt?: string }
+
 const CONSOLE_LOG_ROTATE_BYTES = 8 * 1024 * 1024;
 /** How long a guest whose memory came back may take for its agent to answer (only while it has the channel open). */
 const AGENT_AFTER_RESTORE_MS = 15_000;
@@ -438,11 +441,12 @@ export class PowerController {
    * After a vmctld restart: re-attach every QEMU still running; a VM whose QEMU vanished while it
    * should have run is marked crashed and its policy applied.
    */
-  reconcile(name: string): Promise<void> {
-    return this.deps.lifecycle.exclusive(name, () => this.reattach(name));
+  reconcile(name: string, arrival?: Arrival): Promise<void> {
+    return this.deps.lifecycle.exclusive(name, () => this.reattach(name, arrival));
   }
 
-  private async reattach(name: string): Promise<void> {
+  /** `arrival`: the QEMU is one a live migration brought here (not a vmctld restart): its start time is the source's. */
+  private async reattach(name: string, arrival?: Arrival): Promise<void> {
     const { runtimes, events } = this.deps;
     const rt = runtimes.get(name);
     const runDir = join(this.deps.runDir, name);
@@ -475,6 +479,12 @@ export class PowerController {
       }
       // Only a running guest counts as running; paused, panicked, waiting or in error, its vCPUs do not run.
       const state = status === "running" ? "running" : "paused";
+      if (arrival) {
+        rt.startedAt = arrival.startedAt ?? new Date().toISOString();
+        this.deps.lifecycle.observe(name, "reconcile", state, { reason: `arrived by live migration from ${arrival.arrivedFrom}` });
+        runtimes.persist(name);
+        return; // the caller records vm.migrated
+      }
       rt.startedAt ??= new Date().toISOString();
       this.deps.lifecycle.observe(name, "reconcile", state, { reason: "re-attached after vmctld restart" });
       runtimes.persist(name);
