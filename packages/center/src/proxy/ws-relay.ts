@@ -166,11 +166,14 @@ export class SocketRelay {
     if (this.ended || this.upstream !== host) return;
     this.upstream = null;
     if (this.client.isPaused) this.client.resume();
-    if (!this.survives || code !== 1000 || !(await this.isMoving(host))) {
+    // 4401: the host ended it as the cluster token behind its ticket expired (they live at most 10
+    // minutes); the user, checked again by reattach, gets a fresh ticket on the same socket.
+    const expired = code === 4401;
+    if (!this.survives || (code !== 1000 && !expired) || (!expired && !(await this.isMoving(host)))) {
       this.end(code, reason);
       return;
     }
-    this.ctx.logger.info({ vm: this.options.vm, from: host.hostId, user: this.options.as.user }, "console's host socket ended while the VM moves: re-attaching at its new host");
+    this.ctx.logger.info({ vm: this.options.vm, from: host.hostId, user: this.options.as.user }, expired ? "console's host socket ended with its cluster token: re-attaching with a fresh ticket" : "console's host socket ended while the VM moves: re-attaching at its new host");
     this.heldEof = null;
     const next = await this.reattach(host.hostId);
     if (this.ended) {
