@@ -35,7 +35,12 @@ const edit = async (page: Page, button: string, fill: () => Promise<void>, shot?
   await fill();
   if (shot) await page.screenshot({ path: `${ARTIFACTS}/${shot}.png` });
   await dialog(page).getByRole("button", { name: "Save", exact: true }).click();
-  await dialog(page).waitFor({ state: "detached" });
+  // A dialog that stays open shows why (a refusal beside a field, "changed elsewhere"): fail with its words.
+  await dialog(page).waitFor({ state: "detached", timeout: 30_000 }).catch(async (error: unknown) => {
+    const words = await dialog(page).innerText().catch(() => "(no dialog)");
+    await page.screenshot({ path: `${ARTIFACTS}/settings-dialog-stuck.png` }).catch(() => {});
+    throw new Error(`the ${button} dialog did not close after Save: ${words}\n${(error as Error).message}`);
+  });
 };
 const cell = (page: Page, vm: string, label: string) => page.locator(`tr[data-vm="${vm}"] td[data-label="${label}"]`);
 const actions = async (page: Page, vm: string, item: string) => {
@@ -158,7 +163,10 @@ describe("Host Client settings", () => {
     for (let i = 0; i < 8 && !(await item.evaluate((el) => el === document.activeElement || el.contains(document.activeElement))); i++) await page.keyboard.press("ArrowDown");
     await page.keyboard.press("Enter");
     await dialog(page).waitFor();
-    // Focus starts in the confirmation field.
+    // Focus starts in the confirmation field (once the dialog has placed it: typing earlier, on a
+    // loaded machine, went nowhere and Delete stayed disabled).
+    const confirm = dialog(page).getByLabel(`Type ${GONE} to confirm`);
+    await expect.poll(() => confirm.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.type(GONE);
     await tabTo(page, "Keep disk images", 10);
     expect(await dialog(page).getByLabel("Keep disk images").isChecked()).toBe(false);

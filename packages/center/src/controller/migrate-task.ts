@@ -125,6 +125,10 @@ async function moveLive(ctx: CenterContext, tctx: ClusterTaskContext, m: Move, r
       ...(current ?? desired), host: target.meta.id, power: "running", migration: null,
       reason: `live-migrated from ${source.meta.name} to ${target.meta.name} (task ${tctx.id})`,
     }));
+    // The task ends once the cluster's lists show the VM on the target (its agent reports every 2 s),
+    // not while they still show the source's "stopped"; the guest runs there already either way.
+    await waitObserved(ctx, desired.uuid, target.meta.id, 30, tctx.signal, ["running", "paused"])
+      .catch((error: unknown) => tctx.log(`${target.meta.name} has not reported ${detail.name} yet: ${(error as Error).message}`));
     return { downtimeMs: Math.round(result.downtimeMs ?? 0), bytes: Math.round(result.bytes ?? 0) };
   } catch (error) {
     tctx.log(`live migration failed: ${(error as Error).message}; ${detail.name} stays on ${source.meta.name}`);
