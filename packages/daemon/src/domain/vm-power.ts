@@ -381,6 +381,8 @@ export class PowerController {
     const rt = this.deps.runtimes.get(name);
     while (rt.process === proc) await new Promise((resolve) => setImmediate(resolve));
     await rt.filesReturned;
+    // And its taps are gone: a stop answers once `ip link` no longer shows them (CI read one still there).
+    await this.nicReleasing.get(name);
   }
 
   private onExit(name: string, proc: VmHandle, info: ExitInfo): void {

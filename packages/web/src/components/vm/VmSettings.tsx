@@ -2,7 +2,7 @@
 // edit button and dialog: CPUs, memory, autostart (order and delay), boot order, description and
 // notes. Each saves by PATCH /api/v1/vms/NAME with If-Match (a 412 says it changed elsewhere), and
 // a change a running VM takes only at its next start shows as pending beside the value.
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Button, Card, CardBody, CardHeader, CardTitle, Checkbox, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, FormGroup, TextArea, TextInput } from "@patternfly/react-core";
 import type { PendingChange, VmDefinitionPatch, VmDetail, VmSummary, VmctlEvent } from "@vmctl/api-types";
 import { ApiError, client } from "../../api/http";
@@ -59,7 +59,13 @@ export function VmSettings({ vm }: { vm: VmSummary }) {
   const { can } = useSession();
   const [version, setVersion] = useState(0);
   useLiveEvents((event: VmctlEvent) => { if (event.vm === vm.name && event.type.startsWith("vm.")) setVersion((v) => v + 1); });
-  const { data: detail, error, reload } = useApi(() => client.getVm(vm.name), ["vm-settings", vm.name], `${version}/${vm.state}/${vm.cpus}/${vm.memoryBytes}/${vm.autostart}`);
+  const { data: loaded, error, reload } = useApi(() => client.getVm(vm.name), ["vm-settings", vm.name], `${version}/${vm.state}/${vm.cpus}/${vm.memoryBytes}/${vm.autostart}`);
+  // A save answers the VM as it now is (its new ETag): the next dialog opens with that, not with the
+  // read still under way (opening Memory right after saving CPUs sent the old ETag and got a 412).
+  const [saved, setSaved] = useState<VmDetail | null>(null);
+  useEffect(() => { setSaved(null); }, [loaded]);
+  const detail = saved ?? loaded;
+  const afterSave = (answer?: VmDetail) => { if (answer) setSaved(answer); reload(); };
   const [editing, setEditing] = useState<Editing>(null);
   const def = detail?.definition ?? null;
   const mayEdit = can("vm.edit", vm.name) && !vm.template && def !== null;
@@ -94,20 +100,20 @@ export function VmSettings({ vm }: { vm: VmSummary }) {
             </Row>
           </DescriptionList>
         ) : null}
-        {def && detail && editing === "cpus" ? <CpusDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={reload} /> : null}
-        {def && detail && editing === "memory" ? <MemoryDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={reload} /> : null}
-        {def && detail && editing === "autostart" ? <AutostartDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={reload} /> : null}
-        {def && detail && editing === "boot" ? <BootOrderDialog vm={vm} detail={detail} devices={devices} onClose={() => setEditing(null)} onSaved={reload} /> : null}
-        {def && detail && editing === "text" ? <TextDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={reload} /> : null}
+        {def && detail && editing === "cpus" ? <CpusDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={afterSave} /> : null}
+        {def && detail && editing === "memory" ? <MemoryDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={afterSave} /> : null}
+        {def && detail && editing === "autostart" ? <AutostartDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={afterSave} /> : null}
+        {def && detail && editing === "boot" ? <BootOrderDialog vm={vm} detail={detail} devices={devices} onClose={() => setEditing(null)} onSaved={afterSave} /> : null}
+        {def && detail && editing === "text" ? <TextDialog vm={vm} detail={detail} onClose={() => setEditing(null)} onSaved={afterSave} /> : null}
       </CardBody>
     </Card>
   );
 }
 
-interface DialogProps { vm: VmSummary; detail: VmDetail; onClose: () => void; onSaved: () => void }
+interface DialogProps { vm: VmSummary; detail: VmDetail; onClose: () => void; onSaved: (answer?: VmDetail) => void }
 
 /** Saves a merge patch guarded by the ETag the dialog was opened with; a 412 says it changed elsewhere. */
-function useSave(vm: VmSummary, detail: VmDetail, onSaved: () => void) {
+function useSave(vm: VmSummary, detail: VmDetail, onSaved: (answer?: VmDetail) => void) {
   const run = useAction();
   // The definition as the dialog showed it when it opened: a change made elsewhere meanwhile is not overwritten.
   const [etag] = useState(detail.etag);
@@ -123,7 +129,7 @@ function useSave(vm: VmSummary, detail: VmDetail, onSaved: () => void) {
         throw error;
       }
     });
-    onSaved();
+    onSaved(saved);
     return saved !== undefined;
   };
 }
