@@ -53,7 +53,9 @@ export async function runMaintenance(ctx: CenterContext, tctx: ClusterTaskContex
     if (tctx.signal.aborted) throw new VmctlError("internal", `cancelled after moving ${moved.length} VM(s); the host stays in maintenance`);
     const range = { from: (index / all.length) * 100, to: ((index + 1) / all.length) * 100 };
     try {
-      const result = await migrateVm(ctx, tctx, { vm: job.vm, host: null, live: job.live, user: p.user }, { exclude: { [id]: "the host being drained" }, range });
+      // live: null lets the move read the VM's state at its host (the plan used the agents' reports,
+      // up to 2 s old: a VM just stopped was still "running" there and its live move was refused).
+      const result = await migrateVm(ctx, tctx, { vm: job.vm, host: null, live: null, user: p.user }, { exclude: { [id]: "the host being drained" }, range });
       moved.push({ vm: job.vm, to: result.to, live: result.live });
     } catch (error) {
       left.push({ vm: job.vm, reason: (error as Error).message });
