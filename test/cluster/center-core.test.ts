@@ -4,7 +4,6 @@
 // reaches the leader; killing the leader (SIGKILL) lets another lead, and writes follow it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import { keys } from "../../packages/center/src/cluster-keys.js";
 import { EtcdClusterTasks, type StoredTask } from "../../packages/center/src/server/cluster-tasks.js";
 import { EtcdClusterEvents, MAX_EVENTS } from "../../packages/center/src/server/cluster-events.js";
 import type { ClusterTaskSpec } from "../../packages/center/src/center-context.js";
+import { freePort } from "../../packages/center/src/demo/demo-processes.js";
 import pino from "pino";
 import WebSocket from "ws";
 
@@ -26,17 +26,6 @@ interface Admin { username: string; password: string; token: string; joinToken: 
 const dir = mkdtempSync(join(tmpdir(), "vmcenter-core-"));
 const started: ChildProcess[] = [];
 let etcdUrl = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms: number, what: () => string): Promise<T> {
   const end = Date.now() + ms;
