@@ -182,6 +182,9 @@ describe("vmctl against a cluster", () => {
     expect(task.result.downtimeMs).toBeGreaterThanOrEqual(0);
     await expect.poll(async () => { const after = await live(); return `${after.host} ${after.state}`; }).toBe(`${task.result.to} running`);
     expect((await cli(["stop", "cli-live", "--force"], asCenter())).code).toBe(0);
+    // vmcenter had it desired running (the migration); the user's stop is kept, not undone by the agent.
+    const record = async () => { const vm = (await json<Array<{ name: string; state: string; desiredPower?: string | null; desiredReason?: string }>>(["cluster", "vms"])).find((v) => v.name === "cli-live")!; return `${vm.state} ${vm.desiredPower} ${vm.desiredReason}`; };
+    await expect.poll(record, { timeout: 15_000 }).toMatch(/^stopped stopped cli-live stopped on its host .*not by vmcenter/);
   });
 
   it("refuses a demo of no hosts, or in a folder that is not empty, before it starts anything", async () => {

@@ -67,6 +67,8 @@ export const ClusterVmSchema = Type.Intersect([VmSummarySchema, Type.Object({
   hostName: Type.String(),
   hostState: Type.Optional(literalUnion(CLUSTER_HOST_STATES, { description: "the owning host's state; a VM listed on a dead host that is not HA stays there until the host comes back" })),
   ha: Type.Optional(Type.Boolean({ description: "[policy] ha = true: restarted elsewhere when its host dies (shared datastore only)" })),
+  desiredPower: Type.Optional(Type.Union([Type.Literal("running"), Type.Literal("stopped"), Type.Null()], { description: "the power vmcenter keeps the VM in (an HA restart brings back a VM desired running); null leaves it to its host. A stop or start made on the host, or a guest shutting down, is written back here" })),
+  desiredReason: Type.Optional(Type.String({ description: "why vmcenter's record of the VM was last written" })),
 })]);
 export type ClusterVm = Static<typeof ClusterVmSchema>;
 export const ClusterVmListSchema = Type.Array(ClusterVmSchema);

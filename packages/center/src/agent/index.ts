@@ -62,6 +62,7 @@ export async function startAgent(port: HostPort, options: AgentOptions): Promise
   /** uuid → when an action on it may be asked again. */
   const busyUntil = new Map<string, number>();
   const conflictSince = new Map<string, number>();
+  const settledUnder = new Map<string, string>();
 
   const ensureLease = async (): Promise<Lease> => {
     if (lease && !lease.revoked()) return lease;
@@ -142,7 +143,7 @@ export async function startAgent(port: HostPort, options: AgentOptions): Promise
       written.delete(uuid);
       await store.update<ObservedVm>(keys.observed(uuid), (value) => (value?.host === port.hostId ? null : undefined));
     }
-    const actions = planActions({ hostId: port.hostId, desired: [...desired.values()], observed, held, now: now.getTime(), conflictSince });
+    const actions = planActions({ hostId: port.hostId, desired: [...desired.values()], observed, held, now: now.getTime(), conflictSince, settledUnder });
     for (const action of actions) {
       if ((busyUntil.get(action.uuid) ?? 0) > Date.now()) continue;
       busyUntil.set(action.uuid, Date.now() + RETRY_MS);
@@ -163,6 +164,12 @@ export async function startAgent(port: HostPort, options: AgentOptions): Promise
         return;
       case "stop":
         await port.client.power(action.name, { action: "stop" });
+        return;
+      case "record":
+        await store.update<DesiredVm>(keys.desired(action.uuid), (d) => (d && d.host === port.hostId && d.updatedAt === action.updatedAt && !d.migration
+          ? { ...d, power: action.power, updatedAt: new Date().toISOString(), reason: `${action.name} ${action.why} (host ${port.name}), not by vmcenter: kept ${action.power}` }
+          : undefined));
+        busyUntil.delete(action.uuid);
         return;
       case "evict":
         if (action.running) await stopWithin(action.name, EVICT_STOP_SECONDS);

@@ -19,8 +19,8 @@ function observed(uuid: string, host: string, state: VmSummary["state"]): Observ
   return { uuid, name: `vm-${uuid}`, host, summary: held(uuid, state), updatedAt: "" };
 }
 
-const plan = (input: { desired: DesiredVm[]; held?: HeldVm[]; observed?: ObservedVm[]; now?: number; conflictSince?: Map<string, number> }) =>
-  planActions({ hostId: ME, desired: input.desired, held: input.held ?? [], observed: input.observed ?? [], now: input.now ?? T0 + 1000, conflictSince: input.conflictSince ?? new Map() });
+const plan = (input: { desired: DesiredVm[]; held?: HeldVm[]; observed?: ObservedVm[]; now?: number; conflictSince?: Map<string, number>; settledUnder?: Map<string, string> }) =>
+  planActions({ hostId: ME, desired: input.desired, held: input.held ?? [], observed: input.observed ?? [], now: input.now ?? T0 + 1000, conflictSince: input.conflictSince ?? new Map(), settledUnder: input.settledUnder ?? new Map() });
 
 describe("the agent's plan", () => {
   it("starts and stops what is desired here, and leaves power null to the host", () => {
@@ -30,6 +30,32 @@ describe("the agent's plan", () => {
     expect(plan({ desired: [desired("a", { power: null })], held: [held("a", "running")] })).toEqual([]);
     expect(plan({ desired: [desired("a", { power: "running" })], held: [held("a", "starting")] })).toEqual([]);
     expect(plan({ desired: [desired("a", { power: "running" })], held: [held("a", "stopped", { definitionError: "bad" })] })).toEqual([]);
+  });
+
+  it("keeps a stop or start someone made on the host after the record was met, instead of undoing it", () => {
+    const settledUnder = new Map<string, string>();
+    const want = desired("a", { power: "running" });
+    expect(plan({ desired: [want], held: [held("a", "running")], settledUnder })).toEqual([]);
+    expect(settledUnder.get("a")).toBe(want.updatedAt);
+    // A user stopped it (through vmcenter or on the host), or its guest shut down: recorded, not restarted.
+    expect(plan({ desired: [want], held: [held("a", "stopped", { lastExitReason: "host-stop" })], settledUnder }))
+      .toEqual([{ kind: "record", uuid: "a", name: "vm-a", power: "stopped", updatedAt: want.updatedAt, why: "stopped on its host" }]);
+    expect(plan({ desired: [want], held: [held("a", "stopped", { lastExitReason: "guest-shutdown" })], settledUnder })).toMatchObject([{ kind: "record", power: "stopped", why: "its guest shut down" }]);
+    // A crash or a kill is not anyone's intent: the VM is started again.
+    expect(plan({ desired: [want], held: [held("a", "crashed", { lastExitReason: "crash" })], settledUnder })).toEqual([{ kind: "start", uuid: "a", name: "vm-a" }]);
+    expect(plan({ desired: [want], held: [held("a", "stopped", { lastExitReason: "killed" })], settledUnder })).toEqual([{ kind: "start", uuid: "a", name: "vm-a" }]);
+    // Never seen running under this record (an adoption, an HA restart, a stale exit from long ago): started.
+    const fresh = new Map<string, string>();
+    expect(plan({ desired: [want], held: [held("a", "stopped", { lastExitReason: "host-stop" })], settledUnder: fresh })).toEqual([{ kind: "start", uuid: "a", name: "vm-a" }]);
+    const newer = desired("a", { power: "running", updatedAt: new Date(T0 + 5000).toISOString() });
+    expect(plan({ desired: [newer], held: [held("a", "stopped", { lastExitReason: "host-stop" })], settledUnder })).toEqual([{ kind: "start", uuid: "a", name: "vm-a" }]);
+    // The same the other way: desired stopped, then started on the host.
+    const off = desired("b", { power: "stopped" });
+    expect(plan({ desired: [off], held: [held("b", "stopped")], settledUnder })).toEqual([]);
+    expect(plan({ desired: [off], held: [held("b", "running")], settledUnder })).toMatchObject([{ kind: "record", uuid: "b", power: "running" }]);
+    // A VM that left this host is forgotten.
+    plan({ desired: [want, off], held: [], settledUnder });
+    expect(settledUnder.size).toBe(0);
   });
 
   it("adopts a shared VM desired here only once no other host shows it with a process", () => {

@@ -14,11 +14,21 @@ export type AgentAction =
   | { kind: "adopt"; uuid: string; name: string; datastore: string }
   | { kind: "start"; uuid: string; name: string }
   | { kind: "stop"; uuid: string; name: string }
+  /**
+   * The VM was started or stopped on this host by someone other than the agent (a user through
+   * vmcenter or the host, or the guest shutting down) after vmcenter's desired record was written:
+   * that is the VM's power now, written back to the record (compare-and-swap on `updatedAt`) rather
+   * than undone.
+   */
+  | { kind: "record"; uuid: string; name: string; power: "running" | "stopped"; updatedAt: string; why: string }
   /** Stop it (forced after 10 s) and, on a shared datastore, hand its folder to `toHost`. */
   | { kind: "evict"; uuid: string; name: string; toHost: string; shared: boolean; running: boolean };
 
 /** How long a VM that arrived here (started after its desired record was written elsewhere) is left running while vmcenter catches up. */
 export const ARRIVAL_GRACE_MS = 30_000;
+
+/** Ends of a QEMU that someone meant: the guest shut down, or a user stopped it (not a crash or a kill). */
+const MEANT_EXITS = new Set(["guest-shutdown", "host-stop"]);
 
 /** States that are some other operation's: the agent waits until they end. */
 const BUSY = new Set(["starting", "stopping", "snapshotting", "migrating", "cloning", "exporting"]);
@@ -31,6 +41,12 @@ export interface PlanInput {
   now: number;
   /** When this agent first saw each held VM desired on another host (uuid → ms), kept by the caller. */
   conflictSince: Map<string, number>;
+  /**
+   * Per held VM, the `updatedAt` of the desired record under which this agent last saw it in the
+   * power that record asks for (kept by the caller): a later change to the other power was someone's
+   * doing here, not a start or stop still owed (an adoption, an HA restart).
+   */
+  settledUnder: Map<string, string>;
 }
 
 export function planActions(input: PlanInput): AgentAction[] {
@@ -64,10 +80,23 @@ export function planActions(input: PlanInput): AgentAction[] {
       continue;
     }
     if (BUSY.has(vm.state) || vm.template || vm.definitionError) continue;
-    if (want.power === "running" && !hasProcess(vm.state)) actions.push({ kind: "start", uuid: want.uuid, name: vm.name });
-    else if (want.power === "stopped" && hasProcess(vm.state)) actions.push({ kind: "stop", uuid: want.uuid, name: vm.name });
+    if (want.power === null) continue;
+    const running = hasProcess(vm.state);
+    if ((want.power === "running") === running) {
+      input.settledUnder.set(want.uuid, want.updatedAt);
+      continue;
+    }
+    const settled = input.settledUnder.get(want.uuid) === want.updatedAt;
+    if (want.power === "running") {
+      if (settled && vm.state === "stopped" && vm.lastExitReason !== undefined && MEANT_EXITS.has(vm.lastExitReason)) {
+        actions.push({ kind: "record", uuid: want.uuid, name: vm.name, power: "stopped", updatedAt: want.updatedAt, why: vm.lastExitReason === "guest-shutdown" ? "its guest shut down" : "stopped on its host" });
+      } else actions.push({ kind: "start", uuid: want.uuid, name: vm.name });
+    } else if (settled) {
+      actions.push({ kind: "record", uuid: want.uuid, name: vm.name, power: "running", updatedAt: want.updatedAt, why: "started on its host" });
+    } else actions.push({ kind: "stop", uuid: want.uuid, name: vm.name });
   }
   for (const uuid of [...input.conflictSince.keys()]) if (!seenConflicts.has(uuid)) input.conflictSince.delete(uuid);
+  for (const uuid of [...input.settledUnder.keys()]) if (!held.has(uuid)) input.settledUnder.delete(uuid);
   return actions;
 }
 

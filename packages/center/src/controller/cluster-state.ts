@@ -102,7 +102,7 @@ export function clusterVms(state: ClusterSnapshot): ClusterVm[] {
     if (seen.has(o.uuid)) continue;
     seen.add(o.uuid);
     const host = hosts.get(o.host);
-    vms.push({ ...o.summary, uuid: o.uuid, host: o.host, hostName: host?.meta.name ?? o.host, hostState: host?.state ?? "disconnected", ha: d?.ha ?? false });
+    vms.push({ ...o.summary, uuid: o.uuid, host: o.host, hostName: host?.meta.name ?? o.host, hostState: host?.state ?? "disconnected", ha: d?.ha ?? false, ...(d ? { desiredPower: d.power, desiredReason: d.reason } : {}) });
   }
   for (const d of state.desired) {
     if (seen.has(d.uuid)) continue;
@@ -111,7 +111,7 @@ export function clusterVms(state: ClusterSnapshot): ClusterVm[] {
       name: d.name, uuid: d.uuid, state: "stopped", cpus: d.cpus, memoryBytes: d.memoryBytes, datastore: d.datastore,
       lastStateChange: d.updatedAt, autostart: false, addresses: [],
     };
-    vms.push({ ...summary, host: d.host, hostName: host?.meta.name ?? d.host, hostState: host?.state ?? "disconnected", ha: d.ha });
+    vms.push({ ...summary, host: d.host, hostName: host?.meta.name ?? d.host, hostState: host?.state ?? "disconnected", ha: d.ha, desiredPower: d.power, desiredReason: d.reason });
   }
   return vms.sort((a, b) => a.name.localeCompare(b.name));
 }
